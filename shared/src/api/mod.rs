@@ -1,0 +1,116 @@
+//! The HTTP API contract between the app and the server: paths, requests,
+//! responses and the one error shape every failure uses.
+
+mod error;
+
+pub use error::{ApiError, ErrorCode};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{DealerId, DeviceId, DeviceName, Password, Role, UserId, Username};
+
+/// API paths, so the app and the server cannot disagree on a URL.
+pub mod paths {
+    pub const HEALTHZ: &str = "/healthz";
+    pub const LOGIN: &str = "/api/v1/auth/login";
+    pub const LOGOUT: &str = "/api/v1/auth/logout";
+    pub const ME: &str = "/api/v1/me";
+    pub const USERS: &str = "/api/v1/users";
+
+    /// `/api/v1/users/{id}`
+    pub fn user(id: impl std::fmt::Display) -> String {
+        format!("{USERS}/{id}")
+    }
+    /// `/api/v1/users/{id}/devices`
+    pub fn user_devices(id: impl std::fmt::Display) -> String {
+        format!("{USERS}/{id}/devices")
+    }
+    /// `/api/v1/users/{id}/devices/{device}`
+    pub fn user_device(id: impl std::fmt::Display, device: impl std::fmt::Display) -> String {
+        format!("{USERS}/{id}/devices/{device}")
+    }
+    /// `/api/v1/users/{id}/deactivate`
+    pub fn user_deactivate(id: impl std::fmt::Display) -> String {
+        format!("{USERS}/{id}/deactivate")
+    }
+}
+
+/// The header carrying the session token: `Authorization: Bearer <token>`.
+pub const BEARER_PREFIX: &str = "Bearer ";
+
+/// `POST /api/v1/auth/login`
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoginRequest {
+    pub username: Username,
+    pub password: Password,
+    pub device_name: DeviceName,
+}
+
+/// The body the app sends for a login. Separate from [`LoginRequest`] so the
+/// app can send what the user typed and let the server's parsing decide.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoginForm<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub device_name: &'a str,
+}
+
+/// Answer to a successful login: the opaque token, shown once, and who it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub session: SessionInfo,
+}
+
+/// Who is signed in, at which dealer, on which device. `GET /api/v1/me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: UserSummary,
+    pub dealer: DealerSummary,
+    pub device: DeviceInfo,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealerSummary {
+    pub id: DealerId,
+    pub name: String,
+}
+
+/// One signed-in device (a session). Times are Unix milliseconds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub name: DeviceName,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// When the session was revoked (logout, a manager, deactivation); `None` while live.
+    pub revoked_at: Option<i64>,
+}
+
+/// `GET /api/v1/users`: the people of the caller's dealer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<UserSummary>,
+}
+
+/// `GET /api/v1/users/{id}/devices`: newest first, live and revoked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// `GET /healthz`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}

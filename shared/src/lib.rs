@@ -1,0 +1,8 @@
+//! Showroom's shared core: domain types and rules, and the HTTP API contract.
+//!
+//! This crate does no IO: no clock, no randomness, no network, no storage.
+//! Whatever needs them takes them as arguments, so the same code runs in the
+//! browser (wasm32) and on the server, and is tested on the host.
+
+pub mod api;
+pub mod domain;

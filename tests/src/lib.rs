@@ -1,0 +1,1 @@
+//! Showroom integration tests live in `tests/`; this library is empty.
