@@ -1,0 +1,137 @@
+//! The HTTP client for the server's API: one async function per call, typed with `showroom_shared::api`.
+//!
+//! Every failure becomes an [`ApiFailure`] that keeps what a person needs to
+//! hear about it: no network, or the status, the server's error body (when it
+//! is the JSON [`ApiError`]) and a `Retry-After`.
+
+use gloo::net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use showroom_shared::api::{
+    paths, ApiError, DeviceList, ErrorCode, LoginForm, LoginResponse, SessionInfo, UserList, BEARER_PREFIX,
+};
+use showroom_shared::domain::{DeviceId, UserId};
+
+/// How long sign-out waits for the server before wiping the device anyway.
+pub const LOGOUT_TIMEOUT_MS: u32 = 3_000;
+
+/// Why an API call did not give what was asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiFailure {
+    /// The request never got an answer: offline, DNS, server down, aborted.
+    Network,
+    /// The server answered with a non-success status.
+    Status {
+        status: u16,
+        /// The error body, when the server sent the shared JSON shape.
+        error: Option<ApiError>,
+        /// Seconds from a `Retry-After` header given in seconds.
+        retry_after: Option<u32>,
+    },
+    /// A success status whose body was not what the contract says.
+    BadBody(String),
+}
+
+impl ApiFailure {
+    /// The stable error code, from the body or else from the status.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiFailure::Status { status, error, .. } => {
+                Some(error.as_ref().map_or(ErrorCode::from_http_status(*status), |e| e.code))
+            }
+            _ => None,
+        }
+    }
+
+    /// True when the token is no longer accepted: the session on this device
+    /// has ended (signed out elsewhere, revoked, user deactivated, expired).
+    pub fn is_session_ended(&self) -> bool {
+        matches!(self, ApiFailure::Status { status: 401, .. })
+    }
+
+    /// The server's human message, or a short technical description.
+    pub fn message(&self) -> String {
+        match self {
+            ApiFailure::Network => "network error".to_owned(),
+            ApiFailure::Status { error: Some(e), .. } if !e.message.is_empty() => e.message.clone(),
+            ApiFailure::Status { status, .. } => format!("HTTP {status}"),
+            ApiFailure::BadBody(why) => why.clone(),
+        }
+    }
+}
+
+/// Parses a `Retry-After` value given in seconds (the HTTP-date form is not
+/// used by our server and is ignored).
+pub fn parse_retry_after(value: &str) -> Option<u32> {
+    value.trim().parse::<u32>().ok()
+}
+
+async fn failure_from(response: Response) -> ApiFailure {
+    let status = response.status();
+    let retry_after = response.headers().get("Retry-After").as_deref().and_then(parse_retry_after);
+    // A proxy or a crashed server may answer with HTML or nothing: tolerate it.
+    let error = match response.text().await {
+        Ok(text) => serde_json::from_str::<ApiError>(&text).ok(),
+        Err(_) => None,
+    };
+    ApiFailure::Status { status, error, retry_after }
+}
+
+async fn send(request: Result<Request, gloo::net::Error>) -> Result<Response, ApiFailure> {
+    let request = request.map_err(|e| ApiFailure::BadBody(e.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+    if response.ok() { Ok(response) } else { Err(failure_from(response).await) }
+}
+
+async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+    response.json::<T>().await.map_err(|e| ApiFailure::BadBody(e.to_string()))
+}
+
+fn authorised(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("Authorization", &format!("{BEARER_PREFIX}{token}"))
+}
+
+/// `POST /api/v1/auth/login`
+pub async fn login(form: &LoginForm<'_>) -> Result<LoginResponse, ApiFailure> {
+    let response = send(Request::post(paths::LOGIN).json(form)).await?;
+    json(response).await
+}
+
+/// `GET /api/v1/me`: who the token belongs to, as the server sees it now.
+pub async fn me(token: &str) -> Result<SessionInfo, ApiFailure> {
+    let response = send(authorised(Request::get(paths::ME), token).build()).await?;
+    json(response).await
+}
+
+/// `POST /api/v1/auth/logout`, giving up after [`LOGOUT_TIMEOUT_MS`]: the
+/// device is wiped whether or not the server heard.
+pub async fn logout(token: &str) -> Result<(), ApiFailure> {
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(web_sys::AbortController::signal);
+    let timer = controller.map(|c| gloo::timers::callback::Timeout::new(LOGOUT_TIMEOUT_MS, move || c.abort()));
+    let request = authorised(Request::post(paths::LOGOUT), token).abort_signal(signal.as_ref()).build();
+    let result = send(request).await.map(drop);
+    drop(timer);
+    result
+}
+
+/// `GET /api/v1/users`
+pub async fn users(token: &str) -> Result<UserList, ApiFailure> {
+    let response = send(authorised(Request::get(paths::USERS), token).build()).await?;
+    json(response).await
+}
+
+/// `GET /api/v1/users/{id}/devices`
+pub async fn user_devices(token: &str, user: UserId) -> Result<DeviceList, ApiFailure> {
+    let response = send(authorised(Request::get(&paths::user_devices(user)), token).build()).await?;
+    json(response).await
+}
+
+/// `DELETE /api/v1/users/{id}/devices/{device}`: signs that device out.
+pub async fn revoke_device(token: &str, user: UserId, device: DeviceId) -> Result<(), ApiFailure> {
+    send(authorised(Request::delete(&paths::user_device(user, device)), token).build()).await.map(drop)
+}
+
+/// `POST /api/v1/users/{id}/deactivate`
+pub async fn deactivate_user(token: &str, user: UserId) -> Result<(), ApiFailure> {
+    send(authorised(Request::post(&paths::user_deactivate(user)), token).build()).await.map(drop)
+}

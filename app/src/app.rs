@@ -1,0 +1,120 @@
+//! The root component: shared context (language, session, network, service worker), the router and the signed-in layout.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::components::main_nav::MainNav;
+use crate::components::splash::Splash;
+use crate::components::top_bar::TopBar;
+use crate::components::update_banner::UpdateBanner;
+use crate::i18n::{use_i18n, I18n, Locale};
+use crate::local::auth::{use_auth, Auth};
+use crate::local::network::{self, use_online, Online};
+use crate::local::preferences;
+use crate::local::pwa::Pwa;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::settings::SettingsPage;
+use crate::pages::team::TeamPage;
+use crate::pages::today::TodayPage;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n::new(preferences::initial_locale());
+    provide_context(i18n);
+    Effect::new(move |_| preferences::apply_locale_to_document(i18n.locale()));
+
+    let online = network::online_signal();
+    provide_context(Online(online));
+
+    let auth = Auth::new();
+    provide_context(auth);
+    spawn_local(auth.restore());
+    // Back online after being offline: the session may have been ended
+    // elsewhere meanwhile.
+    Effect::new(move |was_online: Option<bool>| {
+        let now = online.get();
+        if was_online == Some(false) && now {
+            spawn_local(auth.revalidate());
+        }
+        now
+    });
+
+    let pwa = Pwa::start();
+    provide_context(pwa);
+
+    view! {
+        <UpdateBanner visible=Signal::derive(move || pwa.update_ready()) on_reload=Callback::new(move |()| pwa.apply_update()) />
+        <Show when=move || !auth.is_starting() fallback=|| view! { <Splash /> }>
+            <Router>
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/login") view=LoginPage />
+                    <ParentRoute path=path!("") view=SignedInLayout>
+                        <Route path=path!("") view=TodayPage />
+                        <Route path=path!("team") view=TeamPage />
+                        <Route path=path!("settings") view=SettingsPage />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </Show>
+    }
+}
+
+/// Switches the app's language and remembers the choice on this device.
+pub fn use_choose_locale() -> Callback<Locale> {
+    let i18n = use_i18n();
+    Callback::new(move |locale: Locale| {
+        i18n.set_locale(locale);
+        preferences::save_locale(locale);
+    })
+}
+
+/// The frame of every signed-in page; signed-out visitors are sent to `/login`.
+#[component]
+fn SignedInLayout() -> impl IntoView {
+    let auth = use_auth();
+    let signed_in = Memo::new(move |_| auth.is_signed_in());
+    view! {
+        <Show when=move || signed_in.get() fallback=|| view! { <Redirect path="/login" /> }>
+            <SignedInFrame />
+        </Show>
+    }
+}
+
+#[component]
+fn SignedInFrame() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let online = use_online();
+    let location = use_location();
+    let session = Memo::new(move |_| auth.session());
+    let dealer = Signal::derive(move || session.with(|s| s.as_ref().map(|s| s.dealer.name.clone()).unwrap_or_default()));
+    let user_line = Signal::derive(move || {
+        session.with(|s| {
+            s.as_ref()
+                .map(|s| i18n.locale().user_line(&s.user.display_name, s.user.username.as_str()))
+                .unwrap_or_default()
+        })
+    });
+    let is_manager = Signal::derive(move || session.with(|s| s.as_ref().is_some_and(|s| s.user.role.is_manager())));
+    let show_sign_out = Signal::derive(move || location.pathname.get() != "/settings");
+    view! {
+        <div class="shell">
+            <TopBar
+                dealer=dealer
+                user_line=user_line
+                online=online
+                show_sign_out=show_sign_out
+                signing_out=Signal::derive(move || auth.signing_out())
+                on_sign_out=Callback::new(move |()| spawn_local(auth.sign_out()))
+            />
+            <MainNav show_team=is_manager />
+            <main class="shell__main" id="main">
+                <Outlet />
+            </main>
+        </div>
+    }
+}

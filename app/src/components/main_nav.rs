@@ -1,0 +1,32 @@
+//! The main navigation: Today, Team (managers), Settings. A left rail in landscape, a bottom tab bar in portrait.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::icon::{Icon, IconName};
+use crate::i18n::{use_i18n, Key};
+
+#[component]
+pub fn MainNav(#[prop(into)] show_team: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let item = move |href: &'static str, icon: IconName, key: Key| {
+        view! {
+            <li class="main-nav__item">
+                // `exact` so "Today" (/) is not current on every page.
+                <A href=href exact=true attr:class="main-nav__link">
+                    <Icon name=icon />
+                    <span class="main-nav__label">{move || i18n.t(key)}</span>
+                </A>
+            </li>
+        }
+    };
+    view! {
+        <nav class="main-nav" aria-label=move || i18n.t(Key::MainNavigation)>
+            <ul class="main-nav__list">
+                {item("/", IconName::Today, Key::Today)}
+                <Show when=move || show_team.get()>{item("/team", IconName::Team, Key::Team)}</Show>
+                {item("/settings", IconName::Settings, Key::Settings)}
+            </ul>
+        </nav>
+    }
+}

@@ -1,0 +1,225 @@
+//! One person in the team list: who they are, their devices on demand, and the manager's actions on them.
+
+use leptos::prelude::*;
+use showroom_shared::api::{DeviceInfo, UserSummary};
+use showroom_shared::domain::DeviceId;
+
+use crate::i18n::{use_i18n, Key};
+
+/// A person's device list as the page has it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DevicesView {
+    Loading,
+    Loaded(Vec<DeviceInfo>),
+    Failed(String),
+}
+
+#[component]
+pub fn TeamMember(
+    user: UserSummary,
+    /// The signed-in manager themself: they cannot deactivate their own account.
+    is_self: bool,
+    /// Whether the signed-in person may see devices and deactivate this person.
+    can_manage: bool,
+    /// This device, marked in the list so a manager does not revoke it by mistake.
+    current_device: DeviceId,
+    /// `None` while the device list is closed.
+    #[prop(into)]
+    devices: Signal<Option<DevicesView>>,
+    /// Whether the "Deactivate …?" question is showing.
+    #[prop(into)]
+    confirming: Signal<bool>,
+    /// An action on the team is under way: buttons wait for it.
+    #[prop(into)]
+    busy: Signal<bool>,
+    on_toggle_devices: Callback<()>,
+    on_revoke: Callback<DeviceInfo>,
+    on_ask_deactivate: Callback<()>,
+    on_confirm_deactivate: Callback<()>,
+    on_cancel_deactivate: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = user.display_name.clone();
+    let username = user.username.to_string();
+    let role = user.role;
+    let active = user.active;
+    let devices_id = format!("devices-{}", user.id);
+    let confirm_id = format!("confirm-{}", user.id);
+    let can_deactivate = can_manage && active && !is_self;
+
+    let devices_button = can_manage.then(|| {
+        let name = name.clone();
+        let devices_id = devices_id.clone();
+        view! {
+            <button
+                type="button"
+                class="button button--secondary"
+                aria-label=move || i18n.locale().devices_of(&name)
+                aria-expanded=move || if devices.with(Option::is_some) { "true" } else { "false" }
+                aria-controls=devices_id
+                on:click=move |_| on_toggle_devices.run(())
+            >
+                {move || i18n.t(Key::Devices)}
+            </button>
+        }
+    });
+    let deactivate_button = can_deactivate.then(|| {
+        let name = name.clone();
+        view! {
+            <button
+                type="button"
+                class="button button--danger-quiet"
+                aria-label=move || i18n.locale().deactivate_user(&name)
+                disabled=move || busy.get() || confirming.get()
+                on:click=move |_| on_ask_deactivate.run(())
+            >
+                {move || i18n.t(Key::Deactivate)}
+            </button>
+        }
+    });
+    let confirm_panel = {
+        let name = name.clone();
+        let confirm_id = confirm_id.clone();
+        move || {
+            let name = name.clone();
+            let text_id = format!("{confirm_id}-text");
+            let labelled_by = text_id.clone();
+            confirming.get().then(|| {
+                view! {
+                    <div class="confirm" role="alertdialog" aria-labelledby=labelled_by>
+                        <p id=text_id class="confirm__text">{move || i18n.locale().deactivate_confirm(&name)}</p>
+                        <div class="confirm__actions">
+                            <button
+                                type="button"
+                                class="button button--danger"
+                                disabled=move || busy.get()
+                                on:click=move |_| on_confirm_deactivate.run(())
+                            >
+                                {move || i18n.t(Key::Deactivate)}
+                            </button>
+                            <button
+                                type="button"
+                                class="button button--secondary"
+                                on:click=move |_| on_cancel_deactivate.run(())
+                            >
+                                {move || i18n.t(Key::Cancel)}
+                            </button>
+                        </div>
+                    </div>
+                }
+            })
+        }
+    };
+    let devices_panel = move || {
+        devices.get().map(|view| {
+            let body = match view {
+                DevicesView::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                DevicesView::Failed(message) => view! { <p class="inline-error" role="alert">{message}</p> }.into_any(),
+                DevicesView::Loaded(list) if list.is_empty() => {
+                    view! { <p class="muted">{move || i18n.t(Key::NoDevices)}</p> }.into_any()
+                }
+                DevicesView::Loaded(list) => view! {
+                    <ul class="device-list">
+                        {list
+                            .into_iter()
+                            .map(|device| view! {
+                                <DeviceRow device=device current_device=current_device can_revoke=can_manage busy=busy on_revoke=on_revoke />
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any(),
+            };
+            view! {
+                <div class="member__devices">
+                    <h3 class="member__devices-title">{move || i18n.t(Key::Devices)}</h3>
+                    {body}
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <li class="member" class:member--inactive=!active>
+            <div class="member__summary">
+                <div class="member__who">
+                    <p class="member__name">{name.clone()}</p>
+                    <p class="member__meta">
+                        <span class="member__username">{username}</span>
+                        " · "
+                        <span>{move || i18n.locale().role(role)}</span>
+                    </p>
+                </div>
+                <span class="status-chip" class:status-chip--active=active class:status-chip--inactive=!active>
+                    <span class="status-chip__mark" aria-hidden="true">{if active { "●" } else { "○" }}</span>
+                    {move || i18n.t(if active { Key::Active } else { Key::Deactivated })}
+                </span>
+                <div class="member__actions">{devices_button} {deactivate_button}</div>
+            </div>
+            <div id=confirm_id>{confirm_panel}</div>
+            <div id=devices_id>{devices_panel}</div>
+        </li>
+    }
+}
+
+#[component]
+fn DeviceRow(
+    device: DeviceInfo,
+    current_device: DeviceId,
+    can_revoke: bool,
+    #[prop(into)] busy: Signal<bool>,
+    on_revoke: Callback<DeviceInfo>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = device.name.as_str().to_owned();
+    let revoked = device.revoked_at.is_some();
+    let is_current = device.id == current_device;
+    let created_at = device.created_at;
+    let last_seen_at = device.last_seen_at;
+    let action = if revoked {
+        view! {
+            <span class="status-chip status-chip--inactive">
+                <span class="status-chip__mark" aria-hidden="true">"○"</span>
+                {move || i18n.t(Key::Revoked)}
+            </span>
+        }
+        .into_any()
+    } else if can_revoke {
+        let label_name = name.clone();
+        view! {
+            <button
+                type="button"
+                class="button button--danger-quiet"
+                aria-label=move || i18n.locale().revoke_device(&label_name)
+                disabled=move || busy.get()
+                on:click=move |_| on_revoke.run(device.clone())
+            >
+                {move || i18n.t(Key::Revoke)}
+            </button>
+        }
+        .into_any()
+    } else {
+        ().into_any()
+    };
+    view! {
+        <li class="device" class:device--revoked=revoked>
+            <div class="device__about">
+                <p class="device__name">
+                    {name}
+                    {is_current.then(|| view! { <span class="tag">{move || i18n.t(Key::ThisDevice)}</span> })}
+                </p>
+                <dl class="facts facts--inline">
+                    <div class="facts__item">
+                        <dt>{move || i18n.t(Key::SignedIn)}</dt>
+                        <dd>{move || i18n.locale().date_time(created_at)}</dd>
+                    </div>
+                    <div class="facts__item">
+                        <dt>{move || i18n.t(Key::LastSeen)}</dt>
+                        <dd>{move || i18n.locale().date_time(last_seen_at)}</dd>
+                    </div>
+                </dl>
+            </div>
+            <div class="device__action">{action}</div>
+        </li>
+    }
+}

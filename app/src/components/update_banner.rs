@@ -1,0 +1,22 @@
+//! The banner that says a new version is installed, with a button to reload into it.
+
+use leptos::prelude::*;
+
+use crate::components::icon::{Icon, IconName};
+use crate::i18n::{use_i18n, Key};
+
+#[component]
+pub fn UpdateBanner(#[prop(into)] visible: Signal<bool>, #[prop(into)] on_reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || visible.get()>
+            <div class="update-banner" role="status">
+                <Icon name=IconName::Update />
+                <span class="update-banner__text">{move || i18n.t(Key::UpdateAvailable)}</span>
+                <button type="button" class="button button--primary" on:click=move |_| on_reload.run(())>
+                    {move || i18n.t(Key::Reload)}
+                </button>
+            </div>
+        </Show>
+    }
+}

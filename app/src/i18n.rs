@@ -1,0 +1,380 @@
+//! Every user-visible string of the app, in English and Simplified Chinese, and the locale that picks one.
+//!
+//! Plain messages are [`Key`]s: one exhaustive `match` gives both languages, so
+//! a key without a translation does not compile. Messages that take arguments
+//! are functions on [`Locale`]. Dates and times are formatted by the browser
+//! (`Intl`) in the chosen locale.
+
+use leptos::prelude::*;
+use showroom_shared::domain::Role;
+
+/// The languages the app speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Locale {
+    En,
+    ZhCn,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::ZhCn];
+
+    /// The BCP 47 tag: used for `<html lang>`, `Intl` and the stored preference.
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The locale for a browser language tag (`navigator.language`): any
+    /// Chinese (`zh`, `zh-CN`, `zh-TW`, `zh_Hans`…) gets zh-CN, the only
+    /// Chinese we have; everything else gets English.
+    pub fn from_language_tag(tag: &str) -> Locale {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("zh") { Locale::ZhCn } else { Locale::En }
+    }
+
+    /// The locale for a stored preference, which must be one of our own tags.
+    pub fn from_stored(value: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().find(|l| l.tag() == value)
+    }
+
+    /// The text of a plain message.
+    pub fn t(self, key: Key) -> &'static str {
+        let (en, zh) = key.texts();
+        match self {
+            Locale::En => en,
+            Locale::ZhCn => zh,
+        }
+    }
+
+    fn pick(self, en: String, zh: String) -> String {
+        match self {
+            Locale::En => en,
+            Locale::ZhCn => zh,
+        }
+    }
+
+    /// "Too many failed attempts. Try again in N seconds."
+    pub fn too_many_attempts(self, seconds: u32) -> String {
+        self.pick(
+            format!("Too many failed attempts. Try again in {seconds} seconds."),
+            format!("失败次数过多，请在 {seconds} 秒后重试。"),
+        )
+    }
+
+    /// "Check the fields and try again." followed by what the server said.
+    pub fn check_fields(self, server_message: &str) -> String {
+        let lead = self.t(Key::CheckFields);
+        if server_message.trim().is_empty() {
+            lead.to_owned()
+        } else {
+            format!("{lead} {server_message}")
+        }
+    }
+
+    /// "Sign-in failed: <server message>"
+    pub fn sign_in_failed(self, server_message: &str) -> String {
+        self.pick(format!("Sign-in failed: {server_message}"), format!("登录失败：{server_message}"))
+    }
+
+    /// A failed request other than sign-in: "The request failed: <server message>"
+    pub fn request_failed(self, server_message: &str) -> String {
+        self.pick(format!("The request failed: {server_message}"), format!("请求失败：{server_message}"))
+    }
+
+    /// "Welcome, <display name>"
+    pub fn welcome(self, display_name: &str) -> String {
+        self.pick(format!("Welcome, {display_name}"), format!("欢迎，{display_name}"))
+    }
+
+    /// The accessible name of the button that shows a person's devices.
+    pub fn devices_of(self, display_name: &str) -> String {
+        self.pick(format!("Devices of {display_name}"), format!("{display_name} 的设备"))
+    }
+
+    /// The accessible name of the button that revokes one device.
+    pub fn revoke_device(self, device_name: &str) -> String {
+        self.pick(format!("Revoke {device_name}"), format!("撤销 {device_name}"))
+    }
+
+    /// The accessible name of the button that starts deactivating a person.
+    pub fn deactivate_user(self, display_name: &str) -> String {
+        self.pick(format!("Deactivate {display_name}"), format!("停用 {display_name}"))
+    }
+
+    /// The question asked before deactivating a person.
+    pub fn deactivate_confirm(self, display_name: &str) -> String {
+        self.pick(
+            format!("Deactivate {display_name}? Their devices are signed out at once."),
+            format!("停用 {display_name}？其所有设备将立即退出登录。"),
+        )
+    }
+
+    /// "Li Wei · sales1": who is signed in.
+    pub fn user_line(self, display_name: &str, username: &str) -> String {
+        format!("{display_name} · {username}")
+    }
+
+    /// The document title of a page: "Today · Showroom".
+    pub fn page_title(self, page: Key) -> String {
+        format!("{} · {}", self.t(page), self.t(Key::ProductName))
+    }
+
+    /// A device name guessed from the browser: "Chrome on Linux".
+    pub fn device_guess(self, guess: &crate::local::device::DeviceGuess) -> String {
+        match (guess.browser, guess.os) {
+            (Some(browser), Some(os)) => self.pick(format!("{browser} on {os}"), format!("{os} 上的 {browser}")),
+            (Some(only), None) | (None, Some(only)) => only.to_owned(),
+            (None, None) => self.t(Key::UnknownBrowser).to_owned(),
+        }
+    }
+
+    /// The label of a role, as people at a dealership say it.
+    pub fn role(self, role: Role) -> &'static str {
+        self.t(match role {
+            Role::Salesperson => Key::RoleSalesperson,
+            Role::Manager => Key::RoleManager,
+            Role::Admin => Key::RoleAdmin,
+        })
+    }
+
+    /// A date and time in this locale and the browser's time zone, e.g.
+    /// "2026年11月27日 14:05" or "27 Nov 2026, 14:05". `millis` is Unix time.
+    pub fn date_time(self, millis: i64) -> String {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+        let options = js_sys::Object::new();
+        let month = match self {
+            Locale::En => "short",
+            Locale::ZhCn => "long",
+        };
+        for (name, value) in [
+            ("year", "numeric"),
+            ("month", month),
+            ("day", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("hourCycle", "h23"),
+        ] {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
+        }
+        String::from(date.to_locale_string(self.tag(), &options))
+    }
+}
+
+/// Declares [`Key`] and [`Key::ALL`] from one list, so `ALL` cannot miss a key.
+macro_rules! message_keys {
+    ($($(#[$doc:meta])* $key:ident,)*) => {
+        /// Plain (argument-free) messages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Key {
+            $($(#[$doc])* $key,)*
+        }
+
+        impl Key {
+            /// Every key, so tests can check that each has text in each language.
+            pub const ALL: &'static [Key] = &[$(Key::$key,)*];
+        }
+    };
+}
+
+message_keys! {
+    ProductName,
+    Loading,
+    // Sign-in
+    SignIn,
+    SigningIn,
+    Username,
+    Password,
+    DeviceName,
+    DeviceNameHint,
+    WrongCredentials,
+    CheckFields,
+    MissingCredentials,
+    Unreachable,
+    SessionEnded,
+    // Language switcher
+    Language,
+    English,
+    Chinese,
+    // Top bar and navigation
+    Connection,
+    Online,
+    Offline,
+    MainNavigation,
+    Today,
+    Team,
+    Settings,
+    SignOut,
+    SigningOut,
+    UpdateAvailable,
+    Reload,
+    // Today
+    Dealer,
+    ThisDevice,
+    SignedIn,
+    NoLeadsYet,
+    NextReleaseNote,
+    // Team
+    TeamOffline,
+    NoAccess,
+    NoPeople,
+    Forbidden,
+    TryAgain,
+    RoleSalesperson,
+    RoleManager,
+    RoleAdmin,
+    Active,
+    Deactivated,
+    Deactivate,
+    Cancel,
+    Devices,
+    LastSeen,
+    Revoked,
+    Revoke,
+    NoDevices,
+    People,
+    // Settings
+    AppVersion,
+    DevelopmentBuild,
+    // Not found
+    PageNotFound,
+    PageNotFoundDetail,
+    GoToToday,
+    UnknownBrowser,
+}
+
+impl Key {
+    /// (English, Simplified Chinese).
+    const fn texts(self) -> (&'static str, &'static str) {
+        match self {
+            Key::ProductName => ("Showroom", "Showroom"),
+            Key::Loading => ("Loading…", "正在加载…"),
+            Key::SignIn => ("Sign in", "登录"),
+            Key::SigningIn => ("Signing in…", "正在登录…"),
+            Key::Username => ("Username", "用户名"),
+            Key::Password => ("Password", "密码"),
+            Key::DeviceName => ("Device name", "设备名称"),
+            Key::DeviceNameHint => (
+                "Your manager sees this name in the list of signed-in devices.",
+                "经理会在已登录设备列表中看到此名称。",
+            ),
+            Key::WrongCredentials => ("Wrong username or password.", "用户名或密码错误。"),
+            Key::CheckFields => ("Check the fields and try again.", "请检查填写的内容后重试。"),
+            Key::MissingCredentials => ("Enter your username and password.", "请输入用户名和密码。"),
+            Key::Unreachable => (
+                "Cannot reach the server. Check the network and try again.",
+                "无法连接服务器。请检查网络后重试。",
+            ),
+            Key::SessionEnded => (
+                "Your session has ended on this device. Please sign in again.",
+                "此设备上的登录已失效，请重新登录。",
+            ),
+            // The two language names read the same in both locales, so a
+            // person who cannot read the current language still finds theirs.
+            Key::Language => ("Language", "语言"),
+            Key::English => ("English", "English"),
+            Key::Chinese => ("中文", "中文"),
+            Key::Connection => ("Connection", "网络连接"),
+            Key::Online => ("Online", "在线"),
+            Key::Offline => ("Offline", "离线"),
+            Key::MainNavigation => ("Main", "主导航"),
+            Key::Today => ("Today", "今日"),
+            Key::Team => ("Team", "团队"),
+            Key::Settings => ("Settings", "设置"),
+            Key::SignOut => ("Sign out", "退出登录"),
+            Key::SigningOut => ("Signing out…", "正在退出…"),
+            Key::UpdateAvailable => ("A new version is available.", "有新版本可用。"),
+            Key::Reload => ("Reload", "重新加载"),
+            Key::Dealer => ("Dealer", "经销商"),
+            Key::ThisDevice => ("This device", "本设备"),
+            Key::SignedIn => ("Signed in", "登录时间"),
+            Key::NoLeadsYet => ("No leads on this device yet.", "此设备上还没有线索。"),
+            Key::NextReleaseNote => (
+                "Leads and sync arrive with the next release.",
+                "线索和同步功能将在下一个版本中提供。",
+            ),
+            Key::TeamOffline => ("The team list needs a connection.", "查看团队列表需要网络连接。"),
+            Key::NoAccess => ("You don't have access to this page.", "你无权访问此页面。"),
+            Key::NoPeople => ("No people at this dealer yet.", "此经销商还没有人员。"),
+            Key::Forbidden => ("You don't have permission to do that.", "你没有执行此操作的权限。"),
+            Key::TryAgain => ("Try again", "重试"),
+            Key::RoleSalesperson => ("Salesperson", "销售顾问"),
+            Key::RoleManager => ("Showroom manager", "展厅经理"),
+            Key::RoleAdmin => ("Dealer admin", "经销商管理员"),
+            Key::Active => ("Active", "在职"),
+            Key::Deactivated => ("Deactivated", "已停用"),
+            Key::Deactivate => ("Deactivate", "停用"),
+            Key::Cancel => ("Cancel", "取消"),
+            Key::Devices => ("Devices", "设备"),
+            Key::LastSeen => ("Last seen", "最近使用"),
+            Key::Revoked => ("Revoked", "已撤销"),
+            Key::Revoke => ("Revoke", "撤销"),
+            Key::NoDevices => ("No devices have signed in yet.", "还没有设备登录过。"),
+            Key::People => ("People", "人员"),
+            Key::AppVersion => ("App version", "应用版本"),
+            Key::DevelopmentBuild => ("Development build", "开发版本"),
+            Key::PageNotFound => ("Page not found", "页面不存在"),
+            Key::PageNotFoundDetail => (
+                "There is nothing at this address.",
+                "此地址没有内容。",
+            ),
+            Key::GoToToday => ("Go to Today", "返回今日"),
+            Key::UnknownBrowser => ("Web browser", "网页浏览器"),
+        }
+    }
+}
+
+/// The app's current locale, shared through context. Reading it inside a
+/// reactive closure re-renders the text when the person switches language.
+#[derive(Clone, Copy, Debug)]
+pub struct I18n {
+    locale: RwSignal<Locale>,
+}
+
+impl I18n {
+    pub fn new(locale: Locale) -> Self {
+        Self { locale: RwSignal::new(locale) }
+    }
+
+    /// The current locale (tracked).
+    pub fn locale(self) -> Locale {
+        self.locale.get()
+    }
+
+    /// The current locale, without tracking (for event handlers and tasks).
+    pub fn locale_untracked(self) -> Locale {
+        self.locale.get_untracked()
+    }
+
+    /// The text of a plain message in the current locale (tracked).
+    pub fn t(self, key: Key) -> &'static str {
+        self.locale.get().t(key)
+    }
+
+    pub fn set_locale(self, locale: Locale) {
+        self.locale.set(locale);
+    }
+
+    pub fn signal(self) -> Signal<Locale> {
+        self.locale.into()
+    }
+}
+
+/// The [`I18n`] the app provides. Outside the app (a component rendered on
+/// its own) it falls back to English rather than panicking.
+pub fn use_i18n() -> I18n {
+    use_context::<I18n>().unwrap_or_else(|| I18n::new(Locale::En))
+}
+
+/// Keeps `document.title` in step with the page and the locale.
+pub fn use_page_title(page: Key) {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let title = i18n.locale().page_title(page);
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&title);
+        }
+    });
+}

@@ -1,0 +1,216 @@
+//! Who is signed in on this device: the session signal built on the session store, and the flows that change it.
+//!
+//! The device is trusted first: a stored session signs the app in at once,
+//! even offline. The server is asked afterwards (`GET /me`); only its clear
+//! "no" (401) ends the session, which also wipes the device.
+
+use leptos::prelude::*;
+use showroom_shared::api::{LoginResponse, SessionInfo};
+
+use crate::api::{self, ApiFailure};
+use crate::local::session::{self, StoredSession};
+
+/// Where the app is with signing in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthState {
+    /// Reading the stored session at start-up.
+    Starting,
+    SignedOut,
+    SignedIn(StoredSession),
+}
+
+/// Something the sign-in page should tell the person on arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The server no longer accepts this device's session.
+    SessionEnded,
+}
+
+/// The session signal and its flows, shared through context.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    state: RwSignal<AuthState>,
+    notice: RwSignal<Option<Notice>>,
+    signing_out: RwSignal<bool>,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Auth {
+    pub fn new() -> Self {
+        Self {
+            state: RwSignal::new(AuthState::Starting),
+            notice: RwSignal::new(None),
+            signing_out: RwSignal::new(false),
+        }
+    }
+
+    /// The current state (tracked).
+    pub fn state(self) -> AuthState {
+        self.state.get()
+    }
+
+    pub fn is_starting(self) -> bool {
+        self.state.with(|s| matches!(s, AuthState::Starting))
+    }
+
+    pub fn is_signed_in(self) -> bool {
+        self.state.with(|s| matches!(s, AuthState::SignedIn(_)))
+    }
+
+    /// The signed-in session's details (tracked).
+    pub fn session(self) -> Option<SessionInfo> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(stored) => Some(stored.session.clone()),
+            _ => None,
+        })
+    }
+
+    /// The bearer token, read without tracking: callers use it to send a
+    /// request, which should not re-run when the session refreshes.
+    pub fn token(self) -> Option<String> {
+        self.state.with_untracked(|s| match s {
+            AuthState::SignedIn(stored) => Some(stored.token.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn notice(self) -> Option<Notice> {
+        self.notice.get()
+    }
+
+    pub fn signing_out(self) -> bool {
+        self.signing_out.get()
+    }
+
+    /// Start-up: signs in from the stored session, then checks it with the
+    /// server if there is a network.
+    pub async fn restore(self) {
+        let stored = match session::load().await {
+            Ok(stored) => stored,
+            Err(e) => {
+                web_sys::console::warn_1(&format!("Could not read the stored session: {e}").into());
+                None
+            }
+        };
+        match stored {
+            Some(stored) => {
+                self.state.set(AuthState::SignedIn(stored));
+                self.revalidate().await;
+            }
+            None => self.state.set(AuthState::SignedOut),
+        }
+    }
+
+    /// Asks the server whether the session still holds, refreshing what the
+    /// device knows about it. Offline or a failing server changes nothing.
+    pub async fn revalidate(self) {
+        let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+        let Some(token) = self.token() else {
+            return;
+        };
+        if !online {
+            return;
+        }
+        match api::me(&token).await {
+            Ok(info) => self.refresh(&token, info).await,
+            Err(failure) => {
+                self.handle_failure(&failure).await;
+            }
+        }
+    }
+
+    async fn refresh(self, token: &str, info: SessionInfo) {
+        // The person may have signed out while the request was away.
+        let current = self.state.with_untracked(|s| match s {
+            AuthState::SignedIn(stored) if stored.token == token => Some(stored.clone()),
+            _ => None,
+        });
+        let Some(current) = current else {
+            return;
+        };
+        if current.session == info {
+            return;
+        }
+        let updated = StoredSession { session: info, saved_at: js_sys::Date::now(), ..current };
+        if let Err(e) = session::save(&updated).await {
+            web_sys::console::warn_1(&format!("Could not update the stored session: {e}").into());
+        }
+        self.state.set(AuthState::SignedIn(updated));
+    }
+
+    /// A successful sign-in: keep it on the device and enter the app.
+    pub async fn signed_in(self, response: LoginResponse) {
+        let stored = StoredSession { token: response.token, session: response.session, saved_at: js_sys::Date::now() };
+        if let Err(e) = session::save(&stored).await {
+            // Still signed in for this visit; the next start asks again.
+            web_sys::console::warn_1(&format!("Could not keep the session on this device: {e}").into());
+        }
+        request_persistent_storage();
+        self.notice.set(None);
+        self.state.set(AuthState::SignedIn(stored));
+    }
+
+    /// If a failed call means the session is over, ends it (wiping the
+    /// device) and returns true. Every authenticated call passes its failures
+    /// through here.
+    pub async fn handle_failure(self, failure: &ApiFailure) -> bool {
+        if !failure.is_session_ended() || !self.is_signed_in_untracked() {
+            return false;
+        }
+        self.wipe().await;
+        self.notice.set(Some(Notice::SessionEnded));
+        self.state.set(AuthState::SignedOut);
+        true
+    }
+
+    /// Signs out: tells the server (best effort, bounded wait), wipes the
+    /// device, returns to the sign-in page.
+    pub async fn sign_out(self) {
+        if self.signing_out.get_untracked() {
+            return;
+        }
+        self.signing_out.set(true);
+        if let Some(token) = self.token()
+            && let Err(e) = api::logout(&token).await
+        {
+            web_sys::console::info_1(&format!("The server did not confirm the sign-out: {e:?}").into());
+        }
+        self.wipe().await;
+        self.notice.set(None);
+        self.state.set(AuthState::SignedOut);
+        self.signing_out.set(false);
+    }
+
+    fn is_signed_in_untracked(self) -> bool {
+        self.state.with_untracked(|s| matches!(s, AuthState::SignedIn(_)))
+    }
+
+    async fn wipe(self) {
+        if let Err(e) = session::clear_device().await {
+            web_sys::console::warn_1(&format!("Could not wipe this device's data: {e}").into());
+        }
+    }
+}
+
+/// Asks the browser not to evict the app's data under storage pressure. The
+/// answer does not change what the app does, so it is not awaited.
+fn request_persistent_storage() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(promise) = window.navigator().storage().persist() {
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// The [`Auth`] the app provides.
+pub fn use_auth() -> Auth {
+    use_context::<Auth>().unwrap_or_default()
+}

@@ -1,0 +1,39 @@
+//! Preferences of this device (not of the person): the chosen language, kept in localStorage.
+
+use crate::i18n::Locale;
+
+/// The localStorage key of the chosen language.
+pub const LOCALE_KEY: &str = "showroom.locale";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The language to start in: the one chosen on this device before, else the
+/// browser's language.
+pub fn initial_locale() -> Locale {
+    let stored = local_storage().and_then(|s| s.get_item(LOCALE_KEY).ok().flatten());
+    if let Some(locale) = stored.as_deref().and_then(Locale::from_stored) {
+        return locale;
+    }
+    let browser = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    Locale::from_language_tag(&browser)
+}
+
+/// Remembers the chosen language. Failing storage (private mode) only means
+/// the choice is forgotten next time, so it is logged and otherwise ignored.
+pub fn save_locale(locale: Locale) {
+    let saved = local_storage().map(|s| s.set_item(LOCALE_KEY, locale.tag()));
+    if !matches!(saved, Some(Ok(()))) {
+        web_sys::console::warn_1(&"Could not remember the chosen language on this device.".into());
+    }
+}
+
+/// Tells the document which language it is in (`<html lang>`), for screen
+/// readers, fonts and hyphenation.
+pub fn apply_locale_to_document(locale: Locale) {
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+    if let Some(root) = root {
+        let _ = root.set_attribute("lang", locale.tag());
+    }
+}

@@ -1,0 +1,191 @@
+//! `/login`: the sign-in form, and what a failed sign-in tells the person.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::Redirect;
+use showroom_shared::api::{ErrorCode, LoginForm};
+
+use crate::api::{self, ApiFailure};
+use crate::app::use_choose_locale;
+use crate::components::icon::BrandMark;
+use crate::components::language_switcher::LanguageSwitcher;
+use crate::i18n::{use_i18n, use_page_title, Key, Locale};
+use crate::local::auth::{use_auth, Notice};
+use crate::local::device;
+
+/// Seconds to wait after too many failures when the server does not say.
+pub const DEFAULT_RETRY_AFTER_SECS: u32 = 60;
+
+/// Why a sign-in did not work, in the person's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginProblem {
+    /// Username or password left empty (checked before asking the server).
+    MissingCredentials,
+    WrongCredentials,
+    TooManyAttempts { retry_after_secs: u32 },
+    /// The server refused a field; its message says which.
+    CheckFields { server_message: String },
+    Unreachable,
+    Failed { server_message: String },
+}
+
+impl LoginProblem {
+    /// What a failed `POST /auth/login` means for the person.
+    pub fn from_failure(failure: &ApiFailure) -> LoginProblem {
+        match failure {
+            ApiFailure::Network => LoginProblem::Unreachable,
+            ApiFailure::Status { status: 401, error, .. }
+                if error.as_ref().is_none_or(|e| e.code == ErrorCode::InvalidCredentials) =>
+            {
+                LoginProblem::WrongCredentials
+            }
+            ApiFailure::Status { status: 429, retry_after, .. } => {
+                LoginProblem::TooManyAttempts { retry_after_secs: retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS) }
+            }
+            ApiFailure::Status { status: 400, error, .. } => LoginProblem::CheckFields {
+                server_message: error.as_ref().map(|e| e.message.clone()).unwrap_or_default(),
+            },
+            other => LoginProblem::Failed { server_message: other.message() },
+        }
+    }
+
+    pub fn text(&self, locale: Locale) -> String {
+        match self {
+            LoginProblem::MissingCredentials => locale.t(Key::MissingCredentials).to_owned(),
+            LoginProblem::WrongCredentials => locale.t(Key::WrongCredentials).to_owned(),
+            LoginProblem::TooManyAttempts { retry_after_secs } => locale.too_many_attempts(*retry_after_secs),
+            LoginProblem::CheckFields { server_message } => locale.check_fields(server_message),
+            LoginProblem::Unreachable => locale.t(Key::Unreachable).to_owned(),
+            LoginProblem::Failed { server_message } => locale.sign_in_failed(server_message),
+        }
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Show when=move || !auth.is_signed_in() fallback=|| view! { <Redirect path="/" /> }>
+            <SignInForm />
+        </Show>
+    }
+}
+
+#[component]
+fn SignInForm() -> impl IntoView {
+    use_page_title(Key::SignIn);
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let choose_locale = use_choose_locale();
+
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    // The guess follows the language until the person edits it.
+    let guess = device::this_device();
+    let device_name = RwSignal::new(i18n.locale().device_guess(&guess));
+    let device_name_edited = RwSignal::new(false);
+    Effect::new(move |_| {
+        let suggestion = i18n.locale().device_guess(&guess);
+        if !device_name_edited.get_untracked() {
+            device_name.set(suggestion);
+        }
+    });
+    let pending = RwSignal::new(false);
+    let problem = RwSignal::new(None::<LoginProblem>);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let (user, pass, device) = (username.get_untracked(), password.get_untracked(), device_name.get_untracked());
+        if user.trim().is_empty() || pass.is_empty() {
+            problem.set(Some(LoginProblem::MissingCredentials));
+            return;
+        }
+        pending.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            let form = LoginForm { username: &user, password: &pass, device_name: &device };
+            match api::login(&form).await {
+                Ok(response) => {
+                    auth.signed_in(response).await;
+                    // Not needed any more; the page is about to go.
+                    password.set(String::new());
+                }
+                Err(failure) => problem.set(Some(LoginProblem::from_failure(&failure))),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <main class="login" id="main">
+            <div class="login__card">
+                <div class="login__brand">
+                    <BrandMark />
+                    <p class="login__product">{move || i18n.t(Key::ProductName)}</p>
+                </div>
+                <h1 class="login__title">{move || i18n.t(Key::SignIn)}</h1>
+                {move || {
+                    (auth.notice() == Some(Notice::SessionEnded))
+                        .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SessionEnded)}</p> })
+                }}
+                <form class="form" on:submit=submit novalidate>
+                    <div class="field">
+                        <label for="login-username">{move || i18n.t(Key::Username)}</label>
+                        <input
+                            id="login-username"
+                            name="username"
+                            type="text"
+                            autocomplete="username"
+                            autocapitalize="none"
+                            spellcheck="false"
+                            bind:value=username
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="login-password">{move || i18n.t(Key::Password)}</label>
+                        <input
+                            id="login-password"
+                            name="password"
+                            type="password"
+                            autocomplete="current-password"
+                            bind:value=password
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="login-device">{move || i18n.t(Key::DeviceName)}</label>
+                        <input
+                            id="login-device"
+                            name="device_name"
+                            type="text"
+                            autocomplete="off"
+                            aria-describedby="login-device-hint"
+                            prop:value=move || device_name.get()
+                            on:input=move |ev| {
+                                device_name_edited.set(true);
+                                device_name.set(event_target_value(&ev));
+                            }
+                        />
+                        <p id="login-device-hint" class="field__hint">{move || i18n.t(Key::DeviceNameHint)}</p>
+                    </div>
+                    {move || {
+                        problem
+                            .get()
+                            .map(|p| view! { <p class="form__error" role="alert">{move || p.text(i18n.locale())}</p> })
+                    }}
+                    <button
+                        type="submit"
+                        class="button button--primary button--block"
+                        disabled=move || pending.get()
+                        aria-busy=move || if pending.get() { "true" } else { "false" }
+                    >
+                        {move || i18n.t(if pending.get() { Key::SigningIn } else { Key::SignIn })}
+                    </button>
+                </form>
+                <LanguageSwitcher current=i18n.signal() on_choose=choose_locale />
+            </div>
+        </main>
+    }
+}

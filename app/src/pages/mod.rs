@@ -1,0 +1,7 @@
+//! One file per route: each page reads context, fetches through `api` and hands data to components.
+
+pub mod login;
+pub mod not_found;
+pub mod settings;
+pub mod team;
+pub mod today;

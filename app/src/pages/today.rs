@@ -1,0 +1,48 @@
+//! `/`: Today — a welcome for the signed-in person, this device, and (for now) an honest empty state.
+
+use leptos::prelude::*;
+
+use crate::i18n::{use_i18n, use_page_title, Key};
+use crate::local::auth::use_auth;
+
+#[component]
+pub fn TodayPage() -> impl IntoView {
+    use_page_title(Key::Today);
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let session = Memo::new(move |_| auth.session());
+    let field = move |f: fn(&showroom_shared::api::SessionInfo) -> String| {
+        move || session.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
+    let display_name = field(|s| s.user.display_name.clone());
+    let dealer = field(|s| s.dealer.name.clone());
+    let device_name = field(|s| s.device.name.as_str().to_owned());
+    let signed_in_at = move || session.with(|s| s.as_ref().map(|s| i18n.locale().date_time(s.device.created_at)));
+
+    view! {
+        <section class="page" aria-labelledby="today-heading">
+            <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
+            <div class="card welcome">
+                <p class="welcome__greeting">{move || i18n.locale().welcome(&display_name())}</p>
+                <dl class="facts">
+                    <div class="facts__item">
+                        <dt>{move || i18n.t(Key::Dealer)}</dt>
+                        <dd>{dealer}</dd>
+                    </div>
+                    <div class="facts__item">
+                        <dt>{move || i18n.t(Key::ThisDevice)}</dt>
+                        <dd>{device_name}</dd>
+                    </div>
+                    <div class="facts__item">
+                        <dt>{move || i18n.t(Key::SignedIn)}</dt>
+                        <dd>{signed_in_at}</dd>
+                    </div>
+                </dl>
+            </div>
+            <div class="card empty-state">
+                <p class="empty-state__title">{move || i18n.t(Key::NoLeadsYet)}</p>
+                <p class="muted">{move || i18n.t(Key::NextReleaseNote)}</p>
+            </div>
+        </section>
+    }
+}
