@@ -1,1 +1,16 @@
-fn main() {}
+//! The `showroom-server` binary: parse the configuration and run.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = showroom_server::config::Config::parse();
+    showroom_server::init_tracing();
+    match showroom_server::run(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("showroom-server: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -97,7 +97,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -155,6 +158,9 @@ mod tests {
     fn error_body_shape_is_code_and_message() {
         let body = ApiError::new(ErrorCode::NotFound, "no such user");
         let json = serde_json::to_value(&body).unwrap_or_default();
-        assert_eq!(json, serde_json::json!({"code": "not_found", "message": "no such user"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "not_found", "message": "no such user"})
+        );
     }
 }

@@ -156,7 +156,9 @@ impl Password {
             return Err(PasswordError::Empty);
         }
         if s.len() > Self::MAX_BYTES {
-            return Err(PasswordError::TooLong { max: Self::MAX_BYTES });
+            return Err(PasswordError::TooLong {
+                max: Self::MAX_BYTES,
+            });
         }
         Ok(Password(s))
     }
@@ -241,7 +243,11 @@ mod tests {
     fn usernames_are_trimmed_and_lower_cased() {
         let check = |input: &str, expect: Result<&str, UsernameError>| {
             let got = input.parse::<Username>();
-            assert_eq!(got.as_ref().map(Username::as_str), expect.as_ref().map(|s| *s), "{input:?}");
+            assert_eq!(
+                got.as_ref().map(Username::as_str),
+                expect.as_ref().map(|s| *s),
+                "{input:?}"
+            );
         };
         check("sales1", Ok("sales1"));
         check("  Sales1 ", Ok("sales1"));
@@ -257,18 +263,30 @@ mod tests {
     #[test]
     fn passwords_are_bounded_and_never_printed() {
         assert_eq!(Password::new(""), Err(PasswordError::Empty));
-        assert_eq!(Password::new("x".repeat(257)), Err(PasswordError::TooLong { max: 256 }));
+        assert_eq!(
+            Password::new("x".repeat(257)),
+            Err(PasswordError::TooLong { max: 256 })
+        );
         let p = Password::new("showroom").map(|p| format!("{p:?}"));
         assert_eq!(p.as_deref(), Ok("Password(***)"));
     }
 
     #[test]
     fn device_names_accept_chinese_and_refuse_control_characters() {
-        assert_eq!("  前台平板 ".parse::<DeviceName>().map(String::from), Ok("前台平板".to_owned()));
-        assert_eq!("a\u{0}b".parse::<DeviceName>(), Err(DeviceNameError::ControlCharacter));
+        assert_eq!(
+            "  前台平板 ".parse::<DeviceName>().map(String::from),
+            Ok("前台平板".to_owned())
+        );
+        assert_eq!(
+            "a\u{0}b".parse::<DeviceName>(),
+            Err(DeviceNameError::ControlCharacter)
+        );
         assert_eq!("".parse::<DeviceName>(), Err(DeviceNameError::Empty));
         assert!("平".repeat(80).parse::<DeviceName>().is_ok());
-        assert_eq!("平".repeat(81).parse::<DeviceName>(), Err(DeviceNameError::TooLong { max: 80 }));
+        assert_eq!(
+            "平".repeat(81).parse::<DeviceName>(),
+            Err(DeviceNameError::TooLong { max: 80 })
+        );
     }
 
     #[test]
@@ -285,7 +303,11 @@ mod tests {
             (Salesperson, Manager, false),
         ];
         for (actor, target, expect) in table {
-            assert_eq!(actor.can_manage(target), expect, "{actor} managing {target}");
+            assert_eq!(
+                actor.can_manage(target),
+                expect,
+                "{actor} managing {target}"
+            );
         }
         assert!(!Salesperson.is_manager());
         assert!(Manager.is_manager() && Admin.is_manager());
@@ -295,7 +317,10 @@ mod tests {
     fn roles_round_trip_as_text() {
         for role in [Role::Salesperson, Role::Manager, Role::Admin] {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
-            assert_eq!(serde_json::to_string(&role).unwrap_or_default(), format!("\"{role}\""));
+            assert_eq!(
+                serde_json::to_string(&role).unwrap_or_default(),
+                format!("\"{role}\"")
+            );
         }
         assert!("owner".parse::<Role>().is_err());
     }

@@ -64,7 +64,12 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_rejected() {
-        for bad in ["", "42", "not-a-uuid", "00000000-0000-0000-0000-00000000123g"] {
+        for bad in [
+            "",
+            "42",
+            "not-a-uuid",
+            "00000000-0000-0000-0000-00000000123g",
+        ] {
             assert!(bad.parse::<DealerId>().is_err(), "{bad:?} parsed");
         }
     }

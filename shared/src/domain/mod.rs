@@ -3,5 +3,7 @@
 mod account;
 mod id;
 
-pub use account::{DeviceName, DeviceNameError, Password, PasswordError, Role, Username, UsernameError};
+pub use account::{
+    DeviceName, DeviceNameError, Password, PasswordError, Role, Username, UsernameError,
+};
 pub use id::{DealerId, DeviceId, UserId};

@@ -1,0 +1,152 @@
+//! Sign-in, sign-out and "who am I": `/api/v1/auth/*` and `/api/v1/me`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use showroom_shared::api::{
+    DealerSummary, DeviceInfo, ErrorCode, LoginRequest, LoginResponse, SessionInfo, UserSummary,
+    paths,
+};
+use showroom_shared::domain::DeviceId;
+use uuid::Uuid;
+
+use super::error::AppError;
+use super::extract::{Auth, Json};
+use crate::auth::{SessionToken, verify_against_dummy, verify_password};
+use crate::db::{self, NewSession, SessionRow, UserRow};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(strip_api(paths::LOGIN), post(login))
+        .route(strip_api(paths::LOGOUT), post(logout))
+        .route(strip_api(paths::ME), get(me))
+}
+
+/// Routes are nested under `/api`; the shared paths include it.
+pub(super) fn strip_api(path: &'static str) -> &'static str {
+    path.strip_prefix("/api").unwrap_or(path)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> Result<axum::Json<LoginResponse>, AppError> {
+    let username = req.username.as_str().to_owned();
+    let now = state.clock.now();
+    if let Err(secs) = state.throttle.check(&username, now) {
+        return Err(too_many(secs));
+    }
+    let user = db::find_user_for_login(&state.db, &username).await?;
+    let password = req.password.expose().to_owned();
+    let verified = match user.clone() {
+        Some(user) => {
+            tokio::task::spawn_blocking(move || verify_password(&password, &user.password_hash))
+                .await
+                .map_err(AppError::internal)?
+        }
+        None => {
+            tokio::task::spawn_blocking(move || verify_against_dummy(&password))
+                .await
+                .map_err(AppError::internal)?;
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| verified) else {
+        if let Some(secs) = state.throttle.record_failure(&username, now) {
+            return Err(too_many(secs));
+        }
+        return Err(AppError::new(
+            ErrorCode::InvalidCredentials,
+            "Wrong username or password.",
+        ));
+    };
+    state.throttle.record_success(&username);
+    if !user.active {
+        return Err(AppError::forbidden(
+            "This account is deactivated. Ask your showroom manager.",
+        ));
+    }
+    let token = SessionToken::generate().map_err(AppError::internal)?;
+    let device = DeviceId::from_uuid(Uuid::new_v4());
+    db::insert_session(
+        &state.db,
+        &NewSession {
+            id: device,
+            user_id: user.id,
+            dealer_id: user.dealer_id,
+            token_hash: &token.hash(),
+            device_name: req.device_name.as_str(),
+            now,
+        },
+    )
+    .await?;
+    tracing::info!(user = %user.id, dealer = %user.dealer_id, device = %device, "signed in");
+    let session = SessionRow {
+        id: device,
+        user,
+        device_name: req.device_name.into(),
+        created_at: now,
+        last_seen_at: now,
+        revoked_at: None,
+    };
+    Ok(axum::Json(LoginResponse {
+        token: token.expose().to_owned(),
+        session: session_info(&session)?,
+    }))
+}
+
+fn too_many(secs: u64) -> AppError {
+    let mut err = AppError::new(
+        ErrorCode::TooManyRequests,
+        format!("Too many failed sign-in attempts. Try again in {secs} seconds."),
+    );
+    err.retry_after = Some(secs);
+    err
+}
+
+async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, AppError> {
+    db::revoke_session(&state.db, auth.device, "logout", state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(auth: Auth) -> Result<axum::Json<SessionInfo>, AppError> {
+    Ok(axum::Json(session_info(&auth.session)?))
+}
+
+pub(super) fn user_summary(user: &UserRow) -> Result<UserSummary, AppError> {
+    Ok(UserSummary {
+        id: user.id,
+        username: user.username.parse().map_err(AppError::internal)?,
+        display_name: user.display_name.clone(),
+        role: user.role,
+        active: user.active,
+    })
+}
+
+pub(super) fn device_info(session: &SessionRow) -> Result<DeviceInfo, AppError> {
+    Ok(DeviceInfo {
+        id: session.id,
+        name: session.device_name.parse().map_err(AppError::internal)?,
+        created_at: session.created_at,
+        last_seen_at: session.last_seen_at,
+        revoked_at: session.revoked_at,
+    })
+}
+
+fn session_info(session: &SessionRow) -> Result<SessionInfo, AppError> {
+    Ok(SessionInfo {
+        user: user_summary(&session.user)?,
+        dealer: DealerSummary {
+            id: session.user.dealer_id,
+            name: session.user.dealer_name.clone(),
+        },
+        device: device_info(session)?,
+    })
+}
+
+/// Whether `actor` may see and act on `target`'s devices and account.
+pub(super) fn may_manage(actor: &Auth, target: &UserRow) -> bool {
+    actor.user == target.id || actor.role.can_manage(target.role)
+}

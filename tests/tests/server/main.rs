@@ -1,0 +1,8 @@
+//! Server tests: the real router driven in-process (`oneshot`), each test on a
+//! fresh database, every test run on SQLite and on PostgreSQL.
+
+mod support;
+
+mod accounts;
+mod http;
+mod users;
