@@ -1,0 +1,384 @@
+// Find / act / check helpers for Showroom's browser end-to-end tests.
+//
+// Everything here is real: the `showroom-server` binary on a fresh SQLite file with
+// the demo dealers, the built PWA from `dist/`, and Debian's Chromium driven by
+// playwright-core. `cargo xtask test` builds both and sets:
+//   SHOWROOM_SERVER_BIN  the server binary (default: target/debug/showroom-server)
+//   SHOWROOM_DIST        the built PWA (default: dist/)
+//   CHROMIUM             the browser (default: /usr/bin/chromium)
+//   TMPDIR               a directory of its own, removed afterwards
+// Run one file by hand: `node --test tests/e2e/sign-in.test.mjs` after `cargo xtask build`
+// and `cargo build -p showroom-server`.
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { before, after, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(E2E_DIR, '..', '..');
+export const ARTIFACTS = path.join(E2E_DIR, 'artifacts');
+export const DIST = process.env.SHOWROOM_DIST || path.join(ROOT, 'dist');
+export const SERVER_BIN =
+  process.env.SHOWROOM_SERVER_BIN || path.join(ROOT, 'target', 'debug', 'showroom-server');
+
+/** The demo password of every demo user (sales1, sales2, manager at Demo Motors; rival1 at Rival Auto). */
+export const PASSWORD = 'showroom';
+export const DEMO_DEALER = 'Demo Motors';
+
+/** Default wait for anything the user would see. Generous: a 2-core CI machine is busy. */
+export const UI_TIMEOUT = 20_000;
+/** Per-test limit for node:test. */
+export const TEST_TIMEOUT = 180_000;
+
+// ---------------------------------------------------------------------------
+// Server
+
+/**
+ * Starts the real server on a free port with a fresh SQLite database and the demo
+ * data, serving `staticDir`. Resolves once it prints `Showroom listening on <url>`.
+ */
+export async function startServer({ staticDir = DIST, timeoutMs = 60_000 } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'showroom-e2e-server-'));
+  const env = {
+    ...process.env,
+    SHOWROOM_ADDR: '127.0.0.1:0',
+    SHOWROOM_SEED_DEMO: '1',
+    SHOWROOM_STATIC_DIR: staticDir,
+    DATABASE_URL: `sqlite://${path.join(dir, 'showroom.db')}`,
+  };
+  const child = spawn(SERVER_BIN, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk) => {
+    log += chunk;
+    if (log.length > 200_000) log = log.slice(-100_000);
+  };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', keep);
+
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => fail(`did not print "Showroom listening on ..." within ${timeoutMs / 1000} s`),
+      timeoutMs,
+    );
+    function fail(why) {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`showroom-server (${SERVER_BIN}) ${why}\n--- its output ---\n${log}`));
+    }
+    child.on('error', (e) => fail(`could not start: ${e.message}`));
+    child.on('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      keep(line + '\n');
+      const m = /^Showroom listening on (http:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    });
+  });
+
+  let stopped = null;
+  return {
+    url,
+    /** The server's output so far (for failure reports). */
+    log: () => log,
+    /** SIGTERM, then wait for it to exit (SIGKILL after 15 s); removes its database. */
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = once(child, 'exit');
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          await exited;
+          clearTimeout(timer);
+        }
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Browser
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A fresh browser context (its own storage, like a new device) and a page in it. */
+export async function newDevice(browser, { viewport = { width: 768, height: 1024 }, locale = 'en-US' } = {}) {
+  const context = await browser.newContext({ locale, viewport, serviceWorkers: 'allow' });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  const page = await context.newPage();
+  const consoleLog = [];
+  page.on('console', (m) => consoleLog.push(`[console.${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.stack || e.message}`));
+  page.on('crash', () => consoleLog.push('[crash] the page crashed'));
+  return { context, page, consoleLog };
+}
+
+/**
+ * Per-file fixtures: one browser (and, unless `server: false`, one server) for the
+ * whole file. Use the returned object's fields inside tests.
+ */
+export function useFixtures({ server = true } = {}) {
+  const fx = { browser: null, server: null };
+  before(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const [b, s] = await Promise.all([launchBrowser(), server ? startServer() : null]);
+    fx.browser = b;
+    fx.server = s;
+  });
+  after(async () => {
+    await fx.browser?.close();
+    await fx.server?.stop();
+  });
+  return fx;
+}
+
+function slug(name) {
+  return name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80).toLowerCase();
+}
+
+/**
+ * A test with a fresh device (browser context). On failure it saves
+ * `artifacts/<test>.png` and `artifacts/<test>.log` (browser console, page errors and
+ * the server's output) before rethrowing.
+ * `body({ t, page, context, device, servers })`: `device(opts)` opens more devices;
+ * `servers` collects extra servers whose output the failure report should include.
+ */
+export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {}) {
+  test(name, { timeout }, async (t) => {
+    const devices = [];
+    const servers = fx.server ? [fx.server] : [];
+    const device = async (opts = {}) => {
+      const d = await newDevice(fx.browser, { viewport, ...opts });
+      devices.push(d);
+      return d;
+    };
+    const first = await device();
+    try {
+      await body({ t, page: first.page, context: first.context, device, servers });
+    } catch (err) {
+      const base = path.join(ARTIFACTS, slug(name));
+      const report = [`${name}\n\n${err.stack || err}`];
+      for (const [i, d] of devices.entries()) {
+        const suffix = i === 0 ? '' : `-device${i + 1}`;
+        try {
+          await d.page.screenshot({ path: `${base}${suffix}.png`, fullPage: true, timeout: 5_000 });
+          report.push(`screenshot: ${base}${suffix}.png (page at ${d.page.url()})`);
+        } catch (e) {
+          report.push(`no screenshot of device ${i + 1}: ${e.message}`);
+        }
+        report.push(`--- device ${i + 1} console ---\n${d.consoleLog.join('\n')}`);
+      }
+      for (const [i, s] of servers.entries()) {
+        report.push(`--- server ${i + 1} output (last 20 kB) ---\n${s.log().slice(-20_000)}`);
+      }
+      await mkdir(ARTIFACTS, { recursive: true });
+      await writeFile(`${base}.log`, report.join('\n\n'));
+      t.diagnostic(`failure report: ${base}.log`);
+      throw err;
+    } finally {
+      for (const d of devices) await d.context.close().catch(() => {});
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Finding things (by role and accessible name, as a screen reader would)
+
+export const banner = (page) => page.getByRole('banner');
+export const mainNav = (page) => page.getByRole('navigation', { name: 'Main' });
+export const connectionStatus = (page) => page.getByRole('status', { name: 'Connection' });
+export const heading = (page, name) => page.getByRole('heading', { name, exact: true });
+export const button = (page, name) => page.getByRole('button', { name, exact: true });
+export const navLink = (page, name) => mainNav(page).getByRole('link', { name, exact: true });
+
+// ---------------------------------------------------------------------------
+// Checking (waits, because the app renders asynchronously; messages say what a user would miss)
+
+/** Waits until `locator` is visible. */
+export async function seeVisible(locator, what, timeout = UI_TIMEOUT) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout });
+  } catch (e) {
+    throw new Error(`expected to see ${what} within ${timeout / 1000} s: ${firstLine(e)}`);
+  }
+}
+
+/** Waits until nothing matches `locator` (or it is hidden). */
+export async function seeHidden(locator, what, timeout = UI_TIMEOUT) {
+  try {
+    await locator.first().waitFor({ state: 'hidden', timeout });
+  } catch (e) {
+    throw new Error(`expected ${what} to be gone within ${timeout / 1000} s: ${firstLine(e)}`);
+  }
+}
+
+/** Waits until `locator`'s text (whitespace-normalised) contains `text`. */
+export async function seeText(locator, text, what, timeout = UI_TIMEOUT) {
+  let last = '(no element)';
+  await eventually(
+    async () => {
+      if ((await locator.count()) === 0) return false;
+      last = normalise(await locator.first().innerText({ timeout: 1_000 }));
+      return last.includes(text);
+    },
+    () => `expected ${what} to show "${text}", it showed "${last}"`,
+    timeout,
+  );
+}
+
+/** Polls `check` (async, truthy = done) until it holds. */
+export async function eventually(check, message, timeout = UI_TIMEOUT, interval = 200) {
+  const deadline = Date.now() + timeout;
+  let lastError;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const m = typeof message === 'function' ? message() : message;
+      throw new Error(`${m} (waited ${timeout / 1000} s)${lastError ? `: ${firstLine(lastError)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+export async function seePath(page, pathname, timeout = UI_TIMEOUT) {
+  await eventually(
+    () => new URL(page.url()).pathname === pathname,
+    () => `expected to be at ${pathname}, the page is at ${page.url()}`,
+    timeout,
+  );
+}
+
+const normalise = (s) => s.replace(/\s+/g, ' ').trim();
+const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
+
+// ---------------------------------------------------------------------------
+// Acting
+
+/**
+ * Signs in through the login page as a user would and waits for the signed-in layout.
+ * Returns the server's login response (`{token, session:{user, dealer, device}}`).
+ */
+export async function login(page, base, username, password = PASSWORD) {
+  await page.goto(`${base}/login`);
+  await seeVisible(heading(page, 'Sign in'), 'the "Sign in" heading');
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  const response = page.waitForResponse(
+    (r) => r.url().endsWith('/api/v1/auth/login') && r.request().method() === 'POST',
+  );
+  await button(page, 'Sign in').click();
+  const body = await (await response).json().catch(() => null);
+  await seeText(banner(page), username, `the header (signed in as ${username})`);
+  return body;
+}
+
+/**
+ * Waits until a service worker controls the page (reloading at most once: a worker
+ * may only take control of pages loaded after it activated).
+ */
+export async function waitForServiceWorkerControl(page, timeout = 30_000) {
+  const controlled = () =>
+    page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout });
+  try {
+    await controlled();
+  } catch {
+    await page.reload();
+    try {
+      await controlled();
+    } catch (e) {
+      throw new Error(`no service worker took control of ${page.url()} (even after a reload): ${firstLine(e)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// HTTP API (for setting up and checking what the UI cannot show)
+
+export async function api(base, method, pathname, { token, json } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (json !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${pathname}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, text, body, headers: res.headers };
+}
+
+/** `POST /api/v1/auth/login`; throws unless it succeeds. Returns `{token, session}`. */
+export async function apiLogin(base, username, password = PASSWORD, deviceName = `e2e ${username}`) {
+  const r = await api(base, 'POST', '/api/v1/auth/login', {
+    json: { username, password, device_name: deviceName },
+  });
+  if (r.status !== 200 || !r.body?.token) {
+    throw new Error(`login of ${username} through the API failed: ${r.status} ${r.text}`);
+  }
+  return r.body;
+}
+
+/** Every IndexedDB database of the page's origin, and which of their stores contain `needle` anywhere. */
+export function indexedDbStoresContaining(page, needle) {
+  return page.evaluate(async (needle) => {
+    const req = (r) =>
+      new Promise((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const replacer = (_k, v) =>
+      v instanceof ArrayBuffer
+        ? new TextDecoder().decode(v)
+        : ArrayBuffer.isView(v)
+          ? new TextDecoder().decode(v)
+          : v;
+    const databases = (await indexedDB.databases()).map((d) => d.name);
+    const found = [];
+    for (const name of databases) {
+      const db = await req(indexedDB.open(name));
+      for (const store of db.objectStoreNames) {
+        const tx = db.transaction(store, 'readonly').objectStore(store);
+        const [values, keys] = await Promise.all([req(tx.getAll()), req(tx.getAllKeys())]);
+        if (JSON.stringify([values, keys], replacer).includes(needle)) found.push(`${name}/${store}`);
+      }
+      db.close();
+    }
+    return { databases, found };
+  }, needle);
+}

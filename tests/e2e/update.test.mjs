@@ -1,0 +1,58 @@
+// A new deployment reaches an open app: the banner offers a reload, and after it
+// the new service worker is in control and the user is still signed in.
+
+import assert from 'node:assert/strict';
+import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl, banner, button,
+  seeVisible, seeHidden, seeText, eventually, DIST, DEMO_DEALER,
+} from './harness.mjs';
+
+const fx = useFixtures({ server: false });
+
+e2eTest('a new version shows "A new version is available."; Reload switches to it and keeps the session', fx, async ({ page, servers }) => {
+  const copy = await mkdtemp(path.join(tmpdir(), 'showroom-e2e-dist-'));
+  await cp(DIST, copy, { recursive: true });
+  const server = await startServer({ staticDir: copy });
+  servers.push(server);
+  try {
+    await login(page, server.url, 'sales1');
+    await waitForServiceWorkerControl(page);
+
+    await appendFile(path.join(copy, 'sw.js'), '\n// build 2\n');
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+
+    const notice = page.getByRole('status').filter({ hasText: 'A new version is available.' });
+    await seeVisible(notice, 'the "A new version is available." banner', 30_000);
+    const reload = button(page, 'Reload');
+    await seeVisible(reload, 'the "Reload" button in the update banner');
+    const navigated = page.waitForEvent('load', { timeout: 30_000 });
+    await reload.click();
+    await navigated;
+
+    await seeText(banner(page), 'sales1', 'the header (still signed in) after the reload');
+    await seeText(banner(page), DEMO_DEALER, 'the header (dealer name) after the reload');
+    await seeHidden(notice, 'the update banner');
+    let state;
+    await eventually(
+      async () => {
+        state = await page.evaluate(async () => {
+          const r = await navigator.serviceWorker.getRegistration();
+          return {
+            controlled: navigator.serviceWorker.controller != null,
+            waiting: r?.waiting != null,
+            installing: r?.installing != null,
+            activeState: r?.active?.state ?? null,
+          };
+        });
+        return state.controlled && !state.waiting && !state.installing && state.activeState === 'activated';
+      },
+      () => `the new service worker should control the page, none waiting: ${JSON.stringify(state)}`,
+    );
+  } finally {
+    await server.stop();
+    await rm(copy, { recursive: true, force: true });
+  }
+});
