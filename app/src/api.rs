@@ -135,3 +135,29 @@ pub async fn revoke_device(token: &str, user: UserId, device: DeviceId) -> Resul
 pub async fn deactivate_user(token: &str, user: UserId) -> Result<(), ApiFailure> {
     send(authorised(Request::post(&paths::user_deactivate(user)), token).build()).await.map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn retry_after_is_read_in_seconds() {
+        assert_eq!(parse_retry_after("30"), Some(30));
+        assert_eq!(parse_retry_after(" 5 "), Some(5));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after(""), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn only_a_401_ends_the_session() {
+        let status = |status| ApiFailure::Status { status, error: None, retry_after: None };
+        assert!(status(401).is_session_ended());
+        assert!(!status(403).is_session_ended());
+        assert!(!status(500).is_session_ended());
+        assert!(!ApiFailure::Network.is_session_ended());
+        assert_eq!(status(403).code(), Some(ErrorCode::Forbidden));
+    }
+}

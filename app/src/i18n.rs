@@ -378,3 +378,104 @@ pub fn use_page_title(page: Key) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    /// Keys whose text is deliberately the same in both languages.
+    const SAME_IN_BOTH: [Key; 3] = [Key::ProductName, Key::English, Key::Chinese];
+
+    #[wasm_bindgen_test]
+    fn every_key_has_text_in_every_locale() {
+        for &key in Key::ALL {
+            for locale in Locale::ALL {
+                assert!(!locale.t(key).trim().is_empty(), "{key:?} is empty in {locale:?}");
+            }
+            if !SAME_IN_BOTH.contains(&key) {
+                assert_ne!(Locale::En.t(key), Locale::ZhCn.t(key), "{key:?} is not translated");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn the_language_buttons_read_the_same_in_both_locales() {
+        for locale in Locale::ALL {
+            assert_eq!(locale.t(Key::English), "English");
+            assert_eq!(locale.t(Key::Chinese), "中文");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn locale_follows_the_browser_language() {
+        let check = |tag: &str, expect: Locale| assert_eq!(Locale::from_language_tag(tag), expect, "{tag:?}");
+        check("zh-CN", Locale::ZhCn);
+        check("zh-TW", Locale::ZhCn);
+        check("zh", Locale::ZhCn);
+        check("ZH-cn", Locale::ZhCn);
+        check("zh_Hans_CN", Locale::ZhCn);
+        check("en-US", Locale::En);
+        check("en", Locale::En);
+        check("fr", Locale::En);
+        check("zu", Locale::En);
+        check("", Locale::En);
+    }
+
+    #[wasm_bindgen_test]
+    fn stored_preference_accepts_only_our_tags() {
+        assert_eq!(Locale::from_stored("en"), Some(Locale::En));
+        assert_eq!(Locale::from_stored("zh-CN"), Some(Locale::ZhCn));
+        assert_eq!(Locale::from_stored("fr"), None);
+        assert_eq!(Locale::from_stored(""), None);
+        for locale in Locale::ALL {
+            assert_eq!(Locale::from_stored(locale.tag()), Some(locale));
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn messages_with_arguments_carry_them() {
+        assert_eq!(Locale::En.welcome("Li Wei"), "Welcome, Li Wei");
+        assert_eq!(Locale::ZhCn.welcome("李伟"), "欢迎，李伟");
+        assert_eq!(Locale::En.devices_of("Li Wei"), "Devices of Li Wei");
+        assert_eq!(Locale::En.revoke_device("Chrome on Linux"), "Revoke Chrome on Linux");
+        assert_eq!(Locale::En.deactivate_user("Li Wei"), "Deactivate Li Wei");
+        assert_eq!(
+            Locale::En.deactivate_confirm("Li Wei"),
+            "Deactivate Li Wei? Their devices are signed out at once."
+        );
+        assert_eq!(Locale::En.too_many_attempts(42), "Too many failed attempts. Try again in 42 seconds.");
+        assert_eq!(Locale::En.sign_in_failed("boom"), "Sign-in failed: boom");
+        assert_eq!(Locale::En.check_fields("device_name: too long"), "Check the fields and try again. device_name: too long");
+        assert_eq!(Locale::En.check_fields(""), "Check the fields and try again.");
+        assert_eq!(Locale::En.user_line("Li Wei", "sales1"), "Li Wei · sales1");
+        assert_eq!(Locale::ZhCn.page_title(Key::Today), "今日 · Showroom");
+        for locale in Locale::ALL {
+            for text in [
+                locale.welcome("X1"),
+                locale.devices_of("X1"),
+                locale.revoke_device("X1"),
+                locale.deactivate_user("X1"),
+                locale.deactivate_confirm("X1"),
+                locale.sign_in_failed("X1"),
+                locale.request_failed("X1"),
+                locale.check_fields("X1"),
+            ] {
+                assert!(text.contains("X1"), "{text:?} lost its argument");
+            }
+            assert!(locale.too_many_attempts(17).contains("17"));
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn dates_are_formatted_per_locale() {
+        // 2026-11-27 14:05 in the browser's zone: build it there so the
+        // test does not depend on the machine's time zone.
+        let date = js_sys::Date::new_with_year_month_day_hr_min(2026, 10, 27, 14, 5);
+        let millis = date.get_time() as i64;
+        assert_eq!(Locale::ZhCn.date_time(millis), "2026年11月27日 14:05");
+        let en = Locale::En.date_time(millis);
+        assert!(en.contains("2026") && en.contains("Nov") && en.contains("27") && en.contains("14:05"), "{en}");
+    }
+}

@@ -23,3 +23,6 @@ pub fn start() {
     }
     leptos::mount::mount_to_body(app::App);
 }
+
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -84,6 +84,8 @@ pub fn BrandMark() -> impl IntoView {
     view! {
         <svg class="brand-mark" viewBox="0 0 512 512" width="40" height="40" aria-hidden="true" focusable="false">
             <rect class="brand-mark__tile" width="512" height="512" rx="112" />
+            <g transform="translate(-20 -16)">
+            <rect class="brand-mark__road" x="116" y="368" width="300" height="10" rx="5" />
             <g class="brand-mark__car">
                 <path d="M96 318v-44c0-17 11-28 27-32l55-12 45-47c9-10 22-15 36-15h60c15 0 28 6 38 17l42 45 27 6c17 4 30 17 30 35v47z" />
             </g>
@@ -99,6 +101,7 @@ pub fn BrandMark() -> impl IntoView {
             <g class="brand-mark__cut">
                 <circle cx="170" cy="322" r="12" />
                 <circle cx="346" cy="322" r="12" />
+            </g>
             </g>
         </svg>
     }

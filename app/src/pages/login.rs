@@ -189,3 +189,60 @@ fn SignInForm() -> impl IntoView {
         </main>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use showroom_shared::api::ApiError;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn status(status: u16, error: Option<(ErrorCode, &str)>, retry_after: Option<u32>) -> ApiFailure {
+        ApiFailure::Status { status, error: error.map(|(code, message)| ApiError::new(code, message)), retry_after }
+    }
+
+    #[wasm_bindgen_test]
+    fn failed_sign_ins_map_to_what_the_person_should_do() {
+        let check = |failure: ApiFailure, expect: LoginProblem| {
+            assert_eq!(LoginProblem::from_failure(&failure), expect, "{failure:?}");
+        };
+        check(ApiFailure::Network, LoginProblem::Unreachable);
+        check(status(401, Some((ErrorCode::InvalidCredentials, "no")), None), LoginProblem::WrongCredentials);
+        check(status(401, None, None), LoginProblem::WrongCredentials);
+        check(
+            status(401, Some((ErrorCode::Unauthorized, "token expired")), None),
+            LoginProblem::Failed { server_message: "token expired".into() },
+        );
+        check(status(429, Some((ErrorCode::TooManyRequests, "slow down")), Some(17)), LoginProblem::TooManyAttempts {
+            retry_after_secs: 17,
+        });
+        check(status(429, None, None), LoginProblem::TooManyAttempts { retry_after_secs: 60 });
+        check(
+            status(400, Some((ErrorCode::BadRequest, "the device name is empty")), None),
+            LoginProblem::CheckFields { server_message: "the device name is empty".into() },
+        );
+        check(status(400, None, None), LoginProblem::CheckFields { server_message: String::new() });
+        check(
+            status(500, Some((ErrorCode::Internal, "database unavailable")), None),
+            LoginProblem::Failed { server_message: "database unavailable".into() },
+        );
+        check(status(502, None, None), LoginProblem::Failed { server_message: "HTTP 502".into() });
+    }
+
+    #[wasm_bindgen_test]
+    fn sign_in_problems_read_exactly_as_specified() {
+        let en = |p: LoginProblem| p.text(Locale::En);
+        assert_eq!(en(LoginProblem::WrongCredentials), "Wrong username or password.");
+        assert_eq!(
+            en(LoginProblem::TooManyAttempts { retry_after_secs: 60 }),
+            "Too many failed attempts. Try again in 60 seconds."
+        );
+        assert_eq!(
+            en(LoginProblem::CheckFields { server_message: "the username is empty".into() }),
+            "Check the fields and try again. the username is empty"
+        );
+        assert_eq!(en(LoginProblem::Unreachable), "Cannot reach the server. Check the network and try again.");
+        assert_eq!(en(LoginProblem::Failed { server_message: "HTTP 502".into() }), "Sign-in failed: HTTP 502");
+        assert_eq!(LoginProblem::WrongCredentials.text(Locale::ZhCn), "用户名或密码错误。");
+    }
+}
