@@ -5,4 +5,5 @@
 //! browser (wasm32) and on the server, and is tested on the host.
 
 pub mod api;
+pub mod doc;
 pub mod domain;

@@ -44,6 +44,10 @@ id_type!(
     UserId
 );
 id_type!(
+    /// A lead, and the Automerge document that holds it.
+    LeadId
+);
+id_type!(
     /// A signed-in device: one session of one user, named by the user.
     DeviceId
 );

@@ -1,0 +1,518 @@
+//! One lead, one Automerge document.
+//!
+//! Layout (schema 1), all keys in the root map unless said:
+//! `schema` (uint), `type` = "lead", `id`, `dealer`, `customer` (map: `name`,
+//! `mobile`, `wechat`, `city`), `source`, `models` (list of text), `grade`,
+//! `stage`, `owner`, `next_follow_up` (YYYY-MM-DD), `notes` (list of maps:
+//! `author`, `at`, `text`), `created_by`, `created_at`, `updated_by`,
+//! `updated_at`. Absent optional values are `null`. Times are Unix ms.
+//!
+//! Edits write only the keys whose value changed, so two devices editing
+//! different fields offline both keep their edit, notes are list inserts so
+//! notes added concurrently all survive, and keys written by a newer version
+//! of Showroom are never touched, so they are preserved.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+use super::{ActorId, Change, ChangeHash, DocError, parse_change};
+use crate::domain::{Customer, Lead, LeadId, Note, UserId};
+
+/// The layout version this build writes. A document with a higher number was
+/// written by a newer version; it is read as far as known and its unknown
+/// keys are preserved.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// An open lead document.
+pub struct LeadDoc {
+    doc: AutoCommit,
+}
+
+impl std::fmt::Debug for LeadDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeadDoc").finish_non_exhaustive()
+    }
+}
+
+impl LeadDoc {
+    /// A new document holding `lead`, as one change by `actor`.
+    pub fn create(actor: ActorId, lead: &Lead) -> Result<LeadDoc, DocError> {
+        let mut doc = AutoCommit::new().with_actor(actor);
+        doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+        doc.put(ROOT, "type", "lead")?;
+        doc.put(ROOT, "id", lead.id.to_string())?;
+        doc.put(ROOT, "dealer", lead.dealer.to_string())?;
+        let customer = doc.put_object(ROOT, "customer", ObjType::Map)?;
+        write_customer(&mut doc, &customer, &Customer::default(), &lead.customer, true)?;
+        doc.put_object(ROOT, "models", ObjType::List)?;
+        doc.put_object(ROOT, "notes", ObjType::List)?;
+        let mut this = LeadDoc { doc };
+        this.write_fields(lead, true)?;
+        let notes = this.list("notes")?;
+        for note in &lead.notes {
+            insert_note(&mut this.doc, &notes, note)?;
+        }
+        this.doc.put(ROOT, "created_by", lead.created_by.to_string())?;
+        this.doc.put(ROOT, "created_at", lead.created_at)?;
+        this.commit("create lead", lead.created_at);
+        Ok(this)
+    }
+
+    /// Opens a saved document (the output of [`LeadDoc::save`]).
+    pub fn load(bytes: &[u8], actor: ActorId) -> Result<LeadDoc, DocError> {
+        let doc = AutoCommit::load(bytes)?.with_actor(actor);
+        Ok(LeadDoc { doc })
+    }
+
+    /// An empty document to apply changes to (a lead first seen through sync).
+    pub fn empty(actor: ActorId) -> LeadDoc {
+        LeadDoc { doc: AutoCommit::new().with_actor(actor) }
+    }
+
+    /// The lead as the document holds it now.
+    pub fn read(&self) -> Result<Lead, DocError> {
+        let d = &self.doc;
+        match get_str(d, &ROOT, "type")? {
+            Some(t) if t == "lead" => {}
+            Some(t) => return Err(DocError::WrongType(t)),
+            None => return Err(DocError::Missing("type")),
+        }
+        let customer = match d.get(ROOT, "customer")? {
+            Some((Value::Object(ObjType::Map), id)) => Customer {
+                name: get_str(d, &id, "name")?.unwrap_or_default(),
+                mobile: parse_opt(d, &id, "mobile")?,
+                wechat: get_str(d, &id, "wechat")?,
+                city: get_str(d, &id, "city")?,
+            },
+            _ => return Err(DocError::Missing("customer")),
+        };
+        let mut models: Vec<String> = Vec::new();
+        for model in self.list_strings("models")? {
+            if !models.contains(&model) {
+                models.push(model);
+            }
+        }
+        let mut notes = Vec::new();
+        if let Some((Value::Object(ObjType::List), list)) = d.get(ROOT, "notes")? {
+            for i in 0..d.length(&list) {
+                if let Some((Value::Object(ObjType::Map), note)) = d.get(&list, i)? {
+                    notes.push(Note {
+                        author: parse_req(d, &note, "author")?,
+                        at: get_int(d, &note, "at")?.unwrap_or(0),
+                        text: get_str(d, &note, "text")?.unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        Ok(Lead {
+            id: parse_req(d, &ROOT, "id")?,
+            dealer: parse_req(d, &ROOT, "dealer")?,
+            customer,
+            source: parse_req(d, &ROOT, "source")?,
+            models,
+            grade: parse_req(d, &ROOT, "grade")?,
+            stage: parse_req(d, &ROOT, "stage")?,
+            owner: parse_opt(d, &ROOT, "owner")?,
+            next_follow_up: parse_opt(d, &ROOT, "next_follow_up")?,
+            notes,
+            created_by: parse_req(d, &ROOT, "created_by")?,
+            created_at: get_int(d, &ROOT, "created_at")?.unwrap_or(0),
+            updated_by: parse_req(d, &ROOT, "updated_by")?,
+            updated_at: get_int(d, &ROOT, "updated_at")?.unwrap_or(0),
+        })
+    }
+
+    /// The lead's id and dealer without reading the rest: what the server
+    /// checks on every change it accepts.
+    pub fn identity(&self) -> Result<(LeadId, crate::domain::DealerId), DocError> {
+        Ok((parse_req(&self.doc, &ROOT, "id")?, parse_req(&self.doc, &ROOT, "dealer")?))
+    }
+
+    /// The schema version the document was written with.
+    pub fn schema_version(&self) -> u64 {
+        match self.doc.get(ROOT, "schema") {
+            Ok(Some((Value::Scalar(v), _))) => match v.as_ref() {
+                ScalarValue::Uint(n) => *n,
+                ScalarValue::Int(n) => u64::try_from(*n).unwrap_or(0),
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    /// Writes the fields of `after` that differ from the document, as one
+    /// change by `editor` at `now`. Returns `None` when nothing differed.
+    pub fn update(&mut self, after: &Lead, editor: UserId, now: i64) -> Result<Option<ChangeHash>, DocError> {
+        let before = self.read()?;
+        let customer = match self.doc.get(ROOT, "customer")? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => return Err(DocError::Missing("customer")),
+        };
+        write_customer(&mut self.doc, &customer, &before.customer, &after.customer, false)?;
+        self.write_models(&before.models, &after.models)?;
+        self.write_fields_diff(&before, after)?;
+        if self.doc.pending_ops() == 0 {
+            return Ok(None);
+        }
+        self.doc.put(ROOT, "updated_by", editor.to_string())?;
+        self.doc.put(ROOT, "updated_at", now)?;
+        Ok(self.commit("edit lead", now))
+    }
+
+    /// Adds a note at the end, as one change.
+    pub fn add_note(&mut self, note: &Note) -> Result<Option<ChangeHash>, DocError> {
+        let notes = self.list("notes")?;
+        insert_note(&mut self.doc, &notes, note)?;
+        self.doc.put(ROOT, "updated_by", note.author.to_string())?;
+        self.doc.put(ROOT, "updated_at", note.at)?;
+        Ok(self.commit("add note", note.at))
+    }
+
+    /// Applies changes from elsewhere. Changes whose dependencies have not
+    /// arrived yet are held by Automerge and applied when they do.
+    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<(), DocError> {
+        let changes: Vec<Change> = changes.into_iter().collect();
+        self.doc.apply_changes(changes)?;
+        Ok(())
+    }
+
+    /// Parses and applies raw change bytes.
+    pub fn apply_bytes<'a>(&mut self, raw: impl IntoIterator<Item = &'a [u8]>) -> Result<(), DocError> {
+        let changes = raw.into_iter().map(parse_change).collect::<Result<Vec<_>, _>>()?;
+        self.apply(changes)
+    }
+
+    /// Whether the document holds the change with this hash (applied, not just queued).
+    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
+    }
+
+    /// Changes the document has whose dependencies are still missing.
+    pub fn missing_deps(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_missing_deps(&[])
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The changes made since `heads` (all of them for `&[]`).
+    pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<Change> {
+        self.doc.get_changes(heads)
+    }
+
+    /// A compact snapshot of the whole document.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    fn commit(&mut self, message: &str, now: i64) -> Option<ChangeHash> {
+        self.doc.commit_with(CommitOptions::default().with_message(message.to_owned()).with_time(now / 1000))
+    }
+
+    fn list(&self, key: &'static str) -> Result<ObjId, DocError> {
+        match self.doc.get(ROOT, key)? {
+            Some((Value::Object(ObjType::List), id)) => Ok(id),
+            _ => Err(DocError::Missing(key)),
+        }
+    }
+
+    fn list_strings(&self, key: &'static str) -> Result<Vec<String>, DocError> {
+        let Ok(list) = self.list(key) else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for i in 0..self.doc.length(&list) {
+            if let Some((Value::Scalar(v), _)) = self.doc.get(&list, i)? {
+                if let ScalarValue::Str(s) = v.as_ref() {
+                    out.push(s.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes models no longer listed and appends new ones, so models added
+    /// on two devices concurrently are both kept.
+    fn write_models(&mut self, before: &[String], after: &[String]) -> Result<(), DocError> {
+        let list = self.list("models")?;
+        let mut i = self.doc.length(&list);
+        while i > 0 {
+            i -= 1;
+            if let Some((Value::Scalar(v), _)) = self.doc.get(&list, i)? {
+                if let ScalarValue::Str(s) = v.as_ref() {
+                    if !after.iter().any(|m| m == s.as_str()) {
+                        self.doc.delete(&list, i)?;
+                    }
+                }
+            }
+        }
+        for model in after {
+            if !before.contains(model) {
+                let end = self.doc.length(&list);
+                self.doc.insert(&list, end, model.as_str())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_fields(&mut self, lead: &Lead, all: bool) -> Result<(), DocError> {
+        let d = &mut self.doc;
+        put_text(d, &ROOT, "source", Some(lead.source.as_str()))?;
+        put_text(d, &ROOT, "grade", Some(lead.grade.as_str()))?;
+        put_text(d, &ROOT, "stage", Some(lead.stage.as_str()))?;
+        put_text(d, &ROOT, "owner", lead.owner.map(|o| o.to_string()).as_deref())?;
+        put_text(d, &ROOT, "next_follow_up", lead.next_follow_up.map(|n| n.to_string()).as_deref())?;
+        if all {
+            let list = self.list("models")?;
+            for (i, model) in lead.models.iter().enumerate() {
+                self.doc.insert(&list, i, model.as_str())?;
+            }
+            self.doc.put(ROOT, "updated_by", lead.updated_by.to_string())?;
+            self.doc.put(ROOT, "updated_at", lead.updated_at)?;
+        }
+        Ok(())
+    }
+
+    fn write_fields_diff(&mut self, before: &Lead, after: &Lead) -> Result<(), DocError> {
+        let d = &mut self.doc;
+        if before.source != after.source {
+            put_text(d, &ROOT, "source", Some(after.source.as_str()))?;
+        }
+        if before.grade != after.grade {
+            put_text(d, &ROOT, "grade", Some(after.grade.as_str()))?;
+        }
+        if before.stage != after.stage {
+            put_text(d, &ROOT, "stage", Some(after.stage.as_str()))?;
+        }
+        if before.owner != after.owner {
+            put_text(d, &ROOT, "owner", after.owner.map(|o| o.to_string()).as_deref())?;
+        }
+        if before.next_follow_up != after.next_follow_up {
+            put_text(d, &ROOT, "next_follow_up", after.next_follow_up.map(|n| n.to_string()).as_deref())?;
+        }
+        Ok(())
+    }
+}
+
+fn write_customer(doc: &mut AutoCommit, obj: &ObjId, before: &Customer, after: &Customer, all: bool) -> Result<(), DocError> {
+    if all || before.name != after.name {
+        put_text(doc, obj, "name", Some(after.name.as_str()))?;
+    }
+    if all || before.mobile != after.mobile {
+        put_text(doc, obj, "mobile", after.mobile.as_ref().map(|m| m.as_str()))?;
+    }
+    if all || before.wechat != after.wechat {
+        put_text(doc, obj, "wechat", after.wechat.as_deref())?;
+    }
+    if all || before.city != after.city {
+        put_text(doc, obj, "city", after.city.as_deref())?;
+    }
+    Ok(())
+}
+
+fn insert_note(doc: &mut AutoCommit, notes: &ObjId, note: &Note) -> Result<(), DocError> {
+    let end = doc.length(notes);
+    let obj = doc.insert_object(notes, end, ObjType::Map)?;
+    doc.put(&obj, "author", note.author.to_string())?;
+    doc.put(&obj, "at", note.at)?;
+    doc.put(&obj, "text", note.text.as_str())?;
+    Ok(())
+}
+
+fn put_text(doc: &mut AutoCommit, obj: &ObjId, key: &'static str, value: Option<&str>) -> Result<(), DocError> {
+    match value {
+        Some(v) => doc.put(obj, key, v)?,
+        None => doc.put(obj, key, ScalarValue::Null)?,
+    }
+    Ok(())
+}
+
+fn get_str(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<Option<String>, DocError> {
+    match doc.get(obj, key)? {
+        Some((Value::Scalar(v), _)) => match v.as_ref() {
+            ScalarValue::Str(s) => Ok(Some(s.to_string())),
+            ScalarValue::Null => Ok(None),
+            other => Err(DocError::Invalid { field: key, value: other.to_string() }),
+        },
+        Some((Value::Object(_), _)) => Err(DocError::Invalid { field: key, value: "an object".into() }),
+        None => Ok(None),
+    }
+}
+
+fn get_int(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<Option<i64>, DocError> {
+    match doc.get(obj, key)? {
+        Some((Value::Scalar(v), _)) => match v.as_ref() {
+            ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Ok(Some(*n)),
+            ScalarValue::Uint(n) => Ok(i64::try_from(*n).ok()),
+            ScalarValue::Null => Ok(None),
+            other => Err(DocError::Invalid { field: key, value: other.to_string() }),
+        },
+        _ => Ok(None),
+    }
+}
+
+fn parse_opt<T: std::str::FromStr>(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<Option<T>, DocError> {
+    match get_str(doc, obj, key)? {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| DocError::Invalid { field: key, value: s }),
+    }
+}
+
+fn parse_req<T: std::str::FromStr>(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<T, DocError> {
+    parse_opt(doc, obj, key)?.ok_or(DocError::Missing(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::actor_from_bytes;
+    use crate::domain::{DealerId, Grade, Phone, Source, Stage};
+    use uuid::Uuid;
+
+    fn actor(n: u8) -> ActorId {
+        actor_from_bytes([n; 16])
+    }
+
+    fn user(n: u128) -> UserId {
+        UserId::from_uuid(Uuid::from_u128(n))
+    }
+
+    pub(crate) fn sample() -> Lead {
+        Lead {
+            id: LeadId::from_uuid(Uuid::from_u128(7)),
+            dealer: DealerId::from_uuid(Uuid::from_u128(1)),
+            customer: Customer {
+                name: "王先生".into(),
+                mobile: "13812345678".parse::<Phone>().ok(),
+                wechat: None,
+                city: Some("杭州".into()),
+            },
+            source: Source::WalkIn,
+            models: vec!["Model Y".into()],
+            grade: Grade::A,
+            stage: Stage::New,
+            owner: Some(user(10)),
+            next_follow_up: "2026-11-30".parse().ok(),
+            notes: vec![],
+            created_by: user(10),
+            created_at: 1_000,
+            updated_by: user(10),
+            updated_at: 1_000,
+        }
+    }
+
+    fn fork(doc: &mut LeadDoc, n: u8) -> LeadDoc {
+        LeadDoc::load(&doc.save(), actor(n)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn merge(a: &mut LeadDoc, b: &mut LeadDoc) {
+        let from_b = b.changes_since(&[]);
+        let from_a = a.changes_since(&[]);
+        a.apply(from_b).unwrap_or_else(|e| panic!("{e}"));
+        b.apply(from_a).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn a_lead_round_trips_through_its_document() {
+        let lead = sample();
+        let mut doc = LeadDoc::create(actor(1), &lead).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc.read().ok(), Some(lead.clone()));
+        let reopened = LeadDoc::load(&doc.save(), actor(2)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.read().ok(), Some(lead));
+        assert_eq!(reopened.schema_version(), SCHEMA_VERSION);
+        assert_eq!(doc.changes_since(&[]).len(), 1, "creation is one change");
+    }
+
+    #[test]
+    fn editing_different_fields_on_two_devices_keeps_both() {
+        let mut a = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
+        let mut b = fork(&mut a, 2);
+        let mut on_a = sample();
+        on_a.grade = Grade::H;
+        on_a.customer.wechat = Some("wang_wx".into());
+        let mut on_b = sample();
+        on_b.stage = Stage::Visited;
+        on_b.customer.city = Some("上海".into());
+        assert!(a.update(&on_a, user(10), 2_000).ok().flatten().is_some());
+        assert!(b.update(&on_b, user(11), 2_001).ok().flatten().is_some());
+        merge(&mut a, &mut b);
+        let (ra, rb) = (a.read().ok(), b.read().ok());
+        assert_eq!(ra, rb);
+        let merged = ra.unwrap_or_else(sample);
+        assert_eq!(merged.grade, Grade::H);
+        assert_eq!(merged.stage, Stage::Visited);
+        assert_eq!(merged.customer.wechat.as_deref(), Some("wang_wx"));
+        assert_eq!(merged.customer.city.as_deref(), Some("上海"));
+        assert_eq!(a.heads(), b.heads());
+    }
+
+    #[test]
+    fn notes_and_models_added_concurrently_all_survive() {
+        let mut a = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
+        let mut b = fork(&mut a, 2);
+        let note = |who, text: &str| Note { author: user(who), at: 5_000, text: text.into() };
+        let _ = a.add_note(&note(10, "来店看了 Model Y"));
+        let _ = b.add_note(&note(11, "电话回访, 周六试驾"));
+        let mut on_a = sample();
+        on_a.models.push("Model 3".into());
+        let mut on_b = sample();
+        on_b.models.push("Model S".into());
+        let _ = a.update(&on_a, user(10), 6_000);
+        let _ = b.update(&on_b, user(11), 6_000);
+        merge(&mut a, &mut b);
+        let lead = a.read().unwrap_or_else(|e| panic!("{e}"));
+        let mut texts: Vec<&str> = lead.notes.iter().map(|n| n.text.as_str()).collect();
+        texts.sort();
+        assert_eq!(texts, ["来店看了 Model Y", "电话回访, 周六试驾"]);
+        let mut models = lead.models.clone();
+        models.sort();
+        assert_eq!(models, ["Model 3", "Model S", "Model Y"]);
+        assert_eq!(b.read().ok(), Some(lead));
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_makes_no_change() {
+        let mut doc = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc.update(&sample(), user(10), 9_000).ok(), Some(None));
+        assert_eq!(doc.changes_since(&[]).len(), 1);
+    }
+
+    #[test]
+    fn keys_from_a_newer_version_are_preserved_by_edits() {
+        let mut doc = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
+        // A newer Showroom adds a budget and bumps the schema.
+        doc.doc.put(ROOT, "budget_fen", 25_000_000_i64).unwrap_or_else(|e| panic!("{e}"));
+        doc.doc.put(ROOT, "schema", 2_u64).unwrap_or_else(|e| panic!("{e}"));
+        doc.doc.commit();
+        let mut edited = sample();
+        edited.grade = Grade::B;
+        let _ = doc.update(&edited, user(10), 3_000);
+        assert_eq!(doc.read().map(|l| l.grade).ok(), Some(Grade::B));
+        assert_eq!(get_int(&doc.doc, &ROOT, "budget_fen").ok().flatten(), Some(25_000_000));
+        assert_eq!(doc.schema_version(), 2);
+    }
+
+    #[test]
+    fn damaged_documents_and_changes_are_errors_not_panics() {
+        assert!(LeadDoc::load(b"not automerge", actor(1)).is_err());
+        assert!(parse_change(&[0x85, 0x6f, 0x4a, 0x83, 1, 2, 3]).is_err());
+        assert!(parse_change(&[]).is_err());
+        let mut empty = LeadDoc::empty(actor(1));
+        assert!(matches!(empty.read(), Err(DocError::Missing("type"))));
+        assert!(empty.apply_bytes([&b"garbage"[..]]).is_err());
+    }
+
+    #[test]
+    fn changes_with_missing_dependencies_wait_for_them() {
+        let mut a = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
+        let mut edited = sample();
+        edited.stage = Stage::Contacted;
+        let _ = a.update(&edited, user(10), 2_000);
+        let changes = a.changes_since(&[]);
+        let mut b = LeadDoc::empty(actor(2));
+        b.apply(vec![changes[1].clone()]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(b.read().is_err(), "nothing readable before the creation arrives");
+        assert!(!b.missing_deps().is_empty());
+        b.apply(vec![changes[0].clone()]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.read().map(|l| l.stage).ok(), Some(Stage::Contacted));
+    }
+}
