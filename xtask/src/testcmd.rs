@@ -205,6 +205,9 @@ fn run_e2e(
             return;
         }
     };
+    // Failure reports (screenshots, logs) of this run only.
+    let artifacts = e2e_dir.join("artifacts");
+    let _ = std::fs::remove_dir_all(&artifacts);
     let tap = ctx.target_dir.join("xtask").join("e2e.tap");
     let _ = std::fs::create_dir_all(tap.parent().unwrap_or(Path::new(".")));
     let _ = std::fs::remove_file(&tap);
@@ -253,6 +256,12 @@ fn run_e2e(
                         ));
                     } else if counts.passed + counts.failed == 0 {
                         phase.problem = Some("node --test ran no test".into());
+                    }
+                    if counts.failed > 0 {
+                        println!(
+                            "e2e failure reports (screenshot + browser console + server log): {}",
+                            artifacts.display()
+                        );
                     }
                 }
             }

@@ -95,7 +95,13 @@ pub fn show(cmd: &Command) -> String {
             out.push_str(&format!("{}={} ", k.to_string_lossy(), quote(v)));
         }
     }
-    out.push_str(&quote(cmd.get_program()));
+    // `$CARGO` is a long toolchain path; `cargo` says the same.
+    let program = Path::new(cmd.get_program());
+    if program.file_name() == Some(OsStr::new("cargo")) {
+        out.push_str("cargo");
+    } else {
+        out.push_str(&quote(cmd.get_program()));
+    }
     for a in cmd.get_args() {
         out.push(' ');
         out.push_str(&quote(a));
