@@ -43,7 +43,13 @@ impl LeadDoc {
         doc.put(ROOT, "id", lead.id.to_string())?;
         doc.put(ROOT, "dealer", lead.dealer.to_string())?;
         let customer = doc.put_object(ROOT, "customer", ObjType::Map)?;
-        write_customer(&mut doc, &customer, &Customer::default(), &lead.customer, true)?;
+        write_customer(
+            &mut doc,
+            &customer,
+            &Customer::default(),
+            &lead.customer,
+            true,
+        )?;
         doc.put_object(ROOT, "models", ObjType::List)?;
         doc.put_object(ROOT, "notes", ObjType::List)?;
         let mut this = LeadDoc { doc };
@@ -52,7 +58,8 @@ impl LeadDoc {
         for note in &lead.notes {
             insert_note(&mut this.doc, &notes, note)?;
         }
-        this.doc.put(ROOT, "created_by", lead.created_by.to_string())?;
+        this.doc
+            .put(ROOT, "created_by", lead.created_by.to_string())?;
         this.doc.put(ROOT, "created_at", lead.created_at)?;
         this.commit("create lead", lead.created_at);
         Ok(this)
@@ -66,7 +73,9 @@ impl LeadDoc {
 
     /// An empty document to apply changes to (a lead first seen through sync).
     pub fn empty(actor: ActorId) -> LeadDoc {
-        LeadDoc { doc: AutoCommit::new().with_actor(actor) }
+        LeadDoc {
+            doc: AutoCommit::new().with_actor(actor),
+        }
     }
 
     /// The lead as the document holds it now.
@@ -125,7 +134,10 @@ impl LeadDoc {
     /// The lead's id and dealer without reading the rest: what the server
     /// checks on every change it accepts.
     pub fn identity(&self) -> Result<(LeadId, crate::domain::DealerId), DocError> {
-        Ok((parse_req(&self.doc, &ROOT, "id")?, parse_req(&self.doc, &ROOT, "dealer")?))
+        Ok((
+            parse_req(&self.doc, &ROOT, "id")?,
+            parse_req(&self.doc, &ROOT, "dealer")?,
+        ))
     }
 
     /// The schema version the document was written with.
@@ -142,13 +154,24 @@ impl LeadDoc {
 
     /// Writes the fields of `after` that differ from the document, as one
     /// change by `editor` at `now`. Returns `None` when nothing differed.
-    pub fn update(&mut self, after: &Lead, editor: UserId, now: i64) -> Result<Option<ChangeHash>, DocError> {
+    pub fn update(
+        &mut self,
+        after: &Lead,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
         let before = self.read()?;
         let customer = match self.doc.get(ROOT, "customer")? {
             Some((Value::Object(ObjType::Map), id)) => id,
             _ => return Err(DocError::Missing("customer")),
         };
-        write_customer(&mut self.doc, &customer, &before.customer, &after.customer, false)?;
+        write_customer(
+            &mut self.doc,
+            &customer,
+            &before.customer,
+            &after.customer,
+            false,
+        )?;
         self.write_models(&before.models, &after.models)?;
         self.write_fields_diff(&before, after)?;
         if self.doc.pending_ops() == 0 {
@@ -177,8 +200,14 @@ impl LeadDoc {
     }
 
     /// Parses and applies raw change bytes.
-    pub fn apply_bytes<'a>(&mut self, raw: impl IntoIterator<Item = &'a [u8]>) -> Result<(), DocError> {
-        let changes = raw.into_iter().map(parse_change).collect::<Result<Vec<_>, _>>()?;
+    pub fn apply_bytes<'a>(
+        &mut self,
+        raw: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), DocError> {
+        let changes = raw
+            .into_iter()
+            .map(parse_change)
+            .collect::<Result<Vec<_>, _>>()?;
         self.apply(changes)
     }
 
@@ -207,7 +236,11 @@ impl LeadDoc {
     }
 
     fn commit(&mut self, message: &str, now: i64) -> Option<ChangeHash> {
-        self.doc.commit_with(CommitOptions::default().with_message(message.to_owned()).with_time(now / 1000))
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(message.to_owned())
+                .with_time(now / 1000),
+        )
     }
 
     fn list(&self, key: &'static str) -> Result<ObjId, DocError> {
@@ -218,7 +251,9 @@ impl LeadDoc {
     }
 
     fn list_strings(&self, key: &'static str) -> Result<Vec<String>, DocError> {
-        let Ok(list) = self.list(key) else { return Ok(Vec::new()) };
+        let Ok(list) = self.list(key) else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         for i in 0..self.doc.length(&list) {
             if let Some((Value::Scalar(v), _)) = self.doc.get(&list, i)? {
@@ -259,14 +294,25 @@ impl LeadDoc {
         put_text(d, &ROOT, "source", Some(lead.source.as_str()))?;
         put_text(d, &ROOT, "grade", Some(lead.grade.as_str()))?;
         put_text(d, &ROOT, "stage", Some(lead.stage.as_str()))?;
-        put_text(d, &ROOT, "owner", lead.owner.map(|o| o.to_string()).as_deref())?;
-        put_text(d, &ROOT, "next_follow_up", lead.next_follow_up.map(|n| n.to_string()).as_deref())?;
+        put_text(
+            d,
+            &ROOT,
+            "owner",
+            lead.owner.map(|o| o.to_string()).as_deref(),
+        )?;
+        put_text(
+            d,
+            &ROOT,
+            "next_follow_up",
+            lead.next_follow_up.map(|n| n.to_string()).as_deref(),
+        )?;
         if all {
             let list = self.list("models")?;
             for (i, model) in lead.models.iter().enumerate() {
                 self.doc.insert(&list, i, model.as_str())?;
             }
-            self.doc.put(ROOT, "updated_by", lead.updated_by.to_string())?;
+            self.doc
+                .put(ROOT, "updated_by", lead.updated_by.to_string())?;
             self.doc.put(ROOT, "updated_at", lead.updated_at)?;
         }
         Ok(())
@@ -284,21 +330,42 @@ impl LeadDoc {
             put_text(d, &ROOT, "stage", Some(after.stage.as_str()))?;
         }
         if before.owner != after.owner {
-            put_text(d, &ROOT, "owner", after.owner.map(|o| o.to_string()).as_deref())?;
+            put_text(
+                d,
+                &ROOT,
+                "owner",
+                after.owner.map(|o| o.to_string()).as_deref(),
+            )?;
         }
         if before.next_follow_up != after.next_follow_up {
-            put_text(d, &ROOT, "next_follow_up", after.next_follow_up.map(|n| n.to_string()).as_deref())?;
+            put_text(
+                d,
+                &ROOT,
+                "next_follow_up",
+                after.next_follow_up.map(|n| n.to_string()).as_deref(),
+            )?;
         }
         Ok(())
     }
 }
 
-fn write_customer(doc: &mut AutoCommit, obj: &ObjId, before: &Customer, after: &Customer, all: bool) -> Result<(), DocError> {
+fn write_customer(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    before: &Customer,
+    after: &Customer,
+    all: bool,
+) -> Result<(), DocError> {
     if all || before.name != after.name {
         put_text(doc, obj, "name", Some(after.name.as_str()))?;
     }
     if all || before.mobile != after.mobile {
-        put_text(doc, obj, "mobile", after.mobile.as_ref().map(|m| m.as_str()))?;
+        put_text(
+            doc,
+            obj,
+            "mobile",
+            after.mobile.as_ref().map(|m| m.as_str()),
+        )?;
     }
     if all || before.wechat != after.wechat {
         put_text(doc, obj, "wechat", after.wechat.as_deref())?;
@@ -318,7 +385,12 @@ fn insert_note(doc: &mut AutoCommit, notes: &ObjId, note: &Note) -> Result<(), D
     Ok(())
 }
 
-fn put_text(doc: &mut AutoCommit, obj: &ObjId, key: &'static str, value: Option<&str>) -> Result<(), DocError> {
+fn put_text(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &'static str,
+    value: Option<&str>,
+) -> Result<(), DocError> {
     match value {
         Some(v) => doc.put(obj, key, v)?,
         None => doc.put(obj, key, ScalarValue::Null)?,
@@ -331,9 +403,15 @@ fn get_str(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<Option<St
         Some((Value::Scalar(v), _)) => match v.as_ref() {
             ScalarValue::Str(s) => Ok(Some(s.to_string())),
             ScalarValue::Null => Ok(None),
-            other => Err(DocError::Invalid { field: key, value: other.to_string() }),
+            other => Err(DocError::Invalid {
+                field: key,
+                value: other.to_string(),
+            }),
         },
-        Some((Value::Object(_), _)) => Err(DocError::Invalid { field: key, value: "an object".into() }),
+        Some((Value::Object(_), _)) => Err(DocError::Invalid {
+            field: key,
+            value: "an object".into(),
+        }),
         None => Ok(None),
     }
 }
@@ -344,20 +422,34 @@ fn get_int(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<Option<i6
             ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Ok(Some(*n)),
             ScalarValue::Uint(n) => Ok(i64::try_from(*n).ok()),
             ScalarValue::Null => Ok(None),
-            other => Err(DocError::Invalid { field: key, value: other.to_string() }),
+            other => Err(DocError::Invalid {
+                field: key,
+                value: other.to_string(),
+            }),
         },
         _ => Ok(None),
     }
 }
 
-fn parse_opt<T: std::str::FromStr>(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<Option<T>, DocError> {
+fn parse_opt<T: std::str::FromStr>(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    key: &'static str,
+) -> Result<Option<T>, DocError> {
     match get_str(doc, obj, key)? {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| DocError::Invalid { field: key, value: s }),
+        Some(s) => s.parse().map(Some).map_err(|_| DocError::Invalid {
+            field: key,
+            value: s,
+        }),
     }
 }
 
-fn parse_req<T: std::str::FromStr>(doc: &AutoCommit, obj: &ObjId, key: &'static str) -> Result<T, DocError> {
+fn parse_req<T: std::str::FromStr>(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    key: &'static str,
+) -> Result<T, DocError> {
     parse_opt(doc, obj, key)?.ok_or(DocError::Missing(key))
 }
 
@@ -449,7 +541,11 @@ mod tests {
     fn notes_and_models_added_concurrently_all_survive() {
         let mut a = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
         let mut b = fork(&mut a, 2);
-        let note = |who, text: &str| Note { author: user(who), at: 5_000, text: text.into() };
+        let note = |who, text: &str| Note {
+            author: user(who),
+            at: 5_000,
+            text: text.into(),
+        };
         let _ = a.add_note(&note(10, "来店看了 Model Y"));
         let _ = b.add_note(&note(11, "电话回访, 周六试驾"));
         let mut on_a = sample();
@@ -480,14 +576,21 @@ mod tests {
     fn keys_from_a_newer_version_are_preserved_by_edits() {
         let mut doc = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
         // A newer Showroom adds a budget and bumps the schema.
-        doc.doc.put(ROOT, "budget_fen", 25_000_000_i64).unwrap_or_else(|e| panic!("{e}"));
-        doc.doc.put(ROOT, "schema", 2_u64).unwrap_or_else(|e| panic!("{e}"));
+        doc.doc
+            .put(ROOT, "budget_fen", 25_000_000_i64)
+            .unwrap_or_else(|e| panic!("{e}"));
+        doc.doc
+            .put(ROOT, "schema", 2_u64)
+            .unwrap_or_else(|e| panic!("{e}"));
         doc.doc.commit();
         let mut edited = sample();
         edited.grade = Grade::B;
         let _ = doc.update(&edited, user(10), 3_000);
         assert_eq!(doc.read().map(|l| l.grade).ok(), Some(Grade::B));
-        assert_eq!(get_int(&doc.doc, &ROOT, "budget_fen").ok().flatten(), Some(25_000_000));
+        assert_eq!(
+            get_int(&doc.doc, &ROOT, "budget_fen").ok().flatten(),
+            Some(25_000_000)
+        );
         assert_eq!(doc.schema_version(), 2);
     }
 
@@ -509,10 +612,15 @@ mod tests {
         let _ = a.update(&edited, user(10), 2_000);
         let changes = a.changes_since(&[]);
         let mut b = LeadDoc::empty(actor(2));
-        b.apply(vec![changes[1].clone()]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(b.read().is_err(), "nothing readable before the creation arrives");
+        b.apply(vec![changes[1].clone()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            b.read().is_err(),
+            "nothing readable before the creation arrives"
+        );
         assert!(!b.missing_deps().is_empty());
-        b.apply(vec![changes[0].clone()]).unwrap_or_else(|e| panic!("{e}"));
+        b.apply(vec![changes[0].clone()])
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(b.read().map(|l| l.stage).ok(), Some(Stage::Contacted));
     }
 }

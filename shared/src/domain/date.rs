@@ -21,21 +21,31 @@ pub struct DateError;
 
 impl Date {
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Result<Date, DateError> {
-        if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        if !(1970..=9999).contains(&y)
+            || !(1..=12).contains(&m)
+            || d == 0
+            || d > days_in_month(y, m)
+        {
             return Err(DateError);
         }
-        Ok(Date { days: days_from_civil(y, m, d) })
+        Ok(Date {
+            days: days_from_civil(y, m, d),
+        })
     }
 
     /// The UTC day of a Unix-millisecond time shifted by `offset_minutes`
     /// (the dealer's time zone; +480 for China).
     pub fn from_unix_ms(ms: i64, offset_minutes: i32) -> Date {
         let local = ms + i64::from(offset_minutes) * 60_000;
-        Date { days: local.div_euclid(86_400_000) as i32 }
+        Date {
+            days: local.div_euclid(86_400_000) as i32,
+        }
     }
 
     pub fn add_days(self, n: i32) -> Date {
-        Date { days: self.days + n }
+        Date {
+            days: self.days + n,
+        }
     }
 
     pub fn ymd(self) -> (i32, u32, u32) {
@@ -127,9 +137,20 @@ mod tests {
     #[test]
     fn dates_round_trip_and_validate() {
         for text in ["1970-01-01", "2024-02-29", "2026-11-27", "2099-12-31"] {
-            assert_eq!(text.parse::<Date>().map(|d| d.to_string()).as_deref(), Ok(text));
+            assert_eq!(
+                text.parse::<Date>().map(|d| d.to_string()).as_deref(),
+                Ok(text)
+            );
         }
-        for bad in ["2025-02-29", "2026-13-01", "2026-00-10", "26-11-27", "2026/11/27", "", "1969-12-31"] {
+        for bad in [
+            "2025-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "26-11-27",
+            "2026/11/27",
+            "",
+            "1969-12-31",
+        ] {
             assert_eq!(bad.parse::<Date>(), Err(DateError), "{bad}");
         }
     }

@@ -186,16 +186,30 @@ impl Lead {
     /// Checks the fields a person typed; the app shows the error inline.
     pub fn validate(&self) -> Result<(), LeadError> {
         let too_long = |field, text: &str, max| {
-            if text.chars().count() > max { Err(LeadError::TooLong { field, max }) } else { Ok(()) }
+            if text.chars().count() > max {
+                Err(LeadError::TooLong { field, max })
+            } else {
+                Ok(())
+            }
         };
         if self.customer.name.trim().is_empty() {
             return Err(LeadError::EmptyName);
         }
         too_long("name", &self.customer.name, limits::NAME)?;
-        too_long("wechat", self.customer.wechat.as_deref().unwrap_or(""), limits::SHORT_TEXT)?;
-        too_long("city", self.customer.city.as_deref().unwrap_or(""), limits::SHORT_TEXT)?;
+        too_long(
+            "wechat",
+            self.customer.wechat.as_deref().unwrap_or(""),
+            limits::SHORT_TEXT,
+        )?;
+        too_long(
+            "city",
+            self.customer.city.as_deref().unwrap_or(""),
+            limits::SHORT_TEXT,
+        )?;
         if self.models.len() > limits::MODELS {
-            return Err(LeadError::TooManyModels { max: limits::MODELS });
+            return Err(LeadError::TooManyModels {
+                max: limits::MODELS,
+            });
         }
         for model in &self.models {
             too_long("model", model, limits::SHORT_TEXT)?;
@@ -210,7 +224,10 @@ pub fn validate_note(text: &str) -> Result<(), LeadError> {
         return Err(LeadError::EmptyNote);
     }
     if text.chars().count() > limits::NOTE {
-        return Err(LeadError::TooLong { field: "note", max: limits::NOTE });
+        return Err(LeadError::TooLong {
+            field: "note",
+            max: limits::NOTE,
+        });
     }
     Ok(())
 }
@@ -232,13 +249,19 @@ mod tests {
         }
         assert_eq!(
             "reserved".parse::<Stage>(),
-            Err(UnknownValue { kind: "stage", value: "reserved".into() })
+            Err(UnknownValue {
+                kind: "stage",
+                value: "reserved".into()
+            })
         );
     }
 
     #[test]
     fn hotter_grades_are_followed_up_sooner() {
-        let days: Vec<Option<i32>> = [Grade::H, Grade::A, Grade::B, Grade::C].iter().map(|g| g.default_follow_up_days()).collect();
+        let days: Vec<Option<i32>> = [Grade::H, Grade::A, Grade::B, Grade::C]
+            .iter()
+            .map(|g| g.default_follow_up_days())
+            .collect();
         assert_eq!(days, [Some(1), Some(3), Some(7), Some(14)]);
         assert_eq!(Grade::O.default_follow_up_days(), None);
         assert!(Stage::Quoted.is_open() && !Stage::Lost.is_open());
@@ -248,6 +271,12 @@ mod tests {
     fn notes_must_say_something() {
         assert_eq!(validate_note("  "), Err(LeadError::EmptyNote));
         assert!(validate_note("客户周六再来看车").is_ok());
-        assert_eq!(validate_note(&"x".repeat(4001)), Err(LeadError::TooLong { field: "note", max: 4000 }));
+        assert_eq!(
+            validate_note(&"x".repeat(4001)),
+            Err(LeadError::TooLong {
+                field: "note",
+                max: 4000
+            })
+        );
     }
 }

@@ -9,7 +9,9 @@ mod phone;
 pub use account::{
     DeviceName, DeviceNameError, Password, PasswordError, Role, Username, UsernameError,
 };
-pub use id::{DealerId, DeviceId, LeadId, UserId};
 pub use date::{Date, DateError};
-pub use lead::{Customer, Grade, Lead, LeadError, Note, Source, Stage, UnknownValue, limits, validate_note};
+pub use id::{DealerId, DeviceId, LeadId, UserId};
+pub use lead::{
+    Customer, Grade, Lead, LeadError, Note, Source, Stage, UnknownValue, limits, validate_note,
+};
 pub use phone::{Phone, PhoneError};

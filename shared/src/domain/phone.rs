@@ -38,7 +38,10 @@ impl FromStr for Phone {
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);
         }
-        let (international, rest) = match trimmed.strip_prefix('+').or_else(|| trimmed.strip_prefix('＋')) {
+        let (international, rest) = match trimmed
+            .strip_prefix('+')
+            .or_else(|| trimmed.strip_prefix('＋'))
+        {
             Some(rest) => (true, rest),
             None => (false, trimmed),
         };
@@ -67,7 +70,10 @@ impl FromStr for Phone {
         if let Some(national) = e164_digits.strip_prefix("86") {
             // Mobiles start with 1; the only area code that does is Beijing's 10.
             let mobile_like = national.starts_with('1') && !national.starts_with("10");
-            if mobile_like && (national.len() != 11 || !matches!(national.as_bytes().get(1), Some(b'3'..=b'9'))) {
+            if mobile_like
+                && (national.len() != 11
+                    || !matches!(national.as_bytes().get(1), Some(b'3'..=b'9')))
+            {
                 return Err(PhoneError::BadChinaMobile);
             }
             if !mobile_like && !(9..=11).contains(&national.len()) {
@@ -105,7 +111,11 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expect: Result<&str, PhoneError>) {
-        assert_eq!(input.parse::<Phone>().as_ref().map(Phone::as_str), expect.as_ref().map(|s| *s), "{input:?}");
+        assert_eq!(
+            input.parse::<Phone>().as_ref().map(Phone::as_str),
+            expect.as_ref().map(|s| *s),
+            "{input:?}"
+        );
     }
 
     #[test]

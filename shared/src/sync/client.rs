@@ -1,0 +1,307 @@
+//! The device side of sync: what to send on connect and on each local save,
+//! and what each server message means for the local store.
+
+use std::collections::BTreeMap;
+
+use super::PROTOCOL_VERSION;
+use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
+use crate::domain::LeadId;
+
+/// Changes of one document waiting in the device's outbox.
+pub type PendingDoc = DocChanges;
+
+/// What the device must do after a server message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// Apply these changes to the local documents and, in the same local
+    /// transaction, store `cursor` when it is `Some` (it is `None` when a page
+    /// arrived out of order: its changes are still applied, the cursor waits).
+    Apply {
+        docs: Vec<DocChanges>,
+        cursor: Option<u64>,
+    },
+    /// The device has seen everything the server had when it answered.
+    CaughtUp { cursor: u64 },
+    /// These changes are durably stored on the server: drop them from the outbox.
+    Acked { docs: Vec<DocChanges> },
+    /// The server refused this document's changes; they stay in the outbox
+    /// and the user is told why.
+    Refused(Refused),
+    /// The connection is over for a reason retrying will not fix by itself.
+    Fatal {
+        code: SyncErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+pub struct SyncClient {
+    cursor: u64,
+    next_batch: u64,
+    in_flight: BTreeMap<u64, Vec<DocChanges>>,
+    connected: bool,
+}
+
+impl SyncClient {
+    /// A client that has seen the server's changes up to `cursor`.
+    pub fn new(cursor: u64) -> Self {
+        SyncClient {
+            cursor,
+            next_batch: 1,
+            in_flight: BTreeMap::new(),
+            connected: false,
+        }
+    }
+
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// Number of pushed batches not acknowledged yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The opening messages of a connection: `Hello`, then every pending
+    /// change in batches. Sent together, without waiting for answers.
+    pub fn connect(&mut self, token: &str, pending: Vec<PendingDoc>) -> Vec<ClientMsg> {
+        self.connected = true;
+        self.in_flight.clear();
+        let mut out = vec![ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            token: token.to_owned(),
+            cursor: self.cursor,
+        }];
+        out.extend(self.push(pending));
+        out
+    }
+
+    /// Batches of local changes to send now (nothing while disconnected: the
+    /// outbox keeps them for the next connection).
+    pub fn push(&mut self, pending: Vec<PendingDoc>) -> Vec<ClientMsg> {
+        if !self.connected {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut batch: Vec<DocChanges> = Vec::new();
+        let mut size = 0usize;
+        for doc in pending.into_iter().filter(|d| !d.changes.is_empty()) {
+            let doc_size: usize = 20 + doc.changes.iter().map(|c| c.len() + 3).sum::<usize>();
+            if !batch.is_empty() && size + doc_size > limits::BATCH_BYTES {
+                out.push(self.seal(std::mem::take(&mut batch)));
+                size = 0;
+            }
+            size += doc_size;
+            batch.push(doc);
+        }
+        if !batch.is_empty() {
+            out.push(self.seal(batch));
+        }
+        out
+    }
+
+    fn seal(&mut self, docs: Vec<DocChanges>) -> ClientMsg {
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.in_flight.insert(batch, docs.clone());
+        ClientMsg::Push { batch, docs }
+    }
+
+    /// The connection closed or failed. Unacknowledged batches are forgotten
+    /// here; their changes are still in the outbox and go out on reconnect.
+    pub fn disconnected(&mut self) {
+        self.connected = false;
+        self.in_flight.clear();
+    }
+
+    pub fn on_message(&mut self, msg: ServerMsg) -> Vec<ClientEvent> {
+        match msg {
+            ServerMsg::Changes {
+                from,
+                to,
+                complete,
+                docs,
+            } => {
+                let cursor = if from <= self.cursor && to >= self.cursor {
+                    self.cursor = to;
+                    Some(to)
+                } else {
+                    None
+                };
+                let mut events = vec![ClientEvent::Apply { docs, cursor }];
+                if complete && cursor.is_some() {
+                    events.push(ClientEvent::CaughtUp {
+                        cursor: self.cursor,
+                    });
+                }
+                events
+            }
+            ServerMsg::Ack { batch, refused } => {
+                let Some(docs) = self.in_flight.remove(&batch) else {
+                    // A duplicate or stale ack: nothing is known to be in flight under it.
+                    return Vec::new();
+                };
+                let refused_ids: Vec<LeadId> = refused.iter().map(|r| r.doc).collect();
+                let acked: Vec<DocChanges> = docs
+                    .into_iter()
+                    .filter(|d| !refused_ids.contains(&d.doc))
+                    .collect();
+                let mut events = Vec::new();
+                if !acked.is_empty() {
+                    events.push(ClientEvent::Acked { docs: acked });
+                }
+                events.extend(refused.into_iter().map(ClientEvent::Refused));
+                events
+            }
+            ServerMsg::Error { code, message } => {
+                self.disconnected();
+                vec![ClientEvent::Fatal { code, message }]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn doc(n: u128, sizes: &[usize]) -> DocChanges {
+        DocChanges {
+            doc: LeadId::from_uuid(Uuid::from_u128(n)),
+            changes: sizes.iter().map(|s| vec![7; *s]).collect(),
+        }
+    }
+
+    #[test]
+    fn connect_sends_hello_and_batches_at_once() {
+        let mut c = SyncClient::new(42);
+        let msgs = c.connect("tok", vec![doc(1, &[100]), doc(2, &[200, 50]), doc(3, &[])]);
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(
+            msgs[0],
+            ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+                token: "tok".into(),
+                cursor: 42
+            }
+        );
+        let ClientMsg::Push { docs, .. } = &msgs[1] else {
+            panic!("{msgs:?}")
+        };
+        assert_eq!(docs.len(), 2, "documents without changes are not sent");
+    }
+
+    #[test]
+    fn big_outboxes_are_split_into_batches() {
+        let mut c = SyncClient::new(0);
+        let many: Vec<DocChanges> = (0..10).map(|i| doc(i, &[100 * 1024])).collect();
+        let msgs = c.connect("t", many);
+        let pushes = msgs.len() - 1;
+        assert!(pushes >= 2, "{pushes}");
+        assert_eq!(c.in_flight(), pushes);
+        for m in &msgs {
+            assert!(m.encode().len() <= limits::BATCH_BYTES + 1024);
+        }
+    }
+
+    #[test]
+    fn acks_release_exactly_the_batch_and_refusals_keep_their_doc() {
+        let mut c = SyncClient::new(0);
+        c.connect("t", vec![doc(1, &[10]), doc(2, &[10])]);
+        let refused = Refused {
+            doc: doc(2, &[]).doc,
+            code: SyncErrorCode::TooLarge,
+            message: "big".into(),
+        };
+        let events = c.on_message(ServerMsg::Ack {
+            batch: 1,
+            refused: vec![refused.clone()],
+        });
+        assert_eq!(
+            events,
+            vec![
+                ClientEvent::Acked {
+                    docs: vec![doc(1, &[10])]
+                },
+                ClientEvent::Refused(refused)
+            ]
+        );
+        assert!(
+            c.on_message(ServerMsg::Ack {
+                batch: 1,
+                refused: vec![]
+            })
+            .is_empty(),
+            "a duplicate ack does nothing"
+        );
+    }
+
+    #[test]
+    fn the_cursor_only_moves_over_contiguous_pages() {
+        let mut c = SyncClient::new(10);
+        c.connect("t", vec![]);
+        let page = |from, to| ServerMsg::Changes {
+            from,
+            to,
+            complete: false,
+            docs: vec![],
+        };
+        assert_eq!(
+            c.on_message(page(20, 30)),
+            vec![ClientEvent::Apply {
+                docs: vec![],
+                cursor: None
+            }]
+        );
+        assert_eq!(c.cursor(), 10, "a gap (10, 20] is not skipped");
+        assert_eq!(
+            c.on_message(page(10, 20)),
+            vec![ClientEvent::Apply {
+                docs: vec![],
+                cursor: Some(20)
+            }]
+        );
+        assert_eq!(
+            c.on_message(page(10, 20)),
+            vec![ClientEvent::Apply {
+                docs: vec![],
+                cursor: Some(20)
+            }],
+            "a duplicate is harmless"
+        );
+        let done = c.on_message(ServerMsg::Changes {
+            from: 20,
+            to: 30,
+            complete: true,
+            docs: vec![],
+        });
+        assert_eq!(done.last(), Some(&ClientEvent::CaughtUp { cursor: 30 }));
+    }
+
+    #[test]
+    fn nothing_is_sent_while_disconnected() {
+        let mut c = SyncClient::new(0);
+        assert!(c.push(vec![doc(1, &[5])]).is_empty());
+        c.connect("t", vec![]);
+        c.disconnected();
+        assert!(c.push(vec![doc(1, &[5])]).is_empty());
+        let fatal = ServerMsg::Error {
+            code: SyncErrorCode::Unauthorized,
+            message: "sign in".into(),
+        };
+        c.connect("t", vec![]);
+        assert!(matches!(
+            c.on_message(fatal).as_slice(),
+            [ClientEvent::Fatal {
+                code: SyncErrorCode::Unauthorized,
+                ..
+            }]
+        ));
+        assert!(!c.is_connected());
+    }
+}

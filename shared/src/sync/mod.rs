@@ -1,0 +1,22 @@
+//! The sync protocol: messages, their binary encoding, and the two state
+//! machines (device side and server side). Sans-IO: events in, effects out;
+//! the app and the server adapters do the sockets and the storage.
+//!
+//! One round trip each way on reconnect, whatever the number of documents:
+//! the device opens with `Hello` (token + cursor) followed at once by `Push`
+//! batches of the changes the server has not acknowledged; the server answers
+//! with `Changes` pages (everything after the cursor, the device's own
+//! changes left out) and one `Ack` per batch. Unchanged documents cost nothing.
+
+mod client;
+mod ingest;
+mod server;
+mod wire;
+
+pub use client::{ClientEvent, PendingDoc, SyncClient};
+pub use ingest::{IngestOutcome, Refusal, StoredDoc, ingest};
+pub use server::{ServerAction, ServerSession};
+pub use wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
+
+/// The protocol version a `Hello` carries; the server refuses others.
+pub const PROTOCOL_VERSION: u8 = 1;

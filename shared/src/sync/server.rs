@@ -1,0 +1,299 @@
+//! The server side of one sync connection: the order of things, not the
+//! storage. The adapter performs each action and reports back.
+
+use super::PROTOCOL_VERSION;
+use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode};
+
+/// What the adapter must do next, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerAction {
+    /// Check the token; answer with [`ServerSession::authenticated`].
+    Authenticate {
+        token: String,
+    },
+    /// Re-check the session, then store the batch in one transaction and
+    /// answer with [`ServerSession::ingested`]. Only committed work is acked.
+    Ingest {
+        batch: u64,
+        docs: Vec<DocChanges>,
+    },
+    /// Read the changes after `after` (this device's own left out) and answer
+    /// with [`ServerSession::pulled`].
+    Pull {
+        after: u64,
+    },
+    Send(ServerMsg),
+    /// Close the connection (after sending what came before).
+    Close,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    AwaitHello,
+    Authenticating { cursor: u64 },
+    Ready,
+    Closed,
+}
+
+#[derive(Debug)]
+pub struct ServerSession {
+    phase: Phase,
+    cursor: u64,
+    pulling: bool,
+    woken: bool,
+}
+
+impl Default for ServerSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ServerSession {
+    pub fn new() -> Self {
+        ServerSession {
+            phase: Phase::AwaitHello,
+            cursor: 0,
+            pulling: false,
+            woken: false,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// What this connection has been sent up to.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// A message arrived from the device.
+    pub fn on_message(&mut self, bytes: &[u8]) -> Vec<ServerAction> {
+        if self.phase == Phase::Closed {
+            return Vec::new();
+        }
+        let msg = match ClientMsg::decode(bytes) {
+            Ok(msg) => msg,
+            Err(e) => {
+                return self.fail(
+                    SyncErrorCode::Malformed,
+                    format!("The message could not be read: {e}."),
+                );
+            }
+        };
+        match (self.phase, msg) {
+            (
+                Phase::AwaitHello,
+                ClientMsg::Hello {
+                    protocol,
+                    token,
+                    cursor,
+                },
+            ) => {
+                if protocol != PROTOCOL_VERSION {
+                    return self.fail(
+                        SyncErrorCode::UnsupportedVersion,
+                        format!("This server speaks sync protocol {PROTOCOL_VERSION}; reload the app to update it."),
+                    );
+                }
+                self.phase = Phase::Authenticating { cursor };
+                vec![ServerAction::Authenticate { token }]
+            }
+            (Phase::Ready, ClientMsg::Push { batch, docs }) => {
+                vec![ServerAction::Ingest { batch, docs }]
+            }
+            (Phase::Ready, ClientMsg::Hello { .. }) => {
+                self.fail(SyncErrorCode::Malformed, "Hello was already received.")
+            }
+            _ => self.fail(SyncErrorCode::Malformed, "The first message must be Hello."),
+        }
+    }
+
+    /// The token check came back.
+    pub fn authenticated(&mut self, result: Result<(), String>) -> Vec<ServerAction> {
+        let Phase::Authenticating { cursor } = self.phase else {
+            return Vec::new();
+        };
+        match result {
+            Ok(()) => {
+                self.phase = Phase::Ready;
+                self.cursor = cursor;
+                self.pulling = true;
+                vec![ServerAction::Pull { after: cursor }]
+            }
+            Err(message) => self.fail(SyncErrorCode::Unauthorized, message),
+        }
+    }
+
+    /// The batch is committed (or the session turned out to be invalid).
+    pub fn ingested(
+        &mut self,
+        batch: u64,
+        result: Result<Vec<Refused>, String>,
+    ) -> Vec<ServerAction> {
+        match result {
+            Ok(refused) => vec![ServerAction::Send(ServerMsg::Ack { batch, refused })],
+            Err(message) => self.fail(SyncErrorCode::Unauthorized, message),
+        }
+    }
+
+    /// A page of changes after the cursor was read: `to` is the last sequence
+    /// number looked at, `complete` whether nothing more was there.
+    pub fn pulled(&mut self, to: u64, complete: bool, docs: Vec<DocChanges>) -> Vec<ServerAction> {
+        if self.phase != Phase::Ready {
+            return Vec::new();
+        }
+        let from = self.cursor;
+        self.cursor = self.cursor.max(to);
+        let mut out = Vec::new();
+        if !docs.is_empty() || complete || to > from {
+            out.push(ServerAction::Send(ServerMsg::Changes {
+                from,
+                to: self.cursor,
+                complete,
+                docs,
+            }));
+        }
+        if !complete || std::mem::take(&mut self.woken) {
+            out.push(ServerAction::Pull { after: self.cursor });
+        } else {
+            self.pulling = false;
+        }
+        out
+    }
+
+    /// Another device of the dealer committed changes: pull them now, or
+    /// right after the pull under way.
+    pub fn wake(&mut self) -> Vec<ServerAction> {
+        if self.phase != Phase::Ready {
+            return Vec::new();
+        }
+        if self.pulling {
+            self.woken = true;
+            return Vec::new();
+        }
+        self.pulling = true;
+        vec![ServerAction::Pull { after: self.cursor }]
+    }
+
+    /// Ends the connection with an error the device can show.
+    pub fn fail(&mut self, code: SyncErrorCode, message: impl Into<String>) -> Vec<ServerAction> {
+        self.phase = Phase::Closed;
+        vec![
+            ServerAction::Send(ServerMsg::Error {
+                code,
+                message: message.into(),
+            }),
+            ServerAction::Close,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello(cursor: u64) -> Vec<u8> {
+        ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            token: "t".into(),
+            cursor,
+        }
+        .encode()
+    }
+
+    #[test]
+    fn hello_authenticates_then_pulls_from_the_cursor() {
+        let mut s = ServerSession::new();
+        assert_eq!(
+            s.on_message(&hello(5)),
+            vec![ServerAction::Authenticate { token: "t".into() }]
+        );
+        assert_eq!(
+            s.authenticated(Ok(())),
+            vec![ServerAction::Pull { after: 5 }]
+        );
+        let page = s.pulled(9, true, vec![]);
+        assert_eq!(
+            page,
+            vec![ServerAction::Send(ServerMsg::Changes {
+                from: 5,
+                to: 9,
+                complete: true,
+                docs: vec![]
+            })]
+        );
+        assert_eq!(s.wake(), vec![ServerAction::Pull { after: 9 }]);
+        assert_eq!(s.wake(), vec![], "already pulling");
+        let next = s.pulled(12, true, vec![]);
+        assert_eq!(
+            next.last(),
+            Some(&ServerAction::Pull { after: 12 }),
+            "a wake during a pull pulls again"
+        );
+    }
+
+    #[test]
+    fn anything_before_hello_or_garbage_closes_with_an_error() {
+        let mut s = ServerSession::new();
+        let push = ClientMsg::Push {
+            batch: 1,
+            docs: vec![],
+        }
+        .encode();
+        assert!(matches!(
+            s.on_message(&push).as_slice(),
+            [
+                ServerAction::Send(ServerMsg::Error {
+                    code: SyncErrorCode::Malformed,
+                    ..
+                }),
+                ServerAction::Close
+            ]
+        ));
+        assert!(s.is_closed());
+        let mut s = ServerSession::new();
+        assert!(matches!(
+            s.on_message(b"\xff\x00").first(),
+            Some(ServerAction::Send(ServerMsg::Error { .. }))
+        ));
+        let mut s = ServerSession::new();
+        let old = ClientMsg::Hello {
+            protocol: 0,
+            token: "t".into(),
+            cursor: 0,
+        }
+        .encode();
+        assert!(matches!(
+            s.on_message(&old).first(),
+            Some(ServerAction::Send(ServerMsg::Error {
+                code: SyncErrorCode::UnsupportedVersion,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn a_bad_token_closes_and_pushes_need_a_session() {
+        let mut s = ServerSession::new();
+        s.on_message(&hello(0));
+        assert!(matches!(
+            s.authenticated(Err("expired".into())).first(),
+            Some(ServerAction::Send(ServerMsg::Error {
+                code: SyncErrorCode::Unauthorized,
+                ..
+            }))
+        ));
+        assert!(
+            s.on_message(
+                &ClientMsg::Push {
+                    batch: 1,
+                    docs: vec![]
+                }
+                .encode()
+            )
+            .is_empty()
+        );
+    }
+}

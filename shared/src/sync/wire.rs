@@ -1,0 +1,548 @@
+//! Binary encoding of sync messages: a kind byte, then fields as LEB128
+//! varints, fixed 16-byte document ids, and length-prefixed byte strings.
+//! Compact on purpose: a change costs its own bytes plus 2–3 bytes of framing.
+
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::domain::LeadId;
+
+/// Size caps, enforced when decoding and again by the server.
+pub mod limits {
+    /// One WebSocket message.
+    pub const MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+    /// One change: far above a hand-typed edit, well below abuse.
+    pub const CHANGE_BYTES: usize = 256 * 1024;
+    /// One document, saved.
+    pub const DOCUMENT_BYTES: usize = 1024 * 1024;
+    /// What a device puts in one `Push`; it splits bigger outboxes.
+    pub const BATCH_BYTES: usize = 512 * 1024;
+    /// What the server puts in one `Changes` page.
+    pub const PAGE_CHANGES: usize = 2000;
+    /// Error messages are for people; they stay short.
+    pub const MESSAGE_TEXT: usize = 1000;
+}
+
+/// Why the server refused a document in a batch, or the whole connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SyncErrorCode {
+    /// The token is unknown, revoked or expired: sign in again.
+    Unauthorized = 1,
+    /// The document does not exist for this user or may not be written by them.
+    NotFound = 2,
+    /// A change or the document is over its size cap.
+    TooLarge = 3,
+    /// Bytes that are not a valid change or message.
+    Malformed = 4,
+    /// The document's content breaks a rule (e.g. it names another dealer).
+    Invalid = 5,
+    /// The client speaks another protocol version.
+    UnsupportedVersion = 6,
+    /// The server failed; retry later.
+    Internal = 7,
+}
+
+impl SyncErrorCode {
+    fn from_u8(b: u8) -> Option<Self> {
+        Some(match b {
+            1 => Self::Unauthorized,
+            2 => Self::NotFound,
+            3 => Self::TooLarge,
+            4 => Self::Malformed,
+            5 => Self::Invalid,
+            6 => Self::UnsupportedVersion,
+            7 => Self::Internal,
+            _ => return None,
+        })
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::TooLarge => "too_large",
+            Self::Malformed => "malformed",
+            Self::Invalid => "invalid",
+            Self::UnsupportedVersion => "unsupported_version",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// The changes of one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocChanges {
+    pub doc: LeadId,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// A document the server refused in a batch, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub doc: LeadId,
+    pub code: SyncErrorCode,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientMsg {
+    /// First message of a connection: who I am and what I have seen.
+    Hello {
+        protocol: u8,
+        token: String,
+        cursor: u64,
+    },
+    /// Changes the server has not acknowledged.
+    Push { batch: u64, docs: Vec<DocChanges> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerMsg {
+    /// Changes with sequence numbers in `(from, to]`, the receiver's own left out.
+    /// `complete` says the device has now seen everything up to `to`.
+    Changes {
+        from: u64,
+        to: u64,
+        complete: bool,
+        docs: Vec<DocChanges>,
+    },
+    /// Batch `batch` is durably stored, except the documents in `refused`.
+    Ack { batch: u64, refused: Vec<Refused> },
+    /// The connection cannot go on (bad token, bad protocol); it closes after this.
+    Error {
+        code: SyncErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("the message is empty")]
+    Empty,
+    #[error("the message is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("unknown message kind {0:#04x}")]
+    UnknownKind(u8),
+    #[error("the message ends too early")]
+    Truncated,
+    #[error("a number in the message is too large")]
+    Overflow,
+    #[error("a change is larger than {0} bytes")]
+    ChangeTooLarge(usize),
+    #[error("text in the message is not UTF-8")]
+    BadText,
+    #[error("the message has {0} bytes left over")]
+    Trailing(usize),
+    #[error("unknown error code {0}")]
+    UnknownCode(u8),
+}
+
+const HELLO: u8 = 0x01;
+const PUSH: u8 = 0x02;
+const CHANGES: u8 = 0x81;
+const ACK: u8 = 0x82;
+const ERROR: u8 = 0x83;
+
+impl ClientMsg {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        match self {
+            ClientMsg::Hello {
+                protocol,
+                token,
+                cursor,
+            } => {
+                w.byte(HELLO);
+                w.byte(*protocol);
+                w.bytes(token.as_bytes());
+                w.varint(*cursor);
+            }
+            ClientMsg::Push { batch, docs } => {
+                w.byte(PUSH);
+                w.varint(*batch);
+                w.docs(docs);
+            }
+        }
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<ClientMsg, DecodeError> {
+        let mut r = Reader::new(bytes)?;
+        let msg = match r.byte()? {
+            HELLO => ClientMsg::Hello {
+                protocol: r.byte()?,
+                token: r.text(4096)?,
+                cursor: r.varint()?,
+            },
+            PUSH => ClientMsg::Push {
+                batch: r.varint()?,
+                docs: r.docs()?,
+            },
+            other => return Err(DecodeError::UnknownKind(other)),
+        };
+        r.finish()?;
+        Ok(msg)
+    }
+}
+
+impl ServerMsg {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        match self {
+            ServerMsg::Changes {
+                from,
+                to,
+                complete,
+                docs,
+            } => {
+                w.byte(CHANGES);
+                w.varint(*from);
+                w.varint(*to);
+                w.byte(u8::from(*complete));
+                w.docs(docs);
+            }
+            ServerMsg::Ack { batch, refused } => {
+                w.byte(ACK);
+                w.varint(*batch);
+                w.varint(refused.len() as u64);
+                for r in refused {
+                    w.id(r.doc);
+                    w.byte(r.code as u8);
+                    w.bytes(truncate(&r.message).as_bytes());
+                }
+            }
+            ServerMsg::Error { code, message } => {
+                w.byte(ERROR);
+                w.byte(*code as u8);
+                w.bytes(truncate(message).as_bytes());
+            }
+        }
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<ServerMsg, DecodeError> {
+        let mut r = Reader::new(bytes)?;
+        let msg = match r.byte()? {
+            CHANGES => ServerMsg::Changes {
+                from: r.varint()?,
+                to: r.varint()?,
+                complete: r.byte()? != 0,
+                docs: r.docs()?,
+            },
+            ACK => {
+                let batch = r.varint()?;
+                let n = r.count(17)?;
+                let mut refused = Vec::with_capacity(n);
+                for _ in 0..n {
+                    refused.push(Refused {
+                        doc: r.id()?,
+                        code: r.code()?,
+                        message: r.text(limits::MESSAGE_TEXT * 4)?,
+                    });
+                }
+                ServerMsg::Ack { batch, refused }
+            }
+            ERROR => ServerMsg::Error {
+                code: r.code()?,
+                message: r.text(limits::MESSAGE_TEXT * 4)?,
+            },
+            other => return Err(DecodeError::UnknownKind(other)),
+        };
+        r.finish()?;
+        Ok(msg)
+    }
+}
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(limits::MESSAGE_TEXT) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[derive(Default)]
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    fn varint(&mut self, mut n: u64) {
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.0.push(low);
+                return;
+            }
+            self.0.push(low | 0x80);
+        }
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.varint(b.len() as u64);
+        self.0.extend_from_slice(b);
+    }
+
+    fn id(&mut self, id: LeadId) {
+        self.0.extend_from_slice(id.0.as_bytes());
+    }
+
+    fn docs(&mut self, docs: &[DocChanges]) {
+        self.varint(docs.len() as u64);
+        for d in docs {
+            self.id(d.doc);
+            self.varint(d.changes.len() as u64);
+            for c in &d.changes {
+                self.bytes(c);
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if buf.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        if buf.len() > limits::MESSAGE_BYTES {
+            return Err(DecodeError::TooLarge(limits::MESSAGE_BYTES));
+        }
+        Ok(Reader { buf, pos: 0 })
+    }
+
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.buf.get(self.pos).ok_or(DecodeError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            let part = u64::from(b & 0x7f);
+            if shift == 63 && part > 1 {
+                return Err(DecodeError::Overflow);
+            }
+            n |= part << shift;
+            if b & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(DecodeError::Overflow)
+    }
+
+    /// A count of items each at least `min_item` bytes long; a count the rest
+    /// of the message cannot hold is refused before anything is allocated.
+    fn count(&mut self, min_item: usize) -> Result<usize, DecodeError> {
+        let n = usize::try_from(self.varint()?).map_err(|_| DecodeError::Overflow)?;
+        if n.saturating_mul(min_item) > self.remaining() {
+            return Err(DecodeError::Truncated);
+        }
+        Ok(n)
+    }
+
+    fn slice(&mut self, max: usize, too_large: DecodeError) -> Result<&'a [u8], DecodeError> {
+        let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Overflow)?;
+        if len > max {
+            return Err(too_large);
+        }
+        if len > self.remaining() {
+            return Err(DecodeError::Truncated);
+        }
+        let s = &self.buf[self.pos..self.pos + len];
+        self.pos += len;
+        Ok(s)
+    }
+
+    fn text(&mut self, max: usize) -> Result<String, DecodeError> {
+        let s = self.slice(max, DecodeError::TooLarge(max))?;
+        std::str::from_utf8(s)
+            .map(str::to_owned)
+            .map_err(|_| DecodeError::BadText)
+    }
+
+    fn id(&mut self) -> Result<LeadId, DecodeError> {
+        let end = self.pos + 16;
+        let bytes: [u8; 16] = self
+            .buf
+            .get(self.pos..end)
+            .and_then(|s| s.try_into().ok())
+            .ok_or(DecodeError::Truncated)?;
+        self.pos = end;
+        Ok(LeadId::from_uuid(Uuid::from_bytes(bytes)))
+    }
+
+    fn code(&mut self) -> Result<SyncErrorCode, DecodeError> {
+        let b = self.byte()?;
+        SyncErrorCode::from_u8(b).ok_or(DecodeError::UnknownCode(b))
+    }
+
+    fn docs(&mut self) -> Result<Vec<DocChanges>, DecodeError> {
+        let n = self.count(17)?;
+        let mut docs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let doc = self.id()?;
+            let m = self.count(1)?;
+            let mut changes = Vec::with_capacity(m);
+            for _ in 0..m {
+                changes.push(
+                    self.slice(
+                        limits::CHANGE_BYTES,
+                        DecodeError::ChangeTooLarge(limits::CHANGE_BYTES),
+                    )?
+                    .to_vec(),
+                );
+            }
+            docs.push(DocChanges { doc, changes });
+        }
+        Ok(docs)
+    }
+
+    fn finish(&self) -> Result<(), DecodeError> {
+        match self.remaining() {
+            0 => Ok(()),
+            n => Err(DecodeError::Trailing(n)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn id(n: u128) -> LeadId {
+        LeadId::from_uuid(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn every_message_round_trips() {
+        let docs = vec![
+            DocChanges {
+                doc: id(1),
+                changes: vec![vec![1, 2, 3], vec![0; 300]],
+            },
+            DocChanges {
+                doc: id(2),
+                changes: vec![],
+            },
+        ];
+        let client = [
+            ClientMsg::Hello {
+                protocol: 1,
+                token: "shr_abc".into(),
+                cursor: 1 << 40,
+            },
+            ClientMsg::Push {
+                batch: 7,
+                docs: docs.clone(),
+            },
+        ];
+        for m in client {
+            assert_eq!(ClientMsg::decode(&m.encode()), Ok(m));
+        }
+        let server = [
+            ServerMsg::Changes {
+                from: 3,
+                to: 300,
+                complete: true,
+                docs,
+            },
+            ServerMsg::Ack {
+                batch: 7,
+                refused: vec![Refused {
+                    doc: id(9),
+                    code: SyncErrorCode::TooLarge,
+                    message: "太大".into(),
+                }],
+            },
+            ServerMsg::Error {
+                code: SyncErrorCode::Unauthorized,
+                message: "sign in again".into(),
+            },
+        ];
+        for m in server {
+            assert_eq!(ServerMsg::decode(&m.encode()), Ok(m));
+        }
+    }
+
+    #[test]
+    fn framing_costs_a_few_bytes_per_change() {
+        let change = vec![0u8; 150];
+        let one = ClientMsg::Push {
+            batch: 1,
+            docs: vec![DocChanges {
+                doc: id(1),
+                changes: vec![change.clone()],
+            }],
+        }
+        .encode();
+        // kind + batch + doc count + 16-byte id + change count + length prefix.
+        assert_eq!(one.len(), 150 + 1 + 1 + 1 + 16 + 1 + 2);
+    }
+
+    #[test]
+    fn malformed_messages_are_errors() {
+        assert_eq!(ClientMsg::decode(&[]), Err(DecodeError::Empty));
+        assert_eq!(
+            ClientMsg::decode(&[0x42]),
+            Err(DecodeError::UnknownKind(0x42))
+        );
+        assert_eq!(ClientMsg::decode(&[PUSH, 1]), Err(DecodeError::Truncated));
+        // A count of a billion documents in a 10-byte message is refused before allocating.
+        assert_eq!(
+            ClientMsg::decode(&[PUSH, 1, 0x80, 0x94, 0xeb, 0xdc, 0x03]),
+            Err(DecodeError::Truncated)
+        );
+        assert_eq!(
+            ClientMsg::decode(&[
+                PUSH, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f
+            ]),
+            Err(DecodeError::Overflow)
+        );
+        let mut ok = ClientMsg::Push {
+            batch: 1,
+            docs: vec![],
+        }
+        .encode();
+        ok.push(0);
+        assert_eq!(ClientMsg::decode(&ok), Err(DecodeError::Trailing(1)));
+        let big = vec![0u8; limits::CHANGE_BYTES + 1];
+        let msg = ClientMsg::Push {
+            batch: 1,
+            docs: vec![DocChanges {
+                doc: id(1),
+                changes: vec![big],
+            }],
+        }
+        .encode();
+        assert_eq!(
+            ClientMsg::decode(&msg),
+            Err(DecodeError::ChangeTooLarge(limits::CHANGE_BYTES))
+        );
+        assert_eq!(
+            ClientMsg::decode(&vec![PUSH; limits::MESSAGE_BYTES + 1]),
+            Err(DecodeError::TooLarge(limits::MESSAGE_BYTES))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = ClientMsg::decode(&bytes);
+            let _ = ServerMsg::decode(&bytes);
+        }
+    }
+}
