@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod hub;
 pub mod state;
 
 use std::io::Write;

@@ -2,6 +2,7 @@
 //! PostgreSQL: every query is written once and run on whichever pool is open.
 
 mod accounts;
+mod sync;
 
 pub use accounts::{
     NewSession, NewUser, SessionRow, UserRow, count_dealers, deactivate_user,
@@ -9,6 +10,8 @@ pub use accounts::{
     insert_session, insert_user, list_sessions_of_user, list_users_of_dealer, reactivate_user,
     revoke_session, revoke_session_of_user, touch_session,
 };
+
+pub use sync::{BatchOutcome, Page, changes_after, document_snapshot, store_batch, sync_counts};
 
 use std::path::Path;
 use std::str::FromStr;

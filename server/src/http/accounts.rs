@@ -15,6 +15,7 @@ use super::error::AppError;
 use super::extract::{Auth, Json};
 use crate::auth::{SessionToken, verify_against_dummy, verify_password};
 use crate::db::{self, NewSession, SessionRow, UserRow};
+use crate::hub::Signal;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -108,6 +109,9 @@ fn too_many(secs: u64) -> AppError {
 
 async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, AppError> {
     db::revoke_session(&state.db, auth.device, "logout", state.clock.now()).await?;
+    state
+        .hub
+        .publish(auth.dealer, Signal::DeviceEnded(auth.device));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,10 +5,12 @@ mod accounts;
 mod assets;
 mod error;
 mod extract;
+mod sync;
 mod users;
 
 pub use error::AppError;
 pub use extract::{Auth, Json, authenticate};
+pub use sync::SYNC_PATH;
 
 use axum::Router;
 use axum::body::Body;
@@ -41,6 +43,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route(paths::HEALTHZ, get(healthz))
         .nest("/api", api)
+        .merge(sync::router())
         .fallback_service(assets::service(&state.static_dir))
         .layer(middleware::from_fn(assets::cache_headers))
         .layer(middleware::from_fn(json_errors))

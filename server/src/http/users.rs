@@ -15,6 +15,7 @@ use super::accounts::{device_info, may_manage, strip_api, user_summary};
 use super::error::AppError;
 use super::extract::Auth;
 use crate::db::{self, UserRow};
+use crate::hub::Signal;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -95,6 +96,8 @@ async fn revoke_device(
     };
     if db::revoke_session_of_user(&state.db, user.id, device, reason, state.clock.now()).await? {
         tracing::info!(by = %auth.user, user = %user.id, %device, "device revoked");
+        // Its open sync connection closes now, not at its next message.
+        state.hub.publish(auth.dealer, Signal::DeviceEnded(device));
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::not_found("device"))
@@ -119,6 +122,7 @@ async fn deactivate(
     }
     db::deactivate_user(&state.db, user.id, state.clock.now()).await?;
     tracing::info!(by = %auth.user, user = %user.id, "user deactivated; every session revoked");
+    state.hub.publish(auth.dealer, Signal::UserEnded(user.id));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,7 +2,7 @@
 //! storage. The adapter performs each action and reports back.
 
 use super::PROTOCOL_VERSION;
-use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode};
+use super::wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode};
 
 /// What the adapter must do next, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +75,12 @@ impl ServerSession {
         }
         let msg = match ClientMsg::decode(bytes) {
             Ok(msg) => msg,
+            Err(e @ (DecodeError::TooLarge(_) | DecodeError::ChangeTooLarge(_))) => {
+                return self.fail(
+                    SyncErrorCode::TooLarge,
+                    format!("The message was refused: {e}."),
+                );
+            }
             Err(e) => {
                 return self.fail(
                     SyncErrorCode::Malformed,
@@ -130,11 +136,13 @@ impl ServerSession {
     pub fn ingested(
         &mut self,
         batch: u64,
-        result: Result<Vec<Refused>, String>,
+        result: Result<Vec<Refused>, (SyncErrorCode, String)>,
     ) -> Vec<ServerAction> {
+        // Nothing is acknowledged unless it was committed; on failure the
+        // connection ends and the device retries from its outbox.
         match result {
             Ok(refused) => vec![ServerAction::Send(ServerMsg::Ack { batch, refused })],
-            Err(message) => self.fail(SyncErrorCode::Unauthorized, message),
+            Err((code, message)) => self.fail(code, message),
         }
     }
 

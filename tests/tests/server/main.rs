@@ -5,4 +5,5 @@ mod support;
 
 mod accounts;
 mod http;
+mod sync;
 mod users;

@@ -241,3 +241,18 @@ fn config_for(static_dir: &std::path::Path) -> Config {
         &static_dir.display().to_string(),
     ])
 }
+
+impl TestApp {
+    /// Serves the same app on a real loopback socket (for WebSockets).
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        addr
+    }
+}
