@@ -77,13 +77,31 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
         }
         let _ = out.flush();
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    serve(listener, app(state), shutdown_signal())
         .await
         .map_err(RunError::Serve)?;
     tracing::info!("shutting down");
     db.close().await;
     Ok(())
+}
+
+/// Serves `router` on `listener` until `shutdown` completes. Nagle's
+/// algorithm is off: sync answers are small messages that must not wait ~40 ms
+/// for the peer's delayed ACK.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "cannot turn off Nagle's algorithm");
+        }
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn shutdown_signal() {

@@ -15,8 +15,8 @@ use showroom_shared::domain::{
     Customer, DealerId, Grade, Lead, LeadId, Note, Source, Stage, UserId,
 };
 use showroom_shared::sync::{
-    ClientEvent, ClientMsg, DocChanges, ServerAction, ServerMsg, ServerSession, StoredDoc,
-    SyncClient, ingest, limits,
+    ClientEvent, ClientMsg, DocChanges, Ingested, ServerAction, ServerMsg, ServerSession,
+    StoredDoc, SyncClient, ingest, limits,
 };
 use uuid::Uuid;
 
@@ -105,7 +105,7 @@ impl Server {
                         }
                     }
                     let c = self.conns.get_mut(&conn).expect("conn");
-                    queue.extend(c.session.ingested(batch, Ok(refused)));
+                    queue.extend(c.session.ingested(batch, Ok(Ingested { refused, wrote })));
                     if wrote {
                         let others: Vec<u64> = self
                             .conns

@@ -53,20 +53,32 @@ pub async fn store_batch(
         let mut outcome = BatchOutcome::default();
         for DocChanges { doc, changes } in docs {
             let doc_text = doc.to_string();
-            let snapshot: Option<(Vec<u8>,)> =
-                sqlx::query_as("SELECT snapshot FROM documents WHERE dealer_id = $1 AND doc_id = $2")
-                    .bind(&dealer_text)
-                    .bind(&doc_text)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let pending: Vec<(Vec<u8>,)> = sqlx::query_as(
-                "SELECT bytes FROM changes WHERE dealer_id = $1 AND doc_id = $2 AND applied = FALSE ORDER BY seq",
+            // A document row exists as soon as any change of it was stored;
+            // waiting changes are read only when there are some.
+            let row: Option<(Vec<u8>, bool)> = sqlx::query_as(
+                "SELECT snapshot, EXISTS (SELECT 1 FROM changes c WHERE c.dealer_id = $1 AND c.doc_id = $2 \
+                 AND c.applied = FALSE) FROM documents WHERE dealer_id = $1 AND doc_id = $2",
             )
             .bind(&dealer_text)
             .bind(&doc_text)
-            .fetch_all(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            let stored = snapshot.map(|(snapshot,)| StoredDoc { snapshot, pending: pending.into_iter().map(|(b,)| b).collect() });
+            let had_pending = row.as_ref().is_some_and(|(_, p)| *p);
+            let pending: Vec<(Vec<u8>,)> = if had_pending {
+                sqlx::query_as(
+                    "SELECT bytes FROM changes WHERE dealer_id = $1 AND doc_id = $2 AND applied = FALSE ORDER BY seq",
+                )
+                .bind(&dealer_text)
+                .bind(&doc_text)
+                .fetch_all(&mut *tx)
+                .await?
+            } else {
+                Vec::new()
+            };
+            let stored = row.map(|(snapshot, _)| StoredDoc {
+                snapshot,
+                pending: pending.into_iter().map(|(b,)| b).collect(),
+            });
             let result = ingest(dealer, *doc, stored.as_ref(), changes);
             let ingested = match result {
                 Ok(ingested) => ingested,
@@ -104,7 +116,9 @@ pub async fn store_batch(
                 continue;
             }
             // Changes that were waiting and are applied now.
-            if still_pending.is_empty() {
+            if !had_pending {
+                // Nothing was waiting before this batch.
+            } else if still_pending.is_empty() {
                 sqlx::query("UPDATE changes SET applied = TRUE WHERE dealer_id = $1 AND doc_id = $2 AND applied = FALSE")
                     .bind(&dealer_text)
                     .bind(&doc_text)

@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
-use showroom_shared::sync::{ServerAction, ServerMsg, ServerSession, SyncErrorCode, limits};
+use showroom_shared::sync::{
+    Ingested, ServerAction, ServerMsg, ServerSession, SyncErrorCode, limits,
+};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::extract::{Auth, authenticate};
@@ -143,7 +145,10 @@ impl Connection {
                                             },
                                         );
                                     }
-                                    Ok(outcome.refused)
+                                    Ok(Ingested {
+                                        refused: outcome.refused,
+                                        wrote: outcome.new_changes > 0,
+                                    })
                                 }
                                 Err(err) => {
                                     tracing::error!(%err, "storing a sync batch failed; nothing of it was acknowledged");

@@ -15,7 +15,7 @@ mod wire;
 
 pub use client::{ClientEvent, PendingDoc, SyncClient};
 pub use ingest::{IngestOutcome, Refusal, StoredDoc, ingest};
-pub use server::{ServerAction, ServerSession};
+pub use server::{Ingested, ServerAction, ServerSession};
 pub use wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
 
 /// The protocol version a `Hello` carries; the server refuses others.

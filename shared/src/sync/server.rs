@@ -27,6 +27,15 @@ pub enum ServerAction {
     Close,
 }
 
+/// What storing a batch did, as the state machine needs to know it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ingested {
+    /// Documents refused, with why.
+    pub refused: Vec<Refused>,
+    /// Whether any change was new to the server.
+    pub wrote: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     AwaitHello,
@@ -136,12 +145,21 @@ impl ServerSession {
     pub fn ingested(
         &mut self,
         batch: u64,
-        result: Result<Vec<Refused>, (SyncErrorCode, String)>,
+        result: Result<Ingested, (SyncErrorCode, String)>,
     ) -> Vec<ServerAction> {
         // Nothing is acknowledged unless it was committed; on failure the
         // connection ends and the device retries from its outbox.
         match result {
-            Ok(refused) => vec![ServerAction::Send(ServerMsg::Ack { batch, refused })],
+            Ok(Ingested { refused, wrote }) => {
+                let mut out = vec![ServerAction::Send(ServerMsg::Ack { batch, refused })];
+                if wrote {
+                    // Move this device's cursor past its own new changes (a
+                    // few bytes now), or its next reconnect would page
+                    // through them.
+                    out.extend(self.wake());
+                }
+                out
+            }
             Err((code, message)) => self.fail(code, message),
         }
     }

@@ -251,7 +251,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let router = self.router.clone();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = showroom_server::serve(listener, router, std::future::pending()).await;
         });
         addr
     }
