@@ -50,6 +50,7 @@ export async function startServer({ staticDir = DIST, timeoutMs = 60_000 } = {})
     SHOWROOM_ADDR: '127.0.0.1:0',
     SHOWROOM_SEED_DEMO: '1',
     SHOWROOM_STATIC_DIR: staticDir,
+    NO_COLOR: '1',
     DATABASE_URL: `sqlite://${path.join(dir, 'showroom.db')}`,
   };
   const child = spawn(SERVER_BIN, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -149,9 +150,12 @@ export function useFixtures({ server = true } = {}) {
   const fx = { browser: null, server: null };
   before(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    const [b, s] = await Promise.all([launchBrowser(), server ? startServer() : null]);
-    fx.browser = b;
-    fx.server = s;
+    // Keep whatever did start, so that `after` closes it even if the other failed
+    // (a browser left open would keep this test file's process alive).
+    const [b, s] = await Promise.allSettled([launchBrowser(), server ? startServer() : null]);
+    if (b.status === 'fulfilled') fx.browser = b.value;
+    if (s.status === 'fulfilled') fx.server = s.value;
+    for (const r of [b, s]) if (r.status === 'rejected') throw r.reason;
   });
   after(async () => {
     await fx.browser?.close();
