@@ -7,7 +7,8 @@
 use gloo::net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use showroom_shared::api::{
-    paths, ApiError, DeviceList, ErrorCode, LoginForm, LoginResponse, SessionInfo, UserList, BEARER_PREFIX,
+    ApiError, BEARER_PREFIX, DeviceList, ErrorCode, LoginForm, LoginResponse, SessionInfo,
+    UserList, paths,
 };
 use showroom_shared::domain::{DeviceId, UserId};
 
@@ -35,9 +36,11 @@ impl ApiFailure {
     /// The stable error code, from the body or else from the status.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiFailure::Status { status, error, .. } => {
-                Some(error.as_ref().map_or(ErrorCode::from_http_status(*status), |e| e.code))
-            }
+            ApiFailure::Status { status, error, .. } => Some(
+                error
+                    .as_ref()
+                    .map_or(ErrorCode::from_http_status(*status), |e| e.code),
+            ),
             _ => None,
         }
     }
@@ -67,23 +70,38 @@ pub fn parse_retry_after(value: &str) -> Option<u32> {
 
 async fn failure_from(response: Response) -> ApiFailure {
     let status = response.status();
-    let retry_after = response.headers().get("Retry-After").as_deref().and_then(parse_retry_after);
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .as_deref()
+        .and_then(parse_retry_after);
     // A proxy or a crashed server may answer with HTML or nothing: tolerate it.
     let error = match response.text().await {
         Ok(text) => serde_json::from_str::<ApiError>(&text).ok(),
         Err(_) => None,
     };
-    ApiFailure::Status { status, error, retry_after }
+    ApiFailure::Status {
+        status,
+        error,
+        retry_after,
+    }
 }
 
 async fn send(request: Result<Request, gloo::net::Error>) -> Result<Response, ApiFailure> {
     let request = request.map_err(|e| ApiFailure::BadBody(e.to_string()))?;
     let response = request.send().await.map_err(|_| ApiFailure::Network)?;
-    if response.ok() { Ok(response) } else { Err(failure_from(response).await) }
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(failure_from(response).await)
+    }
 }
 
 async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
-    response.json::<T>().await.map_err(|e| ApiFailure::BadBody(e.to_string()))
+    response
+        .json::<T>()
+        .await
+        .map_err(|e| ApiFailure::BadBody(e.to_string()))
 }
 
 fn authorised(builder: RequestBuilder, token: &str) -> RequestBuilder {
@@ -107,8 +125,11 @@ pub async fn me(token: &str) -> Result<SessionInfo, ApiFailure> {
 pub async fn logout(token: &str) -> Result<(), ApiFailure> {
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
-    let timer = controller.map(|c| gloo::timers::callback::Timeout::new(LOGOUT_TIMEOUT_MS, move || c.abort()));
-    let request = authorised(Request::post(paths::LOGOUT), token).abort_signal(signal.as_ref()).build();
+    let timer = controller
+        .map(|c| gloo::timers::callback::Timeout::new(LOGOUT_TIMEOUT_MS, move || c.abort()));
+    let request = authorised(Request::post(paths::LOGOUT), token)
+        .abort_signal(signal.as_ref())
+        .build();
     let result = send(request).await.map(drop);
     drop(timer);
     result
@@ -122,18 +143,23 @@ pub async fn users(token: &str) -> Result<UserList, ApiFailure> {
 
 /// `GET /api/v1/users/{id}/devices`
 pub async fn user_devices(token: &str, user: UserId) -> Result<DeviceList, ApiFailure> {
-    let response = send(authorised(Request::get(&paths::user_devices(user)), token).build()).await?;
+    let response =
+        send(authorised(Request::get(&paths::user_devices(user)), token).build()).await?;
     json(response).await
 }
 
 /// `DELETE /api/v1/users/{id}/devices/{device}`: signs that device out.
 pub async fn revoke_device(token: &str, user: UserId, device: DeviceId) -> Result<(), ApiFailure> {
-    send(authorised(Request::delete(&paths::user_device(user, device)), token).build()).await.map(drop)
+    send(authorised(Request::delete(&paths::user_device(user, device)), token).build())
+        .await
+        .map(drop)
 }
 
 /// `POST /api/v1/users/{id}/deactivate`
 pub async fn deactivate_user(token: &str, user: UserId) -> Result<(), ApiFailure> {
-    send(authorised(Request::post(&paths::user_deactivate(user)), token).build()).await.map(drop)
+    send(authorised(Request::post(&paths::user_deactivate(user)), token).build())
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]
@@ -153,7 +179,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn only_a_401_ends_the_session() {
-        let status = |status| ApiFailure::Status { status, error: None, retry_after: None };
+        let status = |status| ApiFailure::Status {
+            status,
+            error: None,
+            retry_after: None,
+        };
         assert!(status(401).is_session_ended());
         assert!(!status(403).is_session_ended());
         assert!(!status(500).is_session_ended());

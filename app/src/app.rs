@@ -10,9 +10,9 @@ use crate::components::main_nav::MainNav;
 use crate::components::splash::Splash;
 use crate::components::top_bar::TopBar;
 use crate::components::update_banner::UpdateBanner;
-use crate::i18n::{use_i18n, I18n, Locale};
-use crate::local::auth::{use_auth, Auth};
-use crate::local::network::{self, use_online, Online};
+use crate::i18n::{I18n, Locale, use_i18n};
+use crate::local::auth::{Auth, use_auth};
+use crate::local::network::{self, Online, use_online};
 use crate::local::preferences;
 use crate::local::pwa::Pwa;
 use crate::pages::login::LoginPage;
@@ -91,15 +91,26 @@ fn SignedInFrame() -> impl IntoView {
     let online = use_online();
     let location = use_location();
     let session = Memo::new(move |_| auth.session());
-    let dealer = Signal::derive(move || session.with(|s| s.as_ref().map(|s| s.dealer.name.clone()).unwrap_or_default()));
-    let user_line = Signal::derive(move || {
+    let dealer = Signal::derive(move || {
         session.with(|s| {
             s.as_ref()
-                .map(|s| i18n.locale().user_line(&s.user.display_name, s.user.username.as_str()))
+                .map(|s| s.dealer.name.clone())
                 .unwrap_or_default()
         })
     });
-    let is_manager = Signal::derive(move || session.with(|s| s.as_ref().is_some_and(|s| s.user.role.is_manager())));
+    let user_line = Signal::derive(move || {
+        session.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    i18n.locale()
+                        .user_line(&s.user.display_name, s.user.username.as_str())
+                })
+                .unwrap_or_default()
+        })
+    });
+    let is_manager = Signal::derive(move || {
+        session.with(|s| s.as_ref().is_some_and(|s| s.user.role.is_manager()))
+    });
     let show_sign_out = Signal::derive(move || location.pathname.get() != "/settings");
     view! {
         <div class="shell">

@@ -31,7 +31,11 @@ impl Locale {
     /// Chinese we have; everything else gets English.
     pub fn from_language_tag(tag: &str) -> Locale {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
-        if primary.eq_ignore_ascii_case("zh") { Locale::ZhCn } else { Locale::En }
+        if primary.eq_ignore_ascii_case("zh") {
+            Locale::ZhCn
+        } else {
+            Locale::En
+        }
     }
 
     /// The locale for a stored preference, which must be one of our own tags.
@@ -75,32 +79,50 @@ impl Locale {
 
     /// "Sign-in failed: <server message>"
     pub fn sign_in_failed(self, server_message: &str) -> String {
-        self.pick(format!("Sign-in failed: {server_message}"), format!("登录失败：{server_message}"))
+        self.pick(
+            format!("Sign-in failed: {server_message}"),
+            format!("登录失败：{server_message}"),
+        )
     }
 
     /// A failed request other than sign-in: "The request failed: <server message>"
     pub fn request_failed(self, server_message: &str) -> String {
-        self.pick(format!("The request failed: {server_message}"), format!("请求失败：{server_message}"))
+        self.pick(
+            format!("The request failed: {server_message}"),
+            format!("请求失败：{server_message}"),
+        )
     }
 
     /// "Welcome, <display name>"
     pub fn welcome(self, display_name: &str) -> String {
-        self.pick(format!("Welcome, {display_name}"), format!("欢迎，{display_name}"))
+        self.pick(
+            format!("Welcome, {display_name}"),
+            format!("欢迎，{display_name}"),
+        )
     }
 
     /// The accessible name of the button that shows a person's devices.
     pub fn devices_of(self, display_name: &str) -> String {
-        self.pick(format!("Devices of {display_name}"), format!("{display_name} 的设备"))
+        self.pick(
+            format!("Devices of {display_name}"),
+            format!("{display_name} 的设备"),
+        )
     }
 
     /// The accessible name of the button that revokes one device.
     pub fn revoke_device(self, device_name: &str) -> String {
-        self.pick(format!("Revoke {device_name}"), format!("撤销 {device_name}"))
+        self.pick(
+            format!("Revoke {device_name}"),
+            format!("撤销 {device_name}"),
+        )
     }
 
     /// The accessible name of the button that starts deactivating a person.
     pub fn deactivate_user(self, display_name: &str) -> String {
-        self.pick(format!("Deactivate {display_name}"), format!("停用 {display_name}"))
+        self.pick(
+            format!("Deactivate {display_name}"),
+            format!("停用 {display_name}"),
+        )
     }
 
     /// The question asked before deactivating a person.
@@ -124,7 +146,9 @@ impl Locale {
     /// A device name guessed from the browser: "Chrome on Linux".
     pub fn device_guess(self, guess: &crate::local::device::DeviceGuess) -> String {
         match (guess.browser, guess.os) {
-            (Some(browser), Some(os)) => self.pick(format!("{browser} on {os}"), format!("{os} 上的 {browser}")),
+            (Some(browser), Some(os)) => {
+                self.pick(format!("{browser} on {os}"), format!("{os} 上的 {browser}"))
+            }
             (Some(only), None) | (None, Some(only)) => only.to_owned(),
             (None, None) => self.t(Key::UnknownBrowser).to_owned(),
         }
@@ -192,6 +216,7 @@ message_keys! {
     WrongCredentials,
     CheckFields,
     MissingCredentials,
+    MissingDeviceName,
     Unreachable,
     SessionEnded,
     // Language switcher
@@ -261,8 +286,14 @@ impl Key {
                 "经理会在已登录设备列表中看到此名称。",
             ),
             Key::WrongCredentials => ("Wrong username or password.", "用户名或密码错误。"),
-            Key::CheckFields => ("Check the fields and try again.", "请检查填写的内容后重试。"),
-            Key::MissingCredentials => ("Enter your username and password.", "请输入用户名和密码。"),
+            Key::CheckFields => (
+                "Check the fields and try again.",
+                "请检查填写的内容后重试。",
+            ),
+            Key::MissingCredentials => {
+                ("Enter your username and password.", "请输入用户名和密码。")
+            }
+            Key::MissingDeviceName => ("Give this device a name.", "请为此设备命名。"),
             Key::Unreachable => (
                 "Cannot reach the server. Check the network and try again.",
                 "无法连接服务器。请检查网络后重试。",
@@ -295,10 +326,16 @@ impl Key {
                 "Leads and sync arrive with the next release.",
                 "线索和同步功能将在下一个版本中提供。",
             ),
-            Key::TeamOffline => ("The team list needs a connection.", "查看团队列表需要网络连接。"),
+            Key::TeamOffline => (
+                "The team list needs a connection.",
+                "查看团队列表需要网络连接。",
+            ),
             Key::NoAccess => ("You don't have access to this page.", "你无权访问此页面。"),
             Key::NoPeople => ("No people at this dealer yet.", "此经销商还没有人员。"),
-            Key::Forbidden => ("You don't have permission to do that.", "你没有执行此操作的权限。"),
+            Key::Forbidden => (
+                "You don't have permission to do that.",
+                "你没有执行此操作的权限。",
+            ),
             Key::TryAgain => ("Try again", "重试"),
             Key::RoleSalesperson => ("Salesperson", "销售顾问"),
             Key::RoleManager => ("Showroom manager", "展厅经理"),
@@ -316,10 +353,7 @@ impl Key {
             Key::AppVersion => ("App version", "应用版本"),
             Key::DevelopmentBuild => ("Development build", "开发版本"),
             Key::PageNotFound => ("Page not found", "页面不存在"),
-            Key::PageNotFoundDetail => (
-                "There is nothing at this address.",
-                "此地址没有内容。",
-            ),
+            Key::PageNotFoundDetail => ("There is nothing at this address.", "此地址没有内容。"),
             Key::GoToToday => ("Go to Today", "返回今日"),
             Key::UnknownBrowser => ("Web browser", "网页浏览器"),
         }
@@ -335,7 +369,9 @@ pub struct I18n {
 
 impl I18n {
     pub fn new(locale: Locale) -> Self {
-        Self { locale: RwSignal::new(locale) }
+        Self {
+            locale: RwSignal::new(locale),
+        }
     }
 
     /// The current locale (tracked).
@@ -392,10 +428,17 @@ mod tests {
     fn every_key_has_text_in_every_locale() {
         for &key in Key::ALL {
             for locale in Locale::ALL {
-                assert!(!locale.t(key).trim().is_empty(), "{key:?} is empty in {locale:?}");
+                assert!(
+                    !locale.t(key).trim().is_empty(),
+                    "{key:?} is empty in {locale:?}"
+                );
             }
             if !SAME_IN_BOTH.contains(&key) {
-                assert_ne!(Locale::En.t(key), Locale::ZhCn.t(key), "{key:?} is not translated");
+                assert_ne!(
+                    Locale::En.t(key),
+                    Locale::ZhCn.t(key),
+                    "{key:?} is not translated"
+                );
             }
         }
     }
@@ -410,7 +453,9 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn locale_follows_the_browser_language() {
-        let check = |tag: &str, expect: Locale| assert_eq!(Locale::from_language_tag(tag), expect, "{tag:?}");
+        let check = |tag: &str, expect: Locale| {
+            assert_eq!(Locale::from_language_tag(tag), expect, "{tag:?}")
+        };
         check("zh-CN", Locale::ZhCn);
         check("zh-TW", Locale::ZhCn);
         check("zh", Locale::ZhCn);
@@ -439,16 +484,28 @@ mod tests {
         assert_eq!(Locale::En.welcome("Li Wei"), "Welcome, Li Wei");
         assert_eq!(Locale::ZhCn.welcome("李伟"), "欢迎，李伟");
         assert_eq!(Locale::En.devices_of("Li Wei"), "Devices of Li Wei");
-        assert_eq!(Locale::En.revoke_device("Chrome on Linux"), "Revoke Chrome on Linux");
+        assert_eq!(
+            Locale::En.revoke_device("Chrome on Linux"),
+            "Revoke Chrome on Linux"
+        );
         assert_eq!(Locale::En.deactivate_user("Li Wei"), "Deactivate Li Wei");
         assert_eq!(
             Locale::En.deactivate_confirm("Li Wei"),
             "Deactivate Li Wei? Their devices are signed out at once."
         );
-        assert_eq!(Locale::En.too_many_attempts(42), "Too many failed attempts. Try again in 42 seconds.");
+        assert_eq!(
+            Locale::En.too_many_attempts(42),
+            "Too many failed attempts. Try again in 42 seconds."
+        );
         assert_eq!(Locale::En.sign_in_failed("boom"), "Sign-in failed: boom");
-        assert_eq!(Locale::En.check_fields("device_name: too long"), "Check the fields and try again. device_name: too long");
-        assert_eq!(Locale::En.check_fields(""), "Check the fields and try again.");
+        assert_eq!(
+            Locale::En.check_fields("device_name: too long"),
+            "Check the fields and try again. device_name: too long"
+        );
+        assert_eq!(
+            Locale::En.check_fields(""),
+            "Check the fields and try again."
+        );
         assert_eq!(Locale::En.user_line("Li Wei", "sales1"), "Li Wei · sales1");
         assert_eq!(Locale::ZhCn.page_title(Key::Today), "今日 · Showroom");
         for locale in Locale::ALL {
@@ -476,6 +533,9 @@ mod tests {
         let millis = date.get_time() as i64;
         assert_eq!(Locale::ZhCn.date_time(millis), "2026年11月27日 14:05");
         let en = Locale::En.date_time(millis);
-        assert!(en.contains("2026") && en.contains("Nov") && en.contains("27") && en.contains("14:05"), "{en}");
+        assert!(
+            en.contains("2026") && en.contains("Nov") && en.contains("27") && en.contains("14:05"),
+            "{en}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::icon::{Icon, IconName};
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{Key, use_i18n};
 
 #[component]
 pub fn ConnectionPill(#[prop(into)] online: Signal<bool>) -> impl IntoView {

@@ -2,12 +2,15 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{use_i18n, Key, Locale};
+use crate::i18n::{Key, Locale, use_i18n};
 
 /// Shows which language is in use (`aria-pressed`) and reports a choice.
 /// Only one switcher is on a page at a time, so its label id is fixed.
 #[component]
-pub fn LanguageSwitcher(#[prop(into)] current: Signal<Locale>, #[prop(into)] on_choose: Callback<Locale>) -> impl IntoView {
+pub fn LanguageSwitcher(
+    #[prop(into)] current: Signal<Locale>,
+    #[prop(into)] on_choose: Callback<Locale>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let option = move |locale: Locale, key: Key| {
         let pressed = move || current.get() == locale;

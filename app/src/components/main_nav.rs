@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::icon::{Icon, IconName};
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{Key, use_i18n};
 
 #[component]
 pub fn MainNav(#[prop(into)] show_team: Signal<bool>) -> impl IntoView {

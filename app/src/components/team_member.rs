@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use showroom_shared::api::{DeviceInfo, UserSummary};
 use showroom_shared::domain::DeviceId;
 
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{Key, use_i18n};
 
 /// A person's device list as the page has it.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,7 +152,7 @@ pub fn TeamMember(
                 </div>
                 <span class="status-chip" class:status-chip--active=active class:status-chip--inactive=!active>
                     <span class="status-chip__mark" aria-hidden="true">{if active { "●" } else { "○" }}</span>
-                    {move || i18n.t(if active { Key::Active } else { Key::Deactivated })}
+                    <span>{move || i18n.t(if active { Key::Active } else { Key::Deactivated })}</span>
                 </span>
                 <div class="member__actions">{devices_button} {deactivate_button}</div>
             </div>
@@ -180,7 +180,7 @@ fn DeviceRow(
         view! {
             <span class="status-chip status-chip--inactive">
                 <span class="status-chip__mark" aria-hidden="true">"○"</span>
-                {move || i18n.t(Key::Revoked)}
+                <span>{move || i18n.t(Key::Revoked)}</span>
             </span>
         }
         .into_any()

@@ -3,10 +3,13 @@
 use leptos::prelude::*;
 
 use crate::components::icon::{Icon, IconName};
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{Key, use_i18n};
 
 #[component]
-pub fn UpdateBanner(#[prop(into)] visible: Signal<bool>, #[prop(into)] on_reload: Callback<()>) -> impl IntoView {
+pub fn UpdateBanner(
+    #[prop(into)] visible: Signal<bool>,
+    #[prop(into)] on_reload: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Show when=move || visible.get()>

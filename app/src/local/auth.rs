@@ -136,7 +136,11 @@ impl Auth {
         if current.session == info {
             return;
         }
-        let updated = StoredSession { session: info, saved_at: js_sys::Date::now(), ..current };
+        let updated = StoredSession {
+            session: info,
+            saved_at: js_sys::Date::now(),
+            ..current
+        };
         if let Err(e) = session::save(&updated).await {
             web_sys::console::warn_1(&format!("Could not update the stored session: {e}").into());
         }
@@ -145,10 +149,16 @@ impl Auth {
 
     /// A successful sign-in: keep it on the device and enter the app.
     pub async fn signed_in(self, response: LoginResponse) {
-        let stored = StoredSession { token: response.token, session: response.session, saved_at: js_sys::Date::now() };
+        let stored = StoredSession {
+            token: response.token,
+            session: response.session,
+            saved_at: js_sys::Date::now(),
+        };
         if let Err(e) = session::save(&stored).await {
             // Still signed in for this visit; the next start asks again.
-            web_sys::console::warn_1(&format!("Could not keep the session on this device: {e}").into());
+            web_sys::console::warn_1(
+                &format!("Could not keep the session on this device: {e}").into(),
+            );
         }
         request_persistent_storage();
         self.notice.set(None);
@@ -178,7 +188,9 @@ impl Auth {
         if let Some(token) = self.token()
             && let Err(e) = api::logout(&token).await
         {
-            web_sys::console::info_1(&format!("The server did not confirm the sign-out: {e:?}").into());
+            web_sys::console::info_1(
+                &format!("The server did not confirm the sign-out: {e:?}").into(),
+            );
         }
         self.wipe().await;
         self.notice.set(None);
@@ -187,7 +199,8 @@ impl Auth {
     }
 
     fn is_signed_in_untracked(self) -> bool {
-        self.state.with_untracked(|s| matches!(s, AuthState::SignedIn(_)))
+        self.state
+            .with_untracked(|s| matches!(s, AuthState::SignedIn(_)))
     }
 
     async fn wipe(self) {

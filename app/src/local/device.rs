@@ -55,7 +55,10 @@ pub fn guess_device(user_agent: &str, max_touch_points: u32) -> DeviceGuess {
 /// The guess for the browser this code runs in.
 pub fn this_device() -> DeviceGuess {
     let navigator = web_sys::window().map(|w| w.navigator());
-    let user_agent = navigator.as_ref().and_then(|n| n.user_agent().ok()).unwrap_or_default();
+    let user_agent = navigator
+        .as_ref()
+        .and_then(|n| n.user_agent().ok())
+        .unwrap_or_default();
     let touch_points = navigator.as_ref().map_or(0, |n| n.max_touch_points());
     guess_device(&user_agent, u32::try_from(touch_points).unwrap_or(0))
 }
@@ -72,7 +75,8 @@ mod tests {
     const SAFARI_DESKTOP_CLASS: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
     const EDGE_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
     const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-    const FIREFOX_ANDROID: &str = "Mozilla/5.0 (Android 14; Mobile; rv:132.0) Gecko/132.0 Firefox/132.0";
+    const FIREFOX_ANDROID: &str =
+        "Mozilla/5.0 (Android 14; Mobile; rv:132.0) Gecko/132.0 Firefox/132.0";
     const CHROME_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1";
     const SAMSUNG_TABLET: &str = "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Safari/537.36";
     const CHROMEBOOK: &str = "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -80,7 +84,11 @@ mod tests {
     #[wasm_bindgen_test]
     fn device_names_are_guessed_from_the_user_agent() {
         let check = |ua: &str, touch: u32, expect: &str| {
-            assert_eq!(Locale::En.device_guess(&guess_device(ua, touch)), expect, "{ua}");
+            assert_eq!(
+                Locale::En.device_guess(&guess_device(ua, touch)),
+                expect,
+                "{ua}"
+            );
         };
         check(HEADLESS_CHROME_LINUX, 0, "Chrome on Linux");
         check(SAFARI_IPAD, 5, "Safari on iPad");
@@ -100,8 +108,14 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn device_names_read_naturally_in_chinese() {
-        assert_eq!(Locale::ZhCn.device_guess(&guess_device(HEADLESS_CHROME_LINUX, 0)), "Linux 上的 Chrome");
-        assert_eq!(Locale::ZhCn.device_guess(&guess_device("", 0)), "网页浏览器");
+        assert_eq!(
+            Locale::ZhCn.device_guess(&guess_device(HEADLESS_CHROME_LINUX, 0)),
+            "Linux 上的 Chrome"
+        );
+        assert_eq!(
+            Locale::ZhCn.device_guess(&guess_device("", 0)),
+            "网页浏览器"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -109,7 +123,10 @@ mod tests {
         for ua in [HEADLESS_CHROME_LINUX, SAFARI_IPAD, SAMSUNG_TABLET, ""] {
             for locale in Locale::ALL {
                 let name = locale.device_guess(&guess_device(ua, 0));
-                assert!(name.parse::<showroom_shared::domain::DeviceName>().is_ok(), "{name:?}");
+                assert!(
+                    name.parse::<showroom_shared::domain::DeviceName>().is_ok(),
+                    "{name:?}"
+                );
             }
         }
     }

@@ -16,7 +16,9 @@ pub fn initial_locale() -> Locale {
     if let Some(locale) = stored.as_deref().and_then(Locale::from_stored) {
         return locale;
     }
-    let browser = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    let browser = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default();
     Locale::from_language_tag(&browser)
 }
 
@@ -32,7 +34,9 @@ pub fn save_locale(locale: Locale) {
 /// Tells the document which language it is in (`<html lang>`), for screen
 /// readers, fonts and hyphenation.
 pub fn apply_locale_to_document(locale: Locale) {
-    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
     if let Some(root) = root {
         let _ = root.set_attribute("lang", locale.tag());
     }

@@ -11,7 +11,9 @@ use gloo::timers::callback::Interval;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState, VisibilityState};
+use web_sys::{
+    ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState, VisibilityState,
+};
 
 /// Where the worker script is served.
 pub const WORKER_URL: &str = "/sw.js";
@@ -50,7 +52,9 @@ impl Pwa {
     /// Switches to the waiting version: the page reloads when it has taken over.
     pub fn apply_update(self) {
         self.reload_requested.set_value(true);
-        let waiting = self.registration.with_value(|r| r.as_ref().and_then(ServiceWorkerRegistration::waiting));
+        let waiting = self
+            .registration
+            .with_value(|r| r.as_ref().and_then(ServiceWorkerRegistration::waiting));
         match waiting {
             Some(worker) => {
                 let message = js_sys::Object::new();
@@ -75,7 +79,10 @@ impl Pwa {
             return Ok(());
         }
         let container = navigator.service_worker();
-        let registration: ServiceWorkerRegistration = JsFuture::from(container.register(WORKER_URL)).await?.dyn_into()?;
+        let registration: ServiceWorkerRegistration =
+            JsFuture::from(container.register(WORKER_URL))
+                .await?
+                .dyn_into()?;
         self.registration.set_value(Some(registration.clone()));
 
         // A version installed during an earlier visit may already be waiting.
@@ -104,7 +111,10 @@ impl Pwa {
         check_for_update(&registration);
         {
             let registration = registration.clone();
-            Interval::new(UPDATE_CHECK_INTERVAL_MS, move || check_for_update(&registration)).forget();
+            Interval::new(UPDATE_CHECK_INTERVAL_MS, move || {
+                check_for_update(&registration)
+            })
+            .forget();
         }
         if let Some(document) = window.document() {
             let target = document.clone();
@@ -118,7 +128,11 @@ impl Pwa {
         Ok(())
     }
 
-    fn watch_installing(self, registration: &ServiceWorkerRegistration, container: &ServiceWorkerContainer) {
+    fn watch_installing(
+        self,
+        registration: &ServiceWorkerRegistration,
+        container: &ServiceWorkerContainer,
+    ) {
         let Some(worker) = registration.installing() else {
             return;
         };
@@ -126,7 +140,8 @@ impl Pwa {
         let watched = worker.clone();
         EventListener::new(&worker, "statechange", move |_| {
             // With no controller this is the first install, not an update.
-            if watched.state() == ServiceWorkerState::Installed && container.controller().is_some() {
+            if watched.state() == ServiceWorkerState::Installed && container.controller().is_some()
+            {
                 self.update_ready.set(true);
             }
         })
@@ -167,8 +182,15 @@ fn warn(what: &str, error: &JsValue) {
 /// `None` in a development page where the placeholder was not replaced.
 pub fn build_id() -> Option<String> {
     let document = web_sys::window().and_then(|w| w.document())?;
-    let meta = document.query_selector("meta[name=\"showroom-build\"]").ok().flatten()?;
+    let meta = document
+        .query_selector("meta[name=\"showroom-build\"]")
+        .ok()
+        .flatten()?;
     let content = meta.get_attribute("content")?;
     let content = content.trim();
-    if content.is_empty() || content.contains("__") { None } else { Some(content.to_owned()) }
+    if content.is_empty() || content.contains("__") {
+        None
+    } else {
+        Some(content.to_owned())
+    }
 }

@@ -103,13 +103,21 @@ pub async fn write_raw(value: JsValue) -> Result<(), StoreError> {
 
 /// Wipes everything this app keeps on the device: the whole database goes.
 pub async fn clear_device() -> Result<(), StoreError> {
-    Database::delete_by_name(DB_NAME).map_err(store_error)?.await.map_err(store_error)
+    Database::delete_by_name(DB_NAME)
+        .map_err(store_error)?
+        .await
+        .map_err(store_error)
 }
 
 async fn read_raw(db: &Database) -> Result<Option<JsValue>, StoreError> {
     let tx = db.transaction(SESSION_STORE).build().map_err(store_error)?;
     let store = tx.object_store(SESSION_STORE).map_err(store_error)?;
-    let value: Option<JsValue> = store.get(SESSION_KEY).primitive().map_err(store_error)?.await.map_err(store_error)?;
+    let value: Option<JsValue> = store
+        .get(SESSION_KEY)
+        .primitive()
+        .map_err(store_error)?
+        .await
+        .map_err(store_error)?;
     // A structured clone of `undefined` reads back as "no record" too.
     Ok(value.filter(|v| !v.is_undefined() && !v.is_null()))
 }
@@ -121,11 +129,19 @@ async fn write_in(db: &Database, value: JsValue) -> Result<(), StoreError> {
         .build()
         .map_err(store_error)?;
     let store = tx.object_store(SESSION_STORE).map_err(store_error)?;
-    store.put(value).with_key(SESSION_KEY).primitive().map_err(store_error)?.await.map_err(store_error)?;
+    store
+        .put(value)
+        .with_key(SESSION_KEY)
+        .primitive()
+        .map_err(store_error)?
+        .await
+        .map_err(store_error)?;
     // indexed_db_futures rolls a transaction back unless it is committed.
     tx.commit().await.map_err(store_error)
 }
 
 fn log_corrupt(why: &str) {
-    web_sys::console::warn_1(&format!("Ignoring the stored session, which cannot be read: {why}").into());
+    web_sys::console::warn_1(
+        &format!("Ignoring the stored session, which cannot be read: {why}").into(),
+    );
 }

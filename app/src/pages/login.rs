@@ -9,8 +9,8 @@ use crate::api::{self, ApiFailure};
 use crate::app::use_choose_locale;
 use crate::components::icon::BrandMark;
 use crate::components::language_switcher::LanguageSwitcher;
-use crate::i18n::{use_i18n, use_page_title, Key, Locale};
-use crate::local::auth::{use_auth, Notice};
+use crate::i18n::{Key, Locale, use_i18n, use_page_title};
+use crate::local::auth::{Notice, use_auth};
 use crate::local::device;
 
 /// Seconds to wait after too many failures when the server does not say.
@@ -21,12 +21,20 @@ pub const DEFAULT_RETRY_AFTER_SECS: u32 = 60;
 pub enum LoginProblem {
     /// Username or password left empty (checked before asking the server).
     MissingCredentials,
+    /// The device name left empty (checked before asking the server).
+    MissingDeviceName,
     WrongCredentials,
-    TooManyAttempts { retry_after_secs: u32 },
+    TooManyAttempts {
+        retry_after_secs: u32,
+    },
     /// The server refused a field; its message says which.
-    CheckFields { server_message: String },
+    CheckFields {
+        server_message: String,
+    },
     Unreachable,
-    Failed { server_message: String },
+    Failed {
+        server_message: String,
+    },
 }
 
 impl LoginProblem {
@@ -34,26 +42,43 @@ impl LoginProblem {
     pub fn from_failure(failure: &ApiFailure) -> LoginProblem {
         match failure {
             ApiFailure::Network => LoginProblem::Unreachable,
-            ApiFailure::Status { status: 401, error, .. }
-                if error.as_ref().is_none_or(|e| e.code == ErrorCode::InvalidCredentials) =>
+            ApiFailure::Status {
+                status: 401, error, ..
+            } if error
+                .as_ref()
+                .is_none_or(|e| e.code == ErrorCode::InvalidCredentials) =>
             {
                 LoginProblem::WrongCredentials
             }
-            ApiFailure::Status { status: 429, retry_after, .. } => {
-                LoginProblem::TooManyAttempts { retry_after_secs: retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS) }
-            }
-            ApiFailure::Status { status: 400, error, .. } => LoginProblem::CheckFields {
-                server_message: error.as_ref().map(|e| e.message.clone()).unwrap_or_default(),
+            ApiFailure::Status {
+                status: 429,
+                retry_after,
+                ..
+            } => LoginProblem::TooManyAttempts {
+                retry_after_secs: retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
             },
-            other => LoginProblem::Failed { server_message: other.message() },
+            ApiFailure::Status {
+                status: 400, error, ..
+            } => LoginProblem::CheckFields {
+                server_message: error
+                    .as_ref()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default(),
+            },
+            other => LoginProblem::Failed {
+                server_message: other.message(),
+            },
         }
     }
 
     pub fn text(&self, locale: Locale) -> String {
         match self {
             LoginProblem::MissingCredentials => locale.t(Key::MissingCredentials).to_owned(),
+            LoginProblem::MissingDeviceName => locale.t(Key::MissingDeviceName).to_owned(),
             LoginProblem::WrongCredentials => locale.t(Key::WrongCredentials).to_owned(),
-            LoginProblem::TooManyAttempts { retry_after_secs } => locale.too_many_attempts(*retry_after_secs),
+            LoginProblem::TooManyAttempts { retry_after_secs } => {
+                locale.too_many_attempts(*retry_after_secs)
+            }
             LoginProblem::CheckFields { server_message } => locale.check_fields(server_message),
             LoginProblem::Unreachable => locale.t(Key::Unreachable).to_owned(),
             LoginProblem::Failed { server_message } => locale.sign_in_failed(server_message),
@@ -98,15 +123,27 @@ fn SignInForm() -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let (user, pass, device) = (username.get_untracked(), password.get_untracked(), device_name.get_untracked());
+        let (user, pass, device) = (
+            username.get_untracked(),
+            password.get_untracked(),
+            device_name.get_untracked(),
+        );
         if user.trim().is_empty() || pass.is_empty() {
             problem.set(Some(LoginProblem::MissingCredentials));
+            return;
+        }
+        if device.trim().is_empty() {
+            problem.set(Some(LoginProblem::MissingDeviceName));
             return;
         }
         pending.set(true);
         problem.set(None);
         spawn_local(async move {
-            let form = LoginForm { username: &user, password: &pass, device_name: &device };
+            let form = LoginForm {
+                username: &user,
+                password: &pass,
+                device_name: &device,
+            };
             match api::login(&form).await {
                 Ok(response) => {
                     auth.signed_in(response).await;
@@ -197,8 +234,16 @@ mod tests {
 
     use super::*;
 
-    fn status(status: u16, error: Option<(ErrorCode, &str)>, retry_after: Option<u32>) -> ApiFailure {
-        ApiFailure::Status { status, error: error.map(|(code, message)| ApiError::new(code, message)), retry_after }
+    fn status(
+        status: u16,
+        error: Option<(ErrorCode, &str)>,
+        retry_after: Option<u32>,
+    ) -> ApiFailure {
+        ApiFailure::Status {
+            status,
+            error: error.map(|(code, message)| ApiError::new(code, message)),
+            retry_after,
+        }
     }
 
     #[wasm_bindgen_test]
@@ -207,42 +252,99 @@ mod tests {
             assert_eq!(LoginProblem::from_failure(&failure), expect, "{failure:?}");
         };
         check(ApiFailure::Network, LoginProblem::Unreachable);
-        check(status(401, Some((ErrorCode::InvalidCredentials, "no")), None), LoginProblem::WrongCredentials);
+        check(
+            status(401, Some((ErrorCode::InvalidCredentials, "no")), None),
+            LoginProblem::WrongCredentials,
+        );
         check(status(401, None, None), LoginProblem::WrongCredentials);
         check(
             status(401, Some((ErrorCode::Unauthorized, "token expired")), None),
-            LoginProblem::Failed { server_message: "token expired".into() },
+            LoginProblem::Failed {
+                server_message: "token expired".into(),
+            },
         );
-        check(status(429, Some((ErrorCode::TooManyRequests, "slow down")), Some(17)), LoginProblem::TooManyAttempts {
-            retry_after_secs: 17,
-        });
-        check(status(429, None, None), LoginProblem::TooManyAttempts { retry_after_secs: 60 });
         check(
-            status(400, Some((ErrorCode::BadRequest, "the device name is empty")), None),
-            LoginProblem::CheckFields { server_message: "the device name is empty".into() },
+            status(
+                429,
+                Some((ErrorCode::TooManyRequests, "slow down")),
+                Some(17),
+            ),
+            LoginProblem::TooManyAttempts {
+                retry_after_secs: 17,
+            },
         );
-        check(status(400, None, None), LoginProblem::CheckFields { server_message: String::new() });
         check(
-            status(500, Some((ErrorCode::Internal, "database unavailable")), None),
-            LoginProblem::Failed { server_message: "database unavailable".into() },
+            status(429, None, None),
+            LoginProblem::TooManyAttempts {
+                retry_after_secs: 60,
+            },
         );
-        check(status(502, None, None), LoginProblem::Failed { server_message: "HTTP 502".into() });
+        check(
+            status(
+                400,
+                Some((ErrorCode::BadRequest, "the device name is empty")),
+                None,
+            ),
+            LoginProblem::CheckFields {
+                server_message: "the device name is empty".into(),
+            },
+        );
+        check(
+            status(400, None, None),
+            LoginProblem::CheckFields {
+                server_message: String::new(),
+            },
+        );
+        check(
+            status(
+                500,
+                Some((ErrorCode::Internal, "database unavailable")),
+                None,
+            ),
+            LoginProblem::Failed {
+                server_message: "database unavailable".into(),
+            },
+        );
+        check(
+            status(502, None, None),
+            LoginProblem::Failed {
+                server_message: "HTTP 502".into(),
+            },
+        );
     }
 
     #[wasm_bindgen_test]
     fn sign_in_problems_read_exactly_as_specified() {
         let en = |p: LoginProblem| p.text(Locale::En);
-        assert_eq!(en(LoginProblem::WrongCredentials), "Wrong username or password.");
         assert_eq!(
-            en(LoginProblem::TooManyAttempts { retry_after_secs: 60 }),
+            en(LoginProblem::WrongCredentials),
+            "Wrong username or password."
+        );
+        assert_eq!(
+            en(LoginProblem::TooManyAttempts {
+                retry_after_secs: 60
+            }),
             "Too many failed attempts. Try again in 60 seconds."
         );
         assert_eq!(
-            en(LoginProblem::CheckFields { server_message: "the username is empty".into() }),
+            en(LoginProblem::CheckFields {
+                server_message: "the username is empty".into()
+            }),
             "Check the fields and try again. the username is empty"
         );
-        assert_eq!(en(LoginProblem::Unreachable), "Cannot reach the server. Check the network and try again.");
-        assert_eq!(en(LoginProblem::Failed { server_message: "HTTP 502".into() }), "Sign-in failed: HTTP 502");
-        assert_eq!(LoginProblem::WrongCredentials.text(Locale::ZhCn), "用户名或密码错误。");
+        assert_eq!(
+            en(LoginProblem::Unreachable),
+            "Cannot reach the server. Check the network and try again."
+        );
+        assert_eq!(
+            en(LoginProblem::Failed {
+                server_message: "HTTP 502".into()
+            }),
+            "Sign-in failed: HTTP 502"
+        );
+        assert_eq!(
+            LoginProblem::WrongCredentials.text(Locale::ZhCn),
+            "用户名或密码错误。"
+        );
     }
 }

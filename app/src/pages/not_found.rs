@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::i18n::{use_i18n, use_page_title, Key};
+use crate::i18n::{Key, use_i18n, use_page_title};
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use crate::app::use_choose_locale;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::sign_out_button::SignOutButton;
-use crate::i18n::{use_i18n, use_page_title, Key};
+use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
 use crate::local::pwa;
 
@@ -17,10 +17,20 @@ pub fn SettingsPage() -> impl IntoView {
     let auth = use_auth();
     let choose_locale = use_choose_locale();
     let session = Memo::new(move |_| auth.session());
-    let device_name = move || session.with(|s| s.as_ref().map(|s| s.device.name.as_str().to_owned()));
-    let signed_in_at = move || session.with(|s| s.as_ref().map(|s| i18n.locale().date_time(s.device.created_at)));
+    let device_name =
+        move || session.with(|s| s.as_ref().map(|s| s.device.name.as_str().to_owned()));
+    let signed_in_at = move || {
+        session.with(|s| {
+            s.as_ref()
+                .map(|s| i18n.locale().date_time(s.device.created_at))
+        })
+    };
     let build = pwa::build_id();
-    let version = move || build.clone().unwrap_or_else(|| i18n.t(Key::DevelopmentBuild).to_owned());
+    let version = move || {
+        build
+            .clone()
+            .unwrap_or_else(|| i18n.t(Key::DevelopmentBuild).to_owned())
+    };
     let sign_out = Callback::new(move |()| spawn_local(auth.sign_out()));
 
     view! {

@@ -9,8 +9,8 @@ use showroom_shared::domain::UserId;
 
 use crate::api::{self, ApiFailure};
 use crate::components::team_member::{DevicesView, TeamMember};
-use crate::i18n::{use_i18n, use_page_title, Key, Locale};
-use crate::local::auth::{use_auth, Auth};
+use crate::i18n::{Key, Locale, use_i18n, use_page_title};
+use crate::local::auth::{Auth, use_auth};
 use crate::local::network::use_online;
 
 /// What a failed team call means for the person.
@@ -49,8 +49,15 @@ pub fn TeamPage() -> impl IntoView {
 }
 
 /// Runs an authenticated call; a 401 ends the session (and the page with it).
-async fn call<T>(auth: Auth, request: impl AsyncFnOnce(String) -> Result<T, ApiFailure>) -> Result<T, ApiFailure> {
-    let token = auth.token().ok_or(ApiFailure::Status { status: 401, error: None, retry_after: None })?;
+async fn call<T>(
+    auth: Auth,
+    request: impl AsyncFnOnce(String) -> Result<T, ApiFailure>,
+) -> Result<T, ApiFailure> {
+    let token = auth.token().ok_or(ApiFailure::Status {
+        status: 401,
+        error: None,
+        retry_after: None,
+    })?;
     let result = request(token).await;
     if let Err(failure) = &result {
         auth.handle_failure(failure).await;
@@ -73,7 +80,10 @@ fn TeamList() -> impl IntoView {
             if !online {
                 return Err(ListProblem::Offline);
             }
-            call(auth, async |token| api::users(&token).await).await.map(|list| list.users).map_err(ListProblem::Failed)
+            call(auth, async |token| api::users(&token).await)
+                .await
+                .map(|list| list.users)
+                .map_err(ListProblem::Failed)
         }
     });
 
@@ -89,7 +99,9 @@ fn TeamList() -> impl IntoView {
         spawn_local(async move {
             let view = match call(auth, async |token| api::user_devices(&token, user).await).await {
                 Ok(list) => DevicesView::Loaded(list.devices),
-                Err(failure) => DevicesView::Failed(failure_text(i18n.locale_untracked(), &failure)),
+                Err(failure) => {
+                    DevicesView::Failed(failure_text(i18n.locale_untracked(), &failure))
+                }
             };
             // Closed while loading: stay closed.
             devices.update(|m| {
@@ -115,9 +127,15 @@ fn TeamList() -> impl IntoView {
         busy.set(true);
         action_error.set(None);
         spawn_local(async move {
-            match call(auth, async |token| api::revoke_device(&token, user, device.id).await).await {
+            match call(auth, async |token| {
+                api::revoke_device(&token, user, device.id).await
+            })
+            .await
+            {
                 Ok(()) => load_devices(user),
-                Err(failure) => action_error.set(Some(failure_text(i18n.locale_untracked(), &failure))),
+                Err(failure) => {
+                    action_error.set(Some(failure_text(i18n.locale_untracked(), &failure)))
+                }
             }
             busy.set(false);
         });
@@ -138,7 +156,9 @@ fn TeamList() -> impl IntoView {
                     }
                     reload.update(|n| *n = n.wrapping_add(1));
                 }
-                Err(failure) => action_error.set(Some(failure_text(i18n.locale_untracked(), &failure))),
+                Err(failure) => {
+                    action_error.set(Some(failure_text(i18n.locale_untracked(), &failure)))
+                }
             }
             busy.set(false);
         });

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{use_i18n, use_page_title, Key};
+use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
 
 #[component]
@@ -17,7 +17,12 @@ pub fn TodayPage() -> impl IntoView {
     let display_name = field(|s| s.user.display_name.clone());
     let dealer = field(|s| s.dealer.name.clone());
     let device_name = field(|s| s.device.name.as_str().to_owned());
-    let signed_in_at = move || session.with(|s| s.as_ref().map(|s| i18n.locale().date_time(s.device.created_at)));
+    let signed_in_at = move || {
+        session.with(|s| {
+            s.as_ref()
+                .map(|s| i18n.locale().date_time(s.device.created_at))
+        })
+    };
 
     view! {
         <section class="page" aria-labelledby="today-heading">
