@@ -29,7 +29,8 @@ pub struct Config {
     pub static_dir: PathBuf,
 
     /// Seed the demo dealers and users when the database has no dealer yet.
-    #[arg(long, env = "SHOWROOM_SEED_DEMO", default_value_t = false)]
+    #[arg(long, env = "SHOWROOM_SEED_DEMO", value_parser = clap::builder::BoolishValueParser::new(),
+          default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub seed_demo: bool,
 
     /// A session unused for this many days expires.
