@@ -79,6 +79,14 @@ impl Auth {
         })
     }
 
+    /// The bearer token (tracked): the sync loop follows it.
+    pub fn token_tracked(self) -> Option<String> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(stored) => Some(stored.token.clone()),
+            _ => None,
+        })
+    }
+
     pub fn notice(self) -> Option<Notice> {
         self.notice.get()
     }
@@ -172,10 +180,19 @@ impl Auth {
         if !failure.is_session_ended() || !self.is_signed_in_untracked() {
             return false;
         }
+        self.session_ended().await;
+        true
+    }
+
+    /// The server no longer accepts this device's session (an API call or
+    /// the sync connection said so): wipe the device and say why at sign-in.
+    pub async fn session_ended(self) {
+        if !self.is_signed_in_untracked() {
+            return;
+        }
         self.wipe().await;
         self.notice.set(Some(Notice::SessionEnded));
         self.state.set(AuthState::SignedOut);
-        true
     }
 
     /// Signs out: tells the server (best effort, bounded wait), wipes the

@@ -1,8 +1,12 @@
-//! What lives on this device: the stored session, preferences, network status and the service worker.
+//! What lives on this device: the stored session, the leads and their outbox, preferences, network status, sync and the service worker.
 
 pub mod auth;
+pub mod db;
 pub mod device;
+pub mod leads;
 pub mod network;
 pub mod preferences;
 pub mod pwa;
 pub mod session;
+pub mod summary;
+pub mod sync;

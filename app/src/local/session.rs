@@ -16,7 +16,9 @@ use wasm_bindgen::JsValue;
 /// The device's database. Later stores (leads, outbox) join this database, so
 /// deleting it wipes everything the app keeps on the device.
 pub const DB_NAME: &str = "showroom";
-pub const DB_VERSION: u32 = 1;
+/// Version 1: the session store. Version 2 adds the lead stores (see
+/// `local::db::STORES`).
+pub const DB_VERSION: u32 = 2;
 pub const SESSION_STORE: &str = "session";
 pub const SESSION_KEY: &str = "current";
 
@@ -51,11 +53,12 @@ fn store_error(e: impl std::fmt::Display) -> StoreError {
 pub async fn open() -> Result<Database, StoreError> {
     Database::open(DB_NAME)
         .with_version(DB_VERSION)
-        .with_on_upgrade_needed(|event, db| {
-            // Version 1: the session store. Later versions add their stores
-            // here, keyed on the old version.
-            if event.old_version() < 1.0 {
-                db.create_object_store(SESSION_STORE).build()?;
+        .with_on_upgrade_needed(|_event, db| {
+            // Every version's stores are plain key-value stores, so an
+            // upgrade creates whichever are missing (`local::db` does the same).
+            let existing: Vec<String> = db.object_store_names().collect();
+            for store in crate::local::db::missing_stores(|s| existing.iter().any(|e| e == s)) {
+                db.create_object_store(store).build()?;
             }
             Ok(())
         })

@@ -1,0 +1,219 @@
+//! The lead summary the list reads (never the whole document), and the in-memory search, filter and sort over all of them.
+
+use serde::{Deserialize, Serialize};
+use showroom_shared::domain::{Date, Grade, Lead, LeadId, Stage, UserId};
+
+/// What the list, Today and search need of one lead, stored as JSON text in
+/// the `summaries` store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadSummary {
+    pub id: LeadId,
+    pub name: String,
+    /// E.164, as the document holds it.
+    pub mobile: Option<String>,
+    pub grade: Grade,
+    pub stage: Stage,
+    pub next_follow_up: Option<Date>,
+    pub owner: Option<UserId>,
+    pub models: Vec<String>,
+    pub updated_at: i64,
+}
+
+impl LeadSummary {
+    pub fn of(lead: &Lead) -> LeadSummary {
+        LeadSummary {
+            id: lead.id,
+            name: lead.customer.name.clone(),
+            mobile: lead.customer.mobile.as_ref().map(|p| p.as_str().to_owned()),
+            grade: lead.grade,
+            stage: lead.stage,
+            next_follow_up: lead.next_follow_up,
+            owner: lead.owner,
+            models: lead.models.clone(),
+            updated_at: lead.updated_at,
+        }
+    }
+
+    /// Due for a follow-up on `today`: open, with a follow-up date on or before it.
+    pub fn is_due(&self, today: Date) -> bool {
+        self.stage.is_open() && self.next_follow_up.is_some_and(|d| d <= today)
+    }
+}
+
+/// The digits of what was typed, the way `Phone` reads them (full-width
+/// digits too); separators are ignored.
+pub fn digits_of(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32('0' as u32 + (c as u32 - '０' as u32)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a query looks like (part of) a phone number: digits and the
+/// characters people type between them.
+fn is_phone_like(query: &str) -> bool {
+    query.chars().all(|c| {
+        c.is_ascii_digit()
+            || ('０'..='９').contains(&c)
+            || matches!(c, ' ' | '-' | '(' | ')' | '.' | '+' | '＋' | '\u{3000}')
+    })
+}
+
+/// Which leads to show.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeadQuery {
+    pub text: String,
+    /// Empty means every grade.
+    pub grades: Vec<Grade>,
+    /// Empty means every stage.
+    pub stages: Vec<Stage>,
+}
+
+struct Row {
+    summary: LeadSummary,
+    name_lower: String,
+    mobile_digits: String,
+}
+
+/// Every summary on the device, sorted by next follow-up (soonest first,
+/// none last), with what search compares precomputed. Built once per read
+/// of the store; each keystroke only filters.
+#[derive(Default)]
+pub struct SummaryIndex {
+    rows: Vec<Row>,
+}
+
+impl SummaryIndex {
+    pub fn new(mut summaries: Vec<LeadSummary>) -> SummaryIndex {
+        summaries.sort_by(|a, b| {
+            let key = |s: &LeadSummary| (s.next_follow_up.is_none(), s.next_follow_up);
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        SummaryIndex {
+            rows: summaries
+                .into_iter()
+                .map(|summary| Row {
+                    name_lower: summary.name.to_lowercase(),
+                    mobile_digits: summary.mobile.as_deref().map(digits_of).unwrap_or_default(),
+                    summary,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &LeadSummary> {
+        self.rows.iter().map(|r| &r.summary)
+    }
+
+    /// The matching leads in list order: (the first `limit`, how many match in all).
+    pub fn search(&self, query: &LeadQuery, limit: usize) -> (Vec<LeadSummary>, usize) {
+        let text = query.text.trim();
+        let lower = text.to_lowercase();
+        let digits = if is_phone_like(text) {
+            let d = digits_of(text);
+            // "+86 138…" and "0086 138…" name the country the stored E.164 holds.
+            d.strip_prefix("00").map(str::to_owned).unwrap_or(d)
+        } else {
+            String::new()
+        };
+        let mut shown = Vec::new();
+        let mut total = 0;
+        for row in &self.rows {
+            let s = &row.summary;
+            if !query.grades.is_empty() && !query.grades.contains(&s.grade) {
+                continue;
+            }
+            if !query.stages.is_empty() && !query.stages.contains(&s.stage) {
+                continue;
+            }
+            let text_ok = lower.is_empty()
+                || row.name_lower.contains(&lower)
+                || (!digits.is_empty() && row.mobile_digits.contains(&digits));
+            if !text_ok {
+                continue;
+            }
+            total += 1;
+            if shown.len() < limit {
+                shown.push(s.clone());
+            }
+        }
+        (shown, total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn summary(n: u128, name: &str, mobile: Option<&str>, due: Option<&str>) -> LeadSummary {
+        LeadSummary {
+            id: LeadId::from_uuid(Uuid::from_u128(n)),
+            name: name.into(),
+            mobile: mobile.map(str::to_owned),
+            grade: Grade::N,
+            stage: Stage::New,
+            next_follow_up: due.map(|d| d.parse().expect("a date")),
+            owner: None,
+            models: vec![],
+            updated_at: 0,
+        }
+    }
+
+    fn names(index: &SummaryIndex, text: &str) -> Vec<String> {
+        let query = LeadQuery {
+            text: text.into(),
+            ..LeadQuery::default()
+        };
+        index
+            .search(&query, 100)
+            .0
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn search_matches_names_and_partial_mobiles_in_any_format() {
+        let index = SummaryIndex::new(vec![
+            summary(1, "Wang Fang", Some("+8613812345678"), Some("2026-11-30")),
+            summary(2, "李伟", Some("+8613900001111"), Some("2026-11-28")),
+            summary(3, "Zhang Wei", None, None),
+        ]);
+        assert_eq!(names(&index, ""), ["李伟", "Wang Fang", "Zhang Wei"]);
+        assert_eq!(names(&index, "wang"), ["Wang Fang"]);
+        assert_eq!(names(&index, "李"), ["李伟"]);
+        assert_eq!(names(&index, "138 1234"), ["Wang Fang"]);
+        assert_eq!(names(&index, "138-1234-5678"), ["Wang Fang"]);
+        assert_eq!(names(&index, "+86 139"), ["李伟"]);
+        assert_eq!(names(&index, "１３９"), ["李伟"]);
+        assert_eq!(names(&index, "wei"), ["Zhang Wei"]);
+        assert!(names(&index, "777").is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn only_open_leads_with_a_date_on_or_before_today_are_due() {
+        let today: Date = "2026-11-28".parse().expect("a date");
+        let mut s = summary(1, "A", None, Some("2026-11-28"));
+        assert!(s.is_due(today));
+        s.stage = Stage::Lost;
+        assert!(!s.is_due(today));
+        assert!(!summary(2, "B", None, Some("2026-11-29")).is_due(today));
+        assert!(!summary(3, "C", None, None).is_due(today));
+    }
+}

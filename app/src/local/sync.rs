@@ -1,0 +1,572 @@
+//! The sync loop: one tab per browser (Web Locks) holds a WebSocket to `/sync`, sends the outbox, applies what the server sends, and tells the other tabs (BroadcastChannel).
+//!
+//! Everything the loop does goes through one queue of [`Input`]s handled in
+//! order by one task, so server pages, acks and local saves never interleave
+//! their IndexedDB work. The protocol's decisions are `shared::sync::SyncClient`'s.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use futures::StreamExt;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use showroom_shared::sync::{ClientEvent, ServerMsg, SyncClient, SyncErrorCode};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
+
+use crate::local::auth::Auth;
+use crate::local::leads;
+
+const LOCK_NAME: &str = "showroom-sync";
+const CHANNEL_NAME: &str = "showroom";
+const FIRST_BACKOFF_MS: u32 = 1_000;
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+/// Where the connection stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Not connected (signed out, offline, another tab syncs, or waiting to retry).
+    #[default]
+    Idle,
+    /// Connecting, or connected and still receiving what the server had.
+    Syncing,
+    /// Connected and up to date with the server.
+    CaughtUp,
+}
+
+/// What the sync pill shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub phase: Phase,
+    /// Changes in the outbox (entries, one per saved change).
+    pub waiting: u32,
+    /// The server's message when it refused this device's changes.
+    pub refused: Option<String>,
+    /// The last failure that is not a refusal (shown in the pill's tooltip).
+    pub error: Option<String>,
+    /// When the device last finished a sync (Unix ms).
+    pub last_sync: Option<f64>,
+}
+
+/// The sync status and a revision counter that moves whenever leads on this
+/// device changed (a save here, a page from the server, another tab).
+#[derive(Clone, Copy)]
+pub struct Sync {
+    pub status: RwSignal<SyncStatus>,
+    pub revision: RwSignal<u64>,
+}
+
+impl Sync {
+    /// Pages call this after a local save: the list refreshes and the change is pushed.
+    pub fn saved(self) {
+        self.revision.update(|r| *r += 1);
+        send(Input::LocalChange);
+    }
+}
+
+pub fn use_sync() -> Sync {
+    use_context::<Sync>().unwrap_or_else(|| Sync {
+        status: RwSignal::new(SyncStatus::default()),
+        revision: RwSignal::new(0),
+    })
+}
+
+#[derive(Debug)]
+enum Input {
+    Start { token: String },
+    Stop,
+    Leader,
+    Online,
+    Offline,
+    Open(u64),
+    Message(u64, Vec<u8>),
+    Closed(u64),
+    Retry(u64),
+    LocalChange,
+    Broadcast(Broadcast),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "t")]
+enum Broadcast {
+    /// Leads changed in IndexedDB: re-read them.
+    Changed,
+    /// The syncing tab's status.
+    Status { status: SyncStatus },
+    /// A tab started and would like the syncing tab's status.
+    Hello,
+}
+
+thread_local! {
+    static SENDER: RefCell<Option<UnboundedSender<Input>>> = const { RefCell::new(None) };
+}
+
+fn send(input: Input) {
+    SENDER.with(|s| {
+        if let Some(tx) = s.borrow().as_ref() {
+            let _ = tx.unbounded_send(input);
+        }
+    });
+}
+
+/// Starts the sync loop for this tab and provides [`Sync`] as context. The
+/// loop follows the session: it runs while someone is signed in.
+pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
+    let sync = Sync {
+        status: RwSignal::new(SyncStatus::default()),
+        revision: RwSignal::new(0),
+    };
+    provide_context(sync);
+    let (tx, rx) = unbounded();
+    SENDER.with(|s| *s.borrow_mut() = Some(tx));
+
+    let channel = BroadcastChannel::new(CHANNEL_NAME).ok();
+    if let Some(channel) = &channel {
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+            if let Some(text) = event.data().as_string()
+                && let Ok(b) = serde_json::from_str::<Broadcast>(&text)
+            {
+                send(Input::Broadcast(b));
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+    }
+
+    let engine = Engine {
+        sync,
+        auth,
+        channel,
+        token: None,
+        leader: false,
+        lock_requested: false,
+        release_lock: Rc::new(RefCell::new(None)),
+        online: online.get_untracked(),
+        ws: None,
+        open: false,
+        generation: 0,
+        client: SyncClient::new(0),
+        sent: HashSet::new(),
+        backoff_ms: FIRST_BACKOFF_MS,
+    };
+    leptos::task::spawn_local(engine.run(rx));
+
+    Effect::new(move |_| match auth.token_tracked() {
+        Some(token) => send(Input::Start { token }),
+        None => send(Input::Stop),
+    });
+    Effect::new(move |previous: Option<bool>| {
+        let now = online.get();
+        if previous.is_some() && previous != Some(now) {
+            send(if now { Input::Online } else { Input::Offline });
+        }
+        now
+    });
+    sync
+}
+
+struct Engine {
+    sync: Sync,
+    auth: Auth,
+    channel: Option<BroadcastChannel>,
+    token: Option<String>,
+    leader: bool,
+    lock_requested: bool,
+    release_lock: Rc<RefCell<Option<js_sys::Function>>>,
+    online: bool,
+    ws: Option<WebSocket>,
+    open: bool,
+    /// Moves on every new socket and every cancelled retry, so events of an
+    /// old socket or timer are recognised and ignored.
+    generation: u64,
+    client: SyncClient,
+    /// Outbox keys already pushed on this connection.
+    sent: HashSet<String>,
+    backoff_ms: u32,
+}
+
+impl Engine {
+    async fn run(mut self, mut rx: UnboundedReceiver<Input>) {
+        self.broadcast(&Broadcast::Hello);
+        self.load_persisted().await;
+        while let Some(input) = rx.next().await {
+            self.handle(input).await;
+        }
+    }
+
+    async fn load_persisted(&mut self) {
+        let last_sync = leads::meta(leads::META_LAST_SYNC)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_f64());
+        let refused = leads::meta(leads::META_REFUSAL)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_string());
+        self.sync.status.update(|s| {
+            s.last_sync = last_sync;
+            s.refused = refused;
+        });
+        self.refresh_waiting().await;
+    }
+
+    async fn handle(&mut self, input: Input) {
+        match input {
+            Input::Start { token } => {
+                if self.token.as_deref() != Some(&token) {
+                    self.token = Some(token);
+                    self.load_persisted().await;
+                    self.request_lock();
+                    self.connect_if_ready();
+                }
+            }
+            Input::Stop => {
+                self.token = None;
+                self.close();
+                if let Some(release) = self.release_lock.borrow_mut().take() {
+                    let _ = release.call0(&JsValue::NULL);
+                }
+                self.leader = false;
+                self.lock_requested = false;
+                self.sync.status.set(SyncStatus::default());
+            }
+            Input::Leader => {
+                self.leader = true;
+                self.connect_if_ready();
+            }
+            Input::Online => {
+                self.online = true;
+                self.backoff_ms = FIRST_BACKOFF_MS;
+                if self.ws.is_none() {
+                    // Cancels a pending retry: connect now instead.
+                    self.generation += 1;
+                }
+                self.connect_if_ready();
+            }
+            Input::Offline => {
+                self.online = false;
+                self.close();
+            }
+            Input::Open(generation) if generation == self.generation => self.opened().await,
+            Input::Message(generation, bytes) if generation == self.generation => {
+                self.message(&bytes).await;
+            }
+            Input::Closed(generation) if generation == self.generation => self.closed(),
+            Input::Retry(generation) if generation == self.generation => self.connect_if_ready(),
+            Input::Open(_) | Input::Message(..) | Input::Closed(_) | Input::Retry(_) => {}
+            Input::LocalChange => {
+                self.refresh_waiting().await;
+                self.broadcast(&Broadcast::Changed);
+                self.push_new().await;
+            }
+            Input::Broadcast(Broadcast::Changed) => {
+                self.sync.revision.update(|r| *r += 1);
+                self.refresh_waiting().await;
+                self.push_new().await;
+            }
+            Input::Broadcast(Broadcast::Status { status }) => {
+                if !self.leader {
+                    self.sync.status.update(|s| {
+                        s.phase = status.phase;
+                        s.refused = status.refused;
+                        s.error = status.error;
+                        s.last_sync = status.last_sync;
+                    });
+                    self.refresh_waiting().await;
+                }
+            }
+            Input::Broadcast(Broadcast::Hello) => {
+                if self.leader {
+                    self.broadcast_status();
+                }
+            }
+        }
+    }
+
+    fn request_lock(&mut self) {
+        if self.lock_requested {
+            return;
+        }
+        self.lock_requested = true;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let locks = js_sys::Reflect::get(&window.navigator(), &"locks".into())
+            .ok()
+            .filter(|l| !l.is_undefined() && !l.is_null());
+        let request = locks.as_ref().and_then(|locks| {
+            js_sys::Reflect::get(locks, &"request".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        });
+        let (Some(locks), Some(request)) = (locks, request) else {
+            // No Web Locks (an old browser): this tab syncs.
+            send(Input::Leader);
+            return;
+        };
+        let release = self.release_lock.clone();
+        let granted = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+            send(Input::Leader);
+            // Held until sign-out or until the tab goes away.
+            js_sys::Promise::new(&mut |resolve, _| {
+                *release.borrow_mut() = Some(resolve);
+            })
+        });
+        let _ = request.call2(&locks, &LOCK_NAME.into(), &granted);
+    }
+
+    fn connect_if_ready(&mut self) {
+        if self.token.is_none() || !self.leader || !self.online || self.ws.is_some() {
+            return;
+        }
+        let Some(url) = sync_url() else {
+            return;
+        };
+        self.generation += 1;
+        let generation = self.generation;
+        let ws = match WebSocket::new(&url) {
+            Ok(ws) => ws,
+            Err(e) => {
+                web_sys::console::warn_2(&"Could not open the sync connection".into(), &e);
+                self.schedule_retry();
+                return;
+            }
+        };
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| send(Input::Open(generation)));
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() {
+                send(Input::Message(
+                    generation,
+                    js_sys::Uint8Array::new(&buffer).to_vec(),
+                ));
+            }
+        });
+        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| send(Input::Closed(generation)));
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_close.as_ref().unchecked_ref()));
+        // The socket outlives this call; its handlers are small and few
+        // (one set per connection attempt).
+        on_open.forget();
+        on_message.forget();
+        on_close.forget();
+        self.ws = Some(ws);
+        self.open = false;
+        self.set_phase(Phase::Syncing);
+    }
+
+    async fn opened(&mut self) {
+        let Some(token) = self.token.clone() else {
+            return;
+        };
+        self.open = true;
+        // A refusal is re-asked on every connection: the outbox is sent again.
+        let _ = leads::set_meta(leads::META_REFUSAL, None).await;
+        self.sync.status.update(|s| s.refused = None);
+        let cursor = leads::cursor().await.unwrap_or(0);
+        let pending = leads::outbox().await.unwrap_or_default();
+        self.client = SyncClient::new(cursor);
+        self.sent = pending.iter().map(|p| p.key.clone()).collect();
+        let msgs = self.client.connect(&token, leads::group(&pending));
+        for msg in msgs {
+            self.send_bytes(&msg.encode());
+        }
+    }
+
+    async fn message(&mut self, bytes: &[u8]) {
+        let msg = match ServerMsg::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                web_sys::console::warn_1(&format!("Ignoring a malformed sync message: {e}").into());
+                return;
+            }
+        };
+        for event in self.client.on_message(msg) {
+            match event {
+                ClientEvent::Apply { docs, cursor } => match leads::apply_page(&docs, cursor).await
+                {
+                    Ok(changed) => {
+                        if !changed.is_empty() {
+                            self.sync.revision.update(|r| *r += 1);
+                            self.broadcast(&Broadcast::Changed);
+                        }
+                    }
+                    Err(e) => {
+                        // The stored cursor did not move: reconnecting asks
+                        // for this page again.
+                        self.fail(e.to_string());
+                        return;
+                    }
+                },
+                ClientEvent::CaughtUp { .. } => {
+                    self.backoff_ms = FIRST_BACKOFF_MS;
+                    self.synced_now().await;
+                    self.sync.status.update(|s| {
+                        s.phase = Phase::CaughtUp;
+                        s.error = None;
+                    });
+                    self.broadcast_status();
+                }
+                ClientEvent::Acked { docs } => {
+                    if let Err(e) = leads::acked(&docs).await {
+                        self.fail(e.to_string());
+                        return;
+                    }
+                    self.synced_now().await;
+                    self.refresh_waiting().await;
+                    self.broadcast(&Broadcast::Changed);
+                    self.broadcast_status();
+                }
+                ClientEvent::Refused(refused) => {
+                    let _ = leads::set_meta(
+                        leads::META_REFUSAL,
+                        Some(JsValue::from_str(&refused.message)),
+                    )
+                    .await;
+                    self.sync
+                        .status
+                        .update(|s| s.refused = Some(refused.message));
+                    self.broadcast_status();
+                }
+                ClientEvent::Fatal { code, message } => {
+                    if code == SyncErrorCode::Unauthorized {
+                        self.close();
+                        self.auth.session_ended().await;
+                    } else {
+                        self.fail(message);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn synced_now(&mut self) {
+        let now = js_sys::Date::now();
+        let _ = leads::set_meta(leads::META_LAST_SYNC, Some(JsValue::from_f64(now))).await;
+        self.sync.status.update(|s| s.last_sync = Some(now));
+    }
+
+    /// Sends outbox entries not pushed on this connection yet.
+    async fn push_new(&mut self) {
+        if !self.leader || !self.open || !self.client.is_connected() {
+            return;
+        }
+        let Ok(pending) = leads::outbox().await else {
+            return;
+        };
+        let fresh: Vec<_> = pending
+            .into_iter()
+            .filter(|p| !self.sent.contains(&p.key))
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        self.sent.extend(fresh.iter().map(|p| p.key.clone()));
+        for msg in self.client.push(leads::group(&fresh)) {
+            self.send_bytes(&msg.encode());
+        }
+    }
+
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        if let Some(ws) = &self.ws
+            && ws.send_with_u8_array(bytes).is_err()
+        {
+            self.fail("the sync connection failed".into());
+        }
+    }
+
+    /// A failure retrying may fix: note it, drop the connection, retry later.
+    fn fail(&mut self, message: String) {
+        web_sys::console::warn_1(&format!("Sync: {message}").into());
+        self.sync.status.update(|s| s.error = Some(message));
+        self.close();
+        self.schedule_retry();
+        self.broadcast_status();
+    }
+
+    fn closed(&mut self) {
+        self.drop_socket();
+        self.schedule_retry();
+        self.broadcast_status();
+    }
+
+    /// Closes the connection on purpose (offline, sign-out); no retry.
+    fn close(&mut self) {
+        if let Some(ws) = &self.ws {
+            let _ = ws.close();
+        }
+        self.drop_socket();
+        self.generation += 1;
+        self.broadcast_status();
+    }
+
+    fn drop_socket(&mut self) {
+        if let Some(ws) = self.ws.take() {
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
+            ws.set_onerror(None);
+        }
+        self.open = false;
+        self.client.disconnected();
+        self.sent.clear();
+        self.sync.status.update(|s| s.phase = Phase::Idle);
+    }
+
+    fn schedule_retry(&mut self) {
+        if self.token.is_none() || !self.leader || !self.online {
+            return;
+        }
+        let delay = self.backoff_ms;
+        self.backoff_ms = (self.backoff_ms * 2).min(MAX_BACKOFF_MS);
+        let generation = self.generation;
+        leptos::task::spawn_local(async move {
+            gloo::timers::future::TimeoutFuture::new(delay).await;
+            send(Input::Retry(generation));
+        });
+    }
+
+    fn set_phase(&mut self, phase: Phase) {
+        self.sync.status.update(|s| s.phase = phase);
+        self.broadcast_status();
+    }
+
+    async fn refresh_waiting(&mut self) {
+        if let Ok(n) = leads::outbox_count().await {
+            self.sync.status.update(|s| s.waiting = n);
+        }
+    }
+
+    fn broadcast_status(&self) {
+        if self.leader {
+            self.broadcast(&Broadcast::Status {
+                status: self.sync.status.get_untracked(),
+            });
+        }
+    }
+
+    fn broadcast(&self, message: &Broadcast) {
+        if let (Some(channel), Ok(text)) = (&self.channel, serde_json::to_string(message)) {
+            let _ = channel.post_message(&JsValue::from_str(&text));
+        }
+    }
+}
+
+/// `ws(s)://<this host>/sync`.
+fn sync_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!("{scheme}://{}/sync", location.host().ok()?))
+}
