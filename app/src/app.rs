@@ -15,6 +15,10 @@ use crate::local::auth::{Auth, use_auth};
 use crate::local::network::{self, Online, use_online};
 use crate::local::preferences;
 use crate::local::pwa::Pwa;
+use crate::local::sync;
+use crate::pages::lead_detail::LeadDetailPage;
+use crate::pages::lead_new::NewLeadPage;
+use crate::pages::leads::{LeadsIndex, LeadsLayout};
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::settings::SettingsPage;
@@ -43,6 +47,9 @@ pub fn App() -> impl IntoView {
         now
     });
 
+    // Sync follows the session: it connects while someone is signed in.
+    sync::start(auth, online);
+
     let pwa = Pwa::start();
     provide_context(pwa);
 
@@ -54,6 +61,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <ParentRoute path=path!("") view=SignedInLayout>
                         <Route path=path!("") view=TodayPage />
+                        <ParentRoute path=path!("leads") view=LeadsLayout>
+                            <Route path=path!("") view=LeadsIndex />
+                            <Route path=path!("new") view=NewLeadPage />
+                            <Route path=path!(":id") view=LeadDetailPage />
+                        </ParentRoute>
                         <Route path=path!("team") view=TeamPage />
                         <Route path=path!("settings") view=SettingsPage />
                     </ParentRoute>
@@ -89,6 +101,7 @@ fn SignedInFrame() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let online = use_online();
+    let sync = crate::local::sync::use_sync();
     let location = use_location();
     let session = Memo::new(move |_| auth.session());
     let dealer = Signal::derive(move || {
@@ -118,6 +131,7 @@ fn SignedInFrame() -> impl IntoView {
                 dealer=dealer
                 user_line=user_line
                 online=online
+                sync_status=Signal::derive(move || sync.status.get())
                 show_sign_out=show_sign_out
                 signing_out=Signal::derive(move || auth.signing_out())
                 on_sign_out=Callback::new(move |()| spawn_local(auth.sign_out()))

@@ -6,7 +6,7 @@
 //! (`Intl`) in the chosen locale.
 
 use leptos::prelude::*;
-use showroom_shared::domain::Role;
+use showroom_shared::domain::{Grade, LeadError, PhoneError, Role, Source, Stage};
 
 /// The languages the app speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -133,6 +133,138 @@ impl Locale {
         )
     }
 
+    /// The sync pill while changes wait: "3 waiting".
+    pub fn waiting(self, n: u32) -> String {
+        self.pick(format!("{n} waiting"), format!("{n} 项待同步"))
+    }
+
+    /// "Sync refused: <server message>"
+    pub fn sync_refused(self, server_message: &str) -> String {
+        self.pick(
+            format!("Sync refused: {server_message}"),
+            format!("同步被拒绝：{server_message}"),
+        )
+    }
+
+    /// The sync pill's tooltip: "Last synced: 27 Nov 2026, 14:05".
+    pub fn last_synced(self, millis: Option<f64>) -> String {
+        match millis {
+            Some(ms) => {
+                let when = self.date_time(ms as i64);
+                self.pick(format!("Last synced: {when}"), format!("上次同步：{when}"))
+            }
+            None => self.t(Key::NotSyncedYet).to_owned(),
+        }
+    }
+
+    /// Under the list: "Showing 100 of 10000".
+    pub fn showing(self, shown: usize, total: usize) -> String {
+        self.pick(
+            format!("Showing {shown} of {total}"),
+            format!("显示 {shown} 条，共 {total} 条"),
+        )
+    }
+
+    /// "Could not save: <why>"
+    pub fn save_failed(self, why: &str) -> String {
+        self.pick(format!("Could not save: {why}"), format!("保存失败：{why}"))
+    }
+
+    /// The accessible name of the button removing a model of interest.
+    pub fn remove_model(self, model: &str) -> String {
+        self.pick(format!("Remove {model}"), format!("移除 {model}"))
+    }
+
+    /// Why a typed mobile number was not accepted.
+    pub fn phone_error(self, error: &PhoneError) -> &'static str {
+        self.t(match error {
+            PhoneError::Empty => Key::PhoneEmpty,
+            PhoneError::BadCharacter => Key::PhoneBadCharacter,
+            PhoneError::BadChinaMobile => Key::PhoneBadChinaMobile,
+            PhoneError::BadLength => Key::PhoneBadLength,
+        })
+    }
+
+    /// Why a lead's fields were not accepted.
+    pub fn lead_error(self, error: &LeadError) -> String {
+        match error {
+            LeadError::EmptyName => self.t(Key::NameRequired).to_owned(),
+            LeadError::EmptyNote => self.t(Key::NoteEmpty).to_owned(),
+            LeadError::TooLong { max, .. } => self.pick(
+                format!("Too long: at most {max} characters."),
+                format!("内容过长：最多 {max} 个字符。"),
+            ),
+            LeadError::TooManyModels { max } => self.pick(
+                format!("At most {max} models."),
+                format!("最多 {max} 个意向车型。"),
+            ),
+        }
+    }
+
+    pub fn stage(self, stage: Stage) -> &'static str {
+        let (en, zh) = match stage {
+            Stage::New => ("New", "新线索"),
+            Stage::Contacted => ("Contacted", "已联系"),
+            Stage::Visited => ("Visited", "已到店"),
+            Stage::TestDrive => ("Test drive", "已试驾"),
+            Stage::Quoted => ("Quoted", "已报价"),
+            Stage::Ordered => ("Ordered", "已订车"),
+            Stage::Delivered => ("Delivered", "已交车"),
+            Stage::Lost => ("Lost", "战败"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    pub fn source(self, source: Source) -> &'static str {
+        let (en, zh) = match source {
+            Source::WalkIn => ("Walk-in", "到店"),
+            Source::Phone => ("Phone", "来电"),
+            Source::Website => ("Website", "网站"),
+            Source::Referral => ("Referral", "转介绍"),
+            Source::Manufacturer => ("Manufacturer", "厂家下发"),
+            Source::Campaign => ("Campaign", "市场活动"),
+            Source::Other => ("Other", "其他"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    /// What a grade means (the chip shows the letter; this is its tooltip).
+    pub fn grade_meaning(self, grade: Grade) -> &'static str {
+        let (en, zh) = match grade {
+            Grade::H => ("Buys within 7 days", "7 天内购买"),
+            Grade::A => ("Buys within 15 days", "15 天内购买"),
+            Grade::B => ("Buys within 30 days", "30 天内购买"),
+            Grade::C => ("Buys within 3 months", "3 个月内购买"),
+            Grade::N => ("New, not graded yet", "新线索，尚未定级"),
+            Grade::O => ("Ordered", "已订车"),
+            Grade::F => ("Lost", "战败"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    fn pick_static(self, en: &'static str, zh: &'static str) -> &'static str {
+        match self {
+            Locale::En => en,
+            Locale::ZhCn => zh,
+        }
+    }
+
+    /// A calendar date as people read it: "27 Nov 2026" / "2026年11月27日".
+    pub fn date(self, date: showroom_shared::domain::Date) -> String {
+        let (y, m, d) = date.ymd();
+        match self {
+            Locale::ZhCn => format!("{y}年{m}月{d}日"),
+            Locale::En => {
+                const MONTHS: [&str; 12] = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                let month = MONTHS.get(m as usize - 1).copied().unwrap_or("?");
+                format!("{d} {month} {y}")
+            }
+        }
+    }
+
     /// "Li Wei · sales1": who is signed in.
     pub fn user_line(self, display_name: &str, username: &str) -> String {
         format!("{display_name} · {username}")
@@ -240,7 +372,59 @@ message_keys! {
     ThisDevice,
     SignedIn,
     NoLeadsYet,
-    NextReleaseNote,
+    FollowUpsDue,
+    NoFollowUpsDue,
+    // Sync
+    Sync,
+    Synced,
+    Syncing,
+    NotSyncedYet,
+    // Leads
+    Leads,
+    SearchLeads,
+    Grade,
+    Stage,
+    NewLead,
+    ShowMore,
+    NoMatches,
+    Filters,
+    CustomerName,
+    Mobile,
+    IntentGrade,
+    Model,
+    ModelsOfInterest,
+    AddModel,
+    Add,
+    MoreDetails,
+    WeChat,
+    City,
+    Source,
+    Save,
+    SaveChanges,
+    Saving,
+    SavedOnDevice,
+    NothingChanged,
+    StorageFull,
+    NameRequired,
+    NoteEmpty,
+    PhoneEmpty,
+    PhoneBadCharacter,
+    PhoneBadChinaMobile,
+    PhoneBadLength,
+    NextFollowUp,
+    NoFollowUp,
+    Notes,
+    NewNote,
+    AddNote,
+    NoNotesYet,
+    Colleague,
+    NewerVersion,
+    BackToLeads,
+    LeadNotFound,
+    LeadDamaged,
+    ChooseLead,
+    Owner,
+    Me,
     // Team
     TeamOffline,
     NoAccess,
@@ -322,10 +506,75 @@ impl Key {
             Key::ThisDevice => ("This device", "本设备"),
             Key::SignedIn => ("Signed in", "登录时间"),
             Key::NoLeadsYet => ("No leads on this device yet.", "此设备上还没有线索。"),
-            Key::NextReleaseNote => (
-                "Leads and sync arrive with the next release.",
-                "线索和同步功能将在下一个版本中提供。",
+            Key::FollowUpsDue => ("Follow-ups due", "待跟进"),
+            Key::NoFollowUpsDue => ("No follow-ups due today.", "今天没有待跟进的线索。"),
+            Key::Sync => ("Sync", "同步"),
+            Key::Synced => ("Synced", "同步完成"),
+            Key::Syncing => ("Syncing…", "正在同步…"),
+            Key::NotSyncedYet => ("Not synced yet", "尚未同步"),
+            Key::Leads => ("Leads", "线索"),
+            Key::SearchLeads => ("Search leads", "搜索线索"),
+            Key::Grade => ("Grade", "意向级别"),
+            Key::Stage => ("Stage", "阶段"),
+            Key::NewLead => ("New lead", "新建线索"),
+            Key::ShowMore => ("Show more", "显示更多"),
+            Key::NoMatches => ("No leads match.", "没有符合条件的线索。"),
+            Key::Filters => ("Filters", "筛选"),
+            Key::CustomerName => ("Customer name", "客户姓名"),
+            Key::Mobile => ("Mobile", "手机号"),
+            Key::IntentGrade => ("Intent grade", "意向级别"),
+            Key::Model => ("Model", "意向车型"),
+            Key::ModelsOfInterest => ("Models of interest", "关注车型"),
+            Key::AddModel => ("Add model", "添加车型"),
+            Key::Add => ("Add", "添加"),
+            Key::MoreDetails => ("More details", "更多信息"),
+            Key::WeChat => ("WeChat", "微信号"),
+            Key::City => ("City", "城市"),
+            Key::Source => ("Source", "来源"),
+            Key::Save => ("Save", "保存"),
+            Key::SaveChanges => ("Save changes", "保存修改"),
+            Key::Saving => ("Saving…", "正在保存…"),
+            Key::SavedOnDevice => ("Saved on this device", "已保存在本设备"),
+            Key::NothingChanged => ("Nothing changed.", "没有修改。"),
+            Key::StorageFull => (
+                "Device storage is full: this change was not saved.",
+                "设备存储空间已满：此修改未保存。",
             ),
+            Key::NameRequired => ("Enter the customer's name.", "请输入客户姓名。"),
+            Key::NoteEmpty => ("Write something in the note.", "请填写备注内容。"),
+            Key::PhoneEmpty => ("Enter a mobile number.", "请输入手机号。"),
+            Key::PhoneBadCharacter => (
+                "A mobile number may hold only digits, spaces, '-', '(', ')' and a leading '+'.",
+                "手机号只能包含数字、空格、“-”、括号和开头的“+”。",
+            ),
+            Key::PhoneBadChinaMobile => (
+                "A mainland China mobile number has 11 digits starting with 1.",
+                "中国大陆手机号为以 1 开头的 11 位数字。",
+            ),
+            Key::PhoneBadLength => ("The number is too short or too long.", "号码过短或过长。"),
+            Key::NextFollowUp => ("Next follow-up", "下次跟进"),
+            Key::NoFollowUp => ("No follow-up set", "未设跟进日期"),
+            Key::Notes => ("Notes", "备注"),
+            Key::NewNote => ("New note", "新备注"),
+            Key::AddNote => ("Add note", "添加备注"),
+            Key::NoNotesYet => ("No notes yet.", "还没有备注。"),
+            Key::Colleague => ("Colleague", "同事"),
+            Key::NewerVersion => (
+                "Written by a newer version of Showroom; update the app to edit it.",
+                "此线索由更新版本的 Showroom 写入；请更新应用后再编辑。",
+            ),
+            Key::BackToLeads => ("Back to leads", "返回线索列表"),
+            Key::LeadNotFound => ("This lead is not on this device.", "此设备上没有这条线索。"),
+            Key::LeadDamaged => (
+                "This lead cannot be read on this device.",
+                "此设备无法读取这条线索。",
+            ),
+            Key::ChooseLead => (
+                "Choose a lead to see it here.",
+                "选择一条线索，在此查看详情。",
+            ),
+            Key::Owner => ("Owner", "负责人"),
+            Key::Me => ("Me", "我"),
             Key::TeamOffline => (
                 "The team list needs a connection.",
                 "查看团队列表需要网络连接。",

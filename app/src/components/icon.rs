@@ -12,6 +12,11 @@ pub enum IconName {
     Offline,
     SignOut,
     Update,
+    Leads,
+    Sync,
+    Waiting,
+    Warning,
+    Plus,
 }
 
 /// An icon beside a text label; it never carries meaning on its own.
@@ -55,6 +60,31 @@ pub fn Icon(name: IconName) -> impl IntoView {
         .into_any(),
         IconName::Update => view! {
             <path d="M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5" />
+        }
+        .into_any(),
+        IconName::Leads => view! {
+            <rect x="4" y="3.5" width="16" height="17" rx="2" />
+            <path d="M8 8.5h8M8 12.5h8M8 16.5h5" />
+        }
+        .into_any(),
+        IconName::Sync => view! {
+            <path d="M4.5 10a7.5 7.5 0 0 1 13.3-3.2M19.5 14a7.5 7.5 0 0 1-13.3 3.2" />
+            <path d="M18 3.5v3.8h-3.8M6 20.5v-3.8h3.8" />
+        }
+        .into_any(),
+        IconName::Waiting => view! {
+            <circle cx="12" cy="12" r="8.5" />
+            <path d="M12 7.5V12l3 2" />
+        }
+        .into_any(),
+        IconName::Warning => view! {
+            <path d="M12 3.5 2.8 19.5h18.4z" />
+            <path d="M12 10v4.5" />
+            <circle cx="12" cy="17" r="0.6" />
+        }
+        .into_any(),
+        IconName::Plus => view! {
+            <path d="M12 5v14M5 12h14" />
         }
         .into_any(),
     };

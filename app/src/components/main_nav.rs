@@ -1,4 +1,4 @@
-//! The main navigation: Today, Team (managers), Settings. A left rail in landscape, a bottom tab bar in portrait.
+//! The main navigation: Today, Leads, Team (managers), Settings. A left rail in landscape, a bottom tab bar in portrait.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,8 +12,9 @@ pub fn MainNav(#[prop(into)] show_team: Signal<bool>) -> impl IntoView {
     let item = move |href: &'static str, icon: IconName, key: Key| {
         view! {
             <li class="main-nav__item">
-                // `exact` so "Today" (/) is not current on every page.
-                <A href=href exact=true attr:class="main-nav__link">
+                // `exact` so "Today" (/) is not current on every page; the
+                // others are current on their sub-pages too (/leads/…).
+                <A href=href exact=href == "/" attr:class="main-nav__link">
                     <Icon name=icon />
                     <span class="main-nav__label">{move || i18n.t(key)}</span>
                 </A>
@@ -24,6 +25,7 @@ pub fn MainNav(#[prop(into)] show_team: Signal<bool>) -> impl IntoView {
         <nav class="main-nav" aria-label=move || i18n.t(Key::MainNavigation)>
             <ul class="main-nav__list">
                 {item("/", IconName::Today, Key::Today)}
+                {item("/leads", IconName::Leads, Key::Leads)}
                 <Show when=move || show_team.get()>{item("/team", IconName::Team, Key::Team)}</Show>
                 {item("/settings", IconName::Settings, Key::Settings)}
             </ul>

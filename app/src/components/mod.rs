@@ -1,11 +1,13 @@
 //! Presentational pieces: they take props and callbacks, and never fetch or touch storage.
 
 pub mod connection_pill;
+pub mod grade_chip;
 pub mod icon;
 pub mod language_switcher;
 pub mod main_nav;
 pub mod sign_out_button;
 pub mod splash;
+pub mod sync_pill;
 pub mod team_member;
 pub mod top_bar;
 pub mod update_banner;

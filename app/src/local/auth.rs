@@ -70,6 +70,14 @@ impl Auth {
         })
     }
 
+    /// The signed-in session's details, read without tracking (event handlers).
+    pub fn session_untracked(self) -> Option<SessionInfo> {
+        self.state.with_untracked(|s| match s {
+            AuthState::SignedIn(stored) => Some(stored.session.clone()),
+            _ => None,
+        })
+    }
+
     /// The bearer token, read without tracking: callers use it to send a
     /// request, which should not re-run when the session refreshes.
     pub fn token(self) -> Option<String> {

@@ -217,3 +217,33 @@ mod tests {
         assert!(!summary(3, "C", None, None).is_due(today));
     }
 }
+
+/// Every summary on the device as a [`SummaryIndex`], re-read from IndexedDB
+/// whenever leads change (`Sync::revision`). `None` until the first read.
+pub fn summary_index_signal() -> leptos::prelude::ReadSignal<Option<std::sync::Arc<SummaryIndex>>> {
+    use leptos::prelude::*;
+    let sync = crate::local::sync::use_sync();
+    let (index, set_index) = signal(None::<std::sync::Arc<SummaryIndex>>);
+    let latest = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let revision = sync.revision.get();
+        latest.set_value(revision);
+        leptos::task::spawn_local(async move {
+            match crate::local::leads::summaries().await {
+                Ok(summaries) => {
+                    // A slower read of an older revision must not win.
+                    if latest.try_get_value() == Some(revision) {
+                        set_index.try_set(Some(std::sync::Arc::new(SummaryIndex::new(summaries))));
+                    }
+                }
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("Could not read the leads: {e}").into());
+                    if latest.try_get_value() == Some(revision) {
+                        set_index.try_set(Some(std::sync::Arc::new(SummaryIndex::default())));
+                    }
+                }
+            }
+        });
+    });
+    index
+}

@@ -1,5 +1,9 @@
 //! One file per route: each page reads context, fetches through `api` and hands data to components.
 
+pub mod lead_detail;
+pub mod lead_form;
+pub mod lead_new;
+pub mod leads;
 pub mod login;
 pub mod not_found;
 pub mod settings;

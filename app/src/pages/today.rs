@@ -1,9 +1,12 @@
-//! `/`: Today — a welcome for the signed-in person, this device, and (for now) an honest empty state.
+//! `/`: Today — a welcome for the signed-in person, this device, and the follow-ups due (from the summaries on this device).
 
 use leptos::prelude::*;
 
 use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
+use crate::local::summary::summary_index_signal;
+use crate::pages::lead_form::dealer_today;
+use crate::pages::leads::LeadRows;
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
@@ -23,6 +26,19 @@ pub fn TodayPage() -> impl IntoView {
                 .map(|s| i18n.locale().date_time(s.device.created_at))
         })
     };
+
+    let index = summary_index_signal();
+    let due = Memo::new(move |_| {
+        let today = dealer_today();
+        index.with(|i| {
+            i.as_ref().map(|i| {
+                i.all()
+                    .filter(|s| s.is_due(today))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
 
     view! {
         <section class="page" aria-labelledby="today-heading">
@@ -44,10 +60,17 @@ pub fn TodayPage() -> impl IntoView {
                     </div>
                 </dl>
             </div>
-            <div class="card empty-state">
-                <p class="empty-state__title">{move || i18n.t(Key::NoLeadsYet)}</p>
-                <p class="muted">{move || i18n.t(Key::NextReleaseNote)}</p>
-            </div>
+            <section class="card follow-ups" aria-labelledby="due-heading">
+                <h2 id="due-heading" class="card__title">{move || i18n.t(Key::FollowUpsDue)}</h2>
+                {move || match due.get() {
+                    None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                    Some(rows) if rows.is_empty() => view! {
+                        <p class="muted">{move || i18n.t(Key::NoFollowUpsDue)}</p>
+                    }
+                    .into_any(),
+                    Some(rows) => view! { <LeadRows rows=rows /> }.into_any(),
+                }}
+            </section>
         </section>
     }
 }

@@ -1,0 +1,448 @@
+//! `/leads/:id`: one lead, every field editable, and its notes. Changes that arrive by sync refresh what the person is not editing.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use showroom_shared::domain::{
+    Grade, Lead, LeadId, Note, Source, Stage, UserId, limits, validate_note,
+};
+
+use crate::components::grade_chip::GradeChip;
+use crate::i18n::{Key, use_i18n};
+use crate::local::auth::use_auth;
+use crate::local::leads::{self, LeadStoreError, OpenLead};
+use crate::local::sync::use_sync;
+use crate::pages::lead_form::{
+    ChoiceChips, FormProblems, LeadForm, grade_hint, grade_text, problem_text, source_text,
+};
+use crate::pages::leads::use_saved_flash;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Loaded {
+    Loading,
+    Missing,
+    Damaged,
+    Ready(OpenLead),
+}
+
+#[component]
+pub fn LeadDetailPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let sync = use_sync();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<LeadId>().ok())));
+    let loaded = RwSignal::new(Loaded::Loading);
+    let form = RwSignal::new(None::<LeadForm>);
+    let request = StoredValue::new(0u64);
+
+    // (Re)load when the lead or anything on the device changes.
+    Effect::new(move |previous_id: Option<Option<LeadId>>| {
+        let current = id.get();
+        sync.revision.track();
+        let switched = previous_id != Some(current);
+        if switched {
+            loaded.set(Loaded::Loading);
+            form.set(None);
+        }
+        let Some(lead_id) = current else {
+            loaded.set(Loaded::Missing);
+            return current;
+        };
+        let n = request.get_value() + 1;
+        request.set_value(n);
+        spawn_local(async move {
+            let result = leads::load(lead_id).await;
+            if request.try_get_value() != Some(n) {
+                return;
+            }
+            match result {
+                Ok(open) => {
+                    let old = loaded.with_untracked(|l| match l {
+                        Loaded::Ready(o) if o.lead.id == lead_id => Some(o.lead.clone()),
+                        _ => None,
+                    });
+                    let next = match (old, form.get_untracked()) {
+                        (Some(old), Some(typed)) => typed.rebase(&old, &open.lead),
+                        _ => LeadForm::of(&open.lead),
+                    };
+                    form.set(Some(next));
+                    loaded.set(Loaded::Ready(open));
+                }
+                Err(LeadStoreError::NotFound) => loaded.set(Loaded::Missing),
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("Could not open lead {lead_id}: {e}").into());
+                    loaded.set(Loaded::Damaged)
+                }
+            }
+        });
+        current
+    });
+
+    view! {
+        <section class="page record" aria-labelledby="lead-heading">
+            <A href="/leads" attr:class="back-link">{move || i18n.t(Key::BackToLeads)}</A>
+            {move || match loaded.get() {
+                Loaded::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                Loaded::Missing => view! {
+                    <div class="card empty-state"><p id="lead-heading">{move || i18n.t(Key::LeadNotFound)}</p></div>
+                }
+                .into_any(),
+                Loaded::Damaged => view! {
+                    <div class="card empty-state"><p id="lead-heading" role="alert">{move || i18n.t(Key::LeadDamaged)}</p></div>
+                }
+                .into_any(),
+                Loaded::Ready(_) => view! { <LeadRecord loaded=loaded form=form /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let sync = use_sync();
+    let flash = use_saved_flash();
+    let open = Memo::new(move |_| match loaded.get() {
+        Loaded::Ready(o) => Some(o),
+        _ => None,
+    });
+    let lead = move || open.with(|o| o.as_ref().map(|o| o.lead.clone()));
+    let lead_id = Memo::new(move |_| open.with(|o| o.as_ref().map(|o| o.lead.id)));
+    let read_only = Memo::new(move |_| open.with(|o| o.as_ref().is_some_and(|o| o.read_only)));
+    let me = Memo::new(move |_| auth.session().map(|s| (s.user.id, s.user.display_name)));
+    let problems = RwSignal::new(FormProblems::default());
+    let failure = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let nothing_changed = RwSignal::new(false);
+    let new_model = RwSignal::new(String::new());
+    let note_text = RwSignal::new(String::new());
+    let note_problem = RwSignal::new(None::<String>);
+
+    // A field of the form as a get/set pair for `bind:`-like inputs.
+    let field = move |get: fn(&LeadForm) -> String, set: fn(&mut LeadForm, String)| {
+        let value = move || form.with(|f| f.as_ref().map(get).unwrap_or_default());
+        let on_input = move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            form.update(|f| {
+                if let Some(f) = f {
+                    set(f, v);
+                }
+            });
+            nothing_changed.set(false);
+        };
+        (value, on_input)
+    };
+    let (name_value, name_input) = field(|f| f.name.clone(), |f, v| f.name = v);
+    let (mobile_value, mobile_input) = field(|f| f.mobile.clone(), |f, v| f.mobile = v);
+    let (wechat_value, wechat_input) = field(|f| f.wechat.clone(), |f, v| f.wechat = v);
+    let (city_value, city_input) = field(|f| f.city.clone(), |f, v| f.city = v);
+    let (due_value, due_input) = field(|f| f.next_follow_up.clone(), |f, v| f.next_follow_up = v);
+    let update = move |change: Box<dyn FnOnce(&mut LeadForm)>| {
+        form.update(|f| {
+            if let Some(f) = f {
+                change(f);
+            }
+        });
+        nothing_changed.set(false);
+    };
+
+    let report = move |e: LeadStoreError| {
+        let locale = i18n.locale_untracked();
+        failure.set(Some(if e.is_quota() {
+            locale.t(Key::StorageFull).to_owned()
+        } else if e == LeadStoreError::ReadOnly {
+            locale.t(Key::NewerVersion).to_owned()
+        } else {
+            locale.save_failed(&e.to_string())
+        }));
+    };
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() || read_only.get_untracked() {
+            return;
+        }
+        let (Some(base), Some(typed), Some((me, _))) = (
+            open.get_untracked().map(|o| o.lead),
+            form.get_untracked(),
+            me.get_untracked(),
+        ) else {
+            return;
+        };
+        let edited = match typed.to_lead(&base) {
+            Ok(l) => l,
+            Err(p) => {
+                problems.set(p);
+                return;
+            }
+        };
+        problems.set(FormProblems::default());
+        failure.set(None);
+        saving.set(true);
+        spawn_local(async move {
+            match leads::edit(&base, &edited, me, js_sys::Date::now() as i64).await {
+                Ok(true) => {
+                    flash.0.set(Some(base.id));
+                    nothing_changed.set(false);
+                    sync.saved();
+                }
+                Ok(false) => nothing_changed.set(true),
+                Err(e) => report(e),
+            }
+            saving.set(false);
+        });
+    };
+
+    let add_note = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(id), Some((me, _))) = (lead_id.get_untracked(), me.get_untracked()) else {
+            return;
+        };
+        let text = note_text.get_untracked();
+        if let Err(e) = validate_note(&text) {
+            note_problem.set(Some(i18n.locale_untracked().lead_error(&e)));
+            return;
+        }
+        note_problem.set(None);
+        failure.set(None);
+        let note = Note {
+            author: me,
+            at: js_sys::Date::now() as i64,
+            text: text.trim().to_owned(),
+        };
+        spawn_local(async move {
+            match leads::add_note(id, &note).await {
+                Ok(()) => {
+                    note_text.set(String::new());
+                    flash.0.set(Some(id));
+                    sync.saved();
+                }
+                Err(e) => report(e),
+            }
+        });
+    };
+
+    let add_model = move || {
+        let m = new_model.get_untracked().trim().to_owned();
+        if m.is_empty() {
+            return;
+        }
+        update(Box::new(move |f| {
+            if !f.models.contains(&m) && f.models.len() < limits::MODELS {
+                f.models.push(m);
+            }
+        }));
+        new_model.set(String::new());
+    };
+
+    let author_name = move |author: UserId| -> String {
+        match me.get() {
+            Some((id, name)) if id == author => name,
+            _ => i18n.t(Key::Colleague).to_owned(),
+        }
+    };
+
+    view! {
+        <div class="record__head">
+            <h2 id="lead-heading" class="page__title">{move || lead().map(|l| l.customer.name)}</h2>
+            {move || lead().map(|l| view! { <GradeChip grade=l.grade /> })}
+        </div>
+        <p class="saved-status" role="status">
+            {move || (flash.0.get().is_some() && flash.0.get() == lead_id.get()).then(|| i18n.t(Key::SavedOnDevice))}
+        </p>
+        {move || read_only.get().then(|| view! { <p class="notice">{move || i18n.t(Key::NewerVersion)}</p> })}
+        <form class="form card" on:submit=save novalidate>
+            <fieldset class="record__fields" disabled=move || read_only.get()>
+                <div class="field">
+                    <label for="edit-name">{move || i18n.t(Key::CustomerName)}</label>
+                    <input id="edit-name" type="text" autocomplete="off" prop:value=name_value on:input=name_input
+                        aria-invalid=move || problems.with(|p| p.name.is_some()).to_string()
+                        aria-describedby="edit-name-error" />
+                    <p id="edit-name-error" class="field__error">
+                        {move || problems.with(|p| p.name.as_ref().map(|e| i18n.locale().lead_error(e)))}
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="edit-mobile">{move || i18n.t(Key::Mobile)}</label>
+                    <input id="edit-mobile" type="tel" inputmode="tel" autocomplete="tel" prop:value=mobile_value on:input=mobile_input
+                        aria-invalid=move || problems.with(|p| p.mobile.is_some()).to_string()
+                        aria-describedby="edit-mobile-error" />
+                    <p id="edit-mobile-error" class="field__error">
+                        {move || problems.with(|p| p.mobile.as_ref().map(|e| i18n.locale().phone_error(e)))}
+                    </p>
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="edit-wechat">{move || i18n.t(Key::WeChat)}</label>
+                        <input id="edit-wechat" type="text" autocomplete="off" autocapitalize="none" prop:value=wechat_value on:input=wechat_input />
+                    </div>
+                    <div class="field">
+                        <label for="edit-city">{move || i18n.t(Key::City)}</label>
+                        <input id="edit-city" type="text" autocomplete="address-level2" prop:value=city_value on:input=city_input />
+                    </div>
+                </div>
+                <ChoiceChips
+                    label=Signal::derive(move || i18n.t(Key::IntentGrade).to_owned())
+                    options=Grade::ALL.to_vec()
+                    text=grade_text
+                    hint=grade_hint
+                    big=true
+                    pressed=Callback::new(move |g: Grade| form.with(|f| f.as_ref().is_some_and(|f| f.grade == g)))
+                    on_toggle=Callback::new(move |g: Grade| update(Box::new(move |f| f.grade = g)))
+                    disabled=read_only
+                />
+                <div class="field-row">
+                    <div class="field">
+                        <label for="edit-stage">{move || i18n.t(Key::Stage)}</label>
+                        <select
+                            id="edit-stage"
+                            class="select"
+                            on:change=move |ev| {
+                                if let Ok(s) = event_target_value(&ev).parse::<Stage>() {
+                                    update(Box::new(move |f| f.stage = s));
+                                }
+                            }
+                        >
+                            {Stage::ALL
+                                .iter()
+                                .map(|s| {
+                                    let s = *s;
+                                    view! {
+                                        <option
+                                            value=s.as_str()
+                                            selected=move || form.with(|f| f.as_ref().is_some_and(|f| f.stage == s))
+                                        >
+                                            {move || i18n.locale().stage(s)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="edit-due">{move || i18n.t(Key::NextFollowUp)}</label>
+                        <input id="edit-due" type="date" prop:value=due_value on:input=due_input on:change=due_input />
+                    </div>
+                </div>
+                <ChoiceChips
+                    label=Signal::derive(move || i18n.t(Key::Source).to_owned())
+                    options=Source::ALL.to_vec()
+                    text=source_text
+                    pressed=Callback::new(move |s: Source| form.with(|f| f.as_ref().is_some_and(|f| f.source == s)))
+                    on_toggle=Callback::new(move |s: Source| update(Box::new(move |f| f.source = s)))
+                    disabled=read_only
+                />
+                <div class="field">
+                    <span class="field__label" id="models-label">{move || i18n.t(Key::ModelsOfInterest)}</span>
+                    <ul class="model-chips" aria-labelledby="models-label">
+                        {move || {
+                            form.with(|f| f.as_ref().map(|f| f.models.clone()).unwrap_or_default())
+                                .into_iter()
+                                .map(|m| {
+                                    let label = m.clone();
+                                    let remove = m.clone();
+                                    view! {
+                                        <li class="model-chip">
+                                            <span>{m.clone()}</span>
+                                            <button
+                                                type="button"
+                                                class="model-chip__remove"
+                                                aria-label=move || i18n.locale().remove_model(&label)
+                                                on:click=move |_| {
+                                                    let remove = remove.clone();
+                                                    update(Box::new(move |f| f.models.retain(|x| *x != remove)));
+                                                }
+                                            >
+                                                "×"
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                    <div class="add-model">
+                        <label for="edit-add-model" class="visually-hidden">{move || i18n.t(Key::AddModel)}</label>
+                        <input
+                            id="edit-add-model"
+                            type="text"
+                            list="model-suggestions-edit"
+                            placeholder=move || i18n.t(Key::AddModel)
+                            bind:value=new_model
+                            on:keydown=move |ev| {
+                                if ev.key() == "Enter" {
+                                    ev.prevent_default();
+                                    add_model();
+                                }
+                            }
+                        />
+                        <datalist id="model-suggestions-edit">
+                            {crate::pages::lead_form::MODEL_SUGGESTIONS
+                                .iter()
+                                .map(|m| view! { <option value=*m></option> })
+                                .collect_view()}
+                        </datalist>
+                        <button type="button" class="button button--secondary" on:click=move |_| add_model()>
+                            {move || i18n.t(Key::Add)}
+                        </button>
+                    </div>
+                </div>
+                {move || {
+                    let mut messages = problem_text(i18n.locale(), &problems.get());
+                    messages.extend(failure.get());
+                    if nothing_changed.get() {
+                        messages.push(i18n.t(Key::NothingChanged).to_owned());
+                    }
+                    (!messages.is_empty()).then(|| view! { <p class="form__error" role="alert">{messages.join(" ")}</p> })
+                }}
+                <button type="submit" class="button button--primary button--block" disabled=move || saving.get()>
+                    {move || i18n.t(Key::SaveChanges)}
+                </button>
+            </fieldset>
+        </form>
+        <section class="card notes" aria-labelledby="notes-heading">
+            <h3 id="notes-heading" class="card__title">{move || i18n.t(Key::Notes)}</h3>
+            {move || {
+                let notes: Vec<Note> = lead().map(|l: Lead| l.notes).unwrap_or_default();
+                if notes.is_empty() {
+                    return view! { <p class="muted">{move || i18n.t(Key::NoNotesYet)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="note-list" role="list" aria-label=move || i18n.t(Key::Notes)>
+                        {notes
+                            .into_iter()
+                            .map(|n| {
+                                let author = n.author;
+                                let at = n.at;
+                                view! {
+                                    <li class="note">
+                                        <p class="note__meta">
+                                            <span class="note__author">{move || author_name(author)}</span>
+                                            " · "
+                                            <time>{move || i18n.locale().date_time(at)}</time>
+                                        </p>
+                                        <p class="note__text">{n.text}</p>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            <form class="form" on:submit=add_note novalidate>
+                <fieldset class="record__fields" disabled=move || read_only.get()>
+                    <div class="field">
+                        <label for="new-note">{move || i18n.t(Key::NewNote)}</label>
+                        <textarea id="new-note" rows="3" maxlength=limits::NOTE bind:value=note_text></textarea>
+                        {move || note_problem.get().map(|p| view! { <p class="field__error" role="alert">{p}</p> })}
+                    </div>
+                    <button type="submit" class="button button--secondary">{move || i18n.t(Key::AddNote)}</button>
+                </fieldset>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,200 @@
+//! `/leads/new`: quick capture — name, mobile, grade and model are enough to save; WeChat, city and source wait under "More details".
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use showroom_shared::domain::{Customer, Grade, Lead, Source, Stage};
+
+use crate::i18n::{Key, use_i18n};
+use crate::local::auth::use_auth;
+use crate::local::leads;
+use crate::local::sync::use_sync;
+use crate::pages::lead_form::{
+    ChoiceChips, FormProblems, LeadForm, MODEL_SUGGESTIONS, dealer_today, grade_hint, grade_text,
+    problem_text, source_text,
+};
+use crate::pages::leads::use_saved_flash;
+
+/// The grades offered at capture (O and F come later in a lead's life).
+const CAPTURE_GRADES: [Grade; 5] = [Grade::H, Grade::A, Grade::B, Grade::C, Grade::N];
+
+#[component]
+pub fn NewLeadPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let sync = use_sync();
+    let flash = use_saved_flash();
+    let navigate = use_navigate();
+
+    let name = RwSignal::new(String::new());
+    let mobile = RwSignal::new(String::new());
+    let grade = RwSignal::new(Grade::N);
+    let model = RwSignal::new(String::new());
+    let wechat = RwSignal::new(String::new());
+    let city = RwSignal::new(String::new());
+    let source = RwSignal::new(Source::WalkIn);
+    let problems = RwSignal::new(FormProblems::default());
+    let failure = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        let Some(session) = auth.session_untracked() else {
+            return;
+        };
+        let me = session.user.id;
+        let now = js_sys::Date::now() as i64;
+        let g = grade.get_untracked();
+        let model = model.get_untracked();
+        let base = Lead {
+            id: leads::new_lead_id(),
+            dealer: session.dealer.id,
+            customer: Customer::default(),
+            source: Source::WalkIn,
+            models: vec![],
+            grade: g,
+            stage: Stage::New,
+            owner: Some(me),
+            next_follow_up: None,
+            notes: vec![],
+            created_by: me,
+            created_at: now,
+            updated_by: me,
+            updated_at: now,
+        };
+        let form = LeadForm {
+            name: name.get_untracked(),
+            mobile: mobile.get_untracked(),
+            wechat: wechat.get_untracked(),
+            city: city.get_untracked(),
+            source: source.get_untracked(),
+            models: match model.trim() {
+                "" => vec![],
+                m => vec![m.to_owned()],
+            },
+            grade: g,
+            stage: Stage::New,
+            next_follow_up: g
+                .default_follow_up_days()
+                .map(|d| dealer_today().add_days(d).to_string())
+                .unwrap_or_default(),
+        };
+        let lead = match form.to_lead(&base) {
+            Ok(lead) => lead,
+            Err(p) => {
+                problems.set(p);
+                return;
+            }
+        };
+        problems.set(FormProblems::default());
+        failure.set(None);
+        saving.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match leads::create(&lead).await {
+                Ok(()) => {
+                    flash.0.set(Some(lead.id));
+                    sync.saved();
+                    navigate(&format!("/leads/{}", lead.id), Default::default());
+                }
+                Err(e) => {
+                    let locale = i18n.locale_untracked();
+                    failure.set(Some(if e.is_quota() {
+                        locale.t(Key::StorageFull).to_owned()
+                    } else {
+                        locale.save_failed(&e.to_string())
+                    }));
+                }
+            }
+            saving.set(false);
+        });
+    };
+
+    view! {
+        <section class="page record" aria-labelledby="new-lead-heading">
+            <A href="/leads" attr:class="back-link">{move || i18n.t(Key::BackToLeads)}</A>
+            <h2 id="new-lead-heading" class="page__title">{move || i18n.t(Key::NewLead)}</h2>
+            <form class="form card" on:submit=submit novalidate>
+                <div class="field">
+                    <label for="lead-name">{move || i18n.t(Key::CustomerName)}</label>
+                    <input
+                        id="lead-name"
+                        type="text"
+                        autocomplete="off"
+                        aria-invalid=move || problems.with(|p| p.name.is_some()).to_string()
+                        aria-describedby="lead-name-error"
+                        bind:value=name
+                    />
+                    <p id="lead-name-error" class="field__error">
+                        {move || problems.with(|p| p.name.as_ref().map(|e| i18n.locale().lead_error(e)))}
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="lead-mobile">{move || i18n.t(Key::Mobile)}</label>
+                    <input
+                        id="lead-mobile"
+                        type="tel"
+                        inputmode="tel"
+                        autocomplete="tel"
+                        aria-invalid=move || problems.with(|p| p.mobile.is_some()).to_string()
+                        aria-describedby="lead-mobile-error"
+                        bind:value=mobile
+                    />
+                    <p id="lead-mobile-error" class="field__error">
+                        {move || problems.with(|p| p.mobile.as_ref().map(|e| i18n.locale().phone_error(e)))}
+                    </p>
+                </div>
+                <ChoiceChips
+                    label=Signal::derive(move || i18n.t(Key::IntentGrade).to_owned())
+                    options=CAPTURE_GRADES.to_vec()
+                    text=grade_text
+                    hint=grade_hint
+                    big=true
+                    pressed=Callback::new(move |g: Grade| grade.get() == g)
+                    on_toggle=Callback::new(move |g: Grade| grade.set(g))
+                />
+                <div class="field">
+                    <label for="lead-model">{move || i18n.t(Key::Model)}</label>
+                    <input id="lead-model" type="text" list="model-suggestions" autocomplete="off" bind:value=model />
+                    <datalist id="model-suggestions">
+                        {MODEL_SUGGESTIONS.iter().map(|m| view! { <option value=*m></option> }).collect_view()}
+                    </datalist>
+                </div>
+                <details class="more-details">
+                    <summary>{move || i18n.t(Key::MoreDetails)}</summary>
+                    <div class="form more-details__body">
+                        <div class="field">
+                            <label for="lead-wechat">{move || i18n.t(Key::WeChat)}</label>
+                            <input id="lead-wechat" type="text" autocomplete="off" autocapitalize="none" bind:value=wechat />
+                        </div>
+                        <div class="field">
+                            <label for="lead-city">{move || i18n.t(Key::City)}</label>
+                            <input id="lead-city" type="text" autocomplete="address-level2" bind:value=city />
+                        </div>
+                        <ChoiceChips
+                            label=Signal::derive(move || i18n.t(Key::Source).to_owned())
+                            options=Source::ALL.to_vec()
+                            text=source_text
+                            pressed=Callback::new(move |s: Source| source.get() == s)
+                            on_toggle=Callback::new(move |s: Source| source.set(s))
+                        />
+                    </div>
+                </details>
+                {move || {
+                    let mut messages = problem_text(i18n.locale(), &problems.get());
+                    messages.extend(failure.get());
+                    (!messages.is_empty()).then(|| view! {
+                        <p class="form__error" role="alert">{messages.join(" ")}</p>
+                    })
+                }}
+                <button type="submit" class="button button--primary button--block" disabled=move || saving.get()>
+                    {move || i18n.t(if saving.get() { Key::Saving } else { Key::Save })}
+                </button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,194 @@
+//! `/leads`: the leads list (search, grade and stage filters, sorted by next follow-up) beside the open record — two panes in landscape, one in portrait.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::use_location;
+use showroom_shared::domain::{Grade, LeadId, Stage};
+
+use crate::components::grade_chip::GradeChip;
+use crate::components::icon::{Icon, IconName};
+use crate::i18n::{Key, use_i18n, use_page_title};
+use crate::local::summary::{LeadQuery, LeadSummary, SummaryIndex, summary_index_signal};
+use crate::pages::lead_form::{ChoiceChips, display_phone, grade_hint, grade_text, stage_text};
+
+/// Rows shown at first, and added by each "Show more".
+pub const PAGE_ROWS: usize = 100;
+
+/// The lead just saved on this page visit: its record says "Saved on this device".
+#[derive(Clone, Copy)]
+pub struct SavedFlash(pub RwSignal<Option<LeadId>>);
+
+pub fn use_saved_flash() -> SavedFlash {
+    use_context::<SavedFlash>().unwrap_or_else(|| SavedFlash(RwSignal::new(None)))
+}
+
+/// The frame of `/leads`, `/leads/new` and `/leads/:id`.
+#[component]
+pub fn LeadsLayout() -> impl IntoView {
+    use_page_title(Key::Leads);
+    provide_context(SavedFlash(RwSignal::new(None)));
+    let location = use_location();
+    let record_open = Memo::new(move |_| {
+        let path = location.pathname.get();
+        path.trim_end_matches('/') != "/leads"
+    });
+    view! {
+        <div class="leads" class:leads--record=move || record_open.get()>
+            <div class="leads__list">
+                <LeadList />
+            </div>
+            <div class="leads__record">
+                <Outlet />
+            </div>
+        </div>
+    }
+}
+
+/// `/leads` with no record open: in landscape the right pane invites a choice.
+#[component]
+pub fn LeadsIndex() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="card empty-state leads__placeholder">
+            <p class="muted">{move || i18n.t(Key::ChooseLead)}</p>
+        </div>
+    }
+}
+
+#[component]
+fn LeadList() -> impl IntoView {
+    let i18n = use_i18n();
+    let index = summary_index_signal();
+    let text = RwSignal::new(String::new());
+    let grades = RwSignal::new(Vec::<Grade>::new());
+    let stages = RwSignal::new(Vec::<Stage>::new());
+    let limit = RwSignal::new(PAGE_ROWS);
+    // A new search starts from the top again.
+    Effect::new(move |_| {
+        text.track();
+        grades.track();
+        stages.track();
+        limit.set(PAGE_ROWS);
+    });
+    let results = Memo::new(move |_| {
+        let query = LeadQuery {
+            text: text.get(),
+            grades: grades.get(),
+            stages: stages.get(),
+        };
+        index.with(|i| {
+            i.as_ref()
+                .map(|i: &Arc<SummaryIndex>| (i.search(&query, limit.get()), i.is_empty()))
+        })
+    });
+    fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, v: T) {
+        if let Some(pos) = list.iter().position(|x| *x == v) {
+            list.remove(pos);
+        } else {
+            list.push(v);
+        }
+    }
+
+    view! {
+        <section class="page lead-list" aria-labelledby="leads-heading">
+            <div class="lead-list__head">
+                <h1 id="leads-heading" class="page__title">{move || i18n.t(Key::Leads)}</h1>
+                <A href="/leads/new" attr:class="button button--primary">
+                    <Icon name=IconName::Plus />
+                    <span>{move || i18n.t(Key::NewLead)}</span>
+                </A>
+            </div>
+            <div class="field">
+                <label for="lead-search" class="visually-hidden">{move || i18n.t(Key::SearchLeads)}</label>
+                <input
+                    id="lead-search"
+                    class="search"
+                    type="search"
+                    role="searchbox"
+                    autocomplete="off"
+                    placeholder=move || i18n.t(Key::SearchLeads)
+                    aria-label=move || i18n.t(Key::SearchLeads)
+                    bind:value=text
+                />
+            </div>
+            <div class="lead-list__filters">
+                <ChoiceChips
+                    label=Signal::derive(move || i18n.t(Key::Grade).to_owned())
+                    options=Grade::ALL.to_vec()
+                    text=grade_text
+                    hint=grade_hint
+                    pressed=Callback::new(move |g: Grade| grades.with(|l| l.contains(&g)))
+                    on_toggle=Callback::new(move |g: Grade| grades.update(|l| toggle(l, g)))
+                />
+                <ChoiceChips
+                    label=Signal::derive(move || i18n.t(Key::Stage).to_owned())
+                    options=Stage::ALL.to_vec()
+                    text=stage_text
+                    pressed=Callback::new(move |s: Stage| stages.with(|l| l.contains(&s)))
+                    on_toggle=Callback::new(move |s: Stage| stages.update(|l| toggle(l, s)))
+                />
+            </div>
+            {move || match results.get() {
+                None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                Some((_, true)) => view! {
+                    <div class="card empty-state">
+                        <p class="empty-state__title">{move || i18n.t(Key::NoLeadsYet)}</p>
+                    </div>
+                }
+                .into_any(),
+                Some(((rows, total), false)) => {
+                    let shown = rows.len();
+                    view! {
+                        <LeadRows rows=rows />
+                        {(total == 0).then(|| view! { <p class="muted">{move || i18n.t(Key::NoMatches)}</p> })}
+                        {(total > 0).then(|| view! {
+                            <p class="muted lead-list__count">{move || i18n.locale().showing(shown, total)}</p>
+                        })}
+                        {(shown < total).then(|| view! {
+                            <button type="button" class="button button--secondary" on:click=move |_| limit.update(|l| *l += PAGE_ROWS)>
+                                {move || i18n.t(Key::ShowMore)}
+                            </button>
+                        })}
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// The visible rows: each a link whose name starts with the customer's name.
+#[component]
+pub fn LeadRows(rows: Vec<LeadSummary>) -> impl IntoView {
+    let i18n = use_i18n();
+    let items = rows
+        .into_iter()
+        .map(|s| {
+            let href = format!("/leads/{}", s.id);
+            let mobile = s.mobile.as_deref().map(display_phone);
+            let stage = s.stage;
+            let due = s.next_follow_up;
+            view! {
+                <li class="lead-row">
+                    <A href=href attr:class="lead-row__link">
+                        <span class="lead-row__name">{s.name.clone()}</span>
+                        <span class="lead-row__mobile">{mobile}</span>
+                        <span class="lead-row__facts">
+                            <GradeChip grade=s.grade />
+                            <span class="lead-row__stage">{move || i18n.locale().stage(stage)}</span>
+                            <span class="lead-row__due">
+                                {move || match due {
+                                    Some(d) => i18n.locale().date(d),
+                                    None => i18n.t(Key::NoFollowUp).to_owned(),
+                                }}
+                            </span>
+                        </span>
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="lead-rows">{items}</ul> }
+}
