@@ -1,0 +1,332 @@
+//! The lead store against real IndexedDB in headless Chromium: saves survive a reload, server pages and acks land exactly, and a damaged record never stops the list.
+
+use showroom_app::local::db::{DOCS, SUMMARIES};
+use showroom_app::local::leads::{self, LeadStoreError};
+use showroom_app::local::session;
+use showroom_app::local::summary::{LeadQuery, LeadSummary, SummaryIndex};
+use showroom_shared::doc::{LeadDoc, actor_from_bytes};
+use showroom_shared::domain::{
+    Customer, DealerId, Grade, Lead, LeadId, Note, Source, Stage, UserId,
+};
+use showroom_shared::sync::DocChanges;
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn user() -> UserId {
+    UserId::from_uuid(Uuid::from_u128(7))
+}
+
+fn lead(n: u128, name: &str) -> Lead {
+    Lead {
+        id: LeadId::from_uuid(Uuid::from_u128(n)),
+        dealer: DealerId::from_uuid(Uuid::from_u128(2)),
+        customer: Customer {
+            name: name.into(),
+            mobile: Some("13812345678".parse().expect("a phone")),
+            wechat: None,
+            city: None,
+        },
+        source: Source::WalkIn,
+        models: vec!["Camry".into()],
+        grade: Grade::N,
+        stage: Stage::New,
+        owner: Some(user()),
+        next_follow_up: Some("2026-11-28".parse().expect("a date")),
+        notes: vec![],
+        created_by: user(),
+        created_at: 1_795_000_000_000,
+        updated_by: user(),
+        updated_at: 1_795_000_000_000,
+    }
+}
+
+async fn fresh_device() {
+    session::clear_device()
+        .await
+        .unwrap_or_else(|e| panic!("wiping the device failed: {e}"));
+}
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
+    r.unwrap_or_else(|e| panic!("{what} failed: {e}"))
+}
+
+#[wasm_bindgen_test]
+async fn a_created_lead_reads_back_from_a_fresh_handle() {
+    fresh_device().await;
+    let l = lead(1, "Wang Fang");
+    ok(leads::create(&l).await, "create");
+    // Every call opens the database anew: this is what a reload sees.
+    let open = ok(leads::load(l.id).await, "load");
+    assert_eq!(open.lead, l);
+    assert!(!open.read_only);
+    let summaries = ok(leads::summaries().await, "summaries");
+    assert_eq!(summaries, vec![LeadSummary::of(&l)]);
+    assert_eq!(ok(leads::outbox_count().await, "count"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_edit_and_a_note_are_each_one_saved_change_that_survives_a_reload() {
+    fresh_device().await;
+    let l = lead(2, "Li Wei");
+    ok(leads::create(&l).await, "create");
+    let mut edited = l.clone();
+    edited.customer.city = Some("Shanghai".into());
+    edited.grade = Grade::H;
+    assert!(ok(
+        leads::edit(&l, &edited, user(), 1_795_000_100_000).await,
+        "edit"
+    ));
+    assert_eq!(
+        ok(leads::outbox_count().await, "count"),
+        2,
+        "one change for the edit"
+    );
+    assert_eq!(ok(leads::incremental_count(l.id).await, "incremental"), 1);
+    let note = Note {
+        author: user(),
+        at: 1_795_000_200_000,
+        text: "周六再来看车".into(),
+    };
+    ok(leads::add_note(l.id, &note).await, "note");
+    assert_eq!(
+        ok(leads::outbox_count().await, "count"),
+        3,
+        "one change for the note"
+    );
+
+    let open = ok(leads::load(l.id).await, "load");
+    assert_eq!(open.lead.customer.city.as_deref(), Some("Shanghai"));
+    assert_eq!(open.lead.grade, Grade::H);
+    assert_eq!(open.lead.notes, vec![note]);
+    let summary = &ok(leads::summaries().await, "summaries")[0];
+    assert_eq!(summary.grade, Grade::H, "the summary moved with the edit");
+
+    // Saving the same values again writes nothing.
+    assert!(!ok(
+        leads::edit(&open.lead, &open.lead, user(), 1).await,
+        "edit"
+    ));
+    assert_eq!(ok(leads::outbox_count().await, "count"), 3);
+}
+
+#[wasm_bindgen_test]
+async fn an_edit_keeps_fields_that_changed_meanwhile() {
+    fresh_device().await;
+    let l = lead(3, "Zhao Min");
+    ok(leads::create(&l).await, "create");
+    // Another tab changes the stage while this form is open.
+    let mut other = l.clone();
+    other.stage = Stage::Contacted;
+    ok(leads::edit(&l, &other, user(), 2).await, "other edit");
+    let mut mine = l.clone();
+    mine.customer.wechat = Some("zhaomin88".into());
+    ok(leads::edit(&l, &mine, user(), 3).await, "my edit");
+    let open = ok(leads::load(l.id).await, "load").lead;
+    assert_eq!(open.stage, Stage::Contacted);
+    assert_eq!(open.customer.wechat.as_deref(), Some("zhaomin88"));
+}
+
+#[wasm_bindgen_test]
+async fn many_edits_are_compacted_into_the_snapshot() {
+    fresh_device().await;
+    let l = lead(4, "Chen Jie");
+    ok(leads::create(&l).await, "create");
+    let mut current = l.clone();
+    for i in 0..30 {
+        let mut next = current.clone();
+        next.customer.city = Some(format!("City {i}"));
+        ok(leads::edit(&current, &next, user(), i).await, "edit");
+        current = next;
+    }
+    let incremental = ok(leads::incremental_count(l.id).await, "incremental");
+    assert!(
+        incremental <= leads::COMPACT_AFTER,
+        "{incremental} incremental changes kept"
+    );
+    let open = ok(leads::load(l.id).await, "load").lead;
+    assert_eq!(open.customer.city.as_deref(), Some("City 29"));
+    assert_eq!(
+        ok(leads::outbox_count().await, "count"),
+        31,
+        "compaction leaves the outbox alone"
+    );
+}
+
+fn remote(lead: &Lead) -> LeadDoc {
+    LeadDoc::create(actor_from_bytes([9; 16]), lead).expect("a document")
+}
+
+#[wasm_bindgen_test]
+async fn a_server_page_is_applied_with_its_cursor() {
+    fresh_device().await;
+    assert_eq!(ok(leads::cursor().await, "cursor"), 0);
+    let l = lead(5, "Sun Li");
+    let mut doc = remote(&l);
+    let changes: Vec<Vec<u8>> = doc
+        .changes_since(&[])
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let page = vec![DocChanges { doc: l.id, changes }];
+    let changed = ok(leads::apply_page(&page, Some(42)).await, "apply");
+    assert_eq!(changed, vec![l.id]);
+    assert_eq!(ok(leads::cursor().await, "cursor"), 42);
+    assert_eq!(ok(leads::load(l.id).await, "load").lead, l);
+    assert_eq!(ok(leads::summaries().await, "summaries").len(), 1);
+    assert_eq!(
+        ok(leads::outbox_count().await, "count"),
+        0,
+        "received changes are not sent back"
+    );
+
+    // The same page again (a retransmission) changes nothing; a page without
+    // a cursor leaves it where it was.
+    assert!(ok(leads::apply_page(&page, None).await, "again").is_empty());
+    assert_eq!(ok(leads::cursor().await, "cursor"), 42);
+}
+
+#[wasm_bindgen_test]
+async fn acked_removes_exactly_the_acked_changes() {
+    fresh_device().await;
+    let l = lead(6, "Zhou Xun");
+    ok(leads::create(&l).await, "create");
+    let pushed = ok(leads::outbox().await, "outbox");
+    assert_eq!(pushed.len(), 1);
+    // Saved after the push, so not in it.
+    let mut edited = l.clone();
+    edited.stage = Stage::Visited;
+    ok(leads::edit(&l, &edited, user(), 5).await, "edit");
+    ok(leads::acked(&leads::group(&pushed)).await, "ack");
+    let left = ok(leads::outbox().await, "outbox");
+    assert_eq!(left.len(), 1);
+    assert_ne!(left[0].key, pushed[0].key, "the later change stays");
+    assert_eq!(left[0].lead, l.id);
+}
+
+#[wasm_bindgen_test]
+async fn changes_with_missing_dependencies_wait_for_them() {
+    fresh_device().await;
+    let l = lead(7, "Guo Jing");
+    let mut doc = remote(&l);
+    let first: Vec<Vec<u8>> = doc
+        .changes_since(&[])
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let heads = doc.heads();
+    let mut edited = l.clone();
+    edited.customer.city = Some("Hangzhou".into());
+    doc.update(&edited, user(), 9).expect("an edit");
+    let second: Vec<Vec<u8>> = doc
+        .changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+
+    // The edit arrives before the lead's creation.
+    let page = |changes| vec![DocChanges { doc: l.id, changes }];
+    ok(
+        leads::apply_page(&page(second), Some(1)).await,
+        "apply the edit",
+    );
+    assert_eq!(
+        ok(leads::incremental_count(l.id).await, "incremental"),
+        1,
+        "kept, not lost"
+    );
+    assert!(
+        matches!(leads::load(l.id).await, Err(LeadStoreError::Damaged(_))),
+        "not readable yet"
+    );
+
+    ok(
+        leads::apply_page(&page(first), Some(2)).await,
+        "apply the creation",
+    );
+    let open = ok(leads::load(l.id).await, "load").lead;
+    assert_eq!(open.customer.city.as_deref(), Some("Hangzhou"));
+    assert_eq!(ok(leads::summaries().await, "summaries").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_snapshot_or_summary_does_not_stop_the_list() {
+    fresh_device().await;
+    let good = lead(8, "Good Lead");
+    ok(leads::create(&good).await, "create");
+    let bad = LeadId::from_uuid(Uuid::from_u128(9));
+    let garbage = js_sys::Uint8Array::from(&[1u8, 2, 3, 4, 5][..]);
+    ok(
+        leads::write_raw(DOCS, &bad.to_string(), &garbage.into()).await,
+        "plant snapshot",
+    );
+    ok(
+        leads::write_raw(SUMMARIES, &bad.to_string(), &JsValue::from_str("{not json")).await,
+        "plant summary",
+    );
+    ok(
+        leads::write_raw(DOCS, &good.id.to_string(), &JsValue::from_str("not bytes")).await,
+        "break good",
+    );
+
+    let summaries = ok(leads::summaries().await, "summaries");
+    assert_eq!(summaries.len(), 1, "the damaged summary is skipped");
+    assert!(
+        leads::load(bad).await.is_err(),
+        "a damaged lead is an error, not a crash"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
+    fresh_device().await;
+    let all: Vec<LeadSummary> = (0..10_000u128)
+        .map(|i| LeadSummary {
+            id: LeadId::from_uuid(Uuid::from_u128(100_000 + i)),
+            name: format!("Customer {i:05}"),
+            mobile: Some(format!("+86139{:08}", i * 7)),
+            grade: Grade::ALL[(i % 7) as usize],
+            stage: Stage::ALL[(i % 8) as usize],
+            next_follow_up: None,
+            owner: None,
+            models: vec![],
+            updated_at: 0,
+        })
+        .collect();
+    ok(leads::put_summaries(&all).await, "write");
+
+    let started = js_sys::Date::now();
+    let index = SummaryIndex::new(ok(leads::summaries().await, "summaries"));
+    let loaded = js_sys::Date::now();
+    assert_eq!(index.len(), 10_000);
+
+    let query = |text: &str| LeadQuery {
+        text: text.into(),
+        ..LeadQuery::default()
+    };
+    let (rows, total) = index.search(&query("customer 01234"), 100);
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].name, "Customer 01234");
+    // 1234 * 7 = 8638 → +8613900008638; typed with spaces, partially.
+    let (rows, total) = index.search(&query("139 0000 863"), 100);
+    assert!(rows.iter().any(|r| r.name == "Customer 01234"), "{rows:?}");
+    assert!(total >= 1);
+    let (rows, total) = index.search(&query(""), 100);
+    assert_eq!((rows.len(), total), (100, 10_000));
+    let h = LeadQuery {
+        grades: vec![Grade::H],
+        ..LeadQuery::default()
+    };
+    assert_eq!(index.search(&h, 100).1, 10_000 / 7 + 1);
+    let searched = js_sys::Date::now();
+    web_sys::console::log_1(
+        &format!(
+            "10,000 summaries: read and indexed in {:.0} ms, four searches in {:.0} ms",
+            loaded - started,
+            searched - loaded
+        )
+        .into(),
+    );
+}
