@@ -80,20 +80,37 @@ pub fn LeadDetailPage() -> impl IntoView {
         current
     });
 
+    // Re-render only when the kind of state changes: a refreshed lead must
+    // not rebuild the record (it would drop a note being typed).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Loading,
+        Missing,
+        Damaged,
+        Ready,
+    }
+    let kind = Memo::new(move |_| {
+        loaded.with(|l| match l {
+            Loaded::Loading => Kind::Loading,
+            Loaded::Missing => Kind::Missing,
+            Loaded::Damaged => Kind::Damaged,
+            Loaded::Ready(_) => Kind::Ready,
+        })
+    });
     view! {
         <section class="page record" aria-labelledby="lead-heading">
             <A href="/leads" attr:class="back-link">{move || i18n.t(Key::BackToLeads)}</A>
-            {move || match loaded.get() {
-                Loaded::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
-                Loaded::Missing => view! {
+            {move || match kind.get() {
+                Kind::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                Kind::Missing => view! {
                     <div class="card empty-state"><p id="lead-heading">{move || i18n.t(Key::LeadNotFound)}</p></div>
                 }
                 .into_any(),
-                Loaded::Damaged => view! {
+                Kind::Damaged => view! {
                     <div class="card empty-state"><p id="lead-heading" role="alert">{move || i18n.t(Key::LeadDamaged)}</p></div>
                 }
                 .into_any(),
-                Loaded::Ready(_) => view! { <LeadRecord loaded=loaded form=form /> }.into_any(),
+                Kind::Ready => view! { <LeadRecord loaded=loaded form=form /> }.into_any(),
             }}
         </section>
     }
