@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod durability;
 mod http;
 mod sync;
 mod users;

@@ -187,7 +187,7 @@ impl Drop for TestApp {
 
 /// Creates an empty database in the test cluster named by
 /// `SHOWROOM_TEST_PG_URL` (which `cargo xtask test` starts) and returns its URL.
-async fn fresh_postgres_database() -> String {
+pub async fn fresh_postgres_database() -> String {
     let admin = std::env::var("SHOWROOM_TEST_PG_URL").unwrap_or_else(|_| {
         panic!(
             "SHOWROOM_TEST_PG_URL is not set: the PostgreSQL half of the server tests needs a cluster. \
