@@ -79,3 +79,33 @@ pub fn SyncPill(
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_pill_says_the_most_important_thing() {
+        let mut s = SyncStatus::default();
+        assert_eq!(PillState::of(&s, true), PillState::Synced);
+        s.waiting = 3;
+        assert_eq!(
+            PillState::of(&s, false),
+            PillState::Waiting(3),
+            "offline shows the waiting count"
+        );
+        s.phase = Phase::Syncing;
+        assert_eq!(PillState::of(&s, true), PillState::Syncing);
+        assert_eq!(PillState::of(&s, false), PillState::Waiting(3));
+        s.refused = Some("too large".into());
+        assert_eq!(
+            PillState::of(&s, true),
+            PillState::Refused("too large".into())
+        );
+        assert_eq!(crate::i18n::Locale::En.waiting(3), "3 waiting");
+        assert_eq!(crate::i18n::Locale::ZhCn.waiting(3), "3 项待同步");
+        assert_eq!(crate::i18n::Locale::En.sync_refused("x"), "Sync refused: x");
+        assert_eq!(crate::i18n::Locale::ZhCn.sync_refused("x"), "同步被拒绝：x");
+    }
+}

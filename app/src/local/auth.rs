@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use showroom_shared::api::{LoginResponse, SessionInfo};
 
 use crate::api::{self, ApiFailure};
+use crate::local::preferences;
 use crate::local::session::{self, StoredSession};
 
 /// Where the app is with signing in.
@@ -118,7 +119,14 @@ impl Auth {
                 self.state.set(AuthState::SignedIn(stored));
                 self.revalidate().await;
             }
-            None => self.state.set(AuthState::SignedOut),
+            None => {
+                // The sync connection may have ended the session just before
+                // a reload: still say why.
+                if preferences::session_was_ended() {
+                    self.notice.set(Some(Notice::SessionEnded));
+                }
+                self.state.set(AuthState::SignedOut)
+            }
         }
     }
 
@@ -177,6 +185,7 @@ impl Auth {
             );
         }
         request_persistent_storage();
+        preferences::remember_session_ended(false);
         self.notice.set(None);
         self.state.set(AuthState::SignedIn(stored));
     }
@@ -199,6 +208,7 @@ impl Auth {
             return;
         }
         self.wipe().await;
+        preferences::remember_session_ended(true);
         self.notice.set(Some(Notice::SessionEnded));
         self.state.set(AuthState::SignedOut);
     }
@@ -218,6 +228,7 @@ impl Auth {
             );
         }
         self.wipe().await;
+        preferences::remember_session_ended(false);
         self.notice.set(None);
         self.state.set(AuthState::SignedOut);
         self.signing_out.set(false);

@@ -41,3 +41,25 @@ pub fn apply_locale_to_document(locale: Locale) {
         let _ = root.set_attribute("lang", locale.tag());
     }
 }
+
+/// The localStorage key remembering that the server ended this device's
+/// session, so the sign-in page still says why after a reload (the session
+/// itself is already wiped by then).
+pub const SESSION_ENDED_KEY: &str = "showroom.session_ended";
+
+/// Remembers (or forgets) that the session was ended by the server.
+pub fn remember_session_ended(ended: bool) {
+    if let Some(storage) = local_storage() {
+        let _ = if ended {
+            storage.set_item(SESSION_ENDED_KEY, "1")
+        } else {
+            storage.remove_item(SESSION_ENDED_KEY)
+        };
+    }
+}
+
+pub fn session_was_ended() -> bool {
+    local_storage()
+        .and_then(|s| s.get_item(SESSION_ENDED_KEY).ok().flatten())
+        .is_some()
+}
