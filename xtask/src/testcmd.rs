@@ -11,13 +11,19 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::counts::{Counts, parse_tap_totals, sum_test_results};
 use crate::dist;
 use crate::pg::PgCluster;
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
-use crate::util::{self, Ctx, TempDir, describe, step};
+use crate::util::{self, Ctx, Streamed, TempDir, describe, step};
+
+// Time limits (including compilation) that only a hang reaches: a cold CI machine
+// needs about 3 + 4 + 3 minutes for the three phases.
+const HOST_LIMIT: Duration = Duration::from_secs(25 * 60);
+const WASM_LIMIT: Duration = Duration::from_secs(15 * 60);
+const E2E_LIMIT: Duration = Duration::from_secs(15 * 60);
 
 struct Phase {
     name: &'static str,
@@ -81,7 +87,7 @@ pub fn run_all(ctx: &Ctx) -> ExitCode {
                 cargo
                     .args(["test", "--workspace", "--exclude", "showroom-app"])
                     .env("SHOWROOM_TEST_PG_URL", &url);
-                run_cargo_tests(&mut cargo, &mut phase);
+                run_cargo_tests(&mut cargo, &mut phase, HOST_LIMIT);
                 // _guard drops here: the cluster is stopped and deleted.
             }
         }
@@ -109,7 +115,7 @@ pub fn run_all(ctx: &Ctx) -> ExitCode {
                         .env("CHROMEDRIVER", CHROMEDRIVER)
                         .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
                         .env("TMPDIR", &tmp.0);
-                    run_cargo_tests(&mut cargo, &mut phase);
+                    run_cargo_tests(&mut cargo, &mut phase, WASM_LIMIT);
                 }
             },
         }
@@ -152,13 +158,22 @@ pub fn run_all(ctx: &Ctx) -> ExitCode {
     summarize(&phases, started.elapsed().as_secs())
 }
 
-fn run_cargo_tests(cargo: &mut Command, phase: &mut Phase) {
-    match util::run_streaming(cargo) {
+fn run_cargo_tests(cargo: &mut Command, phase: &mut Phase, limit: Duration) {
+    match util::run_streaming(cargo, limit) {
         Err(e) => phase.problem = Some(e),
-        Ok((status, lines)) => {
+        Ok(Streamed {
+            status,
+            lines,
+            timed_out,
+        }) => {
             let (counts, results) = sum_test_results(&lines);
             phase.counts = counts;
-            if !status.success() && counts.failed == 0 {
+            if timed_out {
+                phase.problem = Some(format!(
+                    "killed after {} min (a hung test?); counts are of the test binaries that finished",
+                    limit.as_secs() / 60
+                ));
+            } else if !status.success() && counts.failed == 0 {
                 phase.problem = Some(format!(
                     "cargo test failed ({}) with no failed test counted: a build error or a \
                      crashed test binary, see above",
@@ -235,11 +250,19 @@ fn run_e2e(
     .env("CHROMIUM", CHROMIUM)
     .env("TMPDIR", &tmp.0);
 
-    match util::run_streaming(&mut node) {
+    match util::run_streaming(&mut node, E2E_LIMIT) {
         Err(e) => phase.problem = Some(e),
-        Ok((status, _)) => {
+        Ok(Streamed {
+            status, timed_out, ..
+        }) => {
             let text = std::fs::read_to_string(&tap).unwrap_or_default();
             match parse_tap_totals(&text) {
+                _ if timed_out => {
+                    phase.problem = Some(format!(
+                        "killed after {} min (a hung test file?)",
+                        E2E_LIMIT.as_secs() / 60
+                    ))
+                }
                 None => {
                     phase.problem = Some(format!(
                         "node --test ended ({}) without totals in {}",

@@ -4,6 +4,8 @@ use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Where things are, and the environment every child process gets.
 #[derive(Clone, Debug)]
@@ -146,39 +148,127 @@ pub fn output_of(cmd: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// How a streamed command ended.
+pub struct Streamed {
+    pub status: ExitStatus,
+    pub lines: Vec<String>,
+    /// It ran past its time limit and was killed (with everything it started).
+    pub timed_out: bool,
+}
+
 /// Runs `cmd`, copying its stdout to ours line by line as it comes (stderr is
-/// inherited), and returns its exit status and stdout lines for parsing.
-pub fn run_streaming(cmd: &mut Command) -> Result<(ExitStatus, Vec<String>), String> {
+/// inherited), and returns its exit status and stdout lines for parsing. Past `limit`
+/// the command and every process it started are killed, so that a hung test cannot
+/// eat the whole CI budget.
+pub fn run_streaming(cmd: &mut Command, limit: Duration) -> Result<Streamed, String> {
     step(&show(cmd));
     let mut child = cmd
         .stdout(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not start `{}`: {e}", show(cmd)))?;
-    let mut lines = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        let mut reader = BufReader::new(stdout);
-        let mut buf = Vec::new();
-        let out = std::io::stdout();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => break,
-                Ok(_) => {
-                    let mut lock = out.lock();
-                    let _ = lock.write_all(&buf);
-                    let _ = lock.flush();
-                    let line = String::from_utf8_lossy(&buf);
-                    lines.push(line.trim_end_matches(['\n', '\r']).to_string());
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let reader = child.stdout.take().map(|stdout| {
+        let lines = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&buf);
+                        // print! (not a raw stdout write), so that libtest captures it
+                        // in xtask's own tests.
+                        print!("{line}");
+                        let _ = std::io::stdout().flush();
+                        if let Ok(mut l) = lines.lock() {
+                            l.push(line.trim_end_matches(['\n', '\r']).to_string());
+                        }
+                    }
                 }
-                Err(_) => break,
             }
+        })
+    });
+    let deadline = Instant::now() + limit;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(format!("waiting for `{}`: {e}", show(cmd))),
+        }
+        if !timed_out && Instant::now() > deadline {
+            timed_out = true;
+            println!(
+                "\nxtask: `{}` is still running after {} s: killing it and everything it started",
+                show(cmd),
+                limit.as_secs()
+            );
+            kill_tree(child.id());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The output ends when the last process holding the pipe exits; a daemonised
+    // grandchild could hold it forever, so give it only a moment.
+    if let Some(reader) = reader {
+        let until = Instant::now() + Duration::from_secs(10);
+        while !reader.is_finished() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if reader.is_finished() {
+            let _ = reader.join();
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for child: {e}"))?;
-    Ok((status, lines))
+    let lines = lines.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok(Streamed {
+        status,
+        lines,
+        timed_out,
+    })
+}
+
+/// SIGKILL to `pid` and all its descendants (found through /proc).
+pub fn kill_tree(pid: u32) {
+    for _ in 0..3 {
+        let mut parents: Vec<(u32, u32)> = Vec::new();
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces.
+                let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                    continue;
+                };
+                let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+                    continue;
+                };
+                if let Some(ppid) = after.split_whitespace().nth(1).and_then(|x| x.parse().ok()) {
+                    parents.push((p, ppid));
+                }
+            }
+        }
+        let mut tree = vec![pid];
+        let mut i = 0;
+        while i < tree.len() {
+            let parent = tree[i];
+            tree.extend(
+                parents
+                    .iter()
+                    .filter(|(_, pp)| *pp == parent)
+                    .map(|(p, _)| *p),
+            );
+            i += 1;
+        }
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(tree.iter().map(u32::to_string))
+            .stderr(Stdio::null())
+            .status();
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 pub fn describe(status: ExitStatus) -> String {
@@ -263,4 +353,40 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<Vec<PathBuf>, String> {
         })?;
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streaming_collects_lines_and_status() {
+        let r = run_streaming(
+            Command::new("sh").args(["-c", "echo one; echo two; exit 3"]),
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        assert_eq!(r.lines, vec!["one", "two"]);
+        assert_eq!(r.status.code(), Some(3));
+        assert!(!r.timed_out);
+    }
+
+    #[test]
+    fn a_hung_command_and_its_children_are_killed_at_the_limit() {
+        let started = Instant::now();
+        // The grandchild `sleep` holds stdout open too: both must die.
+        let r = run_streaming(
+            Command::new("sh").args(["-c", "echo started; sleep 300 & sleep 300; wait"]),
+            Duration::from_millis(500),
+        )
+        .unwrap();
+        assert!(r.timed_out);
+        assert_eq!(r.lines, vec!["started"]);
+        assert!(!r.status.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 }
