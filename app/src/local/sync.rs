@@ -437,8 +437,14 @@ impl Engine {
                 }
                 ClientEvent::Fatal { code, message } => {
                     if code == SyncErrorCode::Unauthorized {
+                        // Only the API's clear 401 ends a session (`Auth`'s
+                        // rule): a server shutting down can refuse a sync
+                        // session without meaning it, and ending the session
+                        // wipes the device.
                         self.close();
-                        self.auth.session_ended().await;
+                        self.auth.revalidate().await;
+                        self.sync.status.update(|s| s.error = Some(message));
+                        self.schedule_retry();
                     } else {
                         self.fail(message);
                     }
