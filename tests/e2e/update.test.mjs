@@ -2,7 +2,7 @@
 // the new service worker is in control and the user is still signed in.
 
 import assert from 'node:assert/strict';
-import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -21,7 +21,13 @@ e2eTest('a new version shows "A new version is available."; Reload switches to i
     await login(page, server.url, 'sales1');
     await waitForServiceWorkerControl(page);
 
-    await appendFile(path.join(copy, 'sw.js'), '\n// build 2\n');
+    const sw = path.join(copy, 'sw.js');
+    const { mtimeMs } = await stat(sw);
+    await appendFile(sw, '\n// build 2\n');
+    // The server answers If-Modified-Since by Last-Modified, which has whole seconds:
+    // a change within the second of the copy would get "304 Not Modified".
+    const later = new Date(mtimeMs + 5_000);
+    await utimes(sw, later, later);
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
 
     const notice = page.getByRole('status').filter({ hasText: 'A new version is available.' });
