@@ -330,3 +330,41 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
         .into(),
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_save_that_fails_part_way_leaves_nothing_behind() {
+    use showroom_app::local::db::{self, OUTBOX, Tx};
+    fresh_device().await;
+    let database = ok(db::open().await, "open");
+    {
+        let tx = ok(Tx::write(&database, &[DOCS, OUTBOX]), "tx");
+        ok(tx.put_bytes(DOCS, "half", &[1, 2, 3]), "put");
+        ok(tx.put_bytes(OUTBOX, "half:x", &[4]), "put");
+        // Dropped without commit, as when a later step of a save fails.
+    }
+    database.close();
+    assert_eq!(ok(leads::outbox_count().await, "count"), 0);
+    assert!(matches!(
+        leads::load(LeadId::from_uuid(Uuid::from_u128(0))).await,
+        Err(LeadStoreError::NotFound)
+    ));
+    let database = ok(db::open().await, "open");
+    let tx = ok(Tx::read(&database, &[DOCS]), "tx");
+    assert!(
+        ok(tx.get(DOCS, "half").await, "get").is_none(),
+        "the aborted write is gone"
+    );
+    database.close();
+}
+
+#[wasm_bindgen_test]
+fn a_full_quota_is_recognised() {
+    use showroom_app::local::db::DbError;
+    let e = web_sys::DomException::new_with_message_and_name("full", "QuotaExceededError")
+        .expect("a DOMException");
+    assert_eq!(DbError::from_js(&e.into()), DbError::Quota);
+    let other = web_sys::DomException::new_with_message_and_name("x", "AbortError")
+        .expect("a DOMException");
+    assert!(matches!(DbError::from_js(&other.into()), DbError::Other(_)));
+    assert!(LeadStoreError::Db(DbError::Quota).is_quota());
+}
