@@ -16,7 +16,7 @@ use showroom_shared::domain::{
 };
 use showroom_shared::sync::{
     ClientEvent, ClientMsg, DocChanges, Ingested, ServerAction, ServerMsg, ServerSession,
-    StoredDoc, SyncClient, ingest, limits,
+    StoredDoc, SyncClient, SyncErrorCode, ingest, limits,
 };
 use uuid::Uuid;
 
@@ -74,7 +74,7 @@ impl Server {
                     queue.extend(c.session.authenticated(if ok {
                         Ok(())
                     } else {
-                        Err("bad token".into())
+                        Err((SyncErrorCode::Unauthorized, "bad token".into()))
                     }));
                 }
                 ServerAction::Ingest { batch, docs } => {

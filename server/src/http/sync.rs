@@ -16,10 +16,12 @@ use showroom_shared::sync::{
 };
 use tokio::sync::broadcast::error::RecvError;
 
+use super::error::AppError;
 use super::extract::{Auth, authenticate};
 use crate::db;
 use crate::hub::Signal;
 use crate::state::AppState;
+use showroom_shared::api::ErrorCode;
 
 pub const SYNC_PATH: &str = "/sync";
 
@@ -117,13 +119,13 @@ impl Connection {
                             self.token = Some(token);
                             Ok(())
                         }
-                        Err(err) => Err(err.message),
+                        Err(err) => Err(sync_refusal(err)),
                     };
                     queue.extend(self.session.authenticated(result));
                 }
                 ServerAction::Ingest { batch, docs } => {
                     let result = match self.recheck().await {
-                        Err(message) => Err((SyncErrorCode::Unauthorized, message)),
+                        Err(refusal) => Err(refusal),
                         Ok(auth) => {
                             let now = self.state.clock.now();
                             match db::store_batch(
@@ -162,8 +164,8 @@ impl Connection {
                 ServerAction::Pull { after } => {
                     let auth = match self.recheck().await {
                         Ok(auth) => auth,
-                        Err(message) => {
-                            queue.extend(self.session.fail(SyncErrorCode::Unauthorized, message));
+                        Err((code, message)) => {
+                            queue.extend(self.session.fail(code, message));
                             continue;
                         }
                     };
@@ -203,22 +205,34 @@ impl Connection {
     }
 
     /// The session behind this connection, checked again now.
-    async fn recheck(&mut self) -> Result<Auth, String> {
+    async fn recheck(&mut self) -> Result<Auth, (SyncErrorCode, String)> {
         let Some(token) = self.token.clone() else {
-            return Err("Say Hello first.".to_owned());
+            return Err((SyncErrorCode::Unauthorized, "Say Hello first.".to_owned()));
         };
         match authenticate(&self.state, &token).await {
             Ok(auth) => {
                 self.auth = Some(auth.clone());
                 Ok(auth)
             }
-            Err(err) => Err(err.message),
+            Err(err) => Err(sync_refusal(err)),
         }
     }
 
     async fn send(&mut self, msg: &ServerMsg) -> Result<(), axum::Error> {
         self.socket.send(Message::Binary(msg.encode().into())).await
     }
+}
+
+/// A failed session check as the device should read it: only a bad session
+/// is `Unauthorized` (the device signs out); a server that could not check
+/// (database down, shutting down) is `Internal` (the device retries).
+fn sync_refusal(err: AppError) -> (SyncErrorCode, String) {
+    let code = if err.code == ErrorCode::Unauthorized {
+        SyncErrorCode::Unauthorized
+    } else {
+        SyncErrorCode::Internal
+    };
+    (code, err.message)
 }
 
 fn ended(session: &mut ServerSession) -> Vec<ServerAction> {

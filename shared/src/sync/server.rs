@@ -126,7 +126,13 @@ impl ServerSession {
     }
 
     /// The token check came back.
-    pub fn authenticated(&mut self, result: Result<(), String>) -> Vec<ServerAction> {
+    /// The token check came back: `Err` carries why (`Unauthorized` for a bad
+    /// session; `Internal` when the server could not check, so the device
+    /// keeps its session and retries).
+    pub fn authenticated(
+        &mut self,
+        result: Result<(), (SyncErrorCode, String)>,
+    ) -> Vec<ServerAction> {
         let Phase::Authenticating { cursor } = self.phase else {
             return Vec::new();
         };
@@ -137,7 +143,7 @@ impl ServerSession {
                 self.pulling = true;
                 vec![ServerAction::Pull { after: cursor }]
             }
-            Err(message) => self.fail(SyncErrorCode::Unauthorized, message),
+            Err((code, message)) => self.fail(code, message),
         }
     }
 
@@ -305,7 +311,8 @@ mod tests {
         let mut s = ServerSession::new();
         s.on_message(&hello(0));
         assert!(matches!(
-            s.authenticated(Err("expired".into())).first(),
+            s.authenticated(Err((SyncErrorCode::Unauthorized, "expired".into())))
+                .first(),
             Some(ServerAction::Send(ServerMsg::Error {
                 code: SyncErrorCode::Unauthorized,
                 ..
