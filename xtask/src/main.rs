@@ -28,6 +28,10 @@ Commands:
           are passed through (defaults: 127.0.0.1:8080, sqlite://data/showroom.db).
   test    Run every test: host (SQLite + a throwaway PostgreSQL), wasm in headless
           Chromium, and the browser end-to-end suite; ends with one summary line.
+  bench sync [ARGS]
+          The sync benchmark (tests/src/bin/sync_bench.rs, release build) on SQLite
+          and on a throwaway PostgreSQL (unless SHOWROOM_BENCH_PG_URL is set).
+          ARGS go to the benchmark (`cargo xtask bench sync --help`).
   help    Show this text
 ";
 
@@ -64,6 +68,21 @@ fn main() -> ExitCode {
             }
             testcmd::run_all(&ctx)
         }
+        "bench" => match args.get(1).map(String::as_str) {
+            Some("sync") => match bench_sync(&ctx, &args[2..]) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("\nxtask bench sync FAILED: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            _ => {
+                eprintln!(
+                    "xtask bench: which benchmark? The one there is: `cargo xtask bench sync`"
+                );
+                ExitCode::from(2)
+            }
+        },
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -113,4 +132,46 @@ fn run(ctx: &Ctx, server_args: &[String]) -> String {
     // exec only returns if it failed.
     let e = server.exec();
     format!("could not start {}: {e}", bin.display())
+}
+
+/// `cargo xtask bench sync`: the sync benchmark, with a throwaway PostgreSQL cluster
+/// for its PostgreSQL tables unless SHOWROOM_BENCH_PG_URL names one.
+fn bench_sync(ctx: &Ctx, bench_args: &[String]) -> Result<ExitCode, String> {
+    let mut cargo = ctx.cargo();
+    cargo.args([
+        "build",
+        "--release",
+        "-p",
+        "showroom-tests",
+        "--bin",
+        "sync-bench",
+    ]);
+    util::run_checked(&mut cargo)?;
+    let bin = ctx.target_dir.join("release").join("sync-bench");
+    let mut bench = ctx.cmd(&bin);
+    bench.args(bench_args);
+    let wants_help = bench_args.iter().any(|a| a == "--help" || a == "-h");
+    let external = std::env::var("SHOWROOM_BENCH_PG_URL").is_ok_and(|u| !u.is_empty());
+    // Held until the benchmark ends; dropping it stops and deletes the cluster.
+    let mut _cluster = None;
+    if !external && !wants_help {
+        match tools::ensure_system_tools(false, true).postgres {
+            Ok(pg_bin) => {
+                let cluster = pg::PgCluster::start(&pg_bin)?;
+                bench.env("SHOWROOM_BENCH_PG_URL", &cluster.url);
+                _cluster = Some(cluster);
+            }
+            Err(e) => println!("\nwarning: measuring on SQLite only: {e}"),
+        }
+    }
+    step(&util::show(&bench));
+    let status = bench
+        .status()
+        .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("sync-bench failed ({})", util::describe(status));
+        ExitCode::FAILURE
+    })
 }

@@ -51,7 +51,7 @@ pub fn run_all(ctx: &Ctx) -> ExitCode {
     let external_pg = std::env::var("SHOWROOM_TEST_PG_URL")
         .ok()
         .filter(|u| !u.is_empty());
-    let system = tools::ensure_system_tools(external_pg.is_none());
+    let system = tools::ensure_system_tools(true, external_pg.is_none());
     let node = tools::ensure_node(ctx);
     let e2e_dir = ctx.root.join("tests").join("e2e");
     let node_modules = node

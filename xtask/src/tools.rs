@@ -158,17 +158,25 @@ pub struct SystemTools {
     pub postgres: Result<PathBuf, String>,
 }
 
-/// Chromium + ChromeDriver and (unless `need_postgres` is false) PostgreSQL's server
-/// binaries, from Debian's packages: installed with apt-get when we are root, else
-/// the exact command is printed.
-pub fn ensure_system_tools(need_postgres: bool) -> SystemTools {
-    step("checking Chromium, ChromeDriver and PostgreSQL");
+/// Chromium + ChromeDriver and PostgreSQL's server binaries (each only if needed),
+/// from Debian's packages: installed with apt-get when we are root, else the exact
+/// command is printed.
+pub fn ensure_system_tools(need_browser: bool, need_postgres: bool) -> SystemTools {
+    let wanted: Vec<&str> = [
+        (need_browser, "Chromium, ChromeDriver"),
+        (need_postgres, "PostgreSQL"),
+    ]
+    .iter()
+    .filter(|(need, _)| *need)
+    .map(|(_, what)| *what)
+    .collect();
+    step(&format!("checking {}", wanted.join(", ")));
     let browser_ok = || Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file();
     let mut missing: Vec<&str> = Vec::new();
-    if !Path::new(CHROMIUM).is_file() {
+    if need_browser && !Path::new(CHROMIUM).is_file() {
         missing.push("chromium");
     }
-    if !Path::new(CHROMEDRIVER).is_file() {
+    if need_browser && !Path::new(CHROMEDRIVER).is_file() {
         missing.push("chromium-driver");
     }
     if need_postgres && postgres_bin_dir().is_none() {
@@ -225,7 +233,9 @@ pub fn ensure_system_tools(need_postgres: bool) -> SystemTools {
         )
     };
     SystemTools {
-        browser: if browser_ok() {
+        browser: if !need_browser {
+            Err("not needed".into())
+        } else if browser_ok() {
             Ok(())
         } else {
             Err(why(&format!(
