@@ -135,12 +135,20 @@ pub fn build_pwa(ctx: &Ctx) -> Result<DistInfo, String> {
         std::fs::remove_dir_all(&bindgen_out)
             .map_err(|e| format!("{}: {e}", bindgen_out.display()))?;
     }
+    // The `name` section (function names, ~1.2 MB of a ~3.4 MB wasm) and the
+    // `producers` section (toolchain versions) are not needed to run the app.
+    // Without the names a panic still shows its message and location in the
+    // console (console_error_panic_hook), but the wasm frames of its stack
+    // trace show as `wasm-function[1234]` instead of Rust function names; to
+    // read those, build locally without these two flags.
     let mut bindgen = ctx.cmd("wasm-bindgen");
     bindgen
         .args([
             "--target",
             "web",
             "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
             "--out-name",
             "showroom",
             "--out-dir",
