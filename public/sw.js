@@ -1,8 +1,10 @@
 // Showroom's service worker: keeps the app shell of one build available
 // offline and hands over to a new build only when the page asks.
 //
-// The build pipeline replaces __BUILD__ with the build id and __PRECACHE__
-// with a JSON array of every file it ships (except this one).
+// The build (`cargo xtask build`) fills in the two placeholders below, the
+// cache name's build id and the precache list: a JSON array of every file it
+// ships except this one. It replaces every occurrence of a placeholder's
+// exact text in this file, so this comment does not spell them out.
 'use strict';
 
 const CACHE_PREFIX = 'showroom-';
