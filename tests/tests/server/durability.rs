@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
-use showroom_shared::domain::{Customer, Grade, Lead, LeadId, Source, Stage};
+use showroom_shared::domain::LeadId;
 use showroom_shared::sync::{ClientMsg, DocChanges, PROTOCOL_VERSION, ServerMsg};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
@@ -134,26 +134,11 @@ async fn killed_mid_stream_loses_no_acknowledged_change(backend: Backend) {
     // Push 200 one-lead batches without waiting; kill the server after the 40th ack.
     let mut leads = Vec::new();
     for i in 0..200u64 {
-        let user = session.user.id;
-        let lead = Lead {
-            id: LeadId::from_uuid(Uuid::new_v4()),
-            dealer: session.dealer.id,
-            customer: Customer {
-                name: format!("Kill {i}"),
-                ..Customer::default()
-            },
-            source: Source::Phone,
-            models: vec![],
-            grade: Grade::C,
-            stage: Stage::New,
-            owner: Some(user),
-            next_follow_up: None,
-            notes: vec![],
-            created_by: user,
-            created_at: 1,
-            updated_by: user,
-            updated_at: 1,
-        };
+        let lead = crate::sync::lead_of(
+            &session,
+            LeadId::from_uuid(Uuid::new_v4()),
+            &format!("Kill {i}"),
+        );
         let mut doc = LeadDoc::create(actor_from_bytes([4; 16]), &lead).expect("doc");
         let changes = doc
             .changes_since(&[])

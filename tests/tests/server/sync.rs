@@ -104,10 +104,15 @@ impl Device {
 }
 
 fn lead_for(login: &LoginResponse, n: u128, name: &str) -> Lead {
-    let user = login.session.user.id;
+    lead_of(&login.session, LeadId::from_uuid(Uuid::from_u128(n)), name)
+}
+
+/// A lead of the signed-in user's dealer, owned by them.
+pub(crate) fn lead_of(session: &showroom_shared::api::SessionInfo, id: LeadId, name: &str) -> Lead {
+    let user = session.user.id;
     Lead {
-        id: LeadId::from_uuid(Uuid::from_u128(n)),
-        dealer: login.session.dealer.id,
+        id,
+        dealer: session.dealer.id,
         customer: Customer {
             name: name.into(),
             mobile: "13900001111".parse().ok(),
