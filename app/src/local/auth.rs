@@ -203,12 +203,18 @@ impl Auth {
 
     /// The server no longer accepts this device's session (an API call or
     /// the sync connection said so): wipe the device and say why at sign-in.
+    ///
+    /// The reason is remembered (synchronously, in localStorage) before the
+    /// wipe starts: a reload while the wipe runs then still finds it, and the
+    /// sign-in page says why. It is forgotten only when someone signs in
+    /// again (or signs out on purpose), never when the notice is shown, so
+    /// every reload of the sign-in page keeps saying it.
     pub async fn session_ended(self) {
         if !self.is_signed_in_untracked() {
             return;
         }
-        self.wipe().await;
         preferences::remember_session_ended(true);
+        self.wipe().await;
         self.notice.set(Some(Notice::SessionEnded));
         self.state.set(AuthState::SignedOut);
     }
@@ -253,7 +259,9 @@ fn request_persistent_storage() {
         return;
     };
     if let Ok(promise) = window.navigator().storage().persist() {
-        leptos::task::spawn_local(async move {
+        // Not Leptos's executor: nothing reactive here, and so `Auth` also
+        // works where no Leptos app is mounted (its tests).
+        wasm_bindgen_futures::spawn_local(async move {
             let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
         });
     }
