@@ -111,9 +111,23 @@ impl PgCluster {
     }
 }
 
+/// `runuser` lives in /usr/sbin, which a root shell has on PATH but a CI
+/// runner's or a login-less environment's PATH may lack.
+fn runuser() -> &'static str {
+    [
+        "/usr/sbin/runuser",
+        "/sbin/runuser",
+        "/usr/bin/runuser",
+        "/bin/runuser",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+    .unwrap_or("runuser")
+}
+
 fn pg_command(bin: &Path, as_postgres: bool, program: &str) -> Command {
     if as_postgres {
-        let mut c = Command::new("runuser");
+        let mut c = Command::new(runuser());
         c.args(["-u", "postgres", "--"]).arg(bin.join(program));
         c
     } else {
@@ -162,7 +176,7 @@ fn spawn_watchdog(cluster: &PgCluster) -> Option<Child> {
     let script = r#"
 while kill -0 "$1" 2>/dev/null; do sleep 1; done
 if [ -f "$2/data/postmaster.pid" ]; then
-  if [ "$4" = 1 ]; then runuser -u postgres -- "$3" -D "$2/data" -m immediate stop
+  if [ "$4" = 1 ]; then "$5" -u postgres -- "$3" -D "$2/data" -m immediate stop
   else "$3" -D "$2/data" -m immediate stop; fi
 fi
 rm -rf "$2"
@@ -173,6 +187,7 @@ rm -rf "$2"
         .arg(&cluster.dir)
         .arg(&pg_ctl)
         .arg(if cluster.as_postgres { "1" } else { "0" })
+        .arg(runuser())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
