@@ -138,6 +138,17 @@ impl Locale {
         self.pick(format!("{n} waiting"), format!("{n} 项待同步"))
     }
 
+    /// The sync pill when the browser is online but the server does not
+    /// answer: "Can't reach the server", or "Can't reach the server · 2 waiting".
+    pub fn server_unreachable(self, waiting: u32) -> String {
+        let text = self.t(Key::ServerUnreachable);
+        if waiting == 0 {
+            text.to_owned()
+        } else {
+            format!("{text} · {}", self.waiting(waiting))
+        }
+    }
+
     /// "Sync refused: <server message>"
     pub fn sync_refused(self, server_message: &str) -> String {
         self.pick(
@@ -379,6 +390,7 @@ message_keys! {
     Synced,
     Syncing,
     NotSyncedYet,
+    ServerUnreachable,
     // Leads
     Leads,
     SearchLeads,
@@ -512,6 +524,7 @@ impl Key {
             Key::Synced => ("Synced", "同步完成"),
             Key::Syncing => ("Syncing…", "正在同步…"),
             Key::NotSyncedYet => ("Not synced yet", "尚未同步"),
+            Key::ServerUnreachable => ("Can't reach the server", "无法连接服务器"),
             Key::Leads => ("Leads", "线索"),
             Key::SearchLeads => ("Search leads", "搜索线索"),
             Key::Grade => ("Grade", "意向级别"),

@@ -1,4 +1,4 @@
-//! The sync pill in the top bar: "Synced", "N waiting", "Syncing…" or "Sync refused: <reason>", with the last sync time as its tooltip.
+//! The sync pill in the top bar: "Synced", "N waiting", "Syncing…", "Can't reach the server" or "Sync refused: <reason>", with the last sync time as its tooltip.
 
 use leptos::prelude::*;
 
@@ -9,6 +9,8 @@ use crate::local::sync::{Phase, SyncStatus};
 /// What the pill says, in order of importance.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PillState {
+    /// Online, but the sync connection fails: with the waiting count.
+    Unreachable(u32),
     Refused(String),
     Syncing,
     Waiting(u32),
@@ -17,6 +19,10 @@ pub enum PillState {
 
 impl PillState {
     pub fn of(status: &SyncStatus, online: bool) -> PillState {
+        // Offline, the Connection pill already says why nothing syncs.
+        if online && status.unreachable {
+            return PillState::Unreachable(status.waiting);
+        }
         if let Some(message) = &status.refused {
             return PillState::Refused(message.clone());
         }
@@ -40,6 +46,7 @@ pub fn SyncPill(
     let text = move || {
         let locale = i18n.locale();
         match state.get() {
+            PillState::Unreachable(n) => locale.server_unreachable(n),
             PillState::Refused(message) => locale.sync_refused(&message),
             PillState::Syncing => locale.t(Key::Syncing).to_owned(),
             PillState::Waiting(n) => locale.waiting(n),
@@ -63,13 +70,14 @@ pub fn SyncPill(
             class:pill--online=move || state.get() == PillState::Synced
             class:pill--waiting=move || matches!(state.get(), PillState::Waiting(_) | PillState::Syncing)
             class:pill--refused=move || matches!(state.get(), PillState::Refused(_))
+            class:pill--unreachable=move || matches!(state.get(), PillState::Unreachable(_))
             role="status"
             aria-label=move || i18n.t(Key::Sync)
             title=title
         >
             {move || {
                 let icon = match state.get() {
-                    PillState::Refused(_) => IconName::Warning,
+                    PillState::Refused(_) | PillState::Unreachable(_) => IconName::Warning,
                     PillState::Waiting(_) => IconName::Waiting,
                     PillState::Syncing | PillState::Synced => IconName::Sync,
                 };
@@ -107,5 +115,51 @@ mod tests {
         assert_eq!(crate::i18n::Locale::ZhCn.waiting(3), "3 项待同步");
         assert_eq!(crate::i18n::Locale::En.sync_refused("x"), "Sync refused: x");
         assert_eq!(crate::i18n::Locale::ZhCn.sync_refused("x"), "同步被拒绝：x");
+    }
+
+    #[wasm_bindgen_test]
+    fn an_unreachable_server_is_said_while_online_only() {
+        use crate::i18n::Locale;
+        let mut s = SyncStatus {
+            unreachable: true,
+            phase: Phase::Syncing,
+            ..SyncStatus::default()
+        };
+        assert_eq!(
+            PillState::of(&s, true),
+            PillState::Unreachable(0),
+            "a retry in flight does not hide it"
+        );
+        s.waiting = 2;
+        s.refused = Some("too large".into());
+        assert_eq!(PillState::of(&s, true), PillState::Unreachable(2));
+        assert_eq!(
+            PillState::of(&s, false),
+            PillState::Refused("too large".into()),
+            "offline, the Connection pill says why"
+        );
+        s.refused = None;
+        assert_eq!(PillState::of(&s, false), PillState::Waiting(2));
+        s.unreachable = false;
+        assert_eq!(PillState::of(&s, true), PillState::Syncing);
+
+        assert_eq!(Locale::En.server_unreachable(0), "Can't reach the server");
+        assert_eq!(
+            Locale::En.server_unreachable(2),
+            "Can't reach the server · 2 waiting"
+        );
+        assert_eq!(Locale::ZhCn.server_unreachable(0), "无法连接服务器");
+        assert_eq!(
+            Locale::ZhCn.server_unreachable(2),
+            "无法连接服务器 · 2 项待同步"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_status_from_an_older_tab_reads_as_reachable() {
+        let old =
+            r#"{"phase":"CaughtUp","waiting":0,"refused":null,"error":null,"last_sync":null}"#;
+        let status: SyncStatus = serde_json::from_str(old).expect("an older tab's status");
+        assert!(!status.unreachable);
     }
 }

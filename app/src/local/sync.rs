@@ -49,6 +49,11 @@ pub struct SyncStatus {
     pub error: Option<String>,
     /// When the device last finished a sync (Unix ms).
     pub last_sync: Option<f64>,
+    /// The last connection attempt failed, or the connection dropped, while
+    /// the browser believed it was online; cleared when a connection opens
+    /// (and when the browser goes offline, which the Connection pill says).
+    #[serde(default)]
+    pub unreachable: bool,
 }
 
 /// The sync status and a revision counter that moves whenever leads on this
@@ -250,6 +255,7 @@ impl Engine {
             }
             Input::Offline => {
                 self.online = false;
+                self.sync.status.update(|s| s.unreachable = false);
                 self.close();
             }
             Input::Open(generation) if generation == self.generation => self.opened().await,
@@ -276,6 +282,7 @@ impl Engine {
                         s.refused = status.refused;
                         s.error = status.error;
                         s.last_sync = status.last_sync;
+                        s.unreachable = status.unreachable;
                     });
                     self.refresh_waiting().await;
                 }
@@ -367,6 +374,8 @@ impl Engine {
             return;
         };
         self.open = true;
+        self.sync.status.update(|s| s.unreachable = false);
+        self.broadcast_status();
         // A refusal is re-asked on every connection: the outbox is sent again.
         let _ = leads::set_meta(leads::META_REFUSAL, None).await;
         self.sync.status.update(|s| s.refused = None);
@@ -498,7 +507,11 @@ impl Engine {
         self.broadcast_status();
     }
 
+    /// The socket failed to connect or dropped (not closed on purpose: that
+    /// removes the handlers first).
     fn closed(&mut self) {
+        let online = self.online;
+        self.sync.status.update(|s| s.unreachable = online);
         self.drop_socket();
         self.schedule_retry();
         self.broadcast_status();
