@@ -149,6 +149,22 @@ impl Locale {
         }
     }
 
+    /// On a lead's page: "The server refused this lead's changes: <server message>"
+    pub fn lead_refused(self, server_message: &str) -> String {
+        self.pick(
+            format!("The server refused this lead's changes: {server_message}"),
+            format!("服务器拒绝了此线索的修改：{server_message}"),
+        )
+    }
+
+    /// "Could not discard the changes: <why>"
+    pub fn discard_failed(self, why: &str) -> String {
+        self.pick(
+            format!("Could not discard the changes: {why}"),
+            format!("无法放弃这些修改：{why}"),
+        )
+    }
+
     /// "Sync refused: <server message>"
     pub fn sync_refused(self, server_message: &str) -> String {
         self.pick(
@@ -391,6 +407,9 @@ message_keys! {
     Syncing,
     NotSyncedYet,
     ServerUnreachable,
+    DiscardUnsynced,
+    DiscardUnsyncedConfirm,
+    Discard,
     // Leads
     Leads,
     SearchLeads,
@@ -525,6 +544,15 @@ impl Key {
             Key::Syncing => ("Syncing…", "正在同步…"),
             Key::NotSyncedYet => ("Not synced yet", "尚未同步"),
             Key::ServerUnreachable => ("Can't reach the server", "无法连接服务器"),
+            Key::DiscardUnsynced => (
+                "Discard unsynced changes of this lead",
+                "放弃此线索未同步的修改",
+            ),
+            Key::DiscardUnsyncedConfirm => (
+                "Discard the unsynced changes of this lead? The lead on this device keeps them, but they will not be sent to the server, so other devices will not get them.",
+                "放弃此线索未同步的修改？本设备上的这条线索仍保留这些修改，但它们不会再发送到服务器，其他设备也不会收到。",
+            ),
+            Key::Discard => ("Discard", "放弃"),
             Key::Leads => ("Leads", "线索"),
             Key::SearchLeads => ("Search leads", "搜索线索"),
             Key::Grade => ("Grade", "意向级别"),
@@ -780,6 +808,8 @@ mod tests {
                 locale.sign_in_failed("X1"),
                 locale.request_failed("X1"),
                 locale.check_fields("X1"),
+                locale.lead_refused("X1"),
+                locale.discard_failed("X1"),
             ] {
                 assert!(text.contains("X1"), "{text:?} lost its argument");
             }

@@ -368,3 +368,61 @@ fn a_full_quota_is_recognised() {
     assert!(matches!(DbError::from_js(&other.into()), DbError::Other(_)));
     assert!(LeadStoreError::Db(DbError::Quota).is_quota());
 }
+
+#[wasm_bindgen_test]
+async fn discarding_a_leads_outbox_keeps_its_edits_and_the_other_leads_changes() {
+    fresh_device().await;
+    let refused = lead(21, "Refused Lead");
+    let other = lead(22, "Other Lead");
+    ok(leads::create(&refused).await, "create refused");
+    ok(leads::create(&other).await, "create other");
+    let mut edited = refused.clone();
+    edited.stage = Stage::Visited;
+    edited.customer.city = Some("Suzhou".into());
+    assert!(ok(
+        leads::edit(&refused, &edited, user(), 9).await,
+        "edit refused"
+    ));
+    ok(
+        leads::add_note(
+            refused.id,
+            &Note {
+                author: user(),
+                at: 10,
+                text: "wants a discount".into(),
+            },
+        )
+        .await,
+        "note",
+    );
+    assert_eq!(ok(leads::outbox_count().await, "count"), 4);
+
+    assert_eq!(ok(leads::discard_outbox(refused.id).await, "discard"), 3);
+    let left = ok(leads::outbox().await, "outbox");
+    assert_eq!(left.len(), 1, "only the other lead's change waits");
+    assert_eq!(left[0].lead, other.id);
+    assert_eq!(ok(leads::outbox_count().await, "count"), 1);
+
+    // The lead itself keeps every edit, also read afresh (a reload).
+    let open = ok(leads::load(refused.id).await, "load");
+    assert_eq!(open.lead.stage, Stage::Visited);
+    assert_eq!(open.lead.customer.city.as_deref(), Some("Suzhou"));
+    assert_eq!(open.lead.notes.len(), 1);
+    let summaries = ok(leads::summaries().await, "summaries");
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.id == refused.id && s.stage == Stage::Visited),
+        "the list shows the edit too"
+    );
+
+    // Nothing left to discard; a new edit waits again.
+    assert_eq!(ok(leads::discard_outbox(refused.id).await, "again"), 0);
+    let mut later = edited.clone();
+    later.grade = Grade::H;
+    assert!(ok(
+        leads::edit(&edited, &later, user(), 11).await,
+        "later edit"
+    ));
+    assert_eq!(ok(leads::outbox_count().await, "count"), 2);
+}

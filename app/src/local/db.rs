@@ -25,7 +25,7 @@ pub const DOC_CHANGES: &str = "doc_changes";
 pub const SUMMARIES: &str = "summaries";
 /// `"<lead>:<hash>"` → change bytes the server has not acknowledged.
 pub const OUTBOX: &str = "outbox";
-/// `"cursor"`, `"last_sync"`, `"refusal"`.
+/// `"cursor"`, `"last_sync"`, `"refusal"`, `"refused_docs"`.
 pub const META: &str = "meta";
 
 /// Every store, in creation order.

@@ -458,6 +458,26 @@ pub async fn outbox_count() -> Result<u32> {
     result
 }
 
+/// Removes every outbox entry of one lead, so its changes are no longer
+/// pushed (the server refused them and would refuse them again). The lead's
+/// own document keeps them: the edits stay visible on this device. Returns
+/// how many entries went.
+pub async fn discard_outbox(lead: LeadId) -> Result<u32> {
+    let db = db::open().await?;
+    let result = async {
+        let tx = Tx::write(&db, &[OUTBOX])?;
+        let entries = tx.entries(OUTBOX, &prefix(lead)).await?;
+        for (key, _) in &entries {
+            tx.delete(OUTBOX, key)?;
+        }
+        tx.commit().await?;
+        Ok(u32::try_from(entries.len()).unwrap_or(u32::MAX))
+    }
+    .await;
+    db.close();
+    result
+}
+
 /// The server stored these changes: they leave the outbox (exactly these;
 /// a change saved after the push stays).
 pub async fn acked(docs: &[DocChanges]) -> Result<()> {
@@ -547,6 +567,9 @@ pub async fn cursor() -> Result<u64> {
 pub const META_CURSOR: &str = "cursor";
 pub const META_LAST_SYNC: &str = "last_sync";
 pub const META_REFUSAL: &str = "refusal";
+/// The documents the server refused on the current connection and why, as
+/// JSON text of `[[lead id, message], …]`.
+pub const META_REFUSED_DOCS: &str = "refused_docs";
 
 pub async fn meta(key: &str) -> Result<Option<JsValue>> {
     let db = db::open().await?;

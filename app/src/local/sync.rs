@@ -17,6 +17,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
+use showroom_shared::domain::LeadId;
+
 use crate::local::auth::Auth;
 use crate::local::leads;
 
@@ -54,6 +56,27 @@ pub struct SyncStatus {
     /// (and when the browser goes offline, which the Connection pill says).
     #[serde(default)]
     pub unreachable: bool,
+    /// Which documents the server refused on this connection, and why
+    /// (the lead's page offers to discard their unsynced changes).
+    #[serde(default)]
+    pub refused_docs: Vec<(LeadId, String)>,
+}
+
+impl SyncStatus {
+    /// The server's reason for refusing this lead's changes, if it did.
+    pub fn refusal_of(&self, lead: LeadId) -> Option<&str> {
+        self.refused_docs
+            .iter()
+            .find(|(doc, _)| *doc == lead)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// Forgets the refusal of one lead (its changes were discarded); the
+    /// pill's message follows what is left.
+    pub fn forget_refusal(&mut self, lead: LeadId) {
+        self.refused_docs.retain(|(doc, _)| *doc != lead);
+        self.refused = self.refused_docs.last().map(|(_, m)| m.clone());
+    }
 }
 
 /// The sync status and a revision counter that moves whenever leads on this
@@ -69,6 +92,12 @@ impl Sync {
     pub fn saved(self) {
         self.revision.update(|r| *r += 1);
         send(Input::LocalChange);
+    }
+
+    /// Pages call this after `leads::discard_outbox(lead)`: the refusal of
+    /// that lead is forgotten, here and in the other tabs.
+    pub fn discarded(self, lead: LeadId) {
+        send(Input::Discarded(lead));
     }
 }
 
@@ -91,6 +120,7 @@ enum Input {
     Closed(u64),
     Retry(u64),
     LocalChange,
+    Discarded(LeadId),
     Broadcast(Broadcast),
 }
 
@@ -103,6 +133,8 @@ enum Broadcast {
     Status { status: SyncStatus },
     /// A tab started and would like the syncing tab's status.
     Hello,
+    /// A lead's unsynced changes were discarded: forget its refusal.
+    Discarded { lead: LeadId },
 }
 
 thread_local! {
@@ -213,9 +245,17 @@ impl Engine {
             .ok()
             .flatten()
             .and_then(|v| v.as_string());
+        let refused_docs = leads::meta(leads::META_REFUSED_DOCS)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_string())
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
         self.sync.status.update(|s| {
             s.last_sync = last_sync;
             s.refused = refused;
+            s.refused_docs = refused_docs;
         });
         self.refresh_waiting().await;
     }
@@ -270,6 +310,18 @@ impl Engine {
                 self.broadcast(&Broadcast::Changed);
                 self.push_new().await;
             }
+            Input::Discarded(lead) => {
+                self.forget_refusal(lead).await;
+                self.refresh_waiting().await;
+                self.broadcast(&Broadcast::Discarded { lead });
+                self.broadcast(&Broadcast::Changed);
+                self.broadcast_status();
+            }
+            Input::Broadcast(Broadcast::Discarded { lead }) => {
+                self.forget_refusal(lead).await;
+                self.refresh_waiting().await;
+                self.broadcast_status();
+            }
             Input::Broadcast(Broadcast::Changed) => {
                 self.sync.revision.update(|r| *r += 1);
                 self.refresh_waiting().await;
@@ -283,6 +335,7 @@ impl Engine {
                         s.error = status.error;
                         s.last_sync = status.last_sync;
                         s.unreachable = status.unreachable;
+                        s.refused_docs = status.refused_docs;
                     });
                     self.refresh_waiting().await;
                 }
@@ -378,7 +431,11 @@ impl Engine {
         self.broadcast_status();
         // A refusal is re-asked on every connection: the outbox is sent again.
         let _ = leads::set_meta(leads::META_REFUSAL, None).await;
-        self.sync.status.update(|s| s.refused = None);
+        let _ = leads::set_meta(leads::META_REFUSED_DOCS, None).await;
+        self.sync.status.update(|s| {
+            s.refused = None;
+            s.refused_docs.clear();
+        });
         let cursor = leads::cursor().await.unwrap_or(0);
         let pending = leads::outbox().await.unwrap_or_default();
         self.client = SyncClient::new(cursor);
@@ -434,14 +491,12 @@ impl Engine {
                     self.broadcast_status();
                 }
                 ClientEvent::Refused(refused) => {
-                    let _ = leads::set_meta(
-                        leads::META_REFUSAL,
-                        Some(JsValue::from_str(&refused.message)),
-                    )
-                    .await;
-                    self.sync
-                        .status
-                        .update(|s| s.refused = Some(refused.message));
+                    self.sync.status.update(|s| {
+                        s.refused_docs.retain(|(doc, _)| *doc != refused.doc);
+                        s.refused_docs.push((refused.doc, refused.message.clone()));
+                        s.refused = Some(refused.message);
+                    });
+                    self.persist_refusals().await;
                     self.broadcast_status();
                 }
                 ClientEvent::Fatal { code, message } => {
@@ -460,6 +515,28 @@ impl Engine {
                     return;
                 }
             }
+        }
+    }
+
+    /// Writes the refusals of the status to the device, so a reload still
+    /// shows them until the next connection asks again.
+    async fn persist_refusals(&self) {
+        let (refused, docs) = self
+            .sync
+            .status
+            .with_untracked(|s| (s.refused.clone(), s.refused_docs.clone()));
+        let _ = leads::set_meta(leads::META_REFUSAL, refused.map(|m| JsValue::from_str(&m))).await;
+        let docs = (!docs.is_empty())
+            .then(|| serde_json::to_string(&docs).ok())
+            .flatten()
+            .map(|text| JsValue::from_str(&text));
+        let _ = leads::set_meta(leads::META_REFUSED_DOCS, docs).await;
+    }
+
+    async fn forget_refusal(&mut self, lead: LeadId) {
+        self.sync.status.update(|s| s.forget_refusal(lead));
+        if self.leader {
+            self.persist_refusals().await;
         }
     }
 
@@ -588,4 +665,31 @@ fn sync_url() -> Option<String> {
         "ws"
     };
     Some(format!("{scheme}://{}/sync", location.host().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn id(n: u128) -> LeadId {
+        LeadId::from_uuid(uuid::Uuid::from_u128(n))
+    }
+
+    #[wasm_bindgen_test]
+    fn forgetting_a_refusal_keeps_the_others_and_the_pill_follows() {
+        let mut s = SyncStatus {
+            refused: Some("second".into()),
+            refused_docs: vec![(id(1), "first".into()), (id(2), "second".into())],
+            ..SyncStatus::default()
+        };
+        assert_eq!(s.refusal_of(id(1)), Some("first"));
+        assert_eq!(s.refusal_of(id(3)), None);
+        s.forget_refusal(id(2));
+        assert_eq!(s.refusal_of(id(2)), None);
+        assert_eq!(s.refused.as_deref(), Some("first"));
+        s.forget_refusal(id(1));
+        assert_eq!(s.refused, None, "nothing refused: the pill can say Synced");
+        assert!(s.refused_docs.is_empty());
+    }
 }

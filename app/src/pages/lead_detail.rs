@@ -137,6 +137,35 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     let new_model = RwSignal::new(String::new());
     let note_text = RwSignal::new(String::new());
     let note_problem = RwSignal::new(None::<String>);
+    // The server's refusal of this lead's changes, and the discard flow.
+    let refusal = Memo::new(move |_| {
+        let id = lead_id.get()?;
+        sync.status.with(|s| s.refusal_of(id).map(str::to_owned))
+    });
+    let confirming_discard = RwSignal::new(false);
+    let discarding = RwSignal::new(false);
+    let discard_problem = RwSignal::new(None::<String>);
+    let discard = move |_| {
+        let Some(id) = lead_id.get_untracked() else {
+            return;
+        };
+        if discarding.get_untracked() {
+            return;
+        }
+        discarding.set(true);
+        discard_problem.set(None);
+        spawn_local(async move {
+            match leads::discard_outbox(id).await {
+                Ok(_) => {
+                    confirming_discard.set(false);
+                    sync.discarded(id);
+                }
+                Err(e) => discard_problem
+                    .set(Some(i18n.locale_untracked().discard_failed(&e.to_string()))),
+            }
+            discarding.set(false);
+        });
+    };
 
     // A field of the form as a get/set pair for `bind:`-like inputs.
     let field = move |get: fn(&LeadForm) -> String, set: fn(&mut LeadForm, String)| {
@@ -271,6 +300,35 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
             {move || (flash.0.get().is_some() && flash.0.get() == lead_id.get()).then(|| i18n.t(Key::SavedOnDevice))}
         </p>
         {move || read_only.get().then(|| view! { <p class="notice">{move || i18n.t(Key::NewerVersion)}</p> })}
+        {move || refusal.get().map(|message| view! {
+            <div class="refusal card">
+                <p class="refusal__text" role="alert">{move || i18n.locale().lead_refused(&message)}</p>
+                {move || if confirming_discard.get() {
+                    view! {
+                        <div class="confirm" role="alertdialog" aria-labelledby="discard-confirm-text">
+                            <p id="discard-confirm-text" class="confirm__text">{move || i18n.t(Key::DiscardUnsyncedConfirm)}</p>
+                            <div class="confirm__actions">
+                                <button type="button" class="button button--danger" disabled=move || discarding.get() on:click=discard>
+                                    {move || i18n.t(Key::Discard)}
+                                </button>
+                                <button type="button" class="button button--secondary" on:click=move |_| confirming_discard.set(false)>
+                                    {move || i18n.t(Key::Cancel)}
+                                </button>
+                            </div>
+                        </div>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button button--danger-quiet" on:click=move |_| confirming_discard.set(true)>
+                            {move || i18n.t(Key::DiscardUnsynced)}
+                        </button>
+                    }
+                    .into_any()
+                }}
+                {move || discard_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+            </div>
+        })}
         <form class="form card" on:submit=save novalidate>
             <fieldset class="record__fields" disabled=move || read_only.get()>
                 <div class="field">
