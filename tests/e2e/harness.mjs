@@ -136,10 +136,15 @@ export async function newDevice(browser, { viewport = { width: 768, height: 1024
   context.setDefaultTimeout(UI_TIMEOUT);
   const page = await context.newPage();
   const consoleLog = [];
+  watchPage(page, consoleLog);
+  return { context, page, consoleLog };
+}
+
+/** Collects a page's console messages, errors and crash into `consoleLog`. */
+export function watchPage(page, consoleLog) {
   page.on('console', (m) => consoleLog.push(`[console.${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.stack || e.message}`));
   page.on('crash', () => consoleLog.push('[crash] the page crashed'));
-  return { context, page, consoleLog };
 }
 
 /**
@@ -172,8 +177,11 @@ function slug(name) {
  * A test with a fresh device (browser context). On failure it saves
  * `artifacts/<test>.png` and `artifacts/<test>.log` (browser console, page errors and
  * the server's output) before rethrowing.
- * `body({ t, page, context, device, servers })`: `device(opts)` opens more devices;
- * `servers` collects extra servers whose output the failure report should include.
+ * `body({ t, page, context, first, device, tab, servers })`: `first` is the first device
+ * (`{context, page, consoleLog}`); `device(opts)` opens more devices; `tab(d)` opens
+ * another page in device `d`'s context (default: the first); `servers` collects extra
+ * servers whose output the failure report should include (they are stopped when the
+ * test ends).
  */
 export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {}) {
   test(name, { timeout }, async (t) => {
@@ -184,9 +192,16 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
       devices.push(d);
       return d;
     };
+    // Another tab (page) of an open device: same storage, reported like a device.
+    const tab = async (of = first) => {
+      const d = { context: of.context, page: await of.context.newPage(), consoleLog: [] };
+      watchPage(d.page, d.consoleLog);
+      devices.push(d);
+      return d;
+    };
     const first = await device();
     try {
-      await body({ t, page: first.page, context: first.context, device, servers });
+      await body({ t, page: first.page, context: first.context, first, device, tab, servers });
     } catch (err) {
       const base = path.join(ARTIFACTS, slug(name));
       const report = [`${name}\n\n${err.stack || err}`];
@@ -209,6 +224,9 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
       throw err;
     } finally {
       for (const d of devices) await d.context.close().catch(() => {});
+      // Servers the test added are its own: stop them (a running child would keep
+      // this file's process alive). `stop()` may be called again safely.
+      for (const s of servers) if (s !== fx.server) await s.stop().catch(() => {});
     }
   });
 }
@@ -219,6 +237,8 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
 export const banner = (page) => page.getByRole('banner');
 export const mainNav = (page) => page.getByRole('navigation', { name: 'Main' });
 export const connectionStatus = (page) => page.getByRole('status', { name: 'Connection' });
+/** The top bar's sync pill: "Synced", "N waiting", "Syncing…" or "Sync refused: …". */
+export const syncStatus = (page) => page.getByRole('status', { name: 'Sync', exact: true });
 export const heading = (page, name) => page.getByRole('heading', { name, exact: true });
 export const button = (page, name) => page.getByRole('button', { name, exact: true });
 export const navLink = (page, name) => mainNav(page).getByRole('link', { name, exact: true });
@@ -385,4 +405,32 @@ export function indexedDbStoresContaining(page, needle) {
     }
     return { databases, found };
   }, needle);
+}
+
+/** How many records each of `stores` of IndexedDB database `name` holds (absent stores: null). */
+export function indexedDbCounts(page, name, stores) {
+  return page.evaluate(
+    async ({ name, stores }) => {
+      const req = (r) =>
+        new Promise((resolve, reject) => {
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+      const known = (await indexedDB.databases()).some((d) => d.name === name);
+      const counts = Object.fromEntries(stores.map((s) => [s, null]));
+      if (!known) return counts;
+      const db = await req(indexedDB.open(name));
+      try {
+        for (const store of stores) {
+          if (db.objectStoreNames.contains(store)) {
+            counts[store] = await req(db.transaction(store, 'readonly').objectStore(store).count());
+          }
+        }
+      } finally {
+        db.close();
+      }
+      return counts;
+    },
+    { name, stores },
+  );
 }
