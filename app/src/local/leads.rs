@@ -18,6 +18,7 @@ use showroom_shared::doc::{
 use showroom_shared::domain::{Lead, LeadId, Note, UserId};
 use showroom_shared::sync::DocChanges;
 use wasm_bindgen::JsValue;
+use web_sys::IdbDatabase;
 
 use crate::local::db::{self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, SUMMARIES, Tx, bytes_of};
 use crate::local::summary::LeadSummary;
@@ -62,6 +63,15 @@ impl LeadStoreError {
 }
 
 pub type Result<T> = std::result::Result<T, LeadStoreError>;
+
+/// Runs `f` on the open device database and closes it afterwards, whatever
+/// `f` returned (an open connection would block the next version upgrade).
+async fn with_db<T>(f: impl AsyncFnOnce(&IdbDatabase) -> Result<T>) -> Result<T> {
+    let db = db::open().await?;
+    let result = f(&db).await;
+    db.close();
+    result
+}
 
 /// 16 random bytes from the browser.
 pub fn random_bytes() -> [u8; 16] {
@@ -214,8 +224,7 @@ pub async fn create(lead: &Lead) -> Result<()> {
         LeadDoc::create(actor(), lead).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[DOCS, OUTBOX, SUMMARIES])?;
         tx.put_bytes(DOCS, &lead.id.to_string(), &snapshot)?;
         for change in &changes {
@@ -224,16 +233,13 @@ pub async fn create(lead: &Lead) -> Result<()> {
         put_summary(&tx, &LeadSummary::of(lead))?;
         tx.commit().await?;
         Ok(())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Opens a lead: its snapshot plus its incremental changes.
 pub async fn load(lead: LeadId) -> Result<OpenLead> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(&db, &[DOCS, DOC_CHANGES])?;
         let loaded = load_in(&tx, lead).await?;
         tx.commit().await?;
@@ -248,10 +254,8 @@ pub async fn load(lead: LeadId) -> Result<OpenLead> {
             lead: read,
             read_only: loaded.doc.schema_version() > SCHEMA_VERSION,
         })
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// `edited` with every field the person did not touch (equal in `original`
@@ -284,8 +288,7 @@ pub fn merge_edit(original: &Lead, edited: &Lead, current: &Lead) -> Lead {
 /// the form started from) and `edited`. Returns whether anything changed.
 pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> Result<bool> {
     let lead = original.id;
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
         let mut loaded = load_in(&tx, lead).await?.ok_or(LeadStoreError::NotFound)?;
         if loaded.doc.schema_version() > SCHEMA_VERSION {
@@ -308,16 +311,13 @@ pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> R
         write_after_save(&tx, lead, &mut loaded, &new)?;
         tx.commit().await?;
         Ok(true)
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Adds a note as one change.
 pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
         let mut loaded = load_in(&tx, lead).await?.ok_or(LeadStoreError::NotFound)?;
         if loaded.doc.schema_version() > SCHEMA_VERSION {
@@ -332,17 +332,14 @@ pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
         write_after_save(&tx, lead, &mut loaded, &new)?;
         tx.commit().await?;
         Ok(())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Every summary on the device. An unreadable one is skipped (and logged):
 /// a damaged record never stops the list.
 pub async fn summaries() -> Result<Vec<LeadSummary>> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(&db, &[SUMMARIES])?;
         let values = tx.values(SUMMARIES).await?;
         tx.commit().await?;
@@ -361,40 +358,32 @@ pub async fn summaries() -> Result<Vec<LeadSummary>> {
             warn(&format!("skipped {damaged} unreadable lead summaries"));
         }
         Ok(out)
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Writes summaries directly (tests and bulk imports), in one transaction.
 pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[SUMMARIES])?;
         for s in summaries {
             put_summary(&tx, s)?;
         }
         tx.commit().await?;
         Ok(())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Writes any value under a key (tests plant damaged records with it).
 pub async fn write_raw(store: &str, key: &str, value: &JsValue) -> Result<()> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[store])?;
         tx.put(store, key, value)?;
         tx.commit().await?;
         Ok(())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// One outbox entry.
@@ -407,8 +396,7 @@ pub struct Pending {
 
 /// Everything in the outbox, oldest key order.
 pub async fn outbox() -> Result<Vec<Pending>> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(&db, &[OUTBOX])?;
         let entries = tx.entries(OUTBOX, "").await?;
         tx.commit().await?;
@@ -423,10 +411,8 @@ pub async fn outbox() -> Result<Vec<Pending>> {
                 })
             })
             .collect())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Outbox entries grouped by document, as the sync client sends them.
@@ -446,16 +432,13 @@ pub fn group(pending: &[Pending]) -> Vec<DocChanges> {
 
 /// How many changes wait in the outbox.
 pub async fn outbox_count() -> Result<u32> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(&db, &[OUTBOX])?;
         let n = tx.count(OUTBOX).await?;
         tx.commit().await?;
         Ok(n)
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Removes every outbox entry of one lead, so its changes are no longer
@@ -463,8 +446,7 @@ pub async fn outbox_count() -> Result<u32> {
 /// own document keeps them: the edits stay visible on this device. Returns
 /// how many entries went.
 pub async fn discard_outbox(lead: LeadId) -> Result<u32> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[OUTBOX])?;
         let entries = tx.entries(OUTBOX, &prefix(lead)).await?;
         for (key, _) in &entries {
@@ -472,17 +454,14 @@ pub async fn discard_outbox(lead: LeadId) -> Result<u32> {
         }
         tx.commit().await?;
         Ok(u32::try_from(entries.len()).unwrap_or(u32::MAX))
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// The server stored these changes: they leave the outbox (exactly these;
 /// a change saved after the push stays).
 pub async fn acked(docs: &[DocChanges]) -> Result<()> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[OUTBOX])?;
         for doc in docs {
             for bytes in &doc.changes {
@@ -493,17 +472,14 @@ pub async fn acked(docs: &[DocChanges]) -> Result<()> {
         }
         tx.commit().await?;
         Ok(())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Applies a page of changes from the server and, in the same transaction,
 /// stores the cursor (when given). Returns the leads that changed.
 pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<LeadId>> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
         let mut changed = Vec::new();
         for incoming in docs {
@@ -550,10 +526,8 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
         }
         tx.commit().await?;
         Ok(changed)
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// The sync cursor stored with the last applied page (0 before the first).
@@ -572,22 +546,18 @@ pub const META_REFUSAL: &str = "refusal";
 pub const META_REFUSED_DOCS: &str = "refused_docs";
 
 pub async fn meta(key: &str) -> Result<Option<JsValue>> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(&db, &[META])?;
         let v = tx.get(META, key).await?;
         tx.commit().await?;
         Ok(v)
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// Sets (or, with `None`, deletes) a meta value.
 pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(&db, &[META])?;
         match value {
             Some(v) => tx.put(META, key, &v)?,
@@ -595,24 +565,19 @@ pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
         }
         tx.commit().await?;
         Ok(())
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 /// How many incremental changes a lead keeps beside its snapshot (tests).
 pub async fn incremental_count(lead: LeadId) -> Result<usize> {
-    let db = db::open().await?;
-    let result = async {
+    with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(&db, &[DOC_CHANGES])?;
         let n = tx.entries(DOC_CHANGES, &prefix(lead)).await?.len();
         tx.commit().await?;
         Ok(n)
-    }
-    .await;
-    db.close();
-    result
+    })
+    .await
 }
 
 fn warn(message: &str) {
