@@ -15,8 +15,8 @@ use showroom_shared::domain::{
     Customer, DealerId, Grade, Lead, LeadId, Note, Source, Stage, UserId,
 };
 use showroom_shared::sync::{
-    ClientEvent, ClientMsg, DocChanges, Ingested, ServerAction, ServerMsg, ServerSession,
-    StoredDoc, SyncClient, SyncErrorCode, ingest, limits,
+    ClientEvent, ClientMsg, DocChanges, DocState, Ingested, ServerAction, ServerMsg,
+    ServerSession, SyncClient, SyncErrorCode, ingest, limits,
 };
 use uuid::Uuid;
 
@@ -42,7 +42,7 @@ struct Conn {
 
 #[derive(Default)]
 struct Server {
-    docs: HashMap<(DealerId, LeadId), StoredDoc>,
+    docs: HashMap<(DealerId, LeadId), DocState>,
     log: Vec<LogEntry>,
     conns: HashMap<u64, Conn>,
     dealers: Vec<DealerId>,
@@ -79,23 +79,22 @@ impl Server {
                 }
                 ServerAction::Ingest { batch, docs } => {
                     let mut refused = Vec::new();
-                    let mut wrote = false;
+                    let from = self.last_seq(dealer);
+                    let mut to = from;
                     for DocChanges { doc, changes } in docs {
-                        let key = (dealer, doc);
-                        match ingest(dealer, doc, self.docs.get(&key), &changes) {
+                        let state = self.docs.entry((dealer, doc)).or_default();
+                        match ingest(dealer, doc, state, &changes) {
                             Ok(outcome) => {
                                 for change in outcome.new_changes {
-                                    let seq = self.log.len() as u64 + 1;
+                                    to += 1;
                                     self.log.push(LogEntry {
-                                        seq,
+                                        seq: to,
                                         dealer,
                                         doc,
                                         bytes: change.bytes,
                                         origin: device,
                                     });
-                                    wrote = true;
                                 }
-                                self.docs.insert(key, outcome.stored);
                             }
                             Err(r) => refused.push(showroom_shared::sync::Refused {
                                 doc,
@@ -105,8 +104,11 @@ impl Server {
                         }
                     }
                     let c = self.conns.get_mut(&conn).expect("conn");
-                    queue.extend(c.session.ingested(batch, Ok(Ingested { refused, wrote })));
-                    if wrote {
+                    queue.extend(c.session.ingested(batch, Ok(Ingested { refused })));
+                    if to > from {
+                        // Every connection of the dealer is handed the commit,
+                        // this one included (its cursor moves past its own).
+                        queue.extend(c.session.committed(from, to));
                         let others: Vec<u64> = self
                             .conns
                             .iter()
@@ -119,11 +121,23 @@ impl Server {
                             let more = self
                                 .conns
                                 .get_mut(&other)
-                                .map(|oc| oc.session.wake())
+                                .map(|oc| oc.session.committed(from, to))
                                 .unwrap_or_default();
                             out.extend(self.run(other, more));
                         }
                     }
+                }
+                ServerAction::Deliver { from, to } => {
+                    let docs = self.range(dealer, device, from, to);
+                    out.push((
+                        conn,
+                        ServerMsg::Changes {
+                            from,
+                            to,
+                            complete: true,
+                            docs,
+                        },
+                    ));
                 }
                 ServerAction::Pull { after } => {
                     let (to, complete, docs) = self.page(dealer, device, after);
@@ -137,6 +151,36 @@ impl Server {
             }
         }
         out
+    }
+
+    /// The dealer's last sequence number (numbered per dealer, as on the real server).
+    fn last_seq(&self, dealer: DealerId) -> u64 {
+        self.log
+            .iter()
+            .filter(|e| e.dealer == dealer)
+            .map(|e| e.seq)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The changes in `(from, to]` as a committed page: what the real
+    /// server hands every connection without reading its log.
+    fn range(&self, dealer: DealerId, device: usize, from: u64, to: u64) -> Vec<DocChanges> {
+        let mut docs: Vec<DocChanges> = Vec::new();
+        for r in self
+            .log
+            .iter()
+            .filter(|e| e.dealer == dealer && e.seq > from && e.seq <= to && e.origin != device)
+        {
+            match docs.iter_mut().find(|d| d.doc == r.doc) {
+                Some(d) => d.changes.push(r.bytes.clone()),
+                None => docs.push(DocChanges {
+                    doc: r.doc,
+                    changes: vec![r.bytes.clone()],
+                }),
+            }
+        }
+        docs
     }
 
     fn page(&self, dealer: DealerId, device: usize, after: u64) -> (u64, bool, Vec<DocChanges>) {
@@ -601,12 +645,9 @@ fn run(n: usize, ops: Vec<Op>) {
             dev.id
         );
         for id in server_docs {
-            let stored = &w.server.docs[&(dev.dealer, id)];
-            assert!(
-                stored.pending.is_empty(),
-                "server still waits for dependencies"
-            );
-            let mut server_doc = LeadDoc::load(&stored.snapshot, actor_from_bytes([0xee; 16]))
+            let stored = w.server.docs.get_mut(&(dev.dealer, id)).expect("stored");
+            assert_eq!(stored.waiting(), 0, "server still waits for dependencies");
+            let mut server_doc = LeadDoc::load(&stored.save(), actor_from_bytes([0xee; 16]))
                 .expect("snapshot loads");
             let local = dev.docs.get_mut(&id).expect("doc");
             assert_eq!(

@@ -221,6 +221,11 @@ impl LeadDoc {
         self.doc.get_missing_deps(&[])
     }
 
+    /// Whether no change has been applied (queued ones do not count).
+    pub fn is_empty(&mut self) -> bool {
+        self.doc.get_heads().is_empty()
+    }
+
     pub fn heads(&mut self) -> Vec<ChangeHash> {
         self.doc.get_heads()
     }

@@ -14,6 +14,8 @@ pub enum DocError {
     Automerge(String),
     #[error("the change is not a valid Automerge change: {0}")]
     BadChange(String),
+    #[error("the change is larger than {0} bytes once inflated")]
+    TooLarge(usize),
     #[error("the document has no {0}")]
     Missing(&'static str),
     #[error("the document's {field} is not valid: {value:?}")]
@@ -28,12 +30,158 @@ impl From<automerge::AutomergeError> for DocError {
     }
 }
 
-/// Parses raw change bytes, refusing anything that is not a well-formed change.
+/// Parses change bytes from the network or storage, refusing anything that
+/// is not a well-formed change of at most `max` bytes once inflated.
+///
+/// Automerge's own parser inflates a compressed change without a limit (an
+/// 8 KB deflate stream can become 8 MB) and does not check the checksum, so
+/// this looks at the chunk first: the header is read by hand, a compressed
+/// change is inflated with a bound, and the checksum in the header must match
+/// the change's hash (a change whose bytes were altered would otherwise be
+/// stored and relayed, and a correct copy later counted as a duplicate).
+pub fn parse_change_within(bytes: &[u8], max: usize) -> Result<Change, DocError> {
+    if bytes.len() > max {
+        return Err(DocError::TooLarge(max));
+    }
+    let header = chunk_header(bytes)?;
+    match header.kind {
+        CHUNK_CHANGE => {}
+        CHUNK_COMPRESSED => {
+            let deflated = &bytes[header.data_start..];
+            let mut inflated = Vec::new();
+            let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(flate2::read::DeflateDecoder::new(deflated), limit),
+                &mut inflated,
+            )
+            .map_err(|e| DocError::BadChange(format!("the compressed change does not inflate: {e}")))?;
+            if inflated.len() > max {
+                return Err(DocError::TooLarge(max));
+            }
+        }
+        other => {
+            return Err(DocError::BadChange(format!(
+                "chunk type {other} is not a change"
+            )));
+        }
+    }
+    let change =
+        Change::from_bytes(bytes.to_vec()).map_err(|e| DocError::BadChange(e.to_string()))?;
+    if change.raw_bytes().len() > max {
+        return Err(DocError::TooLarge(max));
+    }
+    if change.hash().0[..4] != header.checksum {
+        return Err(DocError::BadChange(
+            "the change's checksum does not match its bytes".to_owned(),
+        ));
+    }
+    Ok(change)
+}
+
+/// [`parse_change_within`] at the protocol's cap for one change.
 pub fn parse_change(bytes: &[u8]) -> Result<Change, DocError> {
-    Change::from_bytes(bytes.to_vec()).map_err(|e| DocError::BadChange(e.to_string()))
+    parse_change_within(bytes, crate::sync::limits::CHANGE_BYTES)
+}
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_CHANGE: u8 = 1;
+const CHUNK_COMPRESSED: u8 = 2;
+
+struct ChunkHeader {
+    checksum: [u8; 4],
+    kind: u8,
+    data_start: usize,
+}
+
+/// An Automerge chunk's header: magic bytes, checksum, type, LEB128 length;
+/// the length must cover exactly the rest of the bytes.
+fn chunk_header(bytes: &[u8]) -> Result<ChunkHeader, DocError> {
+    let bad = |why: &str| DocError::BadChange(why.to_owned());
+    if bytes.len() < 10 || bytes[..4] != MAGIC {
+        return Err(bad("not an Automerge chunk"));
+    }
+    let mut checksum = [0u8; 4];
+    checksum.copy_from_slice(&bytes[4..8]);
+    let kind = bytes[8];
+    let mut len: u64 = 0;
+    let mut pos = 9;
+    let mut shift = 0;
+    loop {
+        let Some(&b) = bytes.get(pos) else {
+            return Err(bad("the chunk header ends too early"));
+        };
+        pos += 1;
+        if shift >= 63 && b > 1 {
+            return Err(bad("the chunk length is too large"));
+        }
+        len |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err(bad("the chunk length is too large"));
+        }
+    }
+    if u64::try_from(bytes.len() - pos).ok() != Some(len) {
+        return Err(bad("the chunk length does not match its bytes"));
+    }
+    Ok(ChunkHeader {
+        checksum,
+        kind,
+        data_start: pos,
+    })
 }
 
 /// An actor id from 16 bytes of the caller's randomness (shared does no IO).
 pub fn actor_from_bytes(bytes: [u8; 16]) -> ActorId {
     ActorId::from(&bytes[..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    fn big_change(text_len: usize) -> Change {
+        let mut doc = automerge::AutoCommit::new();
+        let _ = doc.put(automerge::ROOT, "note", "a".repeat(text_len));
+        let _ = doc.commit();
+        doc.get_changes(&[]).into_iter().next().unwrap_or_else(|| panic!("a change"))
+    }
+
+    #[test]
+    fn a_compressed_change_is_measured_inflated() {
+        let mut change = big_change(100_000);
+        let compressed = change.bytes().to_vec();
+        assert!(compressed.len() < 2_000, "compresses well: {}", compressed.len());
+        assert_eq!(compressed[8], CHUNK_COMPRESSED);
+        assert!(parse_change_within(&compressed, 200_000).is_ok());
+        assert!(matches!(
+            parse_change_within(&compressed, 50_000),
+            Err(DocError::TooLarge(50_000))
+        ));
+    }
+
+    #[test]
+    fn a_change_whose_checksum_does_not_match_is_refused() {
+        let change = big_change(10);
+        let mut raw = change.raw_bytes().to_vec();
+        assert!(parse_change(&raw).is_ok());
+        raw[4] ^= 0x01;
+        assert!(matches!(parse_change(&raw), Err(DocError::BadChange(m)) if m.contains("checksum")));
+        let mut compressed = big_change(5_000).bytes().to_vec();
+        compressed[5] ^= 0x01;
+        assert!(parse_change(&compressed).is_err());
+    }
+
+    #[test]
+    fn other_chunks_and_truncated_headers_are_refused() {
+        let raw = big_change(10).raw_bytes().to_vec();
+        assert!(parse_change(&raw[..9]).is_err());
+        assert!(parse_change(&raw[..raw.len() - 1]).is_err());
+        let mut doc_chunk = raw.clone();
+        doc_chunk[8] = 0;
+        assert!(parse_change(&doc_chunk).is_err());
+    }
 }

@@ -91,7 +91,9 @@ impl SyncClient {
         let mut size = 0usize;
         for doc in pending.into_iter().filter(|d| !d.changes.is_empty()) {
             let doc_size: usize = 20 + doc.changes.iter().map(|c| c.len() + 3).sum::<usize>();
-            if !batch.is_empty() && size + doc_size > limits::BATCH_BYTES {
+            if !batch.is_empty()
+                && (size + doc_size > limits::BATCH_BYTES || batch.len() == limits::BATCH_DOCS)
+            {
                 out.push(self.seal(std::mem::take(&mut batch)));
                 size = 0;
             }
@@ -207,6 +209,21 @@ mod tests {
         for m in &msgs {
             assert!(m.encode().len() <= limits::BATCH_BYTES + 1024);
         }
+    }
+
+    #[test]
+    fn many_small_documents_are_split_by_count() {
+        let mut c = SyncClient::new(0);
+        let many: Vec<DocChanges> = (0..1200).map(|i| doc(i, &[10])).collect();
+        let msgs = c.connect("t", many);
+        for m in &msgs[1..] {
+            let ClientMsg::Push { docs, .. } = m else {
+                panic!("{m:?}")
+            };
+            assert!(docs.len() <= limits::BATCH_DOCS, "{}", docs.len());
+            assert_eq!(ClientMsg::decode(&m.encode()).as_ref(), Ok(m), "the server can read it");
+        }
+        assert_eq!(msgs.len() - 1, 3);
     }
 
     #[test]

@@ -1,35 +1,36 @@
 //! What the server does with a document's incoming changes, without the
-//! storage: dedupe, apply (keeping changes whose dependencies are missing),
-//! check size and identity, and produce the new snapshot. The server adapter
-//! wraps it in one SQL transaction per batch; the tests wrap it in memory.
+//! storage: parse them within the caps, drop duplicates, apply them (keeping
+//! changes whose dependencies are missing), and check that the document is
+//! still a valid document of this dealer. The server keeps a [`DocState`]
+//! per document (cached in memory, rebuilt from its snapshot and the log's
+//! tail when it is not); the tests keep them in a map.
+//!
+//! A refused document is left exactly as it was: nothing of the refused
+//! changes is stored, and the in-memory state is rebuilt from what was.
 
 use std::collections::HashSet;
 
 use super::wire::{SyncErrorCode, limits};
-use crate::doc::{ActorId, Change, ChangeHash, DocError, LeadDoc, parse_change};
+use crate::doc::{ActorId, Change, ChangeHash, DocError, LeadDoc, SCHEMA_VERSION, parse_change};
 use crate::domain::{DealerId, Lead, LeadId};
-
-/// A document as the server stores it.
-#[derive(Clone, Debug, Default)]
-pub struct StoredDoc {
-    /// `LeadDoc::save()` of every applied change.
-    pub snapshot: Vec<u8>,
-    /// Stored changes not applied yet because a dependency has not arrived.
-    pub pending: Vec<Vec<u8>>,
-}
 
 /// A change the server had not seen before, to be logged with a sequence number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewChange {
     pub hash: ChangeHash,
     pub bytes: Vec<u8>,
+    /// Applied now; `false` while a dependency has not arrived.
+    pub applied: bool,
 }
 
-#[derive(Debug)]
-pub struct IngestOutcome {
-    pub stored: StoredDoc,
+/// What one accepted ingest did.
+#[derive(Debug, Default)]
+pub struct Accepted {
     /// In arrival order; empty when everything was a duplicate.
     pub new_changes: Vec<NewChange>,
+    /// Changes stored earlier that were waiting for a dependency and are
+    /// applied now.
+    pub now_applied: Vec<ChangeHash>,
     /// The lead as it reads now, when it can be read (its creation has arrived).
     pub lead: Option<Lead>,
 }
@@ -51,105 +52,234 @@ impl Refusal {
     }
 }
 
-/// Merges `incoming` into the document `doc` of `dealer`.
+/// One document as the server holds it: a snapshot (`base`, the output of a
+/// save, possibly empty) and the changes stored since (`tail`, including
+/// those still waiting for a dependency), with the document they make.
+#[derive(Debug)]
+pub struct DocState {
+    doc: LeadDoc,
+    base: Vec<u8>,
+    tail: Vec<(ChangeHash, Vec<u8>)>,
+    /// Every stored change's bytes, added up: what the document is once parsed.
+    history_bytes: usize,
+}
+
+fn server_actor() -> ActorId {
+    ActorId::from(&[0u8; 16][..])
+}
+
+impl DocState {
+    /// A document nothing is stored of yet.
+    pub fn new() -> DocState {
+        DocState {
+            doc: LeadDoc::empty(server_actor()),
+            base: Vec::new(),
+            tail: Vec::new(),
+            history_bytes: 0,
+        }
+    }
+
+    /// Rebuilds a stored document from its snapshot (empty for none) and the
+    /// changes stored after it or still waiting; `history_bytes` is the
+    /// stored total of its change bytes.
+    pub fn load(base: Vec<u8>, tail: Vec<Vec<u8>>, history_bytes: usize) -> Result<DocState, Refusal> {
+        let mut doc = if base.is_empty() {
+            LeadDoc::empty(server_actor())
+        } else {
+            LeadDoc::load(&base, server_actor()).map_err(|e| stored_damaged(&e))?
+        };
+        let mut parsed = Vec::with_capacity(tail.len());
+        let mut kept = Vec::with_capacity(tail.len());
+        for bytes in tail {
+            let change = parse_change(&bytes).map_err(|e| stored_damaged(&e))?;
+            kept.push((change.hash(), bytes));
+            parsed.push(change);
+        }
+        doc.apply(parsed).map_err(|e| stored_damaged(&e))?;
+        Ok(DocState {
+            doc,
+            base,
+            tail: kept,
+            history_bytes,
+        })
+    }
+
+    /// The total bytes of the document's changes.
+    pub fn history_bytes(&self) -> usize {
+        self.history_bytes
+    }
+
+    /// Stored changes still waiting for a dependency.
+    pub fn waiting(&mut self) -> usize {
+        let hashes: Vec<ChangeHash> = self.tail.iter().map(|(h, _)| *h).collect();
+        hashes.iter().filter(|h| !self.doc.has_change(h)).count()
+    }
+
+    /// Changes stored since the snapshot.
+    pub fn tail_len(&self) -> usize {
+        self.tail.len()
+    }
+
+    /// Folds the tail into a new snapshot and returns it; changes still
+    /// waiting for a dependency stay in the tail (and `applied = false` in
+    /// storage, so a rebuild finds them).
+    pub fn compact(&mut self) -> Vec<u8> {
+        self.base = self.doc.save();
+        let tail = std::mem::take(&mut self.tail);
+        self.tail = tail
+            .into_iter()
+            .filter(|(hash, _)| !self.doc.has_change(hash))
+            .collect();
+        self.base.clone()
+    }
+
+    /// The document saved, for reading it elsewhere.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The lead, when the document reads as one.
+    pub fn lead(&self) -> Option<Lead> {
+        self.doc.read().ok()
+    }
+
+    fn rebuild(&mut self) -> Result<(), Refusal> {
+        let tail = self.tail.iter().map(|(_, b)| b.clone()).collect();
+        *self = DocState::load(std::mem::take(&mut self.base), tail, self.history_bytes)?;
+        Ok(())
+    }
+}
+
+impl Default for DocState {
+    fn default() -> Self {
+        DocState::new()
+    }
+}
+
+/// Merges `incoming` into the document `doc` of `dealer`. On `Err` the state
+/// is as it was before the call.
 pub fn ingest(
     dealer: DealerId,
     doc: LeadId,
-    existing: Option<&StoredDoc>,
+    state: &mut DocState,
     incoming: &[Vec<u8>],
-) -> Result<IngestOutcome, Refusal> {
+) -> Result<Accepted, Refusal> {
     let mut parsed: Vec<Change> = Vec::with_capacity(incoming.len());
     for bytes in incoming {
-        if bytes.len() > limits::CHANGE_BYTES {
-            return Err(Refusal::new(
+        parsed.push(parse_change(bytes).map_err(|e| match e {
+            DocError::TooLarge(max) => Refusal::new(
                 SyncErrorCode::TooLarge,
-                format!("A change is larger than {} bytes.", limits::CHANGE_BYTES),
-            ));
-        }
-        parsed.push(
-            parse_change(bytes)
-                .map_err(|e| Refusal::new(SyncErrorCode::Malformed, e.to_string()))?,
-        );
+                format!("A change is larger than {} KB; it was not stored.", max / 1024),
+            ),
+            other => Refusal::new(SyncErrorCode::Malformed, other.to_string()),
+        })?);
     }
-    let actor = ActorId::from(&[0u8; 16][..]);
-    let mut lead_doc = match existing {
-        Some(stored) if !stored.snapshot.is_empty() => {
-            LeadDoc::load(&stored.snapshot, actor).map_err(|e| internal(doc, &e))?
-        }
-        _ => LeadDoc::empty(actor),
-    };
-    let mut pending: Vec<Change> = Vec::new();
-    if let Some(stored) = existing {
-        for bytes in &stored.pending {
-            pending.push(parse_change(bytes).map_err(|e| internal(doc, &e))?);
-        }
-    }
-    let known_pending: HashSet<ChangeHash> = pending.iter().map(Change::hash).collect();
+    let waiting: HashSet<ChangeHash> = state
+        .tail
+        .iter()
+        .map(|(h, _)| *h)
+        .filter(|h| !state.doc.has_change(h))
+        .collect();
     let mut seen = HashSet::new();
-    let mut new_changes = Vec::new();
     let mut fresh: Vec<Change> = Vec::new();
+    let mut added = 0usize;
     for change in parsed {
         let hash = change.hash();
-        if known_pending.contains(&hash) || !seen.insert(hash) || lead_doc.has_change(&hash) {
+        if waiting.contains(&hash) || !seen.insert(hash) || state.doc.has_change(&hash) {
             continue;
         }
-        new_changes.push(NewChange {
-            hash,
-            bytes: change.raw_bytes().to_vec(),
-        });
+        added += change.raw_bytes().len();
         fresh.push(change);
     }
-    let all: Vec<Change> = pending.into_iter().chain(fresh).collect();
-    if !all.is_empty() {
-        lead_doc.apply(all.clone()).map_err(|e| {
+    if fresh.is_empty() {
+        return Ok(Accepted {
+            lead: state.lead(),
+            ..Accepted::default()
+        });
+    }
+    if state.history_bytes + added > limits::DOCUMENT_BYTES {
+        return Err(Refusal::new(
+            SyncErrorCode::TooLarge,
+            format!(
+                "The lead would grow past {} MB; the change was not stored.",
+                limits::DOCUMENT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let new: Vec<(ChangeHash, Vec<u8>)> = fresh
+        .iter()
+        .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+        .collect();
+    let checked = state
+        .doc
+        .apply(fresh)
+        .map_err(|e| {
             Refusal::new(
                 SyncErrorCode::Malformed,
                 format!("The changes cannot be applied: {e}"),
             )
-        })?;
+        })
+        .and_then(|()| check(&mut state.doc, dealer, doc));
+    if let Err(refusal) = checked {
+        // Automerge cannot take changes back: start again from what was stored.
+        state.rebuild()?;
+        return Err(refusal);
     }
-    let snapshot = lead_doc.save();
-    if snapshot.len() > limits::DOCUMENT_BYTES {
-        return Err(Refusal::new(
-            SyncErrorCode::TooLarge,
-            format!(
-                "The lead would grow past {} KB; the change was not stored.",
-                limits::DOCUMENT_BYTES / 1024
-            ),
-        ));
+    let now_applied: Vec<ChangeHash> = waiting
+        .into_iter()
+        .filter(|h| state.doc.has_change(h))
+        .collect();
+    let new_changes: Vec<NewChange> = new
+        .iter()
+        .map(|(hash, bytes)| NewChange {
+            hash: *hash,
+            bytes: bytes.clone(),
+            applied: state.doc.has_change(hash),
+        })
+        .collect();
+    state.history_bytes += added;
+    state.tail.extend(new);
+    Ok(Accepted {
+        new_changes,
+        now_applied,
+        lead: state.lead(),
+    })
+}
+
+/// The document after the changes: nothing applied yet (its creation is
+/// still on the way), or a lead of this id and dealer that reads. A document
+/// written by a newer schema than this build knows is checked for its
+/// identity only: its new fields are the newer version's to validate.
+fn check(doc: &mut LeadDoc, dealer: DealerId, id: LeadId) -> Result<(), Refusal> {
+    if doc.is_empty() {
+        return Ok(());
     }
-    match lead_doc.identity() {
-        Ok((id, owner)) if id == doc && owner == dealer => {}
+    match doc.identity() {
+        Ok((doc_id, owner)) if doc_id == id && owner == dealer => {}
         Ok(_) => {
             return Err(Refusal::new(
                 SyncErrorCode::Invalid,
                 "The document names another lead or another dealer.",
             ));
         }
-        // Not readable yet: its creation is still on the way.
-        Err(DocError::Missing(_)) => {}
-        Err(e) => return Err(Refusal::new(SyncErrorCode::Invalid, e.to_string())),
+        Err(e) => return Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
     }
-    let still_pending: Vec<Vec<u8>> = all
-        .iter()
-        .filter(|c| !lead_doc.has_change(&c.hash()))
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
-    let lead = lead_doc.read().ok();
-    Ok(IngestOutcome {
-        stored: StoredDoc {
-            snapshot,
-            pending: still_pending,
-        },
-        new_changes,
-        lead,
-    })
+    if doc.schema_version() > SCHEMA_VERSION {
+        return Ok(());
+    }
+    doc.read()
+        .map(|_| ())
+        .map_err(|e| Refusal::new(SyncErrorCode::Invalid, invalid(&e)))
 }
 
-fn internal(doc: LeadId, err: &DocError) -> Refusal {
+fn invalid(err: &DocError) -> String {
+    format!("The document is not a valid lead: {err}.")
+}
+
+fn stored_damaged(err: &DocError) -> Refusal {
     Refusal::new(
         SyncErrorCode::Internal,
-        format!("The stored lead {doc} cannot be opened: {err}"),
+        format!("The stored document cannot be opened: {err}"),
     )
 }
 
@@ -199,30 +329,38 @@ mod tests {
 
     const D1: u128 = 1;
 
+    fn name(state: &DocState) -> Option<String> {
+        state.lead().map(|l| l.customer.name)
+    }
+
     #[test]
     fn duplicates_are_not_new_and_order_does_not_matter() {
         let l = lead(D1);
         let changes = changes_of(&l, 3);
         let dealer = l.dealer;
-        let first = ingest(dealer, l.id, None, &changes[2..]).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut state = DocState::new();
+        let first = ingest(dealer, l.id, &mut state, &changes[2..]).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(first.new_changes.len(), 2);
-        assert_eq!(
-            first.stored.pending.len(),
-            2,
+        assert!(
+            first.new_changes.iter().all(|c| !c.applied),
             "held until the creation arrives"
         );
         assert!(first.lead.is_none());
-        let second =
-            ingest(dealer, l.id, Some(&first.stored), &changes).unwrap_or_else(|e| panic!("{e:?}"));
+        let second = ingest(dealer, l.id, &mut state, &changes).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(second.new_changes.len(), 2, "only the two not seen before");
-        assert!(second.stored.pending.is_empty());
+        assert_eq!(second.now_applied.len(), 2, "the waiting ones apply now");
         assert_eq!(
             second.lead.map(|l| l.customer.name),
             Some("Li 2".to_owned())
         );
-        let again = ingest(dealer, l.id, Some(&second.stored), &changes)
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let again = ingest(dealer, l.id, &mut state, &changes).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(again.new_changes.is_empty());
+        // Compacted and rebuilt, it is the same document.
+        let base = state.compact();
+        assert_eq!(state.tail_len(), 0);
+        let rebuilt = DocState::load(base, vec![], state.history_bytes())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(name(&rebuilt), Some("Li 2".to_owned()));
     }
 
     #[test]
@@ -231,14 +369,14 @@ mod tests {
         let changes = changes_of(&l, 0);
         let other = DealerId::from_uuid(Uuid::from_u128(2));
         assert_eq!(
-            ingest(other, l.id, None, &changes)
+            ingest(other, l.id, &mut DocState::new(), &changes)
                 .map(|_| ())
                 .map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
         );
         let wrong_id = LeadId::from_uuid(Uuid::from_u128(8));
         assert_eq!(
-            ingest(l.dealer, wrong_id, None, &changes)
+            ingest(l.dealer, wrong_id, &mut DocState::new(), &changes)
                 .map(|_| ())
                 .map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
@@ -249,19 +387,63 @@ mod tests {
     fn malformed_bytes_are_refused_and_poison_nothing() {
         let l = lead(D1);
         let changes = changes_of(&l, 1);
-        let stored = ingest(l.dealer, l.id, None, &changes[..1])
-            .unwrap_or_else(|e| panic!("{e:?}"))
-            .stored;
+        let mut state = DocState::new();
+        ingest(l.dealer, l.id, &mut state, &changes[..1]).unwrap_or_else(|e| panic!("{e:?}"));
         let mut bad = changes[1].clone();
         let last = bad.len() - 1;
         bad[last] ^= 0xff;
-        let refused = ingest(l.dealer, l.id, Some(&stored), &[bad, b"junk".to_vec()]);
+        let refused = ingest(l.dealer, l.id, &mut state, &[bad, b"junk".to_vec()]);
         assert_eq!(
             refused.map(|_| ()).map_err(|r| r.code),
             Err(SyncErrorCode::Malformed)
         );
-        let ok = ingest(l.dealer, l.id, Some(&stored), &changes[1..])
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let ok = ingest(l.dealer, l.id, &mut state, &changes[1..]).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(ok.lead.map(|l| l.customer.name), Some("Li 0".to_owned()));
+    }
+
+    #[test]
+    fn a_document_that_is_not_a_valid_lead_is_refused_and_left_as_it_was() {
+        use automerge::transaction::Transactable;
+        let l = lead(D1);
+        let mut state = DocState::new();
+        ingest(l.dealer, l.id, &mut state, &changes_of(&l, 0)).unwrap_or_else(|e| panic!("{e:?}"));
+        // A grade of "Z", written on a copy of the stored document.
+        let mut raw = automerge::AutoCommit::load(&state.save())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_actor(actor_from_bytes([4; 16]));
+        let heads = raw.get_heads();
+        raw.put(automerge::ROOT, "grade", "Z").unwrap_or_else(|e| panic!("{e}"));
+        raw.commit();
+        let edit: Vec<Vec<u8>> = raw.get_changes(&heads).iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let refused = ingest(l.dealer, l.id, &mut state, &edit);
+        assert_eq!(refused.map(|_| ()).map_err(|r| r.code), Err(SyncErrorCode::Invalid));
+        assert_eq!(state.lead().map(|l| l.grade), Some(Grade::B), "the stored lead is unchanged");
+        // A document with no type at all.
+        let mut untyped = automerge::AutoCommit::new().with_actor(actor_from_bytes([5; 16]));
+        untyped.put(automerge::ROOT, "hello", "world").unwrap_or_else(|e| panic!("{e}"));
+        untyped.commit();
+        let junk: Vec<Vec<u8>> = untyped.get_changes(&[]).iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let other = LeadId::from_uuid(Uuid::from_u128(99));
+        assert_eq!(
+            ingest(l.dealer, other, &mut DocState::new(), &junk).map(|_| ()).map_err(|r| r.code),
+            Err(SyncErrorCode::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_change_over_its_cap_or_a_document_past_its_cap_is_too_large() {
+        let l = lead(D1);
+        let mut state = DocState::new();
+        let big = vec![0u8; limits::CHANGE_BYTES + 1];
+        assert_eq!(
+            ingest(l.dealer, l.id, &mut state, &[big]).map(|_| ()).map_err(|r| r.code),
+            Err(SyncErrorCode::TooLarge)
+        );
+        let mut full = DocState::load(Vec::new(), Vec::new(), limits::DOCUMENT_BYTES - 10)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            ingest(l.dealer, l.id, &mut full, &changes_of(&l, 0)).map(|_| ()).map_err(|r| r.code),
+            Err(SyncErrorCode::TooLarge)
+        );
     }
 }

@@ -14,7 +14,7 @@ mod server;
 mod wire;
 
 pub use client::{ClientEvent, PendingDoc, SyncClient};
-pub use ingest::{IngestOutcome, Refusal, StoredDoc, ingest};
+pub use ingest::{Accepted, DocState, NewChange, Refusal, ingest};
 pub use server::{Ingested, ServerAction, ServerSession};
 pub use wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
 

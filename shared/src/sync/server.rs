@@ -23,6 +23,10 @@ pub enum ServerAction {
         after: u64,
     },
     Send(ServerMsg),
+    /// Send the page of changes committed in `(from, to]` that the adapter
+    /// was handed with [`ServerSession::committed`] (built once and shared by
+    /// every connection of the dealer, without reading the log).
+    Deliver { from: u64, to: u64 },
     /// Close the connection (after sending what came before).
     Close,
 }
@@ -32,8 +36,6 @@ pub enum ServerAction {
 pub struct Ingested {
     /// Documents refused, with why.
     pub refused: Vec<Refused>,
-    /// Whether any change was new to the server.
-    pub wrote: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +74,23 @@ impl ServerSession {
         self.phase == Phase::Closed
     }
 
+    /// Whether the connection still waits for its Hello (the adapter closes
+    /// it when that takes too long).
+    pub fn awaits_hello(&self) -> bool {
+        self.phase == Phase::AwaitHello
+    }
+
+    /// No Hello came in time.
+    pub fn hello_timed_out(&mut self) -> Vec<ServerAction> {
+        if self.phase != Phase::AwaitHello {
+            return Vec::new();
+        }
+        self.fail(
+            SyncErrorCode::Malformed,
+            "No Hello was received in time; the connection is closed.",
+        )
+    }
+
     /// What this connection has been sent up to.
     pub fn cursor(&self) -> u64 {
         self.cursor
@@ -84,7 +103,7 @@ impl ServerSession {
         }
         let msg = match ClientMsg::decode(bytes) {
             Ok(msg) => msg,
-            Err(e @ (DecodeError::TooLarge(_) | DecodeError::ChangeTooLarge(_))) => {
+            Err(e @ (DecodeError::TooLarge(_) | DecodeError::TooManyDocs(_))) => {
                 return self.fail(
                     SyncErrorCode::TooLarge,
                     format!("The message was refused: {e}."),
@@ -148,6 +167,8 @@ impl ServerSession {
     }
 
     /// The batch is committed (or the session turned out to be invalid).
+    /// This device's cursor moves past its own new changes through
+    /// [`ServerSession::committed`], like every other connection's.
     pub fn ingested(
         &mut self,
         batch: u64,
@@ -156,16 +177,7 @@ impl ServerSession {
         // Nothing is acknowledged unless it was committed; on failure the
         // connection ends and the device retries from its outbox.
         match result {
-            Ok(Ingested { refused, wrote }) => {
-                let mut out = vec![ServerAction::Send(ServerMsg::Ack { batch, refused })];
-                if wrote {
-                    // Move this device's cursor past its own new changes (a
-                    // few bytes now), or its next reconnect would page
-                    // through them.
-                    out.extend(self.wake());
-                }
-                out
-            }
+            Ok(Ingested { refused }) => vec![ServerAction::Send(ServerMsg::Ack { batch, refused })],
             Err((code, message)) => self.fail(code, message),
         }
     }
@@ -195,8 +207,29 @@ impl ServerSession {
         out
     }
 
-    /// Another device of the dealer committed changes: pull them now, or
-    /// right after the pull under way.
+    /// Changes in `(from, to]` of this dealer were just committed (by any
+    /// connection, this one included) and the adapter holds them as a page.
+    /// When they follow this connection's cursor they are delivered as they
+    /// are; what it already has is skipped; a gap (a missed or reordered
+    /// event, or a catch-up under way) is filled from the log.
+    pub fn committed(&mut self, from: u64, to: u64) -> Vec<ServerAction> {
+        if self.phase != Phase::Ready || to <= self.cursor {
+            return Vec::new();
+        }
+        if self.pulling {
+            self.woken = true;
+            return Vec::new();
+        }
+        if from == self.cursor {
+            self.cursor = to;
+            return vec![ServerAction::Deliver { from, to }];
+        }
+        self.wake()
+    }
+
+    /// Something may have been committed that this connection has not been
+    /// handed (a lagging event stream, another server process): read the
+    /// log now, or right after the read under way.
     pub fn wake(&mut self) -> Vec<ServerAction> {
         if self.phase != Phase::Ready {
             return Vec::new();
@@ -264,6 +297,50 @@ mod tests {
             Some(&ServerAction::Pull { after: 12 }),
             "a wake during a pull pulls again"
         );
+    }
+
+    #[test]
+    fn committed_changes_after_the_cursor_are_delivered_and_gaps_are_pulled() {
+        let mut s = ServerSession::new();
+        assert_eq!(s.committed(0, 1), vec![], "nothing before Hello");
+        s.on_message(&hello(5));
+        s.authenticated(Ok(()));
+        assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
+        let after_page = s.pulled(5, true, vec![]);
+        assert_eq!(
+            after_page.last(),
+            Some(&ServerAction::Pull { after: 5 }),
+            "what was committed during the catch-up is read from the log"
+        );
+        s.pulled(6, true, vec![]);
+        assert_eq!(
+            s.committed(6, 8),
+            vec![ServerAction::Deliver { from: 6, to: 8 }]
+        );
+        assert_eq!(s.cursor(), 8);
+        assert_eq!(s.committed(7, 8), vec![], "already delivered");
+        assert_eq!(
+            s.committed(9, 10),
+            vec![ServerAction::Pull { after: 8 }],
+            "a gap is filled from the log"
+        );
+    }
+
+    #[test]
+    fn a_connection_without_hello_can_be_timed_out() {
+        let mut s = ServerSession::new();
+        assert!(s.awaits_hello());
+        assert!(matches!(
+            s.hello_timed_out().first(),
+            Some(ServerAction::Send(ServerMsg::Error {
+                code: SyncErrorCode::Malformed,
+                ..
+            }))
+        ));
+        assert!(s.is_closed());
+        let mut s = ServerSession::new();
+        s.on_message(&hello(0));
+        assert_eq!(s.hello_timed_out(), vec![]);
     }
 
     #[test]

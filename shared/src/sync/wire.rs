@@ -9,16 +9,27 @@ use crate::domain::LeadId;
 
 /// Size caps, enforced when decoding and again by the server.
 pub mod limits {
-    /// One WebSocket message.
+    /// One WebSocket message, either way. Every decoder refuses more.
     pub const MESSAGE_BYTES: usize = 4 * 1024 * 1024;
-    /// One change: far above a hand-typed edit, well below abuse.
+    /// One change once parsed: a compressed change is measured inflated,
+    /// and inflating stops at this size. Far above a hand-typed edit (a
+    /// signature image or a long note fits), well below abuse.
     pub const CHANGE_BYTES: usize = 256 * 1024;
-    /// One document, saved.
-    pub const DOCUMENT_BYTES: usize = 1024 * 1024;
-    /// What a device puts in one `Push`; it splits bigger outboxes.
+    /// One document once parsed: the sum of its changes' (inflated) bytes.
+    /// The server refuses a change that would take a document past it.
+    pub const DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+    /// What a device puts in one `Push`; it splits bigger outboxes (a single
+    /// document bigger than this still goes, alone).
     pub const BATCH_BYTES: usize = 512 * 1024;
-    /// What the server puts in one `Changes` page.
+    /// Documents in one `Push`: bounds the work one message can cause on the
+    /// server (a push of empty documents is cheap to send, not to store).
+    pub const BATCH_DOCS: usize = 500;
+    /// Log rows the server puts in one `Changes` page.
     pub const PAGE_CHANGES: usize = 2000;
+    /// Change bytes the server puts in one `Changes` page. A page always holds
+    /// at least one change, so a change bigger than this still goes, alone;
+    /// with `CHANGE_BYTES` below it, every page stays far under `MESSAGE_BYTES`.
+    pub const PAGE_BYTES: usize = 1024 * 1024;
     /// Error messages are for people; they stay short.
     pub const MESSAGE_TEXT: usize = 1000;
 }
@@ -127,8 +138,8 @@ pub enum DecodeError {
     Truncated,
     #[error("a number in the message is too large")]
     Overflow,
-    #[error("a change is larger than {0} bytes")]
-    ChangeTooLarge(usize),
+    #[error("a push names more than {0} documents")]
+    TooManyDocs(usize),
     #[error("text in the message is not UTF-8")]
     BadText,
     #[error("the message has {0} bytes left over")]
@@ -176,7 +187,7 @@ impl ClientMsg {
             },
             PUSH => ClientMsg::Push {
                 batch: r.varint()?,
-                docs: r.docs()?,
+                docs: r.docs(Some(limits::BATCH_DOCS))?,
             },
             other => return Err(DecodeError::UnknownKind(other)),
         };
@@ -227,7 +238,7 @@ impl ServerMsg {
                 from: r.varint()?,
                 to: r.varint()?,
                 complete: r.byte()? != 0,
-                docs: r.docs()?,
+                docs: r.docs(None)?,
             },
             ACK => {
                 let batch = r.varint()?;
@@ -389,21 +400,25 @@ impl<'a> Reader<'a> {
         SyncErrorCode::from_u8(b).ok_or(DecodeError::UnknownCode(b))
     }
 
-    fn docs(&mut self) -> Result<Vec<DocChanges>, DecodeError> {
+    /// Documents and their changes. A change's size is bounded here only by
+    /// the message: a change over `CHANGE_BYTES` is the receiver's to refuse
+    /// for its document alone (the server answers `TooLarge` for it and
+    /// stores the rest of the batch).
+    fn docs(&mut self, max_docs: Option<usize>) -> Result<Vec<DocChanges>, DecodeError> {
         let n = self.count(17)?;
+        if let Some(max) = max_docs {
+            if n > max {
+                return Err(DecodeError::TooManyDocs(max));
+            }
+        }
         let mut docs = Vec::with_capacity(n);
         for _ in 0..n {
             let doc = self.id()?;
             let m = self.count(1)?;
             let mut changes = Vec::with_capacity(m);
             for _ in 0..m {
-                changes.push(
-                    self.slice(
-                        limits::CHANGE_BYTES,
-                        DecodeError::ChangeTooLarge(limits::CHANGE_BYTES),
-                    )?
-                    .to_vec(),
-                );
+                let len = self.remaining();
+                changes.push(self.slice(len, DecodeError::Truncated)?.to_vec());
             }
             docs.push(DocChanges { doc, changes });
         }
@@ -519,18 +534,30 @@ mod tests {
         .encode();
         ok.push(0);
         assert_eq!(ClientMsg::decode(&ok), Err(DecodeError::Trailing(1)));
-        let big = vec![0u8; limits::CHANGE_BYTES + 1];
-        let msg = ClientMsg::Push {
+        // A change over its cap still decodes: the server refuses its
+        // document alone instead of the whole connection.
+        let big = ClientMsg::Push {
             batch: 1,
             docs: vec![DocChanges {
                 doc: id(1),
-                changes: vec![big],
+                changes: vec![vec![0u8; limits::CHANGE_BYTES + 1]],
             }],
+        };
+        assert_eq!(ClientMsg::decode(&big.encode()), Ok(big));
+        // More documents than a push may name is a protocol error.
+        let many = ClientMsg::Push {
+            batch: 1,
+            docs: (0..=limits::BATCH_DOCS as u128)
+                .map(|n| DocChanges {
+                    doc: id(n),
+                    changes: vec![],
+                })
+                .collect(),
         }
         .encode();
         assert_eq!(
-            ClientMsg::decode(&msg),
-            Err(DecodeError::ChangeTooLarge(limits::CHANGE_BYTES))
+            ClientMsg::decode(&many),
+            Err(DecodeError::TooManyDocs(limits::BATCH_DOCS))
         );
         assert_eq!(
             ClientMsg::decode(&vec![PUSH; limits::MESSAGE_BYTES + 1]),
