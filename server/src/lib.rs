@@ -87,7 +87,8 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 
 /// Serves `router` on `listener` until `shutdown` completes. Nagle's
 /// algorithm is off: sync answers are small messages that must not wait ~40 ms
-/// for the peer's delayed ACK.
+/// for the peer's delayed ACK. Each request carries its TCP peer address
+/// (`ConnectInfo<SocketAddr>`), which the login throttle counts by.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -99,9 +100,12 @@ pub async fn serve(
             tracing::debug!(%err, "cannot turn off Nagle's algorithm");
         }
     });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn shutdown_signal() {

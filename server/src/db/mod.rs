@@ -3,6 +3,7 @@
 
 mod accounts;
 mod sync;
+mod throttle;
 
 pub use accounts::{
     NewSession, NewUser, SessionRow, UserRow, count_dealers, deactivate_user,
@@ -12,6 +13,8 @@ pub use accounts::{
 };
 
 pub use sync::{BatchOutcome, Page, changes_after, document_snapshot, store_batch, sync_counts};
+
+pub use throttle::{ThrottleCount, ThrottleKey, sweep_throttle, update_throttle};
 
 use std::path::Path;
 use std::str::FromStr;

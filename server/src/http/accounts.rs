@@ -1,9 +1,11 @@
 //! Sign-in, sign-out and "who am I": `/api/v1/auth/*` and `/api/v1/me`.
 
-use axum::Router;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use showroom_shared::api::{
     DealerSummary, DeviceInfo, ErrorCode, LoginRequest, LoginResponse, SessionInfo, UserSummary,
     paths,
@@ -32,13 +34,23 @@ pub(super) fn strip_api(path: &'static str) -> &'static str {
 
 async fn login(
     State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<LoginResponse>, AppError> {
     let username = req.username.as_str().to_owned();
     let now = state.clock.now();
-    if let Err(secs) = state.throttle.check(&username, now) {
-        return Err(too_many(secs));
-    }
+    // The TCP peer; X-Forwarded-For is not trusted. Requests that reach the
+    // router without connection info (in-process callers) are throttled by
+    // username only.
+    let client = connect.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let attempt = match state
+        .throttle
+        .admit(&state.db, &username, client, now)
+        .await?
+    {
+        Ok(attempt) => attempt,
+        Err(secs) => return Err(too_many(secs)),
+    };
     let user = db::find_user_for_login(&state.db, &username).await?;
     let password = req.password.expose().to_owned();
     let verified = match user.clone() {
@@ -55,7 +67,7 @@ async fn login(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
-        if let Some(secs) = state.throttle.record_failure(&username, now) {
+        if let Some(secs) = state.throttle.failed(&state.db, attempt, now).await {
             return Err(too_many(secs));
         }
         return Err(AppError::new(
@@ -63,7 +75,7 @@ async fn login(
             "Wrong username or password.",
         ));
     };
-    state.throttle.record_success(&username);
+    state.throttle.succeeded(&state.db, attempt).await?;
     if !user.active {
         return Err(AppError::forbidden(
             "This account is deactivated. Ask your showroom manager.",

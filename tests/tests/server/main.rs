@@ -7,4 +7,5 @@ mod accounts;
 mod durability;
 mod http;
 mod sync;
+mod throttle;
 mod users;

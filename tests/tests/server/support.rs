@@ -33,7 +33,11 @@ pub struct TestApp {
     router: Router,
     pub db: Db,
     clock: Arc<AtomicI64>,
+    server_clock: Clock,
+    url: String,
     dir: PathBuf,
+    /// Whether dropping this app deletes `dir` (a second server borrows it).
+    owns_dir: bool,
 }
 
 pub struct Reply {
@@ -94,12 +98,34 @@ impl TestApp {
             .await
             .expect("demo data seeds");
         let config = config_for(&dir.join("static"));
-        let state = AppState::new(db.clone(), clock, &config);
+        let state = AppState::new(db.clone(), clock.clone(), &config);
         TestApp {
             router: app(state),
             db,
             clock: handle,
+            server_clock: clock,
+            url,
             dir,
+            owns_dir: true,
+        }
+    }
+
+    /// A second server on the same database, as another process would be:
+    /// its own connection pool and `AppState` (throttle, hub), the same clock.
+    pub async fn second_server(&self) -> TestApp {
+        let db = Db::connect(&self.url)
+            .await
+            .expect("second server opens the database");
+        let config = config_for(&self.dir.join("static"));
+        let state = AppState::new(db.clone(), self.server_clock.clone(), &config);
+        TestApp {
+            router: app(state),
+            db,
+            clock: self.clock.clone(),
+            server_clock: self.server_clock.clone(),
+            url: self.url.clone(),
+            dir: self.dir.clone(),
+            owns_dir: false,
         }
     }
 
@@ -162,6 +188,31 @@ impl TestApp {
             .await
     }
 
+    /// A login attempt as if it came over a connection from `peer` (what
+    /// `serve` attaches to each request), with `headers` added.
+    pub async fn try_login_from(
+        &self,
+        peer: std::net::SocketAddr,
+        username: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let body = serde_json::json!({ "username": username, "password": password, "device_name": "Tablet" });
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(paths::LOGIN)
+            .header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let mut req = req
+            .body(Body::from(body.to_string()))
+            .expect("request builds");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        self.send(req).await
+    }
+
     /// Signs in a demo user on a named device and returns the login answer.
     pub async fn login_on(&self, username: &str, device: &str) -> LoginResponse {
         let reply = self.try_login(username, demo::DEMO_PASSWORD, device).await;
@@ -181,7 +232,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
