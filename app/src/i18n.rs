@@ -149,6 +149,23 @@ impl Locale {
         }
     }
 
+    /// The sync pill when the server sent something this device cannot
+    /// decode (the connection is retried): "Can't read what the server sent —
+    /// retrying", or "… — the app may need reloading" for a kind of message
+    /// this version does not know (a newer server); with " · N waiting".
+    pub fn server_unreadable(self, why: crate::local::sync::Unreadable, waiting: u32) -> String {
+        use crate::local::sync::Unreadable;
+        let text = self.t(match why {
+            Unreadable::Malformed => Key::ServerUnreadable,
+            Unreadable::UnknownKind => Key::ServerNewer,
+        });
+        if waiting == 0 {
+            text.to_owned()
+        } else {
+            format!("{text} · {}", self.waiting(waiting))
+        }
+    }
+
     /// On a lead's page: "The server refused this lead's changes: <server message>"
     pub fn lead_refused(self, server_message: &str) -> String {
         self.pick(
@@ -407,6 +424,8 @@ message_keys! {
     Syncing,
     NotSyncedYet,
     ServerUnreachable,
+    ServerUnreadable,
+    ServerNewer,
     DiscardUnsynced,
     DiscardUnsyncedConfirm,
     Discard,
@@ -544,6 +563,14 @@ impl Key {
             Key::Syncing => ("Syncing…", "正在同步…"),
             Key::NotSyncedYet => ("Not synced yet", "尚未同步"),
             Key::ServerUnreachable => ("Can't reach the server", "无法连接服务器"),
+            Key::ServerUnreadable => (
+                "Can't read what the server sent — retrying",
+                "无法读取服务器发来的数据，正在重试",
+            ),
+            Key::ServerNewer => (
+                "Can't read what the server sent — the app may need reloading",
+                "无法读取服务器发来的数据，可能需要重新加载应用",
+            ),
             Key::DiscardUnsynced => (
                 "Discard unsynced changes of this lead",
                 "放弃此线索未同步的修改",

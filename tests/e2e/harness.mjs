@@ -237,7 +237,7 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
 export const banner = (page) => page.getByRole('banner');
 export const mainNav = (page) => page.getByRole('navigation', { name: 'Main' });
 export const connectionStatus = (page) => page.getByRole('status', { name: 'Connection' });
-/** The top bar's sync pill: "Synced", "N waiting", "Syncing…" or "Sync refused: …". */
+/** The top bar's sync pill: "Synced", "N waiting", "Syncing…", "Can't reach the server", "Can't read what the server sent — retrying" or "Sync refused: …". */
 export const syncStatus = (page) => page.getByRole('status', { name: 'Sync', exact: true });
 export const heading = (page, name) => page.getByRole('heading', { name, exact: true });
 export const button = (page, name) => page.getByRole('button', { name, exact: true });

@@ -1,15 +1,17 @@
 // Offline capture and sync between tablets, through the real server (issue 3):
 // a lead captured and edited offline survives a reload and reaches the dealer's other
 // tablet live once the network is back; concurrent offline edits of one lead merge on
-// both tablets; another dealer never receives it; two tabs of one tablet stay in step.
+// both tablets; another dealer never receives it; two tabs of one tablet stay in step;
+// a message the tablet cannot read is said in the Sync pill and a new connection recovers.
 //
 // Each test starts its own server, so each begins with no leads at all.
 
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
   useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl, heading, button,
-  navLink, connectionStatus, syncStatus, seeVisible, seeText, seePath, eventually,
-  indexedDbCounts, indexedDbStoresContaining,
+  navLink, connectionStatus, syncStatus, seeVisible, seeHidden, seeText, seePath, eventually,
+  indexedDbCounts, indexedDbStoresContaining, ARTIFACTS,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -366,4 +368,74 @@ e2eTest(
     assert.deepEqual(counts, { summaries: 2, outbox: 0 }, 'the device holds both leads and nothing is left in the outbox');
   },
   { viewport: LANDSCAPE },
+);
+
+e2eTest(
+  'a message the tablet cannot read is said in the Sync pill, and the next connection catches up from the unchanged cursor',
+  fx,
+  async ({ t, first: a, device, servers }) => {
+    const { url: base } = await ownServer(servers);
+    // The manager's tablet saves a lead before A ever syncs: it is in the first page A receives.
+    const b = await device();
+    await login(b.page, base, 'manager');
+    await openLeads(b.page);
+    const name = 'Wu Garbled';
+    await createLead(b.page, { name, mobile: '13500135006', grade: 'A', model: 'NIO ET5' });
+    await seeText(syncStatus(b.page), 'Synced', "B's Sync pill once the lead reached the server");
+
+    // A's sync connections go through a proxy to the real server. While `garble` holds,
+    // the first message of each connection from the server is replaced with bytes no
+    // decoder accepts (a Changes kind byte, then a varint that never ends).
+    let garble = true;
+    const connections = [];
+    await a.page.routeWebSocket(/\/sync$/, (ws) => {
+      const server = ws.connectToServer();
+      const c = { fromServer: 0, garbled: false };
+      connections.push(c);
+      server.onMessage((message) => {
+        c.fromServer += 1;
+        if (garble && c.fromServer === 1) {
+          c.garbled = true;
+          ws.send(Buffer.from([0x81, 0xff]));
+        } else {
+          ws.send(message);
+        }
+      });
+    });
+    const storedCursor = () =>
+      a.page.evaluate(async () => {
+        const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+        const db = await req(indexedDB.open('showroom'));
+        try {
+          return (await req(db.transaction('meta', 'readonly').objectStore('meta').get('cursor'))) ?? null;
+        } finally {
+          db.close();
+        }
+      });
+
+    await login(a.page, base, 'sales1');
+    await openLeads(a.page);
+    const cantRead = "Can't read what the server sent — retrying";
+    await seeText(syncStatus(a.page), cantRead, "A's Sync pill after a message it cannot read");
+    const title = await syncStatus(a.page).getAttribute('title');
+    assert.match(title ?? '', /could not read a message from the server: the message ends too early/,
+      `the pill's tooltip gives the decoder's reason (title: "${title}")`);
+    await a.page.screenshot({ path: path.join(ARTIFACTS, 'sync-unreadable-768x1024.png') });
+    assert.equal(await leadRow(a.page, name).count(), 0, 'nothing of the unreadable page was applied');
+    assert.equal(await storedCursor(), null, "A's stored cursor did not move");
+    const garbled = connections.filter((c) => c.garbled).length;
+    assert.ok(garbled >= 1, 'the proxy garbled a message');
+    assert.ok(connections.every((c) => c.garbled || c.fromServer === 0), 'nothing reached A untouched yet');
+
+    // The proxy now passes everything through: the next connection asks again from the cursor.
+    garble = false;
+    await seeText(syncStatus(a.page), 'Synced', "A's Sync pill once a connection caught up", 40_000);
+    await seeVisible(leadRow(a.page, name), "B's lead in A's list after the recovery");
+    await seeHidden(a.page.getByText(cantRead), 'the "can\'t read" state');
+    const cursor = await storedCursor();
+    assert.ok(typeof cursor === 'number' && cursor > 0, `A's cursor moved once it read the page (cursor: ${cursor})`);
+    assert.ok(connections.length > garbled, `A reconnected on its own (${connections.length} connections)`);
+    t.diagnostic(`${garbled} garbled connection(s), then ${connections.length - garbled} clean; cursor ${cursor}`);
+  },
+  { viewport: PORTRAIT },
 );

@@ -1,16 +1,19 @@
-//! The sync pill in the top bar: "Synced", "N waiting", "Syncing…", "Can't reach the server" or "Sync refused: <reason>", with the last sync time as its tooltip.
+//! The sync pill in the top bar: "Synced", "N waiting", "Syncing…", "Can't reach the server", "Can't read what the server sent — retrying" or "Sync refused: <reason>", with the last sync time (and the last error) as its tooltip.
 
 use leptos::prelude::*;
 
 use crate::components::icon::{Icon, IconName};
 use crate::i18n::{Key, use_i18n};
-use crate::local::sync::{Phase, SyncStatus};
+use crate::local::sync::{Phase, SyncStatus, Unreadable};
 
 /// What the pill says, in order of importance.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PillState {
     /// Online, but the sync connection fails: with the waiting count.
     Unreachable(u32),
+    /// Online, and the server sent something this device could not read:
+    /// retrying, with the waiting count.
+    Unreadable(Unreadable, u32),
     Refused(String),
     Syncing,
     Waiting(u32),
@@ -22,6 +25,10 @@ impl PillState {
         // Offline, the Connection pill already says why nothing syncs.
         if online && status.unreachable {
             return PillState::Unreachable(status.waiting);
+        }
+        // Above a refusal: nothing syncs until a connection reads through.
+        if online && let Some(why) = status.unreadable {
+            return PillState::Unreadable(why, status.waiting);
         }
         if let Some(message) = &status.refused {
             return PillState::Refused(message.clone());
@@ -47,6 +54,7 @@ pub fn SyncPill(
         let locale = i18n.locale();
         match state.get() {
             PillState::Unreachable(n) => locale.server_unreachable(n),
+            PillState::Unreadable(why, n) => locale.server_unreadable(why, n),
             PillState::Refused(message) => locale.sync_refused(&message),
             PillState::Syncing => locale.t(Key::Syncing).to_owned(),
             PillState::Waiting(n) => locale.waiting(n),
@@ -70,14 +78,19 @@ pub fn SyncPill(
             class:pill--online=move || state.get() == PillState::Synced
             class:pill--waiting=move || matches!(state.get(), PillState::Waiting(_) | PillState::Syncing)
             class:pill--refused=move || matches!(state.get(), PillState::Refused(_))
-            class:pill--unreachable=move || matches!(state.get(), PillState::Unreachable(_))
+            // A connection problem being retried: the same look as "Can't reach the server".
+            class:pill--unreachable=move || {
+                matches!(state.get(), PillState::Unreachable(_) | PillState::Unreadable(..))
+            }
             role="status"
             aria-label=move || i18n.t(Key::Sync)
             title=title
         >
             {move || {
                 let icon = match state.get() {
-                    PillState::Refused(_) | PillState::Unreachable(_) => IconName::Warning,
+                    PillState::Refused(_) | PillState::Unreachable(_) | PillState::Unreadable(..) => {
+                        IconName::Warning
+                    }
                     PillState::Waiting(_) => IconName::Waiting,
                     PillState::Syncing | PillState::Synced => IconName::Sync,
                 };
@@ -161,5 +174,80 @@ mod tests {
             r#"{"phase":"CaughtUp","waiting":0,"refused":null,"error":null,"last_sync":null}"#;
         let status: SyncStatus = serde_json::from_str(old).expect("an older tab's status");
         assert!(!status.unreachable);
+        assert_eq!(status.unreadable, None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_message_the_device_cannot_read_is_said_until_a_connection_catches_up() {
+        use crate::i18n::Locale;
+        use showroom_shared::sync::DecodeError;
+
+        assert_eq!(
+            Unreadable::of(&DecodeError::Truncated),
+            Unreadable::Malformed
+        );
+        assert_eq!(
+            Unreadable::of(&DecodeError::UnknownKind(0x99)),
+            Unreadable::UnknownKind,
+            "an unknown kind means a newer server"
+        );
+
+        let mut s = SyncStatus {
+            unreadable: Some(Unreadable::Malformed),
+            refused: Some("too large".into()),
+            waiting: 2,
+            ..SyncStatus::default()
+        };
+        assert_eq!(
+            PillState::of(&s, true),
+            PillState::Unreadable(Unreadable::Malformed, 2),
+            "it outranks a refusal: nothing syncs until a connection reads through"
+        );
+        s.phase = Phase::Syncing;
+        assert_eq!(
+            PillState::of(&s, true),
+            PillState::Unreadable(Unreadable::Malformed, 2),
+            "the retry in flight does not hide it"
+        );
+        assert_eq!(
+            PillState::of(&s, false),
+            PillState::Refused("too large".into()),
+            "offline, the Connection pill says why"
+        );
+        s.unreachable = true;
+        assert_eq!(
+            PillState::of(&s, true),
+            PillState::Unreachable(2),
+            "a retry that cannot connect says so"
+        );
+        s.unreachable = false;
+        s.unreadable = None;
+        s.refused = None;
+        assert_eq!(
+            PillState::of(&s, true),
+            PillState::Syncing,
+            "caught up clears it"
+        );
+
+        assert_eq!(
+            Locale::En.server_unreadable(Unreadable::Malformed, 0),
+            "Can't read what the server sent — retrying"
+        );
+        assert_eq!(
+            Locale::En.server_unreadable(Unreadable::Malformed, 2),
+            "Can't read what the server sent — retrying · 2 waiting"
+        );
+        assert_eq!(
+            Locale::ZhCn.server_unreadable(Unreadable::Malformed, 0),
+            "无法读取服务器发来的数据，正在重试"
+        );
+        assert_eq!(
+            Locale::En.server_unreadable(Unreadable::UnknownKind, 0),
+            "Can't read what the server sent — the app may need reloading"
+        );
+        assert_eq!(
+            Locale::ZhCn.server_unreadable(Unreadable::UnknownKind, 1),
+            "无法读取服务器发来的数据，可能需要重新加载应用 · 1 项待同步"
+        );
     }
 }

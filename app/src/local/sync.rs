@@ -12,7 +12,7 @@ use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use showroom_shared::sync::{ClientEvent, ServerMsg, SyncClient, SyncErrorCode};
+use showroom_shared::sync::{ClientEvent, DecodeError, ServerMsg, SyncClient, SyncErrorCode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
@@ -60,6 +60,30 @@ pub struct SyncStatus {
     /// (the lead's page offers to discard their unsynced changes).
     #[serde(default)]
     pub refused_docs: Vec<(LeadId, String)>,
+    /// The server sent something this device could not decode: that
+    /// connection was closed and a new one is tried (the decoder's reason is
+    /// in `error`); cleared when a connection catches up.
+    #[serde(default)]
+    pub unreadable: Option<Unreadable>,
+}
+
+/// Why a message from the server could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unreadable {
+    /// Damaged or malformed bytes.
+    Malformed,
+    /// A kind of message this version does not know: the server is newer,
+    /// and reloading the app may fetch the version that reads it.
+    UnknownKind,
+}
+
+impl Unreadable {
+    pub fn of(error: &DecodeError) -> Unreadable {
+        match error {
+            DecodeError::UnknownKind(_) => Unreadable::UnknownKind,
+            _ => Unreadable::Malformed,
+        }
+    }
 }
 
 impl SyncStatus {
@@ -336,6 +360,7 @@ impl Engine {
                         s.last_sync = status.last_sync;
                         s.unreachable = status.unreachable;
                         s.refused_docs = status.refused_docs;
+                        s.unreadable = status.unreadable;
                     });
                     self.refresh_waiting().await;
                 }
@@ -450,7 +475,14 @@ impl Engine {
         let msg = match ServerMsg::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
-                web_sys::console::warn_1(&format!("Ignoring a malformed sync message: {e}").into());
+                // Nothing of it is applied and the stored cursor stays where
+                // it is; messages already queued from this socket are ignored
+                // (`fail` moves the generation), so a new connection asks
+                // again from the cursor.
+                self.sync
+                    .status
+                    .update(|s| s.unreadable = Some(Unreadable::of(&e)));
+                self.fail(format!("could not read a message from the server: {e}"));
                 return;
             }
         };
@@ -477,6 +509,7 @@ impl Engine {
                     self.sync.status.update(|s| {
                         s.phase = Phase::CaughtUp;
                         s.error = None;
+                        s.unreadable = None;
                     });
                     self.broadcast_status();
                 }
