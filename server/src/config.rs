@@ -40,4 +40,13 @@ pub struct Config {
     /// Seconds an API request may take before it is answered with a timeout error.
     #[arg(long, env = "SHOWROOM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Sync documents the server keeps open in memory between batches (the
+    /// most recently written); the others are opened from their snapshot.
+    #[arg(long, env = "SHOWROOM_DOC_CACHE", default_value_t = 4096)]
+    pub doc_cache: usize,
+
+    /// Milliseconds a sync connection may take to say Hello before it is closed.
+    #[arg(long, env = "SHOWROOM_SYNC_HELLO_TIMEOUT_MS", default_value_t = 10_000)]
+    pub sync_hello_timeout_ms: u64,
 }

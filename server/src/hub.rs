@@ -1,42 +1,88 @@
-//! In-process fan-out between sync connections: "dealer D has new changes"
-//! and "these sessions ended". Wake-ups carry no data; each connection reads
-//! the log itself, so a missed wake-up costs latency, never a change.
+//! Fan-out between sync connections: "dealer D committed these changes" and
+//! "these sessions ended".
 //!
-//! One server process only. With several instances over PostgreSQL the same
-//! two signals would travel by LISTEN/NOTIFY (DESIGN.md); not built yet.
+//! A commit travels with its changes, already encoded as the `Changes` page
+//! every other connection of the dealer sends as it is (one encoding per
+//! commit, no database read per connection). A connection that missed
+//! something (its event stream lagged, a gap in the sequence numbers, a page
+//! too big to carry) reads the log instead: a missed event costs latency,
+//! never a change.
+//!
+//! Several server processes on one PostgreSQL database hear each other
+//! through LISTEN/NOTIFY (`crate::cluster`): what is published here is also
+//! handed to the cluster bridge, and what another process published arrives
+//! through [`Hub::publish_local`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use showroom_shared::domain::{DealerId, DeviceId, UserId};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
+
+/// Changes `(from, to]` of a dealer, committed.
+#[derive(Debug)]
+pub struct Commit {
+    pub dealer: DealerId,
+    pub from: u64,
+    pub to: u64,
+    /// The device that pushed them, when it is connected to this process
+    /// (it is not sent its own changes, only its cursor moves).
+    pub origin: Option<DeviceId>,
+    /// The encoded page for everyone else; `None`: read it from the log.
+    pub page: Option<Arc<[u8]>>,
+}
 
 /// Something every connection of a dealer should hear.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Signal {
-    /// Changes up to `seq` were committed by `origin`.
-    Changes { seq: i64, origin: DeviceId },
+    Committed(Arc<Commit>),
     /// This session ended (logout, revoked by a manager, expired).
     DeviceEnded(DeviceId),
     /// Every session of this user ended (deactivated).
     UserEnded(UserId),
+    /// Events may have been lost (the cluster link dropped): check the
+    /// session again and read the log.
+    Recheck,
 }
+
+/// What the cluster bridge sends to the other server processes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Committed {
+        dealer: DealerId,
+        from: u64,
+        to: u64,
+    },
+    DeviceEnded {
+        dealer: DealerId,
+        device: DeviceId,
+    },
+    UserEnded {
+        dealer: DealerId,
+        user: UserId,
+    },
+}
+
+/// How many events a slow connection may fall behind before it reads the log.
+const BACKLOG: usize = 1024;
 
 #[derive(Debug, Default)]
 pub struct Hub {
     dealers: Mutex<HashMap<DealerId, broadcast::Sender<Signal>>>,
+    cluster: Mutex<Option<mpsc::UnboundedSender<Notice>>>,
 }
 
 impl Hub {
     pub fn subscribe(&self, dealer: DealerId) -> broadcast::Receiver<Signal> {
-        let mut map = self.lock();
+        let mut map = lock(&self.dealers);
         map.entry(dealer)
-            .or_insert_with(|| broadcast::channel(256).0)
+            .or_insert_with(|| broadcast::channel(BACKLOG).0)
             .subscribe()
     }
 
-    pub fn publish(&self, dealer: DealerId, signal: Signal) {
-        let mut map = self.lock();
+    /// Sends `signal` to this process's connections of `dealer` only.
+    pub fn publish_local(&self, dealer: DealerId, signal: Signal) {
+        let mut map = lock(&self.dealers);
         if let Some(tx) = map.get(&dealer) {
             if tx.send(signal).is_err() {
                 // Nobody listens any more.
@@ -45,10 +91,52 @@ impl Hub {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DealerId, broadcast::Sender<Signal>>> {
-        match self.dealers.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
+    /// Tells every connection of every dealer to re-check (events were lost).
+    pub fn recheck_all(&self) {
+        let map = lock(&self.dealers);
+        for tx in map.values() {
+            let _ = tx.send(Signal::Recheck);
         }
+    }
+
+    /// A commit of this process: to its connections, and to the others.
+    pub fn committed(&self, commit: Commit) {
+        let notice = Notice::Committed {
+            dealer: commit.dealer,
+            from: commit.from,
+            to: commit.to,
+        };
+        self.publish_local(commit.dealer, Signal::Committed(Arc::new(commit)));
+        self.to_cluster(notice);
+    }
+
+    /// A session ended: its connections close, here and in the other processes.
+    pub fn device_ended(&self, dealer: DealerId, device: DeviceId) {
+        self.publish_local(dealer, Signal::DeviceEnded(device));
+        self.to_cluster(Notice::DeviceEnded { dealer, device });
+    }
+
+    /// Every session of a user ended.
+    pub fn user_ended(&self, dealer: DealerId, user: UserId) {
+        self.publish_local(dealer, Signal::UserEnded(user));
+        self.to_cluster(Notice::UserEnded { dealer, user });
+    }
+
+    /// Connects the cluster bridge (PostgreSQL only).
+    pub fn attach_cluster(&self, tx: mpsc::UnboundedSender<Notice>) {
+        *lock(&self.cluster) = Some(tx);
+    }
+
+    fn to_cluster(&self, notice: Notice) {
+        if let Some(tx) = lock(&self.cluster).as_ref() {
+            let _ = tx.send(notice);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }

@@ -5,6 +5,7 @@
 //! router with [`app`] and drive it in-process.
 
 pub mod auth;
+pub mod cluster;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod http;
 pub mod hub;
 pub mod state;
+pub mod writer;
 
 use std::io::Write;
 

@@ -15,8 +15,8 @@ use showroom_shared::domain::{
     Customer, DealerId, Grade, Lead, LeadId, Note, Source, Stage, UserId,
 };
 use showroom_shared::sync::{
-    ClientEvent, ClientMsg, DocChanges, DocState, Ingested, ServerAction, ServerMsg,
-    ServerSession, SyncClient, SyncErrorCode, ingest, limits,
+    ClientEvent, ClientMsg, DocChanges, DocState, Ingested, ServerAction, ServerMsg, ServerSession,
+    SyncClient, SyncErrorCode, ingest, limits,
 };
 use uuid::Uuid;
 

@@ -12,7 +12,10 @@ pub use accounts::{
     revoke_session, revoke_session_of_user, touch_session,
 };
 
-pub use sync::{BatchOutcome, Page, changes_after, document_snapshot, store_batch, sync_counts};
+pub use sync::{
+    ChangeRow, CommitError, DealerWrite, DocumentRow, Page, StoredDocument, changes_after,
+    commit_writes, document_snapshot, load_documents, sync_counts,
+};
 
 pub use throttle::{ThrottleCount, ThrottleKey, sweep_throttle, update_throttle};
 

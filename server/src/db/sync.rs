@@ -1,22 +1,22 @@
 //! SQL for sync: the per-dealer change log, document snapshots and lead
-//! summaries. A pushed batch is stored in one transaction; only what it
-//! committed is acknowledged.
+//! summaries.
+//!
+//! The log is the truth. A document's snapshot covers its changes up to
+//! `snapshot_seq`; opening it applies the changes after that (and any still
+//! waiting for a dependency). Writes come from the writer (`crate::writer`)
+//! as whole groups: a few multi-row statements per transaction, whatever the
+//! number of changes, with the Automerge work done before the transaction.
 
-use showroom_shared::doc::parse_change;
+use std::collections::HashMap;
+
 use showroom_shared::domain::{DealerId, DeviceId, Lead, LeadId};
-use showroom_shared::sync::{DocChanges, Refused, StoredDoc, ingest};
+use showroom_shared::sync::{DocChanges, DocState};
 
 use super::{Db, with_pool};
 
-/// What storing a batch did.
-#[derive(Debug, Default)]
-pub struct BatchOutcome {
-    pub refused: Vec<Refused>,
-    /// Changes new to the server (0 when the batch was a retransmission).
-    pub new_changes: usize,
-    /// The dealer's last sequence number after the batch.
-    pub last_seq: i64,
-}
+/// Rows per multi-row statement (at most 9 bound values each: well under
+/// SQLite's and PostgreSQL's limits on bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
 
 /// A page of the change log after a cursor.
 #[derive(Debug, Default)]
@@ -28,188 +28,266 @@ pub struct Page {
     pub docs: Vec<DocChanges>,
 }
 
-/// Stores a batch of changes from `device` of `dealer`, in one transaction.
-///
-/// The dealer row is written first: on PostgreSQL this takes its row lock,
-/// so writers of one dealer take sequence numbers one after the other and
-/// commit in sequence order (a reader asking for `seq > cursor` can never
-/// skip a row committed late). SQLite has one writer at a time anyway.
-pub async fn store_batch(
+/// A document as stored: its snapshot and the changes to apply on top.
+#[derive(Debug)]
+pub struct StoredDocument {
+    pub doc: LeadId,
+    pub snapshot: Vec<u8>,
+    pub snapshot_seq: i64,
+    pub last_seq: i64,
+    pub history_bytes: i64,
+    /// Changes after the snapshot, and any still waiting, in log order.
+    pub tail: Vec<Vec<u8>>,
+}
+
+/// The stored documents among `docs` of `dealer` (missing ones are absent).
+pub async fn load_documents(
     db: &Db,
     dealer: DealerId,
-    device: DeviceId,
-    docs: &[DocChanges],
-    now: i64,
-) -> Result<BatchOutcome, sqlx::Error> {
+    docs: &[LeadId],
+) -> Result<Vec<StoredDocument>, sqlx::Error> {
     let dealer_text = dealer.to_string();
-    let device_text = device.to_string();
+    let mut out: Vec<StoredDocument> = Vec::new();
+    for chunk in docs.chunks(ROWS_PER_STATEMENT) {
+        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let (rows, tails): (
+            Vec<(String, Vec<u8>, i64, i64, i64)>,
+            Vec<(String, Vec<u8>)>,
+        ) = with_pool!(db, pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT doc_id, snapshot, snapshot_seq, last_seq, history_bytes FROM documents WHERE dealer_id = ",
+            );
+            q.push_bind(dealer_text.clone());
+            q.push(" AND doc_id IN (");
+            let mut ids_list = q.separated(", ");
+            for id in &ids {
+                ids_list.push_bind(id.clone());
+            }
+            q.push(")");
+            let rows: Vec<(String, Vec<u8>, i64, i64, i64)> = q.build_query_as().fetch_all(pool).await?;
+            let tails: Vec<(String, Vec<u8>)> = if rows.is_empty() {
+                Vec::new()
+            } else {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT c.doc_id, c.bytes FROM changes c JOIN documents d \
+                     ON d.dealer_id = c.dealer_id AND d.doc_id = c.doc_id WHERE c.dealer_id = ",
+                );
+                q.push_bind(dealer_text.clone());
+                q.push(" AND (c.seq > d.snapshot_seq OR c.applied = FALSE) AND c.doc_id IN (");
+                let mut ids_list = q.separated(", ");
+                for (id, ..) in &rows {
+                    ids_list.push_bind(id.clone());
+                }
+                q.push(") ORDER BY c.seq");
+                q.build_query_as().fetch_all(pool).await?
+            };
+            (rows, tails)
+        });
+        let mut by_doc: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+        for (doc, bytes) in tails {
+            by_doc.entry(doc).or_default().push(bytes);
+        }
+        for (doc_text, snapshot, snapshot_seq, last_seq, history_bytes) in rows {
+            let Ok(doc) = doc_text.parse::<LeadId>() else {
+                continue;
+            };
+            out.push(StoredDocument {
+                doc,
+                snapshot,
+                snapshot_seq,
+                last_seq,
+                history_bytes,
+                tail: by_doc.remove(&doc_text).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One change to log, numbered at commit time (`base + index + 1`).
+#[derive(Debug)]
+pub struct ChangeRow {
+    pub doc: LeadId,
+    pub hash: String,
+    pub bytes: Vec<u8>,
+    pub origin: DeviceId,
+    pub applied: bool,
+}
+
+/// A document row to write after its changes.
+#[derive(Debug)]
+pub struct DocumentRow {
+    pub doc: LeadId,
+    /// Index in the dealer's `changes` of this document's last change.
+    pub last_index: usize,
+    /// A new snapshot covering everything up to that change, when compacted.
+    pub snapshot: Option<Vec<u8>>,
+    pub history_bytes: i64,
+}
+
+/// Everything one group writes for one dealer.
+#[derive(Debug)]
+pub struct DealerWrite {
+    pub dealer: DealerId,
+    pub changes: Vec<ChangeRow>,
+    pub documents: Vec<DocumentRow>,
+    /// Stored changes that were waiting and are applied now.
+    pub now_applied: Vec<(LeadId, String)>,
+    pub summaries: Vec<Lead>,
+    /// The documents' `last_seq` as they were read (`None`: not stored), to
+    /// detect another server process writing them meanwhile.
+    pub expected: Vec<(LeadId, Option<i64>)>,
+    /// The dealer's `next_seq` after this process's last commit, if known.
+    pub known_seq: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// Another writer changed one of the documents after they were read.
+    #[error("documents of dealer {0} changed meanwhile")]
+    Conflict(DealerId),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Commits a group's writes in one transaction and returns each dealer's
+/// sequence number before it (its changes are numbered from there).
+///
+/// Each dealer's row is written first, in a fixed order: on PostgreSQL this
+/// takes its row lock, so writers of one dealer (in any server process) take
+/// sequence numbers one after the other and commit in sequence order, and a
+/// reader asking for `seq > cursor` never skips a row committed late.
+pub async fn commit_writes(
+    db: &Db,
+    writes: &[DealerWrite],
+    now: i64,
+) -> Result<Vec<i64>, CommitError> {
+    let mut order: Vec<usize> = (0..writes.len()).collect();
+    order.sort_by_key(|i| writes[*i].dealer.to_string());
+    let mut bases = vec![0i64; writes.len()];
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        let (mut seq,): (i64,) =
-            sqlx::query_as("UPDATE dealers SET next_seq = next_seq WHERE id = $1 RETURNING next_seq")
-                .bind(&dealer_text)
-                .fetch_one(&mut *tx)
-                .await?;
-        let mut outcome = BatchOutcome::default();
-        for DocChanges { doc, changes } in docs {
-            let doc_text = doc.to_string();
-            // A document row exists as soon as any change of it was stored;
-            // waiting changes are read only when there are some.
-            let row: Option<(Vec<u8>, bool)> = sqlx::query_as(
-                "SELECT snapshot, EXISTS (SELECT 1 FROM changes c WHERE c.dealer_id = $1 AND c.doc_id = $2 \
-                 AND c.applied = FALSE) FROM documents WHERE dealer_id = $1 AND doc_id = $2",
+        for i in order {
+            let w = &writes[i];
+            let dealer_text = w.dealer.to_string();
+            let (base,): (i64,) = sqlx::query_as(
+                "UPDATE dealers SET next_seq = next_seq + $2 WHERE id = $1 RETURNING next_seq - $2",
             )
             .bind(&dealer_text)
-            .bind(&doc_text)
-            .fetch_optional(&mut *tx)
+            .bind(w.changes.len() as i64)
+            .fetch_one(&mut *tx)
             .await?;
-            let had_pending = row.as_ref().is_some_and(|(_, p)| *p);
-            let pending: Vec<(Vec<u8>,)> = if had_pending {
-                sqlx::query_as(
-                    "SELECT bytes FROM changes WHERE dealer_id = $1 AND doc_id = $2 AND applied = FALSE ORDER BY seq",
-                )
-                .bind(&dealer_text)
-                .bind(&doc_text)
-                .fetch_all(&mut *tx)
-                .await?
-            } else {
-                Vec::new()
-            };
-            let stored = row.map(|(snapshot, _)| StoredDoc {
-                snapshot,
-                pending: pending.into_iter().map(|(b,)| b).collect(),
-            });
-            let result = ingest(dealer, *doc, stored.as_ref(), changes);
-            let ingested = match result {
-                Ok(ingested) => ingested,
-                Err(refusal) => {
-                    outcome.refused.push(Refused { doc: *doc, code: refusal.code, message: refusal.message });
-                    continue;
+            bases[i] = base;
+            if w.known_seq != Some(base) && !w.expected.is_empty() {
+                let mut stored: HashMap<String, i64> = HashMap::new();
+                for chunk in w.expected.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "SELECT doc_id, last_seq FROM documents WHERE dealer_id = ",
+                    );
+                    q.push_bind(dealer_text.clone());
+                    q.push(" AND doc_id IN (");
+                    let mut ids = q.separated(", ");
+                    for (doc, _) in chunk {
+                        ids.push_bind(doc.to_string());
+                    }
+                    q.push(")");
+                    let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                    stored.extend(rows);
                 }
-            };
-            let still_pending: Vec<String> = ingested
-                .stored
-                .pending
-                .iter()
-                .filter_map(|b| parse_change(b).ok().map(|c| c.hash().to_string()))
-                .collect();
-            for change in &ingested.new_changes {
-                seq += 1;
-                let hash = change.hash.to_string();
-                sqlx::query(
-                    "INSERT INTO changes (dealer_id, seq, doc_id, hash, bytes, origin_device, applied, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&dealer_text)
-                .bind(seq)
-                .bind(&doc_text)
-                .bind(&hash)
-                .bind(&change.bytes)
-                .bind(&device_text)
-                .bind(!still_pending.contains(&hash))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                if w.expected.iter().any(|(doc, seq)| stored.get(&doc.to_string()).copied() != *seq) {
+                    return Err(CommitError::Conflict(w.dealer));
+                }
             }
-            outcome.new_changes += ingested.new_changes.len();
-            if ingested.new_changes.is_empty() {
-                continue;
+            for (n, chunk) in w.changes.chunks(ROWS_PER_STATEMENT).enumerate() {
+                let first = base + (n * ROWS_PER_STATEMENT) as i64 + 1;
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO changes (dealer_id, seq, doc_id, hash, bytes, size_bytes, origin_device, applied, created_at) ",
+                );
+                q.push_values(chunk.iter().enumerate(), |mut row, (j, c)| {
+                    row.push_bind(dealer_text.clone())
+                        .push_bind(first + j as i64)
+                        .push_bind(c.doc.to_string())
+                        .push_bind(c.hash.clone())
+                        .push_bind(c.bytes.clone())
+                        .push_bind(c.bytes.len() as i64)
+                        .push_bind(c.origin.to_string())
+                        .push_bind(c.applied)
+                        .push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
             }
-            // Changes that were waiting and are applied now.
-            if !had_pending {
-                // Nothing was waiting before this batch.
-            } else if still_pending.is_empty() {
-                sqlx::query("UPDATE changes SET applied = TRUE WHERE dealer_id = $1 AND doc_id = $2 AND applied = FALSE")
+            for chunk in w.documents.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO documents (dealer_id, doc_id, snapshot, size_bytes, snapshot_seq, last_seq, history_bytes, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, d| {
+                    let last_seq = base + d.last_index as i64 + 1;
+                    let (snapshot, snapshot_seq) = match &d.snapshot {
+                        Some(s) => (s.clone(), last_seq),
+                        None => (Vec::new(), 0),
+                    };
+                    row.push_bind(dealer_text.clone())
+                        .push_bind(d.doc.to_string())
+                        .push_bind(snapshot.clone())
+                        .push_bind(snapshot.len() as i64)
+                        .push_bind(snapshot_seq)
+                        .push_bind(last_seq)
+                        .push_bind(d.history_bytes)
+                        .push_bind(now);
+                });
+                q.push(
+                    " ON CONFLICT (dealer_id, doc_id) DO UPDATE SET \
+                     snapshot = CASE WHEN excluded.snapshot_seq > documents.snapshot_seq THEN excluded.snapshot ELSE documents.snapshot END, \
+                     size_bytes = CASE WHEN excluded.snapshot_seq > documents.snapshot_seq THEN excluded.size_bytes ELSE documents.size_bytes END, \
+                     snapshot_seq = CASE WHEN excluded.snapshot_seq > documents.snapshot_seq THEN excluded.snapshot_seq ELSE documents.snapshot_seq END, \
+                     last_seq = excluded.last_seq, history_bytes = excluded.history_bytes, updated_at = excluded.updated_at",
+                );
+                q.build().execute(&mut *tx).await?;
+            }
+            for (doc, hash) in &w.now_applied {
+                sqlx::query("UPDATE changes SET applied = TRUE WHERE dealer_id = $1 AND doc_id = $2 AND hash = $3")
                     .bind(&dealer_text)
-                    .bind(&doc_text)
+                    .bind(doc.to_string())
+                    .bind(hash)
                     .execute(&mut *tx)
                     .await?;
-            } else {
-                let waiting: Vec<(String,)> = sqlx::query_as(
-                    "SELECT hash FROM changes WHERE dealer_id = $1 AND doc_id = $2 AND applied = FALSE",
-                )
-                .bind(&dealer_text)
-                .bind(&doc_text)
-                .fetch_all(&mut *tx)
-                .await?;
-                for (hash,) in waiting.into_iter().filter(|(h,)| !still_pending.contains(h)) {
-                    sqlx::query("UPDATE changes SET applied = TRUE WHERE dealer_id = $1 AND doc_id = $2 AND hash = $3")
-                        .bind(&dealer_text)
-                        .bind(&doc_text)
-                        .bind(&hash)
-                        .execute(&mut *tx)
-                        .await?;
-                }
             }
-            let snapshot = &ingested.stored.snapshot;
-            sqlx::query(
-                "INSERT INTO documents (dealer_id, doc_id, snapshot, size_bytes, last_seq, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (dealer_id, doc_id) DO UPDATE SET snapshot = excluded.snapshot, \
-                 size_bytes = excluded.size_bytes, last_seq = excluded.last_seq, updated_at = excluded.updated_at",
-            )
-            .bind(&dealer_text)
-            .bind(&doc_text)
-            .bind(snapshot)
-            .bind(snapshot.len() as i64)
-            .bind(seq)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if let Some(lead) = &ingested.lead {
-                upsert_summary(&mut tx, &dealer_text, lead).await?;
+            for chunk in w.summaries.chunks(ROWS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO lead_summaries (dealer_id, doc_id, customer_name, mobile, grade, stage, owner_id, next_follow_up, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, lead| {
+                    row.push_bind(dealer_text.clone())
+                        .push_bind(lead.id.to_string())
+                        .push_bind(lead.customer.name.clone())
+                        .push_bind(lead.customer.mobile.as_ref().map(|m| m.to_string()))
+                        .push_bind(lead.grade.as_str())
+                        .push_bind(lead.stage.as_str())
+                        .push_bind(lead.owner.map(|o| o.to_string()))
+                        .push_bind(lead.next_follow_up.map(|d| d.to_string()))
+                        .push_bind(lead.updated_at);
+                });
+                q.push(
+                    " ON CONFLICT (dealer_id, doc_id) DO UPDATE SET customer_name = excluded.customer_name, \
+                     mobile = excluded.mobile, grade = excluded.grade, stage = excluded.stage, \
+                     owner_id = excluded.owner_id, next_follow_up = excluded.next_follow_up, \
+                     updated_at = excluded.updated_at",
+                );
+                q.build().execute(&mut *tx).await?;
             }
         }
-        sqlx::query("UPDATE dealers SET next_seq = $1 WHERE id = $2")
-            .bind(seq)
-            .bind(&dealer_text)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
-        outcome.last_seq = seq;
-        Ok(outcome)
+        Ok(bases)
     })
 }
 
-/// Writes the summary row of a lead. Generic over the connection type so one
-/// body serves both backends inside their transactions.
-async fn upsert_summary<'c, DB>(
-    tx: &mut sqlx::Transaction<'c, DB>,
-    dealer: &str,
-    lead: &Lead,
-) -> Result<(), sqlx::Error>
-where
-    DB: sqlx::Database,
-    for<'a> &'a mut DB::Connection: sqlx::Executor<'a, Database = DB>,
-    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    sqlx::query(
-        "INSERT INTO lead_summaries (dealer_id, doc_id, customer_name, mobile, grade, stage, owner_id, next_follow_up, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (dealer_id, doc_id) DO UPDATE SET customer_name = excluded.customer_name, mobile = excluded.mobile, \
-         grade = excluded.grade, stage = excluded.stage, owner_id = excluded.owner_id, \
-         next_follow_up = excluded.next_follow_up, updated_at = excluded.updated_at",
-    )
-    .bind(dealer)
-    .bind(lead.id.to_string())
-    .bind(lead.customer.name.clone())
-    .bind(lead.customer.mobile.as_ref().map(|m| m.to_string()))
-    .bind(lead.grade.as_str())
-    .bind(lead.stage.as_str())
-    .bind(lead.owner.map(|o| o.to_string()))
-    .bind(lead.next_follow_up.map(|d| d.to_string()))
-    .bind(lead.updated_at)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
-}
-
-/// The changes of `dealer` after `after`, at most `limit` log rows, with the
-/// bytes of `device`'s own changes left out (it has them).
+/// The changes of `dealer` in `(after, until]`: at most `max_rows` log rows and,
+/// beyond the first change sent, at most `max_bytes` of change bytes, with
+/// the bytes of `device`'s own changes left out (it has them). A change
+/// larger than the budget still goes, alone, so a page always makes progress.
+///
+/// The page is planned from the `changes_page` index (sizes, no bytes), then
+/// only the bytes to send are read.
 ///
 /// Visibility: today every user of a dealer sees all its leads. Per-user
 /// visibility (own leads plus the open pool) goes here as a join on
@@ -217,40 +295,80 @@ where
 pub async fn changes_after(
     db: &Db,
     dealer: DealerId,
-    device: DeviceId,
+    device: Option<DeviceId>,
     after: i64,
-    limit: i64,
+    until: i64,
+    max_rows: usize,
+    max_bytes: usize,
 ) -> Result<Page, sqlx::Error> {
-    let rows: Vec<(i64, String, Option<Vec<u8>>)> = with_pool!(db, pool => {
+    let dealer_text = dealer.to_string();
+    let device_text = device.map(|d| d.to_string()).unwrap_or_default();
+    let plan: Vec<(i64, i64, String)> = with_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT seq, doc_id, CASE WHEN origin_device = $3 THEN NULL ELSE bytes END FROM changes \
-             WHERE dealer_id = $1 AND seq > $2 ORDER BY seq LIMIT $4",
+            "SELECT seq, size_bytes, origin_device FROM changes WHERE dealer_id = $1 AND seq > $2 AND seq <= $3 \
+             ORDER BY seq LIMIT $4",
         )
-        .bind(dealer.to_string())
+        .bind(&dealer_text)
         .bind(after)
-        .bind(device.to_string())
-        .bind(limit + 1)
+        .bind(until)
+        .bind(max_rows as i64 + 1)
         .fetch_all(pool)
         .await
     })?;
-    let complete = rows.len() as i64 <= limit;
+    let mut to = after;
+    let mut bytes = 0usize;
+    let mut sending = 0usize;
+    let mut taken = 0usize;
+    for (seq, size, origin) in &plan {
+        if taken == max_rows {
+            break;
+        }
+        if *origin != device_text {
+            let size = usize::try_from(*size).unwrap_or(usize::MAX);
+            if sending > 0 && bytes.saturating_add(size) > max_bytes {
+                break;
+            }
+            bytes = bytes.saturating_add(size);
+            sending += 1;
+        }
+        to = *seq;
+        taken += 1;
+    }
+    let complete = taken == plan.len();
     let mut page = Page {
-        to: after,
+        to,
         complete,
         docs: Vec::new(),
     };
-    for (seq, doc, bytes) in rows.into_iter().take(limit as usize) {
-        page.to = seq;
-        let Some(bytes) = bytes else { continue };
+    if sending == 0 {
+        return Ok(page);
+    }
+    let rows: Vec<(String, Vec<u8>)> = with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT doc_id, bytes FROM changes WHERE dealer_id = $1 AND seq > $2 AND seq <= $3 \
+             AND origin_device <> $4 ORDER BY seq",
+        )
+        .bind(&dealer_text)
+        .bind(after)
+        .bind(to)
+        .bind(&device_text)
+        .fetch_all(pool)
+        .await
+    })?;
+    let mut index: HashMap<LeadId, usize> = HashMap::new();
+    for (doc, bytes) in rows {
         let Ok(doc) = doc.parse::<LeadId>() else {
             continue;
         };
-        match page.docs.iter_mut().find(|d| d.doc == doc) {
-            Some(d) => d.changes.push(bytes),
-            None => page.docs.push(DocChanges {
-                doc,
-                changes: vec![bytes],
-            }),
+        match index.get(&doc) {
+            Some(i) => page.docs[*i].changes.push(bytes),
+            None => {
+                index.insert(doc, page.docs.len());
+                page.docs.push(DocChanges {
+                    doc,
+                    changes: vec![bytes],
+                });
+            }
         }
     }
     Ok(page)
@@ -271,18 +389,19 @@ pub async fn sync_counts(db: &Db, dealer: DealerId) -> Result<(i64, i64), sqlx::
     })
 }
 
-/// The stored snapshot of a document, if the dealer has it.
+/// The stored document of the dealer, saved whole (its snapshot with the
+/// changes after it applied), if the dealer has it.
 pub async fn document_snapshot(
     db: &Db,
     dealer: DealerId,
     doc: LeadId,
 ) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    with_pool!(db, pool => {
-        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT snapshot FROM documents WHERE dealer_id = $1 AND doc_id = $2")
-            .bind(dealer.to_string())
-            .bind(doc.to_string())
-            .fetch_optional(pool)
-            .await?;
-        Ok(row.map(|(s,)| s))
-    })
+    let Some(stored) = load_documents(db, dealer, &[doc]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let history = usize::try_from(stored.history_bytes).unwrap_or(0);
+    match DocState::load(stored.snapshot, stored.tail, history) {
+        Ok(mut state) => Ok(Some(state.save())),
+        Err(refusal) => Err(sqlx::Error::Decode(refusal.message.into())),
+    }
 }

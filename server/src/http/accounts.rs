@@ -17,7 +17,6 @@ use super::error::AppError;
 use super::extract::{Auth, Json};
 use crate::auth::{SessionToken, verify_against_dummy, verify_password};
 use crate::db::{self, NewSession, SessionRow, UserRow};
-use crate::hub::Signal;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -123,7 +122,7 @@ async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode,
     db::revoke_session(&state.db, auth.device, "logout", state.clock.now()).await?;
     state
         .hub
-        .publish(auth.dealer, Signal::DeviceEnded(auth.device));
+        .device_ended(auth.dealer, auth.device);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,15 +1,24 @@
 //! The sync endpoint: a WebSocket at `/sync` speaking the binary protocol of
 //! `showroom_shared::sync`. This adapter only performs the state machine's
-//! actions: token checks, one SQL transaction per batch, log reads, sends.
+//! actions: token checks, handing batches to the writer, log reads, sends.
 //!
-//! Authorisation happens on every message, not only at connect: each batch
-//! and each read re-checks the session (revoked, expired, deactivated), and
-//! every document is looked up under the session's dealer only.
+//! Authorisation: the session is checked at Hello and again before every
+//! pushed batch is stored. Everything else learns of an ended session by
+//! event (the hub's `DeviceEnded`/`UserEnded`, from this process or another
+//! through the cluster bridge), which closes the connection at once; a
+//! connection whose events may have been lost, and every connection once a
+//! minute (expiry, last seen), checks again. Committed changes arrive with
+//! the event as a ready page: no database read per connection per commit.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use showroom_shared::sync::{
     Ingested, ServerAction, ServerMsg, ServerSession, SyncErrorCode, limits,
@@ -19,22 +28,54 @@ use tokio::sync::broadcast::error::RecvError;
 use super::error::AppError;
 use super::extract::{Auth, authenticate};
 use crate::db;
-use crate::hub::Signal;
+use crate::hub::{Commit, Signal};
 use crate::state::AppState;
 use showroom_shared::api::ErrorCode;
 
 pub const SYNC_PATH: &str = "/sync";
 
+/// Connections check their session this often even when nothing happens.
+const RECHECK_EVERY: Duration = Duration::from_secs(60);
+
 pub fn router() -> Router<AppState> {
     Router::new().route(SYNC_PATH, get(upgrade))
 }
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers) {
+        return AppError::forbidden(
+            "Sync connections are accepted from this server's own pages only.",
+        )
+        .into_response();
+    }
     // Frames up to twice the protocol cap are read, so an oversized message
     // gets a clear error; anything larger closes the socket (code 1009).
     ws.max_message_size(limits::MESSAGE_BYTES * 2)
         .max_frame_size(limits::MESSAGE_BYTES * 2)
         .on_upgrade(move |socket| Connection::new(state, socket).run())
+}
+
+/// A browser always sends `Origin` on a WebSocket upgrade: it must be this
+/// server (same host as the request). Clients that are not browsers send
+/// none; their bearer token is what authorises them.
+fn origin_allowed(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let (Ok(origin), Some(Ok(host))) = (
+        origin.to_str(),
+        headers.get(header::HOST).map(|h| h.to_str()),
+    ) else {
+        return false;
+    };
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    origin_host.is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
 struct Connection {
@@ -44,6 +85,8 @@ struct Connection {
     token: Option<String>,
     auth: Option<Auth>,
     signals: Option<tokio::sync::broadcast::Receiver<Signal>>,
+    /// The commit being handed to the session (for `Deliver`).
+    commit: Option<Arc<Commit>>,
 }
 
 impl Connection {
@@ -55,12 +98,21 @@ impl Connection {
             token: None,
             auth: None,
             signals: None,
+            commit: None,
         }
     }
 
     async fn run(mut self) {
+        let hello_deadline = tokio::time::sleep(self.state.hello_timeout);
+        tokio::pin!(hello_deadline);
+        let mut recheck = tokio::time::interval(RECHECK_EVERY);
+        recheck.reset();
         loop {
             let actions = tokio::select! {
+                // Signals first: a session that ended must not have a push
+                // that arrived at the same moment stored.
+                biased;
+                signal = next_signal(&mut self.signals) => self.on_signal(signal).await,
                 msg = self.socket.recv() => match msg {
                     Some(Ok(Message::Binary(bytes))) => {
                         if bytes.len() > limits::MESSAGE_BYTES {
@@ -80,7 +132,11 @@ impl Connection {
                         break;
                     }
                 },
-                signal = next_signal(&mut self.signals) => self.on_signal(signal),
+                () = &mut hello_deadline, if self.session.awaits_hello() => self.session.hello_timed_out(),
+                _ = recheck.tick(), if self.auth.is_some() => match self.recheck().await {
+                    Ok(_) => Vec::new(),
+                    Err((code, message)) => self.session.fail(code, message),
+                },
             };
             if !self.perform(actions).await || self.session.is_closed() {
                 break;
@@ -89,16 +145,29 @@ impl Connection {
         let _ = self.socket.send(Message::Close(None)).await;
     }
 
-    fn on_signal(&mut self, signal: Result<Signal, RecvError>) -> Vec<ServerAction> {
+    async fn on_signal(&mut self, signal: Result<Signal, RecvError>) -> Vec<ServerAction> {
         let Some(auth) = &self.auth else {
             return Vec::new();
         };
+        let device = auth.device;
         match signal {
-            Ok(Signal::Changes { origin, .. }) if origin == auth.device => Vec::new(),
-            Ok(Signal::Changes { .. }) | Err(RecvError::Lagged(_)) => self.session.wake(),
-            Ok(Signal::DeviceEnded(device)) if device == auth.device => ended(&mut self.session),
-            Ok(Signal::UserEnded(user)) if user == auth.user => ended(&mut self.session),
-            Ok(_) => Vec::new(),
+            Ok(Signal::Committed(commit)) => {
+                if commit.page.is_none() && commit.origin != Some(device) {
+                    // Too big to carry: read it from the log in pages.
+                    return self.session.wake();
+                }
+                let actions = self.session.committed(commit.from, commit.to);
+                self.commit = Some(commit);
+                actions
+            }
+            Ok(Signal::DeviceEnded(ended)) if ended == device => ended_session(&mut self.session),
+            Ok(Signal::UserEnded(user)) if user == auth.user => ended_session(&mut self.session),
+            Ok(Signal::DeviceEnded(_) | Signal::UserEnded(_)) => Vec::new(),
+            // Events may have been missed: check the session, read the log.
+            Ok(Signal::Recheck) | Err(RecvError::Lagged(_)) => match self.recheck().await {
+                Ok(_) => self.session.wake(),
+                Err((code, message)) => self.session.fail(code, message),
+            },
             Err(RecvError::Closed) => {
                 self.signals = None;
                 Vec::new()
@@ -126,56 +195,40 @@ impl Connection {
                 ServerAction::Ingest { batch, docs } => {
                     let result = match self.recheck().await {
                         Err(refusal) => Err(refusal),
-                        Ok(auth) => {
-                            let now = self.state.clock.now();
-                            match db::store_batch(
-                                &self.state.db,
-                                auth.dealer,
-                                auth.device,
-                                &docs,
-                                now,
-                            )
+                        Ok(auth) => match self
+                            .state
+                            .writer
+                            .store(auth.dealer, auth.device, docs)
                             .await
-                            {
-                                Ok(outcome) => {
-                                    if outcome.new_changes > 0 {
-                                        self.state.hub.publish(
-                                            auth.dealer,
-                                            Signal::Changes {
-                                                seq: outcome.last_seq,
-                                                origin: auth.device,
-                                            },
-                                        );
-                                    }
-                                    Ok(Ingested {
-                                        refused: outcome.refused,
-                                        wrote: outcome.new_changes > 0,
-                                    })
-                                }
-                                Err(err) => {
-                                    tracing::error!(%err, "storing a sync batch failed; nothing of it was acknowledged");
-                                    Err((SyncErrorCode::Internal, "The server could not store the changes; they stay on the device and are retried.".to_owned()))
-                                }
+                        {
+                            Ok(outcome) => Ok(Ingested {
+                                refused: outcome.refused,
+                            }),
+                            Err(err) => {
+                                tracing::error!(%err, "storing a sync batch failed; nothing of it was acknowledged");
+                                Err((SyncErrorCode::Internal, "The server could not store the changes; they stay on the device and are retried.".to_owned()))
                             }
-                        }
+                        },
                     };
                     queue.extend(self.session.ingested(batch, result));
                 }
                 ServerAction::Pull { after } => {
-                    let auth = match self.recheck().await {
-                        Ok(auth) => auth,
-                        Err((code, message)) => {
-                            queue.extend(self.session.fail(code, message));
-                            continue;
-                        }
+                    let Some(auth) = self.auth.clone() else {
+                        continue;
                     };
                     let after = i64::try_from(after).unwrap_or(i64::MAX);
+                    self.state
+                        .sync_stats
+                        .log_reads
+                        .fetch_add(1, Ordering::Relaxed);
                     match db::changes_after(
                         &self.state.db,
                         auth.dealer,
-                        auth.device,
+                        Some(auth.device),
                         after,
-                        limits::PAGE_CHANGES as i64,
+                        i64::MAX,
+                        limits::PAGE_CHANGES,
+                        limits::PAGE_BYTES,
                     )
                     .await
                     {
@@ -191,6 +244,32 @@ impl Connection {
                                 "The server could not read changes; retry later.",
                             ));
                         }
+                    }
+                }
+                ServerAction::Deliver { from, to } => {
+                    let Some(commit) = self.commit.take() else {
+                        continue;
+                    };
+                    let mine = self.auth.as_ref().map(|a| a.device) == commit.origin;
+                    let sent = match (&commit.page, mine) {
+                        (Some(page), false) if commit.from == from && commit.to == to => {
+                            self.socket
+                                .send(Message::Binary(axum::body::Bytes::copy_from_slice(page)))
+                                .await
+                        }
+                        // Its own changes: only the cursor moves.
+                        _ => {
+                            self.send(&ServerMsg::Changes {
+                                from,
+                                to,
+                                complete: true,
+                                docs: Vec::new(),
+                            })
+                            .await
+                        }
+                    };
+                    if sent.is_err() {
+                        return false;
                     }
                 }
                 ServerAction::Send(msg) => {
@@ -209,6 +288,10 @@ impl Connection {
         let Some(token) = self.token.clone() else {
             return Err((SyncErrorCode::Unauthorized, "Say Hello first.".to_owned()));
         };
+        self.state
+            .sync_stats
+            .session_checks
+            .fetch_add(1, Ordering::Relaxed);
         match authenticate(&self.state, &token).await {
             Ok(auth) => {
                 self.auth = Some(auth.clone());
@@ -235,7 +318,7 @@ fn sync_refusal(err: AppError) -> (SyncErrorCode, String) {
     (code, err.message)
 }
 
-fn ended(session: &mut ServerSession) -> Vec<ServerAction> {
+fn ended_session(session: &mut ServerSession) -> Vec<ServerAction> {
     session.fail(
         SyncErrorCode::Unauthorized,
         "This device was signed out. Sign in again.",
@@ -248,5 +331,38 @@ async fn next_signal(
     match signals {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(origin: Option<&'static str>, host: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static(host));
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, HeaderValue::from_static(o));
+        }
+        h
+    }
+
+    #[test]
+    fn only_this_servers_pages_may_open_a_sync_socket() {
+        assert!(origin_allowed(&headers(None, "127.0.0.1:8080")));
+        assert!(origin_allowed(&headers(
+            Some("http://127.0.0.1:8080"),
+            "127.0.0.1:8080"
+        )));
+        assert!(origin_allowed(&headers(
+            Some("https://crm.dealer.cn"),
+            "crm.dealer.cn"
+        )));
+        assert!(!origin_allowed(&headers(
+            Some("https://evil.example"),
+            "crm.dealer.cn"
+        )));
+        assert!(!origin_allowed(&headers(Some("null"), "crm.dealer.cn")));
     }
 }

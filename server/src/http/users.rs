@@ -15,7 +15,6 @@ use super::accounts::{device_info, may_manage, strip_api, user_summary};
 use super::error::AppError;
 use super::extract::Auth;
 use crate::db::{self, UserRow};
-use crate::hub::Signal;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -97,7 +96,7 @@ async fn revoke_device(
     if db::revoke_session_of_user(&state.db, user.id, device, reason, state.clock.now()).await? {
         tracing::info!(by = %auth.user, user = %user.id, %device, "device revoked");
         // Its open sync connection closes now, not at its next message.
-        state.hub.publish(auth.dealer, Signal::DeviceEnded(device));
+        state.hub.device_ended(auth.dealer, device);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::not_found("device"))
@@ -122,7 +121,7 @@ async fn deactivate(
     }
     db::deactivate_user(&state.db, user.id, state.clock.now()).await?;
     tracing::info!(by = %auth.user, user = %user.id, "user deactivated; every session revoked");
-    state.hub.publish(auth.dealer, Signal::UserEnded(user.id));
+    state.hub.user_ended(auth.dealer, user.id);
     Ok(StatusCode::NO_CONTENT)
 }
 

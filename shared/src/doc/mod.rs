@@ -54,7 +54,9 @@ pub fn parse_change_within(bytes: &[u8], max: usize) -> Result<Change, DocError>
                 &mut std::io::Read::take(flate2::read::DeflateDecoder::new(deflated), limit),
                 &mut inflated,
             )
-            .map_err(|e| DocError::BadChange(format!("the compressed change does not inflate: {e}")))?;
+            .map_err(|e| {
+                DocError::BadChange(format!("the compressed change does not inflate: {e}"))
+            })?;
             if inflated.len() > max {
                 return Err(DocError::TooLarge(max));
             }
@@ -147,14 +149,21 @@ mod tests {
         let mut doc = automerge::AutoCommit::new();
         let _ = doc.put(automerge::ROOT, "note", "a".repeat(text_len));
         let _ = doc.commit();
-        doc.get_changes(&[]).into_iter().next().unwrap_or_else(|| panic!("a change"))
+        doc.get_changes(&[])
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("a change"))
     }
 
     #[test]
     fn a_compressed_change_is_measured_inflated() {
         let mut change = big_change(100_000);
         let compressed = change.bytes().to_vec();
-        assert!(compressed.len() < 2_000, "compresses well: {}", compressed.len());
+        assert!(
+            compressed.len() < 2_000,
+            "compresses well: {}",
+            compressed.len()
+        );
         assert_eq!(compressed[8], CHUNK_COMPRESSED);
         assert!(parse_change_within(&compressed, 200_000).is_ok());
         assert!(matches!(
@@ -169,7 +178,9 @@ mod tests {
         let mut raw = change.raw_bytes().to_vec();
         assert!(parse_change(&raw).is_ok());
         raw[4] ^= 0x01;
-        assert!(matches!(parse_change(&raw), Err(DocError::BadChange(m)) if m.contains("checksum")));
+        assert!(
+            matches!(parse_change(&raw), Err(DocError::BadChange(m)) if m.contains("checksum"))
+        );
         let mut compressed = big_change(5_000).bytes().to_vec();
         compressed[5] ^= 0x01;
         assert!(parse_change(&compressed).is_err());

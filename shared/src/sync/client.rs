@@ -221,7 +221,11 @@ mod tests {
                 panic!("{m:?}")
             };
             assert!(docs.len() <= limits::BATCH_DOCS, "{}", docs.len());
-            assert_eq!(ClientMsg::decode(&m.encode()).as_ref(), Ok(m), "the server can read it");
+            assert_eq!(
+                ClientMsg::decode(&m.encode()).as_ref(),
+                Ok(m),
+                "the server can read it"
+            );
         }
         assert_eq!(msgs.len() - 1, 3);
     }

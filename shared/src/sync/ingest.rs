@@ -82,7 +82,11 @@ impl DocState {
     /// Rebuilds a stored document from its snapshot (empty for none) and the
     /// changes stored after it or still waiting; `history_bytes` is the
     /// stored total of its change bytes.
-    pub fn load(base: Vec<u8>, tail: Vec<Vec<u8>>, history_bytes: usize) -> Result<DocState, Refusal> {
+    pub fn load(
+        base: Vec<u8>,
+        tail: Vec<Vec<u8>>,
+        history_bytes: usize,
+    ) -> Result<DocState, Refusal> {
         let mut doc = if base.is_empty() {
             LeadDoc::empty(server_actor())
         } else {
@@ -169,7 +173,10 @@ pub fn ingest(
         parsed.push(parse_change(bytes).map_err(|e| match e {
             DocError::TooLarge(max) => Refusal::new(
                 SyncErrorCode::TooLarge,
-                format!("A change is larger than {} KB; it was not stored.", max / 1024),
+                format!(
+                    "A change is larger than {} KB; it was not stored.",
+                    max / 1024
+                ),
             ),
             other => Refusal::new(SyncErrorCode::Malformed, other.to_string()),
         })?);
@@ -339,7 +346,8 @@ mod tests {
         let changes = changes_of(&l, 3);
         let dealer = l.dealer;
         let mut state = DocState::new();
-        let first = ingest(dealer, l.id, &mut state, &changes[2..]).unwrap_or_else(|e| panic!("{e:?}"));
+        let first =
+            ingest(dealer, l.id, &mut state, &changes[2..]).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(first.new_changes.len(), 2);
         assert!(
             first.new_changes.iter().all(|c| !c.applied),
@@ -358,8 +366,8 @@ mod tests {
         // Compacted and rebuilt, it is the same document.
         let base = state.compact();
         assert_eq!(state.tail_len(), 0);
-        let rebuilt = DocState::load(base, vec![], state.history_bytes())
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let rebuilt =
+            DocState::load(base, vec![], state.history_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(name(&rebuilt), Some("Li 2".to_owned()));
     }
 
@@ -397,7 +405,8 @@ mod tests {
             refused.map(|_| ()).map_err(|r| r.code),
             Err(SyncErrorCode::Malformed)
         );
-        let ok = ingest(l.dealer, l.id, &mut state, &changes[1..]).unwrap_or_else(|e| panic!("{e:?}"));
+        let ok =
+            ingest(l.dealer, l.id, &mut state, &changes[1..]).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(ok.lead.map(|l| l.customer.name), Some("Li 0".to_owned()));
     }
 
@@ -412,20 +421,40 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .with_actor(actor_from_bytes([4; 16]));
         let heads = raw.get_heads();
-        raw.put(automerge::ROOT, "grade", "Z").unwrap_or_else(|e| panic!("{e}"));
+        raw.put(automerge::ROOT, "grade", "Z")
+            .unwrap_or_else(|e| panic!("{e}"));
         raw.commit();
-        let edit: Vec<Vec<u8>> = raw.get_changes(&heads).iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let edit: Vec<Vec<u8>> = raw
+            .get_changes(&heads)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
         let refused = ingest(l.dealer, l.id, &mut state, &edit);
-        assert_eq!(refused.map(|_| ()).map_err(|r| r.code), Err(SyncErrorCode::Invalid));
-        assert_eq!(state.lead().map(|l| l.grade), Some(Grade::B), "the stored lead is unchanged");
+        assert_eq!(
+            refused.map(|_| ()).map_err(|r| r.code),
+            Err(SyncErrorCode::Invalid)
+        );
+        assert_eq!(
+            state.lead().map(|l| l.grade),
+            Some(Grade::B),
+            "the stored lead is unchanged"
+        );
         // A document with no type at all.
         let mut untyped = automerge::AutoCommit::new().with_actor(actor_from_bytes([5; 16]));
-        untyped.put(automerge::ROOT, "hello", "world").unwrap_or_else(|e| panic!("{e}"));
+        untyped
+            .put(automerge::ROOT, "hello", "world")
+            .unwrap_or_else(|e| panic!("{e}"));
         untyped.commit();
-        let junk: Vec<Vec<u8>> = untyped.get_changes(&[]).iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let junk: Vec<Vec<u8>> = untyped
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
         let other = LeadId::from_uuid(Uuid::from_u128(99));
         assert_eq!(
-            ingest(l.dealer, other, &mut DocState::new(), &junk).map(|_| ()).map_err(|r| r.code),
+            ingest(l.dealer, other, &mut DocState::new(), &junk)
+                .map(|_| ())
+                .map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
         );
     }
@@ -436,13 +465,17 @@ mod tests {
         let mut state = DocState::new();
         let big = vec![0u8; limits::CHANGE_BYTES + 1];
         assert_eq!(
-            ingest(l.dealer, l.id, &mut state, &[big]).map(|_| ()).map_err(|r| r.code),
+            ingest(l.dealer, l.id, &mut state, &[big])
+                .map(|_| ())
+                .map_err(|r| r.code),
             Err(SyncErrorCode::TooLarge)
         );
         let mut full = DocState::load(Vec::new(), Vec::new(), limits::DOCUMENT_BYTES - 10)
             .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
-            ingest(l.dealer, l.id, &mut full, &changes_of(&l, 0)).map(|_| ()).map_err(|r| r.code),
+            ingest(l.dealer, l.id, &mut full, &changes_of(&l, 0))
+                .map(|_| ())
+                .map_err(|r| r.code),
             Err(SyncErrorCode::TooLarge)
         );
     }

@@ -26,7 +26,10 @@ pub enum ServerAction {
     /// Send the page of changes committed in `(from, to]` that the adapter
     /// was handed with [`ServerSession::committed`] (built once and shared by
     /// every connection of the dealer, without reading the log).
-    Deliver { from: u64, to: u64 },
+    Deliver {
+        from: u64,
+        to: u64,
+    },
     /// Close the connection (after sending what came before).
     Close,
 }

@@ -7,5 +7,6 @@ mod accounts;
 mod durability;
 mod http;
 mod sync;
+mod sync_load;
 mod throttle;
 mod users;

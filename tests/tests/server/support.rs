@@ -31,6 +31,8 @@ pub const T0: i64 = 1_795_737_600_000;
 
 pub struct TestApp {
     router: Router,
+    /// The state behind the router (its sync counters, hub and writer).
+    pub state: AppState,
     pub db: Db,
     clock: Arc<AtomicI64>,
     server_clock: Clock,
@@ -100,7 +102,8 @@ impl TestApp {
         let config = config_for(&dir.join("static"));
         let state = AppState::new(db.clone(), clock.clone(), &config);
         TestApp {
-            router: app(state),
+            router: app(state.clone()),
+            state,
             db,
             clock: handle,
             server_clock: clock,
@@ -119,7 +122,8 @@ impl TestApp {
         let config = config_for(&self.dir.join("static"));
         let state = AppState::new(db.clone(), self.server_clock.clone(), &config);
         TestApp {
-            router: app(state),
+            router: app(state.clone()),
+            state,
             db,
             clock: self.clock.clone(),
             server_clock: self.server_clock.clone(),
@@ -292,6 +296,9 @@ fn config_for(static_dir: &std::path::Path) -> Config {
         "showroom-server",
         "--static-dir",
         &static_dir.display().to_string(),
+        // Short, so the test of a socket that never says Hello is quick.
+        "--sync-hello-timeout-ms",
+        "1500",
     ])
 }
 

@@ -16,16 +16,16 @@ use uuid::Uuid;
 
 use crate::support::{TestApp, both_backends};
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// One device's sync connection.
-struct Device {
-    socket: Socket,
+pub(crate) struct Device {
+    pub(crate) socket: Socket,
 }
 
 impl Device {
-    async fn open(addr: SocketAddr) -> Device {
+    pub(crate) async fn open(addr: SocketAddr) -> Device {
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
             .await
             .expect("websocket connects");
@@ -33,7 +33,7 @@ impl Device {
     }
 
     /// Opens a connection and says Hello with `token` and `cursor`.
-    async fn hello(addr: SocketAddr, token: &str, cursor: u64) -> Device {
+    pub(crate) async fn hello(addr: SocketAddr, token: &str, cursor: u64) -> Device {
         let mut d = Device::open(addr).await;
         d.send(ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
@@ -44,11 +44,11 @@ impl Device {
         d
     }
 
-    async fn send(&mut self, msg: ClientMsg) {
+    pub(crate) async fn send(&mut self, msg: ClientMsg) {
         self.send_raw(msg.encode()).await;
     }
 
-    async fn send_raw(&mut self, bytes: Vec<u8>) {
+    pub(crate) async fn send_raw(&mut self, bytes: Vec<u8>) {
         self.socket
             .send(Message::Binary(bytes.into()))
             .await
@@ -56,7 +56,7 @@ impl Device {
     }
 
     /// The next protocol message, or `None` when the server closed the socket.
-    async fn recv(&mut self) -> Option<ServerMsg> {
+    pub(crate) async fn recv(&mut self) -> Option<ServerMsg> {
         loop {
             let next = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
                 .await
@@ -72,7 +72,7 @@ impl Device {
     }
 
     /// Reads until the initial catch-up page arrives; returns its documents.
-    async fn caught_up(&mut self) -> (u64, Vec<DocChanges>) {
+    pub(crate) async fn caught_up(&mut self) -> (u64, Vec<DocChanges>) {
         let mut docs = Vec::new();
         loop {
             match self.recv().await {
@@ -92,7 +92,7 @@ impl Device {
         }
     }
 
-    async fn ack(&mut self) -> ServerMsg {
+    pub(crate) async fn ack(&mut self) -> ServerMsg {
         loop {
             match self.recv().await {
                 Some(ServerMsg::Changes { .. }) => continue,
@@ -103,7 +103,7 @@ impl Device {
     }
 }
 
-fn lead_for(login: &LoginResponse, n: u128, name: &str) -> Lead {
+pub(crate) fn lead_for(login: &LoginResponse, n: u128, name: &str) -> Lead {
     lead_of(&login.session, LeadId::from_uuid(Uuid::from_u128(n)), name)
 }
 
@@ -132,21 +132,21 @@ pub(crate) fn lead_of(session: &showroom_shared::api::SessionInfo, id: LeadId, n
     }
 }
 
-fn raw_changes(doc: &mut LeadDoc) -> Vec<Vec<u8>> {
+pub(crate) fn raw_changes(doc: &mut LeadDoc) -> Vec<Vec<u8>> {
     doc.changes_since(&[])
         .iter()
         .map(|c| c.raw_bytes().to_vec())
         .collect()
 }
 
-fn push(batch: u64, doc: LeadId, changes: Vec<Vec<u8>>) -> ClientMsg {
+pub(crate) fn push(batch: u64, doc: LeadId, changes: Vec<Vec<u8>>) -> ClientMsg {
     ClientMsg::Push {
         batch,
         docs: vec![DocChanges { doc, changes }],
     }
 }
 
-fn ok_ack(batch: u64) -> ServerMsg {
+pub(crate) fn ok_ack(batch: u64) -> ServerMsg {
     ServerMsg::Ack {
         batch,
         refused: vec![],
@@ -452,12 +452,16 @@ async fn malformed_and_oversized_input_gets_a_clear_error_and_breaks_nothing(app
             })
             .collect()
     };
-    for i in 0..500 {
+    // Notes of 64 KB that do not compress, until the lead's changes add up
+    // past the document cap: pushed in batches under the message cap.
+    let mut batch = 4;
+    let mut total = 0usize;
+    for i in 0..80 {
         huge_doc
             .add_note(&Note {
                 author: sales1.session.user.id,
                 at: 100 + i,
-                text: noise(3500),
+                text: noise(64 * 1024),
             })
             .expect("note");
         grow.extend(
@@ -467,15 +471,31 @@ async fn malformed_and_oversized_input_gets_a_clear_error_and_breaks_nothing(app
                 .map(|c| c.raw_bytes().to_vec()),
         );
         heads = huge_doc.heads();
+        if grow.iter().map(Vec::len).sum::<usize>() > 2 * 1024 * 1024 {
+            total += grow.iter().map(Vec::len).sum::<usize>();
+            d.send(push(batch, huge.id, std::mem::take(&mut grow)))
+                .await;
+            let refused = match d.ack().await {
+                ServerMsg::Ack { refused, .. } => refused,
+                other => panic!("{other:?}"),
+            };
+            if total <= limits::DOCUMENT_BYTES {
+                assert_eq!(refused, vec![], "under the cap ({total} bytes)");
+            } else {
+                assert_eq!(
+                    refused.iter().map(|r| r.code).collect::<Vec<_>>(),
+                    [SyncErrorCode::TooLarge],
+                    "past the cap ({total} bytes)"
+                );
+                break;
+            }
+            batch += 1;
+        }
     }
-    d.send(push(4, huge.id, grow)).await;
-    match d.ack().await {
-        ServerMsg::Ack { batch: 4, refused } => assert_eq!(
-            refused.iter().map(|r| r.code).collect::<Vec<_>>(),
-            [SyncErrorCode::TooLarge]
-        ),
-        other => panic!("{other:?}"),
-    }
+    assert!(
+        total > limits::DOCUMENT_BYTES,
+        "the test grew the lead past the cap"
+    );
 }
 
 async fn bad_expired_and_revoked_sessions_are_refused(app: TestApp) {

@@ -1,0 +1,619 @@
+//! The sync writer: every pushed batch of every connection is stored here.
+//!
+//! Why one place: SQLite has one writer at a time, and a burst of one dealer
+//! must not stall another (issue 6). Connections hand their batches to a
+//! writer task and wait for its answer; the task
+//! - takes whatever is queued, **one batch per dealer in turn** (round robin),
+//!   up to a budget of changes and bytes, so one dealer's burst of pushes
+//!   never queues another dealer's small write behind all of it;
+//! - does the Automerge work (parse, apply, validate) on a blocking thread
+//!   **before** any transaction, against documents it keeps in memory (an
+//!   LRU cache; a miss opens the snapshot and applies the log's tail);
+//! - writes the whole group in **one short transaction** of a few multi-row
+//!   statements, snapshots only every [`SNAPSHOT_EVERY`] changes of a
+//!   document (the log is the truth), then acks every batch in it and hands
+//!   the committed changes to the hub, which delivers them to the dealer's
+//!   other connections without a database read per connection.
+//!
+//! On SQLite there is one writer task; on PostgreSQL a few, each owning a
+//! share of the dealers (different dealers write in parallel, one dealer's
+//! writes stay in order). Another server process on the same PostgreSQL
+//! database may write the same dealer: the dealer's row lock orders the
+//! commits, and a commit that finds a document changed since it was read is
+//! redone from the database.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use showroom_shared::domain::{DealerId, DeviceId, Lead, LeadId};
+use showroom_shared::sync::{
+    DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::Clock;
+use crate::db::{self, ChangeRow, CommitError, Db, DealerWrite, DocumentRow};
+use crate::hub::{Commit, Hub};
+
+/// A document's snapshot is rewritten once this many changes are stored after it.
+pub const SNAPSHOT_EVERY: usize = 32;
+/// What one group (one transaction) may hold; a single batch bigger than
+/// this still goes, alone.
+const GROUP_CHANGES: usize = 4_000;
+const GROUP_BYTES: usize = 4 * 1024 * 1024;
+/// Tries of a group whose documents another server process changed meanwhile.
+const CONFLICT_TRIES: usize = 4;
+
+/// What storing a batch did.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    pub refused: Vec<Refused>,
+    /// Changes new to the server (0 when the batch was a retransmission).
+    pub new_changes: usize,
+    /// The dealer's sequence numbers this batch's changes took: `(from, to]`.
+    pub from: i64,
+    pub to: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the database failed: {0}")]
+    Db(String),
+    #[error("the server is shutting down")]
+    Closed,
+}
+
+struct Request {
+    dealer: DealerId,
+    device: DeviceId,
+    docs: Vec<DocChanges>,
+    reply: oneshot::Sender<Result<BatchOutcome, WriteError>>,
+}
+
+impl Request {
+    fn size(&self) -> (usize, usize) {
+        let changes = self.docs.iter().map(|d| d.changes.len()).sum::<usize>();
+        let bytes = self
+            .docs
+            .iter()
+            .flat_map(|d| d.changes.iter())
+            .map(Vec::len)
+            .sum::<usize>();
+        (changes.max(1), bytes)
+    }
+}
+
+/// The handle connections use.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    shards: Arc<Vec<mpsc::UnboundedSender<Request>>>,
+}
+
+impl Writer {
+    /// Starts the writer tasks (call inside the Tokio runtime).
+    pub fn start(db: Db, hub: Arc<Hub>, clock: Clock, cache_docs: usize) -> Writer {
+        let shards = match db {
+            Db::Sqlite(_) => 1,
+            Db::Postgres(_) => 4,
+        };
+        let per_shard = (cache_docs / shards).max(16);
+        let senders = (0..shards)
+            .map(|_| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let task = Task {
+                    db: db.clone(),
+                    hub: hub.clone(),
+                    clock: clock.clone(),
+                    cache: Cache::new(per_shard),
+                    known_seq: HashMap::new(),
+                    queues: Queues::default(),
+                };
+                tokio::spawn(task.run(rx));
+                tx
+            })
+            .collect();
+        Writer {
+            shards: Arc::new(senders),
+        }
+    }
+
+    /// Stores a batch of `device` of `dealer`; answers once it is committed.
+    pub async fn store(
+        &self,
+        dealer: DealerId,
+        device: DeviceId,
+        docs: Vec<DocChanges>,
+    ) -> Result<BatchOutcome, WriteError> {
+        let shard = (dealer.0.as_u128() % self.shards.len() as u128) as usize;
+        let (reply, answer) = oneshot::channel();
+        self.shards[shard]
+            .send(Request {
+                dealer,
+                device,
+                docs,
+                reply,
+            })
+            .map_err(|_| WriteError::Closed)?;
+        answer.await.map_err(|_| WriteError::Closed)?
+    }
+}
+
+/// Batches waiting, one queue per dealer, taken in turn.
+#[derive(Default)]
+struct Queues {
+    by_dealer: HashMap<DealerId, VecDeque<Request>>,
+    turn: VecDeque<DealerId>,
+}
+
+impl Queues {
+    fn push(&mut self, r: Request) {
+        let q = self.by_dealer.entry(r.dealer).or_default();
+        if q.is_empty() {
+            self.turn.push_back(r.dealer);
+        }
+        q.push_back(r);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.turn.is_empty()
+    }
+
+    /// One batch per dealer in turn, until the budget is spent (at least one).
+    fn take_group(&mut self) -> Vec<Request> {
+        let mut group = Vec::new();
+        let (mut changes, mut bytes) = (0usize, 0usize);
+        while let Some(dealer) = self.turn.pop_front() {
+            let Some(q) = self.by_dealer.get_mut(&dealer) else {
+                continue;
+            };
+            let Some(next) = q.front() else {
+                self.by_dealer.remove(&dealer);
+                continue;
+            };
+            let (c, b) = next.size();
+            if !group.is_empty() && (changes + c > GROUP_CHANGES || bytes + b > GROUP_BYTES) {
+                self.turn.push_front(dealer);
+                break;
+            }
+            changes += c;
+            bytes += b;
+            if let Some(r) = q.pop_front() {
+                group.push(r);
+            }
+            if q.is_empty() {
+                self.by_dealer.remove(&dealer);
+            } else {
+                self.turn.push_back(dealer);
+            }
+        }
+        group
+    }
+}
+
+struct Entry {
+    state: DocState,
+    /// `documents.last_seq` as this process last saw or wrote it (`None`: not stored).
+    last_seq: Option<i64>,
+    used: u64,
+}
+
+/// Documents kept open between batches, least recently used dropped first.
+struct Cache {
+    entries: HashMap<(DealerId, LeadId), Entry>,
+    capacity: usize,
+    clock: u64,
+}
+
+impl Cache {
+    fn new(capacity: usize) -> Cache {
+        Cache {
+            entries: HashMap::new(),
+            capacity,
+            clock: 0,
+        }
+    }
+
+    fn take(&mut self, key: &(DealerId, LeadId)) -> Option<Entry> {
+        self.entries.remove(key)
+    }
+
+    fn put(&mut self, key: (DealerId, LeadId), mut entry: Entry) {
+        self.clock += 1;
+        entry.used = self.clock;
+        self.entries.insert(key, entry);
+        if self.entries.len() > self.capacity {
+            // Drop the oldest tenth at once: amortised O(1) per insert.
+            let mut ages: Vec<u64> = self.entries.values().map(|e| e.used).collect();
+            let cut = self.entries.len() - self.capacity * 9 / 10;
+            let (_, nth, _) = ages.select_nth_unstable(cut.saturating_sub(1));
+            let oldest = *nth;
+            self.entries.retain(|_, e| e.used > oldest);
+        }
+    }
+}
+
+struct Task {
+    db: Db,
+    hub: Arc<Hub>,
+    clock: Clock,
+    cache: Cache,
+    known_seq: HashMap<DealerId, i64>,
+    queues: Queues,
+}
+
+/// What the blocking step did for one request.
+struct Applied {
+    refused: Vec<Refused>,
+    /// Per dealer write index and the range of its changes this request added.
+    changes: usize,
+    start: usize,
+}
+
+impl Task {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
+        while let Some(first) = rx.recv().await {
+            self.queues.push(first);
+            while !self.queues.is_empty() {
+                while let Ok(more) = rx.try_recv() {
+                    self.queues.push(more);
+                }
+                let group = self.queues.take_group();
+                self.process(group).await;
+            }
+        }
+    }
+
+    async fn process(&mut self, group: Vec<Request>) {
+        let mut tries = 0;
+        let mut group = group;
+        loop {
+            tries += 1;
+            match self.attempt(group).await {
+                Ok(()) => return,
+                Err((back, err)) => {
+                    let retry = matches!(err, AttemptError::Conflict) && tries < CONFLICT_TRIES;
+                    if retry {
+                        tracing::debug!(
+                            "a document changed in another server process; redoing the group"
+                        );
+                        group = back;
+                        continue;
+                    }
+                    let message = match err {
+                        AttemptError::Conflict => {
+                            "documents kept changing under the writer".to_owned()
+                        }
+                        AttemptError::Db(e) => e,
+                    };
+                    for r in back {
+                        let _ = r.reply.send(Err(WriteError::Db(message.clone())));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One try at a group. On `Err` nothing was committed, the documents it
+    /// touched are dropped from the cache, and the requests come back.
+    async fn attempt(&mut self, group: Vec<Request>) -> Result<(), (Vec<Request>, AttemptError)> {
+        // 1. Every document the group touches, open: from the cache or the database.
+        let mut entries: HashMap<(DealerId, LeadId), Entry> = HashMap::new();
+        let mut missing: HashMap<DealerId, Vec<LeadId>> = HashMap::new();
+        for r in &group {
+            for d in &r.docs {
+                let key = (r.dealer, d.doc);
+                if entries.contains_key(&key) {
+                    continue;
+                }
+                match self.cache.take(&key) {
+                    Some(e) => {
+                        entries.insert(key, e);
+                    }
+                    None => {
+                        let list = missing.entry(r.dealer).or_default();
+                        if !list.contains(&d.doc) {
+                            list.push(d.doc);
+                        }
+                    }
+                }
+            }
+        }
+        let mut loaded = Vec::new();
+        for (dealer, docs) in missing {
+            match db::load_documents(&self.db, dealer, &docs).await {
+                Ok(rows) => loaded.push((dealer, docs, rows)),
+                Err(e) => {
+                    self.forget(&mut entries);
+                    return Err((group, AttemptError::Db(e.to_string())));
+                }
+            }
+        }
+
+        // 2. The Automerge work, off the async threads.
+        let work = tokio::task::spawn_blocking(move || apply_group(group, entries, loaded)).await;
+        let (group, mut entries, writes, applied) = match work {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(%e, "the sync writer's blocking step failed");
+                // The requests are gone with the panicked task; their
+                // connections see their reply dropped and retry.
+                return Ok(());
+            }
+        };
+
+        // 3. One short transaction.
+        let mut writes = writes;
+        for w in &mut writes {
+            w.known_seq = self.known_seq.get(&w.dealer).copied();
+        }
+        let writes: Vec<DealerWrite> = writes
+            .into_iter()
+            .filter(|w| !w.changes.is_empty())
+            .collect();
+        let bases = if writes.is_empty() {
+            Vec::new()
+        } else {
+            match db::commit_writes(&self.db, &writes, self.clock.now()).await {
+                Ok(bases) => bases,
+                Err(err) => {
+                    for w in &writes {
+                        self.known_seq.remove(&w.dealer);
+                    }
+                    self.forget(&mut entries);
+                    let err = match err {
+                        CommitError::Conflict(_) => AttemptError::Conflict,
+                        CommitError::Db(e) => AttemptError::Db(e.to_string()),
+                    };
+                    return Err((group, err));
+                }
+            }
+        };
+        let base_of: HashMap<DealerId, i64> = writes
+            .iter()
+            .zip(&bases)
+            .map(|(w, b)| (w.dealer, *b))
+            .collect();
+        for w in &writes {
+            let base = base_of.get(&w.dealer).copied().unwrap_or(0);
+            self.known_seq
+                .insert(w.dealer, base + w.changes.len() as i64);
+            for d in &w.documents {
+                if let Some(e) = entries.get_mut(&(w.dealer, d.doc)) {
+                    e.last_seq = Some(base + d.last_index as i64 + 1);
+                }
+            }
+        }
+        for (key, entry) in entries {
+            self.cache.put(key, entry);
+        }
+
+        // 4. Ack each batch and hand its changes to the hub, in commit order.
+        for (r, a) in group.into_iter().zip(applied) {
+            let base = base_of.get(&r.dealer).copied().unwrap_or(0);
+            let from = base + a.start as i64;
+            let to = from + a.changes as i64;
+            if a.changes > 0 {
+                let written = writes
+                    .iter()
+                    .find(|w| w.dealer == r.dealer)
+                    .map(|w| &w.changes[a.start..a.start + a.changes]);
+                let page = written.map(|rows| page_of(rows, from, to));
+                self.hub.committed(Commit {
+                    dealer: r.dealer,
+                    from: from as u64,
+                    to: to as u64,
+                    origin: Some(r.device),
+                    page: page.flatten(),
+                });
+            }
+            let _ = r.reply.send(Ok(BatchOutcome {
+                refused: a.refused,
+                new_changes: a.changes,
+                from,
+                to,
+            }));
+        }
+        Ok(())
+    }
+
+    fn forget(&mut self, entries: &mut HashMap<(DealerId, LeadId), Entry>) {
+        // What was applied in memory is not in the database: drop it.
+        entries.clear();
+    }
+}
+
+enum AttemptError {
+    Conflict,
+    Db(String),
+}
+
+/// The encoded `Changes` page of committed rows, shared by every connection
+/// that is not their origin; `None` when it would be over the page budget
+/// (connections then read it from the log in byte-capped pages).
+fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> Option<Arc<[u8]>> {
+    let bytes: usize = rows.iter().map(|c| c.bytes.len()).sum();
+    if bytes > limits::PAGE_BYTES && rows.len() > 1 {
+        return None;
+    }
+    let mut docs: Vec<DocChanges> = Vec::new();
+    for c in rows {
+        match docs.iter_mut().find(|d| d.doc == c.doc) {
+            Some(d) => d.changes.push(c.bytes.clone()),
+            None => docs.push(DocChanges {
+                doc: c.doc,
+                changes: vec![c.bytes.clone()],
+            }),
+        }
+    }
+    let msg = ServerMsg::Changes {
+        from: from as u64,
+        to: to as u64,
+        complete: true,
+        docs,
+    };
+    Some(msg.encode().into())
+}
+
+type Loaded = Vec<(DealerId, Vec<LeadId>, Vec<db::StoredDocument>)>;
+
+/// The blocking step: opens what was loaded, ingests every request in
+/// order, and lays out what to write. Returns the requests, the documents
+/// (to keep in the cache once committed), the writes, and per request what
+/// it did.
+fn apply_group(
+    group: Vec<Request>,
+    mut entries: HashMap<(DealerId, LeadId), Entry>,
+    loaded: Loaded,
+) -> (
+    Vec<Request>,
+    HashMap<(DealerId, LeadId), Entry>,
+    Vec<DealerWrite>,
+    Vec<Applied>,
+) {
+    let mut failed_load: HashMap<(DealerId, LeadId), String> = HashMap::new();
+    for (dealer, asked, rows) in loaded {
+        let mut found: HashMap<LeadId, db::StoredDocument> =
+            rows.into_iter().map(|r| (r.doc, r)).collect();
+        for doc in asked {
+            let entry = match found.remove(&doc) {
+                None => Entry {
+                    state: DocState::new(),
+                    last_seq: None,
+                    used: 0,
+                },
+                Some(row) => {
+                    let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
+                    match DocState::load(row.snapshot, row.tail, history) {
+                        Ok(state) => Entry {
+                            state,
+                            last_seq: Some(row.last_seq),
+                            used: 0,
+                        },
+                        Err(refusal) => {
+                            tracing::error!(%doc, message = %refusal.message, "a stored document cannot be opened");
+                            failed_load.insert((dealer, doc), refusal.message);
+                            continue;
+                        }
+                    }
+                }
+            };
+            entries.insert((dealer, doc), entry);
+        }
+    }
+    let mut writes: Vec<DealerWrite> = Vec::new();
+    let mut doc_index: HashMap<(DealerId, LeadId), usize> = HashMap::new();
+    let mut summary_index: HashMap<(DealerId, LeadId), usize> = HashMap::new();
+    let mut expected_seen: std::collections::HashSet<(DealerId, LeadId)> = Default::default();
+    let mut applied = Vec::with_capacity(group.len());
+    for r in &group {
+        let wi = match writes.iter().position(|w| w.dealer == r.dealer) {
+            Some(i) => i,
+            None => {
+                writes.push(DealerWrite {
+                    dealer: r.dealer,
+                    changes: Vec::new(),
+                    documents: Vec::new(),
+                    now_applied: Vec::new(),
+                    summaries: Vec::new(),
+                    expected: Vec::new(),
+                    known_seq: None,
+                });
+                writes.len() - 1
+            }
+        };
+        let start = writes[wi].changes.len();
+        let mut refused = Vec::new();
+        for DocChanges { doc, changes } in &r.docs {
+            let key = (r.dealer, *doc);
+            if let Some(message) = failed_load.get(&key) {
+                refused.push(Refused {
+                    doc: *doc,
+                    code: SyncErrorCode::Internal,
+                    message: message.clone(),
+                });
+                continue;
+            }
+            let Some(entry) = entries.get_mut(&key) else {
+                continue;
+            };
+            let accepted = match ingest(r.dealer, *doc, &mut entry.state, changes) {
+                Ok(a) => a,
+                Err(refusal) => {
+                    refused.push(Refused {
+                        doc: *doc,
+                        code: refusal.code,
+                        message: refusal.message,
+                    });
+                    continue;
+                }
+            };
+            if accepted.new_changes.is_empty() {
+                continue;
+            }
+            let w = &mut writes[wi];
+            if expected_seen.insert(key) {
+                w.expected.push((*doc, entry.last_seq));
+            }
+            for c in accepted.new_changes {
+                w.changes.push(ChangeRow {
+                    doc: *doc,
+                    hash: c.hash.to_string(),
+                    bytes: c.bytes,
+                    origin: r.device,
+                    applied: c.applied,
+                });
+            }
+            w.now_applied
+                .extend(accepted.now_applied.iter().map(|h| (*doc, h.to_string())));
+            let last_index = w.changes.len() - 1;
+            let snapshot =
+                (entry.state.tail_len() >= SNAPSHOT_EVERY).then(|| entry.state.compact());
+            let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
+            match doc_index.get(&key) {
+                Some(i) => {
+                    let row = &mut w.documents[*i];
+                    row.last_index = last_index;
+                    row.history_bytes = history_bytes;
+                    if snapshot.is_some() {
+                        row.snapshot = snapshot;
+                    }
+                }
+                None => {
+                    doc_index.insert(key, w.documents.len());
+                    w.documents.push(DocumentRow {
+                        doc: *doc,
+                        last_index,
+                        snapshot,
+                        history_bytes,
+                    });
+                }
+            }
+            if let Some(lead) = accepted.lead {
+                upsert_summary(&mut w.summaries, &mut summary_index, key, lead);
+            }
+        }
+        let changes = writes[wi].changes.len() - start;
+        applied.push(Applied {
+            refused,
+            changes,
+            start,
+        });
+    }
+    (group, entries, writes, applied)
+}
+
+fn upsert_summary(
+    summaries: &mut Vec<Lead>,
+    index: &mut HashMap<(DealerId, LeadId), usize>,
+    key: (DealerId, LeadId),
+    lead: Lead,
+) {
+    match index.get(&key) {
+        Some(i) => summaries[*i] = lead,
+        None => {
+            index.insert(key, summaries.len());
+            summaries.push(lead);
+        }
+    }
+}
