@@ -37,13 +37,13 @@ fn child_server() {
     }
 }
 
-struct ChildServer {
+pub(crate) struct ChildServer {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl ChildServer {
-    fn start(database_url: &str) -> ChildServer {
+    pub(crate) fn start(database_url: &str) -> ChildServer {
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
             .args([
                 "--ignored",
@@ -92,7 +92,10 @@ impl Drop for ChildServer {
     }
 }
 
-async fn login(addr: &str, username: &str) -> (String, showroom_shared::api::SessionInfo) {
+pub(crate) async fn login(
+    addr: &str,
+    username: &str,
+) -> (String, showroom_shared::api::SessionInfo) {
     // A raw HTTP/1.1 request: the test needs nothing more than this.
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let body = serde_json::json!({"username": username, "password": "showroom", "device_name": "Kill test"}).to_string();

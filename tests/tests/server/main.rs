@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod cluster;
 mod durability;
 mod http;
 mod sync;
