@@ -124,6 +124,20 @@ impl Writer {
         device: DeviceId,
         docs: Vec<DocChanges>,
     ) -> Result<BatchOutcome, WriteError> {
+        self.enqueue(dealer, device, docs)?
+            .await
+            .map_err(|_| WriteError::Closed)?
+    }
+
+    /// Queues a batch and returns where its answer will come: a connection
+    /// may have several batches queued (they are stored in order), so the
+    /// writer can take them into one transaction.
+    pub fn enqueue(
+        &self,
+        dealer: DealerId,
+        device: DeviceId,
+        docs: Vec<DocChanges>,
+    ) -> Result<Pending, WriteError> {
         let shard = (dealer.0.as_u128() % self.shards.len() as u128) as usize;
         let (reply, answer) = oneshot::channel();
         self.shards[shard]
@@ -134,9 +148,12 @@ impl Writer {
                 reply,
             })
             .map_err(|_| WriteError::Closed)?;
-        answer.await.map_err(|_| WriteError::Closed)?
+        Ok(answer)
     }
 }
+
+/// The answer to a queued batch.
+pub type Pending = oneshot::Receiver<Result<BatchOutcome, WriteError>>;
 
 /// Batches waiting, one queue per dealer, taken in turn.
 #[derive(Default)]
@@ -297,6 +314,7 @@ impl Task {
     /// One try at a group. On `Err` nothing was committed, the documents it
     /// touched are dropped from the cache, and the requests come back.
     async fn attempt(&mut self, group: Vec<Request>) -> Result<(), (Vec<Request>, AttemptError)> {
+        let t0 = std::time::Instant::now();
         // 1. Every document the group touches, open: from the cache or the database.
         let mut entries: HashMap<(DealerId, LeadId), Entry> = HashMap::new();
         let mut missing: HashMap<DealerId, Vec<LeadId>> = HashMap::new();
@@ -330,6 +348,7 @@ impl Task {
             }
         }
 
+        let t1 = std::time::Instant::now();
         // 2. The Automerge work, off the async threads.
         let work = tokio::task::spawn_blocking(move || apply_group(group, entries, loaded)).await;
         let (group, mut entries, writes, applied) = match work {
@@ -342,6 +361,7 @@ impl Task {
             }
         };
 
+        let t2 = std::time::Instant::now();
         // 3. One short transaction.
         let mut writes = writes;
         for w in &mut writes {
@@ -388,6 +408,16 @@ impl Task {
             self.cache.put(key, entry);
         }
 
+        let t3 = std::time::Instant::now();
+        if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
+            eprintln!(
+                "group of {} requests: load {:?} apply {:?} commit {:?}",
+                group.len(),
+                t1 - t0,
+                t2 - t1,
+                t3 - t2
+            );
+        }
         // 4. Ack each batch and hand its changes to the hub, in commit order.
         for (r, a) in group.into_iter().zip(applied) {
             let base = base_of.get(&r.dealer).copied().unwrap_or(0);
@@ -501,12 +531,13 @@ fn apply_group(
             entries.insert((dealer, doc), entry);
         }
     }
+    let mut outs = ingest_items(&group, &mut entries, &failed_load);
     let mut writes: Vec<DealerWrite> = Vec::new();
     let mut doc_index: HashMap<(DealerId, LeadId), usize> = HashMap::new();
     let mut summary_index: HashMap<(DealerId, LeadId), usize> = HashMap::new();
     let mut expected_seen: std::collections::HashSet<(DealerId, LeadId)> = Default::default();
     let mut applied = Vec::with_capacity(group.len());
-    for r in &group {
+    for (ri, r) in group.iter().enumerate() {
         let wi = match writes.iter().position(|w| w.dealer == r.dealer) {
             Some(i) => i,
             None => {
@@ -524,7 +555,7 @@ fn apply_group(
         };
         let start = writes[wi].changes.len();
         let mut refused = Vec::new();
-        for DocChanges { doc, changes } in &r.docs {
+        for (di, DocChanges { doc, .. }) in r.docs.iter().enumerate() {
             let key = (r.dealer, *doc);
             if let Some(message) = failed_load.get(&key) {
                 refused.push(Refused {
@@ -534,10 +565,10 @@ fn apply_group(
                 });
                 continue;
             }
-            let Some(entry) = entries.get_mut(&key) else {
+            let Some(out) = outs.remove(&(ri, di)) else {
                 continue;
             };
-            let accepted = match ingest(r.dealer, *doc, &mut entry.state, changes) {
+            let accepted = match out.result {
                 Ok(a) => a,
                 Err(refusal) => {
                     refused.push(Refused {
@@ -553,7 +584,7 @@ fn apply_group(
             }
             let w = &mut writes[wi];
             if expected_seen.insert(key) {
-                w.expected.push((*doc, entry.last_seq));
+                w.expected.push((*doc, out.expected));
             }
             for c in accepted.new_changes {
                 w.changes.push(ChangeRow {
@@ -567,16 +598,13 @@ fn apply_group(
             w.now_applied
                 .extend(accepted.now_applied.iter().map(|h| (*doc, h.to_string())));
             let last_index = w.changes.len() - 1;
-            let snapshot =
-                (entry.state.tail_len() >= SNAPSHOT_EVERY).then(|| entry.state.compact());
-            let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
             match doc_index.get(&key) {
                 Some(i) => {
                     let row = &mut w.documents[*i];
                     row.last_index = last_index;
-                    row.history_bytes = history_bytes;
-                    if snapshot.is_some() {
-                        row.snapshot = snapshot;
+                    row.history_bytes = out.history_bytes;
+                    if out.snapshot.is_some() {
+                        row.snapshot = out.snapshot;
                     }
                 }
                 None => {
@@ -584,8 +612,8 @@ fn apply_group(
                     w.documents.push(DocumentRow {
                         doc: *doc,
                         last_index,
-                        snapshot,
-                        history_bytes,
+                        snapshot: out.snapshot,
+                        history_bytes: out.history_bytes,
                     });
                 }
             }
@@ -601,6 +629,106 @@ fn apply_group(
         });
     }
     (group, entries, writes, applied)
+}
+
+/// What ingesting one document of one batch did.
+struct ItemOut {
+    result: Result<showroom_shared::sync::Accepted, showroom_shared::sync::Refusal>,
+    /// A new snapshot, when the document was compacted after it.
+    snapshot: Option<Vec<u8>>,
+    history_bytes: i64,
+    /// The document's `last_seq` before the group (for the conflict check).
+    expected: Option<i64>,
+}
+
+type ItemKey = (usize, usize);
+
+/// Ingests every (batch, document) of the group. Documents are independent:
+/// they are spread over the machine's cores, each document's batches in
+/// their order on one thread.
+fn ingest_items(
+    group: &[Request],
+    entries: &mut HashMap<(DealerId, LeadId), Entry>,
+    failed_load: &HashMap<(DealerId, LeadId), String>,
+) -> HashMap<ItemKey, ItemOut> {
+    let mut order: Vec<(DealerId, LeadId)> = Vec::new();
+    let mut items: HashMap<(DealerId, LeadId), Vec<ItemKey>> = HashMap::new();
+    let mut count = 0usize;
+    for (ri, r) in group.iter().enumerate() {
+        for (di, d) in r.docs.iter().enumerate() {
+            let key = (r.dealer, d.doc);
+            if failed_load.contains_key(&key) {
+                continue;
+            }
+            let list = items.entry(key).or_default();
+            if list.is_empty() {
+                order.push(key);
+            }
+            list.push((ri, di));
+            count += 1;
+        }
+    }
+    let threads = if count < 64 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
+    let mut buckets: Vec<Vec<((DealerId, LeadId), Entry, Vec<ItemKey>)>> =
+        (0..threads).map(|_| Vec::new()).collect();
+    for (i, key) in order.into_iter().enumerate() {
+        if let (Some(entry), Some(list)) = (entries.remove(&key), items.remove(&key)) {
+            buckets[i % threads].push((key, entry, list));
+        }
+    }
+    let run = |bucket: Vec<((DealerId, LeadId), Entry, Vec<ItemKey>)>| {
+        let mut outs = Vec::new();
+        let mut back = Vec::new();
+        for (key, mut entry, list) in bucket {
+            for (ri, di) in list {
+                let d = &group[ri].docs[di];
+                let expected = entry.last_seq;
+                let result = ingest(key.0, d.doc, &mut entry.state, &d.changes);
+                let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
+                    && entry.state.tail_len() >= SNAPSHOT_EVERY;
+                let snapshot = compact.then(|| entry.state.compact());
+                let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
+                outs.push((
+                    (ri, di),
+                    ItemOut {
+                        result,
+                        snapshot,
+                        history_bytes,
+                        expected,
+                    },
+                ));
+            }
+            back.push((key, entry));
+        }
+        (outs, back)
+    };
+    let results: Vec<_> = if threads == 1 {
+        buckets.into_iter().map(run).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = buckets
+                .into_iter()
+                .map(|b| scope.spawn(|| run(b)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    let mut all = HashMap::with_capacity(count);
+    for (outs, back) in results {
+        all.extend(outs);
+        entries.extend(back);
+    }
+    all
 }
 
 fn upsert_summary(

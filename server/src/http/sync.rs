@@ -30,12 +30,17 @@ use super::extract::{Auth, authenticate};
 use crate::db;
 use crate::hub::{Commit, Signal};
 use crate::state::AppState;
+use crate::writer::{BatchOutcome, Pending, WriteError};
 use showroom_shared::api::ErrorCode;
+use std::collections::VecDeque;
 
 pub const SYNC_PATH: &str = "/sync";
 
 /// Connections check their session this often even when nothing happens.
 const RECHECK_EVERY: Duration = Duration::from_secs(60);
+/// Batches of one connection queued at the writer at once; the socket is not
+/// read further until one is stored (back-pressure).
+const MAX_IN_FLIGHT: usize = 8;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(SYNC_PATH, get(upgrade))
@@ -87,6 +92,8 @@ struct Connection {
     signals: Option<tokio::sync::broadcast::Receiver<Signal>>,
     /// The commit being handed to the session (for `Deliver`).
     commit: Option<Arc<Commit>>,
+    /// Batches handed to the writer, oldest first.
+    in_flight: VecDeque<(u64, Pending)>,
 }
 
 impl Connection {
@@ -99,6 +106,7 @@ impl Connection {
             auth: None,
             signals: None,
             commit: None,
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -113,7 +121,19 @@ impl Connection {
                 // that arrived at the same moment stored.
                 biased;
                 signal = next_signal(&mut self.signals) => self.on_signal(signal).await,
-                msg = self.socket.recv() => match msg {
+                (batch, stored) = next_stored(&mut self.in_flight) => {
+                    let result = match stored {
+                        Ok(outcome) => Ok(Ingested {
+                            refused: outcome.refused,
+                        }),
+                        Err(err) => {
+                            tracing::error!(%err, "storing a sync batch failed; nothing of it was acknowledged");
+                            Err((SyncErrorCode::Internal, "The server could not store the changes; they stay on the device and are retried.".to_owned()))
+                        }
+                    };
+                    self.session.ingested(batch, result)
+                }
+                msg = self.socket.recv(), if self.in_flight.len() < MAX_IN_FLIGHT => match msg {
                     Some(Ok(Message::Binary(bytes))) => {
                         if bytes.len() > limits::MESSAGE_BYTES {
                             self.session.fail(
@@ -192,26 +212,22 @@ impl Connection {
                     };
                     queue.extend(self.session.authenticated(result));
                 }
-                ServerAction::Ingest { batch, docs } => {
-                    let result = match self.recheck().await {
-                        Err(refusal) => Err(refusal),
-                        Ok(auth) => match self
-                            .state
-                            .writer
-                            .store(auth.dealer, auth.device, docs)
-                            .await
-                        {
-                            Ok(outcome) => Ok(Ingested {
-                                refused: outcome.refused,
-                            }),
-                            Err(err) => {
-                                tracing::error!(%err, "storing a sync batch failed; nothing of it was acknowledged");
-                                Err((SyncErrorCode::Internal, "The server could not store the changes; they stay on the device and are retried.".to_owned()))
-                            }
-                        },
-                    };
-                    queue.extend(self.session.ingested(batch, result));
-                }
+                ServerAction::Ingest { batch, docs } => match self.recheck().await {
+                    Err(refusal) => queue.extend(self.session.ingested(batch, Err(refusal))),
+                    Ok(auth) => match self.state.writer.enqueue(auth.dealer, auth.device, docs) {
+                        Ok(pending) => self.in_flight.push_back((batch, pending)),
+                        Err(err) => {
+                            tracing::error!(%err, "the sync writer is gone");
+                            queue.extend(self.session.ingested(
+                                batch,
+                                Err((
+                                    SyncErrorCode::Internal,
+                                    "The server is shutting down; the changes stay on the device and are retried.".to_owned(),
+                                )),
+                            ));
+                        }
+                    },
+                },
                 ServerAction::Pull { after } => {
                     let Some(auth) = self.auth.clone() else {
                         continue;
@@ -323,6 +339,19 @@ fn ended_session(session: &mut ServerSession) -> Vec<ServerAction> {
         SyncErrorCode::Unauthorized,
         "This device was signed out. Sign in again.",
     )
+}
+
+/// The oldest queued batch's answer, once the writer gives it.
+async fn next_stored(
+    in_flight: &mut VecDeque<(u64, Pending)>,
+) -> (u64, Result<BatchOutcome, WriteError>) {
+    let Some((batch, pending)) = in_flight.front_mut() else {
+        return std::future::pending().await;
+    };
+    let batch = *batch;
+    let answer = pending.await;
+    in_flight.pop_front();
+    (batch, answer.unwrap_or(Err(WriteError::Closed)))
 }
 
 async fn next_signal(

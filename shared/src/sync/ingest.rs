@@ -31,7 +31,8 @@ pub struct Accepted {
     /// Changes stored earlier that were waiting for a dependency and are
     /// applied now.
     pub now_applied: Vec<ChangeHash>,
-    /// The lead as it reads now, when it can be read (its creation has arrived).
+    /// The lead as it reads now, when changes were new and it can be read
+    /// (its creation has arrived).
     pub lead: Option<Lead>,
 }
 
@@ -199,10 +200,8 @@ pub fn ingest(
         fresh.push(change);
     }
     if fresh.is_empty() {
-        return Ok(Accepted {
-            lead: state.lead(),
-            ..Accepted::default()
-        });
+        // Nothing new: nothing to store, and the summary is as it was.
+        return Ok(Accepted::default());
     }
     if state.history_bytes + added > limits::DOCUMENT_BYTES {
         return Err(Refusal::new(
@@ -227,11 +226,14 @@ pub fn ingest(
             )
         })
         .and_then(|()| check(&mut state.doc, dealer, doc));
-    if let Err(refusal) = checked {
-        // Automerge cannot take changes back: start again from what was stored.
-        state.rebuild()?;
-        return Err(refusal);
-    }
+    let lead = match checked {
+        Ok(lead) => lead,
+        Err(refusal) => {
+            // Automerge cannot take changes back: start again from what was stored.
+            state.rebuild()?;
+            return Err(refusal);
+        }
+    };
     let now_applied: Vec<ChangeHash> = waiting
         .into_iter()
         .filter(|h| state.doc.has_change(h))
@@ -249,7 +251,7 @@ pub fn ingest(
     Ok(Accepted {
         new_changes,
         now_applied,
-        lead: state.lead(),
+        lead,
     })
 }
 
@@ -257,9 +259,9 @@ pub fn ingest(
 /// still on the way), or a lead of this id and dealer that reads. A document
 /// written by a newer schema than this build knows is checked for its
 /// identity only: its new fields are the newer version's to validate.
-fn check(doc: &mut LeadDoc, dealer: DealerId, id: LeadId) -> Result<(), Refusal> {
+fn check(doc: &mut LeadDoc, dealer: DealerId, id: LeadId) -> Result<Option<Lead>, Refusal> {
     if doc.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     match doc.identity() {
         Ok((doc_id, owner)) if doc_id == id && owner == dealer => {}
@@ -272,10 +274,10 @@ fn check(doc: &mut LeadDoc, dealer: DealerId, id: LeadId) -> Result<(), Refusal>
         Err(e) => return Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
     }
     if doc.schema_version() > SCHEMA_VERSION {
-        return Ok(());
+        return Ok(doc.read().ok());
     }
     doc.read()
-        .map(|_| ())
+        .map(Some)
         .map_err(|e| Refusal::new(SyncErrorCode::Invalid, invalid(&e)))
 }
 

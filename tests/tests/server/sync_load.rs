@@ -167,12 +167,18 @@ async fn one_dealers_burst_does_not_queue_another_dealers_write_behind_it(app: T
         })
     ));
 
-    // Demo Motors' devices queue many full batches at once...
+    // Everything is built and every connection open before anything is sent.
+    let lead = lead_for(&rival, 3000, "Rival's customer");
+    let mut doc = LeadDoc::create(actor_from_bytes([3; 16]), &lead).expect("doc");
+    let mut r = Device::hello(addr, &rival.token, 0).await;
+    r.caught_up().await;
+    let rival_push = push(1, lead.id, raw_changes(&mut doc));
     let mut burst = Vec::new();
     for device in 0..4u128 {
         let login = app.login_on("sales1", &format!("Burst {device}")).await;
         let mut d = Device::hello(addr, &login.token, 0).await;
         d.caught_up().await;
+        let mut batches = Vec::new();
         for b in 0..6u128 {
             let docs: Vec<DocChanges> = (0..400u128)
                 .map(|i| {
@@ -184,20 +190,21 @@ async fn one_dealers_burst_does_not_queue_another_dealers_write_behind_it(app: T
                     }
                 })
                 .collect();
-            d.send(ClientMsg::Push {
+            batches.push(ClientMsg::Push {
                 batch: b as u64 + 1,
                 docs,
-            })
-            .await;
+            });
         }
-        burst.push(d);
+        burst.push((d, batches));
     }
-    // ...and then Rival Auto pushes one lead.
-    let lead = lead_for(&rival, 3000, "Rival's customer");
-    let mut doc = LeadDoc::create(actor_from_bytes([3; 16]), &lead).expect("doc");
-    let mut r = Device::hello(addr, &rival.token, 0).await;
-    r.caught_up().await;
-    r.send(push(1, lead.id, raw_changes(&mut doc))).await;
+    // Demo Motors' devices send many full batches at once, then Rival Auto
+    // pushes one lead.
+    for (d, batches) in &mut burst {
+        for m in batches.drain(..) {
+            d.send(m).await;
+        }
+    }
+    r.send(rival_push).await;
     assert_eq!(r.ack().await, ok_ack(1));
     // The rival's write was taken in turn, not after the whole burst:
     // Demo's batches were not all stored yet when its ack came.
@@ -208,7 +215,7 @@ async fn one_dealers_burst_does_not_queue_another_dealers_write_behind_it(app: T
         demo_changes < 4 * 6 * 400,
         "the rival waited for all {demo_changes} of the burst's changes"
     );
-    for d in &mut burst {
+    for (d, _) in &mut burst {
         for b in 0..6u64 {
             assert_eq!(d.ack().await, ok_ack(b + 1));
         }
