@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn many_small_documents_are_split_by_count() {
         let mut c = SyncClient::new(0);
-        let many: Vec<DocChanges> = (0..1200).map(|i| doc(i, &[10])).collect();
+        let many: Vec<DocChanges> = (0..1200).map(|i| doc(i, &[20])).collect();
         let msgs = c.connect("t", many);
         for m in &msgs[1..] {
             let ClientMsg::Push { docs, .. } = m else {

@@ -30,6 +30,8 @@ pub mod limits {
     /// at least one change, so a change bigger than this still goes, alone;
     /// with `CHANGE_BYTES` below it, every page stays far under `MESSAGE_BYTES`.
     pub const PAGE_BYTES: usize = 1024 * 1024;
+    /// No Automerge change is shorter (its chunk header alone is 10 bytes).
+    pub const MIN_CHANGE_BYTES: usize = 16;
     /// Error messages are for people; they stay short.
     pub const MESSAGE_TEXT: usize = 1000;
 }
@@ -140,6 +142,8 @@ pub enum DecodeError {
     Overflow,
     #[error("a push names more than {0} documents")]
     TooManyDocs(usize),
+    #[error("a change is shorter than {0} bytes")]
+    ChangeTooShort(usize),
     #[error("text in the message is not UTF-8")]
     BadText,
     #[error("the message has {0} bytes left over")]
@@ -414,11 +418,18 @@ impl<'a> Reader<'a> {
         let mut docs = Vec::with_capacity(n);
         for _ in 0..n {
             let doc = self.id()?;
-            let m = self.count(1)?;
+            // Each change is at least MIN_CHANGE_BYTES on the wire, so what a
+            // message decodes to stays within a small multiple of its size
+            // (a `Vec` costs 24 bytes whatever it holds).
+            let m = self.count(limits::MIN_CHANGE_BYTES + 1)?;
             let mut changes = Vec::with_capacity(m);
             for _ in 0..m {
                 let len = self.remaining();
-                changes.push(self.slice(len, DecodeError::Truncated)?.to_vec());
+                let change = self.slice(len, DecodeError::Truncated)?;
+                if change.len() < limits::MIN_CHANGE_BYTES {
+                    return Err(DecodeError::ChangeTooShort(limits::MIN_CHANGE_BYTES));
+                }
+                changes.push(change.to_vec());
             }
             docs.push(DocChanges { doc, changes });
         }
@@ -447,7 +458,7 @@ mod tests {
         let docs = vec![
             DocChanges {
                 doc: id(1),
-                changes: vec![vec![1, 2, 3], vec![0; 300]],
+                changes: vec![vec![1; 16], vec![0; 300]],
             },
             DocChanges {
                 doc: id(2),
