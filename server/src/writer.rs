@@ -267,190 +267,288 @@ struct Applied {
 }
 
 impl Task {
+    /// Takes groups one after the other; while one group commits, the next
+    /// (when it touches other documents) is already being prepared, so the
+    /// Automerge work and the database write overlap.
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
-        while let Some(first) = rx.recv().await {
-            self.queues.push(first);
-            while !self.queues.is_empty() {
-                while let Ok(more) = rx.try_recv() {
-                    self.queues.push(more);
+        let mut ready: Option<Prepared> = None;
+        loop {
+            if ready.is_none() && self.queues.is_empty() {
+                match rx.recv().await {
+                    Some(r) => self.queues.push(r),
+                    None => return,
                 }
-                let group = self.queues.take_group();
-                self.process(group).await;
+            }
+            while let Ok(more) = rx.try_recv() {
+                self.queues.push(more);
+            }
+            let next = (!self.queues.is_empty()).then(|| self.queues.take_group());
+            match (ready.take(), next) {
+                (None, None) => {}
+                (None, Some(group)) => ready = self.prepare_or_fail(group).await,
+                (Some(p), None) => self.commit_or_retry(p).await,
+                (Some(p), Some(group)) if overlaps(&p, &group) => {
+                    self.commit_or_retry(p).await;
+                    ready = self.prepare_or_fail(group).await;
+                }
+                (Some(p), Some(group)) => {
+                    let (committed, prepared) = tokio::join!(
+                        commit(&self.db, &self.hub, &self.clock, &mut self.known_seq, p),
+                        prepare(&self.db, &mut self.cache, group),
+                    );
+                    self.settle(committed).await;
+                    ready = match prepared {
+                        Ok(p) => Some(p),
+                        Err((group, err)) => {
+                            self.retry_alone(group, err).await;
+                            None
+                        }
+                    };
+                }
             }
         }
     }
 
-    async fn process(&mut self, group: Vec<Request>) {
-        let mut tries = 0;
-        let mut group = group;
+    async fn prepare_or_fail(&mut self, group: Vec<Request>) -> Option<Prepared> {
+        match prepare(&self.db, &mut self.cache, group).await {
+            Ok(p) => Some(p),
+            Err((group, err)) => {
+                self.retry_alone(group, err).await;
+                None
+            }
+        }
+    }
+
+    async fn commit_or_retry(&mut self, p: Prepared) {
+        let done = commit(&self.db, &self.hub, &self.clock, &mut self.known_seq, p).await;
+        self.settle(done).await;
+    }
+
+    /// After a commit: its documents go back to the cache; a group that
+    /// failed is tried again alone.
+    async fn settle(&mut self, done: Committed) {
+        match done {
+            Ok(entries) => {
+                for (key, entry) in entries {
+                    self.cache.put(key, entry);
+                }
+            }
+            Err((group, err)) => self.retry_alone(group, err).await,
+        }
+    }
+
+    /// A group whose documents another server process changed is redone from
+    /// the database (a few times); any other failure is answered as such.
+    async fn retry_alone(&mut self, mut group: Vec<Request>, mut err: AttemptError) {
+        let mut tries = 1;
         loop {
+            if !matches!(err, AttemptError::Conflict) || tries >= CONFLICT_TRIES {
+                let message = match err {
+                    AttemptError::Conflict => "documents kept changing under the writer".to_owned(),
+                    AttemptError::Db(e) => e,
+                };
+                for r in group {
+                    let _ = r.reply.send(Err(WriteError::Db(message.clone())));
+                }
+                return;
+            }
+            tracing::debug!("a document changed in another server process; redoing the group");
             tries += 1;
-            match self.attempt(group).await {
-                Ok(()) => return,
-                Err((back, err)) => {
-                    let retry = matches!(err, AttemptError::Conflict) && tries < CONFLICT_TRIES;
-                    if retry {
-                        tracing::debug!(
-                            "a document changed in another server process; redoing the group"
-                        );
-                        group = back;
-                        continue;
-                    }
-                    let message = match err {
-                        AttemptError::Conflict => {
-                            "documents kept changing under the writer".to_owned()
-                        }
-                        AttemptError::Db(e) => e,
-                    };
-                    for r in back {
-                        let _ = r.reply.send(Err(WriteError::Db(message.clone())));
+            let attempt = match prepare(&self.db, &mut self.cache, group).await {
+                Ok(p) => commit(&self.db, &self.hub, &self.clock, &mut self.known_seq, p).await,
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Ok(entries) => {
+                    for (key, entry) in entries {
+                        self.cache.put(key, entry);
                     }
                     return;
                 }
+                Err((back, e)) => {
+                    group = back;
+                    err = e;
+                }
             }
         }
     }
+}
 
-    /// One try at a group. On `Err` nothing was committed, the documents it
-    /// touched are dropped from the cache, and the requests come back.
-    async fn attempt(&mut self, group: Vec<Request>) -> Result<(), (Vec<Request>, AttemptError)> {
-        let t0 = std::time::Instant::now();
-        // 1. Every document the group touches, open: from the cache or the database.
-        let mut entries: HashMap<(DealerId, LeadId), Entry> = HashMap::new();
-        let mut missing: HashMap<DealerId, Vec<LeadId>> = HashMap::new();
-        for r in &group {
-            for d in &r.docs {
-                let key = (r.dealer, d.doc);
-                if entries.contains_key(&key) {
-                    continue;
-                }
-                match self.cache.take(&key) {
-                    Some(e) => {
-                        entries.insert(key, e);
-                    }
-                    None => {
-                        let list = missing.entry(r.dealer).or_default();
-                        if !list.contains(&d.doc) {
-                            list.push(d.doc);
-                        }
-                    }
-                }
-            }
-        }
-        let mut loaded = Vec::new();
-        for (dealer, docs) in missing {
-            match db::load_documents(&self.db, dealer, &docs).await {
-                Ok(rows) => loaded.push((dealer, docs, rows)),
-                Err(e) => {
-                    self.forget(&mut entries);
-                    return Err((group, AttemptError::Db(e.to_string())));
-                }
-            }
-        }
+type Key = (DealerId, LeadId);
 
-        let t1 = std::time::Instant::now();
-        // 2. The Automerge work, off the async threads.
-        let work = tokio::task::spawn_blocking(move || apply_group(group, entries, loaded)).await;
-        let (group, mut entries, writes, applied) = match work {
-            Ok(done) => done,
-            Err(e) => {
-                tracing::error!(%e, "the sync writer's blocking step failed");
-                // The requests are gone with the panicked task; their
-                // connections see their reply dropped and retry.
-                return Ok(());
-            }
-        };
+/// A group whose Automerge work is done, ready to be written.
+struct Prepared {
+    group: Vec<Request>,
+    entries: HashMap<Key, Entry>,
+    writes: Vec<DealerWrite>,
+    applied: Vec<Applied>,
+}
 
-        let t2 = std::time::Instant::now();
-        // 3. One short transaction.
-        let mut writes = writes;
-        for w in &mut writes {
-            w.known_seq = self.known_seq.get(&w.dealer).copied();
-        }
-        let writes: Vec<DealerWrite> = writes
-            .into_iter()
-            .filter(|w| !w.changes.is_empty())
-            .collect();
-        let bases = if writes.is_empty() {
-            Vec::new()
-        } else {
-            match db::commit_writes(&self.db, &writes, self.clock.now()).await {
-                Ok(bases) => bases,
-                Err(err) => {
-                    for w in &writes {
-                        self.known_seq.remove(&w.dealer);
-                    }
-                    self.forget(&mut entries);
-                    let err = match err {
-                        CommitError::Conflict(_) => AttemptError::Conflict,
-                        CommitError::Db(e) => AttemptError::Db(e.to_string()),
-                    };
-                    return Err((group, err));
-                }
-            }
-        };
-        let base_of: HashMap<DealerId, i64> = writes
+/// On success, the documents to keep; on failure nothing was committed and
+/// the requests come back.
+type Committed = Result<Vec<(Key, Entry)>, (Vec<Request>, AttemptError)>;
+
+/// Whether `group` touches a document `p` holds (it must then wait for `p`'s
+/// commit, or it would open the document as it was before `p`).
+fn overlaps(p: &Prepared, group: &[Request]) -> bool {
+    group.iter().any(|r| {
+        r.docs
             .iter()
-            .zip(&bases)
-            .map(|(w, b)| (w.dealer, *b))
-            .collect();
-        for w in &writes {
-            let base = base_of.get(&w.dealer).copied().unwrap_or(0);
-            self.known_seq
-                .insert(w.dealer, base + w.changes.len() as i64);
-            for d in &w.documents {
-                if let Some(e) = entries.get_mut(&(w.dealer, d.doc)) {
-                    e.last_seq = Some(base + d.last_index as i64 + 1);
+            .any(|d| p.entries.contains_key(&(r.dealer, d.doc)))
+    })
+}
+
+/// Opens every document the group touches (from the cache or the database)
+/// and does the Automerge work off the async threads. On `Err` the
+/// documents it took from the cache are dropped (reopened next time).
+async fn prepare(
+    db: &Db,
+    cache: &mut Cache,
+    group: Vec<Request>,
+) -> Result<Prepared, (Vec<Request>, AttemptError)> {
+    let t0 = std::time::Instant::now();
+    let mut entries: HashMap<Key, Entry> = HashMap::new();
+    let mut missing: HashMap<DealerId, Vec<LeadId>> = HashMap::new();
+    for r in &group {
+        for d in &r.docs {
+            let key = (r.dealer, d.doc);
+            if entries.contains_key(&key) {
+                continue;
+            }
+            match cache.take(&key) {
+                Some(e) => {
+                    entries.insert(key, e);
+                }
+                None => {
+                    let list = missing.entry(r.dealer).or_default();
+                    if !list.contains(&d.doc) {
+                        list.push(d.doc);
+                    }
                 }
             }
         }
-        for (key, entry) in entries {
-            self.cache.put(key, entry);
+    }
+    let mut loaded = Vec::new();
+    for (dealer, docs) in missing {
+        match db::load_documents(db, dealer, &docs).await {
+            Ok(rows) => loaded.push((dealer, docs, rows)),
+            Err(e) => return Err((group, AttemptError::Db(e.to_string()))),
         }
-
-        let t3 = std::time::Instant::now();
-        if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
-            eprintln!(
-                "group of {} requests: load {:?} apply {:?} commit {:?}",
-                group.len(),
-                t1 - t0,
-                t2 - t1,
-                t3 - t2
-            );
-        }
-        // 4. Ack each batch and hand its changes to the hub, in commit order.
-        for (r, a) in group.into_iter().zip(applied) {
-            let base = base_of.get(&r.dealer).copied().unwrap_or(0);
-            let from = base + a.start as i64;
-            let to = from + a.changes as i64;
-            if a.changes > 0 {
-                let written = writes
-                    .iter()
-                    .find(|w| w.dealer == r.dealer)
-                    .map(|w| &w.changes[a.start..a.start + a.changes]);
-                let page = written.map(|rows| page_of(rows, from, to));
-                self.hub.committed(Commit {
-                    dealer: r.dealer,
-                    from: from as u64,
-                    to: to as u64,
-                    origin: Some(r.device),
-                    page: page.flatten(),
-                });
+    }
+    let t1 = std::time::Instant::now();
+    let work = tokio::task::spawn_blocking(move || apply_group(group, entries, loaded)).await;
+    match work {
+        Ok((group, entries, writes, applied)) => {
+            if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
+                eprintln!(
+                    "prepared {} batches: load {:?} apply {:?}",
+                    group.len(),
+                    t1 - t0,
+                    t1.elapsed()
+                );
             }
-            let _ = r.reply.send(Ok(BatchOutcome {
-                refused: a.refused,
-                new_changes: a.changes,
-                from,
-                to,
-            }));
+            Ok(Prepared {
+                group,
+                entries,
+                writes,
+                applied,
+            })
         }
-        Ok(())
+        Err(e) => {
+            // Each document's ingest catches its own panics, so this is a
+            // bug of the writer itself. The requests are gone with the
+            // task; their connections see the answer dropped and retry.
+            tracing::error!(%e, "the sync writer's blocking step failed");
+            Err((Vec::new(), AttemptError::Db("the writer failed".to_owned())))
+        }
     }
+}
 
-    fn forget(&mut self, entries: &mut HashMap<(DealerId, LeadId), Entry>) {
-        // What was applied in memory is not in the database: drop it.
-        entries.clear();
+/// Writes a prepared group in one transaction, then acks each batch and
+/// hands its changes to the hub, in commit order.
+async fn commit(
+    db: &Db,
+    hub: &Hub,
+    clock: &Clock,
+    known_seq: &mut HashMap<DealerId, i64>,
+    p: Prepared,
+) -> Committed {
+    let t0 = std::time::Instant::now();
+    let Prepared {
+        group,
+        mut entries,
+        writes,
+        applied,
+    } = p;
+    let mut writes: Vec<DealerWrite> = writes
+        .into_iter()
+        .filter(|w| !w.changes.is_empty())
+        .collect();
+    for w in &mut writes {
+        w.known_seq = known_seq.get(&w.dealer).copied();
     }
+    let bases = if writes.is_empty() {
+        Vec::new()
+    } else {
+        match db::commit_writes(db, &writes, clock.now()).await {
+            Ok(bases) => bases,
+            Err(err) => {
+                for w in &writes {
+                    known_seq.remove(&w.dealer);
+                }
+                // What was applied in memory is not in the database: the
+                // documents are dropped (`entries`) and reopened next time.
+                let err = match err {
+                    CommitError::Conflict(_) => AttemptError::Conflict,
+                    CommitError::Db(e) => AttemptError::Db(e.to_string()),
+                };
+                return Err((group, err));
+            }
+        }
+    };
+    let base_of: HashMap<DealerId, i64> = writes
+        .iter()
+        .zip(&bases)
+        .map(|(w, b)| (w.dealer, *b))
+        .collect();
+    for w in &writes {
+        let base = base_of.get(&w.dealer).copied().unwrap_or(0);
+        known_seq.insert(w.dealer, base + w.changes.len() as i64);
+        for d in &w.documents {
+            if let Some(e) = entries.get_mut(&(w.dealer, d.doc)) {
+                e.last_seq = Some(base + d.last_index as i64 + 1);
+            }
+        }
+    }
+    if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
+        eprintln!("committed {} batches: {:?}", group.len(), t0.elapsed());
+    }
+    for (r, a) in group.into_iter().zip(applied) {
+        let base = base_of.get(&r.dealer).copied().unwrap_or(0);
+        let from = base + a.start as i64;
+        let to = from + a.changes as i64;
+        if a.changes > 0 {
+            let written = writes
+                .iter()
+                .find(|w| w.dealer == r.dealer)
+                .map(|w| &w.changes[a.start..a.start + a.changes]);
+            let page = written.map(|rows| page_of(rows, from, to));
+            hub.committed(Commit {
+                dealer: r.dealer,
+                from: from as u64,
+                to: to as u64,
+                origin: Some(r.device),
+                page: page.flatten(),
+            });
+        }
+        let _ = r.reply.send(Ok(BatchOutcome {
+            refused: a.refused,
+            new_changes: a.changes,
+            from,
+            to,
+        }));
+    }
+    Ok(entries.drain().collect())
 }
 
 enum AttemptError {
@@ -485,6 +583,34 @@ fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> Option<Arc<[u8]>> {
     Some(msg.encode().into())
 }
 
+/// `ingest`, with a panic inside Automerge (its parser and merge panic on
+/// some malformed input, found by `shared/tests/fuzz.rs`) turned into a
+/// refusal of that document alone, and the document reopened as it was.
+fn guarded_ingest(
+    dealer: DealerId,
+    doc: LeadId,
+    state: &mut DocState,
+    changes: &[Vec<u8>],
+    poisoned: &mut bool,
+) -> Result<showroom_shared::sync::Accepted, showroom_shared::sync::Refusal> {
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest(dealer, doc, state, changes)
+    }));
+    match attempt {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(%doc, "a change made Automerge panic; refused");
+            let reopened =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.reopen()));
+            *poisoned = !matches!(reopened, Ok(Ok(())));
+            Err(showroom_shared::sync::Refusal {
+                code: SyncErrorCode::Malformed,
+                message: "The change could not be read.".to_owned(),
+            })
+        }
+    }
+}
+
 type Loaded = Vec<(DealerId, Vec<LeadId>, Vec<db::StoredDocument>)>;
 
 /// The blocking step: opens what was loaded, ingests every request in
@@ -514,7 +640,16 @@ fn apply_group(
                 },
                 Some(row) => {
                     let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
-                    match DocState::load(row.snapshot, row.tail, history) {
+                    let opened = std::panic::catch_unwind(move || {
+                        DocState::load(row.snapshot, row.tail, history)
+                    })
+                    .unwrap_or_else(|_| {
+                        Err(showroom_shared::sync::Refusal {
+                            code: SyncErrorCode::Internal,
+                            message: "The stored lead could not be opened.".to_owned(),
+                        })
+                    });
+                    match opened {
                         Ok(state) => Entry {
                             state,
                             last_seq: Some(row.last_seq),
@@ -684,10 +819,21 @@ fn ingest_items(
         let mut outs = Vec::new();
         let mut back = Vec::new();
         for (key, mut entry, list) in bucket {
+            // A document Automerge could not reopen after a panic is left out
+            // of the cache (opened from the database next time) and refuses
+            // the rest of this group.
+            let mut poisoned = false;
             for (ri, di) in list {
                 let d = &group[ri].docs[di];
                 let expected = entry.last_seq;
-                let result = ingest(key.0, d.doc, &mut entry.state, &d.changes);
+                let result = if poisoned {
+                    Err(showroom_shared::sync::Refusal {
+                        code: SyncErrorCode::Internal,
+                        message: "The lead could not be opened; try again.".to_owned(),
+                    })
+                } else {
+                    guarded_ingest(key.0, d.doc, &mut entry.state, &d.changes, &mut poisoned)
+                };
                 let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
                     && entry.state.tail_len() >= SNAPSHOT_EVERY;
                 let snapshot = compact.then(|| entry.state.compact());
@@ -702,7 +848,9 @@ fn ingest_items(
                     },
                 ));
             }
-            back.push((key, entry));
+            if !poisoned {
+                back.push((key, entry));
+            }
         }
         (outs, back)
     };

@@ -148,6 +148,12 @@ impl DocState {
         self.doc.read().ok()
     }
 
+    /// Opens the document again from its snapshot and tail (after a panic
+    /// inside Automerge left it in an unknown state).
+    pub fn reopen(&mut self) -> Result<(), Refusal> {
+        self.rebuild()
+    }
+
     fn rebuild(&mut self) -> Result<(), Refusal> {
         let tail = self.tail.iter().map(|(_, b)| b.clone()).collect();
         *self = DocState::load(std::mem::take(&mut self.base), tail, self.history_bytes)?;

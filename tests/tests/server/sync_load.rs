@@ -464,6 +464,61 @@ async fn a_document_with_a_long_tail_reads_whole(app: TestApp) {
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
+/// Changes on which Automerge itself panics (found by shared/tests/fuzz.rs)
+/// are refused for their document alone; the rest of the batch is stored and
+/// the server goes on serving.
+async fn a_change_that_makes_automerge_panic_is_refused_alone(app: TestApp) {
+    let known = include_str!("../../../shared/tests/fuzz_known_automerge_bugs.txt");
+    let panics: Vec<Vec<u8>> = known
+        .lines()
+        .filter(|l| l.starts_with("panic|"))
+        .filter_map(|l| {
+            let mut parts = l.split('|');
+            let (_, _, kind, hex) = (parts.next(), parts.next(), parts.next()?, parts.next()?);
+            (kind == "change").then(|| {
+                (0..hex.len() / 2)
+                    .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                    .collect()
+            })
+        })
+        .collect();
+    assert!(
+        !panics.is_empty(),
+        "the fuzz corpus lists changes that panic"
+    );
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let mut d = Device::hello(addr, &sales1.token, 0).await;
+    d.caught_up().await;
+    let good = lead_for(&sales1, 7000, "Good");
+    let mut good_doc = LeadDoc::create(actor_from_bytes([8; 16]), &good).expect("doc");
+    let mut docs: Vec<DocChanges> = panics
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| DocChanges {
+            doc: LeadId::from_uuid(Uuid::from_u128(7100 + i as u128)),
+            changes: vec![bytes.clone()],
+        })
+        .collect();
+    docs.push(DocChanges {
+        doc: good.id,
+        changes: raw_changes(&mut good_doc),
+    });
+    d.send(ClientMsg::Push { batch: 1, docs }).await;
+    match d.ack().await {
+        ServerMsg::Ack { batch: 1, refused } => {
+            assert_eq!(refused.len(), panics.len(), "{refused:?}");
+            assert!(refused.iter().all(|r| r.doc != good.id));
+        }
+        other => panic!("{other:?}"),
+    }
+    let second = lead_for(&sales1, 7001, "After");
+    let mut second_doc = LeadDoc::create(actor_from_bytes([8; 16]), &second).expect("doc");
+    d.send(push(2, second.id, raw_changes(&mut second_doc)))
+        .await;
+    assert_eq!(d.ack().await, ok_ack(2));
+}
+
 both_backends!(
     a_fresh_device_catches_up_after_twenty_big_changes,
     a_compressed_change_is_measured_once_inflated,
@@ -473,4 +528,5 @@ both_backends!(
     a_bad_document_is_refused_alone,
     a_sync_socket_from_another_origin_is_refused,
     a_document_with_a_long_tail_reads_whole,
+    a_change_that_makes_automerge_panic_is_refused_alone,
 );
