@@ -28,10 +28,15 @@ Commands:
           are passed through (defaults: 127.0.0.1:8080, sqlite://data/showroom.db).
   test    Run every test: host (SQLite + a throwaway PostgreSQL), wasm in headless
           Chromium, and the browser end-to-end suite; ends with one summary line.
-  bench sync [ARGS]
-          The sync benchmark (tests/src/bin/sync_bench.rs, release build) on SQLite
-          and on a throwaway PostgreSQL (unless SHOWROOM_BENCH_PG_URL is set).
-          ARGS go to the benchmark (`cargo xtask bench sync --help`).
+  bench sync [ARGS] [-- FANOUT-ARGS]
+          The sync benchmark (tests/src/bin/sync_bench.rs), then the fan-out benchmark
+          (tests/src/bin/fanout_bench.rs: 2,000 idle + 200 pushing sockets against the
+          release showroom-server in a child process, and two server processes on one
+          PostgreSQL database), release builds, on SQLite and on a throwaway PostgreSQL
+          (unless SHOWROOM_BENCH_PG_URL is set). ARGS go to sync-bench, FANOUT-ARGS
+          (after `--`) to fanout-bench (`cargo xtask bench sync --help` shows both).
+  bench fanout [FANOUT-ARGS]
+          Only the fan-out benchmark, e.g. `cargo xtask bench fanout --idle 200 --active 20`.
   help    Show this text
 ";
 
@@ -69,16 +74,27 @@ fn main() -> ExitCode {
             testcmd::run_all(&ctx)
         }
         "bench" => match args.get(1).map(String::as_str) {
-            Some("sync") => match bench_sync(&ctx, &args[2..]) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("\nxtask bench sync FAILED: {e}");
-                    ExitCode::FAILURE
+            Some(which @ ("sync" | "fanout")) => {
+                let rest = &args[2..];
+                let (sync_args, fanout_args) = if which == "fanout" {
+                    (None, rest)
+                } else {
+                    match rest.iter().position(|a| a == "--") {
+                        Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+                        None => (Some(rest), &rest[rest.len()..]),
+                    }
+                };
+                match bench_sync(&ctx, sync_args, fanout_args) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        eprintln!("\nxtask bench {which} FAILED: {e}");
+                        ExitCode::FAILURE
+                    }
                 }
-            },
+            }
             _ => {
                 eprintln!(
-                    "xtask bench: which benchmark? The one there is: `cargo xtask bench sync`"
+                    "xtask bench: which benchmark? `cargo xtask bench sync` (sync, then fan-out) or `cargo xtask bench fanout`"
                 );
                 ExitCode::from(2)
             }
@@ -134,44 +150,69 @@ fn run(ctx: &Ctx, server_args: &[String]) -> String {
     format!("could not start {}: {e}", bin.display())
 }
 
-/// `cargo xtask bench sync`: the sync benchmark, with a throwaway PostgreSQL cluster
-/// for its PostgreSQL tables unless SHOWROOM_BENCH_PG_URL names one.
-fn bench_sync(ctx: &Ctx, bench_args: &[String]) -> Result<ExitCode, String> {
+/// `cargo xtask bench sync`: the sync benchmark, then the fan-out benchmark against
+/// the release server binary, with a throwaway PostgreSQL cluster for their
+/// PostgreSQL figures unless SHOWROOM_BENCH_PG_URL names one. `sync_args` is None
+/// for `cargo xtask bench fanout` (the fan-out benchmark only).
+fn bench_sync(
+    ctx: &Ctx,
+    sync_args: Option<&[String]>,
+    fanout_args: &[String],
+) -> Result<ExitCode, String> {
+    let is_help = |a: &String| a == "--help" || a == "-h";
+    let wants_help =
+        sync_args.is_some_and(|a| a.iter().any(is_help)) || fanout_args.iter().any(is_help);
     let mut cargo = ctx.cargo();
-    cargo.args([
-        "build",
-        "--release",
-        "-p",
-        "showroom-tests",
-        "--bin",
-        "sync-bench",
-    ]);
+    cargo.args(["build", "--release", "-p", "showroom-tests"]);
+    if sync_args.is_some() {
+        cargo.args(["--bin", "sync-bench"]);
+    }
+    cargo.args(["--bin", "fanout-bench"]);
+    // fanout-bench runs the real server binary (it looks for it next to itself).
+    if !wants_help {
+        cargo.args(["-p", "showroom-server", "--bin", "showroom-server"]);
+    }
     util::run_checked(&mut cargo)?;
-    let bin = ctx.target_dir.join("release").join("sync-bench");
-    let mut bench = ctx.cmd(&bin);
-    bench.args(bench_args);
-    let wants_help = bench_args.iter().any(|a| a == "--help" || a == "-h");
+    let release = ctx.target_dir.join("release");
+    let mut benches = Vec::new();
+    if let Some(args) = sync_args {
+        let mut bench = ctx.cmd(release.join("sync-bench"));
+        bench.args(if wants_help { &[][..] } else { args });
+        benches.push(("sync-bench", bench));
+    }
+    let mut fanout = ctx.cmd(release.join("fanout-bench"));
+    fanout.args(if wants_help { &[][..] } else { fanout_args });
+    benches.push(("fanout-bench", fanout));
+    if wants_help {
+        for (_, bench) in &mut benches {
+            bench.arg("--help");
+        }
+    }
     let external = std::env::var("SHOWROOM_BENCH_PG_URL").is_ok_and(|u| !u.is_empty());
-    // Held until the benchmark ends; dropping it stops and deletes the cluster.
+    // Held until the benchmarks end; dropping it stops and deletes the cluster.
     let mut _cluster = None;
     if !external && !wants_help {
         match tools::ensure_system_tools(false, true).postgres {
             Ok(pg_bin) => {
                 let cluster = pg::PgCluster::start(&pg_bin)?;
-                bench.env("SHOWROOM_BENCH_PG_URL", &cluster.url);
+                for (_, bench) in &mut benches {
+                    bench.env("SHOWROOM_BENCH_PG_URL", &cluster.url);
+                }
                 _cluster = Some(cluster);
             }
             Err(e) => println!("\nwarning: measuring on SQLite only: {e}"),
         }
     }
-    step(&util::show(&bench));
-    let status = bench
-        .status()
-        .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("sync-bench failed ({})", util::describe(status));
-        ExitCode::FAILURE
-    })
+    let mut code = ExitCode::SUCCESS;
+    for (name, mut bench) in benches {
+        step(&util::show(&bench));
+        let status = bench
+            .status()
+            .map_err(|e| format!("could not start {name}: {e}"))?;
+        if !status.success() {
+            eprintln!("{name} failed ({})", util::describe(status));
+            code = ExitCode::FAILURE;
+        }
+    }
+    Ok(code)
 }
