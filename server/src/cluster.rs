@@ -164,8 +164,9 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                     dealer,
                     from,
                     to,
-                    origin: None,
+                    origins: Vec::new(),
                     page,
+                    rows: Vec::new(),
                 })),
             );
         }

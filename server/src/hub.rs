@@ -19,17 +19,45 @@ use std::sync::{Arc, Mutex};
 use showroom_shared::domain::{DealerId, DeviceId, UserId};
 use tokio::sync::{broadcast, mpsc};
 
-/// Changes `(from, to]` of a dealer, committed.
+/// Changes `(from, to]` of a dealer, committed together (one transaction of
+/// the writer: every batch of the dealer in it).
 #[derive(Debug)]
 pub struct Commit {
     pub dealer: DealerId,
     pub from: u64,
     pub to: u64,
-    /// The device that pushed them, when it is connected to this process
-    /// (it is not sent its own changes, only its cursor moves).
-    pub origin: Option<DeviceId>,
-    /// The encoded page for everyone else; `None`: read it from the log.
+    /// The devices whose batches these are, when connected to this process:
+    /// each is sent the others' changes only (see [`Commit::page_for`]).
+    pub origins: Vec<DeviceId>,
+    /// The encoded page for every other connection; `None`: read it from the log.
     pub page: Option<Arc<[u8]>>,
+    /// The changes in log order with their origin, for the origins' pages.
+    pub rows: Vec<(DeviceId, showroom_shared::domain::LeadId, Vec<u8>)>,
+}
+
+impl Commit {
+    /// The page `device` is sent: the shared one, or for one of the origins
+    /// the same changes without its own (only its cursor moves past those).
+    pub fn page_for(&self, device: DeviceId) -> Option<Vec<u8>> {
+        if !self.origins.contains(&device) {
+            return self.page.as_ref().map(|p| p.to_vec());
+        }
+        let docs = showroom_shared::sync::group_by_doc(
+            self.rows
+                .iter()
+                .filter(|(origin, _, _)| *origin != device)
+                .map(|(_, doc, bytes)| (*doc, bytes.clone())),
+        );
+        Some(
+            showroom_shared::sync::ServerMsg::Changes {
+                from: self.from,
+                to: self.to,
+                complete: true,
+                docs,
+            }
+            .encode(),
+        )
+    }
 }
 
 /// Something every connection of a dealer should hear.

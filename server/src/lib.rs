@@ -5,8 +5,8 @@
 //! router with [`app`] and drive it in-process.
 
 pub mod auth;
-pub mod cluster;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -523,24 +523,48 @@ async fn commit(
     if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
         eprintln!("committed {} batches: {:?}", group.len(), t0.elapsed());
     }
+    // One event per dealer for the whole group (split at the page budget):
+    // every connection of the dealer is sent one page, however many batches
+    // the group held.
+    for w in &writes {
+        let base = base_of.get(&w.dealer).copied().unwrap_or(0);
+        let mut start = 0usize;
+        while start < w.changes.len() {
+            let mut end = start;
+            let mut bytes = 0usize;
+            while end < w.changes.len()
+                && (end == start || bytes + w.changes[end].bytes.len() <= limits::PAGE_BYTES)
+            {
+                bytes += w.changes[end].bytes.len();
+                end += 1;
+            }
+            let rows = &w.changes[start..end];
+            let from = base + start as i64;
+            let to = base + end as i64;
+            let mut origins: Vec<DeviceId> = Vec::new();
+            for c in rows {
+                if !origins.contains(&c.origin) {
+                    origins.push(c.origin);
+                }
+            }
+            hub.committed(Commit {
+                dealer: w.dealer,
+                from: from as u64,
+                to: to as u64,
+                origins,
+                page: Some(page_of(rows, from, to)),
+                rows: rows
+                    .iter()
+                    .map(|c| (c.origin, c.doc, c.bytes.clone()))
+                    .collect(),
+            });
+            start = end;
+        }
+    }
     for (r, a) in group.into_iter().zip(applied) {
         let base = base_of.get(&r.dealer).copied().unwrap_or(0);
         let from = base + a.start as i64;
         let to = from + a.changes as i64;
-        if a.changes > 0 {
-            let written = writes
-                .iter()
-                .find(|w| w.dealer == r.dealer)
-                .map(|w| &w.changes[a.start..a.start + a.changes]);
-            let page = written.map(|rows| page_of(rows, from, to));
-            hub.committed(Commit {
-                dealer: r.dealer,
-                from: from as u64,
-                to: to as u64,
-                origin: Some(r.device),
-                page: page.flatten(),
-            });
-        }
         let _ = r.reply.send(Ok(BatchOutcome {
             refused: a.refused,
             new_changes: a.changes,
@@ -557,30 +581,16 @@ enum AttemptError {
 }
 
 /// The encoded `Changes` page of committed rows, shared by every connection
-/// that is not their origin; `None` when it would be over the page budget
-/// (connections then read it from the log in byte-capped pages).
-fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> Option<Arc<[u8]>> {
-    let bytes: usize = rows.iter().map(|c| c.bytes.len()).sum();
-    if bytes > limits::PAGE_BYTES && rows.len() > 1 {
-        return None;
-    }
-    let mut docs: Vec<DocChanges> = Vec::new();
-    for c in rows {
-        match docs.iter_mut().find(|d| d.doc == c.doc) {
-            Some(d) => d.changes.push(c.bytes.clone()),
-            None => docs.push(DocChanges {
-                doc: c.doc,
-                changes: vec![c.bytes.clone()],
-            }),
-        }
-    }
+/// that is not one of their origins.
+fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> Arc<[u8]> {
+    let docs = showroom_shared::sync::group_by_doc(rows.iter().map(|c| (c.doc, c.bytes.clone())));
     let msg = ServerMsg::Changes {
         from: from as u64,
         to: to as u64,
         complete: true,
         docs,
     };
-    Some(msg.encode().into())
+    msg.encode().into()
 }
 
 /// `ingest`, with a panic inside Automerge (its parser and merge panic on

@@ -355,22 +355,10 @@ pub async fn changes_after(
         .fetch_all(pool)
         .await
     })?;
-    let mut index: HashMap<LeadId, usize> = HashMap::new();
-    for (doc, bytes) in rows {
-        let Ok(doc) = doc.parse::<LeadId>() else {
-            continue;
-        };
-        match index.get(&doc) {
-            Some(i) => page.docs[*i].changes.push(bytes),
-            None => {
-                index.insert(doc, page.docs.len());
-                page.docs.push(DocChanges {
-                    doc,
-                    changes: vec![bytes],
-                });
-            }
-        }
-    }
+    page.docs = showroom_shared::sync::group_by_doc(
+        rows.into_iter()
+            .filter_map(|(doc, bytes)| doc.parse::<LeadId>().ok().map(|doc| (doc, bytes))),
+    );
     Ok(page)
 }
 

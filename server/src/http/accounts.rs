@@ -120,9 +120,7 @@ fn too_many(secs: u64) -> AppError {
 
 async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, AppError> {
     db::revoke_session(&state.db, auth.device, "logout", state.clock.now()).await?;
-    state
-        .hub
-        .device_ended(auth.dealer, auth.device);
+    state.hub.device_ended(auth.dealer, auth.device);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -20,10 +20,11 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::SinkExt;
 use showroom_shared::sync::{
     Ingested, ServerAction, ServerMsg, ServerSession, SyncErrorCode, limits,
 };
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
 use super::extract::{Auth, authenticate};
@@ -61,6 +62,13 @@ async fn upgrade(
     // gets a clear error; anything larger closes the socket (code 1009).
     ws.max_message_size(limits::MESSAGE_BYTES * 2)
         .max_frame_size(limits::MESSAGE_BYTES * 2)
+        // Small buffers: most sockets are idle most of the time (the read
+        // buffer grows for a big message); written pages are queued up to
+        // 32 KiB before a write, and a device that does not read is cut off
+        // past a few pages rather than held in memory.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(32 * 1024)
+        .max_write_buffer_size(limits::MESSAGE_BYTES * 2)
         .on_upgrade(move |socket| Connection::new(state, socket).run())
 }
 
@@ -161,8 +169,36 @@ impl Connection {
             if !self.perform(actions).await || self.session.is_closed() {
                 break;
             }
+            // Events already waiting are handled before writing, so a burst
+            // of commits goes out in one write instead of one per message.
+            if !self.drain_ready_signals().await || self.session.is_closed() {
+                break;
+            }
+            if self.socket.flush().await.is_err() {
+                break;
+            }
         }
         let _ = self.socket.send(Message::Close(None)).await;
+    }
+
+    /// Handles up to 64 signals that are already there; `false` when the
+    /// socket is gone.
+    async fn drain_ready_signals(&mut self) -> bool {
+        for _ in 0..64 {
+            let next = match self.signals.as_mut().map(|rx| rx.try_recv()) {
+                Some(Ok(signal)) => Ok(signal),
+                Some(Err(TryRecvError::Lagged(n))) => Err(RecvError::Lagged(n)),
+                _ => return true,
+            };
+            let actions = self.on_signal(next).await;
+            if !self.perform(actions).await {
+                return false;
+            }
+            if self.session.is_closed() {
+                return true;
+            }
+        }
+        true
     }
 
     async fn on_signal(&mut self, signal: Result<Signal, RecvError>) -> Vec<ServerAction> {
@@ -172,7 +208,8 @@ impl Connection {
         let device = auth.device;
         match signal {
             Ok(Signal::Committed(commit)) => {
-                if commit.page.is_none() && commit.origin != Some(device) {
+                let mine = commit.origins.contains(&device);
+                if commit.page.is_none() && !mine {
                     // Too big to carry: read it from the log in pages.
                     return self.session.wake();
                 }
@@ -266,15 +303,17 @@ impl Connection {
                     let Some(commit) = self.commit.take() else {
                         continue;
                     };
-                    let mine = self.auth.as_ref().map(|a| a.device) == commit.origin;
-                    let sent = match (&commit.page, mine) {
-                        (Some(page), false) if commit.from == from && commit.to == to => {
-                            self.socket
-                                .send(Message::Binary(axum::body::Bytes::copy_from_slice(page)))
-                                .await
+                    let device = self.auth.as_ref().map(|a| a.device);
+                    let page = match device {
+                        Some(device) if commit.from == from && commit.to == to => {
+                            commit.page_for(device)
                         }
-                        // Its own changes: only the cursor moves.
-                        _ => {
+                        _ => None,
+                    };
+                    let sent = match page {
+                        Some(page) => self.socket.feed(Message::Binary(page.into())).await,
+                        // Too big to carry and all its own: only the cursor moves.
+                        None => {
                             self.send(&ServerMsg::Changes {
                                 from,
                                 to,
@@ -317,8 +356,9 @@ impl Connection {
         }
     }
 
+    /// Queues a message; [`Connection::flush`] writes what is queued.
     async fn send(&mut self, msg: &ServerMsg) -> Result<(), axum::Error> {
-        self.socket.send(Message::Binary(msg.encode().into())).await
+        self.socket.feed(Message::Binary(msg.encode().into())).await
     }
 }
 

@@ -16,7 +16,9 @@ mod wire;
 pub use client::{ClientEvent, PendingDoc, SyncClient};
 pub use ingest::{Accepted, DocState, NewChange, Refusal, ingest};
 pub use server::{Ingested, ServerAction, ServerSession};
-pub use wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
+pub use wire::{
+    ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, group_by_doc, limits,
+};
 
 /// The protocol version a `Hello` carries; the server refuses others.
 pub const PROTOCOL_VERSION: u8 = 1;

@@ -89,6 +89,26 @@ pub struct DocChanges {
     pub changes: Vec<Vec<u8>>,
 }
 
+/// Changes in log order, grouped by document (documents in order of their
+/// first change), as a page carries them.
+pub fn group_by_doc(changes: impl IntoIterator<Item = (LeadId, Vec<u8>)>) -> Vec<DocChanges> {
+    let mut index: std::collections::HashMap<LeadId, usize> = std::collections::HashMap::new();
+    let mut docs: Vec<DocChanges> = Vec::new();
+    for (doc, bytes) in changes {
+        match index.get(&doc) {
+            Some(i) => docs[*i].changes.push(bytes),
+            None => {
+                index.insert(doc, docs.len());
+                docs.push(DocChanges {
+                    doc,
+                    changes: vec![bytes],
+                });
+            }
+        }
+    }
+    docs
+}
+
 /// A document the server refused in a batch, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
