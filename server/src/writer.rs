@@ -439,14 +439,12 @@ async fn prepare(
     let work = tokio::task::spawn_blocking(move || apply_group(group, entries, loaded)).await;
     match work {
         Ok((group, entries, writes, applied)) => {
-            if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
-                eprintln!(
-                    "prepared {} batches: load {:?} apply {:?}",
-                    group.len(),
-                    t1 - t0,
-                    t1.elapsed()
-                );
-            }
+            tracing::debug!(
+                batches = group.len(),
+                load = ?(t1 - t0),
+                apply = ?t1.elapsed(),
+                "sync writer prepared a group"
+            );
             Ok(Prepared {
                 group,
                 entries,
@@ -520,9 +518,7 @@ async fn commit(
             }
         }
     }
-    if std::env::var_os("SHOWROOM_WRITER_TRACE").is_some() {
-        eprintln!("committed {} batches: {:?}", group.len(), t0.elapsed());
-    }
+    tracing::debug!(batches = group.len(), commit = ?t0.elapsed(), "sync writer committed a group");
     // One event per dealer for the whole group (split at the page budget):
     // every connection of the dealer is sent one page, however many batches
     // the group held.

@@ -269,22 +269,29 @@ fn check(doc: &mut LeadDoc, dealer: DealerId, id: LeadId) -> Result<Option<Lead>
     if doc.is_empty() {
         return Ok(None);
     }
-    match doc.identity() {
-        Ok((doc_id, owner)) if doc_id == id && owner == dealer => {}
-        Ok(_) => {
-            return Err(Refusal::new(
-                SyncErrorCode::Invalid,
-                "The document names another lead or another dealer.",
-            ));
-        }
-        Err(e) => return Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
-    }
+    let other = || {
+        Refusal::new(
+            SyncErrorCode::Invalid,
+            "The document names another lead or another dealer.",
+        )
+    };
     if doc.schema_version() > SCHEMA_VERSION {
-        return Ok(doc.read().ok());
+        return match doc.identity() {
+            Ok((doc_id, owner)) if doc_id == id && owner == dealer => Ok(doc.read().ok()),
+            Ok(_) => Err(other()),
+            Err(e) => Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
+        };
     }
-    doc.read()
-        .map(Some)
-        .map_err(|e| Refusal::new(SyncErrorCode::Invalid, invalid(&e)))
+    // The whole lead is read once: it is the validation, the identity check
+    // and the summary's source.
+    match doc.read() {
+        Ok(lead) if lead.id == id && lead.dealer == dealer => Ok(Some(lead)),
+        Ok(_) => Err(other()),
+        Err(e) => match doc.identity() {
+            Ok((doc_id, owner)) if doc_id != id || owner != dealer => Err(other()),
+            _ => Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
+        },
+    }
 }
 
 fn invalid(err: &DocError) -> String {
