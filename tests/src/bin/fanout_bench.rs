@@ -41,9 +41,7 @@ use showroom_server::db::{self, Db, NewSession};
 use showroom_server::demo;
 use showroom_shared::api::paths;
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
-use showroom_shared::domain::{
-    Customer, DealerId, DeviceId, Grade, Lead, LeadId, Source, Stage, UserId,
-};
+use showroom_shared::domain::{DealerId, DeviceId, Grade, Lead, LeadId, Stage, UserId};
 use showroom_shared::sync::{ClientMsg, DocChanges, PROTOCOL_VERSION, ServerMsg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -1179,35 +1177,10 @@ fn make_plans(fx: &Fixture, sessions: &[Session], pushes: usize) -> Result<Vec<P
 }
 
 fn lead(dealer: DealerId, user: UserId, i: usize) -> Lead {
-    Lead {
-        id: LeadId::from_uuid(Uuid::new_v4()),
-        dealer,
-        customer: Customer {
-            name: format!("客户 {i}"),
-            mobile: format!("138{:08}", i).parse().ok(),
-            wechat: Some(format!("wx_{i}")),
-            city: Some("杭州".into()),
-        },
-        source: Source::ALL[i % Source::ALL.len()],
-        models: vec!["Model Y".into()],
-        grade: Grade::ALL[i % 4],
-        stage: Stage::New,
-        owner: Some(user),
-        next_follow_up: "2026-12-01".parse().ok(),
-        notes: vec![],
-        created_by: user,
-        created_at: 1_795_737_600_000,
-        updated_by: user,
-        updated_at: 1_795_737_600_000,
-    }
+    showroom_tests::bench_lead(LeadId::from_uuid(Uuid::new_v4()), dealer, user, i)
 }
 
-fn changes_of(doc: &mut LeadDoc, since: &[showroom_shared::doc::ChangeHash]) -> Vec<Vec<u8>> {
-    doc.changes_since(since)
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect()
-}
+use showroom_tests::changes_of;
 
 /// A change's identity for matching sends with arrivals.
 fn key(change: &[u8]) -> u64 {

@@ -27,9 +27,7 @@ use showroom_server::config::Config;
 use showroom_server::db::{self, Db, NewSession};
 use showroom_server::{AppState, app, demo};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
-use showroom_shared::domain::{
-    Customer, DealerId, DeviceId, Grade, Lead, LeadId, Source, Stage, UserId,
-};
+use showroom_shared::domain::{DealerId, DeviceId, Grade, Lead, LeadId, Stage, UserId};
 use showroom_shared::sync::{ClientEvent, DocChanges, ServerMsg, SyncClient};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -137,6 +135,7 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut comparisons = Vec::new();
+    let mut edit_rates: Vec<(usize, f64)> = Vec::new();
     let mut next = 0usize;
     for &k in &args.changed {
         let k = k.min(n);
@@ -163,6 +162,7 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
             .map(Vec::len)
             .sum();
         let push = reconnect(fx.addr, &token_a, cursor_a, changed).await?;
+        edit_rates.push((k, k as f64 / push.elapsed.as_secs_f64()));
         cursor_a = push.cursor;
         let wire = push.up + push.down;
         row(k, "device pushes", &push, raw, wire);
@@ -175,6 +175,24 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
         for (i, bytes) in before_after {
             saved[i] = bytes;
         }
+    }
+    println!();
+    // Issue 6's aims for ingest.
+    let aim = if name == "SQLite" { 25_000.0 } else { 10_000.0 };
+    let upload_rate = n as f64 / ingest.elapsed.as_secs_f64();
+    println!("## {name}: ingest against the aim (≥ {aim:.0} changes/s)\n");
+    println!("| what | changes/s | aim | met |");
+    println!("|---|---:|---:|---|");
+    let verdict = |r: f64| if r >= aim { "yes" } else { "no" };
+    println!(
+        "| first upload of {n} new leads | {upload_rate:.0} | {aim:.0} | {} |",
+        verdict(upload_rate)
+    );
+    for (k, rate) in edit_rates.iter().filter(|(k, _)| *k >= 100) {
+        println!(
+            "| {k} edits of {k} leads (one reconnect) | {rate:.0} | {aim:.0} | {} |",
+            verdict(*rate)
+        );
     }
     println!();
     if compare {
@@ -267,35 +285,15 @@ async fn fixture(url: &str) -> Result<Fixture, BoxError> {
 }
 
 fn lead(dealer: DealerId, user: UserId, i: usize) -> Lead {
-    Lead {
-        id: LeadId::from_uuid(Uuid::from_u128(0xbe4c_0000 + i as u128)),
+    showroom_tests::bench_lead(
+        LeadId::from_uuid(Uuid::from_u128(0xbe4c_0000 + i as u128)),
         dealer,
-        customer: Customer {
-            name: format!("客户 {i}"),
-            mobile: format!("139{:08}", i).parse().ok(),
-            wechat: Some(format!("wx_{i}")),
-            city: Some("杭州".into()),
-        },
-        source: Source::ALL[i % Source::ALL.len()],
-        models: vec!["Model Y".into()],
-        grade: Grade::ALL[i % 4],
-        stage: Stage::New,
-        owner: Some(user),
-        next_follow_up: "2026-12-01".parse().ok(),
-        notes: vec![],
-        created_by: user,
-        created_at: 1_795_737_600_000,
-        updated_by: user,
-        updated_at: 1_795_737_600_000,
-    }
+        user,
+        i,
+    )
 }
 
-fn changes_of(doc: &mut LeadDoc, since: &[showroom_shared::doc::ChangeHash]) -> Vec<Vec<u8>> {
-    doc.changes_since(since)
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect()
-}
+use showroom_tests::changes_of;
 
 struct Measured {
     round_trips: usize,

@@ -4,7 +4,6 @@
 //! machine: progress, caps, order and cost in database reads.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use futures_util::SinkExt;
@@ -380,88 +379,79 @@ async fn a_sync_socket_from_another_origin_is_refused(app: TestApp) {
     let _ = ok.send(Message::Close(None)).await;
 }
 
+/// One edit of the lead on `doc`, as the changes since the current heads.
+fn edit(
+    doc: &mut LeadDoc,
+    by: showroom_shared::domain::UserId,
+    at: i64,
+    change: impl FnOnce(&mut showroom_shared::domain::Lead),
+) -> Vec<Vec<u8>> {
+    let heads = doc.heads();
+    let mut next = doc.read().expect("reads");
+    change(&mut next);
+    doc.update(&next, by, at).expect("edit");
+    doc.changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+/// The lead as the server stores it (snapshot and tail), opened.
+async fn stored(app: &TestApp, dealer: showroom_shared::domain::DealerId, id: LeadId) -> LeadDoc {
+    let bytes = showroom_server::db::document_snapshot(&app.db, dealer, id)
+        .await
+        .expect("read")
+        .expect("stored");
+    LeadDoc::load(&bytes, actor_from_bytes([9; 16])).expect("loads")
+}
+
 /// Snapshots are written lazily: a lead edited many times is still read
 /// whole, by the server and by a device starting from zero.
 async fn a_document_with_a_long_tail_reads_whole(app: TestApp) {
     let addr = app.serve().await;
     let sales1 = app.login("sales1").await;
+    let (user, dealer) = (sales1.session.user.id, sales1.session.dealer.id);
     let mut d = Device::hello(addr, &sales1.token, 0).await;
     d.caught_up().await;
     let lead = lead_for(&sales1, 6000, "Many edits");
     let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
-    let mut heads = Vec::new();
+    d.send(push(1, lead.id, raw_changes(&mut doc))).await;
+    assert_eq!(d.ack().await, ok_ack(1));
     for i in 0..100u64 {
-        let mut next = doc.read().expect("reads");
-        next.customer.name = format!("Edit {i}");
-        doc.update(&next, sales1.session.user.id, 10 + i as i64)
-            .expect("edit");
-        let changes: Vec<Vec<u8>> = doc
-            .changes_since(&heads)
-            .iter()
-            .map(|c| c.raw_bytes().to_vec())
-            .collect();
-        heads = doc.heads();
-        d.send(push(i + 1, lead.id, changes)).await;
-        assert_eq!(d.ack().await, ok_ack(i + 1));
+        let changes = edit(&mut doc, user, 10 + i as i64, |l| {
+            l.customer.name = format!("Edit {i}");
+        });
+        d.send(push(i + 2, lead.id, changes)).await;
+        assert_eq!(d.ack().await, ok_ack(i + 2));
     }
-    let stored = showroom_server::db::document_snapshot(&app.db, sales1.session.dealer.id, lead.id)
-        .await
-        .expect("read")
-        .expect("stored");
-    let mut server_doc = LeadDoc::load(&stored, actor_from_bytes([9; 16])).expect("loads");
-    assert_eq!(server_doc.heads(), doc.heads());
+    assert_eq!(stored(&app, dealer, lead.id).await.heads(), doc.heads());
     // A server that starts afresh (nothing cached) opens it from its snapshot and tail.
     let second = app.second_server().await;
     let addr2 = second.serve().await;
     let mut late = Device::hello(addr2, &sales1.token, 0).await;
     late.caught_up().await;
-    let mut next = doc.read().expect("reads");
-    next.customer.name = "After restart".into();
-    doc.update(&next, sales1.session.user.id, 500)
-        .expect("edit");
-    let changes: Vec<Vec<u8>> = doc
-        .changes_since(&heads)
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
+    let changes = edit(&mut doc, user, 500, |l| {
+        l.customer.name = "After restart".into()
+    });
     late.send(push(1, lead.id, changes)).await;
     assert_eq!(late.ack().await, ok_ack(1));
-    let stored = showroom_server::db::document_snapshot(&app.db, sales1.session.dealer.id, lead.id)
-        .await
-        .expect("read")
-        .expect("stored");
-    let read = LeadDoc::load(&stored, actor_from_bytes([9; 16]))
-        .expect("loads")
-        .read()
-        .expect("lead");
+    let read = stored(&app, dealer, lead.id).await.read().expect("lead");
     assert_eq!(read.customer.name, "After restart");
     // The first server still holds the lead as it was before: its next write
     // finds the document changed by the other process and redoes it from
     // the database, losing neither edit.
-    let heads2 = doc.heads();
-    let mut next = doc.read().expect("reads");
-    next.grade = showroom_shared::domain::Grade::H;
-    doc.update(&next, sales1.session.user.id, 600)
-        .expect("edit");
-    let changes: Vec<Vec<u8>> = doc
-        .changes_since(&heads2)
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
+    let changes = edit(&mut doc, user, 600, |l| {
+        l.grade = showroom_shared::domain::Grade::H
+    });
     d.send(push(200, lead.id, changes)).await;
     assert_eq!(d.ack().await, ok_ack(200));
-    let stored = showroom_server::db::document_snapshot(&app.db, sales1.session.dealer.id, lead.id)
-        .await
-        .expect("read")
-        .expect("stored");
-    let mut both = LeadDoc::load(&stored, actor_from_bytes([9; 16])).expect("loads");
+    let mut both = stored(&app, dealer, lead.id).await;
     assert_eq!(both.heads(), doc.heads());
     let read = both.read().expect("lead");
     assert_eq!(
         (read.customer.name.as_str(), read.grade),
         ("After restart", showroom_shared::domain::Grade::H)
     );
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
 /// Changes on which Automerge itself panics (found by shared/tests/fuzz.rs)
