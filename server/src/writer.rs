@@ -647,7 +647,7 @@ fn apply_group(
                 Some(row) => {
                     let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
                     let opened = std::panic::catch_unwind(move || {
-                        DocState::load(row.snapshot, row.tail, history)
+                        DocState::open(row.snapshot, row.tail, history)
                     })
                     .unwrap_or_else(|_| {
                         Err(showroom_shared::sync::Refusal {

@@ -36,8 +36,9 @@ pub struct StoredDocument {
     pub snapshot_seq: i64,
     pub last_seq: i64,
     pub history_bytes: i64,
-    /// Changes after the snapshot, and any still waiting, in log order.
-    pub tail: Vec<Vec<u8>>,
+    /// Changes after the snapshot, and any still waiting, in log order, each
+    /// with whether it was applied when stored.
+    pub tail: Vec<(Vec<u8>, bool)>,
 }
 
 /// The stored documents among `docs` of `dealer` (missing ones are absent).
@@ -52,7 +53,7 @@ pub async fn load_documents(
         let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         let (rows, tails): (
             Vec<(String, Vec<u8>, i64, i64, i64)>,
-            Vec<(String, Vec<u8>)>,
+            Vec<(String, Vec<u8>, bool)>,
         ) = with_pool!(db, pool => {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT doc_id, snapshot, snapshot_seq, last_seq, history_bytes FROM documents WHERE dealer_id = ",
@@ -65,11 +66,11 @@ pub async fn load_documents(
             }
             q.push(")");
             let rows: Vec<(String, Vec<u8>, i64, i64, i64)> = q.build_query_as().fetch_all(pool).await?;
-            let tails: Vec<(String, Vec<u8>)> = if rows.is_empty() {
+            let tails: Vec<(String, Vec<u8>, bool)> = if rows.is_empty() {
                 Vec::new()
             } else {
                 let mut q = sqlx::QueryBuilder::new(
-                    "SELECT c.doc_id, c.bytes FROM changes c JOIN documents d \
+                    "SELECT c.doc_id, c.bytes, c.applied FROM changes c JOIN documents d \
                      ON d.dealer_id = c.dealer_id AND d.doc_id = c.doc_id WHERE c.dealer_id = ",
                 );
                 q.push_bind(dealer_text.clone());
@@ -83,9 +84,9 @@ pub async fn load_documents(
             };
             (rows, tails)
         });
-        let mut by_doc: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
-        for (doc, bytes) in tails {
-            by_doc.entry(doc).or_default().push(bytes);
+        let mut by_doc: HashMap<String, Vec<(Vec<u8>, bool)>> = HashMap::new();
+        for (doc, bytes, applied) in tails {
+            by_doc.entry(doc).or_default().push((bytes, applied));
         }
         for (doc_text, snapshot, snapshot_seq, last_seq, history_bytes) in rows {
             let Ok(doc) = doc_text.parse::<LeadId>() else {
@@ -388,7 +389,8 @@ pub async fn document_snapshot(
         return Ok(None);
     };
     let history = usize::try_from(stored.history_bytes).unwrap_or(0);
-    match DocState::load(stored.snapshot, stored.tail, history) {
+    let tail = stored.tail.into_iter().map(|(bytes, _)| bytes).collect();
+    match DocState::load(stored.snapshot, tail, history) {
         Ok(mut state) => Ok(Some(state.save())),
         Err(refusal) => Err(sqlx::Error::Decode(refusal.message.into())),
     }

@@ -61,6 +61,11 @@ pub struct DocState {
     doc: LeadDoc,
     base: Vec<u8>,
     tail: Vec<(ChangeHash, Vec<u8>)>,
+    /// Tail changes not applied to `doc` yet ([`DocState::open`] defers them
+    /// to the next apply: one Automerge apply instead of two), and which of
+    /// the tail was stored as waiting for a dependency.
+    deferred: Vec<Change>,
+    stored_waiting: HashSet<ChangeHash>,
     /// Every stored change's bytes, added up: what the document is once parsed.
     history_bytes: usize,
 }
@@ -76,8 +81,53 @@ impl DocState {
             doc: LeadDoc::empty(server_actor()),
             base: Vec::new(),
             tail: Vec::new(),
+            deferred: Vec::new(),
+            stored_waiting: HashSet::new(),
             history_bytes: 0,
         }
+    }
+
+    /// Like [`DocState::load`], but the tail is applied only with the next
+    /// ingest's changes (or when the document is read): `tail` holds each
+    /// stored change with whether it was applied when stored.
+    pub fn open(
+        base: Vec<u8>,
+        tail: Vec<(Vec<u8>, bool)>,
+        history_bytes: usize,
+    ) -> Result<DocState, Refusal> {
+        let doc = if base.is_empty() {
+            LeadDoc::empty(server_actor())
+        } else {
+            LeadDoc::load(&base, server_actor()).map_err(|e| stored_damaged(&e))?
+        };
+        let mut deferred = Vec::with_capacity(tail.len());
+        let mut kept = Vec::with_capacity(tail.len());
+        let mut stored_waiting = HashSet::new();
+        for (bytes, applied) in tail {
+            let change = parse_change(&bytes).map_err(|e| stored_damaged(&e))?;
+            if !applied {
+                stored_waiting.insert(change.hash());
+            }
+            kept.push((change.hash(), bytes));
+            deferred.push(change);
+        }
+        Ok(DocState {
+            doc,
+            base,
+            tail: kept,
+            deferred,
+            stored_waiting,
+            history_bytes,
+        })
+    }
+
+    /// Applies what `open` deferred.
+    fn settle(&mut self) -> Result<(), Refusal> {
+        if !self.deferred.is_empty() {
+            let deferred = std::mem::take(&mut self.deferred);
+            self.doc.apply(deferred).map_err(|e| stored_damaged(&e))?;
+        }
+        Ok(())
     }
 
     /// Rebuilds a stored document from its snapshot (empty for none) and the
@@ -105,6 +155,8 @@ impl DocState {
             doc,
             base,
             tail: kept,
+            deferred: Vec::new(),
+            stored_waiting: HashSet::new(),
             history_bytes,
         })
     }
@@ -116,6 +168,9 @@ impl DocState {
 
     /// Stored changes still waiting for a dependency.
     pub fn waiting(&mut self) -> usize {
+        if self.settle().is_err() {
+            return self.tail.len();
+        }
         let hashes: Vec<ChangeHash> = self.tail.iter().map(|(h, _)| *h).collect();
         hashes.iter().filter(|h| !self.doc.has_change(h)).count()
     }
@@ -129,6 +184,9 @@ impl DocState {
     /// waiting for a dependency stay in the tail (and `applied = false` in
     /// storage, so a rebuild finds them).
     pub fn compact(&mut self) -> Vec<u8> {
+        if self.settle().is_err() {
+            return self.base.clone();
+        }
         self.base = self.doc.save();
         let tail = std::mem::take(&mut self.tail);
         self.tail = tail
@@ -140,11 +198,13 @@ impl DocState {
 
     /// The document saved, for reading it elsewhere.
     pub fn save(&mut self) -> Vec<u8> {
+        let _ = self.settle();
         self.doc.save()
     }
 
     /// The lead, when the document reads as one.
-    pub fn lead(&self) -> Option<Lead> {
+    pub fn lead(&mut self) -> Option<Lead> {
+        self.settle().ok()?;
         self.doc.read().ok()
     }
 
@@ -188,18 +248,25 @@ pub fn ingest(
             other => Refusal::new(SyncErrorCode::Malformed, other.to_string()),
         })?);
     }
-    let waiting: HashSet<ChangeHash> = state
-        .tail
-        .iter()
-        .map(|(h, _)| *h)
-        .filter(|h| !state.doc.has_change(h))
-        .collect();
+    // What was waiting for a dependency before these changes; with a tail
+    // not applied yet, the storage said so.
+    let waiting: HashSet<ChangeHash> = if state.deferred.is_empty() {
+        state
+            .tail
+            .iter()
+            .map(|(h, _)| *h)
+            .filter(|h| !state.doc.has_change(h))
+            .collect()
+    } else {
+        state.stored_waiting.clone()
+    };
+    let stored: HashSet<ChangeHash> = state.tail.iter().map(|(h, _)| *h).collect();
     let mut seen = HashSet::new();
     let mut fresh: Vec<Change> = Vec::new();
     let mut added = 0usize;
     for change in parsed {
         let hash = change.hash();
-        if waiting.contains(&hash) || !seen.insert(hash) || state.doc.has_change(&hash) {
+        if stored.contains(&hash) || !seen.insert(hash) || state.doc.has_change(&hash) {
             continue;
         }
         added += change.raw_bytes().len();
@@ -222,9 +289,12 @@ pub fn ingest(
         .iter()
         .map(|c| (c.hash(), c.raw_bytes().to_vec()))
         .collect();
+    // The deferred tail and the new changes in one apply.
+    let mut to_apply = std::mem::take(&mut state.deferred);
+    to_apply.extend(fresh);
     let checked = state
         .doc
-        .apply(fresh)
+        .apply(to_apply)
         .map_err(|e| {
             Refusal::new(
                 SyncErrorCode::Malformed,
@@ -351,7 +421,7 @@ mod tests {
 
     const D1: u128 = 1;
 
-    fn name(state: &DocState) -> Option<String> {
+    fn name(state: &mut DocState) -> Option<String> {
         state.lead().map(|l| l.customer.name)
     }
 
@@ -381,9 +451,31 @@ mod tests {
         // Compacted and rebuilt, it is the same document.
         let base = state.compact();
         assert_eq!(state.tail_len(), 0);
-        let rebuilt =
+        let mut rebuilt =
             DocState::load(base, vec![], state.history_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(name(&rebuilt), Some("Li 2".to_owned()));
+        assert_eq!(name(&mut rebuilt), Some("Li 2".to_owned()));
+    }
+
+    #[test]
+    fn a_document_opened_lazily_ingests_like_one_loaded() {
+        let l = lead(D1);
+        let changes = changes_of(&l, 3);
+        // Stored: the creation and the first edit; the third change waits for the second.
+        let stored = vec![
+            (changes[0].clone(), true),
+            (changes[1].clone(), true),
+            (changes[3].clone(), false),
+        ];
+        let mut lazy = DocState::open(Vec::new(), stored, 0).unwrap_or_else(|e| panic!("{e:?}"));
+        let again =
+            ingest(l.dealer, l.id, &mut lazy, &changes[..2]).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(again.new_changes.is_empty(), "what is stored is not new");
+        let done =
+            ingest(l.dealer, l.id, &mut lazy, &changes[2..3]).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(done.new_changes.len(), 1);
+        assert_eq!(done.now_applied.len(), 1, "the waiting change applies now");
+        assert_eq!(done.lead.map(|l| l.customer.name), Some("Li 2".to_owned()));
+        assert_eq!(lazy.waiting(), 0);
     }
 
     #[test]
