@@ -16,6 +16,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
+
 use showroom_shared::domain::{DealerId, DeviceId, UserId};
 use tokio::sync::{broadcast, mpsc};
 
@@ -30,7 +32,7 @@ pub struct Commit {
     /// each is sent the others' changes only (see [`Commit::page_for`]).
     pub origins: Vec<DeviceId>,
     /// The encoded page for every other connection; `None`: read it from the log.
-    pub page: Option<Arc<[u8]>>,
+    pub page: Option<Bytes>,
     /// The changes in log order with their origin, for the origins' pages.
     pub rows: Vec<(DeviceId, showroom_shared::domain::LeadId, Vec<u8>)>,
 }
@@ -38,9 +40,11 @@ pub struct Commit {
 impl Commit {
     /// The page `device` is sent: the shared one, or for one of the origins
     /// the same changes without its own (only its cursor moves past those).
-    pub fn page_for(&self, device: DeviceId) -> Option<Vec<u8>> {
+    /// The shared page is reference-counted: handing it to 2,000 sockets
+    /// copies nothing.
+    pub fn page_for(&self, device: DeviceId) -> Option<Bytes> {
         if !self.origins.contains(&device) {
-            return self.page.as_ref().map(|p| p.to_vec());
+            return self.page.clone();
         }
         let docs = showroom_shared::sync::group_by_doc(
             self.rows
@@ -55,7 +59,8 @@ impl Commit {
                 complete: true,
                 docs,
             }
-            .encode(),
+            .encode()
+            .into(),
         )
     }
 }

@@ -44,15 +44,11 @@ const GROUP_BYTES: usize = 4 * 1024 * 1024;
 /// Tries of a group whose documents another server process changed meanwhile.
 const CONFLICT_TRIES: usize = 4;
 
-/// What storing a batch did.
+/// What storing a batch did: the documents refused, with why (the rest is
+/// committed).
 #[derive(Debug, Default)]
 pub struct BatchOutcome {
     pub refused: Vec<Refused>,
-    /// Changes new to the server (0 when the batch was a retransmission).
-    pub new_changes: usize,
-    /// The dealer's sequence numbers this batch's changes took: `(from, to]`.
-    pub from: i64,
-    pub to: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,18 +111,6 @@ impl Writer {
         Writer {
             shards: Arc::new(senders),
         }
-    }
-
-    /// Stores a batch of `device` of `dealer`; answers once it is committed.
-    pub async fn store(
-        &self,
-        dealer: DealerId,
-        device: DeviceId,
-        docs: Vec<DocChanges>,
-    ) -> Result<BatchOutcome, WriteError> {
-        self.enqueue(dealer, device, docs)?
-            .await
-            .map_err(|_| WriteError::Closed)?
     }
 
     /// Queues a batch and returns where its answer will come: a connection
@@ -258,12 +242,9 @@ struct Task {
     queues: Queues,
 }
 
-/// What the blocking step did for one request.
+/// What the blocking step did for one request: the documents it refused.
 struct Applied {
     refused: Vec<Refused>,
-    /// Per dealer write index and the range of its changes this request added.
-    changes: usize,
-    start: usize,
 }
 
 impl Task {
@@ -558,15 +539,7 @@ async fn commit(
         }
     }
     for (r, a) in group.into_iter().zip(applied) {
-        let base = base_of.get(&r.dealer).copied().unwrap_or(0);
-        let from = base + a.start as i64;
-        let to = from + a.changes as i64;
-        let _ = r.reply.send(Ok(BatchOutcome {
-            refused: a.refused,
-            new_changes: a.changes,
-            from,
-            to,
-        }));
+        let _ = r.reply.send(Ok(BatchOutcome { refused: a.refused }));
     }
     Ok(entries.drain().collect())
 }
@@ -578,7 +551,7 @@ enum AttemptError {
 
 /// The encoded `Changes` page of committed rows, shared by every connection
 /// that is not one of their origins.
-fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> Arc<[u8]> {
+fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> axum::body::Bytes {
     let docs = showroom_shared::sync::group_by_doc(rows.iter().map(|c| (c.doc, c.bytes.clone())));
     let msg = ServerMsg::Changes {
         from: from as u64,
@@ -694,7 +667,6 @@ fn apply_group(
                 writes.len() - 1
             }
         };
-        let start = writes[wi].changes.len();
         let mut refused = Vec::new();
         for (di, DocChanges { doc, .. }) in r.docs.iter().enumerate() {
             let key = (r.dealer, *doc);
@@ -762,12 +734,7 @@ fn apply_group(
                 upsert_summary(&mut w.summaries, &mut summary_index, key, lead);
             }
         }
-        let changes = writes[wi].changes.len() - start;
-        applied.push(Applied {
-            refused,
-            changes,
-            start,
-        });
+        applied.push(Applied { refused });
     }
     (group, entries, writes, applied)
 }

@@ -356,7 +356,7 @@ impl Connection {
         }
     }
 
-    /// Queues a message; [`Connection::flush`] writes what is queued.
+    /// Queues a message; the run loop flushes what is queued once per burst.
     async fn send(&mut self, msg: &ServerMsg) -> Result<(), axum::Error> {
         self.socket.feed(Message::Binary(msg.encode().into())).await
     }
