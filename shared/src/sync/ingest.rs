@@ -138,27 +138,10 @@ impl DocState {
         tail: Vec<Vec<u8>>,
         history_bytes: usize,
     ) -> Result<DocState, Refusal> {
-        let mut doc = if base.is_empty() {
-            LeadDoc::empty(server_actor())
-        } else {
-            LeadDoc::load(&base, server_actor()).map_err(|e| stored_damaged(&e))?
-        };
-        let mut parsed = Vec::with_capacity(tail.len());
-        let mut kept = Vec::with_capacity(tail.len());
-        for bytes in tail {
-            let change = parse_change(&bytes).map_err(|e| stored_damaged(&e))?;
-            kept.push((change.hash(), bytes));
-            parsed.push(change);
-        }
-        doc.apply(parsed).map_err(|e| stored_damaged(&e))?;
-        Ok(DocState {
-            doc,
-            base,
-            tail: kept,
-            deferred: Vec::new(),
-            stored_waiting: HashSet::new(),
-            history_bytes,
-        })
+        let tail = tail.into_iter().map(|bytes| (bytes, true)).collect();
+        let mut state = DocState::open(base, tail, history_bytes)?;
+        state.settle()?;
+        Ok(state)
     }
 
     /// The total bytes of the document's changes.
