@@ -102,6 +102,7 @@ fn SignedInFrame() -> impl IntoView {
     let auth = use_auth();
     let online = use_online();
     let sync = crate::local::sync::use_sync();
+    crate::local::lead_index::provide();
     let location = use_location();
     let session = Memo::new(move |_| auth.session());
     let dealer = Signal::derive(move || {

@@ -203,9 +203,19 @@ impl Locale {
 
     /// Under the list: "Showing 100 of 10000".
     pub fn showing(self, shown: usize, total: usize) -> String {
+        let (shown, total) = (grouped(shown as u64), grouped(total as u64));
         self.pick(
             format!("Showing {shown} of {total}"),
             format!("显示 {shown} 条，共 {total} 条"),
+        )
+    }
+
+    /// While a sync brings changes in: "Receiving 3,200 of 10,000 changes".
+    pub fn receiving(self, done: u64, of: u64) -> String {
+        let (done, of) = (grouped(done), grouped(of));
+        self.pick(
+            format!("Receiving {done} of {of} changes"),
+            format!("正在接收更新：{done} / {of}"),
         )
     }
 
@@ -732,6 +742,20 @@ pub fn use_page_title(page: Key) {
     });
 }
 
+/// A count with thousands separators: 10000 → "10,000" (both languages
+/// write large counts this way in the app).
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
@@ -740,6 +764,16 @@ mod tests {
 
     /// Keys whose text is deliberately the same in both languages.
     const SAME_IN_BOTH: [Key; 3] = [Key::ProductName, Key::English, Key::Chinese];
+
+    #[wasm_bindgen_test]
+    fn large_counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(3_200), "3,200");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(Locale::En.receiving(3_200, 10_000), "Receiving 3,200 of 10,000 changes");
+        assert_eq!(Locale::En.showing(100, 10_000), "Showing 100 of 10,000");
+    }
 
     #[wasm_bindgen_test]
     fn every_key_has_text_in_every_locale() {
@@ -858,3 +892,4 @@ mod tests {
         );
     }
 }
+

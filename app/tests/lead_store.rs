@@ -335,26 +335,110 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
 async fn a_save_that_fails_part_way_leaves_nothing_behind() {
     use showroom_app::local::db::{self, OUTBOX, Tx};
     fresh_device().await;
-    let database = ok(db::open().await, "open");
+    let database = ok(db::connection().await, "open");
     {
         let tx = ok(Tx::write(&database, &[DOCS, OUTBOX]), "tx");
         ok(tx.put_bytes(DOCS, "half", &[1, 2, 3]), "put");
         ok(tx.put_bytes(OUTBOX, "half:x", &[4]), "put");
         // Dropped without commit, as when a later step of a save fails.
     }
-    database.close();
     assert_eq!(ok(leads::outbox_count().await, "count"), 0);
     assert!(matches!(
         leads::load(LeadId::from_uuid(Uuid::from_u128(0))).await,
         Err(LeadStoreError::NotFound)
     ));
-    let database = ok(db::open().await, "open");
     let tx = ok(Tx::read(&database, &[DOCS]), "tx");
     assert!(
         ok(tx.get(DOCS, "half").await, "get").is_none(),
         "the aborted write is gone"
     );
-    database.close();
+}
+
+/// The leak of issue 7: every IndexedDB request kept its request (and so its
+/// result — the whole list of summaries) referenced from wasm forever.
+#[wasm_bindgen_test]
+async fn reading_the_list_again_and_again_keeps_nothing_alive_and_reuses_one_connection() {
+    use showroom_app::local::db;
+    fresh_device().await;
+    let many: Vec<LeadSummary> = (0..500u128)
+        .map(|n| LeadSummary::of(&lead(1_000 + n, &format!("Lead {n}"))))
+        .collect();
+    ok(leads::put_summaries(&many).await, "put");
+    // Warm up: the connection is open, lazily created things exist.
+    ok(leads::summaries().await, "read");
+    let opened = db::connections_opened();
+    let live = wasm_bindgen::externref_heap_live_count();
+    for _ in 0..200 {
+        assert_eq!(ok(leads::summaries().await, "read").len(), 500);
+        ok(leads::outbox_count().await, "count");
+        ok(leads::meta(leads::META_CURSOR).await, "meta");
+    }
+    let after = wasm_bindgen::externref_heap_live_count();
+    assert!(
+        after <= live + 16,
+        "600 reads left {} JS values referenced from wasm (from {live} to {after})",
+        after.saturating_sub(live)
+    );
+    assert_eq!(db::connections_opened(), opened, "one connection, reused");
+}
+
+/// A page of many leads new to the device is stored in one transaction:
+/// stopped part-way (the tab closing), none of it is there and the cursor
+/// has not moved; applied again, all of it is.
+#[wasm_bindgen_test]
+async fn a_page_of_new_leads_is_stored_whole_or_not_at_all() {
+    use futures::FutureExt;
+    fresh_device().await;
+    let page: Vec<DocChanges> = (0..400u128)
+        .map(|n| {
+            let l = lead(5_000 + n, &format!("Page Lead {n}"));
+            let mut doc = remote(&l);
+            DocChanges {
+                doc: l.id,
+                changes: doc
+                    .changes_since(&[])
+                    .iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect(),
+            }
+        })
+        .collect();
+    // Stop the apply after more and more turns of the event loop, as a
+    // reload would at any moment: each time, none or all of it is there.
+    let mut interrupted_before_the_end = 0;
+    for turns in [0, 1, 3, 8, 20, 50, 120] {
+        fresh_device().await;
+        {
+            let mut apply = Box::pin(leads::apply_page(&page, Some(400)));
+            let mut done = false;
+            for _ in 0..turns {
+                if (&mut apply).now_or_never().is_some() {
+                    done = true;
+                    break;
+                }
+                leads::yield_now().await;
+            }
+            if !done {
+                interrupted_before_the_end += 1;
+            }
+        }
+        gloo::timers::future::TimeoutFuture::new(30).await;
+        let cursor = ok(leads::cursor().await, "cursor");
+        let stored = ok(leads::summaries().await, "summaries").len();
+        assert!(
+            (cursor, stored) == (0, 0) || (cursor, stored) == (400, 400),
+            "stopped after {turns} turns: cursor {cursor} with {stored} of 400 leads stored"
+        );
+    }
+    assert!(interrupted_before_the_end >= 3, "the apply was interrupted part-way");
+    fresh_device().await;
+
+    let changed = ok(leads::apply_page(&page, Some(400)).await, "apply");
+    assert_eq!(changed.len(), 400);
+    assert_eq!(ok(leads::cursor().await, "cursor"), 400);
+    assert_eq!(ok(leads::summaries().await, "summaries").len(), 400, "all of it");
+    let some = page[123].doc;
+    assert_eq!(ok(leads::load(some).await, "load").lead.customer.name, "Page Lead 123");
 }
 
 #[wasm_bindgen_test]

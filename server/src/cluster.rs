@@ -147,6 +147,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                         from,
                         to,
                         complete: true,
+                        remaining: 0,
                         docs: p.docs,
                     }
                     .encode()

@@ -57,6 +57,7 @@ impl Commit {
                 from: self.from,
                 to: self.to,
                 complete: true,
+                remaining: 0,
                 docs,
             }
             .encode()

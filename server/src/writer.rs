@@ -557,6 +557,7 @@ fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> axum::body::Bytes {
         from: from as u64,
         to: to as u64,
         complete: true,
+        remaining: 0,
         docs,
     };
     msg.encode().into()

@@ -1055,6 +1055,7 @@ fn build_corpus() -> Corpus {
             from: 0,
             to: 17,
             complete: true,
+            remaining: 0,
             docs: vec![DocChanges {
                 doc: id,
                 changes: changes.clone(),
@@ -1064,6 +1065,7 @@ fn build_corpus() -> Corpus {
             from: 1 << 40,
             to: u64::MAX,
             complete: false,
+            remaining: 0,
             docs: vec![],
         },
         ServerMsg::Ack {
@@ -2245,6 +2247,7 @@ fn wire_decoders_hold_at_most_three_times_the_message() {
         from: 0,
         to: 1,
         complete: true,
+        remaining: 0,
         docs: vec![DocChanges {
             doc,
             changes: vec![Vec::new(); n],

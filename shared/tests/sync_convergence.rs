@@ -135,6 +135,7 @@ impl Server {
                             from,
                             to,
                             complete: true,
+                            remaining: 0,
                             docs,
                         },
                     ));
@@ -142,7 +143,7 @@ impl Server {
                 ServerAction::Pull { after } => {
                     let (to, complete, docs) = self.page(dealer, device, after);
                     let c = self.conns.get_mut(&conn).expect("conn");
-                    queue.extend(c.session.pulled(to, complete, docs));
+                    queue.extend(c.session.pulled(to, complete, 0, docs));
                 }
                 ServerAction::Send(msg) => out.push((conn, msg)),
                 ServerAction::Close => {

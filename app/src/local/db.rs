@@ -4,13 +4,15 @@
 //! `indexed_db_futures`; both use [`DB_VERSION`] and [`upgrade`]'s store list,
 //! so whichever opens first creates everything.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Uint8Array};
+use futures::channel::oneshot;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use gloo::events::{EventListener, EventListenerOptions};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 pub use crate::local::session::{DB_NAME, DB_VERSION, SESSION_STORE};
@@ -79,8 +81,56 @@ pub fn missing_stores(existing: impl Fn(&str) -> bool) -> Vec<&'static str> {
     STORES.into_iter().filter(|s| !existing(s)).collect()
 }
 
+thread_local! {
+    /// This tab's one connection (opening, or open), shared by every store.
+    static CONNECTION: RefCell<Option<Shared<LocalBoxFuture<'static, DbResult<IdbDatabase>>>>> =
+        const { RefCell::new(None) };
+    /// Keeps the open connection's `versionchange`/`close` listeners alive.
+    static CONNECTION_LISTENERS: RefCell<Vec<EventListener>> = const { RefCell::new(Vec::new()) };
+    /// How many connections this tab has opened (the benchmark and tests read it).
+    static OPENED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The tab's connection to the device database, opened on first use and
+/// reused by every later transaction. It is closed (and the next use opens a
+/// new one) when another tab upgrades or deletes the database, when the
+/// browser closes it, and by [`close_connection`].
+pub async fn connection() -> DbResult<IdbDatabase> {
+    let opening = CONNECTION.with(|c| {
+        c.borrow_mut()
+            .get_or_insert_with(|| open().boxed_local().shared())
+            .clone()
+    });
+    let result = opening.clone().await;
+    if result.is_err() {
+        // Let the next use try again, unless a newer attempt replaced it.
+        CONNECTION.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.as_ref().is_some_and(|f| f.ptr_eq(&opening)) {
+                *c = None;
+            }
+        });
+    }
+    result
+}
+
+/// Closes the tab's connection, if one is open (before deleting the
+/// database: an open connection would hold the deletion up).
+pub fn close_connection() {
+    let opening = CONNECTION.with(|c| c.borrow_mut().take());
+    CONNECTION_LISTENERS.with(|l| l.borrow_mut().clear());
+    if let Some(Some(Ok(db))) = opening.map(|f| f.peek().cloned()) {
+        db.close();
+    }
+}
+
+/// How many connections this tab has opened so far.
+pub fn connections_opened() -> u32 {
+    OPENED.with(Cell::get)
+}
+
 /// Opens the device database, creating or upgrading its stores.
-pub async fn open() -> DbResult<IdbDatabase> {
+async fn open() -> DbResult<IdbDatabase> {
     let factory = web_sys::window()
         .ok_or_else(|| DbError::Other("no window".into()))?
         .indexed_db()
@@ -89,56 +139,88 @@ pub async fn open() -> DbResult<IdbDatabase> {
     let request = factory
         .open_with_u32(DB_NAME, DB_VERSION)
         .map_err(|e| DbError::from_js(&e))?;
-    let upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
-        move |event: web_sys::IdbVersionChangeEvent| {
-            let Some(req) = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
-            else {
-                return;
-            };
-            let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else {
-                return;
-            };
-            let names = db.object_store_names();
-            for store in missing_stores(|s| names.contains(s)) {
-                if let Err(e) = db.create_object_store(store) {
-                    web_sys::console::error_1(&e);
-                }
+    let upgrade = EventListener::new(&request, "upgradeneeded", |event| {
+        let Some(req) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
+        else {
+            return;
+        };
+        let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else {
+            return;
+        };
+        let names = db.object_store_names();
+        for store in missing_stores(|s| names.contains(s)) {
+            if let Err(e) = db.create_object_store(store) {
+                web_sys::console::error_1(&e);
             }
-        },
-    );
-    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        }
+    });
     let result = request_future(&request).await;
-    request.set_onupgradeneeded(None);
     drop(upgrade);
     let db: IdbDatabase = result?
         .dyn_into()
         .map_err(|_| DbError::Other("open returned no database".into()))?;
+    OPENED.with(|n| n.set(n.get() + 1));
     // Another tab upgrading or deleting the database (sign-out) asks open
-    // connections to close; without this it would wait for this page.
-    let on_version_change = Closure::<dyn FnMut(JsValue)>::new({
+    // connections to close; without this it would wait for this page. The
+    // browser may also close a connection itself (storage cleared).
+    let on_version_change = EventListener::new(&db, "versionchange", {
         let db = db.clone();
-        move |_| db.close()
+        move |_| {
+            db.close();
+            forget_connection(&db);
+        }
     });
-    db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
-    on_version_change.forget();
+    let on_close = EventListener::new(&db, "close", {
+        let db = db.clone();
+        move |_| forget_connection(&db)
+    });
+    CONNECTION_LISTENERS.with(|l| *l.borrow_mut() = vec![on_version_change, on_close]);
     Ok(db)
 }
 
-/// Resolves with a request's result, or its error.
+/// Drops the cached connection if it is `db` (the next use opens a new one).
+fn forget_connection(db: &IdbDatabase) {
+    let cached = CONNECTION.with(|c| {
+        let mut c = c.borrow_mut();
+        let same = c
+            .as_ref()
+            .and_then(|f| f.peek())
+            .is_some_and(|r| r.as_ref().is_ok_and(|open| open == db));
+        if same { c.take() } else { None }
+    });
+    if cached.is_some() {
+        // Not from inside the listener being dropped: later, on its own.
+        wasm_bindgen_futures::spawn_local(async {
+            CONNECTION_LISTENERS.with(|l| l.borrow_mut().clear());
+        });
+    }
+}
+
+/// Resolves with a request's result, or its error. The listeners are
+/// removed (and their closures freed) when this future ends or is dropped,
+/// so nothing of the request — or its result — stays referenced.
 pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
-    let promise = Promise::new(&mut |resolve, reject| {
-        let ok = {
+    let (sender, receiver) = oneshot::channel::<DbResult<JsValue>>();
+    let sender = Rc::new(RefCell::new(Some(sender)));
+    let _ok = EventListener::once(request, "success", {
+        let sender = sender.clone();
+        let request = request.clone();
+        move |_| {
+            let value = request.result().unwrap_or(JsValue::UNDEFINED);
+            if let Some(s) = sender.borrow_mut().take() {
+                let _ = s.send(Ok(value));
+            }
+        }
+    });
+    let _err = EventListener::once_with_options(
+        request,
+        "error",
+        EventListenerOptions::enable_prevent_default(),
+        {
             let request = request.clone();
-            Closure::once_into_js(move |_: JsValue| {
-                let value = request.result().unwrap_or(JsValue::UNDEFINED);
-                let _ = resolve.call1(&JsValue::NULL, &value);
-            })
-        };
-        let err = {
-            let request = request.clone();
-            Closure::once_into_js(move |event: web_sys::Event| {
+            move |event| {
                 // The error is reported by the transaction as well; keep it
                 // from also surfacing as an uncaught event.
                 event.prevent_default();
@@ -146,17 +228,17 @@ pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
                     .error()
                     .ok()
                     .flatten()
-                    .map(JsValue::from)
-                    .unwrap_or_else(|| JsValue::from_str("request failed"));
-                let _ = reject.call1(&JsValue::NULL, &error);
-            })
-        };
-        request.set_onsuccess(Some(ok.unchecked_ref()));
-        request.set_onerror(Some(err.unchecked_ref()));
-    });
-    JsFuture::from(promise)
+                    .map(|e| DbError::from_js(&e.into()))
+                    .unwrap_or_else(|| DbError::Other("request failed".into()));
+                if let Some(s) = sender.borrow_mut().take() {
+                    let _ = s.send(Err(error));
+                }
+            }
+        },
+    );
+    receiver
         .await
-        .map_err(|e| DbError::from_js(&e))
+        .unwrap_or_else(|_| Err(DbError::Other("request cancelled".into())))
 }
 
 /// A transaction over some stores. Writes are committed by [`Tx::commit`];
@@ -164,12 +246,24 @@ pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
 /// part-way through a save leaves the old state.
 pub struct Tx {
     tx: IdbTransaction,
-    done: Rc<RefCell<Option<Promise>>>,
+    done: Option<oneshot::Receiver<DbResult<()>>>,
+    /// `complete` and `abort` listeners, removed when the `Tx` goes.
+    _listeners: [EventListener; 2],
     committed: bool,
     writable: bool,
 }
 
 impl Tx {
+    /// A readonly transaction on the tab's connection.
+    pub async fn read_on(stores: &[&str]) -> DbResult<Tx> {
+        Self::new(&connection().await?, stores, IdbTransactionMode::Readonly)
+    }
+
+    /// A readwrite transaction on the tab's connection.
+    pub async fn write_on(stores: &[&str]) -> DbResult<Tx> {
+        Self::new(&connection().await?, stores, IdbTransactionMode::Readwrite)
+    }
+
     pub fn read(db: &IdbDatabase, stores: &[&str]) -> DbResult<Tx> {
         Self::new(db, stores, IdbTransactionMode::Readonly)
     }
@@ -184,26 +278,32 @@ impl Tx {
             .transaction_with_str_sequence_and_mode(&names, mode)
             .map_err(|e| DbError::from_js(&e))?;
         // Listen for the end from the start, so a completion is never missed.
-        let done = Promise::new(&mut |resolve, reject| {
-            let complete = Closure::once_into_js(move |_: JsValue| {
-                let _ = resolve.call0(&JsValue::NULL);
-            });
-            let failed = {
-                let tx = tx.clone();
-                Closure::once_into_js(move |_: JsValue| {
-                    let error = tx
-                        .error()
-                        .map(JsValue::from)
-                        .unwrap_or_else(|| JsValue::from_str("transaction aborted"));
-                    let _ = reject.call1(&JsValue::NULL, &error);
-                })
-            };
-            tx.set_oncomplete(Some(complete.unchecked_ref()));
-            tx.set_onabort(Some(failed.unchecked_ref()));
+        let (sender, receiver) = oneshot::channel::<DbResult<()>>();
+        let sender = Rc::new(RefCell::new(Some(sender)));
+        let complete = EventListener::once(&tx, "complete", {
+            let sender = sender.clone();
+            move |_| {
+                if let Some(s) = sender.borrow_mut().take() {
+                    let _ = s.send(Ok(()));
+                }
+            }
+        });
+        let aborted = EventListener::once(&tx, "abort", {
+            let tx = tx.clone();
+            move |_| {
+                let error = tx
+                    .error()
+                    .map(|e| DbError::from_js(&e.into()))
+                    .unwrap_or_else(|| DbError::Other("transaction aborted".into()));
+                if let Some(s) = sender.borrow_mut().take() {
+                    let _ = s.send(Err(error));
+                }
+            }
         });
         Ok(Tx {
             tx,
-            done: Rc::new(RefCell::new(Some(done))),
+            done: Some(receiver),
+            _listeners: [complete, aborted],
             committed: false,
             writable: mode == IdbTransactionMode::Readwrite,
         })
@@ -250,6 +350,15 @@ impl Tx {
         Ok(request_future(&req).await?.unchecked_into())
     }
 
+    /// Every key of a store.
+    pub async fn keys(&self, store: &str) -> DbResult<Array> {
+        let req = self
+            .store(store)?
+            .get_all_keys()
+            .map_err(|e| DbError::from_js(&e))?;
+        Ok(request_future(&req).await?.unchecked_into())
+    }
+
     pub async fn count(&self, store: &str) -> DbResult<u32> {
         let req = self
             .store(store)?
@@ -289,12 +398,10 @@ impl Tx {
                 let _ = f.call0(&self.tx);
             }
         }
-        let done = self.done.borrow_mut().take();
-        match done {
-            Some(done) => JsFuture::from(done)
+        match self.done.take() {
+            Some(done) => done
                 .await
-                .map(|_| ())
-                .map_err(|e| DbError::from_js(&e)),
+                .unwrap_or_else(|_| Err(DbError::Other("transaction ended unseen".into()))),
             None => Ok(()),
         }
     }

@@ -10,14 +10,16 @@
 //! transaction, so two tabs saving the same lead are serialised by IndexedDB
 //! and a reload part-way leaves the old or the new state.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashSet;
+use std::rc::Rc;
 
 use showroom_shared::doc::{
     ActorId, Change, LeadDoc, SCHEMA_VERSION, actor_from_bytes, parse_change,
 };
 use showroom_shared::domain::{Lead, LeadId, Note, UserId};
 use showroom_shared::sync::DocChanges;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
 use crate::local::db::{self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, SUMMARIES, Tx, bytes_of};
@@ -64,13 +66,123 @@ impl LeadStoreError {
 
 pub type Result<T> = std::result::Result<T, LeadStoreError>;
 
-/// Runs `f` on the open device database and closes it afterwards, whatever
-/// `f` returned (an open connection would block the next version upgrade).
+/// Runs `f` on the tab's one connection to the device database
+/// (`db::connection`: opened once, reused).
 async fn with_db<T>(f: impl AsyncFnOnce(&IdbDatabase) -> Result<T>) -> Result<T> {
-    let db = db::open().await?;
-    let result = f(&db).await;
-    db.close();
-    result
+    let db = db::connection().await?;
+    f(&db).await
+}
+
+/// Where a change to the store came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Saved on this tab (a new lead, an edit, a note): sync pushes it.
+    Saved,
+    /// Applied from a page the server sent.
+    Received,
+    /// Another tab wrote it; this tab re-read what it needs.
+    OtherTab,
+}
+
+/// What a committed write changed: told to every subscriber after the
+/// transaction commits, in commit order.
+#[derive(Clone, Debug)]
+pub struct StoreChange {
+    pub origin: Origin,
+    /// Every lead the write changed.
+    pub leads: Vec<LeadId>,
+    /// Their new summaries (a lead that cannot be read has none).
+    pub summaries: Vec<LeadSummary>,
+}
+
+type Listener = Rc<dyn Fn(&StoreChange)>;
+
+thread_local! {
+    static LISTENERS: RefCell<Vec<(u64, Listener)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_LISTENER: Cell<u64> = const { Cell::new(0) };
+    /// The leads this device holds (snapshot, incremental changes or
+    /// summary), read once per tab before the first page is applied and kept
+    /// current by this tab's writes, by what it pushes (a lead created in
+    /// another tab reaches the server — and so can come back changed by
+    /// another device — only through the syncing tab's push) and by what
+    /// it receives. `None` until read.
+    static KNOWN: RefCell<Option<HashSet<LeadId>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` after every committed write of this tab, until the returned
+/// subscription is dropped.
+pub fn subscribe(f: impl Fn(&StoreChange) + 'static) -> Subscription {
+    let id = NEXT_LISTENER.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    });
+    LISTENERS.with(|l| l.borrow_mut().push((id, Rc::new(f))));
+    Subscription(id)
+}
+
+/// Ends a [`subscribe`] when dropped.
+pub struct Subscription(u64);
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        LISTENERS.with(|l| l.borrow_mut().retain(|(id, _)| *id != self.0));
+    }
+}
+
+fn notify(change: StoreChange) {
+    if change.leads.is_empty() {
+        return;
+    }
+    let listeners: Vec<Listener> = LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
+    for f in listeners {
+        f(&change);
+    }
+}
+
+fn know(leads: impl IntoIterator<Item = LeadId>) {
+    KNOWN.with(|k| {
+        if let Some(k) = k.borrow_mut().as_mut() {
+            k.extend(leads);
+        }
+    });
+}
+
+/// The device database is gone (sign-out): forget what it held.
+pub fn forget_device() {
+    KNOWN.with(|k| *k.borrow_mut() = None);
+}
+
+/// Reads which leads the device holds, once per tab.
+async fn known_leads(db: &IdbDatabase) -> Result<()> {
+    if KNOWN.with(|k| k.borrow().is_some()) {
+        return Ok(());
+    }
+    let tx = Tx::read(db, &[DOCS, DOC_CHANGES, SUMMARIES])?;
+    let (docs, changes, summaries) = futures::join!(
+        tx.keys(DOCS),
+        tx.keys(DOC_CHANGES),
+        tx.keys(SUMMARIES)
+    );
+    tx.commit().await?;
+    let mut known = HashSet::new();
+    for key in docs?.iter().chain(changes?.iter()).chain(summaries?.iter()) {
+        if let Some(lead) = key
+            .as_string()
+            .and_then(|k| k.split(':').next().and_then(|l| l.parse::<LeadId>().ok()))
+        {
+            known.insert(lead);
+        }
+    }
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        // A write of this tab while reading is in `known` or in `k` already.
+        match k.as_mut() {
+            Some(k) => k.extend(known),
+            None => *k = Some(known),
+        }
+    });
+    Ok(())
 }
 
 /// 16 random bytes from the browser.
@@ -131,8 +243,10 @@ struct Loaded {
 }
 
 async fn load_in(tx: &Tx, lead: LeadId) -> Result<Option<Loaded>> {
-    let snapshot = tx.get(DOCS, &lead.to_string()).await?;
-    let entries = tx.entries(DOC_CHANGES, &prefix(lead)).await?;
+    let key = lead.to_string();
+    let prefix = prefix(lead);
+    let (snapshot, entries) = futures::join!(tx.get(DOCS, &key), tx.entries(DOC_CHANGES, &prefix));
+    let (snapshot, entries) = (snapshot?, entries?);
     if snapshot.is_none() && entries.is_empty() {
         return Ok(None);
     }
@@ -176,7 +290,12 @@ async fn load_in(tx: &Tx, lead: LeadId) -> Result<Option<Loaded>> {
 /// Writes what a save produced: the new changes (beside the snapshot and in
 /// the outbox), the summary, and a compaction when the document has many
 /// incremental changes.
-fn write_after_save(tx: &Tx, lead: LeadId, loaded: &mut Loaded, new: &[Change]) -> Result<()> {
+fn write_after_save(
+    tx: &Tx,
+    lead: LeadId,
+    loaded: &mut Loaded,
+    new: &[Change],
+) -> Result<Option<LeadSummary>> {
     for change in new {
         let key = change_key(lead, change);
         tx.put_bytes(DOC_CHANGES, &key, change.raw_bytes())?;
@@ -186,10 +305,11 @@ fn write_after_save(tx: &Tx, lead: LeadId, loaded: &mut Loaded, new: &[Change]) 
     finish_doc(tx, lead, loaded)
 }
 
-/// Summary and compaction for a document that changed.
-fn finish_doc(tx: &Tx, lead: LeadId, loaded: &mut Loaded) -> Result<()> {
-    if let Ok(read) = loaded.doc.read() {
-        put_summary(tx, &LeadSummary::of(&read))?;
+/// Summary and compaction for a document that changed; returns the summary.
+fn finish_doc(tx: &Tx, lead: LeadId, loaded: &mut Loaded) -> Result<Option<LeadSummary>> {
+    let summary = loaded.doc.read().ok().map(|read| LeadSummary::of(&read));
+    if let Some(summary) = &summary {
+        put_summary(tx, summary)?;
     }
     if loaded.changes.len() > COMPACT_AFTER && loaded.snapshot_ok {
         tx.put_bytes(DOCS, &lead.to_string(), &loaded.doc.save())?;
@@ -204,7 +324,7 @@ fn finish_doc(tx: &Tx, lead: LeadId, loaded: &mut Loaded) -> Result<()> {
         }
         loaded.changes = kept;
     }
-    Ok(())
+    Ok(summary)
 }
 
 fn put_summary(tx: &Tx, summary: &LeadSummary) -> Result<()> {
@@ -224,23 +344,31 @@ pub async fn create(lead: &Lead) -> Result<()> {
         LeadDoc::create(actor(), lead).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
+    let summary = LeadSummary::of(lead);
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[DOCS, OUTBOX, SUMMARIES])?;
+        let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES])?;
         tx.put_bytes(DOCS, &lead.id.to_string(), &snapshot)?;
         for change in &changes {
             tx.put_bytes(OUTBOX, &change_key(lead.id, change), change.raw_bytes())?;
         }
-        put_summary(&tx, &LeadSummary::of(lead))?;
+        put_summary(&tx, &summary)?;
         tx.commit().await?;
         Ok(())
     })
-    .await
+    .await?;
+    know([lead.id]);
+    notify(StoreChange {
+        origin: Origin::Saved,
+        leads: vec![lead.id],
+        summaries: vec![summary],
+    });
+    Ok(())
 }
 
 /// Opens a lead: its snapshot plus its incremental changes.
 pub async fn load(lead: LeadId) -> Result<OpenLead> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::read(&db, &[DOCS, DOC_CHANGES])?;
+        let tx = Tx::read(db, &[DOCS, DOC_CHANGES])?;
         let loaded = load_in(&tx, lead).await?;
         tx.commit().await?;
         let Some(loaded) = loaded else {
@@ -289,7 +417,7 @@ pub fn merge_edit(original: &Lead, edited: &Lead, current: &Lead) -> Lead {
 pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> Result<bool> {
     let lead = original.id;
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
+        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
         let mut loaded = load_in(&tx, lead).await?.ok_or(LeadStoreError::NotFound)?;
         if loaded.doc.schema_version() > SCHEMA_VERSION {
             return Err(LeadStoreError::ReadOnly);
@@ -308,17 +436,26 @@ pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> R
             return Ok(false);
         }
         let new = loaded.doc.changes_since(&heads);
-        write_after_save(&tx, lead, &mut loaded, &new)?;
+        let summary = write_after_save(&tx, lead, &mut loaded, &new)?;
         tx.commit().await?;
+        saved(lead, summary);
         Ok(true)
     })
     .await
 }
 
+fn saved(lead: LeadId, summary: Option<LeadSummary>) {
+    notify(StoreChange {
+        origin: Origin::Saved,
+        leads: vec![lead],
+        summaries: summary.into_iter().collect(),
+    });
+}
+
 /// Adds a note as one change.
 pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
+        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
         let mut loaded = load_in(&tx, lead).await?.ok_or(LeadStoreError::NotFound)?;
         if loaded.doc.schema_version() > SCHEMA_VERSION {
             return Err(LeadStoreError::ReadOnly);
@@ -329,56 +466,100 @@ pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
             .add_note(note)
             .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
         let new = loaded.doc.changes_since(&heads);
-        write_after_save(&tx, lead, &mut loaded, &new)?;
+        let summary = write_after_save(&tx, lead, &mut loaded, &new)?;
         tx.commit().await?;
+        saved(lead, summary);
         Ok(())
     })
     .await
 }
 
 /// Every summary on the device. An unreadable one is skipped (and logged):
-/// a damaged record never stops the list.
+/// a damaged record never stops the list. Parsed in slices that yield to
+/// the page between them.
 pub async fn summaries() -> Result<Vec<LeadSummary>> {
-    with_db(async |db: &IdbDatabase| {
-        let tx = Tx::read(&db, &[SUMMARIES])?;
+    let values = with_db(async |db: &IdbDatabase| {
+        let tx = Tx::read(db, &[SUMMARIES])?;
         let values = tx.values(SUMMARIES).await?;
         tx.commit().await?;
-        let mut out = Vec::with_capacity(values.length() as usize);
-        let mut damaged = 0;
-        for value in values.iter() {
-            match value
-                .as_string()
-                .map(|t| serde_json::from_str::<LeadSummary>(&t))
-            {
-                Some(Ok(s)) => out.push(s),
-                _ => damaged += 1,
-            }
-        }
-        if damaged > 0 {
-            warn(&format!("skipped {damaged} unreadable lead summaries"));
-        }
-        Ok(out)
+        Ok(values)
     })
-    .await
+    .await?;
+    let mut out = Vec::with_capacity(values.length() as usize);
+    let mut slice = Slice::start();
+    for chunk in (0..values.length()).collect::<Vec<_>>().chunks(256) {
+        out.extend(parse_summaries(chunk.iter().map(|&i| values.get(i))));
+        slice.pause_if_due().await;
+    }
+    Ok(out)
+}
+
+fn parse_summaries(values: impl Iterator<Item = JsValue>) -> Vec<LeadSummary> {
+    let mut out = Vec::new();
+    let mut damaged = 0;
+    for value in values {
+        match value
+            .as_string()
+            .map(|t| serde_json::from_str::<LeadSummary>(&t))
+        {
+            Some(Ok(s)) => out.push(s),
+            _ => damaged += 1,
+        }
+    }
+    if damaged > 0 {
+        warn(&format!("skipped {damaged} unreadable lead summaries"));
+    }
+    out
+}
+
+/// Another tab wrote these leads: their summaries are re-read and told to
+/// this tab's subscribers.
+pub async fn changed_elsewhere(leads: Vec<LeadId>) -> Result<()> {
+    if leads.is_empty() {
+        return Ok(());
+    }
+    know(leads.iter().copied());
+    let summaries = with_db(async |db: &IdbDatabase| {
+        let tx = Tx::read(db, &[SUMMARIES])?;
+        let keys: Vec<String> = leads.iter().map(LeadId::to_string).collect();
+        let values = futures::future::join_all(keys.iter().map(|k| tx.get(SUMMARIES, k))).await;
+        tx.commit().await?;
+        let values = values.into_iter().collect::<db::DbResult<Vec<_>>>()?;
+        Ok(parse_summaries(values.into_iter().flatten()))
+    })
+    .await?;
+    notify(StoreChange {
+        origin: Origin::OtherTab,
+        leads,
+        summaries,
+    });
+    Ok(())
 }
 
 /// Writes summaries directly (tests and bulk imports), in one transaction.
 pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[SUMMARIES])?;
+        let tx = Tx::write(db, &[SUMMARIES])?;
         for s in summaries {
             put_summary(&tx, s)?;
         }
         tx.commit().await?;
         Ok(())
     })
-    .await
+    .await?;
+    know(summaries.iter().map(|s| s.id));
+    notify(StoreChange {
+        origin: Origin::OtherTab,
+        leads: summaries.iter().map(|s| s.id).collect(),
+        summaries: summaries.to_vec(),
+    });
+    Ok(())
 }
 
 /// Writes any value under a key (tests plant damaged records with it).
 pub async fn write_raw(store: &str, key: &str, value: &JsValue) -> Result<()> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[store])?;
+        let tx = Tx::write(db, &[store])?;
         tx.put(store, key, value)?;
         tx.commit().await?;
         Ok(())
@@ -397,10 +578,10 @@ pub struct Pending {
 /// Everything in the outbox, oldest key order.
 pub async fn outbox() -> Result<Vec<Pending>> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::read(&db, &[OUTBOX])?;
+        let tx = Tx::read(db, &[OUTBOX])?;
         let entries = tx.entries(OUTBOX, "").await?;
         tx.commit().await?;
-        Ok(entries
+        let pending: Vec<Pending> = entries
             .into_iter()
             .filter_map(|(key, value)| {
                 let lead = key.split(':').next()?.parse().ok()?;
@@ -410,7 +591,10 @@ pub async fn outbox() -> Result<Vec<Pending>> {
                     lead,
                 })
             })
-            .collect())
+            .collect();
+        // Whatever is pushed can come back changed: the device holds it.
+        know(pending.iter().map(|p| p.lead));
+        Ok(pending)
     })
     .await
 }
@@ -433,7 +617,7 @@ pub fn group(pending: &[Pending]) -> Vec<DocChanges> {
 /// How many changes wait in the outbox.
 pub async fn outbox_count() -> Result<u32> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::read(&db, &[OUTBOX])?;
+        let tx = Tx::read(db, &[OUTBOX])?;
         let n = tx.count(OUTBOX).await?;
         tx.commit().await?;
         Ok(n)
@@ -447,7 +631,7 @@ pub async fn outbox_count() -> Result<u32> {
 /// how many entries went.
 pub async fn discard_outbox(lead: LeadId) -> Result<u32> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[OUTBOX])?;
+        let tx = Tx::write(db, &[OUTBOX])?;
         let entries = tx.entries(OUTBOX, &prefix(lead)).await?;
         for (key, _) in &entries {
             tx.delete(OUTBOX, key)?;
@@ -462,7 +646,7 @@ pub async fn discard_outbox(lead: LeadId) -> Result<u32> {
 /// a change saved after the push stays).
 pub async fn acked(docs: &[DocChanges]) -> Result<()> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[OUTBOX])?;
+        let tx = Tx::write(db, &[OUTBOX])?;
         for doc in docs {
             for bytes in &doc.changes {
                 if let Ok(change) = parse_change(bytes) {
@@ -476,58 +660,254 @@ pub async fn acked(docs: &[DocChanges]) -> Result<()> {
     .await
 }
 
-/// Applies a page of changes from the server and, in the same transaction,
-/// stores the cursor (when given). Returns the leads that changed.
+/// Documents the device already holds are merged this many to a
+/// transaction (their reads are issued together), so no transaction keeps
+/// the main thread long.
+const KNOWN_PER_TX: usize = 32;
+
+/// Applies a page of changes from the server and stores the cursor (when
+/// given) with its last part. Returns the leads that changed.
+///
+/// - Leads new to the device — all of them on a first sync — are built
+///   without reading anything, in slices that yield to the page between
+///   them, and then stored with the cursor in **one** transaction: a crash
+///   (a reload) leaves none or all of them, and the device asks again from
+///   the cursor it had.
+/// - Leads the device holds are merged a few to a transaction first;
+///   applying a change twice does nothing, so a crash part-way only means
+///   they are applied again.
 pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<LeadId>> {
-    with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
-        let mut changed = Vec::new();
-        for incoming in docs {
-            let lead = incoming.doc;
-            let mut loaded = match load_in(&tx, lead).await? {
-                Some(l) => l,
-                None => Loaded {
-                    doc: LeadDoc::empty(actor()),
-                    changes: Vec::new(),
-                    // No snapshot yet: compaction writes the first one.
-                    snapshot_ok: true,
-                },
-            };
-            let mut any = false;
-            for bytes in &incoming.changes {
-                let change = match parse_change(bytes) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        warn(&format!("lead {lead}: ignoring a malformed change ({e})"));
-                        continue;
-                    }
-                };
-                let hash = change.hash();
-                if loaded.doc.has_change(&hash) || loaded.changes.iter().any(|(_, h)| *h == hash) {
-                    continue;
-                }
-                let key = change_key(lead, &change);
-                tx.put_bytes(DOC_CHANGES, &key, change.raw_bytes())?;
-                loaded.changes.push((key, hash));
-                if let Err(e) = loaded.doc.apply([change]) {
-                    warn(&format!(
-                        "lead {lead}: a received change does not apply ({e})"
-                    ));
-                }
-                any = true;
+    let db = db::connection().await?;
+    known_leads(&db).await?;
+    let (held, fresh): (Vec<&DocChanges>, Vec<&DocChanges>) = KNOWN.with(|k| {
+        let k = k.borrow();
+        docs.iter()
+            .partition(|d| k.as_ref().is_some_and(|k| k.contains(&d.doc)))
+    });
+    let mut leads = Vec::new();
+    let mut summaries = Vec::new();
+    let chunks: Vec<&[&DocChanges]> = held.chunks(KNOWN_PER_TX).collect();
+    let last_chunk = chunks.len().saturating_sub(1);
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let cursor_here = if fresh.is_empty() && i == last_chunk { cursor } else { None };
+        merge_held(&db, chunk, cursor_here, &mut leads, &mut summaries).await?;
+        yield_now().await;
+    }
+    if !fresh.is_empty() || held.is_empty() {
+        store_fresh(&db, &fresh, cursor, &mut leads, &mut summaries).await?;
+    }
+    let changed = leads.clone();
+    notify(StoreChange {
+        origin: Origin::Received,
+        leads,
+        summaries,
+    });
+    Ok(changed)
+}
+
+/// Merges received changes into documents the device holds, in one transaction.
+async fn merge_held(
+    db: &IdbDatabase,
+    docs: &[&DocChanges],
+    cursor: Option<u64>,
+    leads: &mut Vec<LeadId>,
+    summaries: &mut Vec<LeadSummary>,
+) -> Result<()> {
+    let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
+    let loads = futures::future::join_all(docs.iter().map(|d| load_in(&tx, d.doc))).await;
+    let mut changed = Vec::new();
+    for (incoming, loaded) in docs.iter().zip(loads) {
+        let lead = incoming.doc;
+        let mut loaded = match loaded? {
+            Some(l) => l,
+            None => Loaded {
+                doc: LeadDoc::empty(actor()),
+                changes: Vec::new(),
+                // No snapshot yet: compaction writes the first one.
+                snapshot_ok: true,
+            },
+        };
+        let mut any = false;
+        let mut batch = Vec::new();
+        for change in parse_all(lead, &incoming.changes) {
+            let hash = change.hash();
+            if loaded.doc.has_change(&hash) || loaded.changes.iter().any(|(_, h)| *h == hash) {
+                continue;
             }
-            if any {
-                finish_doc(&tx, lead, &mut loaded)?;
-                changed.push(lead);
+            let key = change_key(lead, &change);
+            tx.put_bytes(DOC_CHANGES, &key, change.raw_bytes())?;
+            loaded.changes.push((key, hash));
+            batch.push(change);
+            any = true;
+        }
+        if !any {
+            continue;
+        }
+        if let Err(e) = loaded.doc.apply(batch) {
+            warn(&format!("lead {lead}: a received change does not apply ({e})"));
+        }
+        let summary = finish_doc(&tx, lead, &mut loaded)?;
+        changed.push((lead, summary));
+    }
+    if let Some(cursor) = cursor {
+        tx.put(META, META_CURSOR, &JsValue::from_f64(cursor as f64))?;
+    }
+    tx.commit().await?;
+    for (lead, summary) in changed {
+        leads.push(lead);
+        summaries.extend(summary);
+    }
+    Ok(())
+}
+
+/// A lead new to the device, built in memory and ready to store.
+struct Fresh {
+    lead: LeadId,
+    /// A snapshot, for a lead that arrives with many changes.
+    snapshot: Option<Vec<u8>>,
+    /// `(key, bytes)` of the changes kept beside the snapshot (all of them
+    /// when there is no snapshot).
+    changes: Vec<(String, Vec<u8>)>,
+    summary: Option<(LeadSummary, String)>,
+}
+
+fn build_fresh(incoming: &DocChanges) -> Fresh {
+    let lead = incoming.doc;
+    let changes = parse_all(lead, &incoming.changes);
+    let mut doc = LeadDoc::empty(actor());
+    let kept: Vec<(String, Vec<u8>, showroom_shared::doc::ChangeHash)> = changes
+        .iter()
+        .map(|c| (change_key(lead, c), c.raw_bytes().to_vec(), c.hash()))
+        .collect();
+    if let Err(e) = doc.apply(changes) {
+        warn(&format!("lead {lead}: a received change does not apply ({e})"));
+    }
+    let summary = doc.read().ok().map(|read| {
+        let summary = LeadSummary::of(&read);
+        let text = serde_json::to_string(&summary).unwrap_or_default();
+        (summary, text)
+    });
+    if kept.len() > COMPACT_AFTER {
+        let snapshot = doc.save();
+        let waiting = kept
+            .into_iter()
+            .filter(|(_, _, hash)| !doc.has_change(hash))
+            .map(|(key, bytes, _)| (key, bytes))
+            .collect();
+        return Fresh {
+            lead,
+            snapshot: Some(snapshot),
+            changes: waiting,
+            summary,
+        };
+    }
+    Fresh {
+        lead,
+        snapshot: None,
+        changes: kept.into_iter().map(|(key, bytes, _)| (key, bytes)).collect(),
+        summary,
+    }
+}
+
+/// Builds the leads new to the device (yielding between slices of work) and
+/// stores them, with the cursor, in one transaction.
+async fn store_fresh(
+    db: &IdbDatabase,
+    docs: &[&DocChanges],
+    cursor: Option<u64>,
+    leads: &mut Vec<LeadId>,
+    summaries: &mut Vec<LeadSummary>,
+) -> Result<()> {
+    let mut built = Vec::with_capacity(docs.len());
+    let mut slice = Slice::start();
+    for incoming in docs {
+        built.push(build_fresh(incoming));
+        slice.pause_if_due().await;
+    }
+    let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
+    for fresh in &built {
+        let id = fresh.lead.to_string();
+        if let Some(snapshot) = &fresh.snapshot {
+            tx.put_bytes(DOCS, &id, snapshot)?;
+        }
+        for (key, bytes) in &fresh.changes {
+            tx.put_bytes(DOC_CHANGES, key, bytes)?;
+        }
+        if let Some((_, text)) = &fresh.summary {
+            tx.put(SUMMARIES, &id, &JsValue::from_str(text))?;
+        }
+    }
+    if let Some(cursor) = cursor {
+        tx.put(META, META_CURSOR, &JsValue::from_f64(cursor as f64))?;
+    }
+    tx.commit().await?;
+    know(built.iter().map(|f| f.lead));
+    for fresh in built {
+        leads.push(fresh.lead);
+        summaries.extend(fresh.summary.map(|(s, _)| s));
+    }
+    Ok(())
+}
+
+/// The changes of a document that parse; a malformed one is logged and skipped.
+fn parse_all(lead: LeadId, changes: &[Vec<u8>]) -> Vec<Change> {
+    changes
+        .iter()
+        .filter_map(|bytes| match parse_change(bytes) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warn(&format!("lead {lead}: ignoring a malformed change ({e})"));
+                None
             }
+        })
+        .collect()
+}
+
+/// Work on the main thread in slices: [`Slice::pause_if_due`] yields to the
+/// page (rendering, input, the socket) once a slice has run its budget.
+pub struct Slice {
+    started: f64,
+}
+
+/// How long a slice of background work may hold the main thread.
+const SLICE_MS: f64 = 8.0;
+
+impl Slice {
+    pub fn start() -> Slice {
+        Slice { started: now_ms() }
+    }
+
+    pub async fn pause_if_due(&mut self) {
+        if now_ms() - self.started >= SLICE_MS {
+            yield_now().await;
+            self.started = now_ms();
         }
-        if let Some(cursor) = cursor {
-            tx.put(META, "cursor", &JsValue::from_f64(cursor as f64))?;
-        }
-        tx.commit().await?;
-        Ok(changed)
-    })
-    .await
+    }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Lets the page render and handle input before going on: `scheduler.yield()`
+/// where the browser has it, else a zero-delay timer.
+pub async fn yield_now() {
+    let scheduler = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"scheduler".into()).ok())
+        .filter(|s| !s.is_undefined() && !s.is_null());
+    if let Some(scheduler) = scheduler
+        && let Ok(f) = js_sys::Reflect::get(&scheduler, &"yield".into())
+        && let Some(f) = f.dyn_ref::<js_sys::Function>()
+        && let Ok(p) = f.call0(&scheduler)
+        && let Ok(p) = p.dyn_into::<js_sys::Promise>()
+    {
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        return;
+    }
+    gloo::timers::future::TimeoutFuture::new(0).await;
 }
 
 /// The sync cursor stored with the last applied page (0 before the first).
@@ -547,7 +927,7 @@ pub const META_REFUSED_DOCS: &str = "refused_docs";
 
 pub async fn meta(key: &str) -> Result<Option<JsValue>> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::read(&db, &[META])?;
+        let tx = Tx::read(db, &[META])?;
         let v = tx.get(META, key).await?;
         tx.commit().await?;
         Ok(v)
@@ -558,7 +938,7 @@ pub async fn meta(key: &str) -> Result<Option<JsValue>> {
 /// Sets (or, with `None`, deletes) a meta value.
 pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(&db, &[META])?;
+        let tx = Tx::write(db, &[META])?;
         match value {
             Some(v) => tx.put(META, key, &v)?,
             None => tx.delete(META, key)?,
@@ -572,7 +952,7 @@ pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
 /// How many incremental changes a lead keeps beside its snapshot (tests).
 pub async fn incremental_count(lead: LeadId) -> Result<usize> {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::read(&db, &[DOC_CHANGES])?;
+        let tx = Tx::read(db, &[DOC_CHANGES])?;
         let n = tx.entries(DOC_CHANGES, &prefix(lead)).await?.len();
         tx.commit().await?;
         Ok(n)

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod db;
 pub mod device;
+pub mod lead_index;
 pub mod leads;
 pub mod network;
 pub mod preferences;

@@ -4,14 +4,16 @@
 //! [`SESSION_STORE`], one record under [`SESSION_KEY`] whose value is the JSON
 //! text of a [`StoredSession`]. Storing JSON text rather than a structured
 //! clone keeps the format explicit and lets a damaged record be recognised and
-//! dropped instead of half-read.
+//! dropped instead of half-read. It is read and written over the tab's one
+//! connection (`local::db::connection`); `indexed_db_futures` deletes the
+//! database at sign-out.
 
 use indexed_db_futures::database::Database;
-use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
 use showroom_shared::api::SessionInfo;
 use wasm_bindgen::JsValue;
+
+use crate::local::db::Tx;
 
 /// The device's database. Later stores (leads, outbox) join this database, so
 /// deleting it wipes everything the app keeps on the device.
@@ -49,31 +51,11 @@ fn store_error(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
-/// Opens the device database, creating its stores on first use.
-pub async fn open() -> Result<Database, StoreError> {
-    Database::open(DB_NAME)
-        .with_version(DB_VERSION)
-        .with_on_upgrade_needed(|_event, db| {
-            // Every version's stores are plain key-value stores, so an
-            // upgrade creates whichever are missing (`local::db` does the same).
-            let existing: Vec<String> = db.object_store_names().collect();
-            for store in crate::local::db::missing_stores(|s| existing.iter().any(|e| e == s)) {
-                db.create_object_store(store).build()?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(store_error)
-}
-
 /// The stored session, if any. A record that cannot be read as a session
 /// (corrupt, from an incompatible version) counts as none and is logged: the
 /// person signs in again rather than the app failing to start.
 pub async fn load() -> Result<Option<StoredSession>, StoreError> {
-    let db = open().await?;
-    let raw = read_raw(&db).await;
-    db.close();
-    let Some(value) = raw? else {
+    let Some(value) = read_raw().await? else {
         return Ok(None);
     };
     let Some(text) = value.as_string() else {
@@ -98,49 +80,26 @@ pub async fn save(session: &StoredSession) -> Result<(), StoreError> {
 /// Writes any value as the session record. Public so tests can plant a
 /// damaged record; the app itself only writes through [`save`].
 pub async fn write_raw(value: JsValue) -> Result<(), StoreError> {
-    let db = open().await?;
-    let result = write_in(&db, value).await;
-    db.close();
-    result
+    let tx = Tx::write_on(&[SESSION_STORE]).await.map_err(store_error)?;
+    tx.put(SESSION_STORE, SESSION_KEY, &value).map_err(store_error)?;
+    tx.commit().await.map_err(store_error)
 }
 
 /// Wipes everything this app keeps on the device: the whole database goes.
 pub async fn clear_device() -> Result<(), StoreError> {
+    crate::local::db::close_connection();
+    crate::local::leads::forget_device();
     Database::delete_by_name(DB_NAME)
         .map_err(store_error)?
         .await
         .map_err(store_error)
 }
 
-async fn read_raw(db: &Database) -> Result<Option<JsValue>, StoreError> {
-    let tx = db.transaction(SESSION_STORE).build().map_err(store_error)?;
-    let store = tx.object_store(SESSION_STORE).map_err(store_error)?;
-    let value: Option<JsValue> = store
-        .get(SESSION_KEY)
-        .primitive()
-        .map_err(store_error)?
-        .await
-        .map_err(store_error)?;
-    // A structured clone of `undefined` reads back as "no record" too.
-    Ok(value.filter(|v| !v.is_undefined() && !v.is_null()))
-}
-
-async fn write_in(db: &Database, value: JsValue) -> Result<(), StoreError> {
-    let tx = db
-        .transaction(SESSION_STORE)
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(store_error)?;
-    let store = tx.object_store(SESSION_STORE).map_err(store_error)?;
-    store
-        .put(value)
-        .with_key(SESSION_KEY)
-        .primitive()
-        .map_err(store_error)?
-        .await
-        .map_err(store_error)?;
-    // indexed_db_futures rolls a transaction back unless it is committed.
-    tx.commit().await.map_err(store_error)
+async fn read_raw() -> Result<Option<JsValue>, StoreError> {
+    let tx = Tx::read_on(&[SESSION_STORE]).await.map_err(store_error)?;
+    let value = tx.get(SESSION_STORE, SESSION_KEY).await.map_err(store_error)?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(value)
 }
 
 fn log_corrupt(why: &str) {

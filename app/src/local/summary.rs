@@ -1,11 +1,13 @@
-//! The lead summary the list reads (never the whole document), and the in-memory search, filter and sort over all of them.
+//! The lead summary the list reads (never the whole document), and the in-memory search, filter and sort over all of them (pure: no IO, no signals).
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use showroom_shared::domain::{Date, Grade, Lead, LeadId, Stage, UserId};
 
 /// What the list, Today and search need of one lead, stored as JSON text in
 /// the `summaries` store.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LeadSummary {
     pub id: LeadId,
     pub name: String,
@@ -72,39 +74,84 @@ pub struct LeadQuery {
     pub stages: Vec<Stage>,
 }
 
+#[derive(Clone, Debug)]
 struct Row {
     summary: LeadSummary,
     name_lower: String,
     mobile_digits: String,
 }
 
-/// Every summary on the device, sorted by next follow-up (soonest first,
-/// none last), with what search compares precomputed. Built once per read
-/// of the store; each keystroke only filters.
-#[derive(Default)]
+impl Row {
+    fn of(summary: LeadSummary) -> Row {
+        Row {
+            name_lower: summary.name.to_lowercase(),
+            mobile_digits: summary.mobile.as_deref().map(digits_of).unwrap_or_default(),
+            summary,
+        }
+    }
+}
+
+/// List order: next follow-up soonest first (none last), then name, then id.
+fn list_order(a: &LeadSummary, b: &LeadSummary) -> std::cmp::Ordering {
+    let key = |s: &LeadSummary| (s.next_follow_up.is_none(), s.next_follow_up);
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| a.name.cmp(&b.name))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Above this many summaries at once, [`SummaryIndex::upsert`] re-sorts
+/// instead of inserting one by one.
+const INSERT_ONE_BY_ONE: usize = 32;
+
+/// Every summary on the device in list order, with what search compares
+/// precomputed. Read from the store once, then kept current by
+/// [`SummaryIndex::upsert`] with what each write changed; each keystroke only
+/// filters.
+#[derive(Clone, Debug, Default)]
 pub struct SummaryIndex {
     rows: Vec<Row>,
+    /// How many times each lead was upserted since the index was built:
+    /// an open record reloads when its lead's number moves.
+    versions: HashMap<LeadId, u64>,
 }
 
 impl SummaryIndex {
-    pub fn new(mut summaries: Vec<LeadSummary>) -> SummaryIndex {
-        summaries.sort_by(|a, b| {
-            let key = |s: &LeadSummary| (s.next_follow_up.is_none(), s.next_follow_up);
-            key(a)
-                .cmp(&key(b))
-                .then_with(|| a.name.cmp(&b.name))
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        SummaryIndex {
-            rows: summaries
-                .into_iter()
-                .map(|summary| Row {
-                    name_lower: summary.name.to_lowercase(),
-                    mobile_digits: summary.mobile.as_deref().map(digits_of).unwrap_or_default(),
-                    summary,
-                })
-                .collect(),
+    pub fn new(summaries: Vec<LeadSummary>) -> SummaryIndex {
+        let mut index = SummaryIndex::default();
+        index.upsert(summaries);
+        index.versions.clear();
+        index
+    }
+
+    /// Adds or replaces these summaries (the last of one lead wins), keeping
+    /// list order: a few are inserted in place, many at once re-sort.
+    pub fn upsert(&mut self, summaries: Vec<LeadSummary>) {
+        let mut batch: HashMap<LeadId, LeadSummary> = HashMap::with_capacity(summaries.len());
+        for s in summaries {
+            *self.versions.entry(s.id).or_default() += 1;
+            batch.insert(s.id, s);
         }
+        if batch.len() <= INSERT_ONE_BY_ONE {
+            for (id, summary) in batch {
+                if let Some(at) = self.rows.iter().position(|r| r.summary.id == id) {
+                    self.rows.remove(at);
+                }
+                let at = self
+                    .rows
+                    .partition_point(|r| list_order(&r.summary, &summary).is_lt());
+                self.rows.insert(at, Row::of(summary));
+            }
+        } else {
+            self.rows.retain(|r| !batch.contains_key(&r.summary.id));
+            self.rows.extend(batch.into_values().map(Row::of));
+            self.rows.sort_by(|a, b| list_order(&a.summary, &b.summary));
+        }
+    }
+
+    /// How many times this lead changed since the index was built.
+    pub fn version_of(&self, lead: LeadId) -> u64 {
+        self.versions.get(&lead).copied().unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
@@ -207,6 +254,33 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    fn upserts_keep_list_order_and_replace_what_changed() {
+        let mut index = SummaryIndex::new(vec![
+            summary(1, "B", None, Some("2026-12-02")),
+            summary(2, "A", None, Some("2026-12-03")),
+        ]);
+        assert_eq!(names(&index, ""), ["B", "A"]);
+        // A few at a time: inserted in place, the old row replaced.
+        index.upsert(vec![summary(2, "A", None, Some("2026-12-01")), summary(3, "C", None, None)]);
+        assert_eq!(names(&index, ""), ["A", "B", "C"]);
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.version_of(LeadId::from_uuid(Uuid::from_u128(2))), 1);
+        assert_eq!(index.version_of(LeadId::from_uuid(Uuid::from_u128(1))), 0);
+        // Many at once: re-sorted, the last of one lead wins.
+        let many: Vec<_> = (10..60)
+            .map(|n| summary(n, &format!("N{n}"), None, Some("2026-12-05")))
+            .chain([summary(1, "B2", None, Some("2026-11-01")), summary(1, "B3", None, Some("2026-11-02"))])
+            .collect();
+        index.upsert(many);
+        assert_eq!(index.len(), 53);
+        let all = names(&index, "");
+        assert_eq!(all[0], "B3", "the last upsert of lead 1 wins and sorts first");
+        assert_eq!(all[1], "A");
+        assert_eq!(all.last().map(String::as_str), Some("C"));
+        assert_eq!(index.version_of(LeadId::from_uuid(Uuid::from_u128(1))), 2);
+    }
+
+    #[wasm_bindgen_test]
     fn only_open_leads_with_a_date_on_or_before_today_are_due() {
         let today: Date = "2026-11-28".parse().expect("a date");
         let mut s = summary(1, "A", None, Some("2026-11-28"));
@@ -216,34 +290,4 @@ mod tests {
         assert!(!summary(2, "B", None, Some("2026-11-29")).is_due(today));
         assert!(!summary(3, "C", None, None).is_due(today));
     }
-}
-
-/// Every summary on the device as a [`SummaryIndex`], re-read from IndexedDB
-/// whenever leads change (`Sync::revision`). `None` until the first read.
-pub fn summary_index_signal() -> leptos::prelude::ReadSignal<Option<std::sync::Arc<SummaryIndex>>> {
-    use leptos::prelude::*;
-    let sync = crate::local::sync::use_sync();
-    let (index, set_index) = signal(None::<std::sync::Arc<SummaryIndex>>);
-    let latest = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let revision = sync.revision.get();
-        latest.set_value(revision);
-        leptos::task::spawn_local(async move {
-            match crate::local::leads::summaries().await {
-                Ok(summaries) => {
-                    // A slower read of an older revision must not win.
-                    if latest.try_get_value() == Some(revision) {
-                        set_index.try_set(Some(std::sync::Arc::new(SummaryIndex::new(summaries))));
-                    }
-                }
-                Err(e) => {
-                    web_sys::console::warn_1(&format!("Could not read the leads: {e}").into());
-                    if latest.try_get_value() == Some(revision) {
-                        set_index.try_set(Some(std::sync::Arc::new(SummaryIndex::default())));
-                    }
-                }
-            }
-        });
-    });
-    index
 }

@@ -65,6 +65,10 @@ pub struct SyncStatus {
     /// in `error`); cleared when a connection catches up.
     #[serde(default)]
     pub unreadable: Option<Unreadable>,
+    /// While a connection catches up on many changes: (received, of how
+    /// many) — "Receiving 3,200 of 10,000 changes".
+    #[serde(default)]
+    pub receiving: Option<(u64, u64)>,
 }
 
 /// Why a message from the server could not be read.
@@ -103,20 +107,14 @@ impl SyncStatus {
     }
 }
 
-/// The sync status and a revision counter that moves whenever leads on this
-/// device changed (a save here, a page from the server, another tab).
+/// The sync status. (What changed on the device is told by the lead store
+/// itself: `leads::subscribe`.)
 #[derive(Clone, Copy)]
 pub struct Sync {
     pub status: RwSignal<SyncStatus>,
-    pub revision: RwSignal<u64>,
 }
 
 impl Sync {
-    /// Pages call this after a local save: the list refreshes and the change is pushed.
-    pub fn saved(self) {
-        self.revision.update(|r| *r += 1);
-        send(Input::LocalChange);
-    }
 
     /// Pages call this after `leads::discard_outbox(lead)`: the refusal of
     /// that lead is forgotten, here and in the other tabs.
@@ -128,7 +126,6 @@ impl Sync {
 pub fn use_sync() -> Sync {
     use_context::<Sync>().unwrap_or_else(|| Sync {
         status: RwSignal::new(SyncStatus::default()),
-        revision: RwSignal::new(0),
     })
 }
 
@@ -143,7 +140,8 @@ enum Input {
     Message(u64, Vec<u8>),
     Closed(u64),
     Retry(u64),
-    LocalChange,
+    /// Leads saved on this tab (the store said so): push them, tell the other tabs.
+    LocalChange(Vec<LeadId>),
     Discarded(LeadId),
     Broadcast(Broadcast),
 }
@@ -151,8 +149,9 @@ enum Input {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t")]
 enum Broadcast {
-    /// Leads changed in IndexedDB: re-read them.
-    Changed,
+    /// These leads changed in IndexedDB: re-read their summaries (none:
+    /// only the outbox changed).
+    Changed { leads: Vec<LeadId> },
     /// The syncing tab's status.
     Status { status: SyncStatus },
     /// A tab started and would like the syncing tab's status.
@@ -178,11 +177,17 @@ fn send(input: Input) {
 pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
     let sync = Sync {
         status: RwSignal::new(SyncStatus::default()),
-        revision: RwSignal::new(0),
     };
     provide_context(sync);
     let (tx, rx) = unbounded();
     SENDER.with(|s| *s.borrow_mut() = Some(tx));
+    // Every save of this tab reaches sync from the store itself; the
+    // subscription lasts as long as the tab.
+    std::mem::forget(leads::subscribe(|change| {
+        if change.origin == leads::Origin::Saved {
+            send(Input::LocalChange(change.leads.clone()));
+        }
+    }));
 
     let channel = BroadcastChannel::new(CHANNEL_NAME).ok();
     if let Some(channel) = &channel {
@@ -329,16 +334,16 @@ impl Engine {
             Input::Closed(generation) if generation == self.generation => self.closed(),
             Input::Retry(generation) if generation == self.generation => self.connect_if_ready(),
             Input::Open(_) | Input::Message(..) | Input::Closed(_) | Input::Retry(_) => {}
-            Input::LocalChange => {
+            Input::LocalChange(leads) => {
                 self.refresh_waiting().await;
-                self.broadcast(&Broadcast::Changed);
+                self.broadcast(&Broadcast::Changed { leads });
                 self.push_new().await;
             }
             Input::Discarded(lead) => {
                 self.forget_refusal(lead).await;
                 self.refresh_waiting().await;
                 self.broadcast(&Broadcast::Discarded { lead });
-                self.broadcast(&Broadcast::Changed);
+                self.broadcast(&Broadcast::Changed { leads: Vec::new() });
                 self.broadcast_status();
             }
             Input::Broadcast(Broadcast::Discarded { lead }) => {
@@ -346,8 +351,10 @@ impl Engine {
                 self.refresh_waiting().await;
                 self.broadcast_status();
             }
-            Input::Broadcast(Broadcast::Changed) => {
-                self.sync.revision.update(|r| *r += 1);
+            Input::Broadcast(Broadcast::Changed { leads: changed }) => {
+                if let Err(e) = leads::changed_elsewhere(changed).await {
+                    web_sys::console::warn_1(&format!("Could not re-read leads: {e}").into());
+                }
                 self.refresh_waiting().await;
                 self.push_new().await;
             }
@@ -361,6 +368,7 @@ impl Engine {
                         s.unreachable = status.unreachable;
                         s.refused_docs = status.refused_docs;
                         s.unreadable = status.unreadable;
+                        s.receiving = status.receiving;
                     });
                     self.refresh_waiting().await;
                 }
@@ -492,8 +500,12 @@ impl Engine {
                 {
                     Ok(changed) => {
                         if !changed.is_empty() {
-                            self.sync.revision.update(|r| *r += 1);
-                            self.broadcast(&Broadcast::Changed);
+                            self.broadcast(&Broadcast::Changed { leads: changed });
+                        }
+                        let receiving = self.client.receiving();
+                        if self.sync.status.with_untracked(|s| s.receiving != receiving) {
+                            self.sync.status.update(|s| s.receiving = receiving);
+                            self.broadcast_status();
                         }
                     }
                     Err(e) => {
@@ -510,6 +522,7 @@ impl Engine {
                         s.phase = Phase::CaughtUp;
                         s.error = None;
                         s.unreadable = None;
+                        s.receiving = None;
                     });
                     self.broadcast_status();
                 }
@@ -520,7 +533,7 @@ impl Engine {
                     }
                     self.synced_now().await;
                     self.refresh_waiting().await;
-                    self.broadcast(&Broadcast::Changed);
+                    self.broadcast(&Broadcast::Changed { leads: Vec::new() });
                     self.broadcast_status();
                 }
                 ClientEvent::Refused(refused) => {
@@ -647,7 +660,10 @@ impl Engine {
         self.open = false;
         self.client.disconnected();
         self.sent.clear();
-        self.sync.status.update(|s| s.phase = Phase::Idle);
+        self.sync.status.update(|s| {
+            s.phase = Phase::Idle;
+            s.receiving = None;
+        });
     }
 
     fn schedule_retry(&mut self) {

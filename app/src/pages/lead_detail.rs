@@ -11,6 +11,7 @@ use showroom_shared::domain::{
 use crate::components::grade_chip::GradeChip;
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
+use crate::local::lead_index::use_lead_index;
 use crate::local::leads::{self, LeadStoreError, OpenLead};
 use crate::local::sync::use_sync;
 use crate::pages::lead_form::{
@@ -30,17 +31,19 @@ enum Loaded {
 pub fn LeadDetailPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let sync = use_sync();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<LeadId>().ok())));
     let loaded = RwSignal::new(Loaded::Loading);
     let form = RwSignal::new(None::<LeadForm>);
     let request = StoredValue::new(0u64);
 
-    // (Re)load when the lead or anything on the device changes.
+    // (Re)load when the lead changes: opened, or changed on the device
+    // (saved here, received, or written by another tab).
+    let index = use_lead_index();
+    let version = Memo::new(move |_| id.get().map(|lead| index.version_of(lead)));
     Effect::new(move |previous_id: Option<Option<LeadId>>| {
         let current = id.get();
-        sync.revision.track();
+        let _ = version.get(); // (a Memo must be read, not only tracked, to recompute)
         let switched = previous_id != Some(current);
         if switched {
             loaded.set(Loaded::Loading);
@@ -233,7 +236,6 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 Ok(true) => {
                     flash.0.set(Some(base.id));
                     nothing_changed.set(false);
-                    sync.saved();
                 }
                 Ok(false) => nothing_changed.set(true),
                 Err(e) => report(e),
@@ -264,7 +266,6 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 Ok(()) => {
                     note_text.set(String::new());
                     flash.0.set(Some(id));
-                    sync.saved();
                 }
                 Err(e) => report(e),
             }

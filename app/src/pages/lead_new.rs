@@ -9,7 +9,6 @@ use showroom_shared::domain::{Customer, Grade, Lead, Source, Stage};
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::leads;
-use crate::local::sync::use_sync;
 use crate::pages::lead_form::{
     ChoiceChips, FormProblems, LeadForm, MODEL_SUGGESTIONS, dealer_today, grade_hint, grade_text,
     problem_text, source_text,
@@ -23,7 +22,6 @@ const CAPTURE_GRADES: [Grade; 5] = [Grade::H, Grade::A, Grade::B, Grade::C, Grad
 pub fn NewLeadPage() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
-    let sync = use_sync();
     let flash = use_saved_flash();
     let navigate = use_navigate();
 
@@ -98,7 +96,6 @@ pub fn NewLeadPage() -> impl IntoView {
             match leads::create(&lead).await {
                 Ok(()) => {
                     flash.0.set(Some(lead.id));
-                    sync.saved();
                     navigate(&format!("/leads/{}", lead.id), Default::default());
                 }
                 Err(e) => {

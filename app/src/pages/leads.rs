@@ -1,7 +1,5 @@
 //! `/leads`: the leads list (search, grade and stage filters, sorted by next follow-up) beside the open record — two panes in landscape, one in portrait.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_location;
@@ -10,7 +8,9 @@ use showroom_shared::domain::{Grade, LeadId, Stage};
 use crate::components::grade_chip::GradeChip;
 use crate::components::icon::{Icon, IconName};
 use crate::i18n::{Key, use_i18n, use_page_title};
-use crate::local::summary::{LeadQuery, LeadSummary, SummaryIndex, summary_index_signal};
+use crate::local::lead_index::use_lead_index;
+use crate::local::summary::{LeadQuery, LeadSummary};
+use crate::local::sync::use_sync;
 use crate::pages::lead_form::{ChoiceChips, display_phone, grade_hint, grade_text, stage_text};
 
 /// Rows shown at first, and added by each "Show more".
@@ -57,10 +57,21 @@ pub fn LeadsIndex() -> impl IntoView {
     }
 }
 
+/// What the list area shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ListState {
+    /// The first read of the device's leads is under way.
+    Loading,
+    /// No leads on the device (yet): with what is being received, if anything.
+    Empty,
+    Ready,
+}
+
 #[component]
 fn LeadList() -> impl IntoView {
     let i18n = use_i18n();
-    let index = summary_index_signal();
+    let index = use_lead_index();
+    let sync = use_sync();
     let text = RwSignal::new(String::new());
     let grades = RwSignal::new(Vec::<Grade>::new());
     let stages = RwSignal::new(Vec::<Stage>::new());
@@ -72,17 +83,27 @@ fn LeadList() -> impl IntoView {
         stages.track();
         limit.set(PAGE_ROWS);
     });
+    let state = Memo::new(move |_| {
+        index.with(|i| match i {
+            None => ListState::Loading,
+            Some(i) if i.is_empty() => ListState::Empty,
+            Some(_) => ListState::Ready,
+        })
+    });
+    // Recomputed when the index or the query changes; the rows below only
+    // re-render when what they show changed.
     let results = Memo::new(move |_| {
         let query = LeadQuery {
             text: text.get(),
             grades: grades.get(),
             stages: stages.get(),
         };
-        index.with(|i| {
-            i.as_ref()
-                .map(|i: &Arc<SummaryIndex>| (i.search(&query, limit.get()), i.is_empty()))
-        })
+        index.with(|i| i.map(|i| i.search(&query, limit.get())).unwrap_or_default())
     });
+    let rows = Signal::derive(move || results.with(|(rows, _)| rows.clone()));
+    let total = Memo::new(move |_| results.with(|(_, total)| *total));
+    let shown = Memo::new(move |_| results.with(|(rows, _)| rows.len()));
+    let receiving = Memo::new(move |_| sync.status.with(|s| s.receiving));
     fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, v: T) {
         if let Some(pos) = list.iter().position(|x| *x == v) {
             list.remove(pos);
@@ -130,65 +151,74 @@ fn LeadList() -> impl IntoView {
                     on_toggle=Callback::new(move |s: Stage| stages.update(|l| toggle(l, s)))
                 />
             </div>
-            {move || match results.get() {
-                None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
-                Some((_, true)) => view! {
+            {move || receiving.get().map(|(done, of)| view! {
+                <p class="muted lead-list__receiving" role="status">{move || i18n.locale().receiving(done, of)}</p>
+            })}
+            {move || match state.get() {
+                ListState::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                ListState::Empty if receiving.get().is_some() => ().into_any(),
+                ListState::Empty => view! {
                     <div class="card empty-state">
                         <p class="empty-state__title">{move || i18n.t(Key::NoLeadsYet)}</p>
                     </div>
                 }
                 .into_any(),
-                Some(((rows, total), false)) => {
-                    let shown = rows.len();
-                    view! {
-                        <LeadRows rows=rows />
-                        {(total == 0).then(|| view! { <p class="muted">{move || i18n.t(Key::NoMatches)}</p> })}
-                        {(total > 0).then(|| view! {
-                            <p class="muted lead-list__count">{move || i18n.locale().showing(shown, total)}</p>
-                        })}
-                        {(shown < total).then(|| view! {
-                            <button type="button" class="button button--secondary" on:click=move |_| limit.update(|l| *l += PAGE_ROWS)>
-                                {move || i18n.t(Key::ShowMore)}
-                            </button>
-                        })}
-                    }
-                    .into_any()
+                ListState::Ready => view! {
+                    <LeadRows rows=rows />
+                    <Show when=move || total.get() == 0>
+                        <p class="muted">{move || i18n.t(Key::NoMatches)}</p>
+                    </Show>
+                    <Show when=move || total.get() != 0>
+                        <p class="muted lead-list__count">{move || i18n.locale().showing(shown.get(), total.get())}</p>
+                    </Show>
+                    <Show when=move || shown.get() < total.get()>
+                        <button type="button" class="button button--secondary" on:click=move |_| limit.update(|l| *l += PAGE_ROWS)>
+                            {move || i18n.t(Key::ShowMore)}
+                        </button>
+                    </Show>
                 }
+                .into_any(),
             }}
         </section>
     }
 }
 
 /// The visible rows: each a link whose name starts with the customer's name.
+/// Keyed by the whole summary, so a change re-renders only the rows it touched.
 #[component]
-pub fn LeadRows(rows: Vec<LeadSummary>) -> impl IntoView {
+pub fn LeadRows(#[prop(into)] rows: Signal<Vec<LeadSummary>>) -> impl IntoView {
+    view! {
+        <ul class="lead-rows">
+            <For each=move || rows.get() key=|s: &LeadSummary| s.clone() let:s>
+                <LeadRow s=s />
+            </For>
+        </ul>
+    }
+}
+
+#[component]
+fn LeadRow(s: LeadSummary) -> impl IntoView {
     let i18n = use_i18n();
-    let items = rows
-        .into_iter()
-        .map(|s| {
-            let href = format!("/leads/{}", s.id);
-            let mobile = s.mobile.as_deref().map(display_phone);
-            let stage = s.stage;
-            let due = s.next_follow_up;
-            view! {
-                <li class="lead-row">
-                    <A href=href attr:class="lead-row__link">
-                        <span class="lead-row__name">{s.name.clone()}</span>
-                        <span class="lead-row__mobile">{mobile}</span>
-                        <span class="lead-row__facts">
-                            <GradeChip grade=s.grade />
-                            <span class="lead-row__stage">{move || i18n.locale().stage(stage)}</span>
-                            <span class="lead-row__due">
-                                {move || match due {
-                                    Some(d) => i18n.locale().date(d),
-                                    None => i18n.t(Key::NoFollowUp).to_owned(),
-                                }}
-                            </span>
-                        </span>
-                    </A>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="lead-rows">{items}</ul> }
+    let href = format!("/leads/{}", s.id);
+    let mobile = s.mobile.as_deref().map(display_phone);
+    let stage = s.stage;
+    let due = s.next_follow_up;
+    view! {
+        <li class="lead-row">
+            <A href=href attr:class="lead-row__link">
+                <span class="lead-row__name">{s.name.clone()}</span>
+                <span class="lead-row__mobile">{mobile}</span>
+                <span class="lead-row__facts">
+                    <GradeChip grade=s.grade />
+                    <span class="lead-row__stage">{move || i18n.locale().stage(stage)}</span>
+                    <span class="lead-row__due">
+                        {move || match due {
+                            Some(d) => i18n.locale().date(d),
+                            None => i18n.t(Key::NoFollowUp).to_owned(),
+                        }}
+                    </span>
+                </span>
+            </A>
+        </li>
+    }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
-use crate::local::summary::summary_index_signal;
+use crate::local::lead_index::use_lead_index;
 use crate::pages::lead_form::dealer_today;
 use crate::pages::leads::LeadRows;
 
@@ -27,11 +27,11 @@ pub fn TodayPage() -> impl IntoView {
         })
     };
 
-    let index = summary_index_signal();
+    let index = use_lead_index();
     let due = Memo::new(move |_| {
         let today = dealer_today();
         index.with(|i| {
-            i.as_ref().map(|i| {
+            i.map(|i| {
                 i.all()
                     .filter(|s| s.is_due(today))
                     .cloned()
@@ -62,13 +62,16 @@ pub fn TodayPage() -> impl IntoView {
             </div>
             <section class="card follow-ups" aria-labelledby="due-heading">
                 <h2 id="due-heading" class="card__title">{move || i18n.t(Key::FollowUpsDue)}</h2>
-                {move || match due.get() {
+                {move || match due.with(|d| d.as_ref().map(Vec::is_empty)) {
                     None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
-                    Some(rows) if rows.is_empty() => view! {
+                    Some(true) => view! {
                         <p class="muted">{move || i18n.t(Key::NoFollowUpsDue)}</p>
                     }
                     .into_any(),
-                    Some(rows) => view! { <LeadRows rows=rows /> }.into_any(),
+                    Some(false) => view! {
+                        <LeadRows rows=Signal::derive(move || due.get().unwrap_or_default()) />
+                    }
+                    .into_any(),
                 }}
             </section>
         </section>

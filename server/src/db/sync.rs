@@ -25,6 +25,9 @@ pub struct Page {
     pub to: i64,
     /// Whether the log holds nothing after `to`.
     pub complete: bool,
+    /// How many sequence numbers the log held after `to` (0 when complete):
+    /// the device's progress.
+    pub remaining: u64,
     pub docs: Vec<DocChanges>,
 }
 
@@ -336,9 +339,21 @@ pub async fn changes_after(
         taken += 1;
     }
     let complete = taken == plan.len();
+    let remaining = if complete {
+        0
+    } else {
+        let head: Option<i64> = with_pool!(db, pool => {
+            sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE dealer_id = $1")
+                .bind(&dealer_text)
+                .fetch_one(pool)
+                .await
+        })?;
+        u64::try_from(head.unwrap_or(to).min(until).saturating_sub(to)).unwrap_or(0)
+    };
     let mut page = Page {
         to,
         complete,
+        remaining,
         docs: Vec::new(),
     };
     if sending == 0 {

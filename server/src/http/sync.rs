@@ -288,6 +288,7 @@ impl Connection {
                         Ok(page) => queue.extend(self.session.pulled(
                             page.to.max(0) as u64,
                             page.complete,
+                            page.remaining,
                             page.docs,
                         )),
                         Err(err) => {
@@ -318,6 +319,7 @@ impl Connection {
                                 from,
                                 to,
                                 complete: true,
+                                remaining: 0,
                                 docs: Vec::new(),
                             })
                             .await

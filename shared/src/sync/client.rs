@@ -40,6 +40,9 @@ pub struct SyncClient {
     next_batch: u64,
     in_flight: BTreeMap<u64, Vec<DocChanges>>,
     connected: bool,
+    /// While catching up: the cursor the connection started from and the
+    /// last sequence number the server said it had.
+    catching_up: Option<(u64, u64)>,
 }
 
 impl SyncClient {
@@ -50,7 +53,15 @@ impl SyncClient {
             next_batch: 1,
             in_flight: BTreeMap::new(),
             connected: false,
+            catching_up: None,
         }
+    }
+
+    /// While this connection catches up on many changes: (received, of how
+    /// many), counted in the server's sequence numbers since it connected.
+    pub fn receiving(&self) -> Option<(u64, u64)> {
+        self.catching_up
+            .map(|(start, head)| (self.cursor.saturating_sub(start), head.saturating_sub(start)))
     }
 
     pub fn cursor(&self) -> u64 {
@@ -71,6 +82,7 @@ impl SyncClient {
     pub fn connect(&mut self, token: &str, pending: Vec<PendingDoc>) -> Vec<ClientMsg> {
         self.connected = true;
         self.in_flight.clear();
+        self.catching_up = None;
         let mut out = vec![ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
             token: token.to_owned(),
@@ -118,6 +130,7 @@ impl SyncClient {
     pub fn disconnected(&mut self) {
         self.connected = false;
         self.in_flight.clear();
+        self.catching_up = None;
     }
 
     pub fn on_message(&mut self, msg: ServerMsg) -> Vec<ClientEvent> {
@@ -126,14 +139,24 @@ impl SyncClient {
                 from,
                 to,
                 complete,
+                remaining,
                 docs,
             } => {
+                let before = self.cursor;
                 let cursor = if from <= self.cursor && to >= self.cursor {
                     self.cursor = to;
                     Some(to)
                 } else {
                     None
                 };
+                if cursor.is_some() {
+                    self.catching_up = if complete || remaining == 0 {
+                        None
+                    } else {
+                        let start = self.catching_up.map_or(before, |(start, _)| start);
+                        Some((start, to.saturating_add(remaining)))
+                    };
+                }
                 let mut events = vec![ClientEvent::Apply { docs, cursor }];
                 if complete && cursor.is_some() {
                     events.push(ClientEvent::CaughtUp {
@@ -263,6 +286,29 @@ mod tests {
     }
 
     #[test]
+    fn a_catch_up_says_how_far_it_has_come() {
+        let mut c = SyncClient::new(100);
+        c.connect("t", vec![]);
+        let page = |from, to, remaining| ServerMsg::Changes {
+            from,
+            to,
+            complete: remaining == 0,
+            remaining,
+            docs: vec![],
+        };
+        assert_eq!(c.receiving(), None);
+        c.on_message(page(100, 2_100, 8_000));
+        assert_eq!(c.receiving(), Some((2_000, 10_000)));
+        c.on_message(page(2_100, 4_100, 6_500));
+        assert_eq!(c.receiving(), Some((4_000, 10_500)), "the head moved on meanwhile");
+        c.on_message(page(4_100, 10_600, 0));
+        assert_eq!(c.receiving(), None, "caught up");
+        c.on_message(page(10_600, 10_700, 5_000));
+        c.disconnected();
+        assert_eq!(c.receiving(), None, "a new connection starts again");
+    }
+
+    #[test]
     fn the_cursor_only_moves_over_contiguous_pages() {
         let mut c = SyncClient::new(10);
         c.connect("t", vec![]);
@@ -270,6 +316,7 @@ mod tests {
             from,
             to,
             complete: false,
+            remaining: 0,
             docs: vec![],
         };
         assert_eq!(
@@ -299,6 +346,7 @@ mod tests {
             from: 20,
             to: 30,
             complete: true,
+            remaining: 0,
             docs: vec![],
         });
         assert_eq!(done.last(), Some(&ClientEvent::CaughtUp { cursor: 30 }));

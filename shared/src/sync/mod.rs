@@ -20,5 +20,6 @@ pub use wire::{
     ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, group_by_doc, limits,
 };
 
-/// The protocol version a `Hello` carries; the server refuses others.
-pub const PROTOCOL_VERSION: u8 = 1;
+/// The protocol version a `Hello` carries; the server refuses others (and
+/// says to reload the app). 2: `Changes` says how much remains after it.
+pub const PROTOCOL_VERSION: u8 = 2;

@@ -186,8 +186,15 @@ impl ServerSession {
     }
 
     /// A page of changes after the cursor was read: `to` is the last sequence
-    /// number looked at, `complete` whether nothing more was there.
-    pub fn pulled(&mut self, to: u64, complete: bool, docs: Vec<DocChanges>) -> Vec<ServerAction> {
+    /// number looked at, `complete` whether nothing more was there, and
+    /// `remaining` how many sequence numbers the log held after `to`.
+    pub fn pulled(
+        &mut self,
+        to: u64,
+        complete: bool,
+        remaining: u64,
+        docs: Vec<DocChanges>,
+    ) -> Vec<ServerAction> {
         if self.phase != Phase::Ready {
             return Vec::new();
         }
@@ -199,6 +206,7 @@ impl ServerSession {
                 from,
                 to: self.cursor,
                 complete,
+                remaining: if complete { 0 } else { remaining },
                 docs,
             }));
         }
@@ -282,19 +290,20 @@ mod tests {
             s.authenticated(Ok(())),
             vec![ServerAction::Pull { after: 5 }]
         );
-        let page = s.pulled(9, true, vec![]);
+        let page = s.pulled(9, true, 0, vec![]);
         assert_eq!(
             page,
             vec![ServerAction::Send(ServerMsg::Changes {
                 from: 5,
                 to: 9,
                 complete: true,
+                remaining: 0,
                 docs: vec![]
             })]
         );
         assert_eq!(s.wake(), vec![ServerAction::Pull { after: 9 }]);
         assert_eq!(s.wake(), vec![], "already pulling");
-        let next = s.pulled(12, true, vec![]);
+        let next = s.pulled(12, true, 0, vec![]);
         assert_eq!(
             next.last(),
             Some(&ServerAction::Pull { after: 12 }),
@@ -309,13 +318,13 @@ mod tests {
         s.on_message(&hello(5));
         s.authenticated(Ok(()));
         assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
-        let after_page = s.pulled(5, true, vec![]);
+        let after_page = s.pulled(5, true, 0, vec![]);
         assert_eq!(
             after_page.last(),
             Some(&ServerAction::Pull { after: 5 }),
             "what was committed during the catch-up is read from the log"
         );
-        s.pulled(6, true, vec![]);
+        s.pulled(6, true, 0, vec![]);
         assert_eq!(
             s.committed(6, 8),
             vec![ServerAction::Deliver { from: 6, to: 8 }]

@@ -132,11 +132,15 @@ pub enum ClientMsg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerMsg {
     /// Changes with sequence numbers in `(from, to]`, the receiver's own left out.
-    /// `complete` says the device has now seen everything up to `to`.
+    /// `complete` says the device has now seen everything up to `to`;
+    /// `remaining` how many more sequence numbers the log held after `to`
+    /// when the page was read (0 when complete): what a device shows as
+    /// progress ("Receiving 3,200 of 10,000").
     Changes {
         from: u64,
         to: u64,
         complete: bool,
+        remaining: u64,
         docs: Vec<DocChanges>,
     },
     /// Batch `batch` is durably stored, except the documents in `refused`.
@@ -228,12 +232,14 @@ impl ServerMsg {
                 from,
                 to,
                 complete,
+                remaining,
                 docs,
             } => {
                 w.byte(CHANGES);
                 w.varint(*from);
                 w.varint(*to);
                 w.byte(u8::from(*complete));
+                w.varint(*remaining);
                 w.docs(docs);
             }
             ServerMsg::Ack { batch, refused } => {
@@ -262,6 +268,7 @@ impl ServerMsg {
                 from: r.varint()?,
                 to: r.varint()?,
                 complete: r.byte()? != 0,
+                remaining: r.varint()?,
                 docs: r.docs(None)?,
             },
             ACK => {
@@ -503,7 +510,15 @@ mod tests {
             ServerMsg::Changes {
                 from: 3,
                 to: 300,
+                complete: false,
+                remaining: 9_700,
+                docs: docs.clone(),
+            },
+            ServerMsg::Changes {
+                from: 3,
+                to: 300,
                 complete: true,
+                remaining: 0,
                 docs,
             },
             ServerMsg::Ack {

@@ -1,0 +1,75 @@
+//! This tab's index of the leads on the device: read from IndexedDB once per sign-in, then kept current by what each committed write of the lead store tells its subscribers (`leads::subscribe`) — never re-read whole.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use showroom_shared::domain::LeadId;
+
+use crate::local::leads::{self, StoreChange};
+use crate::local::summary::{LeadSummary, SummaryIndex};
+
+/// The summary index of the signed-in tab (`None` until the first read).
+#[derive(Clone, Copy)]
+pub struct LeadIndex {
+    index: RwSignal<Option<SummaryIndex>>,
+}
+
+impl LeadIndex {
+    /// Reads the index (tracked): `None` while the first read is under way.
+    pub fn with<R>(&self, f: impl FnOnce(Option<&SummaryIndex>) -> R) -> R {
+        self.index.with(|i| f(i.as_ref()))
+    }
+
+    /// How many times this lead changed since the index was read (tracked).
+    pub fn version_of(&self, lead: LeadId) -> u64 {
+        self.index
+            .with(|i| i.as_ref().map_or(0, |i| i.version_of(lead)))
+    }
+}
+
+/// Creates the index for the signed-in frame (disposed with it at sign-out)
+/// and provides it as context.
+pub fn provide() -> LeadIndex {
+    let index = RwSignal::new(None::<SummaryIndex>);
+    // Writes told while the first read is under way wait here, in order.
+    let pending: Rc<RefCell<Option<Vec<LeadSummary>>>> = Rc::new(RefCell::new(Some(Vec::new())));
+    let subscription = leads::subscribe({
+        let pending = pending.clone();
+        move |change: &StoreChange| {
+            if let Some(waiting) = pending.borrow_mut().as_mut() {
+                waiting.extend(change.summaries.iter().cloned());
+                return;
+            }
+            index.try_update(|i| {
+                if let Some(i) = i {
+                    i.upsert(change.summaries.clone());
+                }
+            });
+        }
+    });
+    // Dropped (and so unsubscribed) when the frame's owner is disposed.
+    let _keep = StoredValue::new_local(subscription);
+    leptos::task::spawn_local(async move {
+        let mut read = match leads::summaries().await {
+            Ok(all) => SummaryIndex::new(all),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("Could not read the leads: {e}").into());
+                SummaryIndex::default()
+            }
+        };
+        if let Some(waiting) = pending.borrow_mut().take() {
+            read.upsert(waiting);
+        }
+        index.try_set(Some(read));
+    });
+    let lead_index = LeadIndex { index };
+    provide_context(lead_index);
+    lead_index
+}
+
+pub fn use_lead_index() -> LeadIndex {
+    use_context::<LeadIndex>().unwrap_or_else(|| LeadIndex {
+        index: RwSignal::new(Some(SummaryIndex::default())),
+    })
+}
