@@ -37,6 +37,12 @@ Commands:
           (after `--`) to fanout-bench (`cargo xtask bench sync --help` shows both).
   bench fanout [FANOUT-ARGS]
           Only the fan-out benchmark, e.g. `cargo xtask bench fanout --idle 200 --active 20`.
+  bench device [ARGS]
+          The device benchmark (tests/bench/device.mjs): a 768x1024 tablet in headless
+          Chromium signing in to a dealer of 10,000 leads, at full speed and with the
+          CPU throttled 4x: sync, live updates, memory, typing, opening a lead, offline
+          reload; prints one table. Builds the PWA, the release server and device-seed.
+          ARGS go to the script: --leads N, --rates 1,4, --no-soak, --json PATH, --help.
   help    Show this text
 ";
 
@@ -92,9 +98,16 @@ fn main() -> ExitCode {
                     }
                 }
             }
+            Some("device") => match bench_device(&ctx, &args[2..]) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("\nxtask bench device FAILED: {e}");
+                    ExitCode::FAILURE
+                }
+            },
             _ => {
                 eprintln!(
-                    "xtask bench: which benchmark? `cargo xtask bench sync` (sync, then fan-out) or `cargo xtask bench fanout`"
+                    "xtask bench: which benchmark? `cargo xtask bench sync` (sync, then fan-out), `cargo xtask bench fanout` or `cargo xtask bench device`"
                 );
                 ExitCode::from(2)
             }
@@ -215,4 +228,66 @@ fn bench_sync(
         }
     }
     Ok(code)
+}
+
+/// `cargo xtask bench device`: the PWA (release), the release server and the seeding
+/// device, then `node tests/bench/device.mjs ARGS` in headless Chromium.
+fn bench_device(ctx: &Ctx, args: &[String]) -> Result<ExitCode, String> {
+    let node_version = tools::ensure_node(ctx)?;
+    let e2e_dir = ctx.root.join("tests").join("e2e");
+    tools::ensure_node_modules(ctx, &e2e_dir)?;
+    let script = ctx.root.join("tests").join("bench").join("device.mjs");
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        let status = ctx
+            .cmd("node")
+            .arg(&script)
+            .arg("--help")
+            .status()
+            .map_err(|e| format!("could not start node: {e}"))?;
+        return Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    tools::ensure_system_tools(true, false).browser?;
+    let wctx = tools::ensure_wasm_tools(ctx)?;
+    let dist = dist::build_pwa(&wctx)?.dist;
+    util::run_checked(ctx.cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "showroom-server",
+        "--bin",
+        "showroom-server",
+        "-p",
+        "showroom-tests",
+        "--bin",
+        "device-seed",
+    ]))?;
+    let release = ctx.target_dir.join("release");
+    let tmp = util::TempDir::fresh(std::path::Path::new("/tmp"), "showroom-bench-device")?;
+    let mut node = ctx.cmd("node");
+    node.arg(&script)
+        .args(args)
+        .env("SHOWROOM_SERVER_BIN", release.join("showroom-server"))
+        .env("SHOWROOM_DEVICE_SEED_BIN", release.join("device-seed"))
+        .env("SHOWROOM_DIST", &dist)
+        .env("CHROMIUM", tools::CHROMIUM)
+        .env("TMPDIR", &tmp.0);
+    step(&format!(
+        "{} (node {}.{})",
+        util::show(&node),
+        node_version.0,
+        node_version.1
+    ));
+    let status = node
+        .status()
+        .map_err(|e| format!("could not start node: {e}"))?;
+    if status.success() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("device benchmark failed ({})", util::describe(status));
+        Ok(ExitCode::FAILURE)
+    }
 }
