@@ -363,6 +363,15 @@ function benchInit({ total }) {
 // In-page readings
 
 async function memory(page, cdp) {
+  // What the benchmark itself recorded so far (finished live edits, Event
+  // Timing and long-task entries) is not the app's: dropped before each reading.
+  await page.evaluate(() => {
+    const B = window.__bench;
+    if (!B) return;
+    B.live = null;
+    B.events.length = 0;
+    B.longtasks.length = 0;
+  });
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');

@@ -367,16 +367,24 @@ impl Tx {
         Ok(request_future(&req).await?.as_f64().unwrap_or(0.0) as u32)
     }
 
-    /// Queues a put; its success is known at [`Tx::commit`].
-    pub fn put(&self, store: &str, key: &str, value: &JsValue) -> DbResult<()> {
+    /// Queues a put; its success is known at [`Tx::commit`]. The request is
+    /// returned so a long run of puts can wait for one (see [`Tx::settle`]).
+    pub fn put(&self, store: &str, key: &str, value: &JsValue) -> DbResult<IdbRequest> {
         self.store(store)?
             .put_with_key(value, &JsValue::from_str(key))
-            .map_err(|e| DbError::from_js(&e))?;
-        Ok(())
+            .map_err(|e| DbError::from_js(&e))
     }
 
-    pub fn put_bytes(&self, store: &str, key: &str, bytes: &[u8]) -> DbResult<()> {
+    pub fn put_bytes(&self, store: &str, key: &str, bytes: &[u8]) -> DbResult<IdbRequest> {
         self.put(store, key, &Uint8Array::from(bytes).into())
+    }
+
+    /// Waits until `request` — the last one queued — has run. Queuing many
+    /// writes in one go holds the main thread; queuing a few hundred, then
+    /// settling, lets the page render meanwhile while the transaction stays
+    /// open (it continues from the request's success, when it is active).
+    pub async fn settle(&self, request: &IdbRequest) -> DbResult<()> {
+        request_future(request).await.map(|_| ())
     }
 
     pub fn delete(&self, store: &str, key: &str) -> DbResult<()> {

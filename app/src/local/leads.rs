@@ -760,6 +760,10 @@ async fn merge_held(
     Ok(())
 }
 
+/// Leads queued in the page's transaction before waiting for their writes
+/// (so queuing never holds the main thread long).
+const PUTS_BEFORE_SETTLING: usize = 200;
+
 /// A lead new to the device, built in memory and ready to store.
 struct Fresh {
     lead: LeadId,
@@ -825,16 +829,22 @@ async fn store_fresh(
         slice.pause_if_due().await;
     }
     let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
-    for fresh in &built {
-        let id = fresh.lead.to_string();
-        if let Some(snapshot) = &fresh.snapshot {
-            tx.put_bytes(DOCS, &id, snapshot)?;
+    for chunk in built.chunks(PUTS_BEFORE_SETTLING) {
+        let mut last = None;
+        for fresh in chunk {
+            let id = fresh.lead.to_string();
+            if let Some(snapshot) = &fresh.snapshot {
+                last = Some(tx.put_bytes(DOCS, &id, snapshot)?);
+            }
+            for (key, bytes) in &fresh.changes {
+                last = Some(tx.put_bytes(DOC_CHANGES, key, bytes)?);
+            }
+            if let Some((_, text)) = &fresh.summary {
+                last = Some(tx.put(SUMMARIES, &id, &JsValue::from_str(text))?);
+            }
         }
-        for (key, bytes) in &fresh.changes {
-            tx.put_bytes(DOC_CHANGES, key, bytes)?;
-        }
-        if let Some((_, text)) = &fresh.summary {
-            tx.put(SUMMARIES, &id, &JsValue::from_str(text))?;
+        if let Some(last) = last {
+            tx.settle(&last).await?;
         }
     }
     if let Some(cursor) = cursor {
@@ -940,7 +950,9 @@ pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[META])?;
         match value {
-            Some(v) => tx.put(META, key, &v)?,
+            Some(v) => {
+                tx.put(META, key, &v)?;
+            }
             None => tx.delete(META, key)?,
         }
         tx.commit().await?;

@@ -7,7 +7,7 @@ use showroom_shared::domain::{Grade, LeadId, Stage};
 
 use crate::components::grade_chip::GradeChip;
 use crate::components::icon::{Icon, IconName};
-use crate::i18n::{Key, use_i18n, use_page_title};
+use crate::i18n::{Key, Locale, use_i18n, use_page_title};
 use crate::local::lead_index::use_lead_index;
 use crate::local::summary::{LeadQuery, LeadSummary};
 use crate::local::sync::use_sync;
@@ -67,8 +67,9 @@ enum ListState {
     Ready,
 }
 
+/// The list pane: search, filters and the rows.
 #[component]
-fn LeadList() -> impl IntoView {
+pub fn LeadList() -> impl IntoView {
     let i18n = use_i18n();
     let index = use_lead_index();
     let sync = use_sync();
@@ -81,7 +82,10 @@ fn LeadList() -> impl IntoView {
         text.track();
         grades.track();
         stages.track();
-        limit.set(PAGE_ROWS);
+        // Only when it moved: setting it anyway would search twice per key.
+        if limit.get_untracked() != PAGE_ROWS {
+            limit.set(PAGE_ROWS);
+        }
     });
     let state = Memo::new(move |_| {
         index.with(|i| match i {
@@ -184,41 +188,63 @@ fn LeadList() -> impl IntoView {
 }
 
 /// The visible rows: each a link whose name starts with the customer's name.
-/// Keyed by the whole summary, so a change re-renders only the rows it touched.
+/// Rendered again together only when what they show changed (the rows, the
+/// open record, the language), and each row is static — no reactive
+/// closures. Both for memory: rows a search throws away must leave nothing
+/// behind, and with Leptos 0.8's keyed `<For>`, or rows subscribing to
+/// long-lived signals, they did (`tests/lead_list.rs` measures it).
 #[component]
 pub fn LeadRows(#[prop(into)] rows: Signal<Vec<LeadSummary>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let open = Memo::new(move |_| {
+        location
+            .pathname
+            .with(|p| p.strip_prefix("/leads/").and_then(|id| id.parse::<LeadId>().ok()))
+    });
+    let shown = move || {
+        let open = open.get();
+        let locale = i18n.locale();
+        rows.get()
+            .into_iter()
+            .map(|s| {
+                let is_open = open == Some(s.id);
+                (s, is_open, locale)
+            })
+            .collect::<Vec<_>>()
+    };
     view! {
         <ul class="lead-rows">
-            <For each=move || rows.get() key=|s: &LeadSummary| s.clone() let:s>
-                <LeadRow s=s />
-            </For>
+            {move || {
+                shown()
+                    .into_iter()
+                    .map(|(s, open, locale)| view! { <LeadRow s=s open=open locale=locale /> })
+                    .collect_view()
+            }}
         </ul>
     }
 }
 
+/// One row, rendered once: a plain link (the router handles its click).
 #[component]
-fn LeadRow(s: LeadSummary) -> impl IntoView {
-    let i18n = use_i18n();
+fn LeadRow(s: LeadSummary, open: bool, locale: Locale) -> impl IntoView {
     let href = format!("/leads/{}", s.id);
     let mobile = s.mobile.as_deref().map(display_phone);
-    let stage = s.stage;
-    let due = s.next_follow_up;
+    let due = match s.next_follow_up {
+        Some(d) => locale.date(d),
+        None => locale.t(Key::NoFollowUp).to_owned(),
+    };
     view! {
         <li class="lead-row">
-            <A href=href attr:class="lead-row__link">
+            <a href=href class="lead-row__link" aria-current=open.then_some("page")>
                 <span class="lead-row__name">{s.name.clone()}</span>
                 <span class="lead-row__mobile">{mobile}</span>
                 <span class="lead-row__facts">
-                    <GradeChip grade=s.grade />
-                    <span class="lead-row__stage">{move || i18n.locale().stage(stage)}</span>
-                    <span class="lead-row__due">
-                        {move || match due {
-                            Some(d) => i18n.locale().date(d),
-                            None => i18n.t(Key::NoFollowUp).to_owned(),
-                        }}
-                    </span>
+                    <GradeChip grade=s.grade locale=locale />
+                    <span class="lead-row__stage">{locale.stage(s.stage)}</span>
+                    <span class="lead-row__due">{due}</span>
                 </span>
-            </A>
+            </a>
         </li>
     }
 }
