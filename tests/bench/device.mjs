@@ -35,6 +35,7 @@ import {
   PASSWORD,
   apiLogin,
   launchBrowser,
+  startSeedingDevice,
   startServer,
   waitForServiceWorkerControl,
 } from '../e2e/harness.mjs';
@@ -136,51 +137,8 @@ async function step(name, fn) {
 // ---------------------------------------------------------------------------
 // The seeding device (tests/src/bin/device_seed.rs): one command a line, one answer a line.
 
-function startSeeder({ url, token, dealer, user }) {
-  const child = spawn(SEED_BIN, ['--url', url, '--token', token, '--dealer', dealer, '--user', user], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c) => {
-    stderr = (stderr + c).slice(-20_000);
-  });
-  const waiting = [];
-  let ended = null;
-  const endAll = (why) => {
-    ended ??= why;
-    while (waiting.length) waiting.shift().reject(new Error(`device-seed ${ended}${stderr ? `: ${stderr.trim()}` : ''}`));
-  };
-  child.on('error', (e) => endAll(`could not start (${SEED_BIN}): ${e.message}`));
-  child.on('exit', (code, signal) => endAll(`exited (code ${code}, signal ${signal})`));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const w = waiting.shift();
-    if (w) w.resolve(line);
-  });
-  return {
-    /** Sends `line`, resolves with the answer line. */
-    command(line, timeout = LONG) {
-      if (ended) return Promise.reject(new Error(`device-seed ${ended}: ${stderr.trim()}`));
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`device-seed gave no answer to "${line}" within ${timeout / 1000} s`)), timeout);
-        waiting.push({
-          resolve: (v) => (clearTimeout(timer), resolve(v)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
-        });
-        child.stdin.write(`${line}\n`);
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      try {
-        child.stdin.end('quit\n');
-      } catch {}
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+function startSeeder(opts) {
+  return startSeedingDevice({ ...opts, bin: SEED_BIN, timeout: LONG });
 }
 
 // ---------------------------------------------------------------------------

@@ -26,6 +26,9 @@ export const ARTIFACTS = path.join(E2E_DIR, 'artifacts');
 export const DIST = process.env.SHOWROOM_DIST || path.join(ROOT, 'dist');
 export const SERVER_BIN =
   process.env.SHOWROOM_SERVER_BIN || path.join(ROOT, 'target', 'debug', 'showroom-server');
+/** A device that pushes leads and edits through the real sync protocol (tests/src/bin/device_seed.rs). */
+export const SEED_BIN =
+  process.env.SHOWROOM_DEVICE_SEED_BIN || path.join(ROOT, 'target', 'debug', 'device-seed');
 
 /** The demo password of every demo user (sales1, sales2, manager at Demo Motors; rival1 at Rival Auto). */
 export const PASSWORD = 'showroom';
@@ -433,4 +436,61 @@ export function indexedDbCounts(page, name, stores) {
     },
     { name, stores },
   );
+}
+
+// ---------------------------------------------------------------------------
+// A seeding device: `device-seed` speaking the sync protocol as another tablet would.
+// Commands, one answer line each: `seed N`, `edit K INTERVAL_MS START`, `quit`.
+// `url` is the server, `token`/`dealer`/`user` come from `apiLogin`.
+
+/**
+ * Starts `device-seed` (`bin`, default SHOWROOM_DEVICE_SEED_BIN or target/debug/device-seed).
+ * Returns `{ command(line) → answer line, stop() }`.
+ */
+export function startSeedingDevice({ url, token, dealer, user, bin = SEED_BIN, timeout: answerTimeout = 120_000 }) {
+  const SEED_BIN = bin;
+  const child = spawn(SEED_BIN, ['--url', url, '--token', token, '--dealer', dealer, '--user', user], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c) => {
+    stderr = (stderr + c).slice(-20_000);
+  });
+  const waiting = [];
+  let ended = null;
+  const endAll = (why) => {
+    ended ??= why;
+    while (waiting.length) waiting.shift().reject(new Error(`device-seed ${ended}${stderr ? `: ${stderr.trim()}` : ''}`));
+  };
+  child.on('error', (e) => endAll(`could not start (${SEED_BIN}): ${e.message}`));
+  child.on('exit', (code, signal) => endAll(`exited (code ${code}, signal ${signal})`));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const w = waiting.shift();
+    if (w) w.resolve(line);
+  });
+  return {
+    /** Sends `line`, resolves with the answer line. */
+    command(line, timeout = answerTimeout) {
+      if (ended) return Promise.reject(new Error(`device-seed ${ended}: ${stderr.trim()}`));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`device-seed gave no answer to "${line}" within ${timeout / 1000} s`)), timeout);
+        waiting.push({
+          resolve: (v) => (clearTimeout(timer), resolve(v)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        });
+        child.stdin.write(`${line}\n`);
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      try {
+        child.stdin.end('quit\n');
+      } catch {}
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -138,7 +138,18 @@ pub fn run_all(ctx: &Ctx) -> ExitCode {
             let node_version = node.clone()?;
             node_modules.clone()?;
             let dist = dist::build_pwa(&wctx)?.dist;
-            util::run_checked(ctx.cargo().args(["build", "-p", "showroom-server"]))?;
+            // The server, and the seeding device the bulk-sync test pushes leads with.
+            util::run_checked(ctx.cargo().args([
+                "build",
+                "-p",
+                "showroom-server",
+                "-p",
+                "showroom-tests",
+                "--bin",
+                "showroom-server",
+                "--bin",
+                "device-seed",
+            ]))?;
             let server = ctx.target_dir.join("debug").join("showroom-server");
             if !server.is_file() {
                 return Err(format!("the build did not produce {}", server.display()));
@@ -246,6 +257,7 @@ fn run_e2e(
     .args(&files)
     .current_dir(e2e_dir)
     .env("SHOWROOM_SERVER_BIN", server)
+    .env("SHOWROOM_DEVICE_SEED_BIN", server.with_file_name("device-seed"))
     .env("SHOWROOM_DIST", dist)
     .env("CHROMIUM", CHROMIUM)
     .env("TMPDIR", &tmp.0);
