@@ -108,6 +108,12 @@ pub fn LeadList() -> impl IntoView {
     let total = Memo::new(move |_| results.with(|(_, total)| *total));
     let shown = Memo::new(move |_| results.with(|(rows, _)| rows.len()));
     let receiving = Memo::new(move |_| sync.status.with(|s| s.receiving));
+    // A device that never finished a sync and is syncing now does not know
+    // yet whether it has no leads: it says it is syncing, not "no leads".
+    let first_sync = Memo::new(move |_| {
+        sync.status
+            .with(|s| s.phase == crate::local::sync::Phase::Syncing && s.last_sync.is_none())
+    });
     fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, v: T) {
         if let Some(pos) = list.iter().position(|x| *x == v) {
             list.remove(pos);
@@ -161,6 +167,10 @@ pub fn LeadList() -> impl IntoView {
             {move || match state.get() {
                 ListState::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
                 ListState::Empty if receiving.get().is_some() => ().into_any(),
+                ListState::Empty if first_sync.get() => view! {
+                    <p class="muted">{move || i18n.t(Key::Syncing)}</p>
+                }
+                .into_any(),
                 ListState::Empty => view! {
                     <div class="card empty-state">
                         <p class="empty-state__title">{move || i18n.t(Key::NoLeadsYet)}</p>
