@@ -93,6 +93,9 @@ pub struct StoreChange {
     pub leads: Vec<LeadId>,
     /// Their new summaries (a lead that cannot be read has none).
     pub summaries: Vec<LeadSummary>,
+    /// What a save put in the outbox (empty for other origins): sync pushes
+    /// these as they are, without reading the outbox again.
+    pub outbox: Vec<Pending>,
 }
 
 type Listener = Rc<dyn Fn(&StoreChange)>;
@@ -345,6 +348,7 @@ pub async fn create(lead: &Lead) -> Result<()> {
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
     let summary = LeadSummary::of(lead);
+    let pending = pending_of(lead.id, &changes);
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES])?;
         tx.put_bytes(DOCS, &lead.id.to_string(), &snapshot)?;
@@ -361,8 +365,21 @@ pub async fn create(lead: &Lead) -> Result<()> {
         origin: Origin::Saved,
         leads: vec![lead.id],
         summaries: vec![summary],
+        outbox: pending,
     });
     Ok(())
+}
+
+/// The outbox entries of a save's new changes.
+fn pending_of(lead: LeadId, changes: &[Change]) -> Vec<Pending> {
+    changes
+        .iter()
+        .map(|c| Pending {
+            key: change_key(lead, c),
+            lead,
+            bytes: c.raw_bytes().to_vec(),
+        })
+        .collect()
 }
 
 /// Opens a lead: its snapshot plus its incremental changes.
@@ -438,17 +455,18 @@ pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> R
         let new = loaded.doc.changes_since(&heads);
         let summary = write_after_save(&tx, lead, &mut loaded, &new)?;
         tx.commit().await?;
-        saved(lead, summary);
+        saved(lead, summary, &new);
         Ok(true)
     })
     .await
 }
 
-fn saved(lead: LeadId, summary: Option<LeadSummary>) {
+fn saved(lead: LeadId, summary: Option<LeadSummary>, new: &[Change]) {
     notify(StoreChange {
         origin: Origin::Saved,
         leads: vec![lead],
         summaries: summary.into_iter().collect(),
+        outbox: pending_of(lead, new),
     });
 }
 
@@ -468,7 +486,7 @@ pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
         let new = loaded.doc.changes_since(&heads);
         let summary = write_after_save(&tx, lead, &mut loaded, &new)?;
         tx.commit().await?;
-        saved(lead, summary);
+        saved(lead, summary, &new);
         Ok(())
     })
     .await
@@ -532,6 +550,7 @@ pub async fn changed_elsewhere(leads: Vec<LeadId>) -> Result<()> {
         origin: Origin::OtherTab,
         leads,
         summaries,
+        outbox: Vec::new(),
     });
     Ok(())
 }
@@ -552,6 +571,7 @@ pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
         origin: Origin::OtherTab,
         leads: summaries.iter().map(|s| s.id).collect(),
         summaries: summaries.to_vec(),
+        outbox: Vec::new(),
     });
     Ok(())
 }
@@ -701,6 +721,7 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
         origin: Origin::Received,
         leads,
         summaries,
+        outbox: Vec::new(),
     });
     Ok(changed)
 }

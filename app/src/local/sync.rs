@@ -140,8 +140,9 @@ enum Input {
     Message(u64, Vec<u8>),
     Closed(u64),
     Retry(u64),
-    /// Leads saved on this tab (the store said so): push them, tell the other tabs.
-    LocalChange(Vec<LeadId>),
+    /// Leads saved on this tab, with their new outbox entries (the store
+    /// said so): push those, tell the other tabs.
+    LocalChange(Vec<LeadId>, Vec<leads::Pending>),
     Discarded(LeadId),
     Broadcast(Broadcast),
 }
@@ -185,7 +186,7 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
     // subscription lasts as long as the tab.
     std::mem::forget(leads::subscribe(|change| {
         if change.origin == leads::Origin::Saved {
-            send(Input::LocalChange(change.leads.clone()));
+            send(Input::LocalChange(change.leads.clone(), change.outbox.clone()));
         }
     }));
 
@@ -334,10 +335,12 @@ impl Engine {
             Input::Closed(generation) if generation == self.generation => self.closed(),
             Input::Retry(generation) if generation == self.generation => self.connect_if_ready(),
             Input::Open(_) | Input::Message(..) | Input::Closed(_) | Input::Retry(_) => {}
-            Input::LocalChange(leads) => {
+            Input::LocalChange(leads, pending) => {
                 self.refresh_waiting().await;
                 self.broadcast(&Broadcast::Changed { leads });
-                self.push_new().await;
+                // What this tab saved is pushed as the store handed it over;
+                // the outbox is read only at connect and for other tabs' saves.
+                self.push(pending);
             }
             Input::Discarded(lead) => {
                 self.forget_refusal(lead).await;
@@ -600,6 +603,15 @@ impl Engine {
         let Ok(pending) = leads::outbox().await else {
             return;
         };
+        self.push(pending);
+    }
+
+    /// Pushes the entries not pushed on this connection yet (none while not
+    /// connected: the next connection sends the whole outbox).
+    fn push(&mut self, pending: Vec<leads::Pending>) {
+        if !self.leader || !self.open || !self.client.is_connected() {
+            return;
+        }
         let fresh: Vec<_> = pending
             .into_iter()
             .filter(|p| !self.sent.contains(&p.key))
