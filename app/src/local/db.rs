@@ -7,7 +7,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures::channel::oneshot;
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo::events::{EventListener, EventListenerOptions};
 use js_sys::{Array, Uint8Array};
@@ -198,21 +197,66 @@ fn forget_connection(db: &IdbDatabase) {
     }
 }
 
+/// A result that an event handler fills in once and a future waits for
+/// (a single-threaded one-shot: the page has one thread).
+struct Slot<T> {
+    inner: Rc<RefCell<(Option<T>, Option<std::task::Waker>)>>,
+}
+
+impl<T> Clone for Slot<T> {
+    fn clone(&self) -> Self {
+        Slot {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn new() -> Slot<T> {
+        Slot {
+            inner: Rc::new(RefCell::new((None, None))),
+        }
+    }
+
+    /// Fills the slot (the first fill wins) and wakes the waiter.
+    fn fill(&self, value: T) {
+        let waker = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.0.is_some() {
+                return;
+            }
+            inner.0 = Some(value);
+            inner.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    async fn wait(&self) -> T {
+        futures::future::poll_fn(|cx| {
+            let mut inner = self.inner.borrow_mut();
+            match inner.0.take() {
+                Some(v) => std::task::Poll::Ready(v),
+                None => {
+                    inner.1 = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}
+
 /// Resolves with a request's result, or its error. The listeners are
 /// removed (and their closures freed) when this future ends or is dropped,
 /// so nothing of the request — or its result — stays referenced.
 pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
-    let (sender, receiver) = oneshot::channel::<DbResult<JsValue>>();
-    let sender = Rc::new(RefCell::new(Some(sender)));
+    let slot = Slot::<DbResult<JsValue>>::new();
     let _ok = EventListener::once(request, "success", {
-        let sender = sender.clone();
+        let slot = slot.clone();
         let request = request.clone();
-        move |_| {
-            let value = request.result().unwrap_or(JsValue::UNDEFINED);
-            if let Some(s) = sender.borrow_mut().take() {
-                let _ = s.send(Ok(value));
-            }
-        }
+        move |_| slot.fill(Ok(request.result().unwrap_or(JsValue::UNDEFINED)))
     });
     let _err = EventListener::once_with_options(
         request,
@@ -220,6 +264,7 @@ pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
         EventListenerOptions::enable_prevent_default(),
         {
             let request = request.clone();
+            let slot = slot.clone();
             move |event| {
                 // The error is reported by the transaction as well; keep it
                 // from also surfacing as an uncaught event.
@@ -230,15 +275,11 @@ pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
                     .flatten()
                     .map(|e| DbError::from_js(&e.into()))
                     .unwrap_or_else(|| DbError::Other("request failed".into()));
-                if let Some(s) = sender.borrow_mut().take() {
-                    let _ = s.send(Err(error));
-                }
+                slot.fill(Err(error));
             }
         },
     );
-    receiver
-        .await
-        .unwrap_or_else(|_| Err(DbError::Other("request cancelled".into())))
+    slot.wait().await
 }
 
 /// A transaction over some stores. Writes are committed by [`Tx::commit`];
@@ -246,7 +287,7 @@ pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
 /// part-way through a save leaves the old state.
 pub struct Tx {
     tx: IdbTransaction,
-    done: Option<oneshot::Receiver<DbResult<()>>>,
+    done: Option<Slot<DbResult<()>>>,
     /// `complete` and `abort` listeners, removed when the `Tx` goes.
     _listeners: [EventListener; 2],
     committed: bool,
@@ -278,31 +319,25 @@ impl Tx {
             .transaction_with_str_sequence_and_mode(&names, mode)
             .map_err(|e| DbError::from_js(&e))?;
         // Listen for the end from the start, so a completion is never missed.
-        let (sender, receiver) = oneshot::channel::<DbResult<()>>();
-        let sender = Rc::new(RefCell::new(Some(sender)));
+        let done = Slot::<DbResult<()>>::new();
         let complete = EventListener::once(&tx, "complete", {
-            let sender = sender.clone();
-            move |_| {
-                if let Some(s) = sender.borrow_mut().take() {
-                    let _ = s.send(Ok(()));
-                }
-            }
+            let done = done.clone();
+            move |_| done.fill(Ok(()))
         });
         let aborted = EventListener::once(&tx, "abort", {
             let tx = tx.clone();
+            let done = done.clone();
             move |_| {
                 let error = tx
                     .error()
                     .map(|e| DbError::from_js(&e.into()))
                     .unwrap_or_else(|| DbError::Other("transaction aborted".into()));
-                if let Some(s) = sender.borrow_mut().take() {
-                    let _ = s.send(Err(error));
-                }
+                done.fill(Err(error));
             }
         });
         Ok(Tx {
             tx,
-            done: Some(receiver),
+            done: Some(done),
             _listeners: [complete, aborted],
             committed: false,
             writable: mode == IdbTransactionMode::Readwrite,
@@ -320,6 +355,38 @@ impl Tx {
             .map_err(|e| DbError::from_js(&e))?;
         let value = request_future(&req).await?;
         Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+    }
+
+    /// Queues a read of one key; its value is [`Read::value`] once the last
+    /// request queued after it has settled (requests of a transaction
+    /// complete in order, so one wait covers many reads).
+    pub fn queue_get(&self, store: &str, key: &str) -> DbResult<Read> {
+        self.store(store)?
+            .get(&JsValue::from_str(key))
+            .map(Read)
+            .map_err(|e| DbError::from_js(&e))
+    }
+
+    /// Queues a read of the keys and the values under `prefix` (see [`Tx::queue_get`]).
+    pub fn queue_entries(&self, store: &str, prefix: &str) -> DbResult<(Read, Read)> {
+        let s = self.store(store)?;
+        let range = prefix_range(prefix)?;
+        let (keys, values) = match &range {
+            Some(range) => (s.get_all_keys_with_key(range), s.get_all_with_key(range)),
+            None => (s.get_all_keys(), s.get_all()),
+        };
+        Ok((
+            Read(keys.map_err(|e| DbError::from_js(&e))?),
+            Read(values.map_err(|e| DbError::from_js(&e))?),
+        ))
+    }
+
+    /// Queues a read of every key of a store (see [`Tx::queue_get`]).
+    pub fn queue_keys(&self, store: &str) -> DbResult<Read> {
+        self.store(store)?
+            .get_all_keys()
+            .map(Read)
+            .map_err(|e| DbError::from_js(&e))
     }
 
     /// Every (key, value) of a store whose keys start with `prefix` (all for "").
@@ -407,9 +474,7 @@ impl Tx {
             }
         }
         match self.done.take() {
-            Some(done) => done
-                .await
-                .unwrap_or_else(|_| Err(DbError::Other("transaction ended unseen".into()))),
+            Some(done) => done.wait().await,
             None => Ok(()),
         }
     }
@@ -420,6 +485,36 @@ impl Drop for Tx {
         if self.writable && !self.committed {
             let _ = self.tx.abort();
         }
+    }
+}
+
+/// A queued read (see [`Tx::queue_get`]).
+pub struct Read(IdbRequest);
+
+impl Read {
+    pub fn request(&self) -> &IdbRequest {
+        &self.0
+    }
+
+    /// The value read (`None` for a missing key). Only after the read, or a
+    /// request queued after it, has settled.
+    pub fn value(&self) -> Option<JsValue> {
+        self.0
+            .result()
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// The `(key, value)` pairs of a [`Tx::queue_entries`] read.
+    pub fn entries(keys: &Read, values: &Read) -> Vec<(String, JsValue)> {
+        let (Some(keys), Some(values)) = (keys.value(), values.value()) else {
+            return Vec::new();
+        };
+        let (keys, values): (Array, Array) = (keys.unchecked_into(), values.unchecked_into());
+        keys.iter()
+            .zip(values.iter())
+            .filter_map(|(k, v)| k.as_string().map(|k| (k, v)))
+            .collect()
     }
 }
 

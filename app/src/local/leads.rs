@@ -22,7 +22,7 @@ use showroom_shared::sync::DocChanges;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
-use crate::local::db::{self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, SUMMARIES, Tx, bytes_of};
+use crate::local::db::{self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, Read, SUMMARIES, Tx, bytes_of};
 use crate::local::summary::LeadSummary;
 
 /// A document with more incremental changes than this is compacted into a
@@ -162,14 +162,20 @@ async fn known_leads(db: &IdbDatabase) -> Result<()> {
         return Ok(());
     }
     let tx = Tx::read(db, &[DOCS, DOC_CHANGES, SUMMARIES])?;
-    let (docs, changes, summaries) = futures::join!(
-        tx.keys(DOCS),
-        tx.keys(DOC_CHANGES),
-        tx.keys(SUMMARIES)
-    );
+    let reads = [
+        tx.queue_keys(DOCS)?,
+        tx.queue_keys(DOC_CHANGES)?,
+        tx.queue_keys(SUMMARIES)?,
+    ];
+    tx.settle(reads[2].request()).await?;
     tx.commit().await?;
     let mut known = HashSet::new();
-    for key in docs?.iter().chain(changes?.iter()).chain(summaries?.iter()) {
+    let keys: Vec<JsValue> = reads
+        .iter()
+        .filter_map(Read::value)
+        .flat_map(|a| a.unchecked_into::<js_sys::Array>().iter().collect::<Vec<_>>())
+        .collect();
+    for key in keys {
         if let Some(lead) = key
             .as_string()
             .and_then(|k| k.split(':').next().and_then(|l| l.parse::<LeadId>().ok()))
@@ -245,13 +251,38 @@ struct Loaded {
     snapshot_ok: bool,
 }
 
+/// The reads that open one document, queued.
+struct LoadReads {
+    lead: LeadId,
+    snapshot: Read,
+    keys: Read,
+    values: Read,
+}
+
+fn queue_load(tx: &Tx, lead: LeadId) -> Result<LoadReads> {
+    let snapshot = tx.queue_get(DOCS, &lead.to_string())?;
+    let (keys, values) = tx.queue_entries(DOC_CHANGES, &prefix(lead))?;
+    Ok(LoadReads {
+        lead,
+        snapshot,
+        keys,
+        values,
+    })
+}
+
 async fn load_in(tx: &Tx, lead: LeadId) -> Result<Option<Loaded>> {
-    let key = lead.to_string();
-    let prefix = prefix(lead);
-    let (snapshot, entries) = futures::join!(tx.get(DOCS, &key), tx.entries(DOC_CHANGES, &prefix));
-    let (snapshot, entries) = (snapshot?, entries?);
+    let reads = queue_load(tx, lead)?;
+    tx.settle(reads.values.request()).await?;
+    Ok(loaded_from(&reads))
+}
+
+/// Builds the document from its settled reads.
+fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
+    let lead = reads.lead;
+    let snapshot = reads.snapshot.value();
+    let entries = Read::entries(&reads.keys, &reads.values);
     if snapshot.is_none() && entries.is_empty() {
-        return Ok(None);
+        return None;
     }
     let mut snapshot_ok = true;
     let mut doc = match snapshot.as_ref().and_then(bytes_of) {
@@ -283,11 +314,11 @@ async fn load_in(tx: &Tx, lead: LeadId) -> Result<Option<Loaded>> {
             ));
         }
     }
-    Ok(Some(Loaded {
+    Some(Loaded {
         doc,
         changes,
         snapshot_ok,
-    }))
+    })
 }
 
 /// Writes what a save produced: the new changes (beside the snapshot and in
@@ -539,11 +570,15 @@ pub async fn changed_elsewhere(leads: Vec<LeadId>) -> Result<()> {
     know(leads.iter().copied());
     let summaries = with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(db, &[SUMMARIES])?;
-        let keys: Vec<String> = leads.iter().map(LeadId::to_string).collect();
-        let values = futures::future::join_all(keys.iter().map(|k| tx.get(SUMMARIES, k))).await;
+        let reads = leads
+            .iter()
+            .map(|lead| tx.queue_get(SUMMARIES, &lead.to_string()))
+            .collect::<db::DbResult<Vec<Read>>>()?;
+        if let Some(last) = reads.last() {
+            tx.settle(last.request()).await?;
+        }
         tx.commit().await?;
-        let values = values.into_iter().collect::<db::DbResult<Vec<_>>>()?;
-        Ok(parse_summaries(values.into_iter().flatten()))
+        Ok(parse_summaries(reads.iter().filter_map(Read::value)))
     })
     .await?;
     notify(StoreChange {
@@ -735,11 +770,18 @@ async fn merge_held(
     summaries: &mut Vec<LeadSummary>,
 ) -> Result<()> {
     let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
-    let loads = futures::future::join_all(docs.iter().map(|d| load_in(&tx, d.doc))).await;
+    // Every read queued at once; one wait covers them (they complete in order).
+    let reads = docs
+        .iter()
+        .map(|d| queue_load(&tx, d.doc))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(last) = reads.last() {
+        tx.settle(last.values.request()).await?;
+    }
     let mut changed = Vec::new();
-    for (incoming, loaded) in docs.iter().zip(loads) {
+    for (incoming, reads) in docs.iter().zip(&reads) {
         let lead = incoming.doc;
-        let mut loaded = match loaded? {
+        let mut loaded = match loaded_from(reads) {
             Some(l) => l,
             None => Loaded {
                 doc: LeadDoc::empty(actor()),

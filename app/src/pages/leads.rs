@@ -108,11 +108,11 @@ pub fn LeadList() -> impl IntoView {
     let total = Memo::new(move |_| results.with(|(_, total)| *total));
     let shown = Memo::new(move |_| results.with(|(rows, _)| rows.len()));
     let receiving = Memo::new(move |_| sync.status.with(|s| s.receiving));
-    // A device that never finished a sync and is syncing now does not know
-    // yet whether it has no leads: it says it is syncing, not "no leads".
+    // A device that never finished a sync does not know yet whether it has
+    // no leads: online, and with the server in reach, it says it is syncing.
+    let online = crate::local::network::use_online();
     let first_sync = Memo::new(move |_| {
-        sync.status
-            .with(|s| s.phase == crate::local::sync::Phase::Syncing && s.last_sync.is_none())
+        online.get() && sync.status.with(|s| s.last_sync.is_none() && !s.unreachable && s.refused.is_none())
     });
     fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, v: T) {
         if let Some(pos) = list.iter().position(|x| *x == v) {
