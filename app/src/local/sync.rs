@@ -115,7 +115,6 @@ pub struct Sync {
 }
 
 impl Sync {
-
     /// Pages call this after `leads::discard_outbox(lead)`: the refusal of
     /// that lead is forgotten, here and in the other tabs.
     pub fn discarded(self, lead: LeadId) {
