@@ -771,7 +771,10 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(3_200), "3,200");
         assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(Locale::En.receiving(3_200, 10_000), "Receiving 3,200 of 10,000 changes");
+        assert_eq!(
+            Locale::En.receiving(3_200, 10_000),
+            "Receiving 3,200 of 10,000 changes"
+        );
         assert_eq!(Locale::En.showing(100, 10_000), "Showing 100 of 10,000");
     }
 
@@ -892,4 +895,3 @@ mod tests {
         );
     }
 }
-

@@ -91,7 +91,11 @@ async fn eventually(check: impl Fn() -> bool) -> bool {
 fn wasm_memory() -> u32 {
     wasm_bindgen::memory()
         .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length())
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length()
+        })
         .unwrap_or(0)
 }
 
@@ -109,7 +113,10 @@ async fn searching_two_thousand_leads_again_and_again_keeps_memory_flat() {
             </Router>
         }
     });
-    assert!(eventually(|| rows() == 100).await, "the first 100 of 2,000 leads are listed");
+    assert!(
+        eventually(|| rows() == 100).await,
+        "the first 100 of 2,000 leads are listed"
+    );
 
     // Warm up: every kind of result has been shown once.
     for word in ["Zhang Customer 15", "139000000", "nobody"] {
@@ -122,9 +129,15 @@ async fn searching_two_thousand_leads_again_and_again_keeps_memory_flat() {
     let before = wasm_memory();
     for i in 0..60 {
         type_search(["Zhang Customer 15", "Li Customer 2", "1390000012"][i % 3]).await;
-        assert!(eventually(|| rows() < 100).await, "search {i} narrowed the list");
+        assert!(
+            eventually(|| rows() < 100).await,
+            "search {i} narrowed the list"
+        );
         clear_search().await;
-        assert!(eventually(|| rows() == 100).await, "cleared, the list is whole again");
+        assert!(
+            eventually(|| rows() == 100).await,
+            "cleared, the list is whole again"
+        );
     }
     let after = wasm_memory();
     assert!(

@@ -430,15 +430,25 @@ async fn a_page_of_new_leads_is_stored_whole_or_not_at_all() {
             "stopped after {turns} turns: cursor {cursor} with {stored} of 400 leads stored"
         );
     }
-    assert!(interrupted_before_the_end >= 3, "the apply was interrupted part-way");
+    assert!(
+        interrupted_before_the_end >= 3,
+        "the apply was interrupted part-way"
+    );
     fresh_device().await;
 
     let changed = ok(leads::apply_page(&page, Some(400)).await, "apply");
     assert_eq!(changed.len(), 400);
     assert_eq!(ok(leads::cursor().await, "cursor"), 400);
-    assert_eq!(ok(leads::summaries().await, "summaries").len(), 400, "all of it");
+    assert_eq!(
+        ok(leads::summaries().await, "summaries").len(),
+        400,
+        "all of it"
+    );
     let some = page[123].doc;
-    assert_eq!(ok(leads::load(some).await, "load").lead.customer.name, "Page Lead 123");
+    assert_eq!(
+        ok(leads::load(some).await, "load").lead.customer.name,
+        "Page Lead 123"
+    );
 }
 
 #[wasm_bindgen_test]

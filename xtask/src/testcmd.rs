@@ -257,7 +257,10 @@ fn run_e2e(
     .args(&files)
     .current_dir(e2e_dir)
     .env("SHOWROOM_SERVER_BIN", server)
-    .env("SHOWROOM_DEVICE_SEED_BIN", server.with_file_name("device-seed"))
+    .env(
+        "SHOWROOM_DEVICE_SEED_BIN",
+        server.with_file_name("device-seed"),
+    )
     .env("SHOWROOM_DIST", dist)
     .env("CHROMIUM", CHROMIUM)
     .env("TMPDIR", &tmp.0);

@@ -22,7 +22,9 @@ use showroom_shared::sync::DocChanges;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
-use crate::local::db::{self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, Read, SUMMARIES, Tx, bytes_of};
+use crate::local::db::{
+    self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, Read, SUMMARIES, Tx, bytes_of,
+};
 use crate::local::summary::LeadSummary;
 
 /// A document with more incremental changes than this is compacted into a
@@ -137,7 +139,8 @@ fn notify(change: StoreChange) {
     if change.leads.is_empty() {
         return;
     }
-    let listeners: Vec<Listener> = LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
+    let listeners: Vec<Listener> =
+        LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
     for f in listeners {
         f(&change);
     }
@@ -173,7 +176,11 @@ async fn known_leads(db: &IdbDatabase) -> Result<()> {
     let keys: Vec<JsValue> = reads
         .iter()
         .filter_map(Read::value)
-        .flat_map(|a| a.unchecked_into::<js_sys::Array>().iter().collect::<Vec<_>>())
+        .flat_map(|a| {
+            a.unchecked_into::<js_sys::Array>()
+                .iter()
+                .collect::<Vec<_>>()
+        })
         .collect();
     for key in keys {
         if let Some(lead) = key
@@ -744,7 +751,11 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
     let chunks: Vec<&[&DocChanges]> = held.chunks(KNOWN_PER_TX).collect();
     let last_chunk = chunks.len().saturating_sub(1);
     for (i, chunk) in chunks.into_iter().enumerate() {
-        let cursor_here = if fresh.is_empty() && i == last_chunk { cursor } else { None };
+        let cursor_here = if fresh.is_empty() && i == last_chunk {
+            cursor
+        } else {
+            None
+        };
         merge_held(&db, chunk, cursor_here, &mut leads, &mut summaries).await?;
         yield_now().await;
     }
@@ -807,7 +818,9 @@ async fn merge_held(
             continue;
         }
         if let Err(e) = loaded.doc.apply(batch) {
-            warn(&format!("lead {lead}: a received change does not apply ({e})"));
+            warn(&format!(
+                "lead {lead}: a received change does not apply ({e})"
+            ));
         }
         let summary = finish_doc(&tx, lead, &mut loaded)?;
         changed.push((lead, summary));
@@ -847,7 +860,9 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
         .map(|c| (change_key(lead, c), c.raw_bytes().to_vec(), c.hash()))
         .collect();
     if let Err(e) = doc.apply(changes) {
-        warn(&format!("lead {lead}: a received change does not apply ({e})"));
+        warn(&format!(
+            "lead {lead}: a received change does not apply ({e})"
+        ));
     }
     let summary = doc.read().ok().map(|read| {
         let summary = LeadSummary::of(&read);
@@ -871,7 +886,10 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
     Fresh {
         lead,
         snapshot: None,
-        changes: kept.into_iter().map(|(key, bytes, _)| (key, bytes)).collect(),
+        changes: kept
+            .into_iter()
+            .map(|(key, bytes, _)| (key, bytes))
+            .collect(),
         summary,
     }
 }

@@ -81,7 +81,8 @@ pub async fn save(session: &StoredSession) -> Result<(), StoreError> {
 /// damaged record; the app itself only writes through [`save`].
 pub async fn write_raw(value: JsValue) -> Result<(), StoreError> {
     let tx = Tx::write_on(&[SESSION_STORE]).await.map_err(store_error)?;
-    tx.put(SESSION_STORE, SESSION_KEY, &value).map_err(store_error)?;
+    tx.put(SESSION_STORE, SESSION_KEY, &value)
+        .map_err(store_error)?;
     tx.commit().await.map_err(store_error)
 }
 
@@ -97,7 +98,10 @@ pub async fn clear_device() -> Result<(), StoreError> {
 
 async fn read_raw() -> Result<Option<JsValue>, StoreError> {
     let tx = Tx::read_on(&[SESSION_STORE]).await.map_err(store_error)?;
-    let value = tx.get(SESSION_STORE, SESSION_KEY).await.map_err(store_error)?;
+    let value = tx
+        .get(SESSION_STORE, SESSION_KEY)
+        .await
+        .map_err(store_error)?;
     tx.commit().await.map_err(store_error)?;
     Ok(value)
 }

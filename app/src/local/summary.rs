@@ -261,7 +261,10 @@ mod tests {
         ]);
         assert_eq!(names(&index, ""), ["B", "A"]);
         // A few at a time: inserted in place, the old row replaced.
-        index.upsert(vec![summary(2, "A", None, Some("2026-12-01")), summary(3, "C", None, None)]);
+        index.upsert(vec![
+            summary(2, "A", None, Some("2026-12-01")),
+            summary(3, "C", None, None),
+        ]);
         assert_eq!(names(&index, ""), ["A", "B", "C"]);
         assert_eq!(index.len(), 3);
         assert_eq!(index.version_of(LeadId::from_uuid(Uuid::from_u128(2))), 1);
@@ -269,12 +272,18 @@ mod tests {
         // Many at once: re-sorted, the last of one lead wins.
         let many: Vec<_> = (10..60)
             .map(|n| summary(n, &format!("N{n}"), None, Some("2026-12-05")))
-            .chain([summary(1, "B2", None, Some("2026-11-01")), summary(1, "B3", None, Some("2026-11-02"))])
+            .chain([
+                summary(1, "B2", None, Some("2026-11-01")),
+                summary(1, "B3", None, Some("2026-11-02")),
+            ])
             .collect();
         index.upsert(many);
         assert_eq!(index.len(), 53);
         let all = names(&index, "");
-        assert_eq!(all[0], "B3", "the last upsert of lead 1 wins and sorts first");
+        assert_eq!(
+            all[0], "B3",
+            "the last upsert of lead 1 wins and sorts first"
+        );
         assert_eq!(all[1], "A");
         assert_eq!(all.last().map(String::as_str), Some("C"));
         assert_eq!(index.version_of(LeadId::from_uuid(Uuid::from_u128(1))), 2);

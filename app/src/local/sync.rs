@@ -130,7 +130,9 @@ pub fn use_sync() -> Sync {
 
 #[derive(Debug)]
 enum Input {
-    Start { token: String },
+    Start {
+        token: String,
+    },
     Stop,
     Leader,
     Online,
@@ -185,7 +187,10 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
     // subscription lasts as long as the tab.
     std::mem::forget(leads::subscribe(|change| {
         if change.origin == leads::Origin::Saved {
-            send(Input::LocalChange(change.leads.clone(), change.outbox.clone()));
+            send(Input::LocalChange(
+                change.leads.clone(),
+                change.outbox.clone(),
+            ));
         }
     }));
 
@@ -505,7 +510,11 @@ impl Engine {
                             self.broadcast(&Broadcast::Changed { leads: changed });
                         }
                         let receiving = self.client.receiving();
-                        if self.sync.status.with_untracked(|s| s.receiving != receiving) {
+                        if self
+                            .sync
+                            .status
+                            .with_untracked(|s| s.receiving != receiving)
+                        {
                             self.sync.status.update(|s| s.receiving = receiving);
                             self.broadcast_status();
                         }

@@ -112,7 +112,10 @@ pub fn LeadList() -> impl IntoView {
     // no leads: online, and with the server in reach, it says it is syncing.
     let online = crate::local::network::use_online();
     let first_sync = Memo::new(move |_| {
-        online.get() && sync.status.with(|s| s.last_sync.is_none() && !s.unreachable && s.refused.is_none())
+        online.get()
+            && sync
+                .status
+                .with(|s| s.last_sync.is_none() && !s.unreachable && s.refused.is_none())
     });
     fn toggle<T: PartialEq + Copy>(list: &mut Vec<T>, v: T) {
         if let Some(pos) = list.iter().position(|x| *x == v) {
@@ -208,9 +211,10 @@ pub fn LeadRows(#[prop(into)] rows: Signal<Vec<LeadSummary>>) -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
     let open = Memo::new(move |_| {
-        location
-            .pathname
-            .with(|p| p.strip_prefix("/leads/").and_then(|id| id.parse::<LeadId>().ok()))
+        location.pathname.with(|p| {
+            p.strip_prefix("/leads/")
+                .and_then(|id| id.parse::<LeadId>().ok())
+        })
     });
     let shown = move || {
         let open = open.get();

@@ -60,8 +60,12 @@ impl SyncClient {
     /// While this connection catches up on many changes: (received, of how
     /// many), counted in the server's sequence numbers since it connected.
     pub fn receiving(&self) -> Option<(u64, u64)> {
-        self.catching_up
-            .map(|(start, head)| (self.cursor.saturating_sub(start), head.saturating_sub(start)))
+        self.catching_up.map(|(start, head)| {
+            (
+                self.cursor.saturating_sub(start),
+                head.saturating_sub(start),
+            )
+        })
     }
 
     pub fn cursor(&self) -> u64 {
@@ -300,7 +304,11 @@ mod tests {
         c.on_message(page(100, 2_100, 8_000));
         assert_eq!(c.receiving(), Some((2_000, 10_000)));
         c.on_message(page(2_100, 4_100, 6_500));
-        assert_eq!(c.receiving(), Some((4_000, 10_500)), "the head moved on meanwhile");
+        assert_eq!(
+            c.receiving(),
+            Some((4_000, 10_500)),
+            "the head moved on meanwhile"
+        );
         c.on_message(page(4_100, 10_600, 0));
         assert_eq!(c.receiving(), None, "caught up");
         c.on_message(page(10_600, 10_700, 5_000));
