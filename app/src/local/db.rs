@@ -349,12 +349,9 @@ impl Tx {
     }
 
     pub async fn get(&self, store: &str, key: &str) -> DbResult<Option<JsValue>> {
-        let req = self
-            .store(store)?
-            .get(&JsValue::from_str(key))
-            .map_err(|e| DbError::from_js(&e))?;
-        let value = request_future(&req).await?;
-        Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+        let read = self.queue_get(store, key)?;
+        self.settle(read.request()).await?;
+        Ok(read.value())
     }
 
     /// Queues a read of one key; its value is [`Read::value`] once the last
@@ -391,21 +388,9 @@ impl Tx {
 
     /// Every (key, value) of a store whose keys start with `prefix` (all for "").
     pub async fn entries(&self, store: &str, prefix: &str) -> DbResult<Vec<(String, JsValue)>> {
-        let s = self.store(store)?;
-        let range = prefix_range(prefix)?;
-        let (keys, values) = match &range {
-            Some(range) => (s.get_all_keys_with_key(range), s.get_all_with_key(range)),
-            None => (s.get_all_keys(), s.get_all()),
-        };
-        let keys = keys.map_err(|e| DbError::from_js(&e))?;
-        let values = values.map_err(|e| DbError::from_js(&e))?;
-        let keys: Array = request_future(&keys).await?.unchecked_into();
-        let values: Array = request_future(&values).await?.unchecked_into();
-        Ok(keys
-            .iter()
-            .zip(values.iter())
-            .filter_map(|(k, v)| k.as_string().map(|k| (k, v)))
-            .collect())
+        let (keys, values) = self.queue_entries(store, prefix)?;
+        self.settle(values.request()).await?;
+        Ok(Read::entries(&keys, &values))
     }
 
     /// Every value of a store (no keys): the summaries list.
@@ -413,15 +398,6 @@ impl Tx {
         let req = self
             .store(store)?
             .get_all()
-            .map_err(|e| DbError::from_js(&e))?;
-        Ok(request_future(&req).await?.unchecked_into())
-    }
-
-    /// Every key of a store.
-    pub async fn keys(&self, store: &str) -> DbResult<Array> {
-        let req = self
-            .store(store)?
-            .get_all_keys()
             .map_err(|e| DbError::from_js(&e))?;
         Ok(request_future(&req).await?.unchecked_into())
     }

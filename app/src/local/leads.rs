@@ -543,8 +543,11 @@ pub async fn summaries() -> Result<Vec<LeadSummary>> {
     .await?;
     let mut out = Vec::with_capacity(values.length() as usize);
     let mut slice = Slice::start();
-    for chunk in (0..values.length()).collect::<Vec<_>>().chunks(256) {
-        out.extend(parse_summaries(chunk.iter().map(|&i| values.get(i))));
+    let n = values.length();
+    for start in (0..n).step_by(256) {
+        out.extend(parse_summaries(
+            (start..n.min(start + 256)).map(|i| values.get(i)),
+        ));
         slice.pause_if_due().await;
     }
     Ok(out)
@@ -869,27 +872,17 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
         let text = serde_json::to_string(&summary).unwrap_or_default();
         (summary, text)
     });
-    if kept.len() > COMPACT_AFTER {
-        let snapshot = doc.save();
-        let waiting = kept
-            .into_iter()
-            .filter(|(_, _, hash)| !doc.has_change(hash))
-            .map(|(key, bytes, _)| (key, bytes))
-            .collect();
-        return Fresh {
-            lead,
-            snapshot: Some(snapshot),
-            changes: waiting,
-            summary,
-        };
-    }
+    // Many changes: a snapshot, and beside it only what is still waiting.
+    let snapshot = (kept.len() > COMPACT_AFTER).then(|| doc.save());
+    let changes = kept
+        .into_iter()
+        .filter(|(_, _, hash)| snapshot.is_none() || !doc.has_change(hash))
+        .map(|(key, bytes, _)| (key, bytes))
+        .collect();
     Fresh {
         lead,
-        snapshot: None,
-        changes: kept
-            .into_iter()
-            .map(|(key, bytes, _)| (key, bytes))
-            .collect(),
+        snapshot,
+        changes,
         summary,
     }
 }
