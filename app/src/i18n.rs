@@ -166,11 +166,39 @@ impl Locale {
         }
     }
 
-    /// On a lead's page: "The server refused this lead's changes: <server message>"
-    pub fn lead_refused(self, server_message: &str) -> String {
+    /// Why the server refused a record's changes, from the refusal's code
+    /// (`SyncErrorCode::as_str`), never from the server's English text.
+    pub fn refusal_reason(self, code: &str) -> &'static str {
+        let (en, zh) = match code {
+            "forbidden" => (
+                "only a manager or an admin may change the catalogue and settings",
+                "只有经理或管理员可以修改车型目录和展厅设置",
+            ),
+            "not_author" => (
+                "it is recorded in another user's name",
+                "其中的记录署了其他用户的名字",
+            ),
+            "too_large" => ("a change is too large", "修改内容过大"),
+            "malformed" => ("a change is damaged", "修改数据已损坏"),
+            "invalid" => (
+                "the record breaks a rule of its kind",
+                "记录不符合该类记录的规则",
+            ),
+            "not_found" => (
+                "the record does not exist or may not be changed by you",
+                "记录不存在，或您无权修改",
+            ),
+            _ => ("the server could not take it", "服务器无法接收"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    /// On a record's page: "The server refused this lead's changes: <reason>"
+    pub fn lead_refused(self, code: &str) -> String {
+        let why = self.refusal_reason(code);
         self.pick(
-            format!("The server refused this lead's changes: {server_message}"),
-            format!("服务器拒绝了此线索的修改：{server_message}"),
+            format!("The server refused this lead's changes: {why}."),
+            format!("服务器拒绝了此线索的修改：{why}。"),
         )
     }
 
@@ -182,12 +210,10 @@ impl Locale {
         )
     }
 
-    /// "Sync refused: <server message>"
-    pub fn sync_refused(self, server_message: &str) -> String {
-        self.pick(
-            format!("Sync refused: {server_message}"),
-            format!("同步被拒绝：{server_message}"),
-        )
+    /// "Sync refused: <reason>" (from the refusal's code).
+    pub fn sync_refused(self, code: &str) -> String {
+        let why = self.refusal_reason(code);
+        self.pick(format!("Sync refused: {why}"), format!("同步被拒绝：{why}"))
     }
 
     /// The sync pill's tooltip: "Last synced: 27 Nov 2026, 14:05".
@@ -872,7 +898,6 @@ mod tests {
                 locale.sign_in_failed("X1"),
                 locale.request_failed("X1"),
                 locale.check_fields("X1"),
-                locale.lead_refused("X1"),
                 locale.discard_failed("X1"),
             ] {
                 assert!(text.contains("X1"), "{text:?} lost its argument");

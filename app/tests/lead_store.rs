@@ -36,6 +36,8 @@ fn lead(n: u128, name: &str) -> Lead {
         owner: Some(user()),
         next_follow_up: Some("2026-11-28".parse().expect("a date")),
         notes: vec![],
+        visits: vec![],
+        drives: vec![],
         created_by: user(),
         created_at: 1_795_000_000_000,
         updated_by: user(),
@@ -170,9 +172,12 @@ async fn a_server_page_is_applied_with_its_cursor() {
         .iter()
         .map(|c| c.raw_bytes().to_vec())
         .collect();
-    let page = vec![DocChanges { doc: l.id, changes }];
+    let page = vec![DocChanges {
+        doc: l.id.into(),
+        changes,
+    }];
     let changed = ok(leads::apply_page(&page, Some(42)).await, "apply");
-    assert_eq!(changed, vec![l.id]);
+    assert_eq!(changed, vec![l.id.into()]);
     assert_eq!(ok(leads::cursor().await, "cursor"), 42);
     assert_eq!(ok(leads::load(l.id).await, "load").lead, l);
     assert_eq!(ok(leads::summaries().await, "summaries").len(), 1);
@@ -203,7 +208,7 @@ async fn acked_removes_exactly_the_acked_changes() {
     let left = ok(leads::outbox().await, "outbox");
     assert_eq!(left.len(), 1);
     assert_ne!(left[0].key, pushed[0].key, "the later change stays");
-    assert_eq!(left[0].lead, l.id);
+    assert_eq!(left[0].doc, l.id.into());
 }
 
 #[wasm_bindgen_test]
@@ -227,7 +232,12 @@ async fn changes_with_missing_dependencies_wait_for_them() {
         .collect();
 
     // The edit arrives before the lead's creation.
-    let page = |changes| vec![DocChanges { doc: l.id, changes }];
+    let page = |changes| {
+        vec![DocChanges {
+            doc: l.id.into(),
+            changes,
+        }]
+    };
     ok(
         leads::apply_page(&page(second), Some(1)).await,
         "apply the edit",
@@ -394,7 +404,7 @@ async fn a_page_of_new_leads_is_stored_whole_or_not_at_all() {
             let l = lead(5_000 + n, &format!("Page Lead {n}"));
             let mut doc = remote(&l);
             DocChanges {
-                doc: l.id,
+                doc: l.id.into(),
                 changes: doc
                     .changes_since(&[])
                     .iter()
@@ -446,7 +456,13 @@ async fn a_page_of_new_leads_is_stored_whole_or_not_at_all() {
     );
     let some = page[123].doc;
     assert_eq!(
-        ok(leads::load(some).await, "load").lead.customer.name,
+        ok(
+            leads::load(some.as_lead().unwrap_or_else(|| panic!("a lead"))).await,
+            "load"
+        )
+        .lead
+        .customer
+        .name,
         "Page Lead 123"
     );
 }
@@ -491,10 +507,13 @@ async fn discarding_a_leads_outbox_keeps_its_edits_and_the_other_leads_changes()
     );
     assert_eq!(ok(leads::outbox_count().await, "count"), 4);
 
-    assert_eq!(ok(leads::discard_outbox(refused.id).await, "discard"), 3);
+    assert_eq!(
+        ok(leads::discard_outbox(refused.id.into()).await, "discard"),
+        3
+    );
     let left = ok(leads::outbox().await, "outbox");
     assert_eq!(left.len(), 1, "only the other lead's change waits");
-    assert_eq!(left[0].lead, other.id);
+    assert_eq!(left[0].doc, other.id.into());
     assert_eq!(ok(leads::outbox_count().await, "count"), 1);
 
     // The lead itself keeps every edit, also read afresh (a reload).
@@ -511,7 +530,10 @@ async fn discarding_a_leads_outbox_keeps_its_edits_and_the_other_leads_changes()
     );
 
     // Nothing left to discard; a new edit waits again.
-    assert_eq!(ok(leads::discard_outbox(refused.id).await, "again"), 0);
+    assert_eq!(
+        ok(leads::discard_outbox(refused.id.into()).await, "again"),
+        0
+    );
     let mut later = edited.clone();
     later.grade = Grade::H;
     assert!(ok(

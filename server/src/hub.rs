@@ -34,7 +34,7 @@ pub struct Commit {
     /// The encoded page for every other connection; `None`: read it from the log.
     pub page: Option<Bytes>,
     /// The changes in log order with their origin, for the origins' pages.
-    pub rows: Vec<(DeviceId, showroom_shared::domain::LeadId, Vec<u8>)>,
+    pub rows: Vec<(DeviceId, showroom_shared::domain::DocId, Vec<u8>)>,
 }
 
 impl Commit {

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod cluster;
 pub mod config;
 pub mod db;
+pub mod dealer_doc;
 pub mod demo;
 pub mod http;
 pub mod hub;
@@ -39,6 +40,8 @@ pub enum RunError {
     Db(#[from] db::DbError),
     #[error("seeding the demo data: {0}")]
     Seed(#[from] demo::SeedError),
+    #[error("creating the dealers' documents: {0}")]
+    DealerDoc(#[from] dealer_doc::EnsureError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -71,6 +74,13 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
         })?;
     let addr = listener.local_addr().map_err(RunError::Serve)?;
     let state = AppState::new(db.clone(), clock, &config);
+    let created = dealer_doc::ensure_all(&state, demo::catalogue).await?;
+    if created > 0 {
+        tracing::info!(
+            created,
+            "created the dealers' catalogue and settings documents"
+        );
+    }
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "Showroom listening on http://{addr}");

@@ -25,7 +25,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use showroom_shared::domain::{DealerId, DeviceId, Lead, LeadId};
+use showroom_shared::domain::{DealerId, DeviceId, DocId, Lead};
+use showroom_shared::rules::Author;
 use showroom_shared::sync::{
     DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
 };
@@ -62,6 +63,8 @@ pub enum WriteError {
 struct Request {
     dealer: DealerId,
     device: DeviceId,
+    /// The session's user and role: the author of every change in the batch.
+    author: Author,
     docs: Vec<DocChanges>,
     reply: oneshot::Sender<Result<BatchOutcome, WriteError>>,
 }
@@ -120,6 +123,7 @@ impl Writer {
         &self,
         dealer: DealerId,
         device: DeviceId,
+        author: Author,
         docs: Vec<DocChanges>,
     ) -> Result<Pending, WriteError> {
         let shard = (dealer.0.as_u128() % self.shards.len() as u128) as usize;
@@ -128,6 +132,7 @@ impl Writer {
             .send(Request {
                 dealer,
                 device,
+                author,
                 docs,
                 reply,
             })
@@ -200,7 +205,7 @@ struct Entry {
 
 /// Documents kept open between batches, least recently used dropped first.
 struct Cache {
-    entries: HashMap<(DealerId, LeadId), Entry>,
+    entries: HashMap<(DealerId, DocId), Entry>,
     capacity: usize,
     clock: u64,
 }
@@ -214,11 +219,11 @@ impl Cache {
         }
     }
 
-    fn take(&mut self, key: &(DealerId, LeadId)) -> Option<Entry> {
+    fn take(&mut self, key: &(DealerId, DocId)) -> Option<Entry> {
         self.entries.remove(key)
     }
 
-    fn put(&mut self, key: (DealerId, LeadId), mut entry: Entry) {
+    fn put(&mut self, key: (DealerId, DocId), mut entry: Entry) {
         self.clock += 1;
         entry.used = self.clock;
         self.entries.insert(key, entry);
@@ -355,7 +360,7 @@ impl Task {
     }
 }
 
-type Key = (DealerId, LeadId);
+type Key = (DealerId, DocId);
 
 /// A group whose Automerge work is done, ready to be written.
 struct Prepared {
@@ -389,7 +394,7 @@ async fn prepare(
 ) -> Result<Prepared, (Vec<Request>, AttemptError)> {
     let t0 = std::time::Instant::now();
     let mut entries: HashMap<Key, Entry> = HashMap::new();
-    let mut missing: HashMap<DealerId, Vec<LeadId>> = HashMap::new();
+    let mut missing: HashMap<DealerId, Vec<DocId>> = HashMap::new();
     for r in &group {
         for d in &r.docs {
             let key = (r.dealer, d.doc);
@@ -568,13 +573,14 @@ fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> axum::body::Bytes {
 /// refusal of that document alone, and the document reopened as it was.
 fn guarded_ingest(
     dealer: DealerId,
-    doc: LeadId,
+    doc: DocId,
+    author: &Author,
     state: &mut DocState,
     changes: &[Vec<u8>],
     poisoned: &mut bool,
 ) -> Result<showroom_shared::sync::Accepted, showroom_shared::sync::Refusal> {
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest(dealer, doc, state, changes)
+        ingest(dealer, doc, author, state, changes)
     }));
     match attempt {
         Ok(result) => result,
@@ -591,7 +597,7 @@ fn guarded_ingest(
     }
 }
 
-type Loaded = Vec<(DealerId, Vec<LeadId>, Vec<db::StoredDocument>)>;
+type Loaded = Vec<(DealerId, Vec<DocId>, Vec<db::StoredDocument>)>;
 
 /// The blocking step: opens what was loaded, ingests every request in
 /// order, and lays out what to write. Returns the requests, the documents
@@ -599,17 +605,17 @@ type Loaded = Vec<(DealerId, Vec<LeadId>, Vec<db::StoredDocument>)>;
 /// it did.
 fn apply_group(
     group: Vec<Request>,
-    mut entries: HashMap<(DealerId, LeadId), Entry>,
+    mut entries: HashMap<(DealerId, DocId), Entry>,
     loaded: Loaded,
 ) -> (
     Vec<Request>,
-    HashMap<(DealerId, LeadId), Entry>,
+    HashMap<(DealerId, DocId), Entry>,
     Vec<DealerWrite>,
     Vec<Applied>,
 ) {
-    let mut failed_load: HashMap<(DealerId, LeadId), String> = HashMap::new();
+    let mut failed_load: HashMap<(DealerId, DocId), String> = HashMap::new();
     for (dealer, asked, rows) in loaded {
-        let mut found: HashMap<LeadId, db::StoredDocument> =
+        let mut found: HashMap<DocId, db::StoredDocument> =
             rows.into_iter().map(|r| (r.doc, r)).collect();
         for doc in asked {
             let entry = match found.remove(&doc) {
@@ -648,9 +654,9 @@ fn apply_group(
     }
     let mut outs = ingest_items(&group, &mut entries, &failed_load);
     let mut writes: Vec<DealerWrite> = Vec::new();
-    let mut doc_index: HashMap<(DealerId, LeadId), usize> = HashMap::new();
-    let mut summary_index: HashMap<(DealerId, LeadId), usize> = HashMap::new();
-    let mut expected_seen: std::collections::HashSet<(DealerId, LeadId)> = Default::default();
+    let mut doc_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
+    let mut summary_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
+    let mut expected_seen: std::collections::HashSet<(DealerId, DocId)> = Default::default();
     let mut applied = Vec::with_capacity(group.len());
     for (ri, r) in group.iter().enumerate() {
         let wi = match writes.iter().position(|w| w.dealer == r.dealer) {
@@ -731,7 +737,7 @@ fn apply_group(
                     });
                 }
             }
-            if let Some(lead) = accepted.lead {
+            if let Some(lead) = accepted.content.and_then(|c| c.into_lead()) {
                 upsert_summary(&mut w.summaries, &mut summary_index, key, lead);
             }
         }
@@ -757,11 +763,11 @@ type ItemKey = (usize, usize);
 /// their order on one thread.
 fn ingest_items(
     group: &[Request],
-    entries: &mut HashMap<(DealerId, LeadId), Entry>,
-    failed_load: &HashMap<(DealerId, LeadId), String>,
+    entries: &mut HashMap<(DealerId, DocId), Entry>,
+    failed_load: &HashMap<(DealerId, DocId), String>,
 ) -> HashMap<ItemKey, ItemOut> {
-    let mut order: Vec<(DealerId, LeadId)> = Vec::new();
-    let mut items: HashMap<(DealerId, LeadId), Vec<ItemKey>> = HashMap::new();
+    let mut order: Vec<(DealerId, DocId)> = Vec::new();
+    let mut items: HashMap<(DealerId, DocId), Vec<ItemKey>> = HashMap::new();
     let mut count = 0usize;
     for (ri, r) in group.iter().enumerate() {
         for (di, d) in r.docs.iter().enumerate() {
@@ -782,14 +788,14 @@ fn ingest_items(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     };
-    let mut buckets: Vec<Vec<((DealerId, LeadId), Entry, Vec<ItemKey>)>> =
+    let mut buckets: Vec<Vec<((DealerId, DocId), Entry, Vec<ItemKey>)>> =
         (0..threads).map(|_| Vec::new()).collect();
     for (i, key) in order.into_iter().enumerate() {
         if let (Some(entry), Some(list)) = (entries.remove(&key), items.remove(&key)) {
             buckets[i % threads].push((key, entry, list));
         }
     }
-    let run = |bucket: Vec<((DealerId, LeadId), Entry, Vec<ItemKey>)>| {
+    let run = |bucket: Vec<((DealerId, DocId), Entry, Vec<ItemKey>)>| {
         let mut outs = Vec::new();
         let mut back = Vec::new();
         for (key, mut entry, list) in bucket {
@@ -803,10 +809,17 @@ fn ingest_items(
                 let result = if poisoned {
                     Err(showroom_shared::sync::Refusal {
                         code: SyncErrorCode::Internal,
-                        message: "The lead could not be opened; try again.".to_owned(),
+                        message: "The document could not be opened; try again.".to_owned(),
                     })
                 } else {
-                    guarded_ingest(key.0, d.doc, &mut entry.state, &d.changes, &mut poisoned)
+                    guarded_ingest(
+                        key.0,
+                        d.doc,
+                        &group[ri].author,
+                        &mut entry.state,
+                        &d.changes,
+                        &mut poisoned,
+                    )
                 };
                 let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
                     && entry.state.tail_len() >= SNAPSHOT_EVERY;
@@ -855,8 +868,8 @@ fn ingest_items(
 
 fn upsert_summary(
     summaries: &mut Vec<Lead>,
-    index: &mut HashMap<(DealerId, LeadId), usize>,
-    key: (DealerId, LeadId),
+    index: &mut HashMap<(DealerId, DocId), usize>,
+    key: (DealerId, DocId),
     lead: Lead,
 ) {
     match index.get(&key) {

@@ -11,4 +11,5 @@
 pub mod api;
 pub mod doc;
 pub mod domain;
+pub mod rules;
 pub mod sync;

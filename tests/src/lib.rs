@@ -22,6 +22,8 @@ pub fn bench_lead(id: LeadId, dealer: DealerId, user: UserId, i: usize) -> Lead 
         owner: Some(user),
         next_follow_up: "2026-12-01".parse().ok(),
         notes: vec![],
+        visits: vec![],
+        drives: vec![],
         created_by: user,
         created_at: 1_795_737_600_000,
         updated_by: user,

@@ -154,6 +154,18 @@ async fn open() -> DbResult<IdbDatabase> {
                 web_sys::console::error_1(&e);
             }
         }
+        let old = event
+            .dyn_ref::<web_sys::IdbVersionChangeEvent>()
+            .map_or(0.0, web_sys::IdbVersionChangeEvent::old_version);
+        if old >= 1.0 && old < 3.0 {
+            if let Some(tx) = req.transaction() {
+                for store in [DOCS, DOC_CHANGES, OUTBOX] {
+                    if let Ok(store) = tx.object_store(store) {
+                        kind_the_keys(&store);
+                    }
+                }
+            }
+        }
     });
     let result = request_future(&request).await;
     drop(upgrade);
@@ -177,6 +189,41 @@ async fn open() -> DbResult<IdbDatabase> {
     });
     CONNECTION_LISTENERS.with(|l| *l.borrow_mut() = vec![on_version_change, on_close]);
     Ok(db)
+}
+
+/// Version 3 (documents of several kinds): every key of a store written by
+/// version 2 names a lead by its bare id (`<lead>` or `<lead>:<hash>`); it
+/// becomes `lead:<lead>…`. Runs inside the upgrade's transaction, so the
+/// database opens only once every key is moved (or not at all). The new keys
+/// sort after the old ones (`l` after every hex digit), so the cursor meets
+/// them last and leaves them as they are.
+fn kind_the_keys(store: &web_sys::IdbObjectStore) {
+    let Ok(request) = store.open_cursor() else {
+        return;
+    };
+    let store = store.clone();
+    EventListener::new(&request.clone(), "success", move |_| {
+        let Ok(cursor) = request.result() else {
+            return;
+        };
+        let Ok(cursor) = cursor.dyn_into::<web_sys::IdbCursorWithValue>() else {
+            return; // null: every key visited
+        };
+        if let (Some(key), Ok(value)) = (
+            cursor.key().ok().and_then(|k| k.as_string()),
+            cursor.value(),
+        ) {
+            if !key.contains("lead:") && !key.contains("dealer:") && !key.contains("register:") {
+                let moved = JsValue::from_str(&format!("lead:{key}"));
+                if store.put_with_key(&value, &moved).is_ok() {
+                    let _ = cursor.delete();
+                }
+            }
+        }
+        let _ = cursor.continue_();
+    })
+    // Lives as long as the upgrade: once per device, when it updates.
+    .forget();
 }
 
 /// Drops the cached connection if it is `db` (the next use opens a new one).

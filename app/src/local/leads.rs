@@ -15,9 +15,11 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use showroom_shared::doc::{
-    ActorId, Change, LeadDoc, SCHEMA_VERSION, actor_from_bytes, parse_change,
+    ActorId, Change, ChangeHash, DocError, Document, LeadDoc, SCHEMA_VERSION, actor_from_bytes,
+    parse_change,
 };
-use showroom_shared::domain::{Lead, LeadId, Note, UserId};
+use showroom_shared::domain::showroom::{TestDrive, Visit};
+use showroom_shared::domain::{DocId, DocKind, Lead, LeadId, Note, UserId};
 use showroom_shared::sync::DocChanges;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
@@ -93,6 +95,9 @@ pub struct StoreChange {
     pub origin: Origin,
     /// Every lead the write changed.
     pub leads: Vec<LeadId>,
+    /// Every document of another kind it changed (the dealer's catalogue,
+    /// a showroom register).
+    pub others: Vec<DocId>,
     /// Their new summaries (a lead that cannot be read has none).
     pub summaries: Vec<LeadSummary>,
     /// What a save put in the outbox (empty for other origins): sync pushes
@@ -111,7 +116,7 @@ thread_local! {
     /// another tab reaches the server — and so can come back changed by
     /// another device — only through the syncing tab's push) and by what
     /// it receives. `None` until read.
-    static KNOWN: RefCell<Option<HashSet<LeadId>>> = const { RefCell::new(None) };
+    static KNOWN: RefCell<Option<HashSet<DocId>>> = const { RefCell::new(None) };
 }
 
 /// Calls `f` after every committed write of this tab, until the returned
@@ -146,7 +151,7 @@ fn notify(change: StoreChange) {
     }
 }
 
-fn know(leads: impl IntoIterator<Item = LeadId>) {
+fn know(leads: impl IntoIterator<Item = DocId>) {
     KNOWN.with(|k| {
         if let Some(k) = k.borrow_mut().as_mut() {
             k.extend(leads);
@@ -183,11 +188,8 @@ async fn known_leads(db: &IdbDatabase) -> Result<()> {
         })
         .collect();
     for key in keys {
-        if let Some(lead) = key
-            .as_string()
-            .and_then(|k| k.split(':').next().and_then(|l| l.parse::<LeadId>().ok()))
-        {
-            known.insert(lead);
+        if let Some(doc) = key.as_string().as_deref().and_then(doc_of_key) {
+            known.insert(doc);
         }
     }
     KNOWN.with(|k| {
@@ -234,12 +236,27 @@ pub fn actor() -> ActorId {
     ACTOR.with(|a| a.get_or_init(|| actor_from_bytes(random_bytes())).clone())
 }
 
-fn change_key(lead: LeadId, change: &Change) -> String {
-    format!("{lead}:{}", change.hash())
+fn change_key(doc: DocId, change: &Change) -> String {
+    format!("{doc}:{}", change.hash())
 }
 
-fn prefix(lead: LeadId) -> String {
-    format!("{lead}:")
+fn prefix(doc: DocId) -> String {
+    format!("{doc}:")
+}
+
+/// The document a store key names: a document id (`lead:…`), a change key
+/// (`lead:…:<hash>`) or a summary's bare lead id.
+fn doc_of_key(key: &str) -> Option<DocId> {
+    if let Ok(doc) = key.parse::<DocId>() {
+        return Some(doc);
+    }
+    if let Some(doc) = key
+        .rsplit_once(':')
+        .and_then(|(d, _)| d.parse::<DocId>().ok())
+    {
+        return Some(doc);
+    }
+    key.parse::<LeadId>().ok().map(DocId::lead)
 }
 
 /// A lead as opened for the detail page.
@@ -252,7 +269,7 @@ pub struct OpenLead {
 
 /// A document read inside a transaction.
 struct Loaded {
-    doc: LeadDoc,
+    doc: Document,
     /// The keys of its incremental changes, with the changes' hashes.
     changes: Vec<(String, showroom_shared::doc::ChangeHash)>,
     snapshot_ok: bool,
@@ -260,13 +277,13 @@ struct Loaded {
 
 /// The reads that open one document, queued.
 struct LoadReads {
-    lead: LeadId,
+    lead: DocId,
     snapshot: Read,
     keys: Read,
     values: Read,
 }
 
-fn queue_load(tx: &Tx, lead: LeadId) -> Result<LoadReads> {
+fn queue_load(tx: &Tx, lead: DocId) -> Result<LoadReads> {
     let snapshot = tx.queue_get(DOCS, &lead.to_string())?;
     let (keys, values) = tx.queue_entries(DOC_CHANGES, &prefix(lead))?;
     Ok(LoadReads {
@@ -277,7 +294,7 @@ fn queue_load(tx: &Tx, lead: LeadId) -> Result<LoadReads> {
     })
 }
 
-async fn load_in(tx: &Tx, lead: LeadId) -> Result<Option<Loaded>> {
+async fn load_in(tx: &Tx, lead: DocId) -> Result<Option<Loaded>> {
     let reads = queue_load(tx, lead)?;
     tx.settle(reads.values.request()).await?;
     Ok(loaded_from(&reads))
@@ -293,32 +310,30 @@ fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
     }
     let mut snapshot_ok = true;
     let mut doc = match snapshot.as_ref().and_then(bytes_of) {
-        Some(bytes) => match LeadDoc::load(&bytes, actor()) {
+        Some(bytes) => match Document::load(&bytes, actor()) {
             Ok(doc) => doc,
             Err(e) => {
-                warn(&format!("lead {lead}: the snapshot cannot be read ({e})"));
+                warn(&format!("{lead}: the snapshot cannot be read ({e})"));
                 snapshot_ok = false;
-                LeadDoc::empty(actor())
+                Document::empty(actor())
             }
         },
         None => {
             if snapshot.is_some() {
                 snapshot_ok = false;
             }
-            LeadDoc::empty(actor())
+            Document::empty(actor())
         }
     };
     let mut changes = Vec::with_capacity(entries.len());
     for (key, value) in entries {
         let Some(change) = bytes_of(&value).and_then(|b| parse_change(&b).ok()) else {
-            warn(&format!("lead {lead}: skipping an unreadable change {key}"));
+            warn(&format!("{lead}: skipping an unreadable change {key}"));
             continue;
         };
         changes.push((key, change.hash()));
         if let Err(e) = doc.apply([change]) {
-            warn(&format!(
-                "lead {lead}: a stored change does not apply ({e})"
-            ));
+            warn(&format!("{lead}: a stored change does not apply ({e})"));
         }
     }
     Some(Loaded {
@@ -333,7 +348,7 @@ fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
 /// incremental changes.
 fn write_after_save(
     tx: &Tx,
-    lead: LeadId,
+    lead: DocId,
     loaded: &mut Loaded,
     new: &[Change],
 ) -> Result<Option<LeadSummary>> {
@@ -347,8 +362,15 @@ fn write_after_save(
 }
 
 /// Summary and compaction for a document that changed; returns the summary.
-fn finish_doc(tx: &Tx, lead: LeadId, loaded: &mut Loaded) -> Result<Option<LeadSummary>> {
-    let summary = loaded.doc.read().ok().map(|read| LeadSummary::of(&read));
+fn finish_doc(tx: &Tx, lead: DocId, loaded: &mut Loaded) -> Result<Option<LeadSummary>> {
+    let summary = match lead.kind {
+        DocKind::Lead => loaded
+            .doc
+            .read_lead()
+            .ok()
+            .map(|read| LeadSummary::of(&read)),
+        _ => None,
+    };
     if let Some(summary) = &summary {
         put_summary(tx, summary)?;
     }
@@ -386,22 +408,24 @@ pub async fn create(lead: &Lead) -> Result<()> {
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
     let summary = LeadSummary::of(lead);
-    let pending = pending_of(lead.id, &changes);
+    let id = DocId::lead(lead.id);
+    let pending = pending_of(id, &changes);
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES])?;
-        tx.put_bytes(DOCS, &lead.id.to_string(), &snapshot)?;
+        tx.put_bytes(DOCS, &id.to_string(), &snapshot)?;
         for change in &changes {
-            tx.put_bytes(OUTBOX, &change_key(lead.id, change), change.raw_bytes())?;
+            tx.put_bytes(OUTBOX, &change_key(id, change), change.raw_bytes())?;
         }
         put_summary(&tx, &summary)?;
         tx.commit().await?;
         Ok(())
     })
     .await?;
-    know([lead.id]);
+    know([id]);
     notify(StoreChange {
         origin: Origin::Saved,
         leads: vec![lead.id],
+        others: Vec::new(),
         summaries: vec![summary],
         outbox: pending,
     });
@@ -409,12 +433,12 @@ pub async fn create(lead: &Lead) -> Result<()> {
 }
 
 /// The outbox entries of a save's new changes.
-fn pending_of(lead: LeadId, changes: &[Change]) -> Vec<Pending> {
+fn pending_of(doc: DocId, changes: &[Change]) -> Vec<Pending> {
     changes
         .iter()
         .map(|c| Pending {
-            key: change_key(lead, c),
-            lead,
+            key: change_key(doc, c),
+            doc,
             bytes: c.raw_bytes().to_vec(),
         })
         .collect()
@@ -424,14 +448,14 @@ fn pending_of(lead: LeadId, changes: &[Change]) -> Vec<Pending> {
 pub async fn load(lead: LeadId) -> Result<OpenLead> {
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(db, &[DOCS, DOC_CHANGES])?;
-        let loaded = load_in(&tx, lead).await?;
+        let loaded = load_in(&tx, DocId::lead(lead)).await?;
         tx.commit().await?;
         let Some(loaded) = loaded else {
             return Err(LeadStoreError::NotFound);
         };
         let read = loaded
             .doc
-            .read()
+            .read_lead()
             .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
         Ok(OpenLead {
             lead: read,
@@ -470,62 +494,73 @@ pub fn merge_edit(original: &Lead, edited: &Lead, current: &Lead) -> Lead {
 /// Saves an edit as one change: the fields changed between `original` (what
 /// the form started from) and `edited`. Returns whether anything changed.
 pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> Result<bool> {
-    let lead = original.id;
-    with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
-        let mut loaded = load_in(&tx, lead).await?.ok_or(LeadStoreError::NotFound)?;
-        if loaded.doc.schema_version() > SCHEMA_VERSION {
-            return Err(LeadStoreError::ReadOnly);
-        }
-        let current = loaded
-            .doc
-            .read()
-            .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+    change_lead(original.id, |doc| {
+        let current = doc.read()?;
         let after = merge_edit(original, edited, &current);
-        let heads = loaded.doc.heads();
-        let changed = loaded
-            .doc
-            .update(&after, editor, now)
-            .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
-        if changed.is_none() {
-            return Ok(false);
-        }
-        let new = loaded.doc.changes_since(&heads);
-        let summary = write_after_save(&tx, lead, &mut loaded, &new)?;
-        tx.commit().await?;
-        saved(lead, summary, &new);
-        Ok(true)
+        doc.update(&after, editor, now)
     })
     .await
 }
 
-fn saved(lead: LeadId, summary: Option<LeadSummary>, new: &[Change]) {
-    notify(StoreChange {
-        origin: Origin::Saved,
-        leads: vec![lead],
-        summaries: summary.into_iter().collect(),
-        outbox: pending_of(lead, new),
-    });
-}
-
 /// Adds a note as one change.
 pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
+    change_lead(lead, |doc| doc.add_note(note))
+        .await
+        .map(|_| ())
+}
+
+/// Adds or edits a visit of the lead, as one change.
+pub async fn put_visit(lead: LeadId, visit: &Visit, editor: UserId, now: i64) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_visit(visit, editor, now)).await
+}
+
+/// Adds or edits a test drive of the lead, as one change.
+pub async fn put_drive(lead: LeadId, drive: &TestDrive, editor: UserId, now: i64) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_drive(drive, editor, now)).await
+}
+
+/// The one way a lead is changed on the device: in one transaction, open
+/// its document, let `write` make (at most) one change, store the change
+/// beside the document and in the outbox with the new summary, and tell
+/// the subscribers (the sync engine pushes the outbox entries it is handed).
+/// Returns whether `write` changed anything.
+async fn change_lead(
+    lead: LeadId,
+    write: impl FnOnce(&mut LeadDoc) -> std::result::Result<Option<ChangeHash>, DocError>,
+) -> Result<bool> {
+    let id = DocId::lead(lead);
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
-        let mut loaded = load_in(&tx, lead).await?.ok_or(LeadStoreError::NotFound)?;
-        if loaded.doc.schema_version() > SCHEMA_VERSION {
+        let Loaded {
+            doc,
+            changes,
+            snapshot_ok,
+        } = load_in(&tx, id).await?.ok_or(LeadStoreError::NotFound)?;
+        if doc.schema_version() > SCHEMA_VERSION {
             return Err(LeadStoreError::ReadOnly);
         }
-        let heads = loaded.doc.heads();
-        loaded
-            .doc
-            .add_note(note)
-            .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
-        let new = loaded.doc.changes_since(&heads);
-        let summary = write_after_save(&tx, lead, &mut loaded, &new)?;
+        let mut doc = LeadDoc::from(doc);
+        let heads = doc.heads();
+        let changed = write(&mut doc).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+        if changed.is_none() {
+            return Ok(false);
+        }
+        let new = doc.changes_since(&heads);
+        let mut loaded = Loaded {
+            doc: doc.into(),
+            changes,
+            snapshot_ok,
+        };
+        let summary = write_after_save(&tx, id, &mut loaded, &new)?;
         tx.commit().await?;
-        saved(lead, summary, &new);
-        Ok(())
+        notify(StoreChange {
+            origin: Origin::Saved,
+            leads: vec![lead],
+            others: Vec::new(),
+            summaries: summary.into_iter().collect(),
+            outbox: pending_of(id, &new),
+        });
+        Ok(true)
     })
     .await
 }
@@ -573,11 +608,14 @@ fn parse_summaries(values: impl Iterator<Item = JsValue>) -> Vec<LeadSummary> {
 
 /// Another tab wrote these leads: their summaries are re-read and told to
 /// this tab's subscribers.
-pub async fn changed_elsewhere(leads: Vec<LeadId>) -> Result<()> {
-    if leads.is_empty() {
+pub async fn changed_elsewhere(docs: Vec<DocId>) -> Result<()> {
+    if docs.is_empty() {
         return Ok(());
     }
-    know(leads.iter().copied());
+    know(docs.iter().copied());
+    let (leads, others): (Vec<DocId>, Vec<DocId>) =
+        docs.into_iter().partition(|d| d.kind == DocKind::Lead);
+    let leads: Vec<LeadId> = leads.iter().filter_map(|d| d.as_lead()).collect();
     let summaries = with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(db, &[SUMMARIES])?;
         let reads = leads
@@ -594,6 +632,7 @@ pub async fn changed_elsewhere(leads: Vec<LeadId>) -> Result<()> {
     notify(StoreChange {
         origin: Origin::OtherTab,
         leads,
+        others,
         summaries,
         outbox: Vec::new(),
     });
@@ -611,9 +650,10 @@ pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
         Ok(())
     })
     .await?;
-    know(summaries.iter().map(|s| s.id));
+    know(summaries.iter().map(|s| DocId::lead(s.id)));
     notify(StoreChange {
         origin: Origin::OtherTab,
+        others: Vec::new(),
         leads: summaries.iter().map(|s| s.id).collect(),
         summaries: summaries.to_vec(),
         outbox: Vec::new(),
@@ -636,7 +676,7 @@ pub async fn write_raw(store: &str, key: &str, value: &JsValue) -> Result<()> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub key: String,
-    pub lead: LeadId,
+    pub doc: DocId,
     pub bytes: Vec<u8>,
 }
 
@@ -649,16 +689,16 @@ pub async fn outbox() -> Result<Vec<Pending>> {
         let pending: Vec<Pending> = entries
             .into_iter()
             .filter_map(|(key, value)| {
-                let lead = key.split(':').next()?.parse().ok()?;
+                let doc = doc_of_key(&key)?;
                 Some(Pending {
                     bytes: bytes_of(&value)?,
                     key,
-                    lead,
+                    doc,
                 })
             })
             .collect();
         // Whatever is pushed can come back changed: the device holds it.
-        know(pending.iter().map(|p| p.lead));
+        know(pending.iter().map(|p| p.doc));
         Ok(pending)
     })
     .await
@@ -668,10 +708,10 @@ pub async fn outbox() -> Result<Vec<Pending>> {
 pub fn group(pending: &[Pending]) -> Vec<DocChanges> {
     let mut out: Vec<DocChanges> = Vec::new();
     for p in pending {
-        match out.iter_mut().find(|d| d.doc == p.lead) {
+        match out.iter_mut().find(|d| d.doc == p.doc) {
             Some(d) => d.changes.push(p.bytes.clone()),
             None => out.push(DocChanges {
-                doc: p.lead,
+                doc: p.doc,
                 changes: vec![p.bytes.clone()],
             }),
         }
@@ -694,7 +734,7 @@ pub async fn outbox_count() -> Result<u32> {
 /// pushed (the server refused them and would refuse them again). The lead's
 /// own document keeps them: the edits stay visible on this device. Returns
 /// how many entries went.
-pub async fn discard_outbox(lead: LeadId) -> Result<u32> {
+pub async fn discard_outbox(lead: DocId) -> Result<u32> {
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[OUTBOX])?;
         let entries = tx.entries(OUTBOX, &prefix(lead)).await?;
@@ -741,7 +781,7 @@ const KNOWN_PER_TX: usize = 32;
 /// - Leads the device holds are merged a few to a transaction first;
 ///   applying a change twice does nothing, so a crash part-way only means
 ///   they are applied again.
-pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<LeadId>> {
+pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<DocId>> {
     let db = db::connection().await?;
     known_leads(&db).await?;
     let (held, fresh): (Vec<&DocChanges>, Vec<&DocChanges>) = KNOWN.with(|k| {
@@ -766,9 +806,12 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
         store_fresh(&db, &fresh, cursor, &mut leads, &mut summaries).await?;
     }
     let changed = leads.clone();
+    let (leads, others): (Vec<DocId>, Vec<DocId>) =
+        leads.into_iter().partition(|d| d.kind == DocKind::Lead);
     notify(StoreChange {
         origin: Origin::Received,
-        leads,
+        leads: leads.iter().filter_map(|d| d.as_lead()).collect(),
+        others,
         summaries,
         outbox: Vec::new(),
     });
@@ -780,7 +823,7 @@ async fn merge_held(
     db: &IdbDatabase,
     docs: &[&DocChanges],
     cursor: Option<u64>,
-    leads: &mut Vec<LeadId>,
+    leads: &mut Vec<DocId>,
     summaries: &mut Vec<LeadSummary>,
 ) -> Result<()> {
     let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
@@ -798,7 +841,7 @@ async fn merge_held(
         let mut loaded = match loaded_from(reads) {
             Some(l) => l,
             None => Loaded {
-                doc: LeadDoc::empty(actor()),
+                doc: Document::empty(actor()),
                 changes: Vec::new(),
                 // No snapshot yet: compaction writes the first one.
                 snapshot_ok: true,
@@ -821,9 +864,7 @@ async fn merge_held(
             continue;
         }
         if let Err(e) = loaded.doc.apply(batch) {
-            warn(&format!(
-                "lead {lead}: a received change does not apply ({e})"
-            ));
+            warn(&format!("{lead}: a received change does not apply ({e})"));
         }
         let summary = finish_doc(&tx, lead, &mut loaded)?;
         changed.push((lead, summary));
@@ -845,7 +886,7 @@ const PUTS_BEFORE_SETTLING: usize = 200;
 
 /// A lead new to the device, built in memory and ready to store.
 struct Fresh {
-    lead: LeadId,
+    lead: DocId,
     /// A snapshot, for a lead that arrives with many changes.
     snapshot: Option<Vec<u8>>,
     /// `(key, bytes)` of the changes kept beside the snapshot (all of them
@@ -857,17 +898,19 @@ struct Fresh {
 fn build_fresh(incoming: &DocChanges) -> Fresh {
     let lead = incoming.doc;
     let changes = parse_all(lead, &incoming.changes);
-    let mut doc = LeadDoc::empty(actor());
+    let mut doc = Document::empty(actor());
     let kept: Vec<(String, Vec<u8>, showroom_shared::doc::ChangeHash)> = changes
         .iter()
         .map(|c| (change_key(lead, c), c.raw_bytes().to_vec(), c.hash()))
         .collect();
     if let Err(e) = doc.apply(changes) {
-        warn(&format!(
-            "lead {lead}: a received change does not apply ({e})"
-        ));
+        warn(&format!("{lead}: a received change does not apply ({e})"));
     }
-    let summary = doc.read().ok().map(|read| {
+    let read = match lead.kind {
+        DocKind::Lead => doc.read_lead().ok(),
+        _ => None,
+    };
+    let summary = read.map(|read| {
         let summary = LeadSummary::of(&read);
         let text = serde_json::to_string(&summary).unwrap_or_default();
         (summary, text)
@@ -893,7 +936,7 @@ async fn store_fresh(
     db: &IdbDatabase,
     docs: &[&DocChanges],
     cursor: Option<u64>,
-    leads: &mut Vec<LeadId>,
+    leads: &mut Vec<DocId>,
     summaries: &mut Vec<LeadSummary>,
 ) -> Result<()> {
     let mut built = Vec::with_capacity(docs.len());
@@ -913,8 +956,9 @@ async fn store_fresh(
             for (key, bytes) in &fresh.changes {
                 last = Some(tx.put_bytes(DOC_CHANGES, key, bytes)?);
             }
-            if let Some((_, text)) = &fresh.summary {
-                last = Some(tx.put(SUMMARIES, &id, &JsValue::from_str(text))?);
+            if let Some((summary, text)) = &fresh.summary {
+                let key = summary.id.to_string();
+                last = Some(tx.put(SUMMARIES, &key, &JsValue::from_str(text))?);
             }
         }
         if let Some(last) = last {
@@ -934,13 +978,13 @@ async fn store_fresh(
 }
 
 /// The changes of a document that parse; a malformed one is logged and skipped.
-fn parse_all(lead: LeadId, changes: &[Vec<u8>]) -> Vec<Change> {
+fn parse_all(lead: DocId, changes: &[Vec<u8>]) -> Vec<Change> {
     changes
         .iter()
         .filter_map(|bytes| match parse_change(bytes) {
             Ok(c) => Some(c),
             Err(e) => {
-                warn(&format!("lead {lead}: ignoring a malformed change ({e})"));
+                warn(&format!("{lead}: ignoring a malformed change ({e})"));
                 None
             }
         })
@@ -1039,7 +1083,10 @@ pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
 pub async fn incremental_count(lead: LeadId) -> Result<usize> {
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::read(db, &[DOC_CHANGES])?;
-        let n = tx.entries(DOC_CHANGES, &prefix(lead)).await?.len();
+        let n = tx
+            .entries(DOC_CHANGES, &prefix(DocId::lead(lead)))
+            .await?
+            .len();
         tx.commit().await?;
         Ok(n)
     })

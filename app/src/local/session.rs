@@ -20,7 +20,7 @@ use crate::local::db::Tx;
 pub const DB_NAME: &str = "showroom";
 /// Version 1: the session store. Version 2 adds the lead stores (see
 /// `local::db::STORES`).
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 pub const SESSION_STORE: &str = "session";
 pub const SESSION_KEY: &str = "current";
 

@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
-use showroom_shared::domain::LeadId;
+use showroom_shared::domain::DocId;
 
 use crate::local::auth::Auth;
 use crate::local::leads;
@@ -45,7 +45,9 @@ pub struct SyncStatus {
     pub phase: Phase,
     /// Changes in the outbox (entries, one per saved change).
     pub waiting: u32,
-    /// The server's message when it refused this device's changes.
+    /// The code of the server's last refusal of this device's changes
+    /// (`SyncErrorCode::as_str`: shown in the user's language, never as the
+    /// server's English text).
     pub refused: Option<String>,
     /// The last failure that is not a refusal (shown in the pill's tooltip).
     pub error: Option<String>,
@@ -59,7 +61,7 @@ pub struct SyncStatus {
     /// Which documents the server refused on this connection, and why
     /// (the lead's page offers to discard their unsynced changes).
     #[serde(default)]
-    pub refused_docs: Vec<(LeadId, String)>,
+    pub refused_docs: Vec<DocRefusal>,
     /// The server sent something this device could not decode: that
     /// connection was closed and a new one is tried (the decoder's reason is
     /// in `error`); cleared when a connection catches up.
@@ -90,20 +92,26 @@ impl Unreadable {
     }
 }
 
+/// A document the server refused: which, the refusal's code (what the
+/// device shows, translated) and the server's message (kept for support).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocRefusal {
+    pub doc: DocId,
+    pub code: String,
+    pub message: String,
+}
+
 impl SyncStatus {
-    /// The server's reason for refusing this lead's changes, if it did.
-    pub fn refusal_of(&self, lead: LeadId) -> Option<&str> {
-        self.refused_docs
-            .iter()
-            .find(|(doc, _)| *doc == lead)
-            .map(|(_, message)| message.as_str())
+    /// The server's refusal of this document's changes, if it did.
+    pub fn refusal_of(&self, doc: DocId) -> Option<&DocRefusal> {
+        self.refused_docs.iter().find(|r| r.doc == doc)
     }
 
-    /// Forgets the refusal of one lead (its changes were discarded); the
-    /// pill's message follows what is left.
-    pub fn forget_refusal(&mut self, lead: LeadId) {
-        self.refused_docs.retain(|(doc, _)| *doc != lead);
-        self.refused = self.refused_docs.last().map(|(_, m)| m.clone());
+    /// Forgets the refusal of one document (its changes were discarded);
+    /// the pill follows what is left.
+    pub fn forget_refusal(&mut self, doc: DocId) {
+        self.refused_docs.retain(|r| r.doc != doc);
+        self.refused = self.refused_docs.last().map(|r| r.code.clone());
     }
 }
 
@@ -117,7 +125,7 @@ pub struct Sync {
 impl Sync {
     /// Pages call this after `leads::discard_outbox(lead)`: the refusal of
     /// that lead is forgotten, here and in the other tabs.
-    pub fn discarded(self, lead: LeadId) {
+    pub fn discarded(self, lead: DocId) {
         send(Input::Discarded(lead));
     }
 }
@@ -143,8 +151,8 @@ enum Input {
     Retry(u64),
     /// Leads saved on this tab, with their new outbox entries (the store
     /// said so): push those, tell the other tabs.
-    LocalChange(Vec<LeadId>, Vec<leads::Pending>),
-    Discarded(LeadId),
+    LocalChange(Vec<DocId>, Vec<leads::Pending>),
+    Discarded(DocId),
     Broadcast(Broadcast),
 }
 
@@ -153,13 +161,13 @@ enum Input {
 enum Broadcast {
     /// These leads changed in IndexedDB: re-read their summaries (none:
     /// only the outbox changed).
-    Changed { leads: Vec<LeadId> },
+    Changed { leads: Vec<DocId> },
     /// The syncing tab's status.
     Status { status: SyncStatus },
     /// A tab started and would like the syncing tab's status.
     Hello,
     /// A lead's unsynced changes were discarded: forget its refusal.
-    Discarded { lead: LeadId },
+    Discarded { lead: DocId },
 }
 
 thread_local! {
@@ -187,8 +195,9 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
     // subscription lasts as long as the tab.
     std::mem::forget(leads::subscribe(|change| {
         if change.origin == leads::Origin::Saved {
+            let docs = change.leads.iter().copied().map(DocId::lead);
             send(Input::LocalChange(
-                change.leads.clone(),
+                docs.chain(change.others.iter().copied()).collect(),
                 change.outbox.clone(),
             ));
         }
@@ -548,10 +557,15 @@ impl Engine {
                     self.broadcast_status();
                 }
                 ClientEvent::Refused(refused) => {
+                    let code = refused.code.as_str().to_owned();
                     self.sync.status.update(|s| {
-                        s.refused_docs.retain(|(doc, _)| *doc != refused.doc);
-                        s.refused_docs.push((refused.doc, refused.message.clone()));
-                        s.refused = Some(refused.message);
+                        s.refused_docs.retain(|r| r.doc != refused.doc);
+                        s.refused_docs.push(DocRefusal {
+                            doc: refused.doc,
+                            code: code.clone(),
+                            message: refused.message,
+                        });
+                        s.refused = Some(code);
                     });
                     self.persist_refusals().await;
                     self.broadcast_status();
@@ -590,7 +604,7 @@ impl Engine {
         let _ = leads::set_meta(leads::META_REFUSED_DOCS, docs).await;
     }
 
-    async fn forget_refusal(&mut self, lead: LeadId) {
+    async fn forget_refusal(&mut self, lead: DocId) {
         self.sync.status.update(|s| s.forget_refusal(lead));
         if self.leader {
             self.persist_refusals().await;
@@ -741,22 +755,35 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    fn id(n: u128) -> LeadId {
-        LeadId::from_uuid(uuid::Uuid::from_u128(n))
+    fn id(n: u128) -> DocId {
+        DocId::lead(showroom_shared::domain::LeadId::from_uuid(
+            uuid::Uuid::from_u128(n),
+        ))
+    }
+
+    fn refusal(n: u128, code: &str) -> DocRefusal {
+        DocRefusal {
+            doc: id(n),
+            code: code.into(),
+            message: format!("server text {n}"),
+        }
     }
 
     #[wasm_bindgen_test]
     fn forgetting_a_refusal_keeps_the_others_and_the_pill_follows() {
         let mut s = SyncStatus {
-            refused: Some("second".into()),
-            refused_docs: vec![(id(1), "first".into()), (id(2), "second".into())],
+            refused: Some("forbidden".into()),
+            refused_docs: vec![refusal(1, "too_large"), refusal(2, "forbidden")],
             ..SyncStatus::default()
         };
-        assert_eq!(s.refusal_of(id(1)), Some("first"));
+        assert_eq!(
+            s.refusal_of(id(1)).map(|r| r.code.as_str()),
+            Some("too_large")
+        );
         assert_eq!(s.refusal_of(id(3)), None);
         s.forget_refusal(id(2));
         assert_eq!(s.refusal_of(id(2)), None);
-        assert_eq!(s.refused.as_deref(), Some("first"));
+        assert_eq!(s.refused.as_deref(), Some("too_large"));
         s.forget_refusal(id(1));
         assert_eq!(s.refused, None, "nothing refused: the pill can say Synced");
         assert!(s.refused_docs.is_empty());

@@ -143,7 +143,8 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     // The server's refusal of this lead's changes, and the discard flow.
     let refusal = Memo::new(move |_| {
         let id = lead_id.get()?;
-        sync.status.with(|s| s.refusal_of(id).map(str::to_owned))
+        sync.status
+            .with(|s| s.refusal_of(id.into()).map(|r| r.code.clone()))
     });
     let confirming_discard = RwSignal::new(false);
     let discarding = RwSignal::new(false);
@@ -158,10 +159,10 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
         discarding.set(true);
         discard_problem.set(None);
         spawn_local(async move {
-            match leads::discard_outbox(id).await {
+            match leads::discard_outbox(id.into()).await {
                 Ok(_) => {
                     confirming_discard.set(false);
-                    sync.discarded(id);
+                    sync.discarded(id.into());
                 }
                 Err(e) => discard_problem
                     .set(Some(i18n.locale_untracked().discard_failed(&e.to_string()))),

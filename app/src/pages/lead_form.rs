@@ -283,6 +283,8 @@ mod tests {
             owner: Some(user),
             next_follow_up: None,
             notes: vec![],
+            visits: vec![],
+            drives: vec![],
             created_by: user,
             created_at: 0,
             updated_by: user,

@@ -59,6 +59,8 @@ pub fn NewLeadPage() -> impl IntoView {
             owner: Some(me),
             next_follow_up: None,
             notes: vec![],
+            visits: vec![],
+            drives: vec![],
             created_by: me,
             created_at: now,
             updated_by: me,

@@ -14,7 +14,7 @@ pub use accounts::{
 
 pub use sync::{
     ChangeRow, CommitError, DealerWrite, DocumentRow, Page, StoredDocument, changes_after,
-    commit_writes, document_snapshot, load_documents, sync_counts,
+    commit_writes, dealers_without_document, document_snapshot, load_documents, sync_counts,
 };
 
 pub use throttle::{ThrottleCount, ThrottleKey, sweep_throttle, update_throttle};

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use showroom_shared::domain::{DealerId, DeviceId, Lead, LeadId};
+use showroom_shared::domain::{DealerId, DeviceId, DocId, Lead};
 use showroom_shared::sync::{DocChanges, DocState};
 
 use super::{Db, with_pool};
@@ -34,7 +34,7 @@ pub struct Page {
 /// A document as stored: its snapshot and the changes to apply on top.
 #[derive(Debug)]
 pub struct StoredDocument {
-    pub doc: LeadId,
+    pub doc: DocId,
     pub snapshot: Vec<u8>,
     pub snapshot_seq: i64,
     pub last_seq: i64,
@@ -48,7 +48,7 @@ pub struct StoredDocument {
 pub async fn load_documents(
     db: &Db,
     dealer: DealerId,
-    docs: &[LeadId],
+    docs: &[DocId],
 ) -> Result<Vec<StoredDocument>, sqlx::Error> {
     let dealer_text = dealer.to_string();
     let mut out: Vec<StoredDocument> = Vec::new();
@@ -92,7 +92,7 @@ pub async fn load_documents(
             by_doc.entry(doc).or_default().push((bytes, applied));
         }
         for (doc_text, snapshot, snapshot_seq, last_seq, history_bytes) in rows {
-            let Ok(doc) = doc_text.parse::<LeadId>() else {
+            let Ok(doc) = doc_text.parse::<DocId>() else {
                 continue;
             };
             out.push(StoredDocument {
@@ -111,7 +111,7 @@ pub async fn load_documents(
 /// One change to log, numbered at commit time (`base + index + 1`).
 #[derive(Debug)]
 pub struct ChangeRow {
-    pub doc: LeadId,
+    pub doc: DocId,
     pub hash: String,
     pub bytes: Vec<u8>,
     pub origin: DeviceId,
@@ -121,7 +121,7 @@ pub struct ChangeRow {
 /// A document row to write after its changes.
 #[derive(Debug)]
 pub struct DocumentRow {
-    pub doc: LeadId,
+    pub doc: DocId,
     /// Index in the dealer's `changes` of this document's last change.
     pub last_index: usize,
     /// A new snapshot covering everything up to that change, when compacted.
@@ -136,11 +136,11 @@ pub struct DealerWrite {
     pub changes: Vec<ChangeRow>,
     pub documents: Vec<DocumentRow>,
     /// Stored changes that were waiting and are applied now.
-    pub now_applied: Vec<(LeadId, String)>,
+    pub now_applied: Vec<(DocId, String)>,
     pub summaries: Vec<Lead>,
     /// The documents' `last_seq` as they were read (`None`: not stored), to
     /// detect another server process writing them meanwhile.
-    pub expected: Vec<(LeadId, Option<i64>)>,
+    pub expected: Vec<(DocId, Option<i64>)>,
     /// The dealer's `next_seq` after this process's last commit, if known.
     pub known_seq: Option<i64>,
 }
@@ -373,7 +373,7 @@ pub async fn changes_after(
     })?;
     page.docs = showroom_shared::sync::group_by_doc(
         rows.into_iter()
-            .filter_map(|(doc, bytes)| doc.parse::<LeadId>().ok().map(|doc| (doc, bytes))),
+            .filter_map(|(doc, bytes)| doc.parse::<DocId>().ok().map(|doc| (doc, bytes))),
     );
     Ok(page)
 }
@@ -398,7 +398,7 @@ pub async fn sync_counts(db: &Db, dealer: DealerId) -> Result<(i64, i64), sqlx::
 pub async fn document_snapshot(
     db: &Db,
     dealer: DealerId,
-    doc: LeadId,
+    doc: DocId,
 ) -> Result<Option<Vec<u8>>, sqlx::Error> {
     let Some(stored) = load_documents(db, dealer, &[doc]).await?.into_iter().next() else {
         return Ok(None);
@@ -409,4 +409,22 @@ pub async fn document_snapshot(
         Ok(mut state) => Ok(Some(state.save())),
         Err(refusal) => Err(sqlx::Error::Decode(refusal.message.into())),
     }
+}
+
+/// Dealers whose own document (catalogue and settings) has no change in
+/// the log yet, with their names.
+pub async fn dealers_without_document(db: &Db) -> Result<Vec<(DealerId, String)>, sqlx::Error> {
+    let rows: Vec<(String, String)> = with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT d.id, d.name FROM dealers d WHERE NOT EXISTS \
+             (SELECT 1 FROM changes c WHERE c.dealer_id = d.id AND c.doc_id = 'dealer:' || d.id) \
+             ORDER BY d.created_at, d.id",
+        )
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name)| id.parse().ok().map(|id| (id, name)))
+        .collect())
 }

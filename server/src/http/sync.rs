@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::SinkExt;
+use showroom_shared::rules::Author;
 use showroom_shared::sync::{
     Ingested, ServerAction, ServerMsg, ServerSession, SyncErrorCode, limits,
 };
@@ -251,7 +252,15 @@ impl Connection {
                 }
                 ServerAction::Ingest { batch, docs } => match self.recheck().await {
                     Err(refusal) => queue.extend(self.session.ingested(batch, Err(refusal))),
-                    Ok(auth) => match self.state.writer.enqueue(auth.dealer, auth.device, docs) {
+                    Ok(auth) => match self.state.writer.enqueue(
+                        auth.dealer,
+                        auth.device,
+                        Author {
+                            user: auth.user,
+                            role: auth.role,
+                        },
+                        docs,
+                    ) {
                         Ok(pending) => self.in_flight.push_back((batch, pending)),
                         Err(err) => {
                             tracing::error!(%err, "the sync writer is gone");

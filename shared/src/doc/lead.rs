@@ -12,10 +12,12 @@
 //! notes added concurrently all survive, and keys written by a newer version
 //! of Showroom are never touched, so they are preserved.
 
-use automerge::transaction::{CommitOptions, Transactable};
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use super::{ActorId, Change, ChangeHash, DocError, parse_change};
+use super::records::{self, Record};
+use super::{ActorId, ChangeHash, DocError, Document};
+use crate::domain::showroom::{TestDrive, Visit};
 use crate::domain::{Customer, Lead, LeadId, Note, UserId};
 
 /// The layout version this build writes. A document with a higher number was
@@ -24,18 +26,46 @@ use crate::domain::{Customer, Lead, LeadId, Note, UserId};
 pub const SCHEMA_VERSION: u64 = 1;
 
 /// An open lead document.
-pub struct LeadDoc {
-    doc: AutoCommit,
+#[derive(Debug)]
+pub struct LeadDoc(Document);
+
+impl std::ops::Deref for LeadDoc {
+    type Target = Document;
+    fn deref(&self) -> &Document {
+        &self.0
+    }
 }
 
-impl std::fmt::Debug for LeadDoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LeadDoc").finish_non_exhaustive()
+impl std::ops::DerefMut for LeadDoc {
+    fn deref_mut(&mut self) -> &mut Document {
+        &mut self.0
+    }
+}
+
+impl From<Document> for LeadDoc {
+    fn from(doc: Document) -> LeadDoc {
+        LeadDoc(doc)
+    }
+}
+
+impl From<LeadDoc> for Document {
+    fn from(doc: LeadDoc) -> Document {
+        doc.0
     }
 }
 
 impl LeadDoc {
     /// A new document holding `lead`, as one change by `actor`.
+    /// Opens a saved document (the output of [`Document::save`]).
+    pub fn load(bytes: &[u8], actor: ActorId) -> Result<LeadDoc, DocError> {
+        Document::load(bytes, actor).map(LeadDoc)
+    }
+
+    /// An empty document to apply changes to (a lead first seen through sync).
+    pub fn empty(actor: ActorId) -> LeadDoc {
+        LeadDoc(Document::empty(actor))
+    }
+
     pub fn create(actor: ActorId, lead: &Lead) -> Result<LeadDoc, DocError> {
         let mut doc = AutoCommit::new().with_actor(actor);
         doc.put(ROOT, "schema", SCHEMA_VERSION)?;
@@ -52,30 +82,24 @@ impl LeadDoc {
         )?;
         doc.put_object(ROOT, "models", ObjType::List)?;
         doc.put_object(ROOT, "notes", ObjType::List)?;
-        let mut this = LeadDoc { doc };
+        let mut this = LeadDoc(Document { am: doc });
         this.write_fields(lead, true)?;
         let notes = this.list("notes")?;
         for note in &lead.notes {
-            insert_note(&mut this.doc, &notes, note)?;
+            insert_note(&mut this.0.am, &notes, note)?;
         }
-        this.doc
+        for visit in &lead.visits {
+            records::put(&mut this.0.am, visit)?;
+        }
+        for drive in &lead.drives {
+            records::put(&mut this.0.am, drive)?;
+        }
+        this.0
+            .am
             .put(ROOT, "created_by", lead.created_by.to_string())?;
-        this.doc.put(ROOT, "created_at", lead.created_at)?;
-        this.commit("create lead", lead.created_at);
+        this.0.am.put(ROOT, "created_at", lead.created_at)?;
+        this.0.commit("create lead", lead.created_at);
         Ok(this)
-    }
-
-    /// Opens a saved document (the output of [`LeadDoc::save`]).
-    pub fn load(bytes: &[u8], actor: ActorId) -> Result<LeadDoc, DocError> {
-        let doc = AutoCommit::load(bytes)?.with_actor(actor);
-        Ok(LeadDoc { doc })
-    }
-
-    /// An empty document to apply changes to (a lead first seen through sync).
-    pub fn empty(actor: ActorId) -> LeadDoc {
-        LeadDoc {
-            doc: AutoCommit::new().with_actor(actor),
-        }
     }
 
     /// The lead as the document holds it now. Each map is read in one pass
@@ -83,88 +107,14 @@ impl LeadDoc {
     /// slower for a lead's ~16 root keys, and the server reads every lead it
     /// ingests.
     pub fn read(&self) -> Result<Lead, DocError> {
-        let d = &self.doc;
-        let root = Fields::of(d, &ROOT);
-        match get_str(&root, "type")? {
-            Some(t) if t == "lead" => {}
-            Some(t) => return Err(DocError::WrongType(t)),
-            None => return Err(DocError::Missing("type")),
-        }
-        let customer = match root.get("customer") {
-            Some((Value::Object(ObjType::Map), Some(id))) => {
-                let c = Fields::of(d, id);
-                Customer {
-                    name: get_str(&c, "name")?.unwrap_or_default(),
-                    mobile: parse_opt(&c, "mobile")?,
-                    wechat: get_str(&c, "wechat")?,
-                    city: get_str(&c, "city")?,
-                }
-            }
-            _ => return Err(DocError::Missing("customer")),
-        };
-        let mut models: Vec<String> = Vec::new();
-        if let Some((Value::Object(ObjType::List), Some(list))) = root.get("models") {
-            for model in d.values(list) {
-                if let (Value::Scalar(v), _) = model {
-                    if let ScalarValue::Str(s) = v.as_ref() {
-                        let s = s.to_string();
-                        if !models.contains(&s) {
-                            models.push(s);
-                        }
-                    }
-                }
-            }
-        }
-        let mut notes = Vec::new();
-        if let Some((Value::Object(ObjType::List), Some(list))) = root.get("notes") {
-            for (value, note) in d.values(list) {
-                if let Value::Object(ObjType::Map) = value {
-                    let n = Fields::of(d, &note);
-                    notes.push(Note {
-                        author: parse_req(&n, "author")?,
-                        at: get_int(&n, "at")?.unwrap_or(0),
-                        text: get_str(&n, "text")?.unwrap_or_default(),
-                    });
-                }
-            }
-        }
-        Ok(Lead {
-            id: parse_req(&root, "id")?,
-            dealer: parse_req(&root, "dealer")?,
-            customer,
-            source: parse_req(&root, "source")?,
-            models,
-            grade: parse_req(&root, "grade")?,
-            stage: parse_req(&root, "stage")?,
-            owner: parse_opt(&root, "owner")?,
-            next_follow_up: parse_opt(&root, "next_follow_up")?,
-            notes,
-            created_by: parse_req(&root, "created_by")?,
-            created_at: get_int(&root, "created_at")?.unwrap_or(0),
-            updated_by: parse_req(&root, "updated_by")?,
-            updated_at: get_int(&root, "updated_at")?.unwrap_or(0),
-        })
+        read(&self.0)
     }
 
     /// The lead's id and dealer without reading the rest: what the server
     /// checks on every change it accepts.
     pub fn identity(&self) -> Result<(LeadId, crate::domain::DealerId), DocError> {
-        let root = Fields::of(&self.doc, &ROOT);
-        Ok((parse_req(&root, "id")?, parse_req(&root, "dealer")?))
+        identity(&self.0)
     }
-
-    /// The schema version the document was written with.
-    pub fn schema_version(&self) -> u64 {
-        match self.doc.get(ROOT, "schema") {
-            Ok(Some((Value::Scalar(v), _))) => match v.as_ref() {
-                ScalarValue::Uint(n) => *n,
-                ScalarValue::Int(n) => u64::try_from(*n).unwrap_or(0),
-                _ => 0,
-            },
-            _ => 0,
-        }
-    }
-
     /// Writes the fields of `after` that differ from the document, as one
     /// change by `editor` at `now`. Returns `None` when nothing differed.
     pub fn update(
@@ -174,12 +124,12 @@ impl LeadDoc {
         now: i64,
     ) -> Result<Option<ChangeHash>, DocError> {
         let before = self.read()?;
-        let customer = match self.doc.get(ROOT, "customer")? {
+        let customer = match self.0.am.get(ROOT, "customer")? {
             Some((Value::Object(ObjType::Map), id)) => id,
             _ => return Err(DocError::Missing("customer")),
         };
         write_customer(
-            &mut self.doc,
+            &mut self.0.am,
             &customer,
             &before.customer,
             &after.customer,
@@ -187,82 +137,64 @@ impl LeadDoc {
         )?;
         self.write_models(&before.models, &after.models)?;
         self.write_fields_diff(&before, after)?;
-        if self.doc.pending_ops() == 0 {
+        write_changed(&mut self.0.am, &before.visits, &after.visits)?;
+        write_changed(&mut self.0.am, &before.drives, &after.drives)?;
+        if self.0.am.pending_ops() == 0 {
             return Ok(None);
         }
-        self.doc.put(ROOT, "updated_by", editor.to_string())?;
-        self.doc.put(ROOT, "updated_at", now)?;
-        Ok(self.commit("edit lead", now))
+        self.0.am.put(ROOT, "updated_by", editor.to_string())?;
+        self.0.am.put(ROOT, "updated_at", now)?;
+        Ok(self.0.commit("edit lead", now))
+    }
+
+    /// Adds or edits one visit, as one change by `editor` (`None` when the
+    /// document already holds it as it is).
+    pub fn put_visit(
+        &mut self,
+        visit: &Visit,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        self.put_record(visit, editor, now, "visit")
+    }
+
+    /// Adds or edits one test drive, as one change by `editor`.
+    pub fn put_drive(
+        &mut self,
+        drive: &TestDrive,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        self.put_record(drive, editor, now, "test drive")
+    }
+
+    fn put_record<R: Record>(
+        &mut self,
+        record: &R,
+        editor: UserId,
+        now: i64,
+        what: &str,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, record)?;
+        if self.0.am.pending_ops() == 0 {
+            return Ok(None);
+        }
+        self.0.am.put(ROOT, "updated_by", editor.to_string())?;
+        self.0.am.put(ROOT, "updated_at", now)?;
+        Ok(self.0.commit(what, now))
     }
 
     /// Adds a note at the end, as one change.
     pub fn add_note(&mut self, note: &Note) -> Result<Option<ChangeHash>, DocError> {
         let notes = self.list("notes")?;
-        insert_note(&mut self.doc, &notes, note)?;
-        self.doc.put(ROOT, "updated_by", note.author.to_string())?;
-        self.doc.put(ROOT, "updated_at", note.at)?;
-        Ok(self.commit("add note", note.at))
-    }
-
-    /// Applies changes from elsewhere. Changes whose dependencies have not
-    /// arrived yet are held by Automerge and applied when they do.
-    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<(), DocError> {
-        let changes: Vec<Change> = changes.into_iter().collect();
-        self.doc.apply_changes(changes)?;
-        Ok(())
-    }
-
-    /// Parses and applies raw change bytes.
-    pub fn apply_bytes<'a>(
-        &mut self,
-        raw: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<(), DocError> {
-        let changes = raw
-            .into_iter()
-            .map(parse_change)
-            .collect::<Result<Vec<_>, _>>()?;
-        self.apply(changes)
-    }
-
-    /// Whether the document holds the change with this hash (applied, not just queued).
-    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
-        self.doc.get_change_by_hash(hash).is_some()
-    }
-
-    /// Changes the document has whose dependencies are still missing.
-    pub fn missing_deps(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_missing_deps(&[])
-    }
-
-    /// Whether no change has been applied (queued ones do not count).
-    pub fn is_empty(&mut self) -> bool {
-        self.doc.get_heads().is_empty()
-    }
-
-    pub fn heads(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_heads()
-    }
-
-    /// The changes made since `heads` (all of them for `&[]`).
-    pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<Change> {
-        self.doc.get_changes(heads)
-    }
-
-    /// A compact snapshot of the whole document.
-    pub fn save(&mut self) -> Vec<u8> {
-        self.doc.save()
-    }
-
-    fn commit(&mut self, message: &str, now: i64) -> Option<ChangeHash> {
-        self.doc.commit_with(
-            CommitOptions::default()
-                .with_message(message.to_owned())
-                .with_time(now / 1000),
-        )
+        insert_note(&mut self.0.am, &notes, note)?;
+        self.0.am.put(ROOT, "updated_by", note.author.to_string())?;
+        self.0.am.put(ROOT, "updated_at", note.at)?;
+        Ok(self.0.commit("add note", note.at))
     }
 
     fn list(&self, key: &'static str) -> Result<ObjId, DocError> {
-        match self.doc.get(ROOT, key)? {
+        match self.0.am.get(ROOT, key)? {
             Some((Value::Object(ObjType::List), id)) => Ok(id),
             _ => Err(DocError::Missing(key)),
         }
@@ -272,28 +204,28 @@ impl LeadDoc {
     /// on two devices concurrently are both kept.
     fn write_models(&mut self, before: &[String], after: &[String]) -> Result<(), DocError> {
         let list = self.list("models")?;
-        let mut i = self.doc.length(&list);
+        let mut i = self.0.am.length(&list);
         while i > 0 {
             i -= 1;
-            if let Some((Value::Scalar(v), _)) = self.doc.get(&list, i)? {
+            if let Some((Value::Scalar(v), _)) = self.0.am.get(&list, i)? {
                 if let ScalarValue::Str(s) = v.as_ref() {
                     if !after.iter().any(|m| m == s.as_str()) {
-                        self.doc.delete(&list, i)?;
+                        self.0.am.delete(&list, i)?;
                     }
                 }
             }
         }
         for model in after {
             if !before.contains(model) {
-                let end = self.doc.length(&list);
-                self.doc.insert(&list, end, model.as_str())?;
+                let end = self.0.am.length(&list);
+                self.0.am.insert(&list, end, model.as_str())?;
             }
         }
         Ok(())
     }
 
     fn write_fields(&mut self, lead: &Lead, all: bool) -> Result<(), DocError> {
-        let d = &mut self.doc;
+        let d = &mut self.0.am;
         put_text(d, &ROOT, "source", Some(lead.source.as_str()))?;
         put_text(d, &ROOT, "grade", Some(lead.grade.as_str()))?;
         put_text(d, &ROOT, "stage", Some(lead.stage.as_str()))?;
@@ -312,17 +244,18 @@ impl LeadDoc {
         if all {
             let list = self.list("models")?;
             for (i, model) in lead.models.iter().enumerate() {
-                self.doc.insert(&list, i, model.as_str())?;
+                self.0.am.insert(&list, i, model.as_str())?;
             }
-            self.doc
+            self.0
+                .am
                 .put(ROOT, "updated_by", lead.updated_by.to_string())?;
-            self.doc.put(ROOT, "updated_at", lead.updated_at)?;
+            self.0.am.put(ROOT, "updated_at", lead.updated_at)?;
         }
         Ok(())
     }
 
     fn write_fields_diff(&mut self, before: &Lead, after: &Lead) -> Result<(), DocError> {
-        let d = &mut self.doc;
+        let d = &mut self.0.am;
         if before.source != after.source {
             put_text(d, &ROOT, "source", Some(after.source.as_str()))?;
         }
@@ -350,6 +283,94 @@ impl LeadDoc {
         }
         Ok(())
     }
+}
+
+/// Reads a lead document.
+pub(crate) fn read(doc: &Document) -> Result<Lead, DocError> {
+    let d = &doc.am;
+
+    let root = Fields::of(d, &ROOT);
+    match get_str(&root, "type")? {
+        Some(t) if t == "lead" => {}
+        Some(t) => return Err(DocError::WrongType(t)),
+        None => return Err(DocError::Missing("type")),
+    }
+    let customer = match root.get("customer") {
+        Some((Value::Object(ObjType::Map), Some(id))) => {
+            let c = Fields::of(d, id);
+            Customer {
+                name: get_str(&c, "name")?.unwrap_or_default(),
+                mobile: parse_opt(&c, "mobile")?,
+                wechat: get_str(&c, "wechat")?,
+                city: get_str(&c, "city")?,
+            }
+        }
+        _ => return Err(DocError::Missing("customer")),
+    };
+    let mut models: Vec<String> = Vec::new();
+    if let Some((Value::Object(ObjType::List), Some(list))) = root.get("models") {
+        for model in d.values(list) {
+            if let (Value::Scalar(v), _) = model {
+                if let ScalarValue::Str(s) = v.as_ref() {
+                    let s = s.to_string();
+                    if !models.contains(&s) {
+                        models.push(s);
+                    }
+                }
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    if let Some((Value::Object(ObjType::List), Some(list))) = root.get("notes") {
+        for (value, note) in d.values(list) {
+            if let Value::Object(ObjType::Map) = value {
+                let n = Fields::of(d, &note);
+                notes.push(Note {
+                    author: parse_req(&n, "author")?,
+                    at: get_int(&n, "at")?.unwrap_or(0),
+                    text: get_str(&n, "text")?.unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(Lead {
+        id: parse_req(&root, "id")?,
+        dealer: parse_req(&root, "dealer")?,
+        customer,
+        source: parse_req(&root, "source")?,
+        models,
+        grade: parse_req(&root, "grade")?,
+        stage: parse_req(&root, "stage")?,
+        owner: parse_opt(&root, "owner")?,
+        next_follow_up: parse_opt(&root, "next_follow_up")?,
+        notes,
+        visits: records::read_all(d)?,
+        drives: records::read_all(d)?,
+        created_by: parse_req(&root, "created_by")?,
+        created_at: get_int(&root, "created_at")?.unwrap_or(0),
+        updated_by: parse_req(&root, "updated_by")?,
+        updated_at: get_int(&root, "updated_at")?.unwrap_or(0),
+    })
+}
+
+pub(crate) fn identity(doc: &Document) -> Result<(LeadId, crate::domain::DealerId), DocError> {
+    let root = Fields::of(&doc.am, &ROOT);
+    Ok((parse_req(&root, "id")?, parse_req(&root, "dealer")?))
+}
+
+/// Writes the records of `after` that are new or differ from `before`.
+/// Records are never removed (a visit or a drive is cancelled, not deleted).
+fn write_changed<R: Record>(
+    doc: &mut AutoCommit,
+    before: &[R],
+    after: &[R],
+) -> Result<(), DocError> {
+    for record in after {
+        if !before.iter().any(|b| b == record) {
+            records::put(doc, record)?;
+        }
+    }
+    Ok(())
 }
 
 fn write_customer(
@@ -479,7 +500,7 @@ fn parse_req<T: std::str::FromStr>(fields: &Fields, key: &'static str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::actor_from_bytes;
+    use crate::doc::{actor_from_bytes, parse_change};
     use crate::domain::{DealerId, Grade, Phone, Source, Stage};
     use uuid::Uuid;
 
@@ -508,6 +529,8 @@ mod tests {
             owner: Some(user(10)),
             next_follow_up: "2026-11-30".parse().ok(),
             notes: vec![],
+            visits: vec![],
+            drives: vec![],
             created_by: user(10),
             created_at: 1_000,
             updated_by: user(10),
@@ -599,19 +622,21 @@ mod tests {
     fn keys_from_a_newer_version_are_preserved_by_edits() {
         let mut doc = LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"));
         // A newer Showroom adds a budget and bumps the schema.
-        doc.doc
+        doc.0
+            .am
             .put(ROOT, "budget_fen", 25_000_000_i64)
             .unwrap_or_else(|e| panic!("{e}"));
-        doc.doc
+        doc.0
+            .am
             .put(ROOT, "schema", 2_u64)
             .unwrap_or_else(|e| panic!("{e}"));
-        doc.doc.commit();
+        doc.0.am.commit();
         let mut edited = sample();
         edited.grade = Grade::B;
         let _ = doc.update(&edited, user(10), 3_000);
         assert_eq!(doc.read().map(|l| l.grade).ok(), Some(Grade::B));
         assert_eq!(
-            get_int(&Fields::of(&doc.doc, &ROOT), "budget_fen")
+            get_int(&Fields::of(&doc.0.am, &ROOT), "budget_fen")
                 .ok()
                 .flatten(),
             Some(25_000_000)

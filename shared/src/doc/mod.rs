@@ -1,11 +1,117 @@
 //! The Automerge layout of Showroom's documents. Only this module knows it:
 //! everything else reads and writes domain types through it.
 
+mod dealer;
+mod document;
 mod lead;
+mod mapping;
+pub mod records;
+mod register;
 
+pub use dealer::DealerDoc;
+pub use document::Document;
+pub(crate) use lead::read as read_lead;
 pub use lead::{LeadDoc, SCHEMA_VERSION};
+pub use register::RegisterDoc;
 
 pub use automerge::{ActorId, Change, ChangeHash};
+
+use crate::domain::catalogue::Dealer;
+use crate::domain::showroom::Register;
+use crate::domain::{DealerId, DocId, DocKind, Lead};
+
+/// What a document of any kind holds, read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    Lead(Box<Lead>),
+    Dealer(Box<Dealer>),
+    Register(Box<Register>),
+}
+
+impl Content {
+    pub fn as_lead(&self) -> Option<&Lead> {
+        match self {
+            Content::Lead(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn into_lead(self) -> Option<Lead> {
+        match self {
+            Content::Lead(l) => Some(*l),
+            _ => None,
+        }
+    }
+}
+
+impl Document {
+    /// Reads the document as a lead (whatever its id says).
+    pub fn read_lead(&self) -> Result<Lead, DocError> {
+        lead::read(self)
+    }
+
+    /// Reads the document as the dealer's catalogue and settings.
+    pub fn read_dealer(&self) -> Result<Dealer, DocError> {
+        dealer::read(self)
+    }
+
+    /// Reads the document as a showroom register.
+    pub fn read_register(&self) -> Result<Register, DocError> {
+        register::read(self)
+    }
+
+    /// Reads the document as the kind `id` says, or `None` when nothing has
+    /// been applied yet. Its identity must match: the id it names, and the
+    /// dealer (`DocError::Foreign` otherwise).
+    pub fn read_as(&mut self, id: DocId, dealer: DealerId) -> Result<Option<Content>, DocError> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let content = match id.kind {
+            DocKind::Lead => {
+                let lead = match lead::read(self) {
+                    Ok(lead) => lead,
+                    Err(e) => {
+                        // A damaged lead of another id or dealer is foreign first.
+                        return Err(match lead::identity(self) {
+                            Ok((l, d)) if l.0 != id.id || d != dealer => DocError::Foreign,
+                            _ => e,
+                        });
+                    }
+                };
+                if lead.id.0 != id.id || lead.dealer != dealer {
+                    return Err(DocError::Foreign);
+                }
+                Content::Lead(Box::new(lead))
+            }
+            DocKind::Dealer => {
+                let d = dealer::read(self)?;
+                if d.id.map(|d| d.0) != Some(id.id) || id.id != dealer.0 {
+                    return Err(DocError::Foreign);
+                }
+                Content::Dealer(Box::new(d))
+            }
+            DocKind::Register => {
+                let r = register::read(self)?;
+                if r.id.0 != id.id || r.dealer != dealer {
+                    return Err(DocError::Foreign);
+                }
+                Content::Register(Box::new(r))
+            }
+        };
+        Ok(Some(content))
+    }
+
+    /// The id and dealer the document names, without reading the rest
+    /// (checked for documents of a newer schema).
+    pub fn identity_as(&self, kind: DocKind) -> Result<(uuid::Uuid, DealerId), DocError> {
+        match kind {
+            DocKind::Lead => lead::identity(self).map(|(l, d)| (l.0, d)),
+            DocKind::Dealer => dealer::identity(self).map(|d| (d.0, d)),
+            DocKind::Register => register::read(self).map(|r| (r.id.0, r.dealer)),
+        }
+    }
+}
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -20,8 +126,10 @@ pub enum DocError {
     Missing(&'static str),
     #[error("the document's {field} is not valid: {value:?}")]
     Invalid { field: &'static str, value: String },
-    #[error("the document is of type {0:?}, not a lead")]
+    #[error("the document is of type {0:?}, not the kind its id says")]
     WrongType(String),
+    #[error("the document names another document or another dealer")]
+    Foreign,
 }
 
 impl From<automerge::AutomergeError> for DocError {

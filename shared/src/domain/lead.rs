@@ -1,9 +1,6 @@
 //! The lead: one prospective customer at one dealer, and the words for where
 //! they stand (intent grade, stage) and where they came from (source).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -21,7 +18,7 @@ pub struct UnknownValue {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $kind:literal, { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }
@@ -34,23 +31,24 @@ macro_rules! text_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownValue;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err(UnknownValue { kind: $kind, value: other.to_owned() }),
+                    other => Err($crate::domain::UnknownValue { kind: $kind, value: other.to_owned() }),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum!(
     /// Where the lead came from.
@@ -155,6 +153,12 @@ pub struct Lead {
     pub next_follow_up: Option<Date>,
     /// Oldest first.
     pub notes: Vec<Note>,
+    /// Visits to the showroom linked to this lead, by id.
+    #[serde(skip)]
+    pub visits: Vec<super::showroom::Visit>,
+    /// Test drives, booked or done, by id.
+    #[serde(skip)]
+    pub drives: Vec<super::showroom::TestDrive>,
     pub created_by: UserId,
     pub created_at: i64,
     pub updated_by: UserId,

@@ -1,17 +1,21 @@
 //! Domain words of Showroom: ids, accounts, roles and the rules about them.
 
 mod account;
+pub mod catalogue;
 mod date;
 mod id;
 mod lead;
+mod money;
 mod phone;
+pub mod showroom;
 
 pub use account::{
     DeviceName, DeviceNameError, Password, PasswordError, Role, Username, UsernameError,
 };
 pub use date::{Date, DateError};
-pub use id::{DealerId, DeviceId, LeadId, UserId};
+pub use id::{BadDocId, DealerId, DeviceId, DocId, DocKind, LeadId, RegisterId, UserId};
 pub use lead::{
     Customer, Grade, Lead, LeadError, Note, Source, Stage, UnknownValue, limits, validate_note,
 };
+pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::PROTOCOL_VERSION;
 use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
-use crate::domain::LeadId;
+use crate::domain::DocId;
 
 /// Changes of one document waiting in the device's outbox.
 pub type PendingDoc = DocChanges;
@@ -174,7 +174,7 @@ impl SyncClient {
                     // A duplicate or stale ack: nothing is known to be in flight under it.
                     return Vec::new();
                 };
-                let refused_ids: Vec<LeadId> = refused.iter().map(|r| r.doc).collect();
+                let refused_ids: Vec<DocId> = refused.iter().map(|r| r.doc).collect();
                 let acked: Vec<DocChanges> = docs
                     .into_iter()
                     .filter(|d| !refused_ids.contains(&d.doc))
@@ -197,11 +197,12 @@ impl SyncClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::LeadId;
     use uuid::Uuid;
 
     fn doc(n: u128, sizes: &[usize]) -> DocChanges {
         DocChanges {
-            doc: LeadId::from_uuid(Uuid::from_u128(n)),
+            doc: DocId::lead(LeadId::from_uuid(Uuid::from_u128(n))),
             changes: sizes.iter().map(|s| vec![7; *s]).collect(),
         }
     }

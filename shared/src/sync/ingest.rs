@@ -11,8 +11,11 @@
 use std::collections::HashSet;
 
 use super::wire::{SyncErrorCode, limits};
-use crate::doc::{ActorId, Change, ChangeHash, DocError, LeadDoc, SCHEMA_VERSION, parse_change};
-use crate::domain::{DealerId, Lead, LeadId};
+use crate::doc::{
+    ActorId, Change, ChangeHash, Content, DocError, Document, SCHEMA_VERSION, parse_change,
+};
+use crate::domain::{DealerId, DocId, DocKind, Lead};
+use crate::rules::{self, Author, Breach};
 
 /// A change the server had not seen before, to be logged with a sequence number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,9 +34,16 @@ pub struct Accepted {
     /// Changes stored earlier that were waiting for a dependency and are
     /// applied now.
     pub now_applied: Vec<ChangeHash>,
-    /// The lead as it reads now, when changes were new and it can be read
-    /// (its creation has arrived).
-    pub lead: Option<Lead>,
+    /// The document as it reads now, when changes were new and it can be
+    /// read (its creation has arrived).
+    pub content: Option<Content>,
+}
+
+impl Accepted {
+    /// The lead, when the document is one that reads.
+    pub fn lead(&self) -> Option<&Lead> {
+        self.content.as_ref().and_then(Content::as_lead)
+    }
 }
 
 /// Why a document's changes were refused. Nothing of the batch for that
@@ -58,7 +68,10 @@ impl Refusal {
 /// those still waiting for a dependency), with the document they make.
 #[derive(Debug)]
 pub struct DocState {
-    doc: LeadDoc,
+    doc: Document,
+    /// What the document read as after the last accepted ingest: the
+    /// "before" of the next one's write rules (`None` until read once).
+    content: Option<Content>,
     base: Vec<u8>,
     tail: Vec<(ChangeHash, Vec<u8>)>,
     /// Tail changes not applied to `doc` yet ([`DocState::open`] defers them
@@ -78,7 +91,8 @@ impl DocState {
     /// A document nothing is stored of yet.
     pub fn new() -> DocState {
         DocState {
-            doc: LeadDoc::empty(server_actor()),
+            doc: Document::empty(server_actor()),
+            content: None,
             base: Vec::new(),
             tail: Vec::new(),
             deferred: Vec::new(),
@@ -96,9 +110,9 @@ impl DocState {
         history_bytes: usize,
     ) -> Result<DocState, Refusal> {
         let doc = if base.is_empty() {
-            LeadDoc::empty(server_actor())
+            Document::empty(server_actor())
         } else {
-            LeadDoc::load(&base, server_actor()).map_err(|e| stored_damaged(&e))?
+            Document::load(&base, server_actor()).map_err(|e| stored_damaged(&e))?
         };
         let mut deferred = Vec::with_capacity(tail.len());
         let mut kept = Vec::with_capacity(tail.len());
@@ -113,6 +127,7 @@ impl DocState {
         }
         Ok(DocState {
             doc,
+            content: None,
             base,
             tail: kept,
             deferred,
@@ -188,7 +203,7 @@ impl DocState {
     /// The lead, when the document reads as one.
     pub fn lead(&mut self) -> Option<Lead> {
         self.settle().ok()?;
-        self.doc.read().ok()
+        crate::doc::read_lead(&self.doc).ok()
     }
 
     /// Opens the document again from its snapshot and tail (after a panic
@@ -214,7 +229,8 @@ impl Default for DocState {
 /// is as it was before the call.
 pub fn ingest(
     dealer: DealerId,
-    doc: LeadId,
+    doc: DocId,
+    author: &Author,
     state: &mut DocState,
     incoming: &[Vec<u8>],
 ) -> Result<Accepted, Refusal> {
@@ -272,6 +288,7 @@ pub fn ingest(
         .iter()
         .map(|c| (c.hash(), c.raw_bytes().to_vec()))
         .collect();
+    let was_new = state.base.is_empty() && state.tail.is_empty();
     // The deferred tail and the new changes in one apply.
     let mut to_apply = std::mem::take(&mut state.deferred);
     to_apply.extend(fresh);
@@ -285,8 +302,25 @@ pub fn ingest(
             )
         })
         .and_then(|()| check(&mut state.doc, dealer, doc));
-    let lead = match checked {
-        Ok(lead) => lead,
+    let checked = checked.and_then(|after| {
+        let Some(content) = &after else {
+            return Ok(after);
+        };
+        let before = if was_new || !rules::needs_before(content, author) {
+            None
+        } else {
+            match &state.content {
+                Some(c) => Some(c.clone()),
+                None => Some(state.read_stored(dealer, doc)?),
+            }
+        };
+        match rules::check(before.as_ref(), content, author) {
+            Ok(()) => Ok(after),
+            Err(breach) => Err(refused(&breach)),
+        }
+    });
+    let content = match checked {
+        Ok(content) => content,
         Err(refusal) => {
             // Automerge cannot take changes back: start again from what was stored.
             state.rebuild()?;
@@ -307,48 +341,72 @@ pub fn ingest(
         .collect();
     state.history_bytes += added;
     state.tail.extend(new);
+    state.content.clone_from(&content);
     Ok(Accepted {
         new_changes,
         now_applied,
-        lead,
+        content,
     })
 }
 
+fn refused(breach: &Breach) -> Refusal {
+    let code = match breach {
+        Breach::Role { .. } => SyncErrorCode::Forbidden,
+        Breach::NotAuthor { .. } => SyncErrorCode::NotAuthor,
+    };
+    Refusal::new(code, breach.to_string())
+}
+
+impl DocState {
+    /// The document as stored before this ingest (snapshot and tail), read:
+    /// the "before" of the write rules when it was not kept in memory.
+    fn read_stored(&self, dealer: DealerId, id: DocId) -> Result<Content, Refusal> {
+        let tail = self.tail.iter().map(|(_, b)| b.clone()).collect();
+        let mut stored = DocState::load(self.base.clone(), tail, self.history_bytes)?;
+        match check(&mut stored.doc, dealer, id)? {
+            Some(content) => Ok(content),
+            None => Err(Refusal::new(
+                SyncErrorCode::Internal,
+                "The stored document cannot be read.",
+            )),
+        }
+    }
+}
+
 /// The document after the changes: nothing applied yet (its creation is
-/// still on the way), or a lead of this id and dealer that reads. A document
-/// written by a newer schema than this build knows is checked for its
-/// identity only: its new fields are the newer version's to validate.
-fn check(doc: &mut LeadDoc, dealer: DealerId, id: LeadId) -> Result<Option<Lead>, Refusal> {
+/// still on the way), or a document of this id, kind and dealer that reads.
+/// A document written by a newer schema than this build knows is checked for
+/// its identity only: its new fields are the newer version's to validate.
+fn check(doc: &mut Document, dealer: DealerId, id: DocId) -> Result<Option<Content>, Refusal> {
     if doc.is_empty() {
         return Ok(None);
     }
     let other = || {
         Refusal::new(
             SyncErrorCode::Invalid,
-            "The document names another lead or another dealer.",
+            "The document names another document or another dealer.",
         )
     };
     if doc.schema_version() > SCHEMA_VERSION {
-        return match doc.identity() {
-            Ok((doc_id, owner)) if doc_id == id && owner == dealer => Ok(doc.read().ok()),
+        return match doc.identity_as(id.kind) {
+            Ok((doc_id, owner)) if doc_id == id.id && owner == dealer => {
+                Ok(doc.read_as(id, dealer).ok().flatten())
+            }
             Ok(_) => Err(other()),
-            Err(e) => Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
+            Err(e) => Err(Refusal::new(SyncErrorCode::Invalid, invalid(id.kind, &e))),
         };
     }
-    // The whole lead is read once: it is the validation, the identity check
-    // and the summary's source.
-    match doc.read() {
-        Ok(lead) if lead.id == id && lead.dealer == dealer => Ok(Some(lead)),
-        Ok(_) => Err(other()),
-        Err(e) => match doc.identity() {
-            Ok((doc_id, owner)) if doc_id != id || owner != dealer => Err(other()),
-            _ => Err(Refusal::new(SyncErrorCode::Invalid, invalid(&e))),
-        },
+    // The whole document is read once: it is the validation, the identity
+    // check and the summary's source.
+    match doc.read_as(id, dealer) {
+        Ok(content) => Ok(content),
+        Err(DocError::Foreign) => Err(other()),
+        Err(e) => Err(Refusal::new(SyncErrorCode::Invalid, invalid(id.kind, &e))),
     }
 }
 
-fn invalid(err: &DocError) -> String {
-    format!("The document is not a valid lead: {err}.")
+fn invalid(kind: DocKind, err: &DocError) -> String {
+    format!("The document is not a valid {}: {err}.", kind.as_str())
 }
 
 fn stored_damaged(err: &DocError) -> Refusal {
@@ -361,8 +419,8 @@ fn stored_damaged(err: &DocError) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::actor_from_bytes;
-    use crate::domain::{Customer, Grade, Source, Stage, UserId};
+    use crate::doc::{LeadDoc, actor_from_bytes};
+    use crate::domain::{Customer, Grade, LeadId, Role, Source, Stage, UserId};
     use uuid::Uuid;
 
     fn lead(dealer: u128) -> Lead {
@@ -381,6 +439,8 @@ mod tests {
             owner: None,
             next_follow_up: None,
             notes: vec![],
+            visits: vec![],
+            drives: vec![],
             created_by: user,
             created_at: 1,
             updated_by: user,
@@ -404,6 +464,14 @@ mod tests {
 
     const D1: u128 = 1;
 
+    /// The creator of `lead()`, as the session that sends its changes.
+    fn salesperson() -> Author {
+        Author {
+            user: UserId::from_uuid(Uuid::from_u128(5)),
+            role: Role::Salesperson,
+        }
+    }
+
     fn name(state: &mut DocState) -> Option<String> {
         state.lead().map(|l| l.customer.name)
     }
@@ -414,22 +482,42 @@ mod tests {
         let changes = changes_of(&l, 3);
         let dealer = l.dealer;
         let mut state = DocState::new();
-        let first =
-            ingest(dealer, l.id, &mut state, &changes[2..]).unwrap_or_else(|e| panic!("{e:?}"));
+        let first = ingest(
+            dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &changes[2..],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(first.new_changes.len(), 2);
         assert!(
             first.new_changes.iter().all(|c| !c.applied),
             "held until the creation arrives"
         );
-        assert!(first.lead.is_none());
-        let second = ingest(dealer, l.id, &mut state, &changes).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(first.lead().is_none());
+        let second = ingest(
+            dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &changes,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(second.new_changes.len(), 2, "only the two not seen before");
         assert_eq!(second.now_applied.len(), 2, "the waiting ones apply now");
         assert_eq!(
-            second.lead.map(|l| l.customer.name),
+            second.lead().map(|l| l.customer.name.clone()),
             Some("Li 2".to_owned())
         );
-        let again = ingest(dealer, l.id, &mut state, &changes).unwrap_or_else(|e| panic!("{e:?}"));
+        let again = ingest(
+            dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &changes,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert!(again.new_changes.is_empty());
         // Compacted and rebuilt, it is the same document.
         let base = state.compact();
@@ -450,14 +538,29 @@ mod tests {
             (changes[3].clone(), false),
         ];
         let mut lazy = DocState::open(Vec::new(), stored, 0).unwrap_or_else(|e| panic!("{e:?}"));
-        let again =
-            ingest(l.dealer, l.id, &mut lazy, &changes[..2]).unwrap_or_else(|e| panic!("{e:?}"));
+        let again = ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut lazy,
+            &changes[..2],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert!(again.new_changes.is_empty(), "what is stored is not new");
-        let done =
-            ingest(l.dealer, l.id, &mut lazy, &changes[2..3]).unwrap_or_else(|e| panic!("{e:?}"));
+        let done = ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut lazy,
+            &changes[2..3],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(done.new_changes.len(), 1);
         assert_eq!(done.now_applied.len(), 1, "the waiting change applies now");
-        assert_eq!(done.lead.map(|l| l.customer.name), Some("Li 2".to_owned()));
+        assert_eq!(
+            done.lead().map(|l| l.customer.name.clone()),
+            Some("Li 2".to_owned())
+        );
         assert_eq!(lazy.waiting(), 0);
     }
 
@@ -467,16 +570,28 @@ mod tests {
         let changes = changes_of(&l, 0);
         let other = DealerId::from_uuid(Uuid::from_u128(2));
         assert_eq!(
-            ingest(other, l.id, &mut DocState::new(), &changes)
-                .map(|_| ())
-                .map_err(|r| r.code),
+            ingest(
+                other,
+                DocId::lead(l.id),
+                &salesperson(),
+                &mut DocState::new(),
+                &changes
+            )
+            .map(|_| ())
+            .map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
         );
         let wrong_id = LeadId::from_uuid(Uuid::from_u128(8));
         assert_eq!(
-            ingest(l.dealer, wrong_id, &mut DocState::new(), &changes)
-                .map(|_| ())
-                .map_err(|r| r.code),
+            ingest(
+                l.dealer,
+                DocId::lead(wrong_id),
+                &salesperson(),
+                &mut DocState::new(),
+                &changes
+            )
+            .map(|_| ())
+            .map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
         );
     }
@@ -486,18 +601,40 @@ mod tests {
         let l = lead(D1);
         let changes = changes_of(&l, 1);
         let mut state = DocState::new();
-        ingest(l.dealer, l.id, &mut state, &changes[..1]).unwrap_or_else(|e| panic!("{e:?}"));
+        ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &changes[..1],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         let mut bad = changes[1].clone();
         let last = bad.len() - 1;
         bad[last] ^= 0xff;
-        let refused = ingest(l.dealer, l.id, &mut state, &[bad, b"junk".to_vec()]);
+        let refused = ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &[bad, b"junk".to_vec()],
+        );
         assert_eq!(
             refused.map(|_| ()).map_err(|r| r.code),
             Err(SyncErrorCode::Malformed)
         );
-        let ok =
-            ingest(l.dealer, l.id, &mut state, &changes[1..]).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(ok.lead.map(|l| l.customer.name), Some("Li 0".to_owned()));
+        let ok = ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &changes[1..],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            ok.lead().map(|l| l.customer.name.clone()),
+            Some("Li 0".to_owned())
+        );
     }
 
     #[test]
@@ -505,7 +642,14 @@ mod tests {
         use automerge::transaction::Transactable;
         let l = lead(D1);
         let mut state = DocState::new();
-        ingest(l.dealer, l.id, &mut state, &changes_of(&l, 0)).unwrap_or_else(|e| panic!("{e:?}"));
+        ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &changes_of(&l, 0),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         // A grade of "Z", written on a copy of the stored document.
         let mut raw = automerge::AutoCommit::load(&state.save())
             .unwrap_or_else(|e| panic!("{e}"))
@@ -519,7 +663,13 @@ mod tests {
             .iter()
             .map(|c| c.raw_bytes().to_vec())
             .collect();
-        let refused = ingest(l.dealer, l.id, &mut state, &edit);
+        let refused = ingest(
+            l.dealer,
+            DocId::lead(l.id),
+            &salesperson(),
+            &mut state,
+            &edit,
+        );
         assert_eq!(
             refused.map(|_| ()).map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
@@ -542,9 +692,15 @@ mod tests {
             .collect();
         let other = LeadId::from_uuid(Uuid::from_u128(99));
         assert_eq!(
-            ingest(l.dealer, other, &mut DocState::new(), &junk)
-                .map(|_| ())
-                .map_err(|r| r.code),
+            ingest(
+                l.dealer,
+                DocId::lead(other),
+                &salesperson(),
+                &mut DocState::new(),
+                &junk
+            )
+            .map(|_| ())
+            .map_err(|r| r.code),
             Err(SyncErrorCode::Invalid)
         );
     }
@@ -555,17 +711,29 @@ mod tests {
         let mut state = DocState::new();
         let big = vec![0u8; limits::CHANGE_BYTES + 1];
         assert_eq!(
-            ingest(l.dealer, l.id, &mut state, &[big])
-                .map(|_| ())
-                .map_err(|r| r.code),
+            ingest(
+                l.dealer,
+                DocId::lead(l.id),
+                &salesperson(),
+                &mut state,
+                &[big]
+            )
+            .map(|_| ())
+            .map_err(|r| r.code),
             Err(SyncErrorCode::TooLarge)
         );
         let mut full = DocState::load(Vec::new(), Vec::new(), limits::DOCUMENT_BYTES - 10)
             .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
-            ingest(l.dealer, l.id, &mut full, &changes_of(&l, 0))
-                .map(|_| ())
-                .map_err(|r| r.code),
+            ingest(
+                l.dealer,
+                DocId::lead(l.id),
+                &salesperson(),
+                &mut full,
+                &changes_of(&l, 0)
+            )
+            .map(|_| ())
+            .map_err(|r| r.code),
             Err(SyncErrorCode::TooLarge)
         );
     }

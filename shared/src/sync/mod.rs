@@ -22,4 +22,4 @@ pub use wire::{
 
 /// The protocol version a `Hello` carries; the server refuses others (and
 /// says to reload the app). 2: `Changes` says how much remains after it.
-pub const PROTOCOL_VERSION: u8 = 2;
+pub const PROTOCOL_VERSION: u8 = 3;

@@ -1,11 +1,11 @@
 //! Binary encoding of sync messages: a kind byte, then fields as LEB128
-//! varints, fixed 16-byte document ids, and length-prefixed byte strings.
+//! varints, document ids as a kind byte and 16 bytes, and length-prefixed byte strings.
 //! Compact on purpose: a change costs its own bytes plus 2–3 bytes of framing.
 
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::domain::LeadId;
+use crate::domain::{DocId, DocKind};
 
 /// Size caps, enforced when decoding and again by the server.
 pub mod limits {
@@ -53,6 +53,13 @@ pub enum SyncErrorCode {
     UnsupportedVersion = 6,
     /// The server failed; retry later.
     Internal = 7,
+    /// The document's kind may only be changed by another role (the dealer's
+    /// catalogue and settings: a manager or an admin).
+    Forbidden = 8,
+    /// The change adds something in another user's name: a note, a visit, a
+    /// test drive or a signature names its author, and that must be the
+    /// session's own user.
+    NotAuthor = 9,
 }
 
 impl SyncErrorCode {
@@ -65,6 +72,8 @@ impl SyncErrorCode {
             5 => Self::Invalid,
             6 => Self::UnsupportedVersion,
             7 => Self::Internal,
+            8 => Self::Forbidden,
+            9 => Self::NotAuthor,
             _ => return None,
         })
     }
@@ -78,6 +87,8 @@ impl SyncErrorCode {
             Self::Invalid => "invalid",
             Self::UnsupportedVersion => "unsupported_version",
             Self::Internal => "internal",
+            Self::Forbidden => "forbidden",
+            Self::NotAuthor => "not_author",
         }
     }
 }
@@ -85,14 +96,14 @@ impl SyncErrorCode {
 /// The changes of one document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocChanges {
-    pub doc: LeadId,
+    pub doc: DocId,
     pub changes: Vec<Vec<u8>>,
 }
 
 /// Changes in log order, grouped by document (documents in order of their
 /// first change), as a page carries them.
-pub fn group_by_doc(changes: impl IntoIterator<Item = (LeadId, Vec<u8>)>) -> Vec<DocChanges> {
-    let mut index: std::collections::HashMap<LeadId, usize> = std::collections::HashMap::new();
+pub fn group_by_doc(changes: impl IntoIterator<Item = (DocId, Vec<u8>)>) -> Vec<DocChanges> {
+    let mut index: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
     let mut docs: Vec<DocChanges> = Vec::new();
     for (doc, bytes) in changes {
         match index.get(&doc) {
@@ -112,7 +123,7 @@ pub fn group_by_doc(changes: impl IntoIterator<Item = (LeadId, Vec<u8>)>) -> Vec
 /// A document the server refused in a batch, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
-    pub doc: LeadId,
+    pub doc: DocId,
     pub code: SyncErrorCode,
     pub message: String,
 }
@@ -174,6 +185,8 @@ pub enum DecodeError {
     Trailing(usize),
     #[error("unknown error code {0}")]
     UnknownCode(u8),
+    #[error("unknown document kind {0}")]
+    UnknownDocKind(u8),
 }
 
 const HELLO: u8 = 0x01;
@@ -273,7 +286,7 @@ impl ServerMsg {
             },
             ACK => {
                 let batch = r.varint()?;
-                let n = r.count(17)?;
+                let n = r.count(18)?;
                 let mut refused = Vec::with_capacity(n);
                 for _ in 0..n {
                     refused.push(Refused {
@@ -327,8 +340,9 @@ impl Writer {
         self.0.extend_from_slice(b);
     }
 
-    fn id(&mut self, id: LeadId) {
-        self.0.extend_from_slice(id.0.as_bytes());
+    fn id(&mut self, id: DocId) {
+        self.0.push(id.kind.code());
+        self.0.extend_from_slice(id.id.as_bytes());
     }
 
     fn docs(&mut self, docs: &[DocChanges]) {
@@ -415,7 +429,9 @@ impl<'a> Reader<'a> {
             .map_err(|_| DecodeError::BadText)
     }
 
-    fn id(&mut self) -> Result<LeadId, DecodeError> {
+    fn id(&mut self) -> Result<DocId, DecodeError> {
+        let code = self.byte()?;
+        let kind = DocKind::from_code(code).ok_or(DecodeError::UnknownDocKind(code))?;
         let end = self.pos + 16;
         let bytes: [u8; 16] = self
             .buf
@@ -423,7 +439,7 @@ impl<'a> Reader<'a> {
             .and_then(|s| s.try_into().ok())
             .ok_or(DecodeError::Truncated)?;
         self.pos = end;
-        Ok(LeadId::from_uuid(Uuid::from_bytes(bytes)))
+        Ok(DocId::new(kind, Uuid::from_bytes(bytes)))
     }
 
     fn code(&mut self) -> Result<SyncErrorCode, DecodeError> {
@@ -436,7 +452,7 @@ impl<'a> Reader<'a> {
     /// for its document alone (the server answers `TooLarge` for it and
     /// stores the rest of the batch).
     fn docs(&mut self, max_docs: Option<usize>) -> Result<Vec<DocChanges>, DecodeError> {
-        let n = self.count(17)?;
+        let n = self.count(18)?;
         if let Some(max) = max_docs {
             if n > max {
                 return Err(DecodeError::TooManyDocs(max));
@@ -476,8 +492,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn id(n: u128) -> LeadId {
-        LeadId::from_uuid(Uuid::from_u128(n))
+    /// Ids of every kind, so each round-trip test covers the kind byte.
+    fn id(n: u128) -> DocId {
+        let kind = DocKind::ALL[(n % DocKind::ALL.len() as u128) as usize];
+        DocId::new(kind, Uuid::from_u128(n))
     }
 
     #[test]
@@ -550,8 +568,9 @@ mod tests {
             }],
         }
         .encode();
-        // kind + batch + doc count + 16-byte id + change count + length prefix.
-        assert_eq!(one.len(), 150 + 1 + 1 + 1 + 16 + 1 + 2);
+        // kind + batch + doc count + document id (kind byte + 16 bytes) +
+        // change count + length prefix.
+        assert_eq!(one.len(), 150 + 1 + 1 + 1 + (1 + 16) + 1 + 2);
     }
 
     #[test]

@@ -236,7 +236,7 @@ impl Device {
             let mut doc = LeadDoc::create(actor_from_bytes(self.actor), &lead)
                 .map_err(|e| format!("could not build lead {i}: {e}"))?;
             pending.push(DocChanges {
-                doc: lead.id,
+                doc: lead.id.into(),
                 changes: changes_of(&mut doc, &[]),
             });
             if i < HOT {
@@ -274,7 +274,7 @@ impl Device {
                 .map_err(|e| format!("could not edit lead {slot}: {e}"))?;
             let changes = changes_of(doc, &heads);
             let msgs = self.conn.client.push(vec![DocChanges {
-                doc: lead.id,
+                doc: lead.id.into(),
                 changes,
             }]);
             self.conn.send(msgs).await?;

@@ -1337,7 +1337,7 @@ async fn pusher(
                 let keys = changes.iter().map(|c| key(c)).collect();
                 let msg = ClientMsg::Push {
                     batch: next as u64 + 1,
-                    docs: vec![DocChanges { doc: plan.doc, changes }],
+                    docs: vec![DocChanges { doc: plan.doc.into(), changes }],
                 };
                 let bytes = msg.encode();
                 let at = Instant::now();

@@ -105,7 +105,7 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
         let lead = lead(fx.dealer, user, i);
         let mut doc = LeadDoc::create(actor_from_bytes([1; 16]), &lead)?;
         pending.push(DocChanges {
-            doc: lead.id,
+            doc: lead.id.into(),
             changes: changes_of(&mut doc, &[]),
         });
         saved.push(doc.save());
@@ -151,7 +151,7 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
             edit.stage = Stage::Contacted;
             doc.update(&edit, user, 2_000 + next as i64)?;
             changed.push(DocChanges {
-                doc: edit.id,
+                doc: edit.id.into(),
                 changes: changes_of(&mut doc, &heads),
             });
             before_after.insert(i, doc.save());

@@ -16,7 +16,9 @@ use crate::sync::{Device, ok_ack, push, raw_changes};
 async fn receives(device: &mut Device, doc: LeadId) {
     loop {
         match device.recv().await {
-            Some(ServerMsg::Changes { docs, .. }) if docs.iter().any(|d| d.doc == doc) => return,
+            Some(ServerMsg::Changes { docs, .. }) if docs.iter().any(|d| d.doc == doc.into()) => {
+                return;
+            }
             Some(ServerMsg::Changes { .. }) => continue,
             other => panic!("expected the other process's change, got {other:?}"),
         }

@@ -151,7 +151,7 @@ async fn killed_mid_stream_loses_no_acknowledged_change(backend: Backend) {
         let push = ClientMsg::Push {
             batch: i + 1,
             docs: vec![DocChanges {
-                doc: lead.id,
+                doc: lead.id.into(),
                 changes,
             }],
         };
@@ -221,7 +221,7 @@ async fn killed_mid_stream_loses_no_acknowledged_change(backend: Backend) {
     }
     for lead in &acked {
         assert!(
-            present.contains(lead),
+            present.contains(&showroom_shared::domain::DocId::lead(*lead)),
             "an acknowledged lead was lost by kill -9"
         );
     }

@@ -125,6 +125,8 @@ pub(crate) fn lead_of(session: &showroom_shared::api::SessionInfo, id: LeadId, n
         owner: Some(user),
         next_follow_up: None,
         notes: vec![],
+        visits: vec![],
+        drives: vec![],
         created_by: user,
         created_at: 1,
         updated_by: user,
@@ -142,7 +144,10 @@ pub(crate) fn raw_changes(doc: &mut LeadDoc) -> Vec<Vec<u8>> {
 pub(crate) fn push(batch: u64, doc: LeadId, changes: Vec<Vec<u8>>) -> ClientMsg {
     ClientMsg::Push {
         batch,
-        docs: vec![DocChanges { doc, changes }],
+        docs: vec![DocChanges {
+            doc: doc.into(),
+            changes,
+        }],
     }
 }
 
@@ -195,7 +200,7 @@ async fn a_change_reaches_a_connected_device_live(app: TestApp) {
     writer.send(push(1, lead.id, raw_changes(&mut doc))).await;
     match watcher.recv().await {
         Some(ServerMsg::Changes { docs, .. }) => {
-            assert_eq!(docs.first().map(|d| d.doc), Some(lead.id))
+            assert_eq!(docs.first().map(|d| d.doc), Some(lead.id.into()))
         }
         other => panic!("expected the live change, got {other:?}"),
     }
@@ -242,7 +247,7 @@ async fn retransmitted_and_reordered_batches_store_each_change_once(app: TestApp
             .expect("counts"),
         (3, 1)
     );
-    let snapshot = showroom_server::db::document_snapshot(&app.db, dealer, lead.id)
+    let snapshot = showroom_server::db::document_snapshot(&app.db, dealer, lead.id.into())
         .await
         .expect("read")
         .expect("stored");
@@ -311,7 +316,7 @@ async fn another_dealer_can_neither_write_nor_read_a_lead(app: TestApp) {
     }
     // Demo's lead is untouched, and Demo never hears of the rival's writes.
     let snapshot =
-        showroom_server::db::document_snapshot(&app.db, sales1.session.dealer.id, lead.id)
+        showroom_server::db::document_snapshot(&app.db, sales1.session.dealer.id, lead.id.into())
             .await
             .expect("read")
             .expect("stored");
@@ -324,7 +329,7 @@ async fn another_dealer_can_neither_write_nor_read_a_lead(app: TestApp) {
     assert_eq!(b.caught_up().await.1, vec![]);
     let rival_dealer: DealerId = rival.session.dealer.id;
     assert_eq!(
-        showroom_server::db::document_snapshot(&app.db, rival_dealer, stolen.id)
+        showroom_server::db::document_snapshot(&app.db, rival_dealer, stolen.id.into())
             .await
             .expect("read"),
         None
@@ -402,11 +407,11 @@ async fn malformed_and_oversized_input_gets_a_clear_error_and_breaks_nothing(app
         batch: 1,
         docs: vec![
             DocChanges {
-                doc: bad.id,
+                doc: bad.id.into(),
                 changes: corrupted,
             },
             DocChanges {
-                doc: good.id,
+                doc: good.id.into(),
                 changes: raw_changes(&mut good_doc),
             },
         ],
@@ -417,7 +422,7 @@ async fn malformed_and_oversized_input_gets_a_clear_error_and_breaks_nothing(app
             assert_eq!(refused.len(), 1);
             assert_eq!(
                 (refused[0].doc, refused[0].code),
-                (bad.id, SyncErrorCode::Malformed)
+                (bad.id.into(), SyncErrorCode::Malformed)
             );
         }
         other => panic!("{other:?}"),

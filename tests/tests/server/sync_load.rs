@@ -65,7 +65,7 @@ async fn a_fresh_device_catches_up_after_twenty_big_changes(app: TestApp) {
                     bytes <= limits::PAGE_BYTES + limits::CHANGE_BYTES,
                     "a page of {bytes} bytes"
                 );
-                got.extend(docs.iter().map(|d| d.doc));
+                got.extend(docs.iter().filter_map(|d| d.doc.as_lead()));
                 if complete {
                     break;
                 }
@@ -104,7 +104,7 @@ async fn a_compressed_change_is_measured_once_inflated(app: TestApp) {
     match d.ack().await {
         ServerMsg::Ack { batch: 1, refused } => assert_eq!(
             refused.iter().map(|r| (r.doc, r.code)).collect::<Vec<_>>(),
-            [(lead.id, SyncErrorCode::TooLarge)]
+            [(lead.id.into(), SyncErrorCode::TooLarge)]
         ),
         other => panic!("{other:?}"),
     }
@@ -152,7 +152,7 @@ async fn one_dealers_burst_does_not_queue_another_dealers_write_behind_it(app: T
             batch: 1,
             docs: (0..=limits::BATCH_DOCS as u128)
                 .map(|n| DocChanges {
-                    doc: LeadId::from_uuid(Uuid::from_u128(n + 1)),
+                    doc: LeadId::from_uuid(Uuid::from_u128(n + 1)).into(),
                     changes: vec![],
                 })
                 .collect(),
@@ -184,7 +184,7 @@ async fn one_dealers_burst_does_not_queue_another_dealers_write_behind_it(app: T
                     let lead = lead_for(&login, 10_000 * (device + 1) + 1000 * b + i, "Burst");
                     let mut doc = LeadDoc::create(actor_from_bytes([2; 16]), &lead).expect("doc");
                     DocChanges {
-                        doc: lead.id,
+                        doc: lead.id.into(),
                         changes: raw_changes(&mut doc),
                     }
                 })
@@ -252,7 +252,9 @@ async fn a_commit_reaches_every_socket_without_a_log_read_per_socket(app: TestAp
         let mut seen = Vec::new();
         while seen.len() < ids.len() {
             match w.recv().await {
-                Some(ServerMsg::Changes { docs, .. }) => seen.extend(docs.iter().map(|d| d.doc)),
+                Some(ServerMsg::Changes { docs, .. }) => {
+                    seen.extend(docs.iter().filter_map(|d| d.doc.as_lead()))
+                }
                 other => panic!("expected the live changes, got {other:?}"),
             }
         }
@@ -314,19 +316,19 @@ async fn a_bad_document_is_refused_alone(app: TestApp) {
         batch: 1,
         docs: vec![
             DocChanges {
-                doc: over,
+                doc: over.into(),
                 changes: vec![vec![0x85; limits::CHANGE_BYTES + 1]],
             },
             DocChanges {
-                doc: checksum.id,
+                doc: checksum.id.into(),
                 changes: altered,
             },
             DocChanges {
-                doc: bad.id,
+                doc: bad.id.into(),
                 changes: invalid,
             },
             DocChanges {
-                doc: good.id,
+                doc: good.id.into(),
                 changes: raw_changes(&mut good_doc),
             },
         ],
@@ -336,9 +338,9 @@ async fn a_bad_document_is_refused_alone(app: TestApp) {
         ServerMsg::Ack { batch: 1, refused } => assert_eq!(
             refused.iter().map(|r| (r.doc, r.code)).collect::<Vec<_>>(),
             [
-                (over, SyncErrorCode::TooLarge),
-                (checksum.id, SyncErrorCode::Malformed),
-                (bad.id, SyncErrorCode::Invalid),
+                (over.into(), SyncErrorCode::TooLarge),
+                (checksum.id.into(), SyncErrorCode::Malformed),
+                (bad.id.into(), SyncErrorCode::Invalid),
             ]
         ),
         other => panic!("{other:?}"),
@@ -398,7 +400,7 @@ fn edit(
 
 /// The lead as the server stores it (snapshot and tail), opened.
 async fn stored(app: &TestApp, dealer: showroom_shared::domain::DealerId, id: LeadId) -> LeadDoc {
-    let bytes = showroom_server::db::document_snapshot(&app.db, dealer, id)
+    let bytes = showroom_server::db::document_snapshot(&app.db, dealer, id.into())
         .await
         .expect("read")
         .expect("stored");
@@ -486,19 +488,19 @@ async fn a_change_that_makes_automerge_panic_is_refused_alone(app: TestApp) {
         .iter()
         .enumerate()
         .map(|(i, bytes)| DocChanges {
-            doc: LeadId::from_uuid(Uuid::from_u128(7100 + i as u128)),
+            doc: LeadId::from_uuid(Uuid::from_u128(7100 + i as u128)).into(),
             changes: vec![bytes.clone()],
         })
         .collect();
     docs.push(DocChanges {
-        doc: good.id,
+        doc: good.id.into(),
         changes: raw_changes(&mut good_doc),
     });
     d.send(ClientMsg::Push { batch: 1, docs }).await;
     match d.ack().await {
         ServerMsg::Ack { batch: 1, refused } => {
             assert_eq!(refused.len(), panics.len(), "{refused:?}");
-            assert!(refused.iter().all(|r| r.doc != good.id));
+            assert!(refused.iter().all(|r| r.doc != good.id.into()));
         }
         other => panic!("{other:?}"),
     }

@@ -1,0 +1,349 @@
+//! The dealer's own document: its catalogue (models, trims, colours,
+//! accessories and fees, demo cars) and its showroom rules (follow-up
+//! cadence, lost reasons, the test-drive agreement, time zone, currency).
+//! Only a manager or an admin changes it (`crate::rules`); every device of
+//! the dealer reads it offline.
+//!
+//! Entries are records with stable ids (`doc::Record`): two managers editing
+//! different entries offline both keep their edits. Entries are archived,
+//! never deleted: an old quote or test drive still names its trim and car.
+
+use autosurgeon::{Hydrate, Reconcile};
+use thiserror::Error;
+
+use super::id::id_type;
+use super::lead::text_enum;
+use super::{DealerId, Grade, Money};
+
+id_type!(
+    /// A model (车型) in the catalogue.
+    ModelId
+);
+id_type!(
+    /// A trim (配置) of a model: what is priced and driven.
+    TrimId
+);
+id_type!(
+    /// A paint colour.
+    ColourId
+);
+id_type!(
+    /// An accessory (精品) or a fee (上牌费 …).
+    ItemId
+);
+id_type!(
+    /// A demo car (试驾车).
+    CarId
+);
+
+text_enum!(
+    /// What moves the car; purchase tax and vehicle tax depend on it (RULES.md).
+    Powertrain, "powertrain", {
+        Petrol = "petrol",
+        Diesel = "diesel",
+        Hybrid = "hybrid",
+        PlugInHybrid = "phev",
+        BatteryElectric = "bev",
+    }
+);
+
+impl Powertrain {
+    /// A new-energy vehicle (新能源): purchase-tax relief, no vehicle tax.
+    pub const fn is_nev(self) -> bool {
+        matches!(self, Powertrain::PlugInHybrid | Powertrain::BatteryElectric)
+    }
+}
+
+text_enum!(
+    /// The gearbox, for the licence class (C2 drives automatics only).
+    Transmission, "transmission", {
+        Manual = "manual",
+        Automatic = "automatic",
+    }
+);
+
+text_enum!(
+    /// A catalogue item sold with the car.
+    ItemKind, "item kind", {
+        Accessory = "accessory",
+        Fee = "fee",
+    }
+);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Model {
+    pub id: ModelId,
+    pub name: String,
+    pub archived: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Trim {
+    pub id: TrimId,
+    pub model: ModelId,
+    pub name: String,
+    /// Manufacturer's suggested retail price incl. VAT, fen.
+    pub list_price: Money,
+    pub powertrain: Powertrain,
+    pub gearbox: Transmission,
+    pub seats: u32,
+    /// Engine displacement in cc; 0 for a battery-electric car.
+    pub displacement_cc: u32,
+    pub archived: bool,
+}
+
+impl Trim {
+    pub fn transmission(&self) -> Transmission {
+        if self.powertrain == Powertrain::BatteryElectric {
+            Transmission::Automatic
+        } else {
+            self.gearbox
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Colour {
+    pub id: ColourId,
+    pub name: String,
+    /// Extra over the list price (metallic paint …), fen.
+    pub price: Money,
+    pub archived: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Item {
+    pub id: ItemId,
+    pub kind: ItemKind,
+    pub name: String,
+    pub price: Money,
+    pub archived: bool,
+}
+
+/// A vehicle identification number: 17 characters, no I, O or Q, with the
+/// check digit in position 9 (ISO 3779; mandatory in China, GB 16735).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Vin(String);
+
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum VinError {
+    #[error("a VIN has 17 characters")]
+    Length,
+    #[error("a VIN has only digits and the letters A–Z except I, O and Q")]
+    Character,
+    #[error("the VIN's check digit (9th character) does not match")]
+    CheckDigit,
+}
+
+impl Vin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The check digit the other 16 characters give.
+    pub fn check_digit(vin: &str) -> Result<char, VinError> {
+        const WEIGHTS: [u32; 17] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+        let mut sum = 0u32;
+        for (i, c) in vin.chars().enumerate() {
+            let v = match c {
+                '0'..='9' => c as u32 - '0' as u32,
+                'A' | 'J' => 1,
+                'B' | 'K' | 'S' => 2,
+                'C' | 'L' | 'T' => 3,
+                'D' | 'M' | 'U' => 4,
+                'E' | 'N' | 'V' => 5,
+                'F' | 'W' => 6,
+                'G' | 'P' | 'X' => 7,
+                'H' | 'Y' => 8,
+                'R' | 'Z' => 9,
+                _ => return Err(VinError::Character),
+            };
+            sum += v * WEIGHTS.get(i).copied().ok_or(VinError::Length)?;
+        }
+        Ok(match sum % 11 {
+            10 => 'X',
+            n => char::from_digit(n, 10).unwrap_or('0'),
+        })
+    }
+}
+
+impl std::str::FromStr for Vin {
+    type Err = VinError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let vin: String = s.trim().to_ascii_uppercase();
+        if vin.chars().count() != 17 {
+            return Err(VinError::Length);
+        }
+        let check = Vin::check_digit(&vin)?;
+        if vin.chars().nth(8) != Some(check) {
+            return Err(VinError::CheckDigit);
+        }
+        Ok(Vin(vin))
+    }
+}
+
+impl std::fmt::Display for Vin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct DemoCar {
+    pub id: CarId,
+    pub stock_number: String,
+    pub vin: Vin,
+    /// Demo cars are plated before road use (art. 8).
+    pub plate: String,
+    pub trim: TrimId,
+    pub odometer_km: u32,
+    pub archived: bool,
+}
+
+/// A coded reason a deal was lost (战败原因).
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct LostReason {
+    /// Stable code (`competitor`, `price` …): the record's key.
+    pub code: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub archived: bool,
+}
+
+/// Days to the next follow-up by intent grade (H/A/B/C).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Cadence {
+    pub h: u32,
+    pub a: u32,
+    pub b: u32,
+    pub c: u32,
+}
+
+impl Default for Cadence {
+    fn default() -> Self {
+        Cadence {
+            h: 1,
+            a: 3,
+            b: 7,
+            c: 14,
+        }
+    }
+}
+
+impl Cadence {
+    pub fn days(&self, grade: Grade) -> Option<u32> {
+        match grade {
+            Grade::H | Grade::N => Some(self.h),
+            Grade::A => Some(self.a),
+            Grade::B => Some(self.b),
+            Grade::C => Some(self.c),
+            Grade::O | Grade::F => None,
+        }
+    }
+}
+
+/// The agreement a test driver signs, in Chinese and English, versioned:
+/// a signature records the version it was given under.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Agreement {
+    pub version: u32,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Default for Agreement {
+    fn default() -> Self {
+        Agreement {
+            version: 1,
+            zh: "本人持有效驾驶证，自愿参加试乘试驾，遵守交通法规并服从陪同人员指引；因本人违规或不当驾驶造成的损失由本人承担。".to_owned(),
+            en: "I hold a valid driving licence and take this test drive of my own accord. I will obey the traffic laws and the accompanying staff's directions, and I am liable for damage caused by my breach of the rules or misuse of the car.".to_owned(),
+        }
+    }
+}
+
+/// The showroom rules a manager sets.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Settings {
+    /// IANA name; the device's dates (today, due dates) are in it.
+    pub time_zone: String,
+    /// ISO 4217; amounts are in its minor unit.
+    pub currency: String,
+    pub cadence: Cadence,
+    pub agreement: Agreement,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            time_zone: "Asia/Shanghai".to_owned(),
+            currency: "CNY".to_owned(),
+            cadence: Cadence::default(),
+            agreement: Agreement::default(),
+        }
+    }
+}
+
+/// The dealer document as the app and the server read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dealer {
+    pub id: Option<DealerId>,
+    pub settings: Settings,
+    pub models: Vec<Model>,
+    pub trims: Vec<Trim>,
+    pub colours: Vec<Colour>,
+    pub items: Vec<Item>,
+    pub cars: Vec<DemoCar>,
+    pub lost_reasons: Vec<LostReason>,
+}
+
+impl Dealer {
+    pub fn trim(&self, id: TrimId) -> Option<&Trim> {
+        self.trims.iter().find(|t| t.id == id)
+    }
+
+    pub fn model(&self, id: ModelId) -> Option<&Model> {
+        self.models.iter().find(|m| m.id == id)
+    }
+
+    pub fn car(&self, id: CarId) -> Option<&DemoCar> {
+        self.cars.iter().find(|c| c.id == id)
+    }
+
+    /// "Model Trim" for a car, as lists show it.
+    pub fn car_label(&self, id: CarId) -> String {
+        let Some(car) = self.car(id) else {
+            return String::new();
+        };
+        let trim = self.trim(car.trim);
+        let model = trim.and_then(|t| self.model(t.model));
+        match (model, trim) {
+            (Some(m), Some(t)) => format!("{} {} · {}", m.name, t.name, car.plate),
+            _ => car.plate.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vins_are_checked() {
+        // The textbook example (check digit X) and a real Chinese one.
+        assert!("1M8GDM9AXKP042788".parse::<Vin>().is_ok());
+        assert!("LSVAU033512345678".parse::<Vin>().is_err());
+        assert_eq!(
+            "1M8GDM9A1KP042788".parse::<Vin>(),
+            Err(VinError::CheckDigit)
+        );
+        assert_eq!("1M8GDM9AXKP04278".parse::<Vin>(), Err(VinError::Length));
+        assert_eq!("1M8GDM9AXKP0427O8".parse::<Vin>(), Err(VinError::Character));
+        assert_eq!(
+            "1m8gdm9axkp042788"
+                .parse::<Vin>()
+                .map(|v| v.to_string())
+                .ok(),
+            Some("1M8GDM9AXKP042788".to_owned())
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! The showroom floor: visits (展厅客流登记) and test drives (试乘试驾).
+//!
+//! Each type here is declared once: the derives are its Automerge mapping
+//! (autosurgeon), and `doc::Record` says under which key a document keeps
+//! it. New fields must be `Option`/defaulted with
+//! `#[autosurgeon(missing = "Default::default")]`, so documents written
+//! before them still read (ARCHITECTURE.md, "Schema versions").
+
+use autosurgeon::{Hydrate, Reconcile};
+use thiserror::Error;
+
+use super::catalogue::{CarId, Transmission, Trim};
+use super::id::id_type;
+use super::lead::text_enum;
+use super::{Date, DealerId, LeadId, RegisterId, UserId};
+
+id_type!(
+    /// One visit to the showroom.
+    VisitId
+);
+id_type!(
+    /// One test drive (booked, out or done).
+    DriveId
+);
+
+text_enum!(
+    /// Why the visitor came (RULES.md, "Showroom traffic").
+    VisitKind, "visit type", {
+        /// First visit: the record is created now.
+        First = "first",
+        /// First visit of a prospect already known (invited by the call centre).
+        KnownFirst = "known_first",
+        /// A repeat visit (be-back).
+        Repeat = "repeat",
+        /// Came for an appointment.
+        Appointment = "appointment",
+        /// Service, delivery, a question: not a sales visit.
+        NonSales = "non_sales",
+    }
+);
+
+text_enum!(
+    /// What became of a walk-in.
+    VisitOutcome, "visit outcome", {
+        /// Logged, not linked yet.
+        Open = "open",
+        /// Linked to a lead (an existing one or one captured now).
+        Lead = "lead",
+        /// Left without details: counted, it is the capture rate's denominator.
+        Anonymous = "anonymous",
+    }
+);
+
+/// What was done during the visit. A map of flags: two devices ticking
+/// different steps both keep theirs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct VisitSteps {
+    pub greeted: bool,
+    pub needs_analysis: bool,
+    pub test_drive: bool,
+    pub quote: bool,
+    pub negotiation: bool,
+}
+
+/// One visit. A linked visit lives in its lead's document; an open or
+/// anonymous one in the showroom register of the day.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Visit {
+    pub id: VisitId,
+    /// Unix ms.
+    pub arrived_at: i64,
+    pub left_at: Option<i64>,
+    /// Who looks after the visitor.
+    pub salesperson: UserId,
+    pub party_size: u32,
+    pub kind: VisitKind,
+    pub outcome: VisitOutcome,
+    pub lead: Option<LeadId>,
+    pub steps: VisitSteps,
+    /// Who logged it: the session's own user (the server checks).
+    pub created_by: UserId,
+}
+
+impl Visit {
+    /// Still in the showroom.
+    pub fn is_here(&self) -> bool {
+        self.left_at.is_none() && self.outcome != VisitOutcome::Anonymous
+    }
+}
+
+/// One device's showroom register of one day (`doc::RegisterDoc`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Register {
+    pub id: RegisterId,
+    pub dealer: DealerId,
+    pub date: Date,
+    pub visits: Vec<Visit>,
+}
+
+text_enum!(
+    /// A test drive's state.
+    DriveStatus, "test drive status", {
+        Booked = "booked",
+        Out = "out",
+        Returned = "returned",
+        Cancelled = "cancelled",
+    }
+);
+
+text_enum!(
+    /// Chinese driving licence classes (准驾车型).
+    LicenceClass, "licence class", {
+        A1 = "A1", A2 = "A2", A3 = "A3", B1 = "B1", B2 = "B2",
+        C1 = "C1", C2 = "C2", C3 = "C3", C4 = "C4", C5 = "C5", C6 = "C6",
+        D = "D", E = "E", F = "F", M = "M", N = "N", P = "P",
+    }
+);
+
+impl LicenceClass {
+    /// Whether the class covers a small passenger car (小型汽车, up to 9
+    /// seats) with this gearbox (Road Traffic Safety Law art. 19 and the
+    /// Ministry of Public Security's class table): A1, A2, A3, B1, B2 and C1
+    /// cover any; C2 (and C5, for disabled drivers) automatic only.
+    pub fn covers(self, seats: u32, transmission: Transmission) -> bool {
+        use LicenceClass::*;
+        if seats > 9 {
+            // A bus: A1 (large) or B1 (medium, up to 19 seats).
+            return matches!(self, A1) || (matches!(self, B1) && seats <= 19);
+        }
+        match self {
+            A1 | A2 | A3 | B1 | B2 | C1 => true,
+            C2 | C5 => transmission == Transmission::Automatic,
+            _ => false,
+        }
+    }
+}
+
+/// The driver's licence as seen before the car leaves. The dealer records
+/// it; it never keeps the licence itself (only the police may).
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Licence {
+    pub number: String,
+    pub class: LicenceClass,
+    pub expires: Date,
+}
+
+/// Why a licence does not allow this drive.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum LicenceProblem {
+    #[error("the licence has expired")]
+    Expired,
+    #[error("the licence class does not cover this car")]
+    WrongClass,
+    #[error("the licence number is missing or malformed")]
+    BadNumber,
+}
+
+impl Licence {
+    /// Whether this licence lets its holder drive `trim` on `today`.
+    pub fn check(&self, today: Date, trim: &Trim) -> Result<(), LicenceProblem> {
+        let n = self.number.trim();
+        if n.len() < 6 || n.len() > 24 || !n.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(LicenceProblem::BadNumber);
+        }
+        if self.expires < today {
+            return Err(LicenceProblem::Expired);
+        }
+        if !self.class.covers(trim.seats, trim.transmission()) {
+            return Err(LicenceProblem::WrongClass);
+        }
+        Ok(())
+    }
+}
+
+/// A finger-drawn signature: strokes of points, delta-encoded as zigzag
+/// varints on a 1000×400 grid (a typical signature is 1–3 KB).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Strokes(pub Vec<u8>);
+
+/// The largest signature a document takes; a hand-drawn one is far below.
+pub const MAX_SIGNATURE_BYTES: usize = 16 * 1024;
+/// The grid signatures are stored on.
+pub const SIGNATURE_GRID: (u16, u16) = (1000, 400);
+
+impl Strokes {
+    /// Encodes strokes of grid points (clamped to the grid). Points closer
+    /// than one grid step to the previous one are dropped.
+    pub fn encode(strokes: &[Vec<(u16, u16)>]) -> Strokes {
+        let mut out = Vec::new();
+        let put = |n: i64, out: &mut Vec<u8>| {
+            let mut z = ((n << 1) ^ (n >> 63)) as u64;
+            loop {
+                let b = (z & 0x7f) as u8;
+                z >>= 7;
+                if z == 0 {
+                    out.push(b);
+                    break;
+                }
+                out.push(b | 0x80);
+            }
+        };
+        let (gw, gh) = SIGNATURE_GRID;
+        let mut last = (0i64, 0i64);
+        for stroke in strokes.iter().filter(|s| !s.is_empty()) {
+            let mut points: Vec<(i64, i64)> = Vec::with_capacity(stroke.len());
+            for &(x, y) in stroke {
+                let p = (i64::from(x.min(gw)), i64::from(y.min(gh)));
+                if points.last() != Some(&p) {
+                    points.push(p);
+                }
+            }
+            put(points.len() as i64, &mut out);
+            for p in points {
+                put(p.0 - last.0, &mut out);
+                put(p.1 - last.1, &mut out);
+                last = p;
+            }
+        }
+        Strokes(out)
+    }
+
+    /// The strokes back, or `None` when the bytes are not a signature.
+    pub fn decode(&self) -> Option<Vec<Vec<(u16, u16)>>> {
+        fn get(bytes: &[u8], pos: &mut usize) -> Option<i64> {
+            let mut z: u64 = 0;
+            for shift in (0..64).step_by(7) {
+                let b = *bytes.get(*pos)?;
+                *pos += 1;
+                z |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Some(((z >> 1) as i64) ^ -((z & 1) as i64));
+                }
+            }
+            None
+        }
+        let bytes = &self.0;
+        let mut pos = 0usize;
+        let (gw, gh) = SIGNATURE_GRID;
+        let mut strokes = Vec::new();
+        let mut last = (0i64, 0i64);
+        while pos < bytes.len() {
+            let n = usize::try_from(get(bytes, &mut pos)?).ok()?;
+            if n > bytes.len() {
+                return None;
+            }
+            let mut stroke = Vec::with_capacity(n);
+            for _ in 0..n {
+                last = (
+                    last.0 + get(bytes, &mut pos)?,
+                    last.1 + get(bytes, &mut pos)?,
+                );
+                let x = u16::try_from(last.0).ok().filter(|x| *x <= gw)?;
+                let y = u16::try_from(last.1).ok().filter(|y| *y <= gh)?;
+                stroke.push((x, y));
+            }
+            strokes.push(stroke);
+        }
+        Some(strokes)
+    }
+
+    /// The strokes as an SVG path (`M x y L x y …`) on the grid.
+    pub fn svg_path(&self) -> String {
+        let mut d = String::new();
+        for stroke in self.decode().unwrap_or_default() {
+            for (i, (x, y)) in stroke.iter().enumerate() {
+                d.push_str(if i == 0 { "M" } else { "L" });
+                d.push_str(&format!("{x} {y}"));
+            }
+            if stroke.len() == 1 {
+                d.push_str("l0.1 0");
+            }
+        }
+        d
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The customer's signature under the test-drive agreement.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Signature {
+    pub strokes: Strokes,
+    /// The agreement's version and language that were shown.
+    pub agreement_version: u32,
+    pub language: String,
+    pub signed_at: i64,
+    /// Who held the tablet: the session's own user.
+    pub captured_by: UserId,
+}
+
+/// The car leaving with the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct DriveOut {
+    pub at: i64,
+    pub odometer_km: u32,
+    /// Fuel (or battery) in percent.
+    pub fuel_pct: u32,
+    pub route: String,
+    /// The staff member riding along.
+    pub companion: Option<UserId>,
+    pub recorded_by: UserId,
+}
+
+/// The car coming back.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct DriveBack {
+    pub at: i64,
+    pub odometer_km: u32,
+    pub fuel_pct: u32,
+    pub damage: String,
+    /// The customer's rating, 1–5.
+    pub rating: Option<u32>,
+    pub comment: String,
+    pub recorded_by: UserId,
+}
+
+/// Why a drive's step is refused.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum DriveProblem {
+    #[error("{0}")]
+    Licence(LicenceProblem),
+    #[error("the agreement has not been signed")]
+    NotSigned,
+    #[error("the odometer in is below the odometer out")]
+    OdometerBackwards,
+    #[error("fuel is a percentage, 0 to 100")]
+    BadFuel,
+    #[error("the rating is 1 to 5")]
+    BadRating,
+    #[error("the end is not after the start")]
+    BadTimes,
+    #[error("the signature is too large")]
+    SignatureTooLarge,
+}
+
+/// One test drive of one demo car.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct TestDrive {
+    pub id: DriveId,
+    pub car: CarId,
+    /// The booked slot, Unix ms.
+    pub start: i64,
+    pub end: i64,
+    pub status: DriveStatus,
+    pub licence: Option<Licence>,
+    pub signature: Option<Signature>,
+    pub out: Option<DriveOut>,
+    pub back: Option<DriveBack>,
+    pub created_by: UserId,
+    pub created_at: i64,
+}
+
+impl TestDrive {
+    /// Whether the car is taken between `start` and `end` by this drive.
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.status != DriveStatus::Cancelled
+            && self.status != DriveStatus::Returned
+            && self.start < end
+            && start < self.end
+    }
+
+    /// The checks before the car leaves: a licence that covers the car on
+    /// `today`, a signature, sane readings.
+    pub fn check_out(&self, today: Date, trim: &Trim) -> Result<(), DriveProblem> {
+        let licence = self
+            .licence
+            .as_ref()
+            .ok_or(DriveProblem::Licence(LicenceProblem::BadNumber))?;
+        licence.check(today, trim).map_err(DriveProblem::Licence)?;
+        let signature = self.signature.as_ref().ok_or(DriveProblem::NotSigned)?;
+        if signature.strokes.is_empty() {
+            return Err(DriveProblem::NotSigned);
+        }
+        if signature.strokes.0.len() > MAX_SIGNATURE_BYTES {
+            return Err(DriveProblem::SignatureTooLarge);
+        }
+        if let Some(out) = &self.out {
+            if out.fuel_pct > 100 {
+                return Err(DriveProblem::BadFuel);
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks on return.
+    pub fn check_back(&self) -> Result<(), DriveProblem> {
+        let (Some(out), Some(back)) = (&self.out, &self.back) else {
+            return Ok(());
+        };
+        if back.odometer_km < out.odometer_km {
+            return Err(DriveProblem::OdometerBackwards);
+        }
+        if back.fuel_pct > 100 {
+            return Err(DriveProblem::BadFuel);
+        }
+        if back.rating.is_some_and(|r| !(1..=5).contains(&r)) {
+            return Err(DriveProblem::BadRating);
+        }
+        if back.at < out.at {
+            return Err(DriveProblem::BadTimes);
+        }
+        Ok(())
+    }
+
+    /// Everyone whose name this drive's records carry as their author.
+    pub fn authors(&self) -> impl Iterator<Item = UserId> + '_ {
+        std::iter::once(self.created_by)
+            .chain(self.signature.as_ref().map(|s| s.captured_by))
+            .chain(self.out.as_ref().map(|o| o.recorded_by))
+            .chain(self.back.as_ref().map(|b| b.recorded_by))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strokes_round_trip_compactly() {
+        // A plausible signature: 4 strokes of 120 points each.
+        let strokes: Vec<Vec<(u16, u16)>> = (0..4u16)
+            .map(|s| {
+                (0..120u16)
+                    .map(|i| (100 + s * 200 + i, 200 + ((i * 7 + s * 13) % 60)))
+                    .collect()
+            })
+            .collect();
+        let enc = Strokes::encode(&strokes);
+        assert!(enc.0.len() < 1500, "{} bytes", enc.0.len());
+        assert_eq!(enc.decode(), Some(strokes));
+        assert!(enc.svg_path().starts_with("M100 200L101 207"));
+    }
+
+    #[test]
+    fn damaged_strokes_do_not_decode() {
+        assert_eq!(Strokes(vec![0x80]).decode(), None);
+        assert_eq!(Strokes(vec![200, 1]).decode(), None);
+        // Two points at x = 1000 and 1001: the second is off the grid.
+        assert_eq!(Strokes(vec![4, 0xd0, 0x0f, 0, 2, 0]).decode(), None);
+    }
+
+    #[test]
+    fn licence_classes_cover_what_the_law_says() {
+        use LicenceClass::*;
+        assert!(C1.covers(5, Transmission::Manual));
+        assert!(C2.covers(5, Transmission::Automatic));
+        assert!(!C2.covers(5, Transmission::Manual));
+        assert!(!D.covers(5, Transmission::Automatic));
+        assert!(!C1.covers(14, Transmission::Manual));
+        assert!(B1.covers(14, Transmission::Manual));
+    }
+}
