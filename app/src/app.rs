@@ -105,6 +105,9 @@ fn SignedInFrame() -> impl IntoView {
     crate::local::lead_index::provide();
     let location = use_location();
     let session = Memo::new(move |_| auth.session());
+    crate::local::dealer::provide(Signal::derive(move || {
+        session.with(|s| s.as_ref().map(|s| s.dealer.id))
+    }));
     let dealer = Signal::derive(move || {
         session.with(|s| {
             s.as_ref()

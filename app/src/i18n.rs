@@ -532,6 +532,9 @@ message_keys! {
     People,
     // Settings
     AppVersion,
+    Catalogue,
+    CatalogueNotHere,
+    DemoCars,
     DevelopmentBuild,
     // Not found
     PageNotFound,
@@ -704,6 +707,12 @@ impl Key {
             Key::NoDevices => ("No devices have signed in yet.", "还没有设备登录过。"),
             Key::People => ("People", "人员"),
             Key::AppVersion => ("App version", "应用版本"),
+            Key::Catalogue => ("Catalogue", "车型目录"),
+            Key::CatalogueNotHere => (
+                "The dealer's catalogue has not reached this device yet; it arrives with the next sync.",
+                "经销商的车型目录尚未同步到此设备，下次同步时送达。",
+            ),
+            Key::DemoCars => ("Demo cars", "试驾车"),
             Key::DevelopmentBuild => ("Development build", "开发版本"),
             Key::PageNotFound => ("Page not found", "页面不存在"),
             Key::PageNotFoundDetail => ("There is nothing at this address.", "此地址没有内容。"),

@@ -112,10 +112,10 @@ pub fn catalogue(dealer_name: &str) -> Dealer {
         archived: false,
     };
     let car = |n, stock: &str, vin_body: &str, plate: &str, t, km| {
-        // The check digit is the 9th character; the rest is made up.
-        let digit =
-            Vin::check_digit(&format!("{}0{}", &vin_body[..8], &vin_body[8..])).unwrap_or('0');
-        let vin = format!("{}{digit}{}", &vin_body[..8], &vin_body[8..]);
+        // The check digit is the 9th character (weight 0 in its own sum);
+        // the rest is made up.
+        let digit = Vin::check_digit(vin_body).unwrap_or('0');
+        let vin = format!("{}{digit}{}", &vin_body[..8], &vin_body[9..]);
         vin.parse::<Vin>().ok().map(|vin| DemoCar {
             id: CarId::from_uuid(id(n)),
             stock_number: stock.to_owned(),

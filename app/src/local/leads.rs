@@ -465,6 +465,17 @@ pub async fn load(lead: LeadId) -> Result<OpenLead> {
     .await
 }
 
+/// Opens any document the device holds (`None` when it holds nothing of it).
+pub async fn load_doc(doc: DocId) -> Result<Option<Document>> {
+    with_db(async |db: &IdbDatabase| {
+        let tx = Tx::read(db, &[DOCS, DOC_CHANGES])?;
+        let loaded = load_in(&tx, doc).await?;
+        tx.commit().await?;
+        Ok(loaded.map(|l| l.doc))
+    })
+    .await
+}
+
 /// `edited` with every field the person did not touch (equal in `original`
 /// and `edited`) taken from `current`, so a change that arrived while the
 /// form was open is not overwritten with the old value.

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod dealer;
 pub mod device;
 pub mod lead_index;
 pub mod leads;

@@ -8,6 +8,7 @@ use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::sign_out_button::SignOutButton;
 use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
+use crate::local::dealer::use_dealer_catalogue;
 use crate::local::pwa;
 
 #[component]
@@ -32,6 +33,60 @@ pub fn SettingsPage() -> impl IntoView {
             .unwrap_or_else(|| i18n.t(Key::DevelopmentBuild).to_owned())
     };
     let sign_out = Callback::new(move |()| spawn_local(auth.sign_out()));
+    let catalogue = use_dealer_catalogue();
+    // Read-only here; the manager's editor comes with the catalogue screens.
+    let models = move || {
+        catalogue.dealer.with(|d| {
+            let Some(d) = d else {
+                return view! { <p class="muted">{i18n.t(Key::CatalogueNotHere)}</p> }.into_any();
+            };
+            let rows: Vec<_> = d
+                .models
+                .iter()
+                .filter(|m| !m.archived)
+                .map(|m| {
+                    let trims: Vec<_> = d
+                        .trims
+                        .iter()
+                        .filter(|t| t.model == m.id && !t.archived)
+                        .map(|t| {
+                            view! {
+                                <li class="catalogue__trim">
+                                    <span>{t.name.clone()}</span>
+                                    <span class="money">{format!("¥ {}", t.list_price)}</span>
+                                </li>
+                            }
+                        })
+                        .collect();
+                    view! {
+                        <li class="catalogue__model">
+                            <h3 class="catalogue__name">{m.name.clone()}</h3>
+                            <ul class="catalogue__trims">{trims}</ul>
+                        </li>
+                    }
+                })
+                .collect();
+            let cars: Vec<_> = d
+                .cars
+                .iter()
+                .filter(|c| !c.archived)
+                .map(|c| {
+                    view! {
+                        <li class="catalogue__car">
+                            <span>{d.car_label(c.id)}</span>
+                            <span class="mono">{c.vin.to_string()}</span>
+                        </li>
+                    }
+                })
+                .collect();
+            view! {
+                <ul class="catalogue" aria-label=i18n.t(Key::Catalogue)>{rows}</ul>
+                <h3 class="card__subtitle">{i18n.t(Key::DemoCars)}</h3>
+                <ul class="catalogue__cars" aria-label=i18n.t(Key::DemoCars)>{cars}</ul>
+            }
+            .into_any()
+        })
+    };
 
     view! {
         <section class="page" aria-labelledby="settings-heading">
@@ -56,6 +111,10 @@ pub fn SettingsPage() -> impl IntoView {
                     </div>
                 </dl>
                 <SignOutButton busy=Signal::derive(move || auth.signing_out()) on_sign_out=sign_out />
+            </section>
+            <section class="card" aria-labelledby="settings-catalogue-heading">
+                <h2 id="settings-catalogue-heading" class="card__title">{move || i18n.t(Key::Catalogue)}</h2>
+                {models}
             </section>
         </section>
     }
