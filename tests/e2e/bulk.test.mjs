@@ -11,19 +11,28 @@ import {
 const fx = useFixtures();
 const LEADS = 3_000;
 
-/** What the device holds: its sync cursor and how many leads (summaries) it stored. */
+/**
+ * What the device holds: its sync cursor, how many leads (summaries) it stored, and how
+ * many documents of other kinds (the dealer's catalogue, which the server made first).
+ */
 const deviceState = (page) =>
   page.evaluate(async () => {
     const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     const db = await req(indexedDB.open('showroom'));
     try {
-      const tx = db.transaction(['meta', 'summaries', 'outbox'], 'readonly');
-      const [cursor, leads, outbox] = await Promise.all([
+      const tx = db.transaction(['meta', 'summaries', 'outbox', 'docs', 'doc_changes'], 'readonly');
+      const [cursor, leads, outbox, docKeys, changeKeys] = await Promise.all([
         req(tx.objectStore('meta').get('cursor')),
         req(tx.objectStore('summaries').count()),
         req(tx.objectStore('outbox').count()),
+        req(tx.objectStore('docs').getAllKeys()),
+        req(tx.objectStore('doc_changes').getAllKeys()),
       ]);
-      return { cursor: cursor ?? 0, leads, outbox };
+      // `<kind>:<uuid>` and `<kind>:<uuid>:<hash>`: the documents that are not leads.
+      const others = new Set(
+        [...docKeys, ...changeKeys].map((k) => k.split(':').slice(0, 2).join(':')).filter((d) => !d.startsWith('lead:')),
+      ).size;
+      return { cursor: cursor ?? 0, leads, others, outbox };
     } finally {
       db.close();
     }
@@ -70,26 +79,27 @@ e2eTest(
         await page.reload();
         const s = await deviceState(page);
         t.diagnostic(`reloaded ${wait} ms in: cursor ${s.cursor}, ${s.leads} leads stored`);
-        // Every sequence number is one new lead of the seeding tablet: a page
-        // half stored would show more (or fewer) leads than the cursor covers.
-        assert.equal(s.leads, s.cursor, `after a reload mid-sync the device holds exactly the leads up to its cursor`);
+        // Every sequence number is one new document — the dealer's catalogue, then
+        // the seeding tablet's leads: a page half stored would show more (or fewer)
+        // documents than the cursor covers.
+        assert.equal(s.leads + s.others, s.cursor, `after a reload mid-sync the device holds exactly the documents up to its cursor`);
         states.push(s);
         blocked = false;
         await page.reload();
       }
       t.diagnostic(`interrupted at cursors ${states.map((s) => s.cursor).join(', ')}`);
       assert.ok(
-        states.some((s) => s.cursor > 0 && s.cursor < LEADS),
+        states.some((s) => s.cursor > 1 && s.cursor < LEADS + 1),
         'at least one reload came in the middle of the sync',
       );
 
       // Back online: it goes on from its cursor to every lead, once each.
       await eventually(
-        async () => (await deviceState(page)).cursor === LEADS,
-        `the device did not reach cursor ${LEADS}`,
+        async () => (await deviceState(page)).cursor === LEADS + 1,
+        `the device did not reach cursor ${LEADS + 1}`,
         60_000,
       );
-      assert.deepEqual(await deviceState(page), { cursor: LEADS, leads: LEADS, outbox: 0 });
+      assert.deepEqual(await deviceState(page), { cursor: LEADS + 1, leads: LEADS, others: 1, outbox: 0 });
       await seeVisible(page.getByText('Showing 100 of 3,000', { exact: true }), 'the whole list');
     } finally {
       await seeder.stop();

@@ -438,6 +438,32 @@ export function indexedDbCounts(page, name, stores) {
   );
 }
 
+/**
+ * The documents the device holds (`lead:<uuid>`, `dealer:<uuid>`, …): the distinct ids of the
+ * `docs` and `doc_changes` stores of the `showroom` database, sorted.
+ */
+export function deviceDocuments(page) {
+  return page.evaluate(async () => {
+    const req = (r) =>
+      new Promise((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    if (!(await indexedDB.databases()).some((d) => d.name === 'showroom')) return [];
+    const db = await req(indexedDB.open('showroom'));
+    try {
+      const tx = db.transaction(['docs', 'doc_changes'], 'readonly');
+      const keys = [
+        ...(await req(tx.objectStore('docs').getAllKeys())),
+        ...(await req(tx.objectStore('doc_changes').getAllKeys())),
+      ];
+      return [...new Set(keys.map((k) => String(k).split(':').slice(0, 2).join(':')))].sort();
+    } finally {
+      db.close();
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------
 // A seeding device: `device-seed` speaking the sync protocol as another tablet would.
 // Commands, one answer line each: `seed N`, `edit K INTERVAL_MS START`, `quit`.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import {
   useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl, heading, button,
   navLink, connectionStatus, syncStatus, seeVisible, seeHidden, seeText, seePath, eventually,
-  indexedDbCounts, indexedDbStoresContaining, ARTIFACTS,
+  indexedDbCounts, indexedDbStoresContaining, deviceDocuments, ARTIFACTS,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -295,10 +295,14 @@ e2eTest(
       assert.equal(await leadRow(rival.page, name).count(), 0, `searching the mobile finds nothing for rival1 ${when}`);
       await search.fill('');
       const counts = await indexedDbCounts(rival.page, 'showroom', ['summaries', 'docs', 'doc_changes']);
-      t.diagnostic(`rival1's IndexedDB ${when}: ${JSON.stringify(counts)}`);
+      const documents = await deviceDocuments(rival.page);
+      t.diagnostic(`rival1's IndexedDB ${when}: ${JSON.stringify(counts)}, documents ${JSON.stringify(documents)}`);
       assert.equal(counts.summaries, 0, `rival1's IndexedDB holds no lead summaries ${when}`);
-      assert.equal(counts.docs, 0, `rival1's IndexedDB holds no lead documents ${when}`);
-      assert.ok(!counts.doc_changes, `rival1's IndexedDB holds no lead changes ${when}`);
+      // The one document it may hold is its own dealer's catalogue, not Demo Motors'.
+      const demoMotors = (await deviceDocuments(a.page)).filter((d) => d.startsWith('dealer:'));
+      assert.equal(demoMotors.length, 1, "A holds Demo Motors' catalogue");
+      assert.ok(documents.length <= 1 && documents.every((d) => d.startsWith('dealer:')), `rival1 holds only a dealer's catalogue ${when}: ${documents}`);
+      assert.ok(!documents.includes(demoMotors[0]), `rival1 holds no document of Demo Motors ${when}`);
       const leaked = await indexedDbStoresContaining(rival.page, name);
       assert.deepEqual(leaked.found, [], `the customer's name is in rival1's storage ${when}`);
     };

@@ -119,15 +119,27 @@ mod tests {
         s.phase = Phase::Syncing;
         assert_eq!(PillState::of(&s, true), PillState::Syncing);
         assert_eq!(PillState::of(&s, false), PillState::Waiting(3));
-        s.refused = Some("too large".into());
+        s.refused = Some("too_large".into());
         assert_eq!(
             PillState::of(&s, true),
-            PillState::Refused("too large".into())
+            PillState::Refused("too_large".into())
         );
         assert_eq!(crate::i18n::Locale::En.waiting(3), "3 waiting");
         assert_eq!(crate::i18n::Locale::ZhCn.waiting(3), "3 项待同步");
-        assert_eq!(crate::i18n::Locale::En.sync_refused("x"), "Sync refused: x");
-        assert_eq!(crate::i18n::Locale::ZhCn.sync_refused("x"), "同步被拒绝：x");
+        // Refusals are said from their code, in the person's language.
+        assert_eq!(
+            crate::i18n::Locale::En.sync_refused("forbidden"),
+            "Sync refused: only a manager or an admin may change the catalogue and settings"
+        );
+        assert_eq!(
+            crate::i18n::Locale::ZhCn.sync_refused("not_author"),
+            "同步被拒绝：其中的记录署了其他用户的名字"
+        );
+        // A code this version does not know, never the server's own words.
+        assert_eq!(
+            crate::i18n::Locale::En.sync_refused("The server said X"),
+            "Sync refused: the server could not take it"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -144,11 +156,11 @@ mod tests {
             "a retry in flight does not hide it"
         );
         s.waiting = 2;
-        s.refused = Some("too large".into());
+        s.refused = Some("too_large".into());
         assert_eq!(PillState::of(&s, true), PillState::Unreachable(2));
         assert_eq!(
             PillState::of(&s, false),
-            PillState::Refused("too large".into()),
+            PillState::Refused("too_large".into()),
             "offline, the Connection pill says why"
         );
         s.refused = None;

@@ -26,11 +26,22 @@ pub const DOC_CHANGES: &str = "doc_changes";
 pub const SUMMARIES: &str = "summaries";
 /// `"<lead>:<hash>"` → change bytes the server has not acknowledged.
 pub const OUTBOX: &str = "outbox";
-/// `"cursor"`, `"last_sync"`, `"refusal"`, `"refused_docs"`.
+/// `"cursor"`, `"last_sync"`, `"refusal"`, `"refused_docs"`, `"register:<date>"`.
 pub const META: &str = "meta";
+/// `"visit:<id>"` / `"drive:<id>"` → JSON `local::floor::FloorRow`: the
+/// visits and test drives of every document, for the showroom floor.
+pub const RECORDS: &str = "records";
 
 /// Every store, in creation order.
-pub const STORES: [&str; 6] = [SESSION_STORE, DOCS, DOC_CHANGES, SUMMARIES, OUTBOX, META];
+pub const STORES: [&str; 7] = [
+    SESSION_STORE,
+    DOCS,
+    DOC_CHANGES,
+    SUMMARIES,
+    OUTBOX,
+    META,
+    RECORDS,
+];
 
 /// Why the device database refused an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]

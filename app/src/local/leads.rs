@@ -25,8 +25,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
 use crate::local::db::{
-    self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, Read, SUMMARIES, Tx, bytes_of,
+    self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, RECORDS, Read, SUMMARIES, Tx, bytes_of,
 };
+use crate::local::floor::{self, FloorRow};
 use crate::local::summary::LeadSummary;
 
 /// A document with more incremental changes than this is compacted into a
@@ -100,6 +101,8 @@ pub struct StoreChange {
     pub others: Vec<DocId>,
     /// Their new summaries (a lead that cannot be read has none).
     pub summaries: Vec<LeadSummary>,
+    /// The floor rows (visits, test drives) of the documents it changed.
+    pub rows: Vec<FloorRow>,
     /// What a save put in the outbox (empty for other origins): sync pushes
     /// these as they are, without reading the outbox again.
     pub outbox: Vec<Pending>,
@@ -346,12 +349,7 @@ fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
 /// Writes what a save produced: the new changes (beside the snapshot and in
 /// the outbox), the summary, and a compaction when the document has many
 /// incremental changes.
-fn write_after_save(
-    tx: &Tx,
-    lead: DocId,
-    loaded: &mut Loaded,
-    new: &[Change],
-) -> Result<Option<LeadSummary>> {
+fn write_after_save(tx: &Tx, lead: DocId, loaded: &mut Loaded, new: &[Change]) -> Result<Derived> {
     for change in new {
         let key = change_key(lead, change);
         tx.put_bytes(DOC_CHANGES, &key, change.raw_bytes())?;
@@ -361,19 +359,50 @@ fn write_after_save(
     finish_doc(tx, lead, loaded)
 }
 
-/// Summary and compaction for a document that changed; returns the summary.
-fn finish_doc(tx: &Tx, lead: DocId, loaded: &mut Loaded) -> Result<Option<LeadSummary>> {
-    let summary = match lead.kind {
-        DocKind::Lead => loaded
-            .doc
-            .read_lead()
-            .ok()
-            .map(|read| LeadSummary::of(&read)),
-        _ => None,
-    };
-    if let Some(summary) = &summary {
+/// What lists need of a document, kept beside it: a lead's summary, and
+/// the floor rows of its visits and test drives (or of a register's visits).
+#[derive(Default)]
+struct Derived {
+    summary: Option<LeadSummary>,
+    rows: Vec<FloorRow>,
+}
+
+fn derive(id: DocId, doc: &Document) -> Derived {
+    match id.kind {
+        DocKind::Lead => match doc.read_lead() {
+            Ok(lead) => Derived {
+                summary: Some(LeadSummary::of(&lead)),
+                rows: floor::rows_of_lead(&lead),
+            },
+            Err(_) => Derived::default(),
+        },
+        DocKind::Register => Derived {
+            summary: None,
+            rows: doc
+                .read_register()
+                .map(|r| floor::rows_of_register(&r))
+                .unwrap_or_default(),
+        },
+        DocKind::Dealer => Derived::default(),
+    }
+}
+
+fn put_derived(tx: &Tx, derived: &Derived) -> Result<()> {
+    if let Some(summary) = &derived.summary {
         put_summary(tx, summary)?;
     }
+    for row in &derived.rows {
+        let text = serde_json::to_string(row)
+            .map_err(|e| LeadStoreError::Db(DbError::Other(e.to_string())))?;
+        tx.put(RECORDS, &row.key(), &JsValue::from_str(&text))?;
+    }
+    Ok(())
+}
+
+/// Summary, floor rows and compaction for a document that changed.
+fn finish_doc(tx: &Tx, lead: DocId, loaded: &mut Loaded) -> Result<Derived> {
+    let derived = derive(lead, &loaded.doc);
+    put_derived(tx, &derived)?;
     if loaded.changes.len() > COMPACT_AFTER && loaded.snapshot_ok {
         tx.put_bytes(DOCS, &lead.to_string(), &loaded.doc.save())?;
         let mut kept = Vec::new();
@@ -387,7 +416,7 @@ fn finish_doc(tx: &Tx, lead: DocId, loaded: &mut Loaded) -> Result<Option<LeadSu
         }
         loaded.changes = kept;
     }
-    Ok(summary)
+    Ok(derived)
 }
 
 fn put_summary(tx: &Tx, summary: &LeadSummary) -> Result<()> {
@@ -403,33 +432,47 @@ fn put_summary(tx: &Tx, summary: &LeadSummary) -> Result<()> {
 
 /// Saves a new lead: its document, its first change in the outbox and its summary.
 pub async fn create(lead: &Lead) -> Result<()> {
-    let mut doc =
-        LeadDoc::create(actor(), lead).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+    let doc = LeadDoc::create(actor(), lead).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+    create_doc(DocId::lead(lead.id), doc.into()).await
+}
+
+/// Saves a new document of any kind: its snapshot, its changes in the
+/// outbox, what lists need of it; then tells the subscribers.
+pub async fn create_doc(id: DocId, mut doc: Document) -> Result<()> {
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
-    let summary = LeadSummary::of(lead);
-    let id = DocId::lead(lead.id);
+    let derived = derive(id, &doc);
     let pending = pending_of(id, &changes);
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES])?;
+        let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES, RECORDS])?;
         tx.put_bytes(DOCS, &id.to_string(), &snapshot)?;
         for change in &changes {
             tx.put_bytes(OUTBOX, &change_key(id, change), change.raw_bytes())?;
         }
-        put_summary(&tx, &summary)?;
+        put_derived(&tx, &derived)?;
         tx.commit().await?;
         Ok(())
     })
     .await?;
     know([id]);
-    notify(StoreChange {
-        origin: Origin::Saved,
-        leads: vec![lead.id],
-        others: Vec::new(),
-        summaries: vec![summary],
-        outbox: pending,
-    });
+    notify(saved_change(id, derived, pending));
     Ok(())
+}
+
+/// What a save of `id` tells the subscribers.
+fn saved_change(id: DocId, derived: Derived, outbox: Vec<Pending>) -> StoreChange {
+    StoreChange {
+        origin: Origin::Saved,
+        leads: id.as_lead().into_iter().collect(),
+        others: if id.kind == DocKind::Lead {
+            Vec::new()
+        } else {
+            vec![id]
+        },
+        summaries: derived.summary.into_iter().collect(),
+        rows: derived.rows,
+        outbox,
+    }
 }
 
 /// The outbox entries of a save's new changes.
@@ -530,18 +573,28 @@ pub async fn put_drive(lead: LeadId, drive: &TestDrive, editor: UserId, now: i64
     change_lead(lead, |doc| doc.put_drive(drive, editor, now)).await
 }
 
-/// The one way a lead is changed on the device: in one transaction, open
-/// its document, let `write` make (at most) one change, store the change
-/// beside the document and in the outbox with the new summary, and tell
-/// the subscribers (the sync engine pushes the outbox entries it is handed).
-/// Returns whether `write` changed anything.
 async fn change_lead(
     lead: LeadId,
     write: impl FnOnce(&mut LeadDoc) -> std::result::Result<Option<ChangeHash>, DocError>,
 ) -> Result<bool> {
-    let id = DocId::lead(lead);
+    change_doc(DocId::lead(lead), write).await
+}
+
+/// The one way a document is changed on the device: in one transaction,
+/// open it, let `write` make (at most) one change through the kind's façade
+/// `D`, store the change beside the document and in the outbox with what
+/// lists need of it, and tell the subscribers (the sync engine pushes the
+/// outbox entries it is handed; nobody else has to tell it). Returns whether
+/// `write` changed anything.
+pub async fn change_doc<D>(
+    id: DocId,
+    write: impl FnOnce(&mut D) -> std::result::Result<Option<ChangeHash>, DocError>,
+) -> Result<bool>
+where
+    D: From<Document> + Into<Document> + std::ops::DerefMut<Target = Document>,
+{
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES])?;
+        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS])?;
         let Loaded {
             doc,
             changes,
@@ -550,7 +603,7 @@ async fn change_lead(
         if doc.schema_version() > SCHEMA_VERSION {
             return Err(LeadStoreError::ReadOnly);
         }
-        let mut doc = LeadDoc::from(doc);
+        let mut doc = D::from(doc);
         let heads = doc.heads();
         let changed = write(&mut doc).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
         if changed.is_none() {
@@ -562,15 +615,9 @@ async fn change_lead(
             changes,
             snapshot_ok,
         };
-        let summary = write_after_save(&tx, id, &mut loaded, &new)?;
+        let derived = write_after_save(&tx, id, &mut loaded, &new)?;
         tx.commit().await?;
-        notify(StoreChange {
-            origin: Origin::Saved,
-            leads: vec![lead],
-            others: Vec::new(),
-            summaries: summary.into_iter().collect(),
-            outbox: pending_of(id, &new),
-        });
+        notify(saved_change(id, derived, pending_of(id, &new)));
         Ok(true)
     })
     .await
@@ -640,14 +687,35 @@ pub async fn changed_elsewhere(docs: Vec<DocId>) -> Result<()> {
         Ok(parse_summaries(reads.iter().filter_map(Read::value)))
     })
     .await?;
+    // Which rows came from these documents is not known without opening
+    // them; the floor's rows are few (a day's visits, the bookings), so all
+    // are read again.
+    let rows = floor_rows().await?;
     notify(StoreChange {
         origin: Origin::OtherTab,
         leads,
         others,
         summaries,
+        rows,
         outbox: Vec::new(),
     });
     Ok(())
+}
+
+/// Every floor row (visits and test drives) on the device.
+pub async fn floor_rows() -> Result<Vec<FloorRow>> {
+    let values = with_db(async |db: &IdbDatabase| {
+        let tx = Tx::read(db, &[RECORDS])?;
+        let values = tx.values(RECORDS).await?;
+        tx.commit().await?;
+        Ok(values)
+    })
+    .await?;
+    Ok(values
+        .iter()
+        .filter_map(|v| v.as_string())
+        .filter_map(|t| serde_json::from_str::<FloorRow>(&t).ok())
+        .collect())
 }
 
 /// Writes summaries directly (tests and bulk imports), in one transaction.
@@ -665,6 +733,7 @@ pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
     notify(StoreChange {
         origin: Origin::OtherTab,
         others: Vec::new(),
+        rows: Vec::new(),
         leads: summaries.iter().map(|s| s.id).collect(),
         summaries: summaries.to_vec(),
         outbox: Vec::new(),
@@ -800,8 +869,7 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
         docs.iter()
             .partition(|d| k.as_ref().is_some_and(|k| k.contains(&d.doc)))
     });
-    let mut leads = Vec::new();
-    let mut summaries = Vec::new();
+    let mut got = Received::default();
     let chunks: Vec<&[&DocChanges]> = held.chunks(KNOWN_PER_TX).collect();
     let last_chunk = chunks.len().saturating_sub(1);
     for (i, chunk) in chunks.into_iter().enumerate() {
@@ -810,23 +878,40 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
         } else {
             None
         };
-        merge_held(&db, chunk, cursor_here, &mut leads, &mut summaries).await?;
+        merge_held(&db, chunk, cursor_here, &mut got).await?;
         yield_now().await;
     }
     if !fresh.is_empty() || held.is_empty() {
-        store_fresh(&db, &fresh, cursor, &mut leads, &mut summaries).await?;
+        store_fresh(&db, &fresh, cursor, &mut got).await?;
     }
-    let changed = leads.clone();
+    let changed = got.docs.clone();
     let (leads, others): (Vec<DocId>, Vec<DocId>) =
-        leads.into_iter().partition(|d| d.kind == DocKind::Lead);
+        got.docs.into_iter().partition(|d| d.kind == DocKind::Lead);
     notify(StoreChange {
         origin: Origin::Received,
         leads: leads.iter().filter_map(|d| d.as_lead()).collect(),
         others,
-        summaries,
+        summaries: got.summaries,
+        rows: got.rows,
         outbox: Vec::new(),
     });
     Ok(changed)
+}
+
+/// What a page changed, gathered for the subscribers.
+#[derive(Default)]
+struct Received {
+    docs: Vec<DocId>,
+    summaries: Vec<LeadSummary>,
+    rows: Vec<FloorRow>,
+}
+
+impl Received {
+    fn add(&mut self, id: DocId, derived: Derived) {
+        self.docs.push(id);
+        self.summaries.extend(derived.summary);
+        self.rows.extend(derived.rows);
+    }
 }
 
 /// Merges received changes into documents the device holds, in one transaction.
@@ -834,10 +919,9 @@ async fn merge_held(
     db: &IdbDatabase,
     docs: &[&DocChanges],
     cursor: Option<u64>,
-    leads: &mut Vec<DocId>,
-    summaries: &mut Vec<LeadSummary>,
+    got: &mut Received,
 ) -> Result<()> {
-    let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
+    let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, RECORDS, META])?;
     // Every read queued at once; one wait covers them (they complete in order).
     let reads = docs
         .iter()
@@ -877,16 +961,15 @@ async fn merge_held(
         if let Err(e) = loaded.doc.apply(batch) {
             warn(&format!("{lead}: a received change does not apply ({e})"));
         }
-        let summary = finish_doc(&tx, lead, &mut loaded)?;
-        changed.push((lead, summary));
+        let derived = finish_doc(&tx, lead, &mut loaded)?;
+        changed.push((lead, derived));
     }
     if let Some(cursor) = cursor {
         tx.put(META, META_CURSOR, &JsValue::from_f64(cursor as f64))?;
     }
     tx.commit().await?;
-    for (lead, summary) in changed {
-        leads.push(lead);
-        summaries.extend(summary);
+    for (lead, derived) in changed {
+        got.add(lead, derived);
     }
     Ok(())
 }
@@ -903,7 +986,9 @@ struct Fresh {
     /// `(key, bytes)` of the changes kept beside the snapshot (all of them
     /// when there is no snapshot).
     changes: Vec<(String, Vec<u8>)>,
-    summary: Option<(LeadSummary, String)>,
+    /// What lists need of it, with the summary's JSON ready to store.
+    derived: Derived,
+    summary_text: Option<String>,
 }
 
 fn build_fresh(incoming: &DocChanges) -> Fresh {
@@ -917,15 +1002,11 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
     if let Err(e) = doc.apply(changes) {
         warn(&format!("{lead}: a received change does not apply ({e})"));
     }
-    let read = match lead.kind {
-        DocKind::Lead => doc.read_lead().ok(),
-        _ => None,
-    };
-    let summary = read.map(|read| {
-        let summary = LeadSummary::of(&read);
-        let text = serde_json::to_string(&summary).unwrap_or_default();
-        (summary, text)
-    });
+    let derived = derive(lead, &doc);
+    let summary_text = derived
+        .summary
+        .as_ref()
+        .and_then(|s| serde_json::to_string(s).ok());
     // Many changes: a snapshot, and beside it only what is still waiting.
     let snapshot = (kept.len() > COMPACT_AFTER).then(|| doc.save());
     let changes = kept
@@ -937,7 +1018,8 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
         lead,
         snapshot,
         changes,
-        summary,
+        derived,
+        summary_text,
     }
 }
 
@@ -947,8 +1029,7 @@ async fn store_fresh(
     db: &IdbDatabase,
     docs: &[&DocChanges],
     cursor: Option<u64>,
-    leads: &mut Vec<DocId>,
-    summaries: &mut Vec<LeadSummary>,
+    got: &mut Received,
 ) -> Result<()> {
     let mut built = Vec::with_capacity(docs.len());
     let mut slice = Slice::start();
@@ -956,7 +1037,7 @@ async fn store_fresh(
         built.push(build_fresh(incoming));
         slice.pause_if_due().await;
     }
-    let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, META])?;
+    let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, RECORDS, META])?;
     for chunk in built.chunks(PUTS_BEFORE_SETTLING) {
         let mut last = None;
         for fresh in chunk {
@@ -967,9 +1048,14 @@ async fn store_fresh(
             for (key, bytes) in &fresh.changes {
                 last = Some(tx.put_bytes(DOC_CHANGES, key, bytes)?);
             }
-            if let Some((summary, text)) = &fresh.summary {
+            if let (Some(summary), Some(text)) = (&fresh.derived.summary, &fresh.summary_text) {
                 let key = summary.id.to_string();
                 last = Some(tx.put(SUMMARIES, &key, &JsValue::from_str(text))?);
+            }
+            for row in &fresh.derived.rows {
+                if let Ok(text) = serde_json::to_string(row) {
+                    last = Some(tx.put(RECORDS, &row.key(), &JsValue::from_str(&text))?);
+                }
             }
         }
         if let Some(last) = last {
@@ -982,8 +1068,7 @@ async fn store_fresh(
     tx.commit().await?;
     know(built.iter().map(|f| f.lead));
     for fresh in built {
-        leads.push(fresh.lead);
-        summaries.extend(fresh.summary.map(|(s, _)| s));
+        got.add(fresh.lead, fresh.derived);
     }
     Ok(())
 }

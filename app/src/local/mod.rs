@@ -4,6 +4,7 @@ pub mod auth;
 pub mod db;
 pub mod dealer;
 pub mod device;
+pub mod floor;
 pub mod lead_index;
 pub mod leads;
 pub mod network;
