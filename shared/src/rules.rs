@@ -5,7 +5,7 @@
 //! forged or stale change, not a normal edit.
 
 use crate::doc::{Content, records::Record};
-use crate::domain::{Role, UserId};
+use crate::domain::{DocKind, Role, UserId};
 
 /// The user of the session a change came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +42,20 @@ pub fn may_edit_catalogue(role: Role) -> bool {
     matches!(role, Role::Manager | Role::Admin)
 }
 
+/// The rule that needs no content: whether the author may change a document
+/// of this kind at all (the dealer's: only a manager or an admin). `ingest`
+/// checks it before a change is applied, so it also holds for a document
+/// that does not read (one written under a newer schema, which `check`
+/// cannot see into).
+pub fn may_change(kind: DocKind, author: &Author) -> Result<(), Breach> {
+    match kind {
+        DocKind::Dealer if !may_edit_catalogue(author.role) => Err(Breach::Role {
+            what: "catalogue and settings",
+        }),
+        DocKind::Dealer | DocKind::Lead | DocKind::Register => Ok(()),
+    }
+}
+
 /// Whether `after` needs the document before the change to be judged: only
 /// when it carries records authored by someone other than `author` (they
 /// must have been there before). A cheap test, so that the server reads the
@@ -52,10 +66,20 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
         Content::Lead(l) => {
             l.created_by != me
                 || l.notes.iter().any(|n| n.author != me)
-                || l.visits.iter().flat_map(Record::authors).any(|u| u != me)
-                || l.drives.iter().flat_map(Record::authors).any(|u| u != me)
+                || l.visits
+                    .iter()
+                    .flat_map(Record::authors)
+                    .any(|(_, u)| u != me)
+                || l.drives
+                    .iter()
+                    .flat_map(Record::authors)
+                    .any(|(_, u)| u != me)
         }
-        Content::Register(r) => r.visits.iter().flat_map(Record::authors).any(|u| u != me),
+        Content::Register(r) => r
+            .visits
+            .iter()
+            .flat_map(Record::authors)
+            .any(|(_, u)| u != me),
         Content::Dealer(_) => false,
     }
 }
@@ -64,13 +88,7 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
 /// is new), needed only when [`needs_before`] says so.
 pub fn check(before: Option<&Content>, after: &Content, author: &Author) -> Result<(), Breach> {
     match after {
-        Content::Dealer(_) => {
-            if !may_edit_catalogue(author.role) {
-                return Err(Breach::Role {
-                    what: "catalogue and settings",
-                });
-            }
-        }
+        Content::Dealer(_) => may_change(DocKind::Dealer, author)?,
         Content::Lead(l) => {
             let before = before.and_then(Content::as_lead);
             if before.is_none() && l.created_by != author.user {
@@ -109,8 +127,10 @@ pub fn check(before: Option<&Content>, after: &Content, author: &Author) -> Resu
     Ok(())
 }
 
-/// Every author a record names is the session's user, or was named by the
-/// same record before the change.
+/// Every author field of a record names the session's user, or the name the
+/// same field of the same record held before the change. Field by field: a
+/// user named by one field of a record (the drive's creator) may not be
+/// written into another (the return's `recorded_by`) by someone else.
 fn records_by<R: Record>(
     before: &[R],
     after: &[R],
@@ -119,7 +139,7 @@ fn records_by<R: Record>(
 ) -> Result<(), Breach> {
     for record in after {
         let key = record.record_key();
-        let old: Vec<UserId> = before
+        let old: Vec<(&'static str, UserId)> = before
             .iter()
             .find(|b| b.record_key() == key)
             .map(Record::authors)
@@ -127,7 +147,7 @@ fn records_by<R: Record>(
         if record
             .authors()
             .iter()
-            .any(|u| *u != author.user && !old.contains(u))
+            .any(|field| field.1 != author.user && !old.contains(field))
         {
             return Err(Breach::NotAuthor { what });
         }

@@ -21,9 +21,10 @@ pub trait Record: Hydrate + Reconcile + Clone + PartialEq {
     const KIND: &'static str;
     /// The record's id as it appears in its key.
     fn record_key(&self) -> String;
-    /// The users this record names as its authors: what the server checks
-    /// against the session that adds it (`crate::rules`).
-    fn authors(&self) -> Vec<UserId> {
+    /// The record's author fields that hold a name, each with the name:
+    /// what the server checks against the session that writes it
+    /// (`crate::rules`), field by field.
+    fn authors(&self) -> Vec<(&'static str, UserId)> {
         Vec::new()
     }
 }
@@ -36,7 +37,7 @@ macro_rules! record {
                 let $r = self;
                 $key
             }
-            $(fn authors(&self) -> Vec<UserId> {
+            $(fn authors(&self) -> Vec<(&'static str, UserId)> {
                 let $a = self;
                 $authors
             })?
@@ -44,7 +45,7 @@ macro_rules! record {
     };
 }
 
-record!(Visit, "visit", |v| v.id.to_string(), authors: |v| vec![v.created_by]);
+record!(Visit, "visit", |v| v.id.to_string(), authors: |v| vec![("created_by", v.created_by)]);
 record!(TestDrive, "drive", |d| d.id.to_string(), authors: |d| d.authors().collect());
 record!(Model, "model", |m| m.id.to_string());
 record!(Trim, "trim", |t| t.id.to_string());

@@ -404,12 +404,24 @@ impl TestDrive {
         Ok(())
     }
 
-    /// Everyone whose name this drive's records carry as their author.
-    pub fn authors(&self) -> impl Iterator<Item = UserId> + '_ {
-        std::iter::once(self.created_by)
-            .chain(self.signature.as_ref().map(|s| s.captured_by))
-            .chain(self.out.as_ref().map(|o| o.recorded_by))
-            .chain(self.back.as_ref().map(|b| b.recorded_by))
+    /// Every author field of this drive that holds a name, with the name.
+    pub fn authors(&self) -> impl Iterator<Item = (&'static str, UserId)> + '_ {
+        std::iter::once(("created_by", self.created_by))
+            .chain(
+                self.signature
+                    .as_ref()
+                    .map(|s| ("signature.captured_by", s.captured_by)),
+            )
+            .chain(
+                self.out
+                    .as_ref()
+                    .map(|o| ("out.recorded_by", o.recorded_by)),
+            )
+            .chain(
+                self.back
+                    .as_ref()
+                    .map(|b| ("back.recorded_by", b.recorded_by)),
+            )
     }
 }
 

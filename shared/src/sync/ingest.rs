@@ -275,6 +275,9 @@ pub fn ingest(
         // Nothing new: nothing to store, and the summary is as it was.
         return Ok(Accepted::default());
     }
+    // Before anything is applied: a document whose content does not read
+    // (a newer schema's) is not judged by `rules::check` below.
+    rules::may_change(doc.kind, author).map_err(|b| refused(&b))?;
     if state.history_bytes + added > limits::DOCUMENT_BYTES {
         return Err(Refusal::new(
             SyncErrorCode::TooLarge,
@@ -419,8 +422,17 @@ fn stored_damaged(err: &DocError) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::{LeadDoc, actor_from_bytes};
-    use crate::domain::{Customer, Grade, LeadId, Role, Source, Stage, UserId};
+    use crate::doc::{DealerDoc, LeadDoc, RegisterDoc, actor_from_bytes};
+    use crate::domain::catalogue::{
+        CarId, Dealer, Model, ModelId, Powertrain, Settings, Transmission, Trim, TrimId,
+    };
+    use crate::domain::showroom::{
+        DriveBack, DriveId, DriveOut, DriveStatus, Register, Signature, Strokes, TestDrive, Visit,
+        VisitId, VisitKind, VisitOutcome, VisitSteps,
+    };
+    use crate::domain::{
+        Customer, Grade, LeadId, Money, Note, RegisterId, Role, Source, Stage, UserId,
+    };
     use uuid::Uuid;
 
     fn lead(dealer: u128) -> Lead {
@@ -736,5 +748,500 @@ mod tests {
             .map_err(|r| r.code),
             Err(SyncErrorCode::TooLarge)
         );
+    }
+
+    // The write rules (`crate::rules`), as `ingest` applies them.
+
+    fn user(n: u128) -> UserId {
+        UserId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn as_(n: u128, role: Role) -> Author {
+        Author {
+            user: user(n),
+            role,
+        }
+    }
+
+    fn raw(changes: Vec<crate::doc::Change>) -> Vec<Vec<u8>> {
+        changes.iter().map(|c| c.raw_bytes().to_vec()).collect()
+    }
+
+    fn code(result: Result<Accepted, Refusal>) -> Result<(), SyncErrorCode> {
+        result.map(|_| ()).map_err(|r| r.code)
+    }
+
+    /// A change made on a device that holds what the server stores.
+    fn edit<D: From<Document> + std::ops::DerefMut<Target = Document>>(
+        state: &mut DocState,
+        actor: u8,
+        f: impl FnOnce(&mut D),
+    ) -> Vec<Vec<u8>> {
+        let doc = Document::load(&state.save(), actor_from_bytes([actor; 16]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut doc = D::from(doc);
+        let heads = doc.heads();
+        f(&mut doc);
+        raw(doc.changes_since(&heads))
+    }
+
+    fn trim(n: u128) -> Trim {
+        Trim {
+            id: TrimId::from_uuid(Uuid::from_u128(n)),
+            model: ModelId::from_uuid(Uuid::from_u128(1)),
+            name: format!("Trim {n}"),
+            list_price: Money::yuan(200_000),
+            powertrain: Powertrain::Petrol,
+            gearbox: Transmission::Manual,
+            seats: 5,
+            displacement_cc: 1_498,
+            archived: false,
+        }
+    }
+
+    /// The dealer document as the server creates it, stored.
+    fn dealer_state() -> (DocState, DocId) {
+        let dealer = DealerId::from_uuid(Uuid::from_u128(D1));
+        let catalogue = Dealer {
+            id: Some(dealer),
+            settings: Settings::default(),
+            models: vec![Model {
+                id: ModelId::from_uuid(Uuid::from_u128(1)),
+                name: "Lavida".into(),
+                archived: false,
+            }],
+            trims: vec![trim(2), trim(3)],
+            ..Dealer::default()
+        };
+        let mut doc = DealerDoc::create(actor_from_bytes([9; 16]), dealer, &catalogue, 1)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut state = DocState::new();
+        let id = DocId::dealer(dealer);
+        let created = ingest(
+            dealer,
+            id,
+            &as_(1, Role::Admin),
+            &mut state,
+            &raw(doc.changes_since(&[])),
+        );
+        assert_eq!(code(created), Ok(()));
+        (state, id)
+    }
+
+    fn catalogue(state: &mut DocState) -> Dealer {
+        let doc = DealerDoc::load(&state.save(), actor_from_bytes([8; 16]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        doc.read().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn only_a_manager_or_an_admin_changes_the_dealer_document() {
+        let (mut state, id) = dealer_state();
+        let dealer = DealerId(id.id);
+        let stored = state.save();
+        let cheaper = edit(&mut state, 4, |d: &mut DealerDoc| {
+            let mut t = trim(2);
+            t.list_price = Money::yuan(1);
+            assert!(d.put(&t, 5).ok().flatten().is_some());
+        });
+        let refused = ingest(dealer, id, &as_(5, Role::Salesperson), &mut state, &cheaper);
+        assert_eq!(code(refused), Err(SyncErrorCode::Forbidden));
+        assert_eq!(state.save(), stored, "the refused change left no trace");
+        assert_eq!(state.history_bytes(), raw_len(&stored_changes(&mut state)));
+        // The same change from a manager's session is accepted, and an
+        // admin's settings edit after it.
+        let accepted = ingest(dealer, id, &as_(6, Role::Manager), &mut state, &cheaper)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(accepted.new_changes.len(), 1);
+        let Some(Content::Dealer(read)) = accepted.content else {
+            panic!("the dealer document reads")
+        };
+        assert_eq!(
+            read.trim(trim(2).id).map(|t| t.list_price),
+            Some(Money::yuan(1))
+        );
+        let slower = edit(&mut state, 7, |d: &mut DealerDoc| {
+            let mut s = Settings::default();
+            s.cadence.c = 21;
+            assert!(d.set_settings(&s, 6).ok().flatten().is_some());
+        });
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &as_(5, Role::Salesperson),
+                &mut state,
+                &slower
+            )),
+            Err(SyncErrorCode::Forbidden)
+        );
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &as_(7, Role::Admin),
+                &mut state,
+                &slower
+            )),
+            Ok(())
+        );
+        let now = catalogue(&mut state);
+        assert_eq!(now.settings.cadence.c, 21);
+        assert_eq!(
+            now.trim(trim(2).id).map(|t| t.list_price),
+            Some(Money::yuan(1))
+        );
+    }
+
+    fn stored_changes(state: &mut DocState) -> Vec<Vec<u8>> {
+        let mut doc = Document::load(&state.save(), actor_from_bytes([8; 16]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        raw(doc.changes_since(&[]))
+    }
+
+    fn raw_len(changes: &[Vec<u8>]) -> usize {
+        changes.iter().map(Vec::len).sum()
+    }
+
+    #[test]
+    fn a_dealer_document_of_a_newer_schema_is_still_only_a_managers() {
+        use automerge::transaction::Transactable;
+        let (mut state, id) = dealer_state();
+        let dealer = DealerId(id.id);
+        // A forged change: a newer schema, and an entry this build cannot
+        // read, so that the document has no content to judge.
+        let mut raw_doc = automerge::AutoCommit::load(&state.save())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_actor(actor_from_bytes([4; 16]));
+        let heads = raw_doc.get_heads();
+        let put = |d: &mut automerge::AutoCommit| -> Result<(), automerge::AutomergeError> {
+            d.put(automerge::ROOT, "schema", 2_u64)?;
+            let t = d.put_object(automerge::ROOT, "trim:forged", automerge::ObjType::Map)?;
+            d.put(&t, "name", 7_i64)?;
+            Ok(())
+        };
+        put(&mut raw_doc).unwrap_or_else(|e| panic!("{e}"));
+        raw_doc.commit();
+        let forged = raw(raw_doc.get_changes(&heads));
+        let stored = state.save();
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &as_(5, Role::Salesperson),
+                &mut state,
+                &forged
+            )),
+            Err(SyncErrorCode::Forbidden)
+        );
+        assert_eq!(state.save(), stored);
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &as_(6, Role::Manager),
+                &mut state,
+                &forged
+            )),
+            Ok(()),
+            "a newer schema's document is a manager's to change"
+        );
+    }
+
+    fn visit(n: u128, by: UserId) -> Visit {
+        Visit {
+            id: VisitId::from_uuid(Uuid::from_u128(n)),
+            arrived_at: 100,
+            left_at: None,
+            salesperson: by,
+            party_size: 2,
+            kind: VisitKind::First,
+            outcome: VisitOutcome::Lead,
+            lead: Some(LeadId::from_uuid(Uuid::from_u128(7))),
+            steps: VisitSteps::default(),
+            created_by: by,
+        }
+    }
+
+    fn drive(n: u128, by: UserId) -> TestDrive {
+        TestDrive {
+            id: DriveId::from_uuid(Uuid::from_u128(n)),
+            car: CarId::from_uuid(Uuid::from_u128(40)),
+            start: 1_000,
+            end: 2_000,
+            status: DriveStatus::Booked,
+            licence: None,
+            signature: None,
+            out: None,
+            back: None,
+            created_by: by,
+            created_at: 900,
+        }
+    }
+
+    fn signature(by: UserId) -> Option<Signature> {
+        Some(Signature {
+            strokes: Strokes::encode(&[vec![(1, 1), (40, 30)]]),
+            agreement_version: 1,
+            language: "zh".into(),
+            signed_at: 950,
+            captured_by: by,
+        })
+    }
+
+    /// The lead of `lead()` (created by user 5), stored.
+    fn lead_state() -> (DocState, DocId, DealerId) {
+        let l = lead(D1);
+        let mut state = DocState::new();
+        let id = DocId::lead(l.id);
+        assert_eq!(
+            code(ingest(
+                l.dealer,
+                id,
+                &salesperson(),
+                &mut state,
+                &changes_of(&l, 0)
+            )),
+            Ok(())
+        );
+        (state, id, l.dealer)
+    }
+
+    #[test]
+    fn a_lead_created_in_another_users_name_is_refused() {
+        let l = lead(D1);
+        assert_eq!(
+            code(ingest(
+                l.dealer,
+                DocId::lead(l.id),
+                &as_(6, Role::Manager),
+                &mut DocState::new(),
+                &changes_of(&l, 0),
+            )),
+            Err(SyncErrorCode::NotAuthor)
+        );
+    }
+
+    #[test]
+    fn notes_and_records_in_another_users_name_are_refused() {
+        let (mut state, id, dealer) = lead_state();
+        let (me, other) = (salesperson(), user(6));
+        let forged: Vec<(&str, Vec<Vec<u8>>)> = vec![
+            (
+                "note",
+                edit(&mut state, 11, |d: &mut LeadDoc| {
+                    let note = Note {
+                        author: other,
+                        at: 5,
+                        text: "called".into(),
+                    };
+                    assert!(d.add_note(&note).ok().flatten().is_some());
+                }),
+            ),
+            (
+                "visit",
+                edit(&mut state, 12, |d: &mut LeadDoc| {
+                    let _ = d.put_visit(&visit(20, other), me.user, 5);
+                }),
+            ),
+            (
+                "test drive",
+                edit(&mut state, 13, |d: &mut LeadDoc| {
+                    let _ = d.put_drive(&drive(21, other), me.user, 5);
+                }),
+            ),
+            (
+                "signature",
+                edit(&mut state, 14, |d: &mut LeadDoc| {
+                    let mut signed = drive(22, me.user);
+                    signed.signature = signature(other);
+                    let _ = d.put_drive(&signed, me.user, 5);
+                }),
+            ),
+            (
+                "visit through an edit of the lead",
+                edit(&mut state, 15, |d: &mut LeadDoc| {
+                    let mut l = d.read().unwrap_or_else(|e| panic!("{e}"));
+                    l.grade = Grade::H;
+                    l.visits.push(visit(23, other));
+                    let _ = d.update(&l, me.user, 5);
+                }),
+            ),
+        ];
+        // (Each made on its own device: two changes of one actor with the
+        // same sequence number are malformed.)
+        let stored = state.save();
+        for (what, change) in &forged {
+            assert!(!change.is_empty(), "{what}: a change was made");
+            assert_eq!(
+                code(ingest(dealer, id, &me, &mut state, change)),
+                Err(SyncErrorCode::NotAuthor),
+                "{what}"
+            );
+            assert_eq!(
+                state.save(),
+                stored,
+                "{what}: the refused change left no trace"
+            );
+        }
+        // The next good change still applies: the same kinds, in my name.
+        let good = edit(&mut state, 4, |d: &mut LeadDoc| {
+            let note = Note {
+                author: me.user,
+                at: 6,
+                text: "visited".into(),
+            };
+            let _ = d.add_note(&note);
+            let _ = d.put_visit(&visit(30, me.user), me.user, 6);
+            let mut signed = drive(31, me.user);
+            signed.signature = signature(me.user);
+            let _ = d.put_drive(&signed, me.user, 6);
+        });
+        let accepted =
+            ingest(dealer, id, &me, &mut state, &good).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(accepted.new_changes.len(), 3);
+        let lead = accepted.lead().unwrap_or_else(|| panic!("the lead reads"));
+        assert_eq!(lead.notes.len(), 1);
+        assert_eq!(
+            lead.visits.iter().map(|v| v.id).collect::<Vec<_>>(),
+            [visit(30, me.user).id]
+        );
+        assert_eq!(lead.drives.len(), 1);
+        assert_eq!(
+            lead.drives[0].signature.as_ref().map(|s| s.captured_by),
+            Some(me.user)
+        );
+        // And the forged changes stay refused after it.
+        for (what, change) in &forged {
+            assert_eq!(
+                code(ingest(dealer, id, &me, &mut state, change)),
+                Err(SyncErrorCode::NotAuthor),
+                "{what}, again"
+            );
+        }
+    }
+
+    #[test]
+    fn records_another_user_wrote_earlier_stay_acceptable_when_i_edit_them() {
+        let (mut state, id, dealer) = lead_state();
+        let (five, six) = (salesperson(), as_(6, Role::Salesperson));
+        // User 6 logs a visit on user 5's lead, books a drive and has the
+        // agreement signed, and adds a note.
+        let by_six = edit(&mut state, 6, |d: &mut LeadDoc| {
+            let _ = d.put_visit(&visit(40, six.user), six.user, 10);
+            let mut signed = drive(41, six.user);
+            signed.signature = signature(six.user);
+            let _ = d.put_drive(&signed, six.user, 10);
+            let note = Note {
+                author: six.user,
+                at: 10,
+                text: "booked a drive".into(),
+            };
+            let _ = d.add_note(&note);
+        });
+        assert_eq!(code(ingest(dealer, id, &six, &mut state, &by_six)), Ok(()));
+        // User 5 edits other fields of both, by record and through an edit
+        // of the lead: the records still name user 6, and that is fine.
+        let by_five = edit(&mut state, 5, |d: &mut LeadDoc| {
+            let mut l = d.read().unwrap_or_else(|e| panic!("{e}"));
+            let mut v = l.visits[0].clone();
+            v.left_at = Some(500);
+            v.steps.quote = true;
+            assert!(d.put_visit(&v, five.user, 11).ok().flatten().is_some());
+            l = d.read().unwrap_or_else(|e| panic!("{e}"));
+            l.grade = Grade::H;
+            l.drives[0].status = DriveStatus::Out;
+            l.drives[0].out = Some(DriveOut {
+                at: 1_000,
+                odometer_km: 12,
+                fuel_pct: 90,
+                route: "West Lake".into(),
+                companion: Some(six.user),
+                recorded_by: five.user,
+            });
+            assert!(d.update(&l, five.user, 12).ok().flatten().is_some());
+        });
+        let accepted =
+            ingest(dealer, id, &five, &mut state, &by_five).unwrap_or_else(|e| panic!("{e:?}"));
+        let lead = accepted.lead().unwrap_or_else(|| panic!("the lead reads"));
+        assert_eq!(lead.visits[0].left_at, Some(500));
+        assert_eq!(lead.visits[0].created_by, six.user);
+        assert_eq!(lead.drives[0].status, DriveStatus::Out);
+        assert_eq!(lead.drives[0].created_by, six.user);
+        assert_eq!(
+            lead.drives[0].signature.as_ref().map(|s| s.captured_by),
+            Some(six.user)
+        );
+        assert_eq!(lead.notes.len(), 1);
+        // But user 5 may not record the return in user 6's name, although
+        // user 6 is named by the drive already, nor hand its own record of
+        // the car leaving to user 6.
+        let stored = state.save();
+        let forged = [
+            edit(&mut state, 5, |d: &mut LeadDoc| {
+                let mut dr = d.read().unwrap_or_else(|e| panic!("{e}")).drives[0].clone();
+                dr.status = DriveStatus::Returned;
+                dr.back = Some(DriveBack {
+                    at: 2_000,
+                    odometer_km: 30,
+                    fuel_pct: 80,
+                    damage: String::new(),
+                    rating: Some(5),
+                    comment: String::new(),
+                    recorded_by: six.user,
+                });
+                let _ = d.put_drive(&dr, five.user, 13);
+            }),
+            edit(&mut state, 5, |d: &mut LeadDoc| {
+                let mut dr = d.read().unwrap_or_else(|e| panic!("{e}")).drives[0].clone();
+                if let Some(out) = &mut dr.out {
+                    out.recorded_by = six.user;
+                }
+                let _ = d.put_drive(&dr, five.user, 13);
+            }),
+        ];
+        for change in &forged {
+            assert_eq!(
+                code(ingest(dealer, id, &five, &mut state, change)),
+                Err(SyncErrorCode::NotAuthor)
+            );
+            assert_eq!(state.save(), stored);
+        }
+    }
+
+    #[test]
+    fn a_register_takes_only_its_own_users_visits() {
+        let dealer = DealerId::from_uuid(Uuid::from_u128(D1));
+        let register = |visits| Register {
+            id: RegisterId::from_uuid(Uuid::from_u128(60)),
+            dealer,
+            date: "2026-12-01".parse().unwrap_or_else(|e| panic!("{e:?}")),
+            visits,
+        };
+        let changes = |r: &Register| {
+            let mut doc = RegisterDoc::create(actor_from_bytes([6; 16]), r, 1)
+                .unwrap_or_else(|e| panic!("{e}"));
+            raw(doc.changes_since(&[]))
+        };
+        let id = DocId::register(RegisterId::from_uuid(Uuid::from_u128(60)));
+        let me = salesperson();
+        let mut visit_of_another = visit(61, user(6));
+        visit_of_another.lead = None;
+        visit_of_another.outcome = VisitOutcome::Open;
+        let mut state = DocState::new();
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &me,
+                &mut state,
+                &changes(&register(vec![visit_of_another]))
+            )),
+            Err(SyncErrorCode::NotAuthor)
+        );
+        let mine = register(vec![visit(62, me.user)]);
+        let accepted = ingest(dealer, id, &me, &mut state, &changes(&mine))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(accepted.content, Some(Content::Register(Box::new(mine))));
     }
 }
