@@ -64,8 +64,10 @@ use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use showroom_shared::doc::{ActorId, LeadDoc, actor_from_bytes, parse_change};
 use showroom_shared::domain::{
-    Customer, Date, DealerId, Grade, Lead, LeadId, Note, Source, Stage, UserId,
+    Customer, Date, DealerId, DocId, Grade, Lead, LeadId, Note, RegisterId, Role, Source, Stage,
+    UserId,
 };
+use showroom_shared::rules::Author;
 use showroom_shared::sync::{
     ClientMsg, DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
 };
@@ -817,6 +819,16 @@ fn user(n: u128) -> UserId {
     UserId::from_uuid(Uuid::from_u128(n))
 }
 
+/// The session every corpus change of the lead comes from: its creator, a
+/// salesperson (the lead's notes are all theirs, so every valid change of it
+/// is theirs to send).
+fn creator() -> Author {
+    Author {
+        user: user(1),
+        role: Role::Salesperson,
+    }
+}
+
 fn server_actor() -> ActorId {
     actor_from_bytes([0; 16])
 }
@@ -842,6 +854,8 @@ fn sample_lead(id: LeadId) -> Lead {
             at: T0,
             text: "Wants a test drive on Saturday.".into(),
         }],
+        visits: vec![],
+        drives: vec![],
         created_by: user(1),
         created_at: T0,
         updated_by: user(1),
@@ -886,7 +900,10 @@ fn doc_changes(doc: &mut LeadDoc) -> Vec<showroom_shared::doc::Change> {
 
 fn build_corpus() -> Corpus {
     let lead = sample_lead(lead_id());
-    let editor = user(2);
+    // The creator edits on two devices (A and B): every change is the
+    // creator's, so the server's write rules accept them all from the
+    // creator's session (`creator`).
+    let editor = user(1);
     let mut docs = Vec::new();
 
     // Device A creates the lead and edits it.
@@ -926,9 +943,9 @@ fn build_corpus() -> Corpus {
     let mut nb = b.read().expect("read");
     nb.customer.city = Some("上海".into());
     nb.owner = None;
-    b.update(&nb, user(3), T0 + 6_000).expect("update");
+    b.update(&nb, editor, T0 + 6_000).expect("update");
     b.add_note(&Note {
-        author: user(3),
+        author: editor,
         at: T0 + 7_000,
         text: "Called back.".into(),
     })
@@ -978,7 +995,14 @@ fn build_corpus() -> Corpus {
     let mut stored = vec![Stored::default()];
     for k in 1..=lead_changes.len() {
         let mut state = DocState::new();
-        ingest(dealer(), lead_id(), &mut state, &lead_changes[..k]).expect("ingest a prefix");
+        ingest(
+            dealer(),
+            DocId::lead(lead_id()),
+            &creator(),
+            &mut state,
+            &lead_changes[..k],
+        )
+        .expect("ingest a prefix");
         let base = state.compact();
         let history_bytes = raw_len(&lead_changes[..k]);
         stored.push(Stored {
@@ -1007,8 +1031,10 @@ fn build_corpus() -> Corpus {
         }
     }
 
-    let id = lead_id();
-    let other_id = LeadId::from_uuid(Uuid::from_u128(0x2ead));
+    let id = DocId::lead(lead_id());
+    // Ids of the other kinds too, so mutations reach the kind byte.
+    let other_id = DocId::register(RegisterId::from_uuid(Uuid::from_u128(0x2ead)));
+    let dealer_doc = DocId::dealer(dealer());
     let client_msgs = [
         ClientMsg::Hello {
             protocol: 1,
@@ -1080,6 +1106,12 @@ fn build_corpus() -> Corpus {
                 refusal(SyncErrorCode::Malformed, ""),
                 refusal(SyncErrorCode::Invalid, &"x".repeat(limits::MESSAGE_TEXT)),
                 refusal(SyncErrorCode::Internal, "retry"),
+                refusal(SyncErrorCode::NotAuthor, "Not yours."),
+                Refused {
+                    doc: dealer_doc,
+                    code: SyncErrorCode::Forbidden,
+                    message: "Only a manager or an admin may change the catalogue.".into(),
+                },
             ],
         },
         ServerMsg::Error {
@@ -1780,7 +1812,8 @@ struct IngestCase {
     /// damaged): opening it must then fail cleanly, as Internal.
     damage: Vec<Mutation>,
     incoming: Vec<ChangeInput>,
-    /// 0: the right dealer and lead; 1: another dealer; 2: another lead.
+    /// 0: the right dealer and lead; 1: another dealer; 2: another lead;
+    /// 3: the right lead, sent by another salesperson.
     who: u8,
 }
 
@@ -1796,7 +1829,7 @@ fn ingest_cases() -> impl Strategy<Value = IngestCase> {
         0..c.stored.len(),
         prop_oneof![6 => Just(vec![]), 1 => mutations(2)],
         vec(change, 0..5),
-        prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
+        prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)],
     )
         .prop_map(|(existing, damage, incoming, who)| IngestCase {
             existing,
@@ -1827,7 +1860,8 @@ fn check_ingest(case: &IngestCase, tally: &Tally) -> Result<(), String> {
     check_ingest_bytes(&stored, damaged, &incoming, case.who, tally)
 }
 
-/// `who`: 0 the right dealer and lead, 1 another dealer, 2 another lead.
+/// `who`: 0 the right dealer and lead, 1 another dealer, 2 another lead, 3
+/// the right lead from another salesperson's session.
 /// `damaged`: the stored base was mutated, so it may fail to open.
 fn check_ingest_bytes(
     stored: &Stored,
@@ -1841,6 +1875,14 @@ fn check_ingest_bytes(
         1 => (DealerId::from_uuid(Uuid::from_u128(0xbad)), lead_id()),
         2 => (dealer(), LeadId::from_uuid(Uuid::from_u128(0x2ead))),
         _ => (dealer(), lead_id()),
+    };
+    let doc_id = DocId::lead(doc_id);
+    let author = match who {
+        3 => Author {
+            user: user(0x99),
+            role: Role::Salesperson,
+        },
+        _ => creator(),
     };
     let describe = || {
         let mut s = String::new();
@@ -1942,7 +1984,9 @@ fn check_ingest_bytes(
     );
 
     let joined: Vec<u8> = incoming.concat();
-    let (result, usage) = measure(&joined, || ingest(dealer_id, doc_id, &mut state, incoming));
+    let (result, usage) = measure(&joined, || {
+        ingest(dealer_id, doc_id, &author, &mut state, incoming)
+    });
     let outcome = match result {
         Ok(r) => r,
         Err(p) => return tally.known_or(|| fail(format!("ingest panicked: {p}"), usage)),
@@ -1952,7 +1996,7 @@ fn check_ingest_bytes(
     if usage.refused || usage.peak > cap {
         let stack = match open() {
             Ok(mut again) => largest_allocation_stack(&joined, || {
-                ingest(dealer_id, doc_id, &mut again, incoming)
+                ingest(dealer_id, doc_id, &author, &mut again, incoming)
             }),
             Err(e) => format!("(the stored document did not open again: {e:?})"),
         };
@@ -2194,7 +2238,14 @@ fn a_decompression_bomb_is_refused_within_the_change_cap() {
     let incoming = vec![bomb.clone()];
     let mut state = DocState::new();
     let (result, usage) = measure(&bomb, || {
-        ingest(dealer(), lead_id(), &mut state, &incoming).map(|_| ())
+        ingest(
+            dealer(),
+            DocId::lead(lead_id()),
+            &creator(),
+            &mut state,
+            &incoming,
+        )
+        .map(|_| ())
     });
     let report = format!(
         "ingest of the bomb: {result:?}; peak {} B, largest single allocation {} B (cap {cap} B)",
@@ -2218,7 +2269,7 @@ fn a_decompression_bomb_is_refused_within_the_change_cap() {
 /// make the decoder hold many times its own size.
 #[test]
 fn wire_decoders_hold_at_most_three_times_the_message() {
-    let doc = lead_id();
+    let doc = DocId::lead(lead_id());
     let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
     // Push of one document with 100 000 empty changes (valid encoding).
     let n = 100_000;
@@ -2233,7 +2284,8 @@ fn wire_decoders_hold_at_most_three_times_the_message() {
     cases.push(("Push with 100 000 empty changes", push));
     // The same count, but the message ends after the count: refused as
     // truncated, after allocating for the count.
-    let mut lying = vec![0x02, 0x01, 0x01];
+    // Push, batch 1, one document: a lead (kind byte 1) and its 16 bytes.
+    let mut lying = vec![0x02, 0x01, 0x01, 0x01];
     lying.extend_from_slice(Uuid::from_u128(0x1ead).as_bytes());
     let mut count = Vec::new();
     leb(n as u64, &mut count);

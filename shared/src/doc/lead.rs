@@ -168,6 +168,33 @@ impl LeadDoc {
         self.put_record(drive, editor, now, "test drive")
     }
 
+    /// Records a test drive's progress (out, returned) as one change; the
+    /// lead's stage moves to test drive when it was earlier in the funnel.
+    pub fn drive_happened(
+        &mut self,
+        drive: &TestDrive,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, drive)?;
+        let root = Fields::of(&self.0.am, &ROOT);
+        let stage: Option<crate::domain::Stage> = parse_opt(&root, "stage")?;
+        if stage.is_some_and(|s| s < crate::domain::Stage::TestDrive) {
+            put_text(
+                &mut self.0.am,
+                &ROOT,
+                "stage",
+                Some(crate::domain::Stage::TestDrive.as_str()),
+            )?;
+        }
+        if self.0.am.pending_ops() == 0 {
+            return Ok(None);
+        }
+        self.0.am.put(ROOT, "updated_by", editor.to_string())?;
+        self.0.am.put(ROOT, "updated_at", now)?;
+        Ok(self.0.commit("test drive", now))
+    }
+
     fn put_record<R: Record>(
         &mut self,
         record: &R,
@@ -501,6 +528,10 @@ fn parse_req<T: std::str::FromStr>(fields: &Fields, key: &'static str) -> Result
 mod tests {
     use super::*;
     use crate::doc::{actor_from_bytes, parse_change};
+    use crate::domain::catalogue::CarId;
+    use crate::domain::showroom::{
+        DriveId, DriveStatus, Signature, Strokes, VisitId, VisitKind, VisitOutcome, VisitSteps,
+    };
     use crate::domain::{DealerId, Grade, Phone, Source, Stage};
     use uuid::Uuid;
 
@@ -672,5 +703,175 @@ mod tests {
         b.apply(vec![changes[0].clone()])
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(b.read().map(|l| l.stage).ok(), Some(Stage::Contacted));
+    }
+
+    fn visit(n: u128, by: u128) -> Visit {
+        Visit {
+            id: VisitId::from_uuid(Uuid::from_u128(n)),
+            arrived_at: 10_000,
+            left_at: None,
+            salesperson: user(by),
+            party_size: 2,
+            kind: VisitKind::Repeat,
+            outcome: VisitOutcome::Lead,
+            lead: Some(sample().id),
+            steps: VisitSteps::default(),
+            created_by: user(by),
+        }
+    }
+
+    fn drive(n: u128, by: u128) -> TestDrive {
+        TestDrive {
+            id: DriveId::from_uuid(Uuid::from_u128(n)),
+            car: CarId::from_uuid(Uuid::from_u128(50)),
+            start: 20_000,
+            end: 21_800_000,
+            status: DriveStatus::Booked,
+            licence: None,
+            signature: None,
+            out: None,
+            back: None,
+            created_by: user(by),
+            created_at: 15_000,
+        }
+    }
+
+    fn created() -> LeadDoc {
+        LeadDoc::create(actor(1), &sample()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_lead_with_visits_and_drives_round_trips() {
+        let mut lead = sample();
+        lead.visits = vec![visit(1, 10)];
+        let mut signed = drive(2, 10);
+        signed.signature = Some(Signature {
+            strokes: Strokes::encode(&[vec![(1, 2), (300, 200)]]),
+            agreement_version: 1,
+            language: "zh".into(),
+            signed_at: 19_000,
+            captured_by: user(10),
+        });
+        lead.drives = vec![signed];
+        let mut doc = LeadDoc::create(actor(1), &lead).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc.read().ok(), Some(lead.clone()));
+        let reopened = LeadDoc::load(&doc.save(), actor(2)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.read().ok(), Some(lead));
+    }
+
+    #[test]
+    fn test_drives_added_offline_on_two_devices_are_both_kept() {
+        let mut a = created();
+        let mut b = fork(&mut a, 2);
+        let (on_a, on_b) = (drive(1, 10), drive(2, 11));
+        assert!(a.put_drive(&on_a, user(10), 2_000).ok().flatten().is_some());
+        assert!(b.put_drive(&on_b, user(11), 2_001).ok().flatten().is_some());
+        merge(&mut a, &mut b);
+        let lead = a.read().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lead.drives, vec![on_a, on_b]);
+        assert_eq!(b.read().ok(), Some(lead));
+        assert_eq!(a.heads(), b.heads());
+    }
+
+    #[test]
+    fn edits_to_different_fields_of_one_visit_are_both_kept() {
+        let mut a = created();
+        let v = visit(1, 10);
+        assert!(a.put_visit(&v, user(10), 2_000).ok().flatten().is_some());
+        let mut b = fork(&mut a, 2);
+        // A records that the visitor left; B, offline, ticks the quote and
+        // the party size, through an edit of the whole lead.
+        let mut left = v.clone();
+        left.left_at = Some(3_000);
+        assert!(a.put_visit(&left, user(10), 3_000).ok().flatten().is_some());
+        let mut lead_b = b.read().unwrap_or_else(|e| panic!("{e}"));
+        lead_b.visits[0].steps.quote = true;
+        lead_b.visits[0].party_size = 4;
+        assert!(b.update(&lead_b, user(11), 3_001).ok().flatten().is_some());
+        merge(&mut a, &mut b);
+        let merged = a.read().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.read().ok().as_ref(), Some(&merged));
+        let mut both = v;
+        both.left_at = Some(3_000);
+        both.steps.quote = true;
+        both.party_size = 4;
+        assert_eq!(merged.visits, vec![both]);
+    }
+
+    #[test]
+    fn an_edit_of_a_record_writes_only_what_changed() {
+        let mut doc = created();
+        let v = visit(1, 10);
+        assert!(doc.put_visit(&v, user(10), 2_000).ok().flatten().is_some());
+        assert_eq!(doc.put_visit(&v, user(10), 2_500).ok(), Some(None));
+        let heads = doc.heads();
+        let mut left = v;
+        left.left_at = Some(3_000);
+        assert!(
+            doc.put_visit(&left, user(11), 3_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
+        let change = doc.changes_since(&heads);
+        assert_eq!(change.len(), 1);
+        // `left_at`, and the lead's `updated_by` and `updated_at` (another
+        // user edits it now).
+        assert_eq!(change[0].len(), 3, "ops in the edit");
+    }
+
+    #[test]
+    fn a_record_field_unknown_to_this_build_survives_its_edits() {
+        let mut doc = created();
+        let v = visit(1, 10);
+        assert!(doc.put_visit(&v, user(10), 2_000).ok().flatten().is_some());
+        // A newer Showroom writes a field this build does not know, in the
+        // visit and in its steps.
+        let am = &mut doc.0.am;
+        let Ok(Some((Value::Object(ObjType::Map), obj))) = am.get(ROOT, format!("visit:{}", v.id))
+        else {
+            panic!("the visit is a map in the root")
+        };
+        let Ok(Some((Value::Object(ObjType::Map), steps))) = am.get(&obj, "steps") else {
+            panic!("the steps are a map")
+        };
+        am.put(&obj, "mood", "curious")
+            .unwrap_or_else(|e| panic!("{e}"));
+        am.put(&steps, "brochure", true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        am.commit();
+        assert_eq!(doc.read().ok().map(|l| l.visits), Some(vec![v.clone()]));
+        // This build edits the visit, by record and through the lead.
+        let mut edited = v;
+        edited.left_at = Some(3_000);
+        edited.steps.greeted = true;
+        assert!(
+            doc.put_visit(&edited, user(10), 3_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
+        let mut lead = doc.read().unwrap_or_else(|e| panic!("{e}"));
+        lead.visits[0].party_size = 5;
+        edited.party_size = 5;
+        assert!(doc.update(&lead, user(10), 4_000).ok().flatten().is_some());
+        let reopened = LeadDoc::load(&doc.save(), actor(3)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.read().ok().map(|l| l.visits), Some(vec![edited]));
+        let am = &reopened.0.am;
+        let Ok(Some((_, obj))) = am.get(
+            ROOT,
+            format!("visit:{}", VisitId::from_uuid(Uuid::from_u128(1))),
+        ) else {
+            panic!("the visit")
+        };
+        let text = |obj: &ObjId, key: &str| match am.get(obj, key) {
+            Ok(Some((Value::Scalar(v), _))) => Some(v.to_string()),
+            _ => None,
+        };
+        assert_eq!(text(&obj, "mood").as_deref(), Some("\"curious\""));
+        let Ok(Some((_, steps))) = am.get(&obj, "steps") else {
+            panic!("the steps")
+        };
+        assert_eq!(text(&steps, "brochure").as_deref(), Some("true"));
     }
 }

@@ -34,6 +34,12 @@ impl std::ops::DerefMut for RegisterDoc {
     }
 }
 
+impl From<RegisterDoc> for Document {
+    fn from(doc: RegisterDoc) -> Document {
+        doc.0
+    }
+}
+
 impl From<Document> for RegisterDoc {
     fn from(doc: Document) -> RegisterDoc {
         RegisterDoc(doc)
@@ -117,5 +123,95 @@ pub(crate) fn read(doc: &Document) -> Result<Register, DocError> {
             date: date.parse().map_err(|_| parse("date", date.clone()))?,
             visits: records::read_all(am)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::actor_from_bytes;
+    use crate::domain::showroom::{VisitId, VisitKind, VisitOutcome, VisitSteps};
+    use uuid::Uuid;
+
+    fn visit(n: u128, outcome: VisitOutcome) -> Visit {
+        Visit {
+            id: VisitId::from_uuid(Uuid::from_u128(n)),
+            arrived_at: 1_000 + n as i64,
+            left_at: None,
+            salesperson: UserId::from_uuid(Uuid::from_u128(5)),
+            party_size: 3,
+            kind: VisitKind::First,
+            outcome,
+            lead: None,
+            steps: VisitSteps {
+                greeted: true,
+                ..VisitSteps::default()
+            },
+            created_by: UserId::from_uuid(Uuid::from_u128(5)),
+        }
+    }
+
+    fn register() -> Register {
+        Register {
+            id: RegisterId::from_uuid(Uuid::from_u128(60)),
+            dealer: DealerId::from_uuid(Uuid::from_u128(1)),
+            date: "2026-12-01".parse().unwrap_or_else(|e| panic!("{e:?}")),
+            visits: vec![
+                visit(1, VisitOutcome::Open),
+                visit(2, VisitOutcome::Anonymous),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_register_round_trips_through_its_document() {
+        let mut doc = RegisterDoc::create(actor_from_bytes([1; 16]), &register(), 1_000)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(doc.read().ok(), Some(register()));
+        assert_eq!(
+            doc.identity().ok(),
+            Some((register().id, register().dealer))
+        );
+        assert_eq!(doc.changes_since(&[]).len(), 1, "creation is one change");
+        let mut reopened = RegisterDoc::load(&doc.save(), actor_from_bytes([2; 16]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.read().ok(), Some(register()));
+        // A walk-in linked to a lead later, and one more logged.
+        let mut linked = visit(1, VisitOutcome::Lead);
+        linked.lead = Some(crate::domain::LeadId::from_uuid(Uuid::from_u128(7)));
+        linked.left_at = Some(5_000);
+        let user = UserId::from_uuid(Uuid::from_u128(5));
+        assert!(
+            reopened
+                .put_visit(&linked, user, 5_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
+        assert!(
+            reopened
+                .put_visit(&visit(3, VisitOutcome::Open), user, 6_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
+        assert_eq!(reopened.put_visit(&linked, user, 7_000).ok(), Some(None));
+        let mut expected = register();
+        expected.visits[0] = linked;
+        expected.visits.push(visit(3, VisitOutcome::Open));
+        let again = RegisterDoc::load(&reopened.save(), actor_from_bytes([3; 16]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.read().ok(), Some(expected));
+        let mut generic = Document::load(&reopened.save(), actor_from_bytes([4; 16]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = crate::domain::DocId::register(register().id);
+        assert!(matches!(
+            generic.read_as(id, register().dealer),
+            Ok(Some(crate::doc::Content::Register(_)))
+        ));
+        assert!(matches!(
+            generic.read_as(id, DealerId::from_uuid(Uuid::from_u128(2))),
+            Err(DocError::Foreign)
+        ));
     }
 }

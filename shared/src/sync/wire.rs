@@ -630,6 +630,53 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_document_kind_this_build_does_not_know_is_refused() {
+        let push = |kind: u8| {
+            let mut m = vec![PUSH, 1, 1, kind];
+            m.extend_from_slice(&[7; 16]);
+            m.push(0);
+            m
+        };
+        assert_eq!(
+            ClientMsg::decode(&push(DocKind::Register.code())),
+            Ok(ClientMsg::Push {
+                batch: 1,
+                docs: vec![DocChanges {
+                    doc: DocId::new(DocKind::Register, Uuid::from_bytes([7; 16])),
+                    changes: vec![],
+                }],
+            })
+        );
+        for kind in [0, 4, 0xff] {
+            assert_eq!(
+                ClientMsg::decode(&push(kind)),
+                Err(DecodeError::UnknownDocKind(kind))
+            );
+        }
+        // An id cut short is truncated, not read past the end.
+        assert_eq!(
+            ClientMsg::decode(&[PUSH, 1, 1, 1, 7, 7]),
+            Err(DecodeError::Truncated)
+        );
+        let ack = ServerMsg::Ack {
+            batch: 2,
+            refused: vec![Refused {
+                doc: DocId::new(DocKind::Dealer, Uuid::from_bytes([7; 16])),
+                code: SyncErrorCode::Forbidden,
+                message: "Only a manager.".into(),
+            }],
+        };
+        let mut bytes = ack.encode();
+        assert_eq!(ServerMsg::decode(&bytes), Ok(ack));
+        // The ack's document kind byte: batch and count come first.
+        bytes[3] = 9;
+        assert_eq!(
+            ServerMsg::decode(&bytes),
+            Err(DecodeError::UnknownDocKind(9))
+        );
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
