@@ -1402,11 +1402,11 @@ fn an_outbox_larger_than_one_batch_arrives_whole() {
     for lead in 0..40u128 {
         w.devices[1].create(1000 + lead);
     }
-    // Each lead gets a long note so the outbox is several batches.
-    for i in 0..40 {
+    // Each lead gets four long notes so the outbox is several batches.
+    for i in 0..160 {
         let dev = &mut w.devices[1];
         let ids: Vec<DocId> = dev.docs.keys().copied().collect();
-        let id = ids[i];
+        let id = ids[i % 40];
         let Some(Local::Lead(doc)) = dev.docs.get_mut(&id) else {
             panic!("a lead")
         };
@@ -1420,7 +1420,12 @@ fn an_outbox_larger_than_one_batch_arrives_whole() {
         dev.record(id, &before);
     }
     let total: usize = w.devices[1].outbox.iter().map(|(_, b)| b.len()).sum();
-    assert!(total > limits::BATCH_BYTES / 4);
+    assert!(total > limits::BATCH_BYTES, "{total} B");
+    let pushes = SyncClient::new(0)
+        .connect("t", w.devices[1].pending())
+        .len()
+        - 1;
+    assert!(pushes >= 2, "{pushes} batches");
     w.settle();
     assert!(w.devices[1].outbox.is_empty());
     let leads = |d: &Device| d.docs.keys().filter(|k| k.kind == DocKind::Lead).count();
