@@ -65,7 +65,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("") view=LeadsIndex />
                             <Route path=path!("new") view=NewLeadPage />
                             <Route path=path!(":id") view=LeadDetailPage />
+                            <Route path=path!(":id/drives/:drive") view=crate::pages::drive::DrivePage />
                         </ParentRoute>
+                        <Route path=path!("visits/:doc/:visit") view=crate::pages::visit::VisitPage />
                         <Route path=path!("team") view=TeamPage />
                         <Route path=path!("settings") view=SettingsPage />
                     </ParentRoute>
@@ -103,6 +105,7 @@ fn SignedInFrame() -> impl IntoView {
     let online = use_online();
     let sync = crate::local::sync::use_sync();
     crate::local::lead_index::provide();
+    crate::local::floor_index::provide();
     let location = use_location();
     let session = Memo::new(move |_| auth.session());
     crate::local::dealer::provide(Signal::derive(move || {
@@ -129,6 +132,32 @@ fn SignedInFrame() -> impl IntoView {
         session.with(|s| s.as_ref().is_some_and(|s| s.user.role.is_manager()))
     });
     let show_sign_out = Signal::derive(move || location.pathname.get() != "/settings");
+    // "Walk-in", one tap from anywhere: the arrival is logged now and its
+    // page opens for the rest.
+    let walking_in = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    let walk_in = Callback::new(move |()| {
+        let Some(s) = auth.session_untracked() else {
+            return;
+        };
+        if walking_in.get_untracked() {
+            return;
+        }
+        walking_in.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match crate::local::register::walk_in(s.user.id, s.dealer.id).await {
+                Ok((visit, doc)) => navigate(
+                    &crate::pages::visit::visit_href(doc, visit.id),
+                    Default::default(),
+                ),
+                Err(e) => {
+                    web_sys::console::error_1(&format!("Could not log the walk-in: {e}").into())
+                }
+            }
+            walking_in.set(false);
+        });
+    });
     view! {
         <div class="shell">
             <TopBar
@@ -140,7 +169,7 @@ fn SignedInFrame() -> impl IntoView {
                 signing_out=Signal::derive(move || auth.signing_out())
                 on_sign_out=Callback::new(move |()| spawn_local(auth.sign_out()))
             />
-            <MainNav show_team=is_manager />
+            <MainNav show_team=is_manager on_walk_in=walk_in walking_in=Signal::derive(move || walking_in.get()) />
             <main class="shell__main" id="main">
                 <Outlet />
             </main>

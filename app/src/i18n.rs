@@ -6,6 +6,8 @@
 //! (`Intl`) in the chosen locale.
 
 use leptos::prelude::*;
+use showroom_shared::domain::catalogue::{Powertrain, VinError};
+use showroom_shared::domain::showroom::{DriveProblem, DriveStatus, LicenceProblem, VisitKind};
 use showroom_shared::domain::{Grade, LeadError, PhoneError, Role, Source, Stage};
 
 /// The languages the app speaks.
@@ -281,6 +283,95 @@ impl Locale {
         }
     }
 
+    pub fn visit_kind(self, kind: VisitKind) -> &'static str {
+        let (en, zh) = match kind {
+            VisitKind::First => ("First visit", "首次到店"),
+            VisitKind::KnownFirst => ("First visit, known prospect", "已有线索首次到店"),
+            VisitKind::Repeat => ("Repeat visit", "再次到店"),
+            VisitKind::Appointment => ("Appointment", "预约到店"),
+            VisitKind::NonSales => ("Not a sales visit", "非销售到店"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    pub fn drive_status(self, status: DriveStatus) -> &'static str {
+        let (en, zh) = match status {
+            DriveStatus::Booked => ("Booked", "已预约"),
+            DriveStatus::Out => ("Out", "试驾中"),
+            DriveStatus::Returned => ("Returned", "已还车"),
+            DriveStatus::Cancelled => ("Cancelled", "已取消"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    pub fn drive_problem(self, problem: DriveProblem) -> &'static str {
+        self.t(match problem {
+            DriveProblem::Licence(LicenceProblem::Expired) => Key::LicenceExpired,
+            DriveProblem::Licence(LicenceProblem::WrongClass) => Key::LicenceWrongClass,
+            DriveProblem::Licence(LicenceProblem::BadNumber) => Key::LicenceBadNumber,
+            DriveProblem::NotSigned => Key::NotSigned,
+            DriveProblem::OdometerBackwards => Key::OdometerBackwards,
+            DriveProblem::BadFuel => Key::BadFuel,
+            DriveProblem::BadRating => Key::BadRating,
+            DriveProblem::BadTimes => Key::BadTimes,
+            DriveProblem::SignatureTooLarge => Key::SignatureTooLarge,
+        })
+    }
+
+    pub fn vin_error(self, e: VinError) -> &'static str {
+        self.t(match e {
+            VinError::Length => Key::BadVinLength,
+            VinError::Character => Key::BadVinCharacter,
+            VinError::CheckDigit => Key::BadVinCheck,
+        })
+    }
+
+    pub fn powertrain(self, p: Powertrain) -> &'static str {
+        let (en, zh) = match p {
+            Powertrain::Petrol => ("Petrol", "汽油"),
+            Powertrain::Diesel => ("Diesel", "柴油"),
+            Powertrain::Hybrid => ("Hybrid", "油电混动"),
+            Powertrain::PlugInHybrid => ("Plug-in hybrid", "插电混动"),
+            Powertrain::BatteryElectric => ("Battery electric", "纯电动"),
+        };
+        self.pick_static(en, zh)
+    }
+
+    /// "Here for 25 min" / "已到店 25 分钟".
+    pub fn here_for(self, minutes: i64) -> String {
+        self.pick(
+            format!("Here for {minutes} min"),
+            format!("已到店 {minutes} 分钟"),
+        )
+    }
+
+    /// "Walk-in, party of 3" / "到店客户（3 人）".
+    pub fn walk_in_party(self, n: u32) -> String {
+        self.pick(
+            format!("Walk-in, party of {n}"),
+            format!("到店客户（{n} 人）"),
+        )
+    }
+
+    /// Time of day, 24 h: "14:05".
+    pub fn time_of_day(self, millis: i64) -> String {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+        let options = js_sys::Object::new();
+        for (name, value) in [
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("hourCycle", "h23"),
+        ] {
+            let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
+        }
+        let _ = js_sys::Reflect::set(
+            &options,
+            &"timeZone".into(),
+            &crate::local::clock::time_zone().into(),
+        );
+        String::from(date.to_locale_time_string_with_options(self.tag(), &options))
+    }
+
     pub fn stage(self, stage: Stage) -> &'static str {
         let (en, zh) = match stage {
             Stage::New => ("New", "新线索"),
@@ -395,6 +486,12 @@ impl Locale {
             // Setting a property on a fresh plain object cannot fail.
             let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
         }
+        // In the dealer's time zone, like every date the app shows.
+        let _ = js_sys::Reflect::set(
+            &options,
+            &"timeZone".into(),
+            &crate::local::clock::time_zone().into(),
+        );
         String::from(date.to_locale_string(self.tag(), &options))
     }
 }
@@ -541,6 +638,122 @@ message_keys! {
     PageNotFoundDetail,
     GoToToday,
     UnknownBrowser,
+    // The showroom floor: visits, test drives, the catalogue
+    WalkIn,
+    DriveStatusLabel,
+    LoggingWalkIn,
+    Visit,
+    Visits,
+    NoVisits,
+    Arrived,
+    LeftAt,
+    PartySize,
+    Fewer,
+    More,
+    VisitType,
+    StepsDone,
+    StepGreeted,
+    StepNeeds,
+    StepTestDrive,
+    StepQuote,
+    StepNegotiation,
+    LinkToLead,
+    SearchLeadForVisit,
+    Link,
+    CaptureNewLead,
+    LeftWithoutDetails,
+    VisitorLeft,
+    MarkLeft,
+    Anonymous,
+    WalkInVisitor,
+    InShowroomNow,
+    NobodyInShowroom,
+    VisitNotFound,
+    OpenLead,
+    LinkedTo,
+    TestDrives,
+    NoTestDrives,
+    BookTestDrive,
+    StartDriveNow,
+    TestDrive,
+    DemoCar,
+    DriveDate,
+    DriveTime,
+    DriveLength,
+    SaveBooking,
+    CarTaken,
+    Clash,
+    ClashDetail,
+    BeforeTheCarLeaves,
+    Licence,
+    LicenceNumber,
+    LicenceClass,
+    LicenceExpiry,
+    Agreement,
+    AgreementLanguage,
+    Signature,
+    SignHere,
+    ClearSignature,
+    OdometerOut,
+    OdometerIn,
+    FuelOut,
+    FuelIn,
+    Route,
+    Companion,
+    CompanionMe,
+    CompanionNone,
+    StartDrive,
+    OnReturn,
+    Damage,
+    Rating,
+    Comment,
+    RecordReturn,
+    CancelDrive,
+    PrintRecord,
+    DriveNotFound,
+    NotSigned,
+    LicenceExpired,
+    LicenceWrongClass,
+    LicenceBadNumber,
+    OdometerBackwards,
+    BadFuel,
+    BadRating,
+    BadTimes,
+    SignatureTooLarge,
+    ChooseCar,
+    NoDemoCars,
+    CarAvailable,
+    CarOut,
+    NextBooking,
+    OutSince,
+    DriveWith,
+    PrintedOn,
+    SignedAgreementVersion,
+    EditCatalogue,
+    ListPrice,
+    SaveCatalogue,
+    AddTrim,
+    TrimName,
+    CatalogueModel,
+    Powertrain,
+    Seats,
+    AddDemoCar,
+    StockNumber,
+    Vin,
+    Plate,
+    Odometer,
+    Trim,
+    ShowroomRules,
+    Cadence,
+    TimeZone,
+    AgreementZh,
+    AgreementEn,
+    CatalogueSaved,
+    BadPrice,
+    BadVinLength,
+    BadVinCharacter,
+    BadVinCheck,
+    Required,
 }
 
 impl Key {
@@ -718,6 +931,169 @@ impl Key {
             Key::PageNotFoundDetail => ("There is nothing at this address.", "此地址没有内容。"),
             Key::GoToToday => ("Go to Today", "返回今日"),
             Key::UnknownBrowser => ("Web browser", "网页浏览器"),
+            Key::DriveStatusLabel => ("Status", "状态"),
+            Key::WalkIn => ("Walk-in", "到店登记"),
+            Key::LoggingWalkIn => ("Logging the walk-in…", "正在登记…"),
+            Key::Visit => ("Visit", "到店"),
+            Key::Visits => ("Visits", "到店记录"),
+            Key::NoVisits => ("No visits yet.", "还没有到店记录。"),
+            Key::Arrived => ("Arrived", "到店时间"),
+            Key::LeftAt => ("Left", "离店时间"),
+            Key::PartySize => ("Party size", "同行人数"),
+            Key::Fewer => ("One fewer", "减少一人"),
+            Key::More => ("One more", "增加一人"),
+            Key::VisitType => ("Visit type", "到店类型"),
+            Key::StepsDone => ("Done during the visit", "接待环节"),
+            Key::StepGreeted => ("Greeted", "接待"),
+            Key::StepNeeds => ("Needs analysis", "需求分析"),
+            Key::StepTestDrive => ("Test drive", "试乘试驾"),
+            Key::StepQuote => ("Quote", "报价"),
+            Key::StepNegotiation => ("Negotiation", "议价"),
+            Key::LinkToLead => ("Link to a lead", "关联线索"),
+            Key::SearchLeadForVisit => ("Name or mobile of the customer", "客户姓名或手机号"),
+            Key::Link => ("Link", "关联"),
+            Key::CaptureNewLead => ("New lead", "新建线索"),
+            Key::LeftWithoutDetails => ("Left without details", "未留资离店"),
+            Key::VisitorLeft => ("Left the showroom", "已离店"),
+            Key::MarkLeft => ("Left now", "现在离店"),
+            Key::Anonymous => ("Left no details", "未留资"),
+            Key::WalkInVisitor => ("Walk-in", "到店客户"),
+            Key::InShowroomNow => ("In the showroom now", "正在展厅"),
+            Key::NobodyInShowroom => ("Nobody is in the showroom.", "展厅里暂时没有客户。"),
+            Key::VisitNotFound => (
+                "This visit is not on this device.",
+                "此设备上没有这条到店记录。",
+            ),
+            Key::OpenLead => ("Open the lead", "打开线索"),
+            Key::LinkedTo => ("Linked to", "已关联"),
+            Key::TestDrives => ("Test drives", "试乘试驾"),
+            Key::NoTestDrives => ("No test drives yet.", "还没有试驾记录。"),
+            Key::BookTestDrive => ("Book a test drive", "预约试驾"),
+            Key::StartDriveNow => ("Test drive now", "立即试驾"),
+            Key::TestDrive => ("Test drive", "试乘试驾"),
+            Key::DemoCar => ("Demo car", "试驾车"),
+            Key::DriveDate => ("Date", "日期"),
+            Key::DriveTime => ("Time", "时间"),
+            Key::DriveLength => ("Length", "时长"),
+            Key::SaveBooking => ("Save the booking", "保存预约"),
+            Key::CarTaken => (
+                "This car is booked at that time.",
+                "该车在这个时间已被预约。",
+            ),
+            Key::Clash => ("Booked twice", "预约冲突"),
+            Key::ClashDetail => (
+                "Another booking holds this car at the same time:",
+                "同一时间该车还有其他预约：",
+            ),
+            Key::BeforeTheCarLeaves => ("Before the car leaves", "出车前"),
+            Key::Licence => ("Driving licence", "驾驶证"),
+            Key::LicenceNumber => ("Licence number", "驾驶证号"),
+            Key::LicenceClass => ("Class", "准驾车型"),
+            Key::LicenceExpiry => ("Valid until", "有效期至"),
+            Key::Agreement => ("Test-drive agreement", "试驾协议"),
+            Key::AgreementLanguage => ("Agreement in", "协议语言"),
+            Key::Signature => ("Customer's signature", "客户签名"),
+            Key::SignHere => ("Sign here with a finger", "请用手指在此签名"),
+            Key::ClearSignature => ("Clear", "清除"),
+            Key::OdometerOut => ("Odometer out (km)", "出车里程 (公里)"),
+            Key::OdometerIn => ("Odometer in (km)", "还车里程 (公里)"),
+            Key::FuelOut => ("Fuel or battery out (%)", "出车油量/电量 (%)"),
+            Key::FuelIn => ("Fuel or battery in (%)", "还车油量/电量 (%)"),
+            Key::Route => ("Route", "路线"),
+            Key::Companion => ("Accompanying staff", "陪同人员"),
+            Key::CompanionMe => ("Me", "我本人"),
+            Key::CompanionNone => ("Nobody", "无人陪同"),
+            Key::StartDrive => ("Start the drive", "开始试驾"),
+            Key::OnReturn => ("On return", "还车"),
+            Key::Damage => ("Damage notes", "车损记录"),
+            Key::Rating => ("Customer's rating", "客户评分"),
+            Key::Comment => ("Customer's comment", "客户意见"),
+            Key::RecordReturn => ("Record the return", "确认还车"),
+            Key::CancelDrive => ("Cancel the booking", "取消预约"),
+            Key::PrintRecord => ("Print the record", "打印试驾单"),
+            Key::DriveNotFound => (
+                "This test drive is not on this device.",
+                "此设备上没有这条试驾记录。",
+            ),
+            Key::NotSigned => (
+                "The customer has not signed the agreement.",
+                "客户尚未签署试驾协议。",
+            ),
+            Key::LicenceExpired => (
+                "The licence has expired: the drive cannot start.",
+                "驾驶证已过期，无法开始试驾。",
+            ),
+            Key::LicenceWrongClass => (
+                "The licence class does not cover this car: the drive cannot start.",
+                "准驾车型不符，无法开始试驾。",
+            ),
+            Key::LicenceBadNumber => (
+                "Enter the licence number (6 to 24 letters or digits).",
+                "请输入驾驶证号（6 至 24 位字母或数字）。",
+            ),
+            Key::OdometerBackwards => (
+                "The odometer in must not be below the odometer out.",
+                "还车里程不能小于出车里程。",
+            ),
+            Key::BadFuel => (
+                "Fuel is a percentage from 0 to 100.",
+                "油量/电量为 0 到 100 的百分比。",
+            ),
+            Key::BadRating => ("Choose a rating from 1 to 5.", "请选择 1 到 5 分。"),
+            Key::BadTimes => ("The return is before the start.", "还车时间早于出车时间。"),
+            Key::SignatureTooLarge => (
+                "The signature is too large; clear it and sign again.",
+                "签名数据过大，请清除后重签。",
+            ),
+            Key::ChooseCar => ("Choose a demo car.", "请选择试驾车。"),
+            Key::NoDemoCars => (
+                "The dealer has no demo cars in its catalogue yet.",
+                "经销商目录中还没有试驾车。",
+            ),
+            Key::CarAvailable => ("Available", "空闲"),
+            Key::CarOut => ("Out on a test drive", "试驾中"),
+            Key::NextBooking => ("Next booking", "下一个预约"),
+            Key::OutSince => ("Out since", "出车时间"),
+            Key::DriveWith => ("With", "客户"),
+            Key::PrintedOn => ("Printed", "打印时间"),
+            Key::SignedAgreementVersion => ("Agreement version", "协议版本"),
+            Key::EditCatalogue => ("Edit the catalogue", "编辑车型目录"),
+            Key::ListPrice => ("List price (¥)", "指导价 (元)"),
+            Key::SaveCatalogue => ("Save", "保存"),
+            Key::AddTrim => ("Add a trim", "添加配置"),
+            Key::TrimName => ("Trim name", "配置名称"),
+            Key::CatalogueModel => ("Model", "车型"),
+            Key::Powertrain => ("Powertrain", "动力类型"),
+            Key::Seats => ("Seats", "座位数"),
+            Key::AddDemoCar => ("Add a demo car", "添加试驾车"),
+            Key::StockNumber => ("Stock number", "库存编号"),
+            Key::Vin => ("VIN", "车架号 (VIN)"),
+            Key::Plate => ("Plate", "车牌号"),
+            Key::Odometer => ("Odometer (km)", "里程 (公里)"),
+            Key::Trim => ("Trim", "配置"),
+            Key::ShowroomRules => ("Showroom rules", "展厅规则"),
+            Key::Cadence => ("Follow-up cadence (days)", "跟进周期 (天)"),
+            Key::TimeZone => ("Time zone", "时区"),
+            Key::AgreementZh => ("Agreement (Chinese)", "协议 (中文)"),
+            Key::AgreementEn => ("Agreement (English)", "协议 (英文)"),
+            Key::CatalogueSaved => (
+                "Saved on this device; it reaches every tablet of the dealer with the next sync.",
+                "已保存在此设备，下次同步后送达经销商的所有平板。",
+            ),
+            Key::BadPrice => (
+                "Enter an amount like 129900 or 129,900.00.",
+                "请输入金额，例如 129900 或 129,900.00。",
+            ),
+            Key::BadVinLength => ("A VIN has 17 characters.", "车架号为 17 位。"),
+            Key::BadVinCharacter => (
+                "A VIN has only digits and letters (no I, O or Q).",
+                "车架号只含数字和字母（不含 I、O、Q）。",
+            ),
+            Key::BadVinCheck => (
+                "The VIN's check digit (9th character) does not match: check the number.",
+                "车架号校验位（第 9 位）不符，请核对。",
+            ),
+            Key::Required => ("Required.", "必填。"),
         }
     }
 }

@@ -7,7 +7,12 @@ use crate::components::icon::{Icon, IconName};
 use crate::i18n::{Key, use_i18n};
 
 #[component]
-pub fn MainNav(#[prop(into)] show_team: Signal<bool>) -> impl IntoView {
+pub fn MainNav(
+    #[prop(into)] show_team: Signal<bool>,
+    /// "Walk-in": logs an arrival now (the frame does the work).
+    on_walk_in: Callback<()>,
+    #[prop(into)] walking_in: Signal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let item = move |href: &'static str, icon: IconName, key: Key| {
         view! {
@@ -28,6 +33,13 @@ pub fn MainNav(#[prop(into)] show_team: Signal<bool>) -> impl IntoView {
                 {item("/leads", IconName::Leads, Key::Leads)}
                 <Show when=move || show_team.get()>{item("/team", IconName::Team, Key::Team)}</Show>
                 {item("/settings", IconName::Settings, Key::Settings)}
+                <li class="main-nav__item main-nav__item--action">
+                    <button type="button" class="main-nav__walk-in" disabled=move || walking_in.get()
+                        on:click=move |_| on_walk_in.run(())>
+                        <Icon name=IconName::Plus />
+                        <span class="main-nav__label">{move || if walking_in.get() { i18n.t(Key::LoggingWalkIn) } else { i18n.t(Key::WalkIn) }}</span>
+                    </button>
+                </li>
             </ul>
         </nav>
     }

@@ -6,6 +6,7 @@ pub mod icon;
 pub mod language_switcher;
 pub mod main_nav;
 pub mod sign_out_button;
+pub mod signature_pad;
 pub mod splash;
 pub mod sync_pill;
 pub mod team_member;

@@ -28,6 +28,7 @@ pub fn provide(dealer: Signal<Option<DealerId>>) -> DealerCatalogue {
             match leads::load_doc(DocId::dealer(id)).await {
                 Ok(Some(doc)) => match doc.read_dealer() {
                     Ok(d) => {
+                        crate::local::clock::set_time_zone(&d.settings.time_zone);
                         catalogue.dealer.try_set(Some(d));
                     }
                     Err(e) => web_sys::console::warn_1(

@@ -144,7 +144,7 @@ impl Drop for Subscription {
 }
 
 fn notify(change: StoreChange) {
-    if change.leads.is_empty() {
+    if change.leads.is_empty() && change.others.is_empty() && change.rows.is_empty() {
         return;
     }
     let listeners: Vec<Listener> =
@@ -566,6 +566,17 @@ pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
 /// Adds or edits a visit of the lead, as one change.
 pub async fn put_visit(lead: LeadId, visit: &Visit, editor: UserId, now: i64) -> Result<bool> {
     change_lead(lead, |doc| doc.put_visit(visit, editor, now)).await
+}
+
+/// Records a test drive leaving or returning, as one change (the lead's
+/// stage moves to test drive if it was earlier).
+pub async fn drive_happened(
+    lead: LeadId,
+    drive: &TestDrive,
+    editor: UserId,
+    now: i64,
+) -> Result<bool> {
+    change_lead(lead, |doc| doc.drive_happened(drive, editor, now)).await
 }
 
 /// Adds or edits a test drive of the lead, as one change.

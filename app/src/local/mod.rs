@@ -1,15 +1,18 @@
 //! What lives on this device: the stored session, the leads and their outbox, preferences, network status, sync and the service worker.
 
 pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod dealer;
 pub mod device;
 pub mod floor;
+pub mod floor_index;
 pub mod lead_index;
 pub mod leads;
 pub mod network;
 pub mod preferences;
 pub mod pwa;
+pub mod register;
 pub mod session;
 pub mod summary;
 pub mod sync;

@@ -521,5 +521,73 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 </fieldset>
             </form>
         </section>
+        <LeadFloor lead=Signal::derive(lead) />
+    }
+}
+
+/// A lead's test drives (with "Book a test drive") and visit history.
+#[component]
+fn LeadFloor(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let catalogue = crate::local::dealer::use_dealer_catalogue();
+    let floor = crate::local::floor_index::use_floor();
+    view! {
+        <section class="card drives" aria-labelledby="drives-heading">
+            <h3 id="drives-heading" class="card__title">{move || i18n.t(Key::TestDrives)}</h3>
+            {move || {
+                let Some(l) = lead.get() else { return ().into_any() };
+                let locale = i18n.locale();
+                let mut drives = l.drives.clone();
+                drives.sort_by_key(|d| std::cmp::Reverse(d.start));
+                let rows = drives.into_iter().map(|d| {
+                    let car = catalogue.dealer.with(|c| c.as_ref().map(|c| c.car_label(d.car)).unwrap_or_default());
+                    let clash = !floor.index.with(|i| i.clashes(d.id)).is_empty();
+                    view! {
+                        <li class="drive-row">
+                            <A href=format!("/leads/{}/drives/{}", l.id, d.id) attr:class="drive-row__link">
+                                <span class="drive-row__when">{locale.date_time(d.start)}</span>
+                                <span class="drive-row__car">{car}</span>
+                                <span class="drive-row__status">{locale.drive_status(d.status)}</span>
+                                {clash.then(|| view! { <span class="badge badge--warning">{locale.t(Key::Clash)}</span> })}
+                            </A>
+                        </li>
+                    }
+                }).collect_view();
+                view! {
+                    {l.drives.is_empty().then(|| view! { <p class="muted">{locale.t(Key::NoTestDrives)}</p> })}
+                    <ul class="drive-rows">{rows}</ul>
+                    <A href=format!("/leads/{}/drives/new", l.id) attr:class="button button--primary">{locale.t(Key::BookTestDrive)}</A>
+                }.into_any()
+            }}
+        </section>
+        <section class="card visits" aria-labelledby="visits-heading">
+            <h3 id="visits-heading" class="card__title">{move || i18n.t(Key::Visits)}</h3>
+            {move || {
+                let Some(l) = lead.get() else { return ().into_any() };
+                let locale = i18n.locale();
+                let mut visits = l.visits.clone();
+                visits.sort_by_key(|v| std::cmp::Reverse(v.arrived_at));
+                if visits.is_empty() {
+                    return view! { <p class="muted">{locale.t(Key::NoVisits)}</p> }.into_any();
+                }
+                let doc = showroom_shared::domain::DocId::lead(l.id);
+                view! {
+                    <ul class="visit-rows">
+                        {visits.into_iter().map(|v| {
+                            let left = v.left_at.map(|t| locale.time_of_day(t)).unwrap_or_else(|| locale.here_for((crate::local::clock::now_ms() - v.arrived_at).max(0) / 60_000));
+                            view! {
+                                <li class="visit-row">
+                                    <A href=crate::pages::visit::visit_href(doc, v.id) attr:class="visit-row__link">
+                                        <span>{locale.date_time(v.arrived_at)}</span>
+                                        <span>{locale.visit_kind(v.kind)}</span>
+                                        <span class="muted">{format!("{} · {}", v.party_size, left)}</span>
+                                    </A>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }

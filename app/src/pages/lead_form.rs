@@ -5,13 +5,9 @@ use showroom_shared::domain::{Date, Grade, Lead, LeadError, Phone, PhoneError, S
 
 use crate::i18n::Locale;
 
-/// The dealer's time zone, in minutes east of UTC. China for now; the
-/// dealer's own setting comes with dealer settings.
-pub const DEALER_UTC_OFFSET_MINUTES: i32 = 480;
-
-/// Today in the dealer's time zone.
+/// Today in the dealer's time zone (its settings; `local::clock`).
 pub fn dealer_today() -> Date {
-    Date::from_unix_ms(js_sys::Date::now() as i64, DEALER_UTC_OFFSET_MINUTES)
+    crate::local::clock::today()
 }
 
 /// A few common models, offered as suggestions while typing.

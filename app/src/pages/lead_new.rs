@@ -3,12 +3,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use showroom_shared::domain::{Customer, Grade, Lead, Source, Stage};
 
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
-use crate::local::leads;
+use crate::local::{leads, register};
 use crate::pages::lead_form::{
     ChoiceChips, FormProblems, LeadForm, MODEL_SUGGESTIONS, dealer_today, grade_hint, grade_text,
     problem_text, source_text,
@@ -24,6 +24,21 @@ pub fn NewLeadPage() -> impl IntoView {
     let auth = use_auth();
     let flash = use_saved_flash();
     let navigate = use_navigate();
+    // Captured from a walk-in (`?visit=<doc>/<visit>`): the visit is linked
+    // to the new lead once it is saved.
+    let query = use_query_map();
+    let from_visit = Memo::new(move |_| {
+        query.with(|q| {
+            let text = q.get("visit")?;
+            let (doc, visit) = text.rsplit_once('/')?;
+            Some((
+                doc.parse::<showroom_shared::domain::DocId>().ok()?,
+                visit
+                    .parse::<showroom_shared::domain::showroom::VisitId>()
+                    .ok()?,
+            ))
+        })
+    });
 
     let name = RwSignal::new(String::new());
     let mobile = RwSignal::new(String::new());
@@ -77,7 +92,11 @@ pub fn NewLeadPage() -> impl IntoView {
                 m => vec![m.to_owned()],
             },
             grade: g,
-            stage: Stage::New,
+            stage: if from_visit.get_untracked().is_some() {
+                Stage::Visited
+            } else {
+                Stage::New
+            },
             next_follow_up: g
                 .default_follow_up_days()
                 .map(|d| dealer_today().add_days(d).to_string())
@@ -94,9 +113,22 @@ pub fn NewLeadPage() -> impl IntoView {
         failure.set(None);
         saving.set(true);
         let navigate = navigate.clone();
+        let visit = from_visit.get_untracked();
         spawn_local(async move {
             match leads::create(&lead).await {
                 Ok(()) => {
+                    if let Some((doc, id)) = visit {
+                        let linked = match register::load(doc, id).await {
+                            Ok(Some(v)) => register::link(doc, &v, lead.id, me).await,
+                            Ok(None) => Ok(()),
+                            Err(e) => Err(e),
+                        };
+                        if let Err(e) = linked {
+                            web_sys::console::warn_1(
+                                &format!("Could not link the visit: {e}").into(),
+                            );
+                        }
+                    }
                     flash.0.set(Some(lead.id));
                     navigate(&format!("/leads/{}", lead.id), Default::default());
                 }

@@ -1,5 +1,6 @@
 //! One file per route: each page reads context, fetches through `api` and hands data to components.
 
+pub mod drive;
 pub mod lead_detail;
 pub mod lead_form;
 pub mod lead_new;
@@ -9,3 +10,4 @@ pub mod not_found;
 pub mod settings;
 pub mod team;
 pub mod today;
+pub mod visit;

@@ -4,9 +4,14 @@ use leptos::prelude::*;
 
 use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
+use crate::local::clock;
+use crate::local::dealer::use_dealer_catalogue;
+use crate::local::floor::CarState;
+use crate::local::floor_index::use_floor;
 use crate::local::lead_index::use_lead_index;
 use crate::pages::lead_form::dealer_today;
 use crate::pages::leads::LeadRows;
+use crate::pages::visit::visit_href;
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
@@ -40,9 +45,85 @@ pub fn TodayPage() -> impl IntoView {
         })
     });
 
+    let floor = use_floor();
+    let catalogue = use_dealer_catalogue();
+    let me = Memo::new(move |_| session.with(|s| s.as_ref().map(|s| s.user.id)));
+    let here = Memo::new(move |_| {
+        let since = clock::start_of(clock::today());
+        floor.index.with(|i| i.here_now(since))
+    });
+    let showroom_now = move || {
+        let locale = i18n.locale();
+        let rows = here.get();
+        if rows.is_empty() {
+            return view! { <p class="muted">{locale.t(Key::NobodyInShowroom)}</p> }.into_any();
+        }
+        let now = clock::now_ms();
+        view! {
+            <ul class="here-rows">
+                {rows.into_iter().map(|v| {
+                    let who = v.customer.clone().unwrap_or_else(|| locale.walk_in_party(v.party_size));
+                    view! {
+                        <li class="here-row">
+                            <a href=visit_href(v.doc, v.id) class="here-row__link">
+                                <span class="here-row__who">{who}</span>
+                                <span class="muted">{format!("{} · {}", locale.time_of_day(v.arrived_at), locale.here_for((now - v.arrived_at).max(0) / 60_000))}</span>
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }.into_any()
+    };
+    let demo_cars = move || {
+        let locale = i18n.locale();
+        let now = clock::now_ms();
+        catalogue.dealer.with(|d| {
+            let Some(d) = d else {
+                return view! { <p class="muted">{locale.t(Key::CatalogueNotHere)}</p> }.into_any();
+            };
+            let me = me.get();
+            view! {
+                <ul class="car-rows">
+                    {d.cars.iter().filter(|c| !c.archived).map(|car| {
+                        let state = floor.index.with(|i| i.car_state(car.id, now));
+                        let (status, detail, class) = match state {
+                            CarState::Out(drive) => (
+                                locale.t(Key::CarOut),
+                                format!("{} {} · {} {}", locale.t(Key::OutSince), locale.time_of_day(drive.out_at.unwrap_or(drive.start)), locale.t(Key::DriveWith), drive.customer),
+                                "car-row car-row--out",
+                            ),
+                            CarState::Available { next } => (
+                                locale.t(Key::CarAvailable),
+                                next.map(|n| format!("{} {} · {}", locale.t(Key::NextBooking), locale.date_time(n.start), n.customer)).unwrap_or_default(),
+                                "car-row",
+                            ),
+                        };
+                        let _ = me;
+                        view! {
+                            <li class=class>
+                                <span class="car-row__name">{d.car_label(car.id)}</span>
+                                <span class="car-row__status">{status}</span>
+                                <span class="muted car-row__detail">{detail}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        })
+    };
+
     view! {
         <section class="page" aria-labelledby="today-heading">
             <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
+            <section class="card showroom-now" aria-labelledby="here-heading">
+                <h2 id="here-heading" class="card__title">{move || i18n.t(Key::InShowroomNow)}</h2>
+                {showroom_now}
+            </section>
+            <section class="card demo-cars" aria-labelledby="cars-heading">
+                <h2 id="cars-heading" class="card__title">{move || i18n.t(Key::DemoCars)}</h2>
+                {demo_cars}
+            </section>
             <div class="card welcome">
                 <p class="welcome__greeting">{move || i18n.locale().welcome(&display_name())}</p>
                 <dl class="facts">

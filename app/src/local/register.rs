@@ -1,0 +1,105 @@
+//! Walk-ins: the showroom register (展厅客流登记) of this device for the
+//! day, and visits wherever they live (a register, or a lead once linked).
+
+use showroom_shared::doc::{Document, RegisterDoc};
+use showroom_shared::domain::showroom::{
+    Register, Visit, VisitId, VisitKind, VisitOutcome, VisitSteps,
+};
+use showroom_shared::domain::{DealerId, DocId, DocKind, LeadId, RegisterId, UserId};
+use wasm_bindgen::JsValue;
+
+use crate::local::clock;
+use crate::local::leads::{self, LeadStoreError, Result};
+
+fn new_id() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
+}
+
+/// Logs an arrival now, looked after by `user`, in today's register of this
+/// device (made on the first walk-in of the day). Returns the visit and the
+/// document it lives in.
+pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
+    let now = clock::now_ms();
+    let today = clock::today();
+    let visit = Visit {
+        id: VisitId::from_uuid(new_id()),
+        arrived_at: now,
+        left_at: None,
+        salesperson: user,
+        party_size: 1,
+        kind: VisitKind::First,
+        outcome: VisitOutcome::Open,
+        lead: None,
+        steps: VisitSteps {
+            greeted: true,
+            ..VisitSteps::default()
+        },
+        created_by: user,
+    };
+    let key = format!("register:{today}");
+    let existing = leads::meta(&key)
+        .await?
+        .and_then(|v| v.as_string())
+        .and_then(|s| s.parse::<RegisterId>().ok());
+    let doc = match existing {
+        Some(id) => {
+            let doc = DocId::register(id);
+            leads::change_doc::<RegisterDoc>(doc, |r| r.put_visit(&visit, user, now)).await?;
+            doc
+        }
+        None => {
+            let id = RegisterId::from_uuid(new_id());
+            let register = Register {
+                id,
+                dealer,
+                date: today,
+                visits: vec![visit.clone()],
+            };
+            let made = RegisterDoc::create(leads::actor(), &register, now)
+                .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+            let doc = DocId::register(id);
+            leads::create_doc(doc, Document::from(made)).await?;
+            leads::set_meta(&key, Some(JsValue::from_str(&id.to_string()))).await?;
+            doc
+        }
+    };
+    Ok((visit, doc))
+}
+
+/// The visit `id` as its document holds it.
+pub async fn load(doc: DocId, id: VisitId) -> Result<Option<Visit>> {
+    let Some(d) = leads::load_doc(doc).await? else {
+        return Ok(None);
+    };
+    let visits = match doc.kind {
+        DocKind::Register => d.read_register().map(|r| r.visits),
+        DocKind::Lead => d.read_lead().map(|l| l.visits),
+        DocKind::Dealer => return Ok(None),
+    }
+    .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+    Ok(visits.into_iter().find(|v| v.id == id))
+}
+
+/// Saves an edit of a visit where it lives.
+pub async fn save(doc: DocId, visit: &Visit, editor: UserId) -> Result<bool> {
+    let now = clock::now_ms();
+    match doc.as_lead() {
+        Some(lead) => leads::put_visit(lead, visit, editor, now).await,
+        None => leads::change_doc::<RegisterDoc>(doc, |r| r.put_visit(visit, editor, now)).await,
+    }
+}
+
+/// Links a walk-in to a lead: the visit continues in the lead's document
+/// (written first: a reload in between leaves the visit in both, and the
+/// lead's copy wins), and the register's entry says which lead.
+pub async fn link(register: DocId, visit: &Visit, lead: LeadId, editor: UserId) -> Result<()> {
+    let mut linked = visit.clone();
+    linked.outcome = VisitOutcome::Lead;
+    linked.lead = Some(lead);
+    let now = clock::now_ms();
+    leads::put_visit(lead, &linked, editor, now).await?;
+    if register.kind == DocKind::Register {
+        leads::change_doc::<RegisterDoc>(register, |r| r.put_visit(&linked, editor, now)).await?;
+    }
+    Ok(())
+}
