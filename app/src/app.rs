@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("visits/:doc/:visit") view=crate::pages::visit::VisitPage />
                         <Route path=path!("team") view=TeamPage />
                         <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("settings/catalogue") view=crate::pages::catalogue::CataloguePage />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -1293,15 +1293,21 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn dates_are_formatted_per_locale() {
-        // 2026-11-27 14:05 in the browser's zone: build it there so the
-        // test does not depend on the machine's time zone.
-        let date = js_sys::Date::new_with_year_month_day_hr_min(2026, 10, 27, 14, 5);
-        let millis = date.get_time() as i64;
+        // 2026-11-27 06:05 UTC: 14:05 in the dealer's zone (Asia/Shanghai
+        // until its settings say otherwise), whatever the machine's zone.
+        let millis =
+            js_sys::Date::utc(2026.0, 10.0) as i64 + 26 * 86_400_000 + (6 * 60 + 5) * 60_000;
         assert_eq!(Locale::ZhCn.date_time(millis), "2026年11月27日 14:05");
         let en = Locale::En.date_time(millis);
         assert!(
             en.contains("2026") && en.contains("Nov") && en.contains("27") && en.contains("14:05"),
             "{en}"
         );
+        // Another dealer's zone moves the clock, not the instant.
+        crate::local::clock::set_time_zone("Europe/Berlin");
+        let berlin = Locale::En.time_of_day(millis);
+        crate::local::clock::set_time_zone("Asia/Shanghai");
+        assert_eq!(berlin, "07:05");
+        assert_eq!(Locale::En.time_of_day(millis), "14:05");
     }
 }

@@ -274,7 +274,7 @@ export async function seeText(locator, text, what, timeout = UI_TIMEOUT) {
     async () => {
       if ((await locator.count()) === 0) return false;
       last = normalise(await locator.first().innerText({ timeout: 1_000 }));
-      return last.includes(text);
+      return text instanceof RegExp ? text.test(last) : last.includes(text);
     },
     () => `expected ${what} to show "${text}", it showed "${last}"`,
     timeout,

@@ -1,5 +1,6 @@
 //! One file per route: each page reads context, fetches through `api` and hands data to components.
 
+pub mod catalogue;
 pub mod drive;
 pub mod lead_detail;
 pub mod lead_form;

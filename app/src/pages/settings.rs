@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 
 use crate::app::use_choose_locale;
 use crate::components::language_switcher::LanguageSwitcher;
@@ -34,6 +35,14 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let sign_out = Callback::new(move |()| spawn_local(auth.sign_out()));
     let catalogue = use_dealer_catalogue();
+    // Only a manager or an admin edits it (`rules::may_edit_catalogue`; the
+    // server refuses anyone else's change).
+    let may_edit = Memo::new(move |_| {
+        session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| showroom_shared::rules::may_edit_catalogue(s.user.role))
+        })
+    });
     // Read-only here; the manager's editor comes with the catalogue screens.
     let models = move || {
         catalogue.dealer.with(|d| {
@@ -114,6 +123,9 @@ pub fn SettingsPage() -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="settings-catalogue-heading">
                 <h2 id="settings-catalogue-heading" class="card__title">{move || i18n.t(Key::Catalogue)}</h2>
+                {move || may_edit.get().then(|| view! {
+                    <A href="/settings/catalogue" attr:class="button button--primary">{move || i18n.t(Key::EditCatalogue)}</A>
+                })}
                 {models}
             </section>
         </section>

@@ -14,6 +14,9 @@
 //!   and in the DOM). When every edit is acked:
 //!   `edited K <last ack> <push 1>,<push 2>,…`, times in Unix ms.
 //! - `tag` answers `tag <tag>`: the run's random marker tag.
+//! - `forge-catalogue` pushes a change to the dealer's catalogue (a trim at
+//!   ¥1) in this session's name: `refused <code>` (a salesperson's session:
+//!   `refused forbidden`) or `accepted`. The e2e tests use it.
 //! - `quit` (or the end of stdin) closes the connection and exits.
 //!
 //! Errors go to stderr and end the process with a non-zero status.
@@ -77,6 +80,9 @@ struct Conn {
     client: SyncClient,
     /// Unix ms of the last ack received.
     last_ack: f64,
+    /// Refusals kept for the command that expects them (`forge-catalogue`);
+    /// `None`: a refusal is an error.
+    refusals: Option<Vec<showroom_shared::sync::Refused>>,
 }
 
 impl Conn {
@@ -95,6 +101,7 @@ impl Conn {
             ws,
             client: SyncClient::new(0),
             last_ack: 0.0,
+            refusals: None,
         };
         let hello = conn.client.connect(token, Vec::new());
         conn.send(hello).await?;
@@ -134,6 +141,11 @@ impl Conn {
         for event in self.client.on_message(msg) {
             match event {
                 ClientEvent::Acked { .. } => self.last_ack = now_ms(),
+                ClientEvent::Refused(r) if self.refusals.is_some() => {
+                    if let Some(list) = self.refusals.as_mut() {
+                        list.push(r);
+                    }
+                }
                 ClientEvent::Refused(r) => {
                     return Err(format!(
                         "the server refused lead {}: {:?} {}",
@@ -255,6 +267,44 @@ impl Device {
         Ok(format!("seeded {n} {}", started.elapsed().as_millis()))
     }
 
+    /// Pushes a change to the dealer's catalogue (a trim at ¥1) as this
+    /// device's session: answers `refused <code>` or `accepted`.
+    async fn forge_catalogue(&mut self) -> Result<String, BoxError> {
+        use showroom_shared::domain::catalogue::{ModelId, Powertrain, Transmission, Trim, TrimId};
+        let mut doc = showroom_shared::doc::DealerDoc::empty(actor_from_bytes(self.actor));
+        let trim = Trim {
+            id: TrimId::from_uuid(uuid::Uuid::new_v4()),
+            model: ModelId::from_uuid(uuid::Uuid::new_v4()),
+            name: "Forged".into(),
+            list_price: showroom_shared::domain::Money(100),
+            powertrain: Powertrain::Petrol,
+            gearbox: Transmission::Manual,
+            seats: 5,
+            displacement_cc: 1_000,
+            archived: false,
+        };
+        doc.put(&trim, now_ms() as i64)
+            .map_err(|e| format!("could not forge: {e}"))?;
+        let changes = doc
+            .changes_since(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        self.conn.refusals = Some(Vec::new());
+        let msgs = self.conn.client.push(vec![DocChanges {
+            doc: showroom_shared::domain::DocId::dealer(self.args.dealer),
+            changes,
+        }]);
+        self.conn.send(msgs).await?;
+        let drained = self.conn.drain().await;
+        let refusals = self.conn.refusals.take().unwrap_or_default();
+        drained?;
+        Ok(match refusals.first() {
+            Some(r) => format!("refused {}", r.code.as_str()),
+            None => "accepted".to_owned(),
+        })
+    }
+
     async fn edit(&mut self, k: usize, interval: u64, start: usize) -> Result<String, BoxError> {
         if self.hot.is_empty() {
             return Err("edit before seed".into());
@@ -343,6 +393,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
                 device.edit(k, interval, start).await?
             }
             Some("tag") => format!("tag {}", device.tag),
+            Some("forge-catalogue") => device.forge_catalogue().await?,
             Some("quit") => break,
             Some(other) => {
                 return Err(format!("unknown command {other:?} (seed, edit, tag, quit)").into());

@@ -1,0 +1,356 @@
+//! `/settings/catalogue`: the dealer's catalogue and showroom rules, edited
+//! by a manager or an admin (on a laptop, usually). Each save is one change
+//! to the dealer's document, on the device first; sync brings it to every
+//! tablet of the dealer. The server refuses it from any other role.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use showroom_shared::doc::DealerDoc;
+use showroom_shared::domain::catalogue::{
+    CarId, DemoCar, ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Vin,
+};
+use showroom_shared::domain::{DocId, Money};
+
+use crate::i18n::{Key, use_i18n};
+use crate::local::auth::use_auth;
+use crate::local::clock;
+use crate::local::dealer::use_dealer_catalogue;
+use crate::local::leads;
+
+fn new_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
+}
+
+type Written = Result<Option<showroom_shared::doc::ChangeHash>, showroom_shared::doc::DocError>;
+
+/// Saves one change to the dealer's document through `write`.
+async fn edit(
+    dealer: Option<showroom_shared::domain::DealerId>,
+    write: impl FnOnce(&mut DealerDoc, i64) -> Written,
+) -> Result<bool, String> {
+    let Some(dealer) = dealer else {
+        return Err("signed out".into());
+    };
+    let now = clock::now_ms();
+    leads::change_doc::<DealerDoc>(DocId::dealer(dealer), |d| write(d, now))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[component]
+pub fn CataloguePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = use_dealer_catalogue();
+    let may_edit = Memo::new(move |_| {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_edit_catalogue(s.user.role))
+    });
+    let status = RwSignal::new(None::<Result<(), String>>);
+    let dealer_id = move || auth.session_untracked().map(|s| s.dealer.id);
+    let done = move |r: Result<bool, String>| status.set(Some(r.map(|_| ())));
+
+    // A trim's new list price.
+    let prices = RwSignal::new(std::collections::HashMap::<TrimId, String>::new());
+    let price_problem = RwSignal::new(None::<TrimId>);
+    let save_price = move |trim: Trim| {
+        let text = prices
+            .with_untracked(|p| p.get(&trim.id).cloned())
+            .unwrap_or_default();
+        let Ok(price) = text.parse::<Money>() else {
+            price_problem.set(Some(trim.id));
+            return;
+        };
+        price_problem.set(None);
+        let mut t = trim;
+        t.list_price = price;
+        {
+            let dealer = dealer_id();
+            spawn_local(async move { done(edit(dealer, move |d, now| d.put(&t, now)).await) });
+        }
+    };
+
+    // A new trim.
+    let new_model = RwSignal::new(None::<ModelId>);
+    let new_trim_name = RwSignal::new(String::new());
+    let new_trim_price = RwSignal::new(String::new());
+    let new_powertrain = RwSignal::new(Powertrain::Petrol);
+    let trim_problem = RwSignal::new(None::<&'static str>);
+    let add_trim = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let locale = i18n.locale_untracked();
+        let (Some(model), name) = (new_model.get_untracked(), new_trim_name.get_untracked()) else {
+            trim_problem.set(Some(locale.t(Key::Required)));
+            return;
+        };
+        if name.trim().is_empty() {
+            trim_problem.set(Some(locale.t(Key::Required)));
+            return;
+        }
+        let Ok(price) = new_trim_price.get_untracked().parse::<Money>() else {
+            trim_problem.set(Some(locale.t(Key::BadPrice)));
+            return;
+        };
+        trim_problem.set(None);
+        let powertrain = new_powertrain.get_untracked();
+        let trim = Trim {
+            id: TrimId::from_uuid(new_uuid()),
+            model,
+            name: name.trim().to_owned(),
+            list_price: price,
+            powertrain,
+            gearbox: Transmission::Automatic,
+            seats: 5,
+            displacement_cc: if powertrain == Powertrain::BatteryElectric {
+                0
+            } else {
+                1_498
+            },
+            archived: false,
+        };
+        new_trim_name.set(String::new());
+        new_trim_price.set(String::new());
+        {
+            let dealer = dealer_id();
+            spawn_local(async move { done(edit(dealer, move |d, now| d.put(&trim, now)).await) });
+        }
+    };
+
+    // A new demo car.
+    let car_stock = RwSignal::new(String::new());
+    let car_vin = RwSignal::new(String::new());
+    let car_plate = RwSignal::new(String::new());
+    let car_trim = RwSignal::new(None::<TrimId>);
+    let car_km = RwSignal::new(String::from("0"));
+    let car_problem = RwSignal::new(None::<&'static str>);
+    let add_car = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let locale = i18n.locale_untracked();
+        let vin = match car_vin.get_untracked().parse::<Vin>() {
+            Ok(v) => v,
+            Err(e) => {
+                car_problem.set(Some(locale.vin_error(e)));
+                return;
+            }
+        };
+        let (Some(trim), plate) = (car_trim.get_untracked(), car_plate.get_untracked()) else {
+            car_problem.set(Some(locale.t(Key::Required)));
+            return;
+        };
+        if plate.trim().is_empty() {
+            car_problem.set(Some(locale.t(Key::Required)));
+            return;
+        }
+        car_problem.set(None);
+        let car = DemoCar {
+            id: CarId::from_uuid(new_uuid()),
+            stock_number: car_stock.get_untracked().trim().to_owned(),
+            vin,
+            plate: plate.trim().to_owned(),
+            trim,
+            odometer_km: car_km.get_untracked().trim().parse().unwrap_or(0),
+            archived: false,
+        };
+        car_vin.set(String::new());
+        car_plate.set(String::new());
+        car_stock.set(String::new());
+        {
+            let dealer = dealer_id();
+            spawn_local(async move { done(edit(dealer, move |d, now| d.put(&car, now)).await) });
+        }
+    };
+
+    // Showroom rules.
+    let rules = RwSignal::new(None::<Settings>);
+    Effect::new(move |_| {
+        if rules.with_untracked(Option::is_none) {
+            if let Some(s) = catalogue
+                .dealer
+                .with(|d| d.as_ref().map(|d| d.settings.clone()))
+            {
+                rules.set(Some(s));
+            }
+        }
+    });
+    let save_rules = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(mut edited), Some(current)) = (
+            rules.get_untracked(),
+            catalogue
+                .dealer
+                .with_untracked(|d| d.as_ref().map(|d| d.settings.clone())),
+        ) else {
+            return;
+        };
+        // New wording is a new version: a signature records which it was.
+        if edited.agreement.zh != current.agreement.zh
+            || edited.agreement.en != current.agreement.en
+        {
+            edited.agreement.version = current.agreement.version + 1;
+        }
+        {
+            let dealer = dealer_id();
+            spawn_local(async move {
+                done(edit(dealer, move |d, now| d.set_settings(&edited, now)).await)
+            });
+        }
+    };
+    let cadence = move |get: fn(&Settings) -> u32,
+                        set: fn(&mut Settings, u32),
+                        label: &'static str| {
+        view! {
+            <div class="field field--narrow">
+                <label for=format!("cadence-{label}")>{label}</label>
+                <input id=format!("cadence-{label}") type="text" inputmode="numeric"
+                    prop:value=move || rules.with(|r| r.as_ref().map(|r| get(r).to_string()).unwrap_or_default())
+                    on:input=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+                            rules.update(|r| if let Some(r) = r { set(r, n.min(365)) });
+                        }
+                    } />
+            </div>
+        }
+    };
+
+    view! {
+        <section class="page catalogue-editor" aria-labelledby="catalogue-heading">
+            <A href="/settings" attr:class="back-link">{move || i18n.t(Key::Settings)}</A>
+            <h1 id="catalogue-heading" class="page__title">{move || i18n.t(Key::EditCatalogue)}</h1>
+            {move || (!may_edit.get()).then(|| view! {
+                <p class="notice" role="alert">{i18n.locale().refusal_reason("forbidden")}</p>
+            })}
+            <Show when=move || may_edit.get() && catalogue.dealer.with(Option::is_some)
+                fallback=move || view! { <p class="muted">{move || may_edit.get().then(|| i18n.t(Key::CatalogueNotHere))}</p> }>
+                <section class="card" aria-labelledby="trims-heading">
+                    <h2 id="trims-heading" class="card__title">{move || i18n.t(Key::Trim)}</h2>
+                    <ul class="trim-editor">
+                        {move || catalogue.dealer.with(|d| {
+                            let Some(d) = d else { return Vec::new() };
+                            d.trims.iter().filter(|t| !t.archived).map(|t| {
+                                let trim = t.clone();
+                                let id = t.id;
+                                let label = format!("{} {}", d.model(t.model).map(|m| m.name.as_str()).unwrap_or(""), t.name);
+                                let current = t.list_price.to_string();
+                                let field = format!("price-{id}");
+                                view! {
+                                    <li class="trim-editor__row">
+                                        <label for=field.clone()>{label.clone()}</label>
+                                        <input id=field type="text" inputmode="decimal" class="money"
+                                            prop:value=move || prices.with(|p| p.get(&id).cloned()).unwrap_or_else(|| current.clone())
+                                            on:input=move |ev| { let v = event_target_value(&ev); prices.update(|p| { p.insert(id, v); }); } />
+                                        <button type="button" class="button button--secondary" aria-label=format!("{} · {label}", i18n.t(Key::SaveCatalogue))
+                                            on:click=move |_| save_price(trim.clone())>{i18n.t(Key::SaveCatalogue)}</button>
+                                        {move || (price_problem.get() == Some(id)).then(|| view! { <p class="field__error" role="alert">{i18n.t(Key::BadPrice)}</p> })}
+                                    </li>
+                                }
+                            }).collect::<Vec<_>>()
+                        })}
+                    </ul>
+                    <form class="form" on:submit=add_trim>
+                        <h3 class="card__subtitle">{move || i18n.t(Key::AddTrim)}</h3>
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="new-trim-model">{move || i18n.t(Key::CatalogueModel)}</label>
+                                <select id="new-trim-model" class="select" on:change=move |ev| new_model.set(event_target_value(&ev).parse().ok())>
+                                    <option value="">"—"</option>
+                                    {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.models.iter().map(|m| view! { <option value=m.id.to_string()>{m.name.clone()}</option> }).collect::<Vec<_>>()).unwrap_or_default())}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="new-trim-name">{move || i18n.t(Key::TrimName)}</label>
+                                <input id="new-trim-name" type="text" bind:value=new_trim_name />
+                            </div>
+                        </div>
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="new-trim-price">{move || i18n.t(Key::ListPrice)}</label>
+                                <input id="new-trim-price" type="text" inputmode="decimal" class="money" bind:value=new_trim_price />
+                            </div>
+                            <div class="field">
+                                <label for="new-trim-powertrain">{move || i18n.t(Key::Powertrain)}</label>
+                                <select id="new-trim-powertrain" class="select" on:change=move |ev| if let Ok(p) = event_target_value(&ev).parse() { new_powertrain.set(p) }>
+                                    {Powertrain::ALL.iter().map(|p| view! { <option value=p.as_str()>{move || i18n.locale().powertrain(*p)}</option> }).collect_view()}
+                                </select>
+                            </div>
+                        </div>
+                        {move || trim_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+                        <button type="submit" class="button button--primary">{move || i18n.t(Key::AddTrim)}</button>
+                    </form>
+                </section>
+                <section class="card" aria-labelledby="cars-editor-heading">
+                    <h2 id="cars-editor-heading" class="card__title">{move || i18n.t(Key::DemoCars)}</h2>
+                    <ul class="catalogue__cars">
+                        {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.cars.iter().filter(|c| !c.archived).map(|c| view! {
+                            <li class="catalogue__car"><span>{d.car_label(c.id)}</span><span class="mono">{c.vin.to_string()}</span></li>
+                        }).collect::<Vec<_>>()).unwrap_or_default())}
+                    </ul>
+                    <form class="form" on:submit=add_car>
+                        <h3 class="card__subtitle">{move || i18n.t(Key::AddDemoCar)}</h3>
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="car-vin">{move || i18n.t(Key::Vin)}</label>
+                                <input id="car-vin" type="text" autocapitalize="characters" maxlength="17" class="mono" bind:value=car_vin />
+                            </div>
+                            <div class="field">
+                                <label for="car-plate">{move || i18n.t(Key::Plate)}</label>
+                                <input id="car-plate" type="text" bind:value=car_plate />
+                            </div>
+                        </div>
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="car-trim">{move || i18n.t(Key::Trim)}</label>
+                                <select id="car-trim" class="select" on:change=move |ev| car_trim.set(event_target_value(&ev).parse().ok())>
+                                    <option value="">"—"</option>
+                                    {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.trims.iter().filter(|t| !t.archived).map(|t| {
+                                        let label = format!("{} {}", d.model(t.model).map(|m| m.name.as_str()).unwrap_or(""), t.name);
+                                        view! { <option value=t.id.to_string()>{label}</option> }
+                                    }).collect::<Vec<_>>()).unwrap_or_default())}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="car-stock">{move || i18n.t(Key::StockNumber)}</label>
+                                <input id="car-stock" type="text" bind:value=car_stock />
+                            </div>
+                            <div class="field field--narrow">
+                                <label for="car-km">{move || i18n.t(Key::Odometer)}</label>
+                                <input id="car-km" type="text" inputmode="numeric" bind:value=car_km />
+                            </div>
+                        </div>
+                        {move || car_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+                        <button type="submit" class="button button--primary">{move || i18n.t(Key::AddDemoCar)}</button>
+                    </form>
+                </section>
+                <form class="card form" on:submit=save_rules aria-labelledby="rules-heading">
+                    <h2 id="rules-heading" class="card__title">{move || i18n.t(Key::ShowroomRules)}</h2>
+                    <fieldset class="field-row">
+                        <legend class="field__label">{move || i18n.t(Key::Cadence)}</legend>
+                        {cadence(|s| s.cadence.h, |s, n| s.cadence.h = n, "H")}
+                        {cadence(|s| s.cadence.a, |s, n| s.cadence.a = n, "A")}
+                        {cadence(|s| s.cadence.b, |s, n| s.cadence.b = n, "B")}
+                        {cadence(|s| s.cadence.c, |s, n| s.cadence.c = n, "C")}
+                    </fieldset>
+                    <div class="field">
+                        <label for="time-zone">{move || i18n.t(Key::TimeZone)}</label>
+                        <input id="time-zone" type="text" prop:value=move || rules.with(|r| r.as_ref().map(|r| r.time_zone.clone()).unwrap_or_default())
+                            on:input=move |ev| { let v = event_target_value(&ev); rules.update(|r| if let Some(r) = r { r.time_zone = v }); } />
+                    </div>
+                    <div class="field">
+                        <label for="agreement-zh">{move || i18n.t(Key::AgreementZh)}</label>
+                        <textarea id="agreement-zh" rows="4" lang="zh-CN" prop:value=move || rules.with(|r| r.as_ref().map(|r| r.agreement.zh.clone()).unwrap_or_default())
+                            on:input=move |ev| { let v = event_target_value(&ev); rules.update(|r| if let Some(r) = r { r.agreement.zh = v }); }></textarea>
+                    </div>
+                    <div class="field">
+                        <label for="agreement-en">{move || i18n.t(Key::AgreementEn)}</label>
+                        <textarea id="agreement-en" rows="4" lang="en" prop:value=move || rules.with(|r| r.as_ref().map(|r| r.agreement.en.clone()).unwrap_or_default())
+                            on:input=move |ev| { let v = event_target_value(&ev); rules.update(|r| if let Some(r) = r { r.agreement.en = v }); }></textarea>
+                    </div>
+                    <p class="muted">{move || catalogue.dealer.with(|d| d.as_ref().map(|d| format!("{} v{}", i18n.t(Key::SignedAgreementVersion), d.settings.agreement.version)))}</p>
+                    <button type="submit" class="button button--primary">{move || i18n.t(Key::SaveCatalogue)}</button>
+                </form>
+            </Show>
+            <p class="saved-status" role="status">{move || matches!(status.get(), Some(Ok(()))).then(|| i18n.t(Key::CatalogueSaved))}</p>
+            {move || match status.get() { Some(Err(e)) => Some(view! { <p class="form__error" role="alert">{e}</p> }), _ => None }}
+        </section>
+    }
+}

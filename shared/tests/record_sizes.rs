@@ -1,0 +1,174 @@
+//! What records cost in a lead's document: a finger signature's bytes, and
+//! a lead's saved size after 10 visits and 3 signed test drives (the
+//! figures the records issue asks for; `cargo test -p showroom-shared --test
+//! record_sizes -- --nocapture` prints them). The bounds are the product's
+//! promises, not timings: a signature far below the change cap, a busy lead
+//! still a small document.
+
+use showroom_shared::doc::{LeadDoc, actor_from_bytes};
+use showroom_shared::domain::catalogue::CarId;
+use showroom_shared::domain::showroom::{
+    DriveBack, DriveId, DriveOut, DriveStatus, Licence, LicenceClass, MAX_SIGNATURE_BYTES,
+    Signature, Strokes, TestDrive, Visit, VisitId, VisitKind, VisitOutcome, VisitSteps,
+};
+use showroom_shared::domain::{Customer, DealerId, Grade, Lead, LeadId, Source, Stage, UserId};
+use uuid::Uuid;
+
+/// A signature as a finger draws it: a name in three strokes and an
+/// underline, sampled at pointer-move rate (~60 Hz over ~3 s).
+fn finger_signature() -> Vec<Vec<(u16, u16)>> {
+    let mut strokes = Vec::new();
+    for s in 0..3u16 {
+        let stroke: Vec<(u16, u16)> = (0..60u16)
+            .map(|i| {
+                let t = f64::from(i) / 10.0;
+                let x = 120 + s * 240 + i * 3;
+                let y = (220.0 + 70.0 * (t * 1.7 + f64::from(s)).sin()) as u16;
+                (x, y)
+            })
+            .collect();
+        strokes.push(stroke);
+    }
+    strokes.push((0..40u16).map(|i| (100 + i * 20, 330 + (i % 3))).collect());
+    strokes
+}
+
+#[test]
+fn a_signature_and_a_busy_lead_stay_small() {
+    let user = UserId::from_uuid(Uuid::from_u128(1));
+    let lead = Lead {
+        id: LeadId::from_uuid(Uuid::from_u128(2)),
+        dealer: DealerId::from_uuid(Uuid::from_u128(3)),
+        customer: Customer {
+            name: "冯先生".into(),
+            mobile: "13900139000".parse().ok(),
+            ..Customer::default()
+        },
+        source: Source::WalkIn,
+        models: vec!["Aster".into()],
+        grade: Grade::A,
+        stage: Stage::Visited,
+        owner: Some(user),
+        next_follow_up: None,
+        notes: vec![],
+        visits: vec![],
+        drives: vec![],
+        created_by: user,
+        created_at: 1_795_000_000_000,
+        updated_by: user,
+        updated_at: 1_795_000_000_000,
+    };
+    let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
+    let created = doc.save().len();
+    let strokes = Strokes::encode(&finger_signature());
+    let mut t = 1_795_000_000_000i64;
+    for n in 0..10u128 {
+        t += 86_400_000;
+        let mut visit = Visit {
+            id: VisitId::from_uuid(Uuid::from_u128(100 + n)),
+            arrived_at: t,
+            left_at: None,
+            salesperson: user,
+            party_size: 2,
+            kind: if n == 0 {
+                VisitKind::First
+            } else {
+                VisitKind::Repeat
+            },
+            outcome: VisitOutcome::Lead,
+            lead: Some(lead.id),
+            steps: VisitSteps {
+                greeted: true,
+                ..VisitSteps::default()
+            },
+            created_by: user,
+        };
+        doc.put_visit(&visit, user, t).expect("visit");
+        visit.steps.needs_analysis = true;
+        visit.left_at = Some(t + 40 * 60_000);
+        doc.put_visit(&visit, user, t + 40 * 60_000).expect("leave");
+    }
+    for n in 0..3u128 {
+        t += 3_600_000;
+        let mut drive = TestDrive {
+            id: DriveId::from_uuid(Uuid::from_u128(200 + n)),
+            car: CarId::from_uuid(Uuid::from_u128(300)),
+            start: t,
+            end: t + 45 * 60_000,
+            status: DriveStatus::Booked,
+            licence: None,
+            signature: None,
+            out: None,
+            back: None,
+            created_by: user,
+            created_at: t,
+        };
+        doc.put_drive(&drive, user, t).expect("book");
+        drive.licence = Some(Licence {
+            number: "310101199001011234".into(),
+            class: LicenceClass::C1,
+            expires: "2031-05-31".parse().expect("date"),
+        });
+        drive.signature = Some(Signature {
+            strokes: strokes.clone(),
+            agreement_version: 1,
+            language: "zh-CN".into(),
+            signed_at: t,
+            captured_by: user,
+        });
+        drive.out = Some(DriveOut {
+            at: t,
+            odometer_km: 3_120,
+            fuel_pct: 90,
+            route: "南京西路 — 延安高架 — 返回".into(),
+            companion: Some(user),
+            recorded_by: user,
+        });
+        drive.status = DriveStatus::Out;
+        doc.drive_happened(&drive, user, t).expect("out");
+        drive.back = Some(DriveBack {
+            at: t + 40 * 60_000,
+            odometer_km: 3_146,
+            fuel_pct: 84,
+            damage: String::new(),
+            rating: Some(5),
+            comment: "动力不错".into(),
+            recorded_by: user,
+        });
+        drive.status = DriveStatus::Returned;
+        doc.drive_happened(&drive, user, t + 40 * 60_000)
+            .expect("back");
+    }
+    let saved = doc.save();
+    let read = LeadDoc::load(&saved, actor_from_bytes([8; 16]))
+        .expect("loads")
+        .read()
+        .expect("reads");
+    assert_eq!(read.visits.len(), 10);
+    assert_eq!(read.drives.len(), 3);
+    assert_eq!(
+        read.drives[0].signature.as_ref().map(|s| &s.strokes),
+        Some(&strokes)
+    );
+    println!(
+        "signature: {} points in {} strokes -> {} bytes (cap {MAX_SIGNATURE_BYTES})",
+        finger_signature().iter().map(Vec::len).sum::<usize>(),
+        finger_signature().len(),
+        strokes.0.len()
+    );
+    println!(
+        "lead document saved: {created} B new, {} B after 10 visits (each logged and left) and 3 signed test drives (booked, out, back) in {} changes",
+        saved.len(),
+        doc.changes_since(&[]).len()
+    );
+    assert!(
+        strokes.0.len() < 2_048,
+        "a signature is {} bytes",
+        strokes.0.len()
+    );
+    assert!(
+        saved.len() < 24 * 1024,
+        "the busy lead saves to {} bytes",
+        saved.len()
+    );
+}

@@ -1,0 +1,188 @@
+// The showroom floor (issue 8): on tablet A offline a walk-in is logged, captured as a lead
+// and taken on a test drive — an expired licence is refused first, the agreement is signed
+// with pointer strokes; tablet B (another salesperson, online) sees the demo car out once A
+// reconnects; A records the return; the manager sees the visit and the test drive with its
+// signature; a salesperson sees no catalogue editor, and the server refuses a salesperson's
+// forged catalogue change.
+
+import assert from 'node:assert/strict';
+import {
+  useFixtures, e2eTest, startServer, login, apiLogin, startSeedingDevice, waitForServiceWorkerControl,
+  heading, button, navLink, syncStatus, seeVisible, seeHidden, seeText, eventually,
+} from './harness.mjs';
+
+const fx = useFixtures({ server: false });
+const PORTRAIT = { width: 768, height: 1024 };
+const LANDSCAPE = { width: 1280, height: 800 };
+const LIVE_TIMEOUT = 10_000;
+const CAR = 'Aster 1.5T Comfort · 沪A·8K2L6';
+
+async function ownServer(servers) {
+  const server = await startServer();
+  servers.push(server);
+  return server;
+}
+
+/** The demo car's row on Today, with its state. */
+const carRow = (page) => page.getByRole('listitem').filter({ hasText: CAR });
+
+async function seeCar(page, state, what, timeout) {
+  await navLink(page, 'Today').click();
+  await seeVisible(heading(page, 'Demo cars'), `the Demo cars ${what}`);
+  await seeText(carRow(page).locator('.car-row__status'), state, `the demo car "${state}" ${what}`, timeout);
+}
+
+/** Draws a signature: three strokes of pointer moves across the pad. */
+async function sign(page) {
+  const pad = page.getByRole('img', { name: "Customer's signature", exact: true });
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  for (let s = 0; s < 3; s++) {
+    await page.mouse.move(box.x + box.width * (0.1 + s * 0.28), box.y + box.height * 0.6);
+    await page.mouse.down();
+    for (let i = 1; i <= 15; i++) {
+      await page.mouse.move(box.x + box.width * (0.1 + s * 0.28 + i * 0.015), box.y + box.height * (0.6 - 0.3 * Math.sin(i / 3)));
+    }
+    await page.mouse.up();
+  }
+  const ink = await pad.locator('path.signature__ink').getAttribute('d');
+  assert.ok(ink && ink.split('M').length - 1 === 3, `three strokes are drawn back: ${ink}`);
+}
+
+e2eTest(
+  'a walk-in on an offline tablet becomes a lead and a signed test drive, and the other tablet and the manager see it',
+  fx,
+  async ({ t, first: a, device, servers }) => {
+    const { url: base } = await ownServer(servers);
+    const b = await device({ viewport: PORTRAIT });
+    await login(a.page, base, 'sales1');
+    await waitForServiceWorkerControl(a.page);
+    await login(b.page, base, 'sales2');
+    // The dealer's catalogue reaches both tablets with their first sync.
+    await seeCar(a.page, 'Available', 'on A');
+    await seeCar(b.page, 'Available', 'on B');
+
+    // --- A, offline: the walk-in, the lead, the test drive.
+    await a.context.setOffline(true);
+    await button(a.page, 'Walk-in').click();
+    await seeVisible(heading(a.page, 'Visit'), 'the visit page after "Walk-in"');
+    await button(a.page, 'One more').click();
+    await seeText(a.page.getByRole('group', { name: 'Party size' }).locator('output'), '2', 'the party of two');
+    await a.page.getByRole('checkbox', { name: 'Needs analysis', exact: true }).check();
+    await seeVisible(a.page.getByRole('status').filter({ hasText: 'Saved on this device' }), '"Saved on this device" for the visit');
+    await button(a.page, 'New lead').click();
+    await a.page.getByRole('textbox', { name: 'Customer name', exact: true }).fill('冯先生');
+    await a.page.getByRole('textbox', { name: 'Mobile', exact: true }).fill('13900139000');
+    await button(a.page, 'Save').click();
+    await seeVisible(heading(a.page, '冯先生'), "the new lead's record");
+    const visits = a.page.getByRole('region', { name: 'Visits' });
+    await seeVisible(visits.getByRole('link').filter({ hasText: 'First visit' }), 'the walk-in in the lead\'s visits');
+    await a.page.getByRole('link', { name: 'Book a test drive', exact: true }).click();
+    await a.page.getByRole('radio', { name: new RegExp(CAR) }).check();
+    await button(a.page, 'Test drive now').click();
+    await seeVisible(a.page.getByRole('heading', { name: 'Before the car leaves' }), 'the checks before the car leaves');
+    const drivePage = a.page.url();
+
+    await a.page.getByRole('textbox', { name: 'Licence number', exact: true }).fill('A1234567');
+    await a.page.getByRole('combobox', { name: 'Class', exact: true }).selectOption('C1');
+    await a.page.getByLabel('Valid until', { exact: true }).fill('2021-01-31');
+    await sign(a.page);
+    await button(a.page, 'Start the drive').click();
+    await seeText(a.page.getByRole('alert'), 'The licence has expired: the drive cannot start.', 'the expired licence refused');
+    await a.page.getByLabel('Valid until', { exact: true }).fill('2031-05-31');
+    await button(a.page, 'Start the drive').click();
+    await seeText(a.page.locator('.drive__status'), 'Out', 'the drive under way');
+    await seeVisible(a.page.getByRole('heading', { name: 'On return' }), 'the return form');
+
+    // B does not know yet: A is offline.
+    await seeCar(b.page, 'Available', 'on B while A is offline');
+    await seeCar(a.page, 'Out on a test drive', 'on A');
+
+    // --- A reconnects: B sees the car out.
+    await a.context.setOffline(false);
+    await seeText(syncStatus(a.page), 'Synced', "A's Sync pill after reconnecting", 30_000);
+    await seeText(carRow(b.page).locator('.car-row__status'), 'Out on a test drive', 'the demo car out on B', LIVE_TIMEOUT);
+    await seeText(carRow(b.page), /With 冯先生/, 'with whom, on B');
+
+    // --- The return: an odometer that went backwards is refused first.
+    await a.page.goto(drivePage);
+    await seeVisible(a.page.getByRole('heading', { name: 'On return' }), 'the return form again');
+    await a.page.getByRole('textbox', { name: 'Odometer in (km)', exact: true }).fill('3100');
+    await a.page.getByRole('textbox', { name: 'Fuel or battery in (%)', exact: true }).fill('80');
+    await button(a.page.getByRole('group', { name: "Customer's rating" }), '5').click();
+    await button(a.page, 'Record the return').click();
+    await seeText(a.page.getByRole('alert'), 'The odometer in must not be below the odometer out.', 'the odometer check');
+    await a.page.getByRole('textbox', { name: 'Odometer in (km)', exact: true }).fill('3146');
+    await button(a.page, 'Record the return').click();
+    await seeText(a.page.locator('.drive__status'), 'Returned', 'the drive returned');
+    await seeVisible(button(a.page, 'Print the record'), 'the printable record');
+    await seeText(syncStatus(a.page), 'Synced', "A's Sync pill after the return", 30_000);
+    await seeCar(b.page, 'Available', 'on B after the return', LIVE_TIMEOUT);
+
+    // --- The manager sees the visit and the signed test drive.
+    const m = await device({ viewport: LANDSCAPE });
+    await login(m.page, base, 'manager');
+    await navLink(m.page, 'Leads').click();
+    await m.page.getByRole('link', { name: /^\s*冯先生/ }).click();
+    await seeVisible(m.page.getByRole('region', { name: 'Visits' }).getByRole('link').filter({ hasText: 'First visit' }), "the visit on the manager's laptop");
+    const drives = m.page.getByRole('region', { name: 'Test drives' });
+    await seeVisible(drives.getByRole('link').filter({ hasText: 'Returned' }), 'the returned drive in the lead');
+    await drives.getByRole('link').filter({ hasText: 'Returned' }).click();
+    const signature = m.page.getByRole('img', { name: "Customer's signature", exact: true });
+    await seeVisible(signature, 'the signature, drawn back, on the manager\'s laptop');
+    const ink = await signature.locator('path').getAttribute('d');
+    assert.equal(ink.split('M').length - 1, 3, 'all three strokes reached the manager');
+    await seeText(m.page.getByRole('article', { name: 'Test drive' }), /A1234567 · C1 · 2031-05-31/, 'the licence on the record');
+    await seeText(m.page.getByRole('article', { name: 'Test drive' }), /v1 · en/, 'the agreement version signed');
+
+    // --- The catalogue: the manager has an editor, a salesperson none; a forged change is refused.
+    await navLink(m.page, 'Settings').click();
+    await seeVisible(m.page.getByRole('link', { name: 'Edit the catalogue', exact: true }), "the manager's catalogue editor");
+    await navLink(b.page, 'Settings').click();
+    await seeVisible(heading(b.page, 'Catalogue'), "B's (read-only) catalogue");
+    assert.equal(await b.page.getByRole('link', { name: 'Edit the catalogue' }).count(), 0, 'a salesperson sees no catalogue editor');
+    const sales2 = await apiLogin(base, 'sales2', undefined, 'forging tablet');
+    const forger = startSeedingDevice({ url: base, token: sales2.token, dealer: sales2.session.dealer.id, user: sales2.session.user.id });
+    try {
+      assert.equal(await forger.command('forge-catalogue'), 'refused forbidden', "the server refuses a salesperson's catalogue change");
+    } finally {
+      await forger.stop();
+    }
+    await m.page.getByRole('link', { name: 'Edit the catalogue', exact: true }).click();
+    await seeVisible(heading(m.page, 'Edit the catalogue'), 'the editor');
+    assert.equal(await m.page.getByText('Forged').count(), 0, 'the forged trim is nowhere');
+    t.diagnostic('walk-in → lead → signed test drive → return, seen by B and the manager');
+  },
+  { viewport: PORTRAIT },
+);
+
+e2eTest(
+  "a manager's catalogue edits (a price, a demo car with a checked VIN) reach a salesperson's tablet",
+  fx,
+  async ({ first: s, device, servers }) => {
+    const { url: base } = await ownServer(servers);
+    await login(s.page, base, 'sales1');
+    const m = await device({ viewport: LANDSCAPE });
+    await login(m.page, base, 'manager');
+    await navLink(m.page, 'Settings').click();
+    await m.page.getByRole('link', { name: 'Edit the catalogue', exact: true }).click();
+    await seeVisible(heading(m.page, 'Edit the catalogue'), "the manager's editor");
+    const price = m.page.getByRole('textbox', { name: 'Aster 1.5T Comfort', exact: true });
+    await price.fill('128,800');
+    await button(m.page, 'Save · Aster 1.5T Comfort').click();
+    await seeVisible(m.page.getByRole('status').filter({ hasText: 'Saved on this device' }), 'the price saved');
+    await m.page.getByRole('textbox', { name: 'VIN', exact: true }).fill('1M8GDM9A1KP042788');
+    await m.page.getByRole('textbox', { name: 'Plate', exact: true }).fill('沪AD·55555');
+    await m.page.getByRole('combobox', { name: 'Trim', exact: true }).selectOption({ label: 'Lumen EV Standard 420 km' });
+    await button(m.page, 'Add a demo car').click();
+    await seeText(m.page.getByRole('alert'), /check digit/, 'a VIN with a wrong check digit refused');
+    await m.page.getByRole('textbox', { name: 'VIN', exact: true }).fill('1M8GDM9AXKP042788');
+    await button(m.page, 'Add a demo car').click();
+    await seeVisible(m.page.getByText('Lumen EV Standard 420 km · 沪AD·55555'), 'the new demo car listed');
+
+    await navLink(s.page, 'Settings').click();
+    await seeText(s.page.getByRole('list', { name: 'Catalogue' }), /1\.5T Comfort\s*¥ 128,800\.00/, 'the new price on the salesperson\'s tablet', LIVE_TIMEOUT);
+    await seeVisible(s.page.getByText('Lumen EV Standard 420 km · 沪AD·55555'), 'the new demo car on the tablet', LIVE_TIMEOUT);
+  },
+  { viewport: PORTRAIT },
+);
