@@ -1,0 +1,194 @@
+//! Turns the per-locale text files (`locales/en.toml`, `locales/zh-CN.toml`)
+//! into `Key` and `Format` with their texts, for `src/i18n.rs`. The build
+//! fails, naming the file and the key, when a locale lacks a key or has one
+//! the default locale does not, or when a text drops or invents a
+//! `{placeholder}`: a missing translation never reaches a tablet.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The locales, in `i18n::Locale`'s order; the first is the default.
+const LOCALES: [&str; 2] = ["en", "zh-CN"];
+
+struct Texts {
+    messages: Vec<(String, String)>,
+    formats: Vec<(String, String)>,
+}
+
+fn read(dir: &Path, locale: &str) -> Result<Texts, String> {
+    let path = dir.join(format!("{locale}.toml"));
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: not valid TOML: {e}", path.display()))?;
+    let section = |name: &str| -> Result<Vec<(String, String)>, String> {
+        let Some(toml::Value::Table(t)) = table.get(name) else {
+            return Err(format!("{}: no [{name}] table", path.display()));
+        };
+        t.iter()
+            .map(|(k, v)| match v {
+                toml::Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(format!("{}: [{name}] {k} is not a text", path.display())),
+            })
+            .collect()
+    };
+    for key in table.keys() {
+        if key != "messages" && key != "formats" {
+            return Err(format!("{}: unknown table [{key}]", path.display()));
+        }
+    }
+    Ok(Texts {
+        messages: section("messages")?,
+        formats: section("formats")?,
+    })
+}
+
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        out.insert(rest[start + 1..start + end].to_owned());
+        rest = &rest[start + end + 1..];
+    }
+    out
+}
+
+fn camel(key: &str) -> String {
+    key.split('_')
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn check(all: &[Texts]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let default = &all[0];
+    for (kind, pick) in [
+        (
+            "messages",
+            (|t: &Texts| &t.messages) as fn(&Texts) -> &Vec<(String, String)>,
+        ),
+        ("formats", |t: &Texts| &t.formats),
+    ] {
+        let keys: BTreeSet<&str> = pick(default).iter().map(|(k, _)| k.as_str()).collect();
+        for (locale, texts) in LOCALES.iter().zip(all).skip(1) {
+            let theirs: BTreeSet<&str> = pick(texts).iter().map(|(k, _)| k.as_str()).collect();
+            for k in keys.difference(&theirs) {
+                problems.push(format!(
+                    "locales/{locale}.toml: [{kind}] {k} has no translation"
+                ));
+            }
+            for k in theirs.difference(&keys) {
+                problems.push(format!(
+                    "locales/{locale}.toml: [{kind}] {k} is not in locales/{}.toml",
+                    LOCALES[0]
+                ));
+            }
+        }
+    }
+    for (k, en) in &default.formats {
+        let want = placeholders(en);
+        for (locale, texts) in LOCALES.iter().zip(all).skip(1) {
+            if let Some((_, t)) = texts.formats.iter().find(|(key, _)| key == k) {
+                if placeholders(t) != want {
+                    problems.push(format!(
+                        "locales/{locale}.toml: [formats] {k} uses {:?}, locales/{}.toml {:?}",
+                        placeholders(t),
+                        LOCALES[0],
+                        want
+                    ));
+                }
+            }
+        }
+    }
+    for (k, text) in &default.messages {
+        if !placeholders(text).is_empty() {
+            problems.push(format!(
+                "locales/{}.toml: [messages] {k} has a {{placeholder}}: it belongs in [formats]",
+                LOCALES[0]
+            ));
+        }
+    }
+    problems
+}
+
+fn main() {
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()))
+        .join("locales");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let all: Vec<Texts> = match LOCALES.iter().map(|l| read(&dir, l)).collect() {
+        Ok(all) => all,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let problems = check(&all);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        std::process::exit(1);
+    }
+    let text = |texts: &Texts, formats: bool, key: &str| -> String {
+        let list = if formats {
+            &texts.formats
+        } else {
+            &texts.messages
+        };
+        list.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    };
+    let mut out =
+        String::from("// Generated by app/build.rs from app/locales/*.toml: edit those.\n\n");
+    out.push_str("message_keys! {\n");
+    for (k, _) in &all[0].messages {
+        let _ = writeln!(out, "    {},", camel(k));
+    }
+    out.push_str("}\n\nimpl Key {\n    /// The texts, in `Locale::ALL`'s order.\n    const fn texts(self) -> (&'static str, &'static str) {\n        match self {\n");
+    for (k, _) in &all[0].messages {
+        let _ = writeln!(
+            out,
+            "            Key::{} => ({:?}, {:?}),",
+            camel(k),
+            text(&all[0], false, k),
+            text(&all[1], false, k)
+        );
+    }
+    out.push_str("        }\n    }\n}\n\n/// Texts with `{placeholders}` the app fills in.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum Format {\n");
+    for (k, _) in &all[0].formats {
+        let _ = writeln!(out, "    {},", camel(k));
+    }
+    out.push_str("}\n\nimpl Format {\n    pub const ALL: &'static [Format] = &[\n");
+    for (k, _) in &all[0].formats {
+        let _ = writeln!(out, "        Format::{},", camel(k));
+    }
+    out.push_str("    ];\n\n    /// The templates, in `Locale::ALL`'s order.\n    const fn templates(self) -> (&'static str, &'static str) {\n        match self {\n");
+    for (k, _) in &all[0].formats {
+        let _ = writeln!(
+            out,
+            "            Format::{} => ({:?}, {:?}),",
+            camel(k),
+            text(&all[0], true, k),
+            text(&all[1], true, k)
+        );
+    }
+    out.push_str("        }\n    }\n}\n");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("i18n_texts.rs");
+    if let Err(e) = std::fs::write(&dest, out) {
+        eprintln!("error: {}: {e}", dest.display());
+        std::process::exit(1);
+    }
+}
