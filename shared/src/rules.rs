@@ -65,6 +65,7 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
     match after {
         Content::Lead(l) => {
             l.created_by != me
+                || l.updated_by != me
                 || l.notes.iter().any(|n| n.author != me)
                 || l.visits
                     .iter()
@@ -91,8 +92,20 @@ pub fn check(before: Option<&Content>, after: &Content, author: &Author) -> Resu
         Content::Dealer(_) => may_change(DocKind::Dealer, author)?,
         Content::Lead(l) => {
             let before = before.and_then(Content::as_lead);
-            if before.is_none() && l.created_by != author.user {
-                return Err(Breach::NotAuthor { what: "lead" });
+            // Who created the lead never changes; who edited it last is the
+            // session's user, or stays as it was (a concurrent edit of
+            // another user that wins the merge).
+            match before {
+                None if l.created_by != author.user => {
+                    return Err(Breach::NotAuthor { what: "lead" });
+                }
+                Some(b) if b.created_by != l.created_by => {
+                    return Err(Breach::NotAuthor { what: "lead" });
+                }
+                Some(b) if b.updated_by != l.updated_by && l.updated_by != author.user => {
+                    return Err(Breach::NotAuthor { what: "lead" });
+                }
+                _ => {}
             }
             // Notes have no id: one is new when the document before had no
             // note equal to it.

@@ -1882,6 +1882,12 @@ fn check_ingest_bytes(
             user: user(0x99),
             role: Role::Salesperson,
         },
+        // The user 3 of the earlier corpus (three users edited the lead), for
+        // the known-bug inputs recorded then: their changes are user 3's.
+        4 => Author {
+            user: user(3),
+            role: Role::Salesperson,
+        },
         _ => creator(),
     };
     let describe = || {

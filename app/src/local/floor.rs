@@ -251,3 +251,108 @@ impl FloorIndex {
         self.drives.values()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn drive(n: u128, car: u128, start: i64, end: i64, status: DriveStatus) -> FloorRow {
+        FloorRow::Drive(DriveRow {
+            id: DriveId::from_uuid(Uuid::from_u128(n)),
+            lead: LeadId::from_uuid(Uuid::from_u128(100 + n)),
+            customer: format!("Customer {n}"),
+            car: CarId::from_uuid(Uuid::from_u128(car)),
+            start,
+            end,
+            status,
+            out_at: (status == DriveStatus::Out).then_some(start),
+            salesperson: UserId::from_uuid(Uuid::from_u128(9)),
+        })
+    }
+
+    fn id(n: u128) -> DriveId {
+        DriveId::from_uuid(Uuid::from_u128(n))
+    }
+
+    #[wasm_bindgen_test]
+    fn two_bookings_of_one_car_at_one_time_are_a_clash_both_see() {
+        // Two tablets booked car 1 for 10:00–10:45 and 10:30–11:15 offline;
+        // after the merge both drives are on the device.
+        let index = FloorIndex::new([
+            drive(1, 1, 1_000, 2_000, DriveStatus::Booked),
+            drive(2, 1, 1_500, 2_500, DriveStatus::Booked),
+            drive(3, 1, 2_500, 3_000, DriveStatus::Booked),
+            drive(4, 2, 1_000, 2_000, DriveStatus::Booked),
+        ]);
+        let ids = |v: Vec<DriveRow>| v.into_iter().map(|d| d.id).collect::<Vec<_>>();
+        assert_eq!(ids(index.clashes(id(1))), [id(2)]);
+        assert_eq!(
+            ids(index.clashes(id(2))),
+            [id(1)],
+            "both bookings see the clash"
+        );
+        assert!(index.clashes(id(3)).is_empty(), "back to back is no clash");
+        assert!(index.clashes(id(4)).is_empty(), "another car is no clash");
+        let car = CarId::from_uuid(Uuid::from_u128(1));
+        assert!(!index.free(car, 1_900, 2_100, None));
+        assert!(index.free(car, 3_000, 4_000, None));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_car_is_out_until_its_drive_returns() {
+        let car = CarId::from_uuid(Uuid::from_u128(1));
+        let mut index = FloorIndex::new([
+            drive(1, 1, 1_000, 2_000, DriveStatus::Out),
+            drive(2, 1, 5_000, 6_000, DriveStatus::Booked),
+        ]);
+        assert!(matches!(index.car_state(car, 1_500), CarState::Out(d) if d.id == id(1)));
+        index.upsert([drive(1, 1, 1_000, 2_000, DriveStatus::Returned)]);
+        assert!(
+            matches!(index.car_state(car, 2_500), CarState::Available { next: Some(d) } if d.id == id(2)),
+            "available, with its next booking"
+        );
+        index.upsert([drive(2, 1, 5_000, 6_000, DriveStatus::Cancelled)]);
+        assert_eq!(
+            index.car_state(car, 2_500),
+            CarState::Available { next: None }
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_walk_in_is_here_until_it_leaves_and_its_lead_copy_wins() {
+        let user = UserId::from_uuid(Uuid::from_u128(9));
+        let visit = |doc: DocId, left: Option<i64>, outcome| {
+            FloorRow::Visit(VisitRow {
+                id: VisitId::from_uuid(Uuid::from_u128(1)),
+                doc,
+                arrived_at: 10_000,
+                left_at: left,
+                salesperson: user,
+                party_size: 2,
+                kind: VisitKind::First,
+                outcome,
+                lead: None,
+                customer: None,
+            })
+        };
+        let register = DocId::register(showroom_shared::domain::RegisterId::from_uuid(
+            Uuid::from_u128(5),
+        ));
+        let lead = DocId::lead(LeadId::from_uuid(Uuid::from_u128(6)));
+        let mut index = FloorIndex::new([visit(register, None, VisitOutcome::Open)]);
+        assert_eq!(index.here_now(0).len(), 1);
+        assert!(
+            index.here_now(20_000).is_empty(),
+            "yesterday's walk-in is not here today"
+        );
+        index.upsert([visit(lead, None, VisitOutcome::Lead)]);
+        // The register's entry, written after the link, does not take it back.
+        index.upsert([visit(register, None, VisitOutcome::Lead)]);
+        assert_eq!(index.here_now(0)[0].doc, lead);
+        index.upsert([visit(lead, Some(20_000), VisitOutcome::Lead)]);
+        assert!(index.here_now(0).is_empty(), "left");
+        assert_eq!(index.counts(0, 30_000), (1, 0));
+    }
+}

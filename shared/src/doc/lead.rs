@@ -27,7 +27,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// An open lead document.
 #[derive(Debug)]
-pub struct LeadDoc(Document);
+pub struct LeadDoc(pub(crate) Document);
 
 impl std::ops::Deref for LeadDoc {
     type Target = Document;

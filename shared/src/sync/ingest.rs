@@ -1023,6 +1023,40 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_rewritten_in_another_users_name_is_refused() {
+        let (mut state, id, dealer) = lead_state();
+        let me = salesperson();
+        // Claiming someone else created it, or last edited it.
+        let recreated = edit(&mut state, 31, |d: &mut LeadDoc| {
+            use automerge::transaction::Transactable;
+            let _ =
+                d.0.am
+                    .put(automerge::ROOT, "created_by", user(6).to_string());
+            let _ = d.0.commit("forge", 9);
+        });
+        assert_eq!(
+            code(ingest(dealer, id, &me, &mut state, &recreated)),
+            Err(SyncErrorCode::NotAuthor)
+        );
+        let edited_as_other = edit(&mut state, 32, |d: &mut LeadDoc| {
+            let mut l = d.read().unwrap_or_else(|e| panic!("{e}"));
+            l.grade = crate::domain::Grade::H;
+            let _ = d.update(&l, user(6), 9);
+        });
+        assert_eq!(
+            code(ingest(dealer, id, &me, &mut state, &edited_as_other)),
+            Err(SyncErrorCode::NotAuthor)
+        );
+        // The same edit in the session's own name is fine.
+        let mine = edit(&mut state, 33, |d: &mut LeadDoc| {
+            let mut l = d.read().unwrap_or_else(|e| panic!("{e}"));
+            l.grade = crate::domain::Grade::H;
+            let _ = d.update(&l, me.user, 9);
+        });
+        assert_eq!(code(ingest(dealer, id, &me, &mut state, &mine)), Ok(()));
+    }
+
+    #[test]
     fn notes_and_records_in_another_users_name_are_refused() {
         let (mut state, id, dealer) = lead_state();
         let (me, other) = (salesperson(), user(6));
