@@ -208,6 +208,21 @@ impl Locale {
         )
     }
 
+    /// "Sync refused for the catalogue and settings: <reason>": which record
+    /// and why, from the refusal's code.
+    pub fn sync_refused_of(self, code: &str, kind: showroom_shared::domain::DocKind) -> String {
+        use showroom_shared::domain::DocKind;
+        let record = self.t(match kind {
+            DocKind::Lead => Key::RefusalRecordLead,
+            DocKind::Dealer => Key::RefusalRecordDealer,
+            DocKind::Register => Key::RefusalRecordRegister,
+        });
+        self.fill(
+            Format::SyncRefusedOf,
+            &[("record", &record), ("reason", &self.refusal_reason(code))],
+        )
+    }
+
     /// The sync pill's tooltip: "Last synced: 27 Nov 2026, 14:05".
     pub fn last_synced(self, millis: Option<f64>) -> String {
         match millis {

@@ -186,3 +186,66 @@ e2eTest(
   },
   { viewport: PORTRAIT },
 );
+
+e2eTest(
+  'two tablets that book one demo car for the same time offline both keep their booking and both see the clash, and the record prints on A4 offline',
+  fx,
+  async ({ first: a, device, servers }) => {
+    const { url: base } = await ownServer(servers);
+    const b = await device({ viewport: PORTRAIT });
+    await login(a.page, base, 'sales1');
+    await waitForServiceWorkerControl(a.page);
+    await login(b.page, base, 'sales2');
+    await seeCar(a.page, 'Available', 'on A');
+    await seeCar(b.page, 'Available', 'on B');
+
+    // Each tablet, offline, captures its customer and books the car at 16:00.
+    const book = async (d, name, mobile, time) => {
+      await navLink(d.page, 'Leads').click();
+      await d.page.getByRole('link', { name: 'New lead', exact: true }).click();
+      await d.page.getByRole('textbox', { name: 'Customer name', exact: true }).fill(name);
+      await d.page.getByRole('textbox', { name: 'Mobile', exact: true }).fill(mobile);
+      await button(d.page, 'Save').click();
+      await seeVisible(heading(d.page, name), `${name}'s record`);
+      await d.page.getByRole('link', { name: 'Book a test drive', exact: true }).click();
+      await d.page.getByRole('radio', { name: new RegExp(CAR) }).check();
+      await d.page.getByLabel('Time', { exact: true }).fill(time);
+      await button(d.page, 'Save the booking').click();
+      await seeText(d.page.locator('.drive__status'), 'Booked', `${name}'s booking`);
+      return d.page.url();
+    };
+    await a.context.setOffline(true);
+    await b.context.setOffline(true);
+    const aDrive = await book(a, '孙女士', '13700000001', '16:00');
+    const bDrive = await book(b, '钱先生', '13700000002', '16:30');
+    assert.equal(await a.page.getByText('Booked twice').count(), 0, 'offline, A knows of no clash yet');
+
+    await a.context.setOffline(false);
+    await b.context.setOffline(false);
+    await seeText(syncStatus(a.page), 'Synced', "A's Sync pill", 30_000);
+    await seeText(syncStatus(b.page), 'Synced', "B's Sync pill", 30_000);
+    for (const [d, url, other] of [[a, aDrive, '钱先生'], [b, bDrive, '孙女士']]) {
+      await d.page.goto(url);
+      await seeText(d.page.getByRole('alert'), new RegExp(`Booked twice.*${other}`), `the clash with ${other}'s booking`, LIVE_TIMEOUT);
+    }
+    // The manager sees both bookings of the car, and the clash on each lead.
+    const m = await device({ viewport: LANDSCAPE });
+    await login(m.page, base, 'manager');
+    await navLink(m.page, 'Leads').click();
+    await m.page.getByRole('link', { name: /^\s*孙女士/ }).click();
+    await seeVisible(m.page.getByRole('region', { name: 'Test drives' }).getByText('Booked twice'), "the clash on the manager's laptop");
+
+    // The record prints on A4 with the network gone: only the record, no app chrome.
+    await a.context.setOffline(true);
+    await a.page.goto(aDrive);
+    await a.page.emulateMedia({ media: 'print' });
+    await seeHidden(a.page.getByRole('navigation', { name: 'Main' }), 'the navigation in print');
+    await seeVisible(a.page.getByRole('article', { name: 'Test drive' }), 'the record in print');
+    const pdf = await a.page.pdf({ format: 'A4' });
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'a PDF came out');
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert.equal(pages, 1, 'the record fits on one A4 page');
+    await a.page.emulateMedia({ media: 'screen' });
+  },
+  { viewport: PORTRAIT },
+);

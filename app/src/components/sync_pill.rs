@@ -14,7 +14,8 @@ pub enum PillState {
     /// Online, and the server sent something this device could not read:
     /// retrying, with the waiting count.
     Unreadable(Unreadable, u32),
-    Refused(String),
+    /// The refusal's code, and the kind of the record refused (when known).
+    Refused(String, Option<showroom_shared::domain::DocKind>),
     Syncing,
     Waiting(u32),
     Synced,
@@ -31,7 +32,8 @@ impl PillState {
             return PillState::Unreadable(why, status.waiting);
         }
         if let Some(message) = &status.refused {
-            return PillState::Refused(message.clone());
+            let kind = status.refused_docs.last().map(|r| r.doc.kind);
+            return PillState::Refused(message.clone(), kind);
         }
         if online && status.phase == Phase::Syncing {
             return PillState::Syncing;
@@ -55,7 +57,8 @@ pub fn SyncPill(
         match state.get() {
             PillState::Unreachable(n) => locale.server_unreachable(n),
             PillState::Unreadable(why, n) => locale.server_unreadable(why, n),
-            PillState::Refused(message) => locale.sync_refused(&message),
+            PillState::Refused(code, None) => locale.sync_refused(&code),
+            PillState::Refused(code, Some(kind)) => locale.sync_refused_of(&code, kind),
             PillState::Syncing => locale.t(Key::Syncing).to_owned(),
             PillState::Waiting(n) => locale.waiting(n),
             PillState::Synced => locale.t(Key::Synced).to_owned(),
@@ -77,7 +80,7 @@ pub fn SyncPill(
             class="pill sync-pill"
             class:pill--online=move || state.get() == PillState::Synced
             class:pill--waiting=move || matches!(state.get(), PillState::Waiting(_) | PillState::Syncing)
-            class:pill--refused=move || matches!(state.get(), PillState::Refused(_))
+            class:pill--refused=move || matches!(state.get(), PillState::Refused(..))
             // A connection problem being retried: the same look as "Can't reach the server".
             class:pill--unreachable=move || {
                 matches!(state.get(), PillState::Unreachable(_) | PillState::Unreadable(..))
@@ -88,7 +91,7 @@ pub fn SyncPill(
         >
             {move || {
                 let icon = match state.get() {
-                    PillState::Refused(_) | PillState::Unreachable(_) | PillState::Unreadable(..) => {
+                    PillState::Refused(..) | PillState::Unreachable(_) | PillState::Unreadable(..) => {
                         IconName::Warning
                     }
                     PillState::Waiting(_) => IconName::Waiting,
@@ -122,7 +125,7 @@ mod tests {
         s.refused = Some("too_large".into());
         assert_eq!(
             PillState::of(&s, true),
-            PillState::Refused("too_large".into())
+            PillState::Refused("too_large".into(), None)
         );
         assert_eq!(crate::i18n::Locale::En.waiting(3), "3 waiting");
         assert_eq!(crate::i18n::Locale::ZhCn.waiting(3), "3 项待同步");
@@ -134,6 +137,17 @@ mod tests {
         assert_eq!(
             crate::i18n::Locale::ZhCn.sync_refused("not_author"),
             "同步被拒绝：其中的记录署了其他用户的名字"
+        );
+        // Which record, when the device knows it.
+        assert_eq!(
+            crate::i18n::Locale::En
+                .sync_refused_of("forbidden", showroom_shared::domain::DocKind::Dealer),
+            "Sync refused for the catalogue and settings: only a manager or an admin may change the catalogue and settings"
+        );
+        assert_eq!(
+            crate::i18n::Locale::ZhCn
+                .sync_refused_of("not_author", showroom_shared::domain::DocKind::Lead),
+            "一条线索同步被拒绝：其中的记录署了其他用户的名字"
         );
         // A code this version does not know, never the server's own words.
         assert_eq!(
@@ -160,7 +174,7 @@ mod tests {
         assert_eq!(PillState::of(&s, true), PillState::Unreachable(2));
         assert_eq!(
             PillState::of(&s, false),
-            PillState::Refused("too_large".into()),
+            PillState::Refused("too_large".into(), None),
             "offline, the Connection pill says why"
         );
         s.refused = None;
@@ -223,7 +237,7 @@ mod tests {
         );
         assert_eq!(
             PillState::of(&s, false),
-            PillState::Refused("too large".into()),
+            PillState::Refused("too large".into(), None),
             "offline, the Connection pill says why"
         );
         s.unreachable = true;

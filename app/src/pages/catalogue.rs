@@ -8,7 +8,8 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use showroom_shared::doc::DealerDoc;
 use showroom_shared::domain::catalogue::{
-    CarId, DemoCar, ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Vin,
+    CarId, Colour, ColourId, DemoCar, Item, ItemId, ItemKind, Model, ModelId, Powertrain, Settings,
+    Transmission, Trim, TrimId, Vin,
 };
 use showroom_shared::domain::{DocId, Money};
 
@@ -161,6 +162,99 @@ pub fn CataloguePage() -> impl IntoView {
         }
     };
 
+    // A new model, accessory or fee, colour; archiving.
+    let model_name = RwSignal::new(String::new());
+    let add_model = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let name = model_name.get_untracked().trim().to_owned();
+        if name.is_empty() {
+            return;
+        }
+        model_name.set(String::new());
+        let model = Model {
+            id: ModelId::from_uuid(new_uuid()),
+            name,
+            archived: false,
+        };
+        let dealer = dealer_id();
+        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&model, now)).await) });
+    };
+    let item_kind = RwSignal::new(ItemKind::Accessory);
+    let item_name = RwSignal::new(String::new());
+    let item_price = RwSignal::new(String::new());
+    let item_problem = RwSignal::new(None::<&'static str>);
+    let add_item = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let locale = i18n.locale_untracked();
+        let name = item_name.get_untracked().trim().to_owned();
+        let Ok(price) = item_price.get_untracked().parse::<Money>() else {
+            item_problem.set(Some(locale.t(Key::BadPrice)));
+            return;
+        };
+        if name.is_empty() {
+            item_problem.set(Some(locale.t(Key::Required)));
+            return;
+        }
+        item_problem.set(None);
+        item_name.set(String::new());
+        item_price.set(String::new());
+        let item = Item {
+            id: ItemId::from_uuid(new_uuid()),
+            kind: item_kind.get_untracked(),
+            name,
+            price,
+            archived: false,
+        };
+        let dealer = dealer_id();
+        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&item, now)).await) });
+    };
+    let item_prices = RwSignal::new(std::collections::HashMap::<ItemId, String>::new());
+    let save_item = move |item: Item| {
+        let text = item_prices
+            .with_untracked(|p| p.get(&item.id).cloned())
+            .unwrap_or_default();
+        let Ok(price) = text.parse::<Money>() else {
+            item_problem.set(Some(i18n.locale_untracked().t(Key::BadPrice)));
+            return;
+        };
+        let mut item = item;
+        item.price = price;
+        let dealer = dealer_id();
+        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&item, now)).await) });
+    };
+    let colour_name = RwSignal::new(String::new());
+    let colour_price = RwSignal::new(String::from("0"));
+    let add_colour = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let name = colour_name.get_untracked().trim().to_owned();
+        let price = colour_price
+            .get_untracked()
+            .parse::<Money>()
+            .unwrap_or_default();
+        if name.is_empty() {
+            return;
+        }
+        colour_name.set(String::new());
+        let colour = Colour {
+            id: ColourId::from_uuid(new_uuid()),
+            name,
+            price,
+            archived: false,
+        };
+        let dealer = dealer_id();
+        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&colour, now)).await) });
+    };
+    let archive_trim = move |mut trim: Trim| {
+        trim.archived = true;
+        let dealer = dealer_id();
+        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&trim, now)).await) });
+    };
+    let archive_car = move |mut car: DemoCar| {
+        car.archived = true;
+        let dealer = dealer_id();
+        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&car, now)).await) });
+    };
+
     // Showroom rules.
     let rules = RwSignal::new(None::<Settings>);
     Effect::new(move |_| {
@@ -241,6 +335,14 @@ pub fn CataloguePage() -> impl IntoView {
                                             on:input=move |ev| { let v = event_target_value(&ev); prices.update(|p| { p.insert(id, v); }); } />
                                         <button type="button" class="button button--secondary" aria-label=format!("{} · {label}", i18n.t(Key::SaveCatalogue))
                                             on:click=move |_| save_price(trim.clone())>{i18n.t(Key::SaveCatalogue)}</button>
+                                        {
+                                            let t2 = t.clone();
+                                            let l2 = label.clone();
+                                            view! {
+                                                <button type="button" class="button button--quiet" aria-label=format!("{} · {l2}", i18n.t(Key::Archive))
+                                                    on:click=move |_| archive_trim(t2.clone())>{i18n.t(Key::Archive)}</button>
+                                            }
+                                        }
                                         {move || (price_problem.get() == Some(id)).then(|| view! { <p class="field__error" role="alert">{i18n.t(Key::BadPrice)}</p> })}
                                     </li>
                                 }
@@ -277,12 +379,97 @@ pub fn CataloguePage() -> impl IntoView {
                         {move || trim_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
                         <button type="submit" class="button button--primary">{move || i18n.t(Key::AddTrim)}</button>
                     </form>
+                    <form class="form form--inline" on:submit=add_model>
+                        <div class="field">
+                            <label for="new-model-name">{move || i18n.t(Key::ModelName)}</label>
+                            <input id="new-model-name" type="text" bind:value=model_name />
+                        </div>
+                        <button type="submit" class="button button--secondary">{move || i18n.t(Key::AddCatalogueModel)}</button>
+                    </form>
+                </section>
+                <section class="card" aria-labelledby="items-heading">
+                    <h2 id="items-heading" class="card__title">{move || i18n.t(Key::Items)}</h2>
+                    <ul class="trim-editor">
+                        {move || catalogue.dealer.with(|d| {
+                            let Some(d) = d else { return Vec::new() };
+                            d.items.iter().filter(|i| !i.archived).map(|item| {
+                                let it = item.clone();
+                                let id = item.id;
+                                let kind = if item.kind == ItemKind::Fee { i18n.t(Key::ItemKindFee) } else { i18n.t(Key::ItemKindAccessory) };
+                                let label = format!("{} · {}", item.name, kind);
+                                let current = item.price.to_string();
+                                let field = format!("item-{id}");
+                                view! {
+                                    <li class="trim-editor__row">
+                                        <label for=field.clone()>{label.clone()}</label>
+                                        <input id=field type="text" inputmode="decimal" class="money"
+                                            prop:value=move || item_prices.with(|p| p.get(&id).cloned()).unwrap_or_else(|| current.clone())
+                                            on:input=move |ev| { let v = event_target_value(&ev); item_prices.update(|p| { p.insert(id, v); }); } />
+                                        <button type="button" class="button button--secondary" aria-label=format!("{} · {label}", i18n.t(Key::SaveCatalogue))
+                                            on:click=move |_| save_item(it.clone())>{i18n.t(Key::SaveCatalogue)}</button>
+                                    </li>
+                                }
+                            }).collect::<Vec<_>>()
+                        })}
+                    </ul>
+                    <form class="form" on:submit=add_item>
+                        <h3 class="card__subtitle">{move || i18n.t(Key::AddItem)}</h3>
+                        <div class="field-row">
+                            <div class="field field--narrow">
+                                <label for="item-kind">{move || i18n.t(Key::ItemKind)}</label>
+                                <select id="item-kind" class="select" on:change=move |ev| if let Ok(k) = event_target_value(&ev).parse() { item_kind.set(k) }>
+                                    <option value="accessory">{move || i18n.t(Key::ItemKindAccessory)}</option>
+                                    <option value="fee">{move || i18n.t(Key::ItemKindFee)}</option>
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="item-name">{move || i18n.t(Key::ItemName)}</label>
+                                <input id="item-name" type="text" bind:value=item_name />
+                            </div>
+                            <div class="field field--narrow">
+                                <label for="item-price">{move || i18n.t(Key::Price)}</label>
+                                <input id="item-price" type="text" inputmode="decimal" class="money" bind:value=item_price />
+                            </div>
+                        </div>
+                        {move || item_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+                        <button type="submit" class="button button--primary">{move || i18n.t(Key::AddItem)}</button>
+                    </form>
+                </section>
+                <section class="card" aria-labelledby="colours-heading">
+                    <h2 id="colours-heading" class="card__title">{move || i18n.t(Key::Colours)}</h2>
+                    <ul class="catalogue__cars">
+                        {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.colours.iter().filter(|c| !c.archived).map(|c| view! {
+                            <li class="catalogue__car"><span>{c.name.clone()}</span><span class="money">{format!("¥ {}", c.price)}</span></li>
+                        }).collect::<Vec<_>>()).unwrap_or_default())}
+                    </ul>
+                    <form class="form" on:submit=add_colour>
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="colour-name">{move || i18n.t(Key::ColourName)}</label>
+                                <input id="colour-name" type="text" bind:value=colour_name />
+                            </div>
+                            <div class="field field--narrow">
+                                <label for="colour-price">{move || i18n.t(Key::Price)}</label>
+                                <input id="colour-price" type="text" inputmode="decimal" class="money" bind:value=colour_price />
+                            </div>
+                        </div>
+                        <button type="submit" class="button button--secondary">{move || i18n.t(Key::AddColour)}</button>
+                    </form>
                 </section>
                 <section class="card" aria-labelledby="cars-editor-heading">
                     <h2 id="cars-editor-heading" class="card__title">{move || i18n.t(Key::DemoCars)}</h2>
                     <ul class="catalogue__cars">
-                        {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.cars.iter().filter(|c| !c.archived).map(|c| view! {
-                            <li class="catalogue__car"><span>{d.car_label(c.id)}</span><span class="mono">{c.vin.to_string()}</span></li>
+                        {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.cars.iter().filter(|c| !c.archived).map(|c| {
+                            let car = c.clone();
+                            let label = d.car_label(c.id);
+                            view! {
+                                <li class="catalogue__car">
+                                    <span>{label.clone()}</span>
+                                    <span class="mono">{c.vin.to_string()}</span>
+                                    <button type="button" class="button button--quiet" aria-label=format!("{} · {label}", i18n.t(Key::Archive))
+                                        on:click=move |_| archive_car(car.clone())>{i18n.t(Key::Archive)}</button>
+                                </li>
+                            }
                         }).collect::<Vec<_>>()).unwrap_or_default())}
                     </ul>
                     <form class="form" on:submit=add_car>
