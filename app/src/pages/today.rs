@@ -47,7 +47,6 @@ pub fn TodayPage() -> impl IntoView {
 
     let floor = use_floor();
     let catalogue = use_dealer_catalogue();
-    let me = Memo::new(move |_| session.with(|s| s.as_ref().map(|s| s.user.id)));
     let here = Memo::new(move |_| {
         let since = clock::start_of(clock::today());
         floor.index.with(|i| i.here_now(since))
@@ -82,7 +81,6 @@ pub fn TodayPage() -> impl IntoView {
             let Some(d) = d else {
                 return view! { <p class="muted">{locale.t(Key::CatalogueNotHere)}</p> }.into_any();
             };
-            let me = me.get();
             view! {
                 <ul class="car-rows">
                     {d.cars.iter().filter(|c| !c.archived).map(|car| {
@@ -99,7 +97,6 @@ pub fn TodayPage() -> impl IntoView {
                                 "car-row",
                             ),
                         };
-                        let _ = me;
                         view! {
                             <li class=class>
                                 <span class="car-row__name">{d.car_label(car.id)}</span>
