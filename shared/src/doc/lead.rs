@@ -234,12 +234,11 @@ impl LeadDoc {
         let mut i = self.0.am.length(&list);
         while i > 0 {
             i -= 1;
-            if let Some((Value::Scalar(v), _)) = self.0.am.get(&list, i)? {
-                if let ScalarValue::Str(s) = v.as_ref() {
-                    if !after.iter().any(|m| m == s.as_str()) {
-                        self.0.am.delete(&list, i)?;
-                    }
-                }
+            if let Some((Value::Scalar(v), _)) = self.0.am.get(&list, i)?
+                && let ScalarValue::Str(s) = v.as_ref()
+                && !after.iter().any(|m| m == s.as_str())
+            {
+                self.0.am.delete(&list, i)?;
             }
         }
         for model in after {
@@ -337,12 +336,12 @@ pub(crate) fn read(doc: &Document) -> Result<Lead, DocError> {
     let mut models: Vec<String> = Vec::new();
     if let Some((Value::Object(ObjType::List), Some(list))) = root.get("models") {
         for model in d.values(list) {
-            if let (Value::Scalar(v), _) = model {
-                if let ScalarValue::Str(s) = v.as_ref() {
-                    let s = s.to_string();
-                    if !models.contains(&s) {
-                        models.push(s);
-                    }
+            if let (Value::Scalar(v), _) = model
+                && let ScalarValue::Str(s) = v.as_ref()
+            {
+                let s = s.to_string();
+                if !models.contains(&s) {
+                    models.push(s);
                 }
             }
         }

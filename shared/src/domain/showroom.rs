@@ -376,10 +376,10 @@ impl TestDrive {
         if signature.strokes.0.len() > MAX_SIGNATURE_BYTES {
             return Err(DriveProblem::SignatureTooLarge);
         }
-        if let Some(out) = &self.out {
-            if out.fuel_pct > 100 {
-                return Err(DriveProblem::BadFuel);
-            }
+        if let Some(out) = &self.out
+            && out.fuel_pct > 100
+        {
+            return Err(DriveProblem::BadFuel);
         }
         Ok(())
     }

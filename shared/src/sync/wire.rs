@@ -453,10 +453,10 @@ impl<'a> Reader<'a> {
     /// stores the rest of the batch).
     fn docs(&mut self, max_docs: Option<usize>) -> Result<Vec<DocChanges>, DecodeError> {
         let n = self.count(18)?;
-        if let Some(max) = max_docs {
-            if n > max {
-                return Err(DecodeError::TooManyDocs(max));
-            }
+        if let Some(max) = max_docs
+            && n > max
+        {
+            return Err(DecodeError::TooManyDocs(max));
         }
         let mut docs = Vec::with_capacity(n);
         for _ in 0..n {
