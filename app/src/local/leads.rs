@@ -604,6 +604,19 @@ pub async fn change_doc<D>(
 where
     D: From<Document> + Into<Document> + std::ops::DerefMut<Target = Document>,
 {
+    // One copy of the body per façade, not per call site: the closure is
+    // boxed (each `impl FnOnce` would compile the whole transaction again).
+    change_boxed::<D>(id, Box::new(write)).await
+}
+
+/// A document change's writer, boxed (see [`change_doc`]).
+type Write<'a, D> =
+    Box<dyn FnOnce(&mut D) -> std::result::Result<Option<ChangeHash>, DocError> + 'a>;
+
+async fn change_boxed<D>(id: DocId, write: Write<'_, D>) -> Result<bool>
+where
+    D: From<Document> + Into<Document> + std::ops::DerefMut<Target = Document>,
+{
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS])?;
         let Loaded {
