@@ -119,6 +119,15 @@ e2eTest(
     await seeText(syncStatus(a.page), 'Synced', "A's Sync pill after the return", 30_000);
     await seeCar(b.page, 'Available', 'on B after the return', LIVE_TIMEOUT);
 
+    // The next drive of the car starts from the reading its return recorded.
+    await a.page.goto(drivePage.replace(/\/drives\/[^/]+$/, '/drives/new'));
+    await a.page.getByRole('radio', { name: new RegExp(CAR) }).check();
+    await button(a.page, 'Test drive now').click();
+    await seeVisible(a.page.getByRole('heading', { name: 'Before the car leaves' }), 'the next drive');
+    assert.equal(await a.page.getByRole('textbox', { name: 'Odometer out (km)', exact: true }).inputValue(), '3146', 'the odometer out of the next drive');
+    await button(a.page, 'Cancel the booking').click();
+    await seeText(a.page.locator('.drive__status'), 'Cancelled', 'the extra booking cancelled');
+
     // --- The manager sees the visit and the signed test drive.
     const m = await device({ viewport: LANDSCAPE });
     await login(m.page, base, 'manager');

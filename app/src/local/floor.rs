@@ -41,6 +41,9 @@ pub struct DriveRow {
     pub end: i64,
     pub status: DriveStatus,
     pub out_at: Option<i64>,
+    /// The odometer when the car came back.
+    #[serde(default)]
+    pub back_km: Option<u32>,
     pub salesperson: UserId,
 }
 
@@ -86,6 +89,7 @@ fn drive_row(d: &TestDrive, lead: &Lead) -> DriveRow {
         end: d.end,
         status: d.status,
         out_at: d.out.as_ref().map(|o| o.at),
+        back_km: d.back.as_ref().map(|b| b.odometer_km),
         salesperson: d.created_by,
     }
 }
@@ -247,6 +251,16 @@ impl FloorIndex {
             .all(|o| Some(o.id) == except || !(o.start < end && start < o.end))
     }
 
+    /// The highest odometer a returned drive of `car` recorded: the car's
+    /// reading now, which the catalogue (a manager's) does not follow.
+    pub fn last_odometer(&self, car: CarId) -> Option<u32> {
+        self.drives
+            .values()
+            .filter(|d| d.car == car)
+            .filter_map(|d| d.back_km)
+            .max()
+    }
+
     pub fn drives(&self) -> impl Iterator<Item = &DriveRow> {
         self.drives.values()
     }
@@ -268,6 +282,7 @@ mod tests {
             end,
             status,
             out_at: (status == DriveStatus::Out).then_some(start),
+            back_km: (status == DriveStatus::Returned).then_some(3_000 + n as u32),
             salesperson: UserId::from_uuid(Uuid::from_u128(9)),
         })
     }

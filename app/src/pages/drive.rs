@@ -149,12 +149,14 @@ pub fn DrivePage() -> impl IntoView {
     let fuel_out = RwSignal::new(String::from("100"));
     let route = RwSignal::new(String::new());
     let companion_me = RwSignal::new(true);
-    // The car's odometer as the starting reading.
+    // The car's reading now as the starting one: its last return, or the
+    // catalogue's (which only a manager updates).
     Effect::new(move |_| {
         if let Some(d) = drive.get() {
-            let km = catalogue
+            let listed = catalogue
                 .dealer
                 .with(|c| c.as_ref().and_then(|c| c.car(d.car)).map(|c| c.odometer_km));
+            let km = listed.max(floor.index.with_untracked(|i| i.last_odometer(d.car)));
             if odometer_out.get_untracked().is_empty() {
                 if let Some(km) = km {
                     odometer_out.set(km.to_string());
