@@ -542,3 +542,66 @@ async fn discarding_a_leads_outbox_keeps_its_edits_and_the_other_leads_changes()
     ));
     assert_eq!(ok(leads::outbox_count().await, "count"), 2);
 }
+
+/// A device updated from version 2 of the database: its bare lead keys
+/// (`<lead>`, `<lead>:<hash>`) are moved to `lead:…` in the upgrade, so an
+/// unsynced outbox survives and the lead still opens.
+#[wasm_bindgen_test]
+async fn a_version_2_database_keeps_its_leads_and_outbox_on_upgrade() {
+    fresh_device().await;
+    let l = lead(42, "Upgraded Lead");
+    let mut doc = ok(LeadDoc::create(actor_from_bytes([9; 16]), &l), "doc");
+    let snapshot = js_sys::Uint8Array::from(doc.save().as_slice());
+    let change = doc
+        .changes_since(&[])
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("a change"));
+    let change_bytes = js_sys::Uint8Array::from(change.raw_bytes());
+    let id = l.id.to_string();
+    let hash = change.hash().to_string();
+    // The layout version 2 wrote, by hand.
+    let write_v2 = js_sys::Function::new_with_args(
+        "id, hash, snapshot, change",
+        r#"return new Promise((resolve, reject) => {
+            const r = indexedDB.open('showroom', 2);
+            r.onupgradeneeded = () => {
+                for (const s of ['session', 'docs', 'doc_changes', 'summaries', 'outbox', 'meta']) r.result.createObjectStore(s);
+            };
+            r.onerror = () => reject(r.error);
+            r.onsuccess = () => {
+                const db = r.result;
+                const tx = db.transaction(['docs', 'outbox'], 'readwrite');
+                tx.objectStore('docs').put(snapshot, id);
+                tx.objectStore('outbox').put(change, id + ':' + hash);
+                tx.oncomplete = () => { db.close(); resolve(); };
+                tx.onerror = () => reject(tx.error);
+            };
+        });"#,
+    );
+    let promise = write_v2
+        .call4(
+            &JsValue::NULL,
+            &JsValue::from_str(&id),
+            &JsValue::from_str(&hash),
+            &snapshot,
+            &change_bytes,
+        )
+        .unwrap_or_else(|e| panic!("writing version 2 failed: {e:?}"));
+    ok(
+        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+            .await
+            .map_err(|e| format!("{e:?}")),
+        "writing version 2",
+    );
+
+    let pending = ok(leads::outbox().await, "outbox");
+    assert_eq!(pending.len(), 1, "the unsynced change survived the upgrade");
+    assert_eq!(pending[0].doc, l.id.into());
+    assert_eq!(pending[0].key, format!("lead:{id}:{hash}"));
+    assert_eq!(
+        ok(leads::load(l.id).await, "load").lead.customer.name,
+        "Upgraded Lead",
+        "the lead opens from its moved snapshot"
+    );
+}

@@ -207,24 +207,47 @@ async fn open() -> DbResult<IdbDatabase> {
 /// becomes `lead:<lead>…`. Runs inside the upgrade's transaction, so the
 /// database opens only once every key is moved (or not at all). The new keys
 /// sort after the old ones (`l` after every hex digit), so the cursor meets
-/// them last and leaves them as they are.
+/// them last and leaves them as they are. The cursor's listener is dropped
+/// when the cursor ends (or fails), from a task of its own, not from inside
+/// its own callback.
 fn kind_the_keys(store: &web_sys::IdbObjectStore) {
     let Ok(request) = store.open_cursor() else {
         return;
     };
     let store = store.clone();
-    EventListener::new(&request.clone(), "success", move |_| {
-        let Ok(cursor) = request.result() else {
+    // The two listeners, kept until the cursor ends.
+    let slot: Rc<RefCell<Vec<EventListener>>> = Rc::new(RefCell::new(Vec::new()));
+    let done = {
+        let slot = slot.clone();
+        move || {
+            let slot = slot.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                slot.borrow_mut().clear();
+            });
+        }
+    };
+    let on_error = EventListener::new(&request, "error", {
+        let done = done.clone();
+        move |_| done()
+    });
+    let on_success = EventListener::new(&request.clone(), "success", move |_| {
+        let cursor = request
+            .result()
+            .ok()
+            .and_then(|c| c.dyn_into::<web_sys::IdbCursorWithValue>().ok());
+        let Some(cursor) = cursor else {
+            done(); // null: every key visited
             return;
-        };
-        let Ok(cursor) = cursor.dyn_into::<web_sys::IdbCursorWithValue>() else {
-            return; // null: every key visited
         };
         if let (Some(key), Ok(value)) = (
             cursor.key().ok().and_then(|k| k.as_string()),
             cursor.value(),
         ) {
-            if !key.contains("lead:") && !key.contains("dealer:") && !key.contains("register:") {
+            let kinded = showroom_shared::domain::DocKind::ALL.iter().any(|k| {
+                key.strip_prefix(k.as_str())
+                    .is_some_and(|r| r.starts_with(':'))
+            });
+            if !kinded {
                 let moved = JsValue::from_str(&format!("lead:{key}"));
                 if store.put_with_key(&value, &moved).is_ok() {
                     let _ = cursor.delete();
@@ -232,9 +255,8 @@ fn kind_the_keys(store: &web_sys::IdbObjectStore) {
             }
         }
         let _ = cursor.continue_();
-    })
-    // Lives as long as the upgrade: once per device, when it updates.
-    .forget();
+    });
+    slot.borrow_mut().extend([on_success, on_error]);
 }
 
 /// Drops the cached connection if it is `db` (the next use opens a new one).
