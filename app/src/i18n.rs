@@ -329,6 +329,14 @@ impl Locale {
         self.fill(Format::HereFor, &[("minutes", &minutes)])
     }
 
+    /// "Today: 12 visits, 3 left no details" (the capture rate's inputs).
+    pub fn visits_today(self, all: usize, anonymous: usize) -> String {
+        self.fill(
+            Format::VisitsToday,
+            &[("all", &all), ("anonymous", &anonymous)],
+        )
+    }
+
     /// "Walk-in, party of 3" / "到店客户（3 人）".
     pub fn walk_in_party(self, n: u32) -> String {
         self.fill(Format::WalkInParty, &[("n", &n)])
@@ -337,19 +345,7 @@ impl Locale {
     /// Time of day, 24 h: "14:05".
     pub fn time_of_day(self, millis: i64) -> String {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
-        let options = js_sys::Object::new();
-        for (name, value) in [
-            ("hour", "2-digit"),
-            ("minute", "2-digit"),
-            ("hourCycle", "h23"),
-        ] {
-            let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
-        }
-        let _ = js_sys::Reflect::set(
-            &options,
-            &"timeZone".into(),
-            &crate::local::clock::time_zone().into(),
-        );
+        let options = dealer_format(&[("hour", "2-digit"), ("minute", "2-digit")]);
         String::from(date.to_locale_time_string_with_options(self.tag(), &options))
     }
 
@@ -441,30 +437,35 @@ impl Locale {
     /// "2026年11月27日 14:05" or "27 Nov 2026, 14:05". `millis` is Unix time.
     pub fn date_time(self, millis: i64) -> String {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
-        let options = js_sys::Object::new();
         let month = match self {
             Locale::En => "short",
             Locale::ZhCn => "long",
         };
-        for (name, value) in [
+        let options = dealer_format(&[
             ("year", "numeric"),
             ("month", month),
             ("day", "numeric"),
             ("hour", "2-digit"),
             ("minute", "2-digit"),
-            ("hourCycle", "h23"),
-        ] {
-            // Setting a property on a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
-        }
-        // In the dealer's time zone, like every date the app shows.
-        let _ = js_sys::Reflect::set(
-            &options,
-            &"timeZone".into(),
-            &crate::local::clock::time_zone().into(),
-        );
+        ]);
         String::from(date.to_locale_string(self.tag(), &options))
     }
+}
+
+/// `Intl` date options with `parts`, a 24-hour clock and the dealer's time
+/// zone, like every time the app shows.
+fn dealer_format(parts: &[(&str, &str)]) -> js_sys::Object {
+    let options = js_sys::Object::new();
+    let zone = crate::local::clock::time_zone();
+    for (name, value) in parts
+        .iter()
+        .copied()
+        .chain([("hourCycle", "h23"), ("timeZone", zone.as_str())])
+    {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
+    }
+    options
 }
 
 /// Declares [`Key`] and [`Key::ALL`] from one list, so `ALL` cannot miss a key.

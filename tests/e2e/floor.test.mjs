@@ -97,6 +97,7 @@ e2eTest(
     // B does not know yet: A is offline.
     await seeCar(b.page, 'Available', 'on B while A is offline');
     await seeCar(a.page, 'Out on a test drive', 'on A');
+    await seeText(a.page.getByRole('region', { name: 'In the showroom now' }), 'Visits today: 1, left no details: 0', "the day's count on A");
 
     // --- A reconnects: B sees the car out.
     await a.context.setOffline(false);

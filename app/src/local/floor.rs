@@ -260,10 +260,6 @@ impl FloorIndex {
             .filter_map(|d| d.back_km)
             .max()
     }
-
-    pub fn drives(&self) -> impl Iterator<Item = &DriveRow> {
-        self.drives.values()
-    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,22 @@ fn local_ms(date: &str, time: &str) -> Option<i64> {
     Some(clock::start_of(date) + (h * 60 + m) * 60_000)
 }
 
+/// A labelled text input bound to `value`; `numeric` brings up the number pad.
+fn text_field(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    numeric: bool,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type="text" inputmode=if numeric { "numeric" } else { "text" }
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        </div>
+    }
+}
+
 #[component]
 pub fn DrivePage() -> impl IntoView {
     let i18n = use_i18n();
@@ -451,19 +467,10 @@ pub fn DrivePage() -> impl IntoView {
                                 />
                             </section>
                             <div class="field-row">
-                                <div class="field">
-                                    <label for="odometer-out">{i18n.t(Key::OdometerOut)}</label>
-                                    <input id="odometer-out" type="text" inputmode="numeric" prop:value=move || odometer_out.get() on:input=move |ev| odometer_out.set(event_target_value(&ev)) />
-                                </div>
-                                <div class="field">
-                                    <label for="fuel-out">{i18n.t(Key::FuelOut)}</label>
-                                    <input id="fuel-out" type="text" inputmode="numeric" prop:value=move || fuel_out.get() on:input=move |ev| fuel_out.set(event_target_value(&ev)) />
-                                </div>
+                                {text_field("odometer-out", i18n.t(Key::OdometerOut), odometer_out, true)}
+                                {text_field("fuel-out", i18n.t(Key::FuelOut), fuel_out, true)}
                             </div>
-                            <div class="field">
-                                <label for="route">{i18n.t(Key::Route)}</label>
-                                <input id="route" type="text" prop:value=move || route.get() on:input=move |ev| route.set(event_target_value(&ev)) />
-                            </div>
+                            {text_field("route", i18n.t(Key::Route), route, false)}
                             <div class="chips" role="group" aria-label=i18n.t(Key::Companion)>
                                 <span class="chip-group__label" aria-hidden="true">{i18n.t(Key::Companion)}</span>
                                 <button type="button" class="chip" aria-pressed=move || companion_me.get().to_string() on:click=move |_| companion_me.set(true)>{i18n.t(Key::CompanionMe)}</button>
@@ -479,14 +486,8 @@ pub fn DrivePage() -> impl IntoView {
                         <form class="card form" on:submit=|ev| ev.prevent_default()>
                             <h2 class="card__title">{i18n.t(Key::OnReturn)}</h2>
                             <div class="field-row">
-                                <div class="field">
-                                    <label for="odometer-in">{i18n.t(Key::OdometerIn)}</label>
-                                    <input id="odometer-in" type="text" inputmode="numeric" prop:value=move || odometer_in.get() on:input=move |ev| odometer_in.set(event_target_value(&ev)) />
-                                </div>
-                                <div class="field">
-                                    <label for="fuel-in">{i18n.t(Key::FuelIn)}</label>
-                                    <input id="fuel-in" type="text" inputmode="numeric" prop:value=move || fuel_in.get() on:input=move |ev| fuel_in.set(event_target_value(&ev)) />
-                                </div>
+                                {text_field("odometer-in", i18n.t(Key::OdometerIn), odometer_in, true)}
+                                {text_field("fuel-in", i18n.t(Key::FuelIn), fuel_in, true)}
                             </div>
                             <div class="field">
                                 <label for="damage">{i18n.t(Key::Damage)}</label>

@@ -51,6 +51,10 @@ pub fn TodayPage() -> impl IntoView {
         let since = clock::start_of(clock::today());
         floor.index.with(|i| i.here_now(since))
     });
+    let visits = Memo::new(move |_| {
+        let since = clock::start_of(clock::today());
+        floor.index.with(|i| i.counts(since, since + 86_400_000))
+    });
     let showroom_now = move || {
         let locale = i18n.locale();
         let rows = here.get();
@@ -116,6 +120,10 @@ pub fn TodayPage() -> impl IntoView {
             <section class="card showroom-now" aria-labelledby="here-heading">
                 <h2 id="here-heading" class="card__title">{move || i18n.t(Key::InShowroomNow)}</h2>
                 {showroom_now}
+                <p class="muted">{move || {
+                    let (all, anonymous) = visits.get();
+                    i18n.locale().visits_today(all, anonymous)
+                }}</p>
             </section>
             <section class="card demo-cars" aria-labelledby="cars-heading">
                 <h2 id="cars-heading" class="card__title">{move || i18n.t(Key::DemoCars)}</h2>

@@ -81,13 +81,6 @@ pub struct Visit {
     pub created_by: UserId,
 }
 
-impl Visit {
-    /// Still in the showroom.
-    pub fn is_here(&self) -> bool {
-        self.left_at.is_none() && self.outcome != VisitOutcome::Anonymous
-    }
-}
-
 /// One device's showroom register of one day (`doc::RegisterDoc`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Register {
@@ -353,14 +346,6 @@ pub struct TestDrive {
 }
 
 impl TestDrive {
-    /// Whether the car is taken between `start` and `end` by this drive.
-    pub fn overlaps(&self, start: i64, end: i64) -> bool {
-        self.status != DriveStatus::Cancelled
-            && self.status != DriveStatus::Returned
-            && self.start < end
-            && start < self.end
-    }
-
     /// The checks before the car leaves: a licence that covers the car on
     /// `today`, a signature, sane readings.
     pub fn check_out(&self, today: Date, trim: &Trim) -> Result<(), DriveProblem> {
