@@ -38,6 +38,8 @@ fn lead(n: u128, name: &str) -> Lead {
         notes: vec![],
         visits: vec![],
         drives: vec![],
+        quotes: Vec::new(),
+        approvals: Vec::new(),
         created_by: user(),
         created_at: 1_795_000_000_000,
         updated_by: user(),

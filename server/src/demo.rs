@@ -97,6 +97,9 @@ pub fn catalogue(dealer_name: &str) -> Dealer {
         seats: 5,
         displacement_cc: cc,
         archived: false,
+        // What the dealer pays the manufacturer: 92 % of the list price.
+        cost: Some(Money::yuan(yuan / 100 * 92)),
+        max_discount: None,
     };
     let colour = |n, name: &str, yuan| Colour {
         id: ColourId::from_uuid(id(n)),
@@ -148,6 +151,16 @@ pub fn catalogue(dealer_name: &str) -> Dealer {
             trim(13, 1, "1.5T Premium", 149_900, Petrol, Automatic, 1_498),
             trim(21, 2, "110 km Pro", 169_800, PlugInHybrid, Automatic, 1_497),
             trim(22, 2, "150 km Max", 189_800, PlugInHybrid, Automatic, 1_497),
+            // The price of RULES.md's worked example.
+            trim(
+                23,
+                2,
+                "200 km Ultra",
+                200_000,
+                PlugInHybrid,
+                Automatic,
+                1_497,
+            ),
             trim(
                 31,
                 3,
@@ -181,6 +194,7 @@ pub fn catalogue(dealer_name: &str) -> Dealer {
                 "隐形车衣 Paint protection film",
                 6_800,
             ),
+            item(54, ItemKind::Accessory, "精品礼包 Accessory pack", 3_000),
             item(61, ItemKind::Fee, "上牌服务费 Plate registration", 500),
             item(62, ItemKind::Fee, "临牌费 Temporary plate", 100),
         ],

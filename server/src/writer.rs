@@ -25,7 +25,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use showroom_shared::domain::{DealerId, DeviceId, DocId, Lead};
+use showroom_shared::domain::quote::ApprovalPolicy;
+use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
 use showroom_shared::rules::Author;
 use showroom_shared::sync::{
     DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
@@ -208,6 +209,10 @@ struct Cache {
     entries: HashMap<(DealerId, DocId), Entry>,
     capacity: usize,
     clock: u64,
+    /// Each dealer's approval policy (its discount limits), read from its
+    /// document: kept up to date by `put`, the one way a committed dealer
+    /// document comes back.
+    policies: HashMap<DealerId, ApprovalPolicy>,
 }
 
 impl Cache {
@@ -216,7 +221,48 @@ impl Cache {
             entries: HashMap::new(),
             capacity,
             clock: 0,
+            policies: HashMap::new(),
         }
+    }
+
+    /// The approval policies of `dealers`: kept, read from a cached dealer
+    /// document, or loaded from the database once.
+    async fn policies(
+        &mut self,
+        db: &Db,
+        dealers: impl IntoIterator<Item = DealerId>,
+    ) -> Result<HashMap<DealerId, ApprovalPolicy>, String> {
+        let mut out = HashMap::new();
+        for dealer in dealers {
+            if out.contains_key(&dealer) {
+                continue;
+            }
+            if !self.policies.contains_key(&dealer) {
+                let key = (dealer, DocId::dealer(dealer));
+                let read = match self.entries.get_mut(&key) {
+                    Some(entry) => entry.state.dealer(),
+                    None => db::load_documents(db, dealer, &[key.1])
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .next()
+                        .and_then(|row| {
+                            let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
+                            let opened = std::panic::catch_unwind(move || {
+                                DocState::open(row.snapshot, row.tail, history)
+                            });
+                            opened.ok()?.ok()?.dealer()
+                        }),
+                };
+                // A dealer without a document yet has the default limits.
+                let policy = read.map(|d| d.approval_policy()).unwrap_or_default();
+                self.policies.insert(dealer, policy);
+            }
+            if let Some(p) = self.policies.get(&dealer) {
+                out.insert(dealer, p.clone());
+            }
+        }
+        Ok(out)
     }
 
     fn take(&mut self, key: &(DealerId, DocId)) -> Option<Entry> {
@@ -224,6 +270,11 @@ impl Cache {
     }
 
     fn put(&mut self, key: (DealerId, DocId), mut entry: Entry) {
+        if key.1.kind == DocKind::Dealer
+            && let Some(dealer) = entry.state.dealer()
+        {
+            self.policies.insert(key.0, dealer.approval_policy());
+        }
         self.clock += 1;
         entry.used = self.clock;
         self.entries.insert(key, entry);
@@ -414,6 +465,16 @@ async fn prepare(
             }
         }
     }
+    // The discount limits of every dealer whose leads change judge their
+    // quotes (`rules::check`).
+    let dealers = group
+        .iter()
+        .filter(|r| r.docs.iter().any(|d| d.doc.kind == DocKind::Lead))
+        .map(|r| r.dealer);
+    let policies = match cache.policies(db, dealers.collect::<Vec<_>>()).await {
+        Ok(p) => p,
+        Err(e) => return Err((group, AttemptError::Db(e))),
+    };
     let mut loaded = Vec::new();
     for (dealer, docs) in missing {
         match db::load_documents(db, dealer, &docs).await {
@@ -422,7 +483,8 @@ async fn prepare(
         }
     }
     let t1 = std::time::Instant::now();
-    let work = tokio::task::spawn_blocking(move || apply_group(group, entries, loaded)).await;
+    let work =
+        tokio::task::spawn_blocking(move || apply_group(group, entries, loaded, &policies)).await;
     match work {
         Ok((group, entries, writes, applied)) => {
             tracing::debug!(
@@ -575,12 +637,13 @@ fn guarded_ingest(
     dealer: DealerId,
     doc: DocId,
     author: &Author,
+    policy: &ApprovalPolicy,
     state: &mut DocState,
     changes: &[Vec<u8>],
     poisoned: &mut bool,
 ) -> Result<showroom_shared::sync::Accepted, showroom_shared::sync::Refusal> {
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest(dealer, doc, author, state, changes)
+        ingest(dealer, doc, author, policy, state, changes)
     }));
     match attempt {
         Ok(result) => result,
@@ -607,6 +670,7 @@ fn apply_group(
     group: Vec<Request>,
     mut entries: HashMap<(DealerId, DocId), Entry>,
     loaded: Loaded,
+    policies: &HashMap<DealerId, ApprovalPolicy>,
 ) -> (
     Vec<Request>,
     HashMap<(DealerId, DocId), Entry>,
@@ -652,7 +716,7 @@ fn apply_group(
             entries.insert((dealer, doc), entry);
         }
     }
-    let mut outs = ingest_items(&group, &mut entries, &failed_load);
+    let mut outs = ingest_items(&group, &mut entries, &failed_load, policies);
     let mut writes: Vec<DealerWrite> = Vec::new();
     let mut doc_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
     let mut summary_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
@@ -765,6 +829,7 @@ fn ingest_items(
     group: &[Request],
     entries: &mut HashMap<(DealerId, DocId), Entry>,
     failed_load: &HashMap<(DealerId, DocId), String>,
+    policies: &HashMap<DealerId, ApprovalPolicy>,
 ) -> HashMap<ItemKey, ItemOut> {
     let mut order: Vec<(DealerId, DocId)> = Vec::new();
     let mut items: HashMap<(DealerId, DocId), Vec<ItemKey>> = HashMap::new();
@@ -783,6 +848,7 @@ fn ingest_items(
             count += 1;
         }
     }
+    let fallback = ApprovalPolicy::default();
     let threads = if count < 64 {
         1
     } else {
@@ -816,6 +882,7 @@ fn ingest_items(
                         key.0,
                         d.doc,
                         &group[ri].author,
+                        policies.get(&key.0).unwrap_or(&fallback),
                         &mut entry.state,
                         &d.changes,
                         &mut poisoned,

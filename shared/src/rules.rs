@@ -5,6 +5,7 @@
 //! forged or stale change, not a normal edit.
 
 use crate::doc::{Content, records::Record};
+use crate::domain::quote::{Approval, ApprovalPolicy, QuoteVersion};
 use crate::domain::{DocKind, Role, UserId};
 
 /// The user of the session a change came from.
@@ -21,6 +22,11 @@ pub enum Breach {
     Role { what: &'static str },
     /// A record names another user as its author.
     NotAuthor { what: &'static str },
+    /// A presented quote version's terms changed, or its status went back.
+    Frozen,
+    /// A quote version over its discount limit was presented without a
+    /// manager's approval of its exact terms.
+    NotApproved,
 }
 
 impl std::fmt::Display for Breach {
@@ -33,6 +39,12 @@ impl std::fmt::Display for Breach {
                     "A {what} in the change names another user as its author."
                 )
             }
+            Breach::Frozen => f.write_str(
+                "A quote shown to the customer cannot change; edit it as a new version.",
+            ),
+            Breach::NotApproved => f.write_str(
+                "This quote's discount needs a manager's approval of these exact terms before it is shown.",
+            ),
         }
     }
 }
@@ -64,7 +76,11 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
     let me = author.user;
     match after {
         Content::Lead(l) => {
-            l.created_by != me
+            // Quotes: whether a version was frozen, or is being presented
+            // now, is judged against the document before.
+            !l.quotes.is_empty()
+                || l.approvals.iter().any(|a| a.decided_by != me)
+                || l.created_by != me
                 || l.updated_by != me
                 || l.notes.iter().any(|n| n.author != me)
                 || l.visits
@@ -87,7 +103,12 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
 
 /// The rules. `before` is the document before the change (`None` when it
 /// is new), needed only when [`needs_before`] says so.
-pub fn check(before: Option<&Content>, after: &Content, author: &Author) -> Result<(), Breach> {
+pub fn check(
+    before: Option<&Content>,
+    after: &Content,
+    author: &Author,
+    policy: &ApprovalPolicy,
+) -> Result<(), Breach> {
     match after {
         Content::Dealer(_) => may_change(DocKind::Dealer, author)?,
         Content::Lead(l) => {
@@ -128,6 +149,17 @@ pub fn check(before: Option<&Content>, after: &Content, author: &Author) -> Resu
                 author,
                 "test drive",
             )?;
+            let old_quotes = before.map(|b| b.quotes.as_slice()).unwrap_or_default();
+            records_by(old_quotes, &l.quotes, author, "quote")?;
+            let old_approvals = before.map(|b| b.approvals.as_slice()).unwrap_or_default();
+            // A decision is a manager's: whoever adds or changes one.
+            if !may_decide(author.role) && l.approvals.iter().any(|a| !old_approvals.contains(a)) {
+                return Err(Breach::Role {
+                    what: "approvals of quotes",
+                });
+            }
+            records_by(old_approvals, &l.approvals, author, "approval")?;
+            quotes(old_quotes, &l.quotes, &l.approvals, policy)?;
         }
         Content::Register(r) => {
             let before = match before {
@@ -135,6 +167,40 @@ pub fn check(before: Option<&Content>, after: &Content, author: &Author) -> Resu
                 _ => &[],
             };
             records_by(before, &r.visits, author, "visit")?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the role decides on discounts (and, later, lost requests).
+pub fn may_decide(role: Role) -> bool {
+    matches!(role, Role::Manager | Role::Admin)
+}
+
+/// A presented version keeps its terms and only moves on (to accepted or
+/// declined); a version becoming presented in this change needs, when its
+/// discount is over the limit, a manager's approval of its exact terms in
+/// the document.
+fn quotes(
+    before: &[QuoteVersion],
+    after: &[QuoteVersion],
+    approvals: &[Approval],
+    policy: &ApprovalPolicy,
+) -> Result<(), Breach> {
+    for v in after {
+        let old = before.iter().find(|b| b.id == v.id);
+        if let Some(old) = old
+            && old.status.is_frozen()
+            && (!old.status.may_become(v.status) || old.digest() != v.digest())
+        {
+            return Err(Breach::Frozen);
+        }
+        let presented_now = v.status.is_frozen() && !old.is_some_and(|o| o.status.is_frozen());
+        if presented_now
+            && policy.needs_approval(v)
+            && !v.decision(approvals).is_some_and(|a| a.approved)
+        {
+            return Err(Breach::NotApproved);
         }
     }
     Ok(())
@@ -166,4 +232,150 @@ fn records_by<R: Record>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::quote::tests::worked_example;
+    use crate::domain::quote::{LineKind, QuoteStatus};
+    use crate::domain::{Customer, DealerId, Grade, Lead, LeadId, Money, Source, Stage};
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    fn lead_with(v: QuoteVersion) -> Content {
+        let by = v.created_by;
+        Content::Lead(Box::new(Lead {
+            id: LeadId::from_uuid(Uuid::from_u128(1)),
+            dealer: DealerId::from_uuid(Uuid::from_u128(2)),
+            customer: Customer::default(),
+            source: Source::WalkIn,
+            models: vec![],
+            grade: Grade::A,
+            stage: Stage::Quoted,
+            owner: Some(by),
+            next_follow_up: None,
+            notes: vec![],
+            visits: vec![],
+            drives: vec![],
+            quotes: vec![v],
+            approvals: vec![],
+            created_by: by,
+            created_at: 0,
+            updated_by: by,
+            updated_at: 0,
+        }))
+    }
+
+    proptest! {
+        /// Whatever edit a device makes to a presented version's terms, the
+        /// rules refuse it; moving it on to accepted or declined with the
+        /// same terms passes.
+        #[test]
+        fn a_frozen_version_never_changes(
+            field in 0u8..7,
+            amount in 1i64..1_000_000_000,
+            to in prop::sample::select(QuoteStatus::ALL.to_vec()),
+        ) {
+            let mut presented = worked_example();
+            presented.status = QuoteStatus::Presented;
+            let author = Author { user: presented.created_by, role: Role::Salesperson };
+            let before = lead_with(presented.clone());
+            let mut edited = presented.clone();
+            match field {
+                0 => edited.discount = Money(edited.discount.0 + amount),
+                1 => edited.vehicle.list_price = Money(amount),
+                2 => edited.lines[0].amount = Money(edited.lines[0].amount.0 + amount),
+                3 => edited.lines.push(crate::domain::quote::Line { kind: LineKind::Accessory, item: None, name: "x".into(), amount: Money(amount) }),
+                4 => edited.deposit = Money(amount),
+                5 => edited.finance = None,
+                _ => edited.taxes.purchase_due = Money(edited.taxes.purchase_due.0 + amount),
+            }
+            edited.status = to;
+            let policy = ApprovalPolicy::default();
+            prop_assert_eq!(check(Some(&before), &lead_with(edited), &author, &policy), Err(Breach::Frozen));
+            let mut moved = presented.clone();
+            moved.status = to;
+            let ok = matches!(to, QuoteStatus::Presented | QuoteStatus::Accepted | QuoteStatus::Declined);
+            prop_assert_eq!(check(Some(&before), &lead_with(moved), &author, &policy).is_ok(), ok);
+        }
+    }
+
+    #[test]
+    fn approvals_are_a_managers_and_present_only_what_they_approved() {
+        let mut v = worked_example();
+        v.discount = Money::yuan(10_000);
+        v.status = QuoteStatus::Requested;
+        let sales = Author {
+            user: v.created_by,
+            role: Role::Salesperson,
+        };
+        let manager = Author {
+            user: crate::domain::UserId::from_uuid(Uuid::from_u128(99)),
+            role: Role::Manager,
+        };
+        let policy = ApprovalPolicy::default();
+        let before = lead_with(v.clone());
+        let decision = |by: &Author| Approval {
+            id: crate::domain::quote::ApprovalId::from_uuid(Uuid::from_u128(5)),
+            version: v.id,
+            digest: v.digest(),
+            approved: true,
+            comment: String::new(),
+            decided_by: by.user,
+            decided_at: 1,
+        };
+        let with = |a: Approval, status| {
+            let mut c = lead_with(v.clone());
+            if let Content::Lead(l) = &mut c {
+                l.approvals = vec![a];
+                l.quotes[0].status = status;
+            }
+            c
+        };
+        assert_eq!(
+            check(
+                Some(&before),
+                &with(decision(&sales), QuoteStatus::Requested),
+                &sales,
+                &policy
+            ),
+            Err(Breach::Role {
+                what: "approvals of quotes"
+            })
+        );
+        assert_eq!(
+            check(
+                Some(&before),
+                &with(decision(&sales), QuoteStatus::Requested),
+                &manager,
+                &policy
+            ),
+            Err(Breach::NotAuthor { what: "approval" }),
+            "a manager writes their own name"
+        );
+        let approved = with(decision(&manager), QuoteStatus::Requested);
+        assert_eq!(check(Some(&before), &approved, &manager, &policy), Ok(()));
+        let mut presented = lead_with(v.clone());
+        if let Content::Lead(l) = &mut presented {
+            l.quotes[0].status = QuoteStatus::Presented;
+        }
+        assert_eq!(
+            check(Some(&before), &presented, &sales, &policy),
+            Err(Breach::NotApproved)
+        );
+        assert_eq!(
+            check(
+                Some(&approved),
+                &with(decision(&manager), QuoteStatus::Presented),
+                &sales,
+                &policy
+            ),
+            Ok(())
+        );
+        assert!(
+            needs_before(&presented, &sales),
+            "quotes are judged against the document before"
+        );
+    }
 }

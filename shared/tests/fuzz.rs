@@ -856,6 +856,8 @@ fn sample_lead(id: LeadId) -> Lead {
         }],
         visits: vec![],
         drives: vec![],
+        quotes: Vec::new(),
+        approvals: Vec::new(),
         created_by: user(1),
         created_at: T0,
         updated_by: user(1),
@@ -999,6 +1001,7 @@ fn build_corpus() -> Corpus {
             dealer(),
             DocId::lead(lead_id()),
             &creator(),
+            &Default::default(),
             &mut state,
             &lead_changes[..k],
         )
@@ -1991,7 +1994,14 @@ fn check_ingest_bytes(
 
     let joined: Vec<u8> = incoming.concat();
     let (result, usage) = measure(&joined, || {
-        ingest(dealer_id, doc_id, &author, &mut state, incoming)
+        ingest(
+            dealer_id,
+            doc_id,
+            &author,
+            &Default::default(),
+            &mut state,
+            incoming,
+        )
     });
     let outcome = match result {
         Ok(r) => r,
@@ -2002,7 +2012,14 @@ fn check_ingest_bytes(
     if usage.refused || usage.peak > cap {
         let stack = match open() {
             Ok(mut again) => largest_allocation_stack(&joined, || {
-                ingest(dealer_id, doc_id, &author, &mut again, incoming)
+                ingest(
+                    dealer_id,
+                    doc_id,
+                    &author,
+                    &Default::default(),
+                    &mut again,
+                    incoming,
+                )
             }),
             Err(e) => format!("(the stored document did not open again: {e:?})"),
         };
@@ -2248,6 +2265,7 @@ fn a_decompression_bomb_is_refused_within_the_change_cap() {
             dealer(),
             DocId::lead(lead_id()),
             &creator(),
+            &Default::default(),
             &mut state,
             &incoming,
         )

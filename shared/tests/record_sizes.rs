@@ -53,6 +53,8 @@ fn a_signature_and_a_busy_lead_stay_small() {
         notes: vec![],
         visits: vec![],
         drives: vec![],
+        quotes: Vec::new(),
+        approvals: Vec::new(),
         created_by: user,
         created_at: 1_795_000_000_000,
         updated_by: user,

@@ -96,6 +96,8 @@ fn catalogue(d: DealerId) -> Dealer {
             1_498
         },
         archived: false,
+        cost: None,
+        max_discount: None,
     };
     Dealer {
         id: Some(d),
@@ -201,7 +203,8 @@ impl Server {
         };
         let id = DocId::dealer(d);
         let state = self.docs.entry((d, id)).or_default();
-        let accepted = ingest(d, id, &admin, state, &changes).expect("the creation is accepted");
+        let accepted = ingest(d, id, &admin, &Default::default(), state, &changes)
+            .expect("the creation is accepted");
         assert!(matches!(accepted.content, Some(Content::Dealer(_))));
         let first = self.last_seq(d) + 1;
         for (seq, change) in (first..).zip(accepted.new_changes) {
@@ -250,7 +253,7 @@ impl Server {
                     let mut to = from;
                     for DocChanges { doc, changes } in docs {
                         let state = self.docs.entry((dealer, doc)).or_default();
-                        match ingest(dealer, doc, &author, state, &changes) {
+                        match ingest(dealer, doc, &author, &Default::default(), state, &changes) {
                             Ok(outcome) => {
                                 for change in outcome.new_changes {
                                     to += 1;
@@ -555,6 +558,8 @@ impl Device {
             notes: vec![],
             visits: vec![],
             drives: vec![],
+            quotes: Vec::new(),
+            approvals: Vec::new(),
             created_by: self.user,
             created_at: 1,
             updated_by: self.user,

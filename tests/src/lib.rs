@@ -24,6 +24,8 @@ pub fn bench_lead(id: LeadId, dealer: DealerId, user: UserId, i: usize) -> Lead 
         notes: vec![],
         visits: vec![],
         drives: vec![],
+        quotes: Vec::new(),
+        approvals: Vec::new(),
         created_by: user,
         created_at: 1_795_737_600_000,
         updated_by: user,

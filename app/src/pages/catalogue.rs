@@ -109,6 +109,8 @@ pub fn CataloguePage() -> impl IntoView {
                 1_498
             },
             archived: false,
+            cost: None,
+            max_discount: None,
         };
         new_trim_name.set(String::new());
         new_trim_price.set(String::new());

@@ -281,6 +281,8 @@ mod tests {
             notes: vec![],
             visits: vec![],
             drives: vec![],
+            quotes: Vec::new(),
+            approvals: Vec::new(),
             created_by: user,
             created_at: 0,
             updated_by: user,

@@ -76,6 +76,8 @@ pub fn NewLeadPage() -> impl IntoView {
             notes: vec![],
             visits: vec![],
             drives: vec![],
+            quotes: Vec::new(),
+            approvals: Vec::new(),
             created_by: me,
             created_at: now,
             updated_by: me,

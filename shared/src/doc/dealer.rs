@@ -193,6 +193,8 @@ mod tests {
             seats: 5,
             displacement_cc: 1_498,
             archived: false,
+            cost: None,
+            max_discount: None,
         }
     }
 

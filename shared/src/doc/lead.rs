@@ -6,6 +6,8 @@
 //! `stage`, `owner`, `next_follow_up` (YYYY-MM-DD), `notes` (list of maps:
 //! `author`, `at`, `text`), `created_by`, `created_at`, `updated_by`,
 //! `updated_at`. Absent optional values are `null`. Times are Unix ms.
+//! Records (`doc::records`): `visit:<id>`, `drive:<id>`, `quote:<version
+//! id>` (a quote version), `approval:<id>` (a manager's decision).
 //!
 //! Edits write only the keys whose value changed, so two devices editing
 //! different fields offline both keep their edit, notes are list inserts so
@@ -17,8 +19,9 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::records::{self, Record};
 use super::{ActorId, ChangeHash, DocError, Document};
+use crate::domain::quote::{Approval, QuoteStatus, QuoteVersion};
 use crate::domain::showroom::{TestDrive, Visit};
-use crate::domain::{Customer, Lead, LeadId, Note, UserId};
+use crate::domain::{Customer, Lead, LeadId, Note, Stage, UserId};
 
 /// The layout version this build writes. A document with a higher number was
 /// written by a newer version; it is read as far as known and its unknown
@@ -94,6 +97,12 @@ impl LeadDoc {
         for drive in &lead.drives {
             records::put(&mut this.0.am, drive)?;
         }
+        for quote in &lead.quotes {
+            records::put(&mut this.0.am, quote)?;
+        }
+        for approval in &lead.approvals {
+            records::put(&mut this.0.am, approval)?;
+        }
         this.0
             .am
             .put(ROOT, "created_by", lead.created_by.to_string())?;
@@ -139,6 +148,8 @@ impl LeadDoc {
         self.write_fields_diff(&before, after)?;
         write_changed(&mut self.0.am, &before.visits, &after.visits)?;
         write_changed(&mut self.0.am, &before.drives, &after.drives)?;
+        write_changed(&mut self.0.am, &before.quotes, &after.quotes)?;
+        write_changed(&mut self.0.am, &before.approvals, &after.approvals)?;
         if self.0.am.pending_ops() == 0 {
             return Ok(None);
         }
@@ -177,22 +188,62 @@ impl LeadDoc {
         now: i64,
     ) -> Result<Option<ChangeHash>, DocError> {
         records::put(&mut self.0.am, drive)?;
-        let root = Fields::of(&self.0.am, &ROOT);
-        let stage: Option<crate::domain::Stage> = parse_opt(&root, "stage")?;
-        if stage.is_some_and(|s| s < crate::domain::Stage::TestDrive) {
-            put_text(
-                &mut self.0.am,
-                &ROOT,
-                "stage",
-                Some(crate::domain::Stage::TestDrive.as_str()),
-            )?;
+        self.advance_stage(Stage::TestDrive)?;
+        self.finish(editor, now, "test drive")
+    }
+
+    /// Adds or edits a quote version, as one change by `editor`. Presenting
+    /// it moves the lead's stage to quoted, accepting it to ordered, when
+    /// the lead was earlier in the funnel.
+    pub fn put_quote(
+        &mut self,
+        version: &QuoteVersion,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, version)?;
+        match version.status {
+            QuoteStatus::Presented => self.advance_stage(Stage::Quoted)?,
+            QuoteStatus::Accepted => self.advance_stage(Stage::Ordered)?,
+            _ => {}
         }
+        self.finish(editor, now, "quote")
+    }
+
+    /// Records a manager's decision on a quote version, as one change.
+    pub fn put_approval(
+        &mut self,
+        approval: &Approval,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, approval)?;
+        self.finish(approval.decided_by, now, "approval")
+    }
+
+    /// Moves the stage to `to` when the lead is earlier in the funnel (a
+    /// lost or delivered lead stays where it is).
+    fn advance_stage(&mut self, to: Stage) -> Result<(), DocError> {
+        let root = Fields::of(&self.0.am, &ROOT);
+        let stage: Option<Stage> = parse_opt(&root, "stage")?;
+        if stage.is_some_and(|s| s < to) {
+            put_text(&mut self.0.am, &ROOT, "stage", Some(to.as_str()))?;
+        }
+        Ok(())
+    }
+
+    /// Ends an edit: who and when, and the commit, unless nothing changed.
+    fn finish(
+        &mut self,
+        editor: UserId,
+        now: i64,
+        what: &str,
+    ) -> Result<Option<ChangeHash>, DocError> {
         if self.0.am.pending_ops() == 0 {
             return Ok(None);
         }
         self.0.am.put(ROOT, "updated_by", editor.to_string())?;
         self.0.am.put(ROOT, "updated_at", now)?;
-        Ok(self.0.commit("test drive", now))
+        Ok(self.0.commit(what, now))
     }
 
     fn put_record<R: Record>(
@@ -203,12 +254,7 @@ impl LeadDoc {
         what: &str,
     ) -> Result<Option<ChangeHash>, DocError> {
         records::put(&mut self.0.am, record)?;
-        if self.0.am.pending_ops() == 0 {
-            return Ok(None);
-        }
-        self.0.am.put(ROOT, "updated_by", editor.to_string())?;
-        self.0.am.put(ROOT, "updated_at", now)?;
-        Ok(self.0.commit(what, now))
+        self.finish(editor, now, what)
     }
 
     /// Adds a note at the end, as one change.
@@ -372,6 +418,8 @@ pub(crate) fn read(doc: &Document) -> Result<Lead, DocError> {
         notes,
         visits: records::read_all(d)?,
         drives: records::read_all(d)?,
+        quotes: records::read_all(d)?,
+        approvals: records::read_all(d)?,
         created_by: parse_req(&root, "created_by")?,
         created_at: get_int(&root, "created_at")?.unwrap_or(0),
         updated_by: parse_req(&root, "updated_by")?,
@@ -561,6 +609,8 @@ mod tests {
             notes: vec![],
             visits: vec![],
             drives: vec![],
+            quotes: Vec::new(),
+            approvals: Vec::new(),
             created_by: user(10),
             created_at: 1_000,
             updated_by: user(10),

@@ -12,6 +12,9 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use crate::domain::catalogue::{
     CarId, ColourId, ItemId, ItemKind, ModelId, Powertrain, Transmission, TrimId, Vin,
 };
+use crate::domain::quote::{
+    ApprovalId, LimitBy, LineKind, OldCar, QuoteId, QuoteStatus, VersionId,
+};
 use crate::domain::showroom::{
     DriveId, DriveStatus, LicenceClass, Strokes, VisitId, VisitKind, VisitOutcome,
 };
@@ -63,6 +66,13 @@ as_text!(
     Date,
     Phone,
     Vin,
+    QuoteId,
+    VersionId,
+    ApprovalId,
+    QuoteStatus,
+    LineKind,
+    LimitBy,
+    OldCar,
 );
 
 impl Reconcile for Money {

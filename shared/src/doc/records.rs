@@ -13,6 +13,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use super::DocError;
 use crate::domain::UserId;
 use crate::domain::catalogue::{Colour, DemoCar, Item, LostReason, Model, Trim};
+use crate::domain::quote::{Approval, QuoteVersion};
 use crate::domain::showroom::{TestDrive, Visit};
 
 /// A type kept as records of a document.
@@ -47,6 +48,12 @@ macro_rules! record {
 
 record!(Visit, "visit", |v| v.id.to_string(), authors: |v| vec![("created_by", v.created_by)]);
 record!(TestDrive, "drive", |d| d.id.to_string(), authors: |d| d.authors().collect());
+record!(QuoteVersion, "quote", |q| q.id.to_string(), authors: |q| {
+    let mut a = vec![("created_by", q.created_by)];
+    a.extend(q.signature.as_ref().map(|s| ("signature.captured_by", s.captured_by)));
+    a
+});
+record!(Approval, "approval", |a| a.id.to_string(), authors: |a| vec![("decided_by", a.decided_by)]);
 record!(Model, "model", |m| m.id.to_string());
 record!(Trim, "trim", |t| t.id.to_string());
 record!(Colour, "colour", |c| c.id.to_string());

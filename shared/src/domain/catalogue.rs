@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use super::id::id_type;
 use super::lead::text_enum;
+use super::quote::{ApprovalPolicy, DiscountLimit, QuoteRules};
 use super::{DealerId, Grade, Money};
 
 id_type!(
@@ -90,6 +91,13 @@ pub struct Trim {
     /// Engine displacement in cc; 0 for a battery-electric car.
     pub displacement_cc: u32,
     pub archived: bool,
+    /// The dealer's cost of the car (its invoice from the manufacturer),
+    /// for the margin a manager sees on a quote; managers only.
+    #[autosurgeon(missing = "Default::default")]
+    pub cost: Option<Money>,
+    /// This trim's own discount limit; the settings' default otherwise.
+    #[autosurgeon(missing = "Default::default")]
+    pub max_discount: Option<DiscountLimit>,
 }
 
 impl Trim {
@@ -270,6 +278,9 @@ pub struct Settings {
     pub currency: String,
     pub cadence: Cadence,
     pub agreement: Agreement,
+    /// Taxes, insurance, finance and discount rules of quotes.
+    #[autosurgeon(missing = "Default::default")]
+    pub quote: QuoteRules,
 }
 
 impl Default for Settings {
@@ -279,6 +290,7 @@ impl Default for Settings {
             currency: "CNY".to_owned(),
             cadence: Cadence::default(),
             agreement: Agreement::default(),
+            quote: QuoteRules::default(),
         }
     }
 }
@@ -307,6 +319,29 @@ impl Dealer {
 
     pub fn car(&self, id: CarId) -> Option<&DemoCar> {
         self.cars.iter().find(|c| c.id == id)
+    }
+
+    /// Which quotes need a manager's approval.
+    pub fn approval_policy(&self) -> ApprovalPolicy {
+        ApprovalPolicy {
+            default: self.settings.quote.max_discount,
+            trims: self
+                .trims
+                .iter()
+                .filter_map(|t| t.max_discount.map(|l| (t.id, l)))
+                .collect(),
+        }
+    }
+
+    /// "Model Trim", as a quote prints it.
+    pub fn trim_label(&self, id: TrimId) -> String {
+        let Some(trim) = self.trim(id) else {
+            return String::new();
+        };
+        match self.model(trim.model) {
+            Some(m) => format!("{} {}", m.name, trim.name),
+            None => trim.name.clone(),
+        }
     }
 
     /// "Model Trim" for a car, as lists show it.

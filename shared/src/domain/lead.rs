@@ -159,6 +159,12 @@ pub struct Lead {
     /// Test drives, booked or done, by id.
     #[serde(skip)]
     pub drives: Vec<super::showroom::TestDrive>,
+    /// Quote versions (报价单), by id; a quote is the versions sharing its id.
+    #[serde(skip)]
+    pub quotes: Vec<super::quote::QuoteVersion>,
+    /// Managers' decisions on quote versions, by id.
+    #[serde(skip)]
+    pub approvals: Vec<super::quote::Approval>,
     pub created_by: UserId,
     pub created_at: i64,
     pub updated_by: UserId,

@@ -7,6 +7,7 @@ mod id;
 mod lead;
 mod money;
 mod phone;
+pub mod quote;
 pub mod quote_math;
 pub mod showroom;
 

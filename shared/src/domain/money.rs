@@ -28,6 +28,24 @@ impl Money {
     pub const fn saturating_add(self, other: Money) -> Money {
         Money(self.0.saturating_add(other.0))
     }
+
+    pub const fn saturating_sub(self, other: Money) -> Money {
+        Money(self.0.saturating_sub(other.0))
+    }
+
+    /// `bp` basis points (1/10,000) of the amount, rounded half away from
+    /// zero to the fen: the one rounding rule of `quote_math`.
+    pub fn share_bp(self, bp: u32) -> Money {
+        let n = i128::from(self.0) * i128::from(bp);
+        let q = (n.abs() * 2 + 10_000) / 20_000;
+        let q = if n < 0 { -q } else { q };
+        Money(i64::try_from(q).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX }))
+    }
+
+    /// The sum of `amounts`, saturating.
+    pub fn sum<I: IntoIterator<Item = Money>>(amounts: I) -> Money {
+        amounts.into_iter().fold(Money::ZERO, Money::saturating_add)
+    }
 }
 
 impl FromStr for Money {

@@ -7,6 +7,8 @@
 //! a prorated vehicle tax, a monthly payment) is rounded to the fen, half
 //! up, when it is computed; sums of lines are exact.
 
+use autosurgeon::{Hydrate, Reconcile};
+
 use super::{Date, Money};
 
 /// `numerator / denominator` of a non-negative amount, rounded half up.
@@ -21,7 +23,7 @@ fn div_round(numerator: i128, denominator: i128) -> i64 {
 /// A relief of the purchase tax for new-energy vehicles, valid on the days
 /// `from..=until`: `share_bp` of the tax (10,000 = exempt, 5,000 = halved),
 /// at most `cap` per car.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct NevRelief {
     pub from: Date,
     pub until: Date,
@@ -93,7 +95,7 @@ pub fn compulsory_insurance(seats: u32, under_six: Money, six_or_more: Money) ->
 
 /// One band of a province's vehicle and vessel tax (车船税): engines up to
 /// `max_cc` (the last band has none) pay `annual` a year.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct VesselTaxBand {
     pub max_cc: Option<u32>,
     pub annual: Money,

@@ -14,6 +14,7 @@ use super::wire::{SyncErrorCode, limits};
 use crate::doc::{
     ActorId, Change, ChangeHash, Content, DocError, Document, SCHEMA_VERSION, parse_change,
 };
+use crate::domain::quote::ApprovalPolicy;
 use crate::domain::{DealerId, DocId, DocKind, Lead};
 use crate::rules::{self, Author, Breach};
 
@@ -206,6 +207,15 @@ impl DocState {
         crate::doc::read_lead(&self.doc).ok()
     }
 
+    /// The dealer's catalogue and settings, when the document reads as them.
+    pub fn dealer(&mut self) -> Option<crate::domain::catalogue::Dealer> {
+        if let Some(Content::Dealer(d)) = &self.content {
+            return Some((**d).clone());
+        }
+        self.settle().ok()?;
+        self.doc.read_dealer().ok()
+    }
+
     /// Opens the document again from its snapshot and tail (after a panic
     /// inside Automerge left it in an unknown state).
     pub fn reopen(&mut self) -> Result<(), Refusal> {
@@ -225,12 +235,14 @@ impl Default for DocState {
     }
 }
 
-/// Merges `incoming` into the document `doc` of `dealer`. On `Err` the state
-/// is as it was before the call.
+/// Merges `incoming` into the document `doc` of `dealer`, judged by the
+/// rules (`crate::rules`) for `author` under the dealer's approval `policy`
+/// (its discount limits). On `Err` the state is as it was before the call.
 pub fn ingest(
     dealer: DealerId,
     doc: DocId,
     author: &Author,
+    policy: &ApprovalPolicy,
     state: &mut DocState,
     incoming: &[Vec<u8>],
 ) -> Result<Accepted, Refusal> {
@@ -317,7 +329,7 @@ pub fn ingest(
                 None => Some(state.read_stored(dealer, doc)?),
             }
         };
-        match rules::check(before.as_ref(), content, author) {
+        match rules::check(before.as_ref(), content, author, policy) {
             Ok(()) => Ok(after),
             Err(breach) => Err(refused(&breach)),
         }
@@ -356,6 +368,8 @@ fn refused(breach: &Breach) -> Refusal {
     let code = match breach {
         Breach::Role { .. } => SyncErrorCode::Forbidden,
         Breach::NotAuthor { .. } => SyncErrorCode::NotAuthor,
+        Breach::Frozen => SyncErrorCode::Frozen,
+        Breach::NotApproved => SyncErrorCode::NotApproved,
     };
     Refusal::new(code, breach.to_string())
 }
@@ -453,6 +467,8 @@ mod tests {
             notes: vec![],
             visits: vec![],
             drives: vec![],
+            quotes: Vec::new(),
+            approvals: Vec::new(),
             created_by: user,
             created_at: 1,
             updated_by: user,
@@ -498,6 +514,7 @@ mod tests {
             dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &changes[2..],
         )
@@ -512,6 +529,7 @@ mod tests {
             dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &changes,
         )
@@ -526,6 +544,7 @@ mod tests {
             dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &changes,
         )
@@ -554,6 +573,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut lazy,
             &changes[..2],
         )
@@ -563,6 +583,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut lazy,
             &changes[2..3],
         )
@@ -586,6 +607,7 @@ mod tests {
                 other,
                 DocId::lead(l.id),
                 &salesperson(),
+                &Default::default(),
                 &mut DocState::new(),
                 &changes
             )
@@ -599,6 +621,7 @@ mod tests {
                 l.dealer,
                 DocId::lead(wrong_id),
                 &salesperson(),
+                &Default::default(),
                 &mut DocState::new(),
                 &changes
             )
@@ -617,6 +640,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &changes[..1],
         )
@@ -628,6 +652,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &[bad, b"junk".to_vec()],
         );
@@ -639,6 +664,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &changes[1..],
         )
@@ -658,6 +684,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &changes_of(&l, 0),
         )
@@ -679,6 +706,7 @@ mod tests {
             l.dealer,
             DocId::lead(l.id),
             &salesperson(),
+            &Default::default(),
             &mut state,
             &edit,
         );
@@ -708,6 +736,7 @@ mod tests {
                 l.dealer,
                 DocId::lead(other),
                 &salesperson(),
+                &Default::default(),
                 &mut DocState::new(),
                 &junk
             )
@@ -727,6 +756,7 @@ mod tests {
                 l.dealer,
                 DocId::lead(l.id),
                 &salesperson(),
+                &Default::default(),
                 &mut state,
                 &[big]
             )
@@ -741,6 +771,7 @@ mod tests {
                 l.dealer,
                 DocId::lead(l.id),
                 &salesperson(),
+                &Default::default(),
                 &mut full,
                 &changes_of(&l, 0)
             )
@@ -796,6 +827,8 @@ mod tests {
             seats: 5,
             displacement_cc: 1_498,
             archived: false,
+            cost: None,
+            max_discount: None,
         }
     }
 
@@ -821,6 +854,7 @@ mod tests {
             dealer,
             id,
             &as_(1, Role::Admin),
+            &Default::default(),
             &mut state,
             &raw(doc.changes_since(&[])),
         );
@@ -844,14 +878,28 @@ mod tests {
             t.list_price = Money::yuan(1);
             assert!(d.put(&t, 5).ok().flatten().is_some());
         });
-        let refused = ingest(dealer, id, &as_(5, Role::Salesperson), &mut state, &cheaper);
+        let refused = ingest(
+            dealer,
+            id,
+            &as_(5, Role::Salesperson),
+            &Default::default(),
+            &mut state,
+            &cheaper,
+        );
         assert_eq!(code(refused), Err(SyncErrorCode::Forbidden));
         assert_eq!(state.save(), stored, "the refused change left no trace");
         assert_eq!(state.history_bytes(), raw_len(&stored_changes(&mut state)));
         // The same change from a manager's session is accepted, and an
         // admin's settings edit after it.
-        let accepted = ingest(dealer, id, &as_(6, Role::Manager), &mut state, &cheaper)
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let accepted = ingest(
+            dealer,
+            id,
+            &as_(6, Role::Manager),
+            &Default::default(),
+            &mut state,
+            &cheaper,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(accepted.new_changes.len(), 1);
         let Some(Content::Dealer(read)) = accepted.content else {
             panic!("the dealer document reads")
@@ -870,6 +918,7 @@ mod tests {
                 dealer,
                 id,
                 &as_(5, Role::Salesperson),
+                &Default::default(),
                 &mut state,
                 &slower
             )),
@@ -880,6 +929,7 @@ mod tests {
                 dealer,
                 id,
                 &as_(7, Role::Admin),
+                &Default::default(),
                 &mut state,
                 &slower
             )),
@@ -929,6 +979,7 @@ mod tests {
                 dealer,
                 id,
                 &as_(5, Role::Salesperson),
+                &Default::default(),
                 &mut state,
                 &forged
             )),
@@ -940,6 +991,7 @@ mod tests {
                 dealer,
                 id,
                 &as_(6, Role::Manager),
+                &Default::default(),
                 &mut state,
                 &forged
             )),
@@ -999,6 +1051,7 @@ mod tests {
                 l.dealer,
                 id,
                 &salesperson(),
+                &Default::default(),
                 &mut state,
                 &changes_of(&l, 0)
             )),
@@ -1015,6 +1068,7 @@ mod tests {
                 l.dealer,
                 DocId::lead(l.id),
                 &as_(6, Role::Manager),
+                &Default::default(),
                 &mut DocState::new(),
                 &changes_of(&l, 0),
             )),
@@ -1035,7 +1089,14 @@ mod tests {
             let _ = d.0.commit("forge", 9);
         });
         assert_eq!(
-            code(ingest(dealer, id, &me, &mut state, &recreated)),
+            code(ingest(
+                dealer,
+                id,
+                &me,
+                &Default::default(),
+                &mut state,
+                &recreated
+            )),
             Err(SyncErrorCode::NotAuthor)
         );
         let edited_as_other = edit(&mut state, 32, |d: &mut LeadDoc| {
@@ -1044,7 +1105,14 @@ mod tests {
             let _ = d.update(&l, user(6), 9);
         });
         assert_eq!(
-            code(ingest(dealer, id, &me, &mut state, &edited_as_other)),
+            code(ingest(
+                dealer,
+                id,
+                &me,
+                &Default::default(),
+                &mut state,
+                &edited_as_other
+            )),
             Err(SyncErrorCode::NotAuthor)
         );
         // The same edit in the session's own name is fine.
@@ -1053,7 +1121,17 @@ mod tests {
             l.grade = crate::domain::Grade::H;
             let _ = d.update(&l, me.user, 9);
         });
-        assert_eq!(code(ingest(dealer, id, &me, &mut state, &mine)), Ok(()));
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &me,
+                &Default::default(),
+                &mut state,
+                &mine
+            )),
+            Ok(())
+        );
     }
 
     #[test]
@@ -1108,7 +1186,14 @@ mod tests {
         for (what, change) in &forged {
             assert!(!change.is_empty(), "{what}: a change was made");
             assert_eq!(
-                code(ingest(dealer, id, &me, &mut state, change)),
+                code(ingest(
+                    dealer,
+                    id,
+                    &me,
+                    &Default::default(),
+                    &mut state,
+                    change
+                )),
                 Err(SyncErrorCode::NotAuthor),
                 "{what}"
             );
@@ -1131,8 +1216,8 @@ mod tests {
             signed.signature = signature(me.user);
             let _ = d.put_drive(&signed, me.user, 6);
         });
-        let accepted =
-            ingest(dealer, id, &me, &mut state, &good).unwrap_or_else(|e| panic!("{e:?}"));
+        let accepted = ingest(dealer, id, &me, &Default::default(), &mut state, &good)
+            .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(accepted.new_changes.len(), 3);
         let lead = accepted.lead().unwrap_or_else(|| panic!("the lead reads"));
         assert_eq!(lead.notes.len(), 1);
@@ -1148,7 +1233,14 @@ mod tests {
         // And the forged changes stay refused after it.
         for (what, change) in &forged {
             assert_eq!(
-                code(ingest(dealer, id, &me, &mut state, change)),
+                code(ingest(
+                    dealer,
+                    id,
+                    &me,
+                    &Default::default(),
+                    &mut state,
+                    change
+                )),
                 Err(SyncErrorCode::NotAuthor),
                 "{what}, again"
             );
@@ -1173,7 +1265,17 @@ mod tests {
             };
             let _ = d.add_note(&note);
         });
-        assert_eq!(code(ingest(dealer, id, &six, &mut state, &by_six)), Ok(()));
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &six,
+                &Default::default(),
+                &mut state,
+                &by_six
+            )),
+            Ok(())
+        );
         // User 5 edits other fields of both, by record and through an edit
         // of the lead: the records still name user 6, and that is fine.
         let by_five = edit(&mut state, 5, |d: &mut LeadDoc| {
@@ -1195,8 +1297,8 @@ mod tests {
             });
             assert!(d.update(&l, five.user, 12).ok().flatten().is_some());
         });
-        let accepted =
-            ingest(dealer, id, &five, &mut state, &by_five).unwrap_or_else(|e| panic!("{e:?}"));
+        let accepted = ingest(dealer, id, &five, &Default::default(), &mut state, &by_five)
+            .unwrap_or_else(|e| panic!("{e:?}"));
         let lead = accepted.lead().unwrap_or_else(|| panic!("the lead reads"));
         assert_eq!(lead.visits[0].left_at, Some(500));
         assert_eq!(lead.visits[0].created_by, six.user);
@@ -1236,7 +1338,14 @@ mod tests {
         ];
         for change in &forged {
             assert_eq!(
-                code(ingest(dealer, id, &five, &mut state, change)),
+                code(ingest(
+                    dealer,
+                    id,
+                    &five,
+                    &Default::default(),
+                    &mut state,
+                    change
+                )),
                 Err(SyncErrorCode::NotAuthor)
             );
             assert_eq!(state.save(), stored);
@@ -1268,14 +1377,22 @@ mod tests {
                 dealer,
                 id,
                 &me,
+                &Default::default(),
                 &mut state,
                 &changes(&register(vec![visit_of_another]))
             )),
             Err(SyncErrorCode::NotAuthor)
         );
         let mine = register(vec![visit(62, me.user)]);
-        let accepted = ingest(dealer, id, &me, &mut state, &changes(&mine))
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let accepted = ingest(
+            dealer,
+            id,
+            &me,
+            &Default::default(),
+            &mut state,
+            &changes(&mine),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(accepted.content, Some(Content::Register(Box::new(mine))));
     }
 }

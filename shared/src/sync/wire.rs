@@ -60,6 +60,11 @@ pub enum SyncErrorCode {
     /// test drive or a signature names its author, and that must be the
     /// session's own user.
     NotAuthor = 9,
+    /// The change alters a quote version already shown to the customer.
+    Frozen = 10,
+    /// The change presents a quote over its discount limit that no manager
+    /// approved as it is.
+    NotApproved = 11,
 }
 
 impl SyncErrorCode {
@@ -74,6 +79,8 @@ impl SyncErrorCode {
             7 => Self::Internal,
             8 => Self::Forbidden,
             9 => Self::NotAuthor,
+            10 => Self::Frozen,
+            11 => Self::NotApproved,
             _ => return None,
         })
     }
@@ -89,6 +96,8 @@ impl SyncErrorCode {
             Self::Internal => "internal",
             Self::Forbidden => "forbidden",
             Self::NotAuthor => "not_author",
+            Self::Frozen => "frozen",
+            Self::NotApproved => "not_approved",
         }
     }
 }

@@ -282,6 +282,8 @@ impl Device {
             seats: 5,
             displacement_cc: 1_000,
             archived: false,
+            cost: None,
+            max_discount: None,
         };
         doc.put(&trim, now_ms() as i64)
             .map_err(|e| format!("could not forge: {e}"))?;

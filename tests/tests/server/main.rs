@@ -7,6 +7,7 @@ mod accounts;
 mod cluster;
 mod durability;
 mod http;
+mod quotes;
 mod records;
 mod sync;
 mod sync_load;

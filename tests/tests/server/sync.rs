@@ -127,6 +127,8 @@ pub(crate) fn lead_of(session: &showroom_shared::api::SessionInfo, id: LeadId, n
         notes: vec![],
         visits: vec![],
         drives: vec![],
+        quotes: Vec::new(),
+        approvals: Vec::new(),
         created_by: user,
         created_at: 1,
         updated_by: user,
