@@ -66,9 +66,11 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("new") view=NewLeadPage />
                             <Route path=path!(":id") view=LeadDetailPage />
                             <Route path=path!(":id/drives/:drive") view=crate::pages::drive::DrivePage />
+                            <Route path=path!(":id/quotes/:version") view=crate::pages::quote::QuotePage />
                         </ParentRoute>
                         <Route path=path!("visits/:doc/:visit") view=crate::pages::visit::VisitPage />
                         <Route path=path!("team") view=TeamPage />
+                        <Route path=path!("approvals") view=crate::pages::approvals::ApprovalsPage />
                         <Route path=path!("settings") view=SettingsPage />
                         <Route path=path!("settings/catalogue") view=crate::pages::catalogue::CataloguePage />
                     </ParentRoute>

@@ -8,7 +8,8 @@
 use leptos::prelude::*;
 use showroom_shared::domain::catalogue::{Powertrain, VinError};
 use showroom_shared::domain::showroom::{DriveProblem, DriveStatus, LicenceProblem, VisitKind};
-use showroom_shared::domain::{Grade, LeadError, PhoneError, Role, Source, Stage};
+use showroom_shared::domain::quote::{DiscountLimit, LimitBy};
+use showroom_shared::domain::{Grade, LeadError, Money, PhoneError, Role, Source, Stage};
 
 /// The languages the app speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -179,12 +180,99 @@ impl Locale {
         self.t(match code {
             "forbidden" => Key::RefusalForbidden,
             "not_author" => Key::RefusalNotAuthor,
+            "frozen" => Key::RefusalFrozen,
+            "not_approved" => Key::RefusalNotApproved,
             "too_large" => Key::RefusalTooLarge,
             "malformed" => Key::RefusalMalformed,
             "invalid" => Key::RefusalInvalid,
             "not_found" => Key::RefusalNotFound,
             _ => Key::RefusalOther,
         })
+    }
+
+    /// An amount as the locale writes it: "¥ 218,299.56" (tabular figures
+    /// come from the page's CSS), a deduction with a minus sign.
+    pub fn money(self, m: Money) -> String {
+        if m.0 < 0 {
+            format!("−¥ {}", Money(-m.0))
+        } else {
+            format!("¥ {m}")
+        }
+    }
+
+    /// A difference: "+¥ 2,000.00" or "−¥ 2,000.00".
+    pub fn signed_money(self, m: Money) -> String {
+        if m.0 > 0 {
+            format!("+{}", self.money(m))
+        } else {
+            self.money(m)
+        }
+    }
+
+    /// "Quote v2 · Ridge DM-i 200 km Ultra"
+    pub fn quote_title(self, number: u32, car: &str) -> String {
+        self.fill(Format::QuoteTitle, &[("n", &number), ("car", &car)])
+    }
+
+    /// Why a version needs a manager, with the limit that applies.
+    pub fn over_limit(self, limit: Option<DiscountLimit>) -> String {
+        let limit = match limit {
+            Some(DiscountLimit { by: LimitBy::Amount, value }) => self.money(Money(value)),
+            Some(DiscountLimit { by: LimitBy::Share, value }) => format!("{}%", Money(value)),
+            None => String::new(),
+        };
+        self.fill(Format::OverLimit, &[("limit", &limit)])
+    }
+
+    pub fn min_down(self, amount: Money) -> String {
+        self.fill(Format::MinDown, &[("amount", &self.money(amount))])
+    }
+
+    pub fn monthly_for(self, months: u32) -> String {
+        self.fill(Format::MonthlyFor, &[("months", &months)])
+    }
+
+    pub fn subsidy_info(self, amount: Money) -> String {
+        self.fill(Format::SubsidyInfo, &[("amount", &self.money(amount))])
+    }
+
+    pub fn valid_until(self, date: showroom_shared::domain::Date) -> String {
+        self.fill(Format::ValidUntil, &[("date", &self.date(date))])
+    }
+
+    /// A manager's decision with its comment.
+    pub fn decision(self, approved: bool, comment: &str) -> String {
+        let format = if approved {
+            Format::ApprovedWith
+        } else {
+            Format::RejectedWith
+        };
+        self.fill(format, &[("comment", &comment)])
+    }
+
+    /// The printed finance line.
+    pub fn finance_line(
+        self,
+        principal: Money,
+        months: u32,
+        apr_bp: u32,
+        monthly: Money,
+        interest: Money,
+    ) -> String {
+        self.fill(
+            Format::FinanceLine,
+            &[
+                ("principal", &self.money(principal)),
+                ("months", &months),
+                ("rate", &Money(i64::from(apr_bp))),
+                ("monthly", &self.money(monthly)),
+                ("interest", &self.money(interest)),
+            ],
+        )
+    }
+
+    pub fn approvals_waiting(self, n: usize) -> String {
+        self.fill(Format::ApprovalsWaiting, &[("n", &n)])
     }
 
     /// On a record's page: "The server refused this lead's changes: <reason>"

@@ -30,6 +30,7 @@ fn summary(n: u128) -> LeadSummary {
         owner: None,
         models: vec!["Model Y".into()],
         updated_at: 0,
+        approvals_waiting: 0,
     }
 }
 

@@ -305,6 +305,7 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             owner: None,
             models: vec![],
             updated_at: 0,
+            approvals_waiting: 0,
         })
         .collect();
     ok(leads::put_summaries(&all).await, "write");

@@ -17,6 +17,7 @@ pub enum IconName {
     Waiting,
     Warning,
     Plus,
+    Approvals,
 }
 
 /// An icon beside a text label; it never carries meaning on its own.
@@ -27,6 +28,11 @@ pub fn Icon(name: IconName) -> impl IntoView {
             <rect x="3.5" y="5" width="17" height="15.5" rx="2" />
             <path d="M3.5 10h17M8 3v4M16 3v4" />
             <path d="M8 14.5h3v3H8z" />
+        }
+        .into_any(),
+        IconName::Approvals => view! {
+            <rect x="4.5" y="3.5" width="15" height="17" rx="2" />
+            <path d="M8.5 12.5l2.5 2.5 4.5-5" />
         }
         .into_any(),
         IconName::Team => view! {

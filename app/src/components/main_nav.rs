@@ -31,6 +31,7 @@ pub fn MainNav(
             <ul class="main-nav__list">
                 {item("/", IconName::Today, Key::Today)}
                 {item("/leads", IconName::Leads, Key::Leads)}
+                <Show when=move || show_team.get()>{item("/approvals", IconName::Approvals, Key::Approvals)}</Show>
                 <Show when=move || show_team.get()>{item("/team", IconName::Team, Key::Team)}</Show>
                 {item("/settings", IconName::Settings, Key::Settings)}
                 <li class="main-nav__item main-nav__item--action">

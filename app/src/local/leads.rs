@@ -18,6 +18,7 @@ use showroom_shared::doc::{
     ActorId, Change, ChangeHash, DocError, Document, LeadDoc, SCHEMA_VERSION, actor_from_bytes,
     parse_change,
 };
+use showroom_shared::domain::quote::{Approval, QuoteVersion};
 use showroom_shared::domain::showroom::{TestDrive, Visit};
 use showroom_shared::domain::{DocId, DocKind, Lead, LeadId, Note, UserId};
 use showroom_shared::sync::DocChanges;
@@ -582,6 +583,22 @@ pub async fn drive_happened(
 /// Adds or edits a test drive of the lead, as one change.
 pub async fn put_drive(lead: LeadId, drive: &TestDrive, editor: UserId, now: i64) -> Result<bool> {
     change_lead(lead, |doc| doc.put_drive(drive, editor, now)).await
+}
+
+/// Adds or edits a quote version, as one change (presenting it moves the
+/// lead to quoted, accepting it to ordered).
+pub async fn put_quote(
+    lead: LeadId,
+    version: &QuoteVersion,
+    editor: UserId,
+    now: i64,
+) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_quote(version, editor, now)).await
+}
+
+/// Records a manager's decision on a quote version, as one change.
+pub async fn put_approval(lead: LeadId, approval: &Approval, now: i64) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_approval(approval, now)).await
 }
 
 async fn change_lead(

@@ -19,6 +19,14 @@ pub struct LeadSummary {
     pub owner: Option<UserId>,
     pub models: Vec<String>,
     pub updated_at: i64,
+    /// Quote versions waiting for a manager's decision on their terms (the
+    /// approvals inbox opens only these leads).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub approvals_waiting: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl LeadSummary {
@@ -33,6 +41,14 @@ impl LeadSummary {
             owner: lead.owner,
             models: lead.models.clone(),
             updated_at: lead.updated_at,
+            approvals_waiting: lead
+                .quotes
+                .iter()
+                .filter(|q| {
+                    q.status == showroom_shared::domain::quote::QuoteStatus::Requested
+                        && q.decision(&lead.approvals).is_none()
+                })
+                .count() as u32,
         }
     }
 
@@ -219,6 +235,7 @@ mod tests {
             owner: None,
             models: vec![],
             updated_at: 0,
+            approvals_waiting: 0,
         }
     }
 

@@ -521,7 +521,74 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 </fieldset>
             </form>
         </section>
+        <LeadQuotes lead=Signal::derive(lead) />
         <LeadFloor lead=Signal::derive(lead) />
+    }
+}
+
+/// A lead's quotes: every version with its state and total, newest quote
+/// first, and "New quote".
+#[component]
+fn LeadQuotes(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
+    use crate::pages::quote::{start_quote, state_class, state_text};
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = crate::local::dealer::use_dealer_catalogue();
+    let navigate = leptos_router::hooks::use_navigate();
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let new_quote = move |_| {
+        let (Some(l), Some(d), Some(me)) = (
+            lead.get_untracked(),
+            catalogue.dealer.get_untracked(),
+            auth.session_untracked(),
+        ) else {
+            return;
+        };
+        busy.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match start_quote(&l, &d, me.user.id).await {
+                Ok(v) => navigate(&format!("/leads/{}/quotes/{v}", l.id), Default::default()),
+                Err(e) => problem.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card quotes" aria-labelledby="quotes-heading">
+            <h3 id="quotes-heading" class="card__title">{move || i18n.t(Key::Quotes)}</h3>
+            {move || {
+                let Some(l) = lead.get() else { return ().into_any() };
+                let locale = i18n.locale();
+                let today = crate::local::clock::today();
+                let mut quotes = l.quotes.clone();
+                quotes.sort_by_key(|q| (std::cmp::Reverse(q.created_at), std::cmp::Reverse(q.number)));
+                if quotes.is_empty() {
+                    return view! { <p class="muted">{locale.t(Key::NoQuotes)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="quote-rows">
+                        {quotes.into_iter().map(|q| {
+                            let state = q.state(&l.approvals, today);
+                            view! {
+                                <li class="quote-row">
+                                    <A href=format!("/leads/{}/quotes/{}", l.id, q.id) attr:class="quote-row__link">
+                                        <span class="quote-row__name">{locale.quote_title(q.number, &q.vehicle.label)}</span>
+                                        <span class="figure">{locale.money(q.totals().out_the_door)}</span>
+                                        <span class=state_class(&state)>{state_text(locale, &state)}</span>
+                                    </A>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+            <button type="button" class="button button--primary" disabled=move || busy.get() on:click=new_quote>
+                {move || i18n.t(Key::NewQuote)}
+            </button>
+        </section>
     }
 }
 

@@ -1,5 +1,6 @@
 //! One file per route: each page reads context, fetches through `api` and hands data to components.
 
+pub mod approvals;
 pub mod catalogue;
 pub mod drive;
 pub mod lead_detail;
@@ -8,6 +9,7 @@ pub mod lead_new;
 pub mod leads;
 pub mod login;
 pub mod not_found;
+pub mod quote;
 pub mod settings;
 pub mod team;
 pub mod today;

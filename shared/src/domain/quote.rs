@@ -267,6 +267,10 @@ impl TradeIn {
 pub struct Finance {
     /// Down payment on the car's price.
     pub down: Money,
+    /// When the down payment was chosen as a share of the price (basis
+    /// points): it follows the price as the terms change.
+    #[autosurgeon(missing = "Default::default")]
+    pub down_bp: Option<u32>,
     pub months: u32,
     /// Annual rate in basis points; 0 for a 0 % promotion.
     pub apr_bp: u32,
@@ -524,6 +528,11 @@ impl QuoteVersion {
     /// frozen version keeps what it has.
     pub fn recompute(&mut self, rules: &QuoteRules) {
         let price = self.price();
+        if let Some(f) = self.finance.as_mut()
+            && let Some(bp) = f.down_bp
+        {
+            f.down = price.share_bp(bp);
+        }
         let nev = self.is_nev();
         let PurchaseTax { gross, relief, due } =
             quote_math::purchase_tax(price, nev, self.quoted_on, &rules.nev_reliefs);
@@ -680,6 +689,7 @@ impl QuoteVersion {
             Some(f) => {
                 h.int(1);
                 h.money(f.down);
+                h.int(f.down_bp.map_or(-1, i64::from));
                 h.int(i64::from(f.months));
                 h.int(i64::from(f.apr_bp));
             }
@@ -892,6 +902,7 @@ pub(crate) mod tests {
             deposit: Money::ZERO,
             finance: Some(Finance {
                 down: Money::yuan(60_000),
+                down_bp: None,
                 months: 36,
                 apr_bp: 350,
             }),
@@ -929,6 +940,30 @@ pub(crate) mod tests {
             Money::yuan(30_000),
             "15 % of a NEV"
         );
+    }
+
+    /// The numbers the end-to-end test expects on screen and on paper: the
+    /// worked example with ¥10,000 off and 30 % down.
+    #[test]
+    fn the_worked_example_with_a_discount_as_the_e2e_test_enters_it() {
+        let mut v = worked_example();
+        v.discount = Money::yuan(10_000);
+        v.finance = Some(Finance {
+            down: Money::ZERO,
+            down_bp: Some(3_000),
+            months: 36,
+            apr_bp: 350,
+        });
+        v.recompute(&QuoteRules::default());
+        assert_eq!(v.taxes.purchase_due.to_string(), "8,407.08");
+        let t = v.totals();
+        assert_eq!(t.out_the_door.to_string(), "207,857.08");
+        assert_eq!(t.financed.to_string(), "133,000.00", "30 % of ¥190,000 down");
+        let loan = t.loan.unwrap_or_else(|| panic!("a loan"));
+        assert_eq!(loan.monthly.to_string(), "3,897.18");
+        assert_eq!(loan.total_interest.to_string(), "7,298.48");
+        assert_eq!(t.cash_due.to_string(), "74,857.08");
+        assert!(ApprovalPolicy::default().needs_approval(&v), "5 % is over 3 %");
     }
 
     #[test]
@@ -1103,6 +1138,7 @@ pub(crate) mod tests {
                 v.deposit = Money(deposit);
                 v.finance = finance.map(|(down, _, months, apr_bp)| Finance {
                     down: Money(down),
+                    down_bp: None,
                     months,
                     apr_bp,
                 });

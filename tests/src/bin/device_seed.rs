@@ -14,6 +14,9 @@
 //!   and in the DOM). When every edit is acked:
 //!   `edited K <last ack> <push 1>,<push 2>,…`, times in Unix ms.
 //! - `tag` answers `tag <tag>`: the run's random marker tag.
+//! - `forge-approval LEAD VERSION` pushes an approval of a quote version in
+//!   this session's name (a salesperson's: the server must refuse it),
+//!   answering `refused <code>` or `accepted`;
 //! - `forge-catalogue` pushes a change to the dealer's catalogue (a trim at
 //!   ¥1) in this session's name: `refused <code>` (a salesperson's session:
 //!   `refused forbidden`) or `accepted`. The e2e tests use it.
@@ -292,11 +295,40 @@ impl Device {
             .iter()
             .map(|c| c.raw_bytes().to_vec())
             .collect();
+        self.push_forged(showroom_shared::domain::DocId::dealer(self.args.dealer), changes)
+            .await
+    }
+
+    /// Pushes a manager's approval of quote version `version` of lead
+    /// `lead` as this device's session (a salesperson's: forged): answers
+    /// `refused <code>` or `accepted`.
+    async fn forge_approval(&mut self, lead: &str, version: &str) -> Result<String, BoxError> {
+        use showroom_shared::domain::quote::{Approval, ApprovalId};
+        let lead: showroom_shared::domain::LeadId = lead.parse().map_err(|_| "a lead id")?;
+        let mut doc = LeadDoc::empty(actor_from_bytes(self.actor));
+        let approval = Approval {
+            id: ApprovalId::from_uuid(uuid::Uuid::new_v4()),
+            version: version.parse().map_err(|_| "a version id")?,
+            digest: "forged".into(),
+            approved: true,
+            comment: "forged".into(),
+            decided_by: self.args.user,
+            decided_at: now_ms() as i64,
+        };
+        doc.put_approval(&approval, now_ms() as i64)
+            .map_err(|e| format!("could not forge: {e}"))?;
+        let changes = changes_of(&mut doc, &[]);
+        self.push_forged(lead.into(), changes).await
+    }
+
+    /// Pushes one document's changes and reports the server's answer.
+    async fn push_forged(
+        &mut self,
+        doc: showroom_shared::domain::DocId,
+        changes: Vec<Vec<u8>>,
+    ) -> Result<String, BoxError> {
         self.conn.refusals = Some(Vec::new());
-        let msgs = self.conn.client.push(vec![DocChanges {
-            doc: showroom_shared::domain::DocId::dealer(self.args.dealer),
-            changes,
-        }]);
+        let msgs = self.conn.client.push(vec![DocChanges { doc, changes }]);
         self.conn.send(msgs).await?;
         let drained = self.conn.drain().await;
         let refusals = self.conn.refusals.take().unwrap_or_default();
@@ -396,6 +428,11 @@ async fn run(args: Args) -> Result<(), BoxError> {
             }
             Some("tag") => format!("tag {}", device.tag),
             Some("forge-catalogue") => device.forge_catalogue().await?,
+            Some("forge-approval") => {
+                let lead = words.next().ok_or("forge-approval LEAD VERSION")?;
+                let version = words.next().ok_or("forge-approval LEAD VERSION")?;
+                device.forge_approval(lead, version).await?
+            }
             Some("quit") => break,
             Some(other) => {
                 return Err(format!("unknown command {other:?} (seed, edit, tag, quit)").into());

@@ -1,0 +1,136 @@
+//! `/approvals`: a manager's inbox of quote versions waiting for a decision
+//! — the customer, the car, the discount against its limit, the lines and
+//! the margin — approved or rejected with a comment, offline too (the
+//! decision reaches the salesperson's tablet when both have synced).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use showroom_shared::domain::Lead;
+use showroom_shared::domain::quote::{QuoteStatus, QuoteVersion};
+
+use crate::i18n::{Key, use_i18n};
+use crate::local::clock;
+use crate::local::dealer::use_dealer_catalogue;
+use crate::local::lead_index::use_lead_index;
+use crate::local::leads;
+use crate::pages::quote::{DecisionForm, row_label, state_class, state_text};
+
+/// The versions waiting for a decision, by lead, oldest request first.
+fn waiting(leads: &[Lead]) -> Vec<(Lead, QuoteVersion)> {
+    let mut out: Vec<(Lead, QuoteVersion)> = leads
+        .iter()
+        .flat_map(|l| {
+            l.quotes
+                .iter()
+                .filter(|q| q.status == QuoteStatus::Requested && q.decision(&l.approvals).is_none())
+                .map(|q| (l.clone(), q.clone()))
+        })
+        .collect();
+    out.sort_by_key(|(_, q)| q.requested_at.unwrap_or(q.created_at));
+    out
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    crate::i18n::use_page_title(Key::Approvals);
+    let index = use_lead_index();
+    // Only the leads whose summary says a version waits are opened.
+    let ids = Memo::new(move |_| {
+        index.with(|i| {
+            i.map(|i| {
+                let mut ids: Vec<_> = i
+                    .all()
+                    .filter(|s| s.approvals_waiting > 0)
+                    .map(|s| (s.id, i.version_of(s.id)))
+                    .collect();
+                ids.sort();
+                ids
+            })
+        })
+    });
+    let leads = RwSignal::new(None::<Vec<Lead>>);
+    Effect::new(move |_| {
+        let Some(ids) = ids.get() else { return };
+        spawn_local(async move {
+            let mut open = Vec::with_capacity(ids.len());
+            for (id, _) in ids {
+                if let Ok(o) = leads::load(id).await {
+                    open.push(o.lead);
+                }
+            }
+            leads.set(Some(open));
+        });
+    });
+    view! {
+        <section class="page approvals" aria-labelledby="approvals-heading">
+            <h2 id="approvals-heading" class="page__title">{move || i18n.t(Key::Approvals)}</h2>
+            {move || match leads.get() {
+                None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
+                Some(all) => {
+                    let list = waiting(&all);
+                    if list.is_empty() {
+                        return view! { <div class="card empty-state"><p>{move || i18n.t(Key::NoApprovalsWaiting)}</p></div> }.into_any();
+                    }
+                    view! {
+                        <p class="muted" role="status">{i18n.locale().approvals_waiting(list.len())}</p>
+                        <ul class="approval-list" role="list">
+                            {list.into_iter().map(|(l, v)| view! { <ApprovalCard lead=l version=v /> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
+    let i18n = use_i18n();
+    let catalogue = use_dealer_catalogue();
+    let locale = i18n.locale();
+    let t = version.totals();
+    let state = version.state(&lead.approvals, clock::today());
+    let policy = catalogue.dealer.with_untracked(|d| d.as_ref().map(|d| d.approval_policy())).unwrap_or_default();
+    let limit = policy.limit(version.vehicle.trim);
+    let cost = catalogue
+        .dealer
+        .with_untracked(|d| d.as_ref().and_then(|d| d.trim(version.vehicle.trim)).and_then(|t| t.cost));
+    let heading = format!("approval-{}", version.id);
+    let labelled_by = heading.clone();
+    let rows = version
+        .rows()
+        .into_iter()
+        .map(|r| view! {
+            <div class="money-row"><dt>{row_label(locale, r.key, &r.name)}</dt><dd class="figure">{locale.money(r.amount)}</dd></div>
+        })
+        .collect_view();
+    let lead_sig = Signal::derive({
+        let lead = lead.clone();
+        move || Some(lead.clone())
+    });
+    let version_sig = Signal::derive({
+        let version = version.clone();
+        move || Some(version.clone())
+    });
+    view! {
+        <li class="card approval" aria-labelledby=labelled_by>
+            <div class="record__head">
+                <h3 id=heading class="card__title">
+                    <A href=format!("/leads/{}/quotes/{}", lead.id, version.id)>{format!("{} · {}", lead.customer.name, locale.quote_title(version.number, &version.vehicle.label))}</A>
+                </h3>
+                <span class=state_class(&state)>{state_text(locale, &state)}</span>
+            </div>
+            <p class="notice">{locale.over_limit(Some(limit))}</p>
+            <dl class="money-rows">{rows}</dl>
+            <dl class="money-rows money-rows--manager">
+                {cost.map(|c| view! {
+                    <div class="money-row"><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(t.price.saturating_sub(c))}</dd></div>
+                })}
+                <div class="money-row"><dt>{locale.t(Key::AccessoryRevenue)}</dt><dd class="figure">{locale.money(t.accessories)}</dd></div>
+            </dl>
+            <DecisionForm lead=lead_sig version=version_sig />
+        </li>
+    }
+}
