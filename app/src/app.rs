@@ -61,12 +61,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <ParentRoute path=path!("") view=SignedInLayout>
                         <Route path=path!("") view=TodayPage />
+                        // Full width (no list beside it): the builder and its totals need the room.
+                        <Route path=path!("leads/:id/quotes/:version") view=crate::pages::quote::QuotePage />
                         <ParentRoute path=path!("leads") view=LeadsLayout>
                             <Route path=path!("") view=LeadsIndex />
                             <Route path=path!("new") view=NewLeadPage />
                             <Route path=path!(":id") view=LeadDetailPage />
                             <Route path=path!(":id/drives/:drive") view=crate::pages::drive::DrivePage />
-                            <Route path=path!(":id/quotes/:version") view=crate::pages::quote::QuotePage />
                         </ParentRoute>
                         <Route path=path!("visits/:doc/:visit") view=crate::pages::visit::VisitPage />
                         <Route path=path!("team") view=TeamPage />

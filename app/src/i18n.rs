@@ -7,8 +7,8 @@
 
 use leptos::prelude::*;
 use showroom_shared::domain::catalogue::{Powertrain, VinError};
-use showroom_shared::domain::showroom::{DriveProblem, DriveStatus, LicenceProblem, VisitKind};
 use showroom_shared::domain::quote::{DiscountLimit, LimitBy};
+use showroom_shared::domain::showroom::{DriveProblem, DriveStatus, LicenceProblem, VisitKind};
 use showroom_shared::domain::{Grade, LeadError, Money, PhoneError, Role, Source, Stage};
 
 /// The languages the app speaks.
@@ -217,8 +217,14 @@ impl Locale {
     /// Why a version needs a manager, with the limit that applies.
     pub fn over_limit(self, limit: Option<DiscountLimit>) -> String {
         let limit = match limit {
-            Some(DiscountLimit { by: LimitBy::Amount, value }) => self.money(Money(value)),
-            Some(DiscountLimit { by: LimitBy::Share, value }) => format!("{}%", Money(value)),
+            Some(DiscountLimit {
+                by: LimitBy::Amount,
+                value,
+            }) => self.money(Money(value)),
+            Some(DiscountLimit {
+                by: LimitBy::Share,
+                value,
+            }) => format!("{}%", Money(value)),
             None => String::new(),
         };
         self.fill(Format::OverLimit, &[("limit", &limit)])
@@ -269,6 +275,24 @@ impl Locale {
                 ("interest", &self.money(interest)),
             ],
         )
+    }
+
+    /// "¥ 10,000.00 (5.00 % of the list price)"
+    pub fn discount_share(self, discount: Money, list: Money) -> String {
+        let bp = if list.0 > 0 {
+            i64::try_from(i128::from(discount.0) * 10_000 / i128::from(list.0)).unwrap_or(0)
+        } else {
+            0
+        };
+        self.fill(
+            Format::DiscountShare,
+            &[("amount", &self.money(discount)), ("share", &Money(bp))],
+        )
+    }
+
+    /// The placeholder of a trim's own limit: "default 3.00%".
+    pub fn default_limit(self, limit: &str) -> String {
+        self.fill(Format::DefaultLimit, &[("limit", &limit)])
     }
 
     pub fn approvals_waiting(self, n: usize) -> String {

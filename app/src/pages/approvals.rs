@@ -23,7 +23,9 @@ fn waiting(leads: &[Lead]) -> Vec<(Lead, QuoteVersion)> {
         .flat_map(|l| {
             l.quotes
                 .iter()
-                .filter(|q| q.status == QuoteStatus::Requested && q.decision(&l.approvals).is_none())
+                .filter(|q| {
+                    q.status == QuoteStatus::Requested && q.decision(&l.approvals).is_none()
+                })
                 .map(|q| (l.clone(), q.clone()))
         })
         .collect();
@@ -92,11 +94,16 @@ fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
     let locale = i18n.locale();
     let t = version.totals();
     let state = version.state(&lead.approvals, clock::today());
-    let policy = catalogue.dealer.with_untracked(|d| d.as_ref().map(|d| d.approval_policy())).unwrap_or_default();
-    let limit = policy.limit(version.vehicle.trim);
-    let cost = catalogue
+    let policy = catalogue
         .dealer
-        .with_untracked(|d| d.as_ref().and_then(|d| d.trim(version.vehicle.trim)).and_then(|t| t.cost));
+        .with_untracked(|d| d.as_ref().map(|d| d.approval_policy()))
+        .unwrap_or_default();
+    let limit = policy.limit(version.vehicle.trim);
+    let cost = catalogue.dealer.with_untracked(|d| {
+        d.as_ref()
+            .and_then(|d| d.trim(version.vehicle.trim))
+            .and_then(|t| t.cost)
+    });
     let heading = format!("approval-{}", version.id);
     let labelled_by = heading.clone();
     let rows = version
@@ -123,13 +130,19 @@ fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
                 <span class=state_class(&state)>{state_text(locale, &state)}</span>
             </div>
             <p class="notice">{locale.over_limit(Some(limit))}</p>
-            <dl class="money-rows">{rows}</dl>
-            <dl class="money-rows money-rows--manager">
+            <dl class="approval__facts">
+                <div><dt>{locale.t(Key::Discount)}</dt><dd class="figure">{locale.discount_share(version.discount, version.vehicle.list_price)}</dd></div>
+                <div><dt>{locale.t(Key::RowOutTheDoor)}</dt><dd class="figure">{locale.money(t.out_the_door)}</dd></div>
+                {t.loan.map(|l| view! { <div><dt>{locale.t(Key::RowMonthly)}</dt><dd class="figure">{locale.money(l.monthly)}</dd></div> })}
                 {cost.map(|c| view! {
-                    <div class="money-row"><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(t.price.saturating_sub(c))}</dd></div>
+                    <div><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(t.price.saturating_sub(c))}</dd></div>
                 })}
-                <div class="money-row"><dt>{locale.t(Key::AccessoryRevenue)}</dt><dd class="figure">{locale.money(t.accessories)}</dd></div>
+                <div><dt>{locale.t(Key::AccessoryRevenue)}</dt><dd class="figure">{locale.money(t.accessories)}</dd></div>
             </dl>
+            <details class="approval__lines">
+                <summary>{locale.t(Key::QuoteLines)}</summary>
+                <dl class="money-rows">{rows}</dl>
+            </details>
             <DecisionForm lead=lead_sig version=version_sig />
         </li>
     }

@@ -11,6 +11,7 @@ use showroom_shared::domain::catalogue::{
     CarId, Colour, ColourId, DemoCar, Item, ItemId, ItemKind, Model, ModelId, Powertrain, Settings,
     Transmission, Trim, TrimId, Vin,
 };
+use showroom_shared::domain::quote::DiscountLimit;
 use showroom_shared::domain::{DocId, Money};
 
 use crate::i18n::{Key, use_i18n};
@@ -55,6 +56,7 @@ pub fn CataloguePage() -> impl IntoView {
     // A trim's new list price.
     let prices = RwSignal::new(std::collections::HashMap::<TrimId, String>::new());
     let price_problem = RwSignal::new(None::<TrimId>);
+    let limits = RwSignal::new(std::collections::HashMap::<TrimId, String>::new());
     let save_price = move |trim: Trim| {
         let text = prices
             .with_untracked(|p| p.get(&trim.id).cloned())
@@ -63,9 +65,25 @@ pub fn CataloguePage() -> impl IntoView {
             price_problem.set(Some(trim.id));
             return;
         };
+        // The trim's own discount limit: blank for the dealer's default.
+        let limit_text = limits
+            .with_untracked(|l| l.get(&trim.id).cloned())
+            .unwrap_or_else(|| trim.max_discount.map(|l| l.to_string()).unwrap_or_default());
+        let limit = if limit_text.trim().is_empty() {
+            None
+        } else {
+            match limit_text.parse::<DiscountLimit>() {
+                Ok(l) => Some(l),
+                Err(_) => {
+                    price_problem.set(Some(trim.id));
+                    return;
+                }
+            }
+        };
         price_problem.set(None);
         let mut t = trim;
         t.list_price = price;
+        t.max_discount = limit;
         {
             let dealer = dealer_id();
             spawn_local(async move { done(edit(dealer, move |d, now| d.put(&t, now)).await) });
@@ -309,6 +327,25 @@ pub fn CataloguePage() -> impl IntoView {
         }
     };
 
+    // A share of the price in percent, two decimals ("20" is 2,000 bp).
+    let percent_field = move |id: &'static str,
+                              label: Key,
+                              get: fn(&Settings) -> u32,
+                              set: fn(&mut Settings, u32)| {
+        view! {
+            <div class="field">
+                <label for=id>{move || i18n.t(label)}</label>
+                <input id=id type="text" inputmode="decimal"
+                    prop:value=move || rules.with(|r| r.as_ref().map(|r| Money(i64::from(get(r))).to_string()).unwrap_or_default())
+                    on:input=move |ev| {
+                        if let Some(bp) = event_target_value(&ev).parse::<Money>().ok().and_then(|m| u32::try_from(m.0).ok()).filter(|bp| *bp <= 10_000) {
+                            rules.update(|r| if let Some(r) = r { set(r, bp) });
+                        }
+                    } />
+            </div>
+        }
+    };
+
     view! {
         <section class="page catalogue-editor" aria-labelledby="catalogue-heading">
             <A href="/settings" attr:class="back-link">{move || i18n.t(Key::Settings)}</A>
@@ -330,11 +367,22 @@ pub fn CataloguePage() -> impl IntoView {
                                 let current = t.list_price.to_string();
                                 let field = format!("price-{id}");
                                 view! {
-                                    <li class="trim-editor__row">
+                                    <li class="trim-editor__row trim-editor__row--limit">
                                         <label for=field.clone()>{label.clone()}</label>
                                         <input id=field type="text" inputmode="decimal" class="money"
                                             prop:value=move || prices.with(|p| p.get(&id).cloned()).unwrap_or_else(|| current.clone())
                                             on:input=move |ev| { let v = event_target_value(&ev); prices.update(|p| { p.insert(id, v); }); } />
+                                        {
+                                            let own = t.max_discount.map(|l| l.to_string()).unwrap_or_default();
+                                            let default = d.settings.quote.max_discount.to_string();
+                                            view! {
+                                                <input type="text" inputmode="decimal" class="money"
+                                                    aria-label=format!("{} · {label}", i18n.t(Key::DiscountLimit))
+                                                    placeholder=i18n.locale().default_limit(&default)
+                                                    prop:value=move || limits.with(|l| l.get(&id).cloned()).unwrap_or_else(|| own.clone())
+                                                    on:input=move |ev| { let v = event_target_value(&ev); limits.update(|l| { l.insert(id, v); }); } />
+                                            }
+                                        }
                                         <button type="button" class="button button--secondary" aria-label=format!("{} · {label}", i18n.t(Key::SaveCatalogue))
                                             on:click=move |_| save_price(trim.clone())>{i18n.t(Key::SaveCatalogue)}</button>
                                         {
@@ -345,7 +393,7 @@ pub fn CataloguePage() -> impl IntoView {
                                                     on:click=move |_| archive_trim(t2.clone())>{i18n.t(Key::Archive)}</button>
                                             }
                                         }
-                                        {move || (price_problem.get() == Some(id)).then(|| view! { <p class="field__error" role="alert">{i18n.t(Key::BadPrice)}</p> })}
+                                        {move || (price_problem.get() == Some(id)).then(|| view! { <p class="field__error" role="alert">{i18n.t(Key::BadPriceOrLimit)}</p> })}
                                     </li>
                                 }
                             }).collect::<Vec<_>>()
@@ -518,6 +566,22 @@ pub fn CataloguePage() -> impl IntoView {
                         {cadence(|s| s.cadence.a, |s, n| s.cadence.a = n, "A")}
                         {cadence(|s| s.cadence.b, |s, n| s.cadence.b = n, "B")}
                         {cadence(|s| s.cadence.c, |s, n| s.cadence.c = n, "C")}
+                    </fieldset>
+                    <fieldset class="field-row field-row--three">
+                        <legend class="field__label">{move || i18n.t(Key::Quotes)}</legend>
+                        <div class="field">
+                            <label for="max-discount">{move || i18n.t(Key::DiscountLimit)}</label>
+                            <input id="max-discount" type="text" inputmode="decimal" aria-describedby="max-discount-hint"
+                                prop:value=move || rules.with(|r| r.as_ref().map(|r| r.quote.max_discount.to_string()).unwrap_or_default())
+                                on:input=move |ev| {
+                                    if let Ok(l) = event_target_value(&ev).parse::<DiscountLimit>() {
+                                        rules.update(|r| if let Some(r) = r { r.quote.max_discount = l });
+                                    }
+                                } />
+                            <p id="max-discount-hint" class="field__hint">{move || i18n.t(Key::DiscountLimitHint)}</p>
+                        </div>
+                        {percent_field("min-down-ice", Key::MinDownIce, |s| s.quote.min_down_bp_ice, |s, bp| s.quote.min_down_bp_ice = bp)}
+                        {percent_field("min-down-nev", Key::MinDownNev, |s| s.quote.min_down_bp_nev, |s, bp| s.quote.min_down_bp_nev = bp)}
                     </fieldset>
                     <div class="field">
                         <label for="time-zone">{move || i18n.t(Key::TimeZone)}</label>

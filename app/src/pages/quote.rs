@@ -14,8 +14,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use showroom_shared::domain::catalogue::{Dealer, ItemKind};
 use showroom_shared::domain::quote::{
-    Approval, ApprovalId, Finance, Line, LineKind, OldCar, Order, QuoteId, QuoteState,
-    QuoteStatus, QuoteVersion, RowKey, TradeIn, VersionId, compare,
+    Approval, ApprovalId, Finance, Line, LineKind, OldCar, Order, QuoteId, QuoteState, QuoteStatus,
+    QuoteVersion, RowKey, TradeIn, VersionId, compare,
 };
 use showroom_shared::domain::showroom::{Signature, Strokes};
 use showroom_shared::domain::{Date, Lead, LeadId, Money, UserId};
@@ -198,7 +198,14 @@ pub fn QuotePage() -> impl IntoView {
     });
     let stored = Memo::new(move |_| {
         let id = version_id.get()?;
-        lead.with(|l| l.as_ref()?.as_ref()?.quotes.iter().find(|q| q.id == id).cloned())
+        lead.with(|l| {
+            l.as_ref()?
+                .as_ref()?
+                .quotes
+                .iter()
+                .find(|q| q.id == id)
+                .cloned()
+        })
     });
     let customer = move || {
         lead.with(|l| {
@@ -230,7 +237,7 @@ pub fn QuotePage() -> impl IntoView {
     });
     view! {
         <section class="page quote-page" aria-labelledby="quote-heading">
-            <A href=back attr:class="back-link no-print">{customer}</A>
+            <A href=back attr:class="back-link back-link--always no-print">{customer}</A>
             {move || match ready.get() {
                 Ready::Loading => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
                 Ready::Open(_) => view! { <QuoteEditor lead=lead stored=stored /> }.into_any(),
@@ -275,10 +282,14 @@ fn QuoteEditor(
     let today = clock::today();
     let approvals = move || the_lead().map(|l| l.approvals).unwrap_or_default();
     let state = Memo::new(move |_| work.get().map(|v| v.state(&approvals(), today)));
-    let frozen = Memo::new(move |_| work.with(|v| v.as_ref().is_some_and(|v| v.status.is_frozen())));
+    let frozen =
+        Memo::new(move |_| work.with(|v| v.as_ref().is_some_and(|v| v.status.is_frozen())));
     let policy = Memo::new(move |_| dealer().approval_policy());
     let needs_approval = Memo::new(move |_| {
-        work.with(|v| v.as_ref().is_some_and(|v| policy.with(|p| p.needs_approval(v))))
+        work.with(|v| {
+            v.as_ref()
+                .is_some_and(|v| policy.with(|p| p.needs_approval(v)))
+        })
     });
     let me = move || auth.session_untracked().map(|s| s.user.id);
     let is_manager = move || {
@@ -614,6 +625,20 @@ fn QuoteEditor(
                 </div>
             </aside>
         </div>
+        // Portrait: the total and the payment stay in sight while the
+        // builder scrolls (the totals card, below, is what reads aloud).
+        <div class="quote-sticky no-print" aria-hidden="true">
+            {move || work.get().map(|v| {
+                let t = v.totals();
+                let locale = i18n.locale();
+                view! {
+                    <span class="quote-sticky__item">{locale.t(Key::RowOutTheDoor)}" "<strong class="figure">{locale.money(t.out_the_door)}</strong></span>
+                    {t.loan.map(|l| view! {
+                        <span class="quote-sticky__item">{locale.monthly_for(l.months)}" "<strong class="figure">{locale.money(l.monthly)}</strong></span>
+                    })}
+                }
+            })}
+        </div>
         {move || accepting.get().then(|| view! {
             <section class="card quote-accept no-print" aria-labelledby="accept-heading">
                 <h3 id="accept-heading" class="card__title">{move || i18n.t(Key::CustomerAccepts)}</h3>
@@ -724,17 +749,28 @@ fn FinanceFields(
     let has = Memo::new(move |_| work.with(|v| v.as_ref().is_some_and(|v| v.finance.is_some())));
     // The down payment's text follows the share chips.
     let down_text = RwSignal::new(
-        work.with_untracked(|v| v.as_ref().and_then(|v| v.finance).map(|f| f.down.to_string()))
-            .unwrap_or_default(),
+        work.with_untracked(|v| {
+            v.as_ref()
+                .and_then(|v| v.finance)
+                .map(|f| f.down.to_string())
+        })
+        .unwrap_or_default(),
     );
     let apr_text = RwSignal::new(
-        work.with_untracked(|v| v.as_ref().and_then(|v| v.finance).map(|f| Money(i64::from(f.apr_bp)).to_string()))
-            .unwrap_or_else(|| "3.50".to_owned()),
+        work.with_untracked(|v| {
+            v.as_ref()
+                .and_then(|v| v.finance)
+                .map(|f| Money(i64::from(f.apr_bp)).to_string())
+        })
+        .unwrap_or_else(|| "3.50".to_owned()),
     );
     let bad_down = RwSignal::new(false);
     let bad_apr = RwSignal::new(false);
     let min_down = move || {
-        let rules = catalogue.dealer.with(|d| d.as_ref().map(|d| d.settings.quote.clone())).unwrap_or_default();
+        let rules = catalogue
+            .dealer
+            .with(|d| d.as_ref().map(|d| d.settings.quote.clone()))
+            .unwrap_or_default();
         work.with(|v| v.as_ref().map(|v| v.min_down(&rules)))
     };
     let below_min = move || {
@@ -887,9 +923,11 @@ fn MarginView(version: QuoteVersion) -> impl IntoView {
     let catalogue = use_dealer_catalogue();
     let locale = i18n.locale();
     let t = version.totals();
-    let cost = catalogue
-        .dealer
-        .with_untracked(|d| d.as_ref().and_then(|d| d.trim(version.vehicle.trim)).and_then(|t| t.cost));
+    let cost = catalogue.dealer.with_untracked(|d| {
+        d.as_ref()
+            .and_then(|d| d.trim(version.vehicle.trim))
+            .and_then(|t| t.cost)
+    });
     view! {
         <dl class="money-rows money-rows--manager">
             {cost.map(|c| view! {
@@ -924,7 +962,11 @@ pub fn DecisionForm(
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let decide = move |approved: bool| {
-        let (Some(l), Some(v), Some(me)) = (lead.get_untracked(), version.get_untracked(), auth.session_untracked()) else {
+        let (Some(l), Some(v), Some(me)) = (
+            lead.get_untracked(),
+            version.get_untracked(),
+            auth.session_untracked(),
+        ) else {
             return;
         };
         let now = clock::now_ms();
@@ -945,7 +987,12 @@ pub fn DecisionForm(
             busy.set(false);
         });
     };
-    let field_id = move || version.get().map(|v| format!("decision-{}", v.id)).unwrap_or_default();
+    let field_id = move || {
+        version
+            .get()
+            .map(|v| format!("decision-{}", v.id))
+            .unwrap_or_default()
+    };
     view! {
         <div class="decision">
             <div class="field">
@@ -1002,13 +1049,19 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let locale = i18n.locale();
-    let dealer_name = auth.session_untracked().map(|s| s.dealer.name).unwrap_or_default();
+    let dealer_name = auth
+        .session_untracked()
+        .map(|s| s.dealer.name)
+        .unwrap_or_default();
     let t = version.totals();
     let rows = version
         .rows()
         .into_iter()
         .map(|r| {
-            let strong = matches!(r.key, RowKey::OutTheDoor | RowKey::CashDue | RowKey::Monthly);
+            let strong = matches!(
+                r.key,
+                RowKey::OutTheDoor | RowKey::CashDue | RowKey::Monthly
+            );
             view! {
                 <tr class=if strong { "strong" } else { "" }>
                     <th scope="row">{row_label(locale, r.key, &r.name)}</th>

@@ -929,26 +929,43 @@ mod tests {
 mod quote_tests {
     use super::*;
     use crate::doc::actor_from_bytes;
-    use crate::domain::quote::{Finance, QuoteRules};
     use crate::domain::Money;
     use crate::domain::quote::tests::worked_example;
+    use crate::domain::quote::{Finance, QuoteRules};
 
     #[test]
     fn a_quote_version_round_trips_through_the_lead() {
         let mut lead = super::tests::sample();
         let mut v = worked_example();
-        v.finance = Some(Finance { down: Money::ZERO, down_bp: Some(3_000), months: 36, apr_bp: 350 });
+        v.finance = Some(Finance {
+            down: Money::ZERO,
+            down_bp: Some(3_000),
+            months: 36,
+            apr_bp: 350,
+        });
         v.recompute(&QuoteRules::default());
-        let mut doc = LeadDoc::create(actor_from_bytes([1; 16]), &lead).unwrap_or_else(|e| panic!("{e}"));
-        assert!(doc.put_quote(&v, lead.created_by, 2_000).ok().flatten().is_some());
-        let back = LeadDoc::load(&doc.save(), actor_from_bytes([2; 16])).unwrap_or_else(|e| panic!("{e}"));
+        let mut doc =
+            LeadDoc::create(actor_from_bytes([1; 16]), &lead).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            doc.put_quote(&v, lead.created_by, 2_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
+        let back =
+            LeadDoc::load(&doc.save(), actor_from_bytes([2; 16])).unwrap_or_else(|e| panic!("{e}"));
         lead = back.read().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lead.quotes, vec![v.clone()]);
         // Edited as the builder does: no finance, then 15 % down, then 30 %.
         let mut doc = back;
         let mut w = v.clone();
         for finance in [None, Some(1_500), Some(3_000)] {
-            w.finance = finance.map(|bp| Finance { down: Money::ZERO, down_bp: Some(bp), months: 36, apr_bp: 350 });
+            w.finance = finance.map(|bp| Finance {
+                down: Money::ZERO,
+                down_bp: Some(bp),
+                months: 36,
+                apr_bp: 350,
+            });
             w.recompute(&QuoteRules::default());
             let _ = doc.put_quote(&w, lead.created_by, 3_000);
             assert_eq!(doc.read().map(|l| l.quotes).ok(), Some(vec![w.clone()]));

@@ -130,6 +130,46 @@ impl DiscountLimit {
     }
 }
 
+impl std::str::FromStr for DiscountLimit {
+    type Err = super::MoneyError;
+    /// What a manager types: `3%` (a share of the list price, two
+    /// decimals at most) or `5000` / `¥5,000` (an amount).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        match t.strip_suffix(['%', '％']) {
+            Some(share) => {
+                let bp = share.parse::<Money>()?.0;
+                if !(0..=10_000).contains(&bp) {
+                    return Err(super::MoneyError);
+                }
+                Ok(DiscountLimit {
+                    by: LimitBy::Share,
+                    value: bp,
+                })
+            }
+            None => {
+                let m = t.parse::<Money>()?;
+                if m.0 < 0 {
+                    return Err(super::MoneyError);
+                }
+                Ok(DiscountLimit {
+                    by: LimitBy::Amount,
+                    value: m.0,
+                })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DiscountLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.by {
+            LimitBy::Share => write!(f, "{}%", Money(self.value)),
+            LimitBy::Amount => write!(f, "{}", Money(self.value)),
+        }
+    }
+}
+
 /// One scheme of the national trade-in subsidy (以旧换新): a share of the
 /// new car's price up to a cap, for a NEV or a petrol car up to `max_cc`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hydrate, Reconcile)]
@@ -958,12 +998,19 @@ pub(crate) mod tests {
         assert_eq!(v.taxes.purchase_due.to_string(), "8,407.08");
         let t = v.totals();
         assert_eq!(t.out_the_door.to_string(), "207,857.08");
-        assert_eq!(t.financed.to_string(), "133,000.00", "30 % of ¥190,000 down");
+        assert_eq!(
+            t.financed.to_string(),
+            "133,000.00",
+            "30 % of ¥190,000 down"
+        );
         let loan = t.loan.unwrap_or_else(|| panic!("a loan"));
         assert_eq!(loan.monthly.to_string(), "3,897.18");
         assert_eq!(loan.total_interest.to_string(), "7,298.48");
         assert_eq!(t.cash_due.to_string(), "74,857.08");
-        assert!(ApprovalPolicy::default().needs_approval(&v), "5 % is over 3 %");
+        assert!(
+            ApprovalPolicy::default().needs_approval(&v),
+            "5 % is over 3 %"
+        );
     }
 
     #[test]
@@ -1070,6 +1117,27 @@ pub(crate) mod tests {
         stamped.requested_at = Some(3_000);
         assert_eq!(stamped.digest(), v.digest());
         assert_eq!(v.state(&[], day(2026, 3, 22)), QuoteState::Expired);
+    }
+
+    #[test]
+    fn discount_limits_read_as_a_manager_types_them() {
+        let share = |v| DiscountLimit {
+            by: LimitBy::Share,
+            value: v,
+        };
+        let amount = |v| DiscountLimit {
+            by: LimitBy::Amount,
+            value: v,
+        };
+        assert_eq!("3%".parse(), Ok(share(300)));
+        assert_eq!(" 2.5 ％".parse(), Ok(share(250)));
+        assert_eq!("¥5,000".parse(), Ok(amount(500_000)));
+        assert!("150%".parse::<DiscountLimit>().is_err());
+        assert!("-1".parse::<DiscountLimit>().is_err());
+        assert!("abc".parse::<DiscountLimit>().is_err());
+        for l in [share(300), amount(500_000)] {
+            assert_eq!(l.to_string().parse(), Ok(l), "{l}");
+        }
     }
 
     #[test]

@@ -295,8 +295,11 @@ impl Device {
             .iter()
             .map(|c| c.raw_bytes().to_vec())
             .collect();
-        self.push_forged(showroom_shared::domain::DocId::dealer(self.args.dealer), changes)
-            .await
+        self.push_forged(
+            showroom_shared::domain::DocId::dealer(self.args.dealer),
+            changes,
+        )
+        .await
     }
 
     /// Pushes a manager's approval of quote version `version` of lead
