@@ -174,3 +174,178 @@ fn a_signature_and_a_busy_lead_stay_small() {
         saved.len()
     );
 }
+
+/// A lead with a quote in three versions, built as the builder saves them
+/// (a change per tap or finished field: trim, colour, two items, two
+/// insurance covers, discount, finance, term), v1 requested and approved,
+/// v3 presented and signed: the saved size the quotes issue asks for.
+#[test]
+fn a_lead_with_three_quote_versions_stays_small() {
+    use showroom_shared::domain::Money;
+    use showroom_shared::domain::catalogue::{
+        Dealer, Model, ModelId, Powertrain, Transmission, Trim, TrimId,
+    };
+    use showroom_shared::domain::quote::{
+        Approval, ApprovalId, Finance, Line, LineKind, QuoteId, QuoteStatus, QuoteVersion,
+        VersionId,
+    };
+    let user = UserId::from_uuid(Uuid::from_u128(1));
+    let manager = UserId::from_uuid(Uuid::from_u128(9));
+    let trim = Trim {
+        id: TrimId::from_uuid(Uuid::from_u128(40)),
+        model: ModelId::from_uuid(Uuid::from_u128(41)),
+        name: "200 km Ultra".into(),
+        list_price: Money::yuan(200_000),
+        powertrain: Powertrain::PlugInHybrid,
+        gearbox: Transmission::Automatic,
+        seats: 5,
+        displacement_cc: 1_497,
+        archived: false,
+        cost: Some(Money::yuan(184_000)),
+        max_discount: None,
+    };
+    let dealer = Dealer {
+        models: vec![Model {
+            id: trim.model,
+            name: "Ridge DM-i".into(),
+            archived: false,
+        }],
+        trims: vec![trim.clone()],
+        ..Dealer::default()
+    };
+    let rules = dealer.settings.quote.clone();
+    let lead = Lead {
+        id: LeadId::from_uuid(Uuid::from_u128(2)),
+        dealer: DealerId::from_uuid(Uuid::from_u128(3)),
+        customer: Customer {
+            name: "钱女士".into(),
+            mobile: "13700137000".parse().ok(),
+            ..Customer::default()
+        },
+        source: Source::WalkIn,
+        models: vec!["Ridge DM-i".into()],
+        grade: Grade::H,
+        stage: Stage::Visited,
+        owner: Some(user),
+        next_follow_up: None,
+        notes: vec![],
+        visits: vec![],
+        drives: vec![],
+        quotes: Vec::new(),
+        approvals: Vec::new(),
+        created_by: user,
+        created_at: 1_795_000_000_000,
+        updated_by: user,
+        updated_at: 1_795_000_000_000,
+    };
+    let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
+    let today = "2026-12-01".parse().expect("date");
+    let mut t = 1_795_000_000_000i64;
+    let mut save = |doc: &mut LeadDoc, v: &mut QuoteVersion, t: &mut i64| {
+        *t += 5_000;
+        v.recompute(&rules);
+        doc.put_quote(v, user, *t).expect("saves");
+    };
+    let quote = QuoteId::from_uuid(Uuid::from_u128(50));
+    let mut v = QuoteVersion::draft(
+        VersionId::from_uuid(Uuid::from_u128(51)),
+        quote,
+        &dealer,
+        &trim,
+        today,
+        user,
+        t,
+    );
+    save(&mut doc, &mut v, &mut t);
+    v.vehicle.colour_name = "珍珠白 Pearl White".into();
+    save(&mut doc, &mut v, &mut t);
+    for (kind, name, yuan) in [
+        (LineKind::Accessory, "精品礼包 Accessory pack", 3_000),
+        (LineKind::Fee, "上牌服务费 Plate registration", 500),
+        (LineKind::Insurance, "三者险 Third-party liability", 3_200),
+        (LineKind::Insurance, "车损险 Own damage", 1_800),
+    ] {
+        v.lines.push(Line {
+            kind,
+            item: None,
+            name: name.into(),
+            amount: Money::yuan(yuan),
+        });
+        save(&mut doc, &mut v, &mut t);
+    }
+    v.discount = Money::yuan(10_000);
+    save(&mut doc, &mut v, &mut t);
+    v.finance = Some(Finance {
+        down: Money::ZERO,
+        down_bp: Some(3_000),
+        months: 36,
+        apr_bp: 350,
+    });
+    save(&mut doc, &mut v, &mut t);
+    v.status = QuoteStatus::Requested;
+    v.requested_at = Some(t);
+    save(&mut doc, &mut v, &mut t);
+    doc.put_approval(
+        &Approval {
+            id: ApprovalId::from_uuid(Uuid::from_u128(60)),
+            version: v.id,
+            digest: v.digest(),
+            approved: true,
+            comment: "同意".into(),
+            decided_by: manager,
+            decided_at: t,
+        },
+        t,
+    )
+    .expect("approves");
+    v.status = QuoteStatus::Presented;
+    save(&mut doc, &mut v, &mut t);
+    // v2 and v3: each a copy with a new discount and term.
+    let mut last = v.clone();
+    for (n, discount, months) in [(2u32, 5_000, 48), (3, 4_000, 36)] {
+        let mut next = last.next_version(
+            VersionId::from_uuid(Uuid::from_u128(51 + u128::from(n))),
+            n,
+            &rules,
+            today,
+            user,
+            t,
+        );
+        save(&mut doc, &mut next, &mut t);
+        next.discount = Money::yuan(discount);
+        save(&mut doc, &mut next, &mut t);
+        if let Some(f) = next.finance.as_mut() {
+            f.months = months;
+        }
+        save(&mut doc, &mut next, &mut t);
+        last = next;
+    }
+    last.status = QuoteStatus::Presented;
+    save(&mut doc, &mut last, &mut t);
+    last.status = QuoteStatus::Accepted;
+    last.signature = Some(Signature {
+        strokes: Strokes::encode(&finger_signature()),
+        agreement_version: 0,
+        language: "zh-CN".into(),
+        signed_at: t,
+        captured_by: user,
+    });
+    save(&mut doc, &mut last, &mut t);
+    let saved = doc.save();
+    let read = LeadDoc::load(&saved, actor_from_bytes([8; 16]))
+        .expect("loads")
+        .read()
+        .expect("reads");
+    assert_eq!(read.quotes.len(), 3);
+    assert_eq!(read.stage, Stage::Ordered);
+    println!(
+        "lead document saved with 3 quote versions (v1 approved and presented, v3 signed): {} B in {} changes",
+        saved.len(),
+        doc.changes_since(&[]).len()
+    );
+    assert!(
+        saved.len() < 24 * 1024,
+        "the lead with three quote versions saves to {} bytes",
+        saved.len()
+    );
+}

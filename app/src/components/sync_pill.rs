@@ -132,7 +132,15 @@ mod tests {
         // Refusals are said from their code, in the person's language.
         assert_eq!(
             crate::i18n::Locale::En.sync_refused("forbidden"),
-            "Sync refused: only a manager or an admin may change the catalogue and settings"
+            "Sync refused: only a manager or an admin may make this change"
+        );
+        assert_eq!(
+            crate::i18n::Locale::En.sync_refused("frozen"),
+            "Sync refused: a quote shown to the customer cannot change"
+        );
+        assert_eq!(
+            crate::i18n::Locale::ZhCn.sync_refused("not_approved"),
+            "同步被拒绝：该优惠需经理按此条款审批"
         );
         assert_eq!(
             crate::i18n::Locale::ZhCn.sync_refused("not_author"),
@@ -142,7 +150,7 @@ mod tests {
         assert_eq!(
             crate::i18n::Locale::En
                 .sync_refused_of("forbidden", showroom_shared::domain::DocKind::Dealer),
-            "Sync refused for the catalogue and settings: only a manager or an admin may change the catalogue and settings"
+            "Sync refused for the catalogue and settings: only a manager or an admin may make this change"
         );
         assert_eq!(
             crate::i18n::Locale::ZhCn
