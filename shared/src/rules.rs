@@ -196,6 +196,14 @@ fn quotes(
             return Err(Breach::Frozen);
         }
         let presented_now = v.status.is_frozen() && !old.is_some_and(|o| o.status.is_frozen());
+        // What the customer was shown is what is kept: a presentation names
+        // the digest of its terms, and a frozen version's terms match it.
+        if v.status.is_frozen()
+            && (presented_now || v.presented_digest.is_some())
+            && v.presented_digest.as_deref() != Some(v.digest().as_str())
+        {
+            return Err(Breach::Frozen);
+        }
         if presented_now
             && policy.needs_approval(v)
             && !v.decision(approvals).is_some_and(|a| a.approved)
@@ -278,7 +286,7 @@ mod tests {
             to in prop::sample::select(QuoteStatus::ALL.to_vec()),
         ) {
             let mut presented = worked_example();
-            presented.status = QuoteStatus::Presented;
+            presented.present(0);
             let author = Author { user: presented.created_by, role: Role::Salesperson };
             let before = lead_with(presented.clone());
             let mut edited = presented.clone();
@@ -329,7 +337,11 @@ mod tests {
             let mut c = lead_with(v.clone());
             if let Content::Lead(l) = &mut c {
                 l.approvals = vec![a];
-                l.quotes[0].status = status;
+                if status == QuoteStatus::Presented {
+                    l.quotes[0].present(2);
+                } else {
+                    l.quotes[0].status = status;
+                }
             }
             c
         };
@@ -358,7 +370,7 @@ mod tests {
         assert_eq!(check(Some(&before), &approved, &manager, &policy), Ok(()));
         let mut presented = lead_with(v.clone());
         if let Content::Lead(l) = &mut presented {
-            l.quotes[0].status = QuoteStatus::Presented;
+            l.quotes[0].present(2);
         }
         assert_eq!(
             check(Some(&before), &presented, &sales, &policy),

@@ -241,7 +241,7 @@ fn a_lead_with_three_quote_versions_stays_small() {
     let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
     let today = "2026-12-01".parse().expect("date");
     let mut t = 1_795_000_000_000i64;
-    let mut save = |doc: &mut LeadDoc, v: &mut QuoteVersion, t: &mut i64| {
+    let save = |doc: &mut LeadDoc, v: &mut QuoteVersion, t: &mut i64| {
         *t += 5_000;
         v.recompute(&rules);
         doc.put_quote(v, user, *t).expect("saves");
@@ -298,7 +298,7 @@ fn a_lead_with_three_quote_versions_stays_small() {
         t,
     )
     .expect("approves");
-    v.status = QuoteStatus::Presented;
+    v.present(t);
     save(&mut doc, &mut v, &mut t);
     // v2 and v3: each a copy with a new discount and term.
     let mut last = v.clone();
@@ -320,7 +320,7 @@ fn a_lead_with_three_quote_versions_stays_small() {
         save(&mut doc, &mut next, &mut t);
         last = next;
     }
-    last.status = QuoteStatus::Presented;
+    last.present(t);
     save(&mut doc, &mut last, &mut t);
     last.status = QuoteStatus::Accepted;
     last.signature = Some(Signature {

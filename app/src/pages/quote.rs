@@ -34,6 +34,9 @@ const COVERS: [(Key, &str); 3] = [
     (Key::OwnDamageCover, "车损险 Own damage"),
     (Key::SeatCover, "座位险 Driver and passengers"),
 ];
+/// An edit of a version's terms, with the dealer's catalogue and rules at hand.
+type Change = Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>;
+
 const TERMS: [u32; 5] = [12, 24, 36, 48, 60];
 const DOWN_SHARES_BP: [u32; 4] = [1_500, 2_000, 3_000, 5_000];
 
@@ -316,7 +319,7 @@ fn QuoteEditor(
     // An edit of the terms: recomputed under the dealer's rules; a request
     // for approval whose terms change is a draft again (the manager decides
     // on exact terms).
-    let edit = move |f: Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>, save: bool| {
+    let edit = move |f: Change, save: bool| {
         if frozen.get_untracked() {
             return;
         }
@@ -354,12 +357,12 @@ fn QuoteEditor(
             return;
         };
         let now = clock::now_ms();
-        v.status = status;
         match status {
             QuoteStatus::Requested => v.requested_at = Some(now),
-            QuoteStatus::Presented => v.presented_at = Some(now),
+            QuoteStatus::Presented => v.present(now),
             _ => {}
         }
+        v.status = status;
         work.set(Some(v.clone()));
         persist(v);
     };
@@ -584,8 +587,8 @@ fn QuoteEditor(
                             i18n.locale().over_limit(limit)
                         }}</p>
                     })}
-                    <TradeInFields work=work edit=Callback::new(move |f: Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>| edit(f, false)) toggle=Callback::new(move |f: Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>| edit(f, true)) commit=commit disabled=disabled />
-                    <FinanceFields work=work edit=Callback::new(move |f: Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>| edit(f, false)) toggle=Callback::new(move |f: Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>| edit(f, true)) commit=commit disabled=disabled />
+                    <TradeInFields work=work edit=Callback::new(move |f: Change| edit(f, false)) toggle=Callback::new(move |f: Change| edit(f, true)) commit=commit disabled=disabled />
+                    <FinanceFields work=work edit=Callback::new(move |f: Change| edit(f, false)) toggle=Callback::new(move |f: Change| edit(f, true)) commit=commit disabled=disabled />
                 </fieldset>
             </form>
             <aside class="card quote-totals" aria-labelledby="quote-totals-heading">
@@ -684,8 +687,8 @@ fn QuoteEditor(
 #[component]
 fn TradeInFields(
     work: RwSignal<Option<QuoteVersion>>,
-    edit: Callback<Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>>,
-    toggle: Callback<Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>>,
+    edit: Callback<Change>,
+    toggle: Callback<Change>,
     commit: Callback<()>,
     disabled: Signal<bool>,
 ) -> impl IntoView {
@@ -739,8 +742,8 @@ fn TradeInFields(
 #[component]
 fn FinanceFields(
     work: RwSignal<Option<QuoteVersion>>,
-    edit: Callback<Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>>,
-    toggle: Callback<Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>>,
+    edit: Callback<Change>,
+    toggle: Callback<Change>,
     commit: Callback<()>,
     disabled: Signal<bool>,
 ) -> impl IntoView {

@@ -360,6 +360,11 @@ pub struct QuoteVersion {
     pub valid_until: Date,
     pub requested_at: Option<i64>,
     pub presented_at: Option<i64>,
+    /// The digest of the terms as they were shown to the customer, written
+    /// by the device that presented them: a concurrent edit merged into a
+    /// presented version cannot pass for what the customer saw.
+    #[autosurgeon(missing = "Default::default")]
+    pub presented_digest: Option<String>,
     /// The customer's signature on acceptance.
     pub signature: Option<Signature>,
     pub order: Option<Order>,
@@ -494,6 +499,7 @@ impl QuoteVersion {
             valid_until: today.add_days(i32::try_from(rules.valid_days).unwrap_or(7)),
             requested_at: None,
             presented_at: None,
+            presented_digest: None,
             signature: None,
             order: None,
             created_by: by,
@@ -522,6 +528,7 @@ impl QuoteVersion {
         v.valid_until = today.add_days(i32::try_from(rules.valid_days).unwrap_or(7));
         v.requested_at = None;
         v.presented_at = None;
+        v.presented_digest = None;
         v.signature = None;
         v.order = None;
         v.created_by = by;
@@ -679,6 +686,14 @@ impl QuoteVersion {
             .iter()
             .filter(|a| a.version == self.id && a.digest == digest)
             .max_by_key(|a| (a.decided_at, a.id))
+    }
+
+    /// Shows the version to the customer at `now`: frozen from now on, with
+    /// the digest of the terms shown.
+    pub fn present(&mut self, now: i64) {
+        self.status = QuoteStatus::Presented;
+        self.presented_at = Some(now);
+        self.presented_digest = Some(self.digest());
     }
 
     /// Whether the version may be shown to the customer: its finance
@@ -951,6 +966,7 @@ pub(crate) mod tests {
             valid_until: day(2026, 3, 21),
             requested_at: None,
             presented_at: None,
+            presented_digest: None,
             signature: None,
             order: None,
             created_by: UserId::from_uuid(Uuid::from_u128(10)),

@@ -157,8 +157,7 @@ async fn an_approval_from_a_salesperson_is_refused(app: TestApp) {
     );
     // Presenting it without an approval: refused too.
     let mut presented = v1.clone();
-    presented.status = QuoteStatus::Presented;
-    presented.presented_at = Some(6_000);
+    presented.present(6_000);
     doc.put_quote(&presented, me, 6_000).expect("writes");
     s.send(push(3, lead.id, raw_changes(&mut doc))).await;
     assert_eq!(
@@ -228,7 +227,7 @@ async fn an_approval_for_an_older_version_does_not_approve_the_new_one(app: Test
     );
     v2.discount = Money::yuan(12_000);
     v2.recompute(&dealer.settings.quote);
-    v2.status = QuoteStatus::Presented;
+    v2.present(8_000);
     let mut mine = LeadDoc::load(&synced, actor_from_bytes([1; 16])).expect("opens");
     mine.put_quote(&v2, me, 8_000).expect("writes");
     let read = mine.read().expect("reads");
@@ -250,7 +249,7 @@ async fn an_approval_for_an_older_version_does_not_approve_the_new_one(app: Test
     let mut edited = v1.clone();
     edited.discount = Money::yuan(11_000);
     edited.recompute(&dealer.settings.quote);
-    edited.status = QuoteStatus::Presented;
+    edited.present(8_500);
     let mut mine = LeadDoc::load(&synced, actor_from_bytes([1; 16])).expect("opens");
     mine.put_quote(&edited, me, 8_500).expect("writes");
     s.send(push(3, lead.id, raw_changes(&mut mine))).await;
@@ -261,7 +260,7 @@ async fn an_approval_for_an_older_version_does_not_approve_the_new_one(app: Test
 
     // v1 as approved is presented; the server holds it, and no v2.
     let mut presented = v1.clone();
-    presented.status = QuoteStatus::Presented;
+    presented.present(9_000);
     let mut mine = LeadDoc::load(&synced, actor_from_bytes([1; 16])).expect("opens");
     mine.put_quote(&presented, me, 9_000).expect("writes");
     s.send(push(4, lead.id, raw_changes(&mut mine))).await;
