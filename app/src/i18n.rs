@@ -295,6 +295,14 @@ impl Locale {
         self.fill(Format::DefaultLimit, &[("limit", &limit)])
     }
 
+    /// "Customer name: 钱女士" / "客户姓名：钱女士" (each language's colon).
+    pub fn label_value(self, label: Key, value: &str) -> String {
+        self.fill(
+            Format::LabelValue,
+            &[("label", &self.t(label)), ("value", &value)],
+        )
+    }
+
     pub fn approvals_waiting(self, n: usize) -> String {
         self.fill(Format::ApprovalsWaiting, &[("n", &n)])
     }

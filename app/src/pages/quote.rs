@@ -1078,7 +1078,7 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
             <header class="quote-print__head">
                 <p class="quote-print__dealer">{dealer_name}</p>
                 <h1>{locale.t(Key::Quote)}" · v"{version.number}</h1>
-                <p>{locale.t(Key::CustomerName)}": "{customer}</p>
+                <p>{locale.label_value(Key::CustomerName, &customer)}</p>
                 <p>{version.vehicle.label.clone()}{(!version.vehicle.colour_name.is_empty()).then(|| format!(" · {}", version.vehicle.colour_name))}</p>
                 <p>{locale.date(version.quoted_on)}" · "{locale.valid_until(version.valid_until)}</p>
             </header>
@@ -1086,10 +1086,11 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
             {t.loan.map(|l| view! {
                 <p class="quote-print__finance">{locale.finance_line(l.principal, l.months, l.apr_bp, l.monthly, l.total_interest)}</p>
             })}
-            {t.loan.is_some().then(|| view! { <p>{locale.t(Key::CashOption)}": "{locale.money(t.cash_option)}</p> })}
+            {t.loan.is_some().then(|| view! { <p>{locale.label_value(Key::CashOption, &locale.money(t.cash_option))}</p> })}
             {(version.taxes.subsidy_info != Money::ZERO).then(|| view! { <p>{locale.subsidy_info(version.taxes.subsidy_info)}</p> })}
-            {version.order.as_ref().map(|o| view! { <p>{locale.t(Key::ExpectedDelivery)}": "{locale.date(o.delivery)}</p> })}
+            {version.order.as_ref().map(|o| view! { <p>{locale.label_value(Key::ExpectedDelivery, &locale.date(o.delivery))}</p> })}
             {version.signature.as_ref().map(|s| view! {
+                <p class="quote-print__signed">{locale.label_value(Key::Signature, &locale.date_time(s.signed_at))}</p>
                 <SignatureView strokes=s.strokes.clone() label=Signal::derive(move || i18n.t(Key::Signature).to_owned()) />
             })}
         </article>
