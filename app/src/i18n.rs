@@ -182,6 +182,7 @@ impl Locale {
             "not_author" => Key::RefusalNotAuthor,
             "frozen" => Key::RefusalFrozen,
             "not_approved" => Key::RefusalNotApproved,
+            "not_decided" => Key::RefusalNotDecided,
             "too_large" => Key::RefusalTooLarge,
             "malformed" => Key::RefusalMalformed,
             "invalid" => Key::RefusalInvalid,

@@ -27,6 +27,11 @@ pub enum Breach {
     /// A quote version over its discount limit was presented without a
     /// manager's approval of its exact terms.
     NotApproved,
+    /// Something recorded (a consent or its withdrawal) was changed.
+    Recorded { what: &'static str },
+    /// The lead was put in the lost stage without a manager's approval of
+    /// an open lost request.
+    LostNotApproved,
 }
 
 impl std::fmt::Display for Breach {
@@ -45,6 +50,10 @@ impl std::fmt::Display for Breach {
             Breach::NotApproved => f.write_str(
                 "This quote's discount needs a manager's approval of these exact terms before it is shown.",
             ),
+            Breach::Recorded { what } => write!(f, "A {what} already recorded cannot change."),
+            Breach::LostNotApproved => {
+                f.write_str("A lead is lost only when a manager approves a lost request.")
+            }
         }
     }
 }
@@ -79,7 +88,15 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
             // Quotes: whether a version was frozen, or is being presented
             // now, is judged against the document before.
             !l.quotes.is_empty()
+                || !l.consents.is_empty()
+                || l.stage == crate::domain::Stage::Lost
                 || l.approvals.iter().any(|a| a.decided_by != me)
+                || l.lost_decisions.iter().any(|d| d.decided_by != me)
+                || l.lost_requests.iter().any(|r| r.requested_by != me)
+                || l.tasks
+                    .iter()
+                    .flat_map(Record::authors)
+                    .any(|(_, u)| u != me)
                 || l.created_by != me
                 || l.updated_by != me
                 || l.notes.iter().any(|n| n.author != me)
@@ -160,6 +177,7 @@ pub fn check(
             }
             records_by(old_approvals, &l.approvals, author, "approval")?;
             quotes(old_quotes, &l.quotes, &l.approvals, policy)?;
+            follow_up(before, l, author)?;
         }
         Content::Register(r) => {
             let before = match before {
@@ -172,7 +190,57 @@ pub fn check(
     Ok(())
 }
 
-/// Whether the role decides on discounts (and, later, lost requests).
+/// Follow-up records: tasks and lost requests in their authors' names; a
+/// decision on a lost request is a manager's; a recorded consent never
+/// changes (a withdrawal is a new record); the lead enters the lost stage
+/// only with an approved decision on an open request.
+fn follow_up(
+    before: Option<&crate::domain::Lead>,
+    l: &crate::domain::Lead,
+    author: &Author,
+) -> Result<(), Breach> {
+    records_by(
+        before.map(|b| b.tasks.as_slice()).unwrap_or_default(),
+        &l.tasks,
+        author,
+        "task",
+    )?;
+    records_by(
+        before
+            .map(|b| b.lost_requests.as_slice())
+            .unwrap_or_default(),
+        &l.lost_requests,
+        author,
+        "lost request",
+    )?;
+    let old_decisions = before
+        .map(|b| b.lost_decisions.as_slice())
+        .unwrap_or_default();
+    if !may_decide(author.role) && l.lost_decisions.iter().any(|d| !old_decisions.contains(d)) {
+        return Err(Breach::Role {
+            what: "decisions on lost requests",
+        });
+    }
+    records_by(old_decisions, &l.lost_decisions, author, "lost decision")?;
+    let old_consents = before.map(|b| b.consents.as_slice()).unwrap_or_default();
+    records_by(old_consents, &l.consents, author, "consent")?;
+    if old_consents
+        .iter()
+        .any(|c| l.consents.iter().any(|n| n.id == c.id && n != c))
+    {
+        return Err(Breach::Recorded { what: "consent" });
+    }
+    let was_lost = before.is_some_and(|b| b.stage == crate::domain::Stage::Lost);
+    if l.stage == crate::domain::Stage::Lost
+        && !was_lost
+        && !crate::domain::followup::lost_is_approved(&l.lost_requests, &l.lost_decisions)
+    {
+        return Err(Breach::LostNotApproved);
+    }
+    Ok(())
+}
+
+/// Whether the role decides on discounts and lost requests.
 pub fn may_decide(role: Role) -> bool {
     matches!(role, Role::Manager | Role::Admin)
 }
@@ -268,6 +336,10 @@ mod tests {
             drives: vec![],
             quotes: vec![v],
             approvals: vec![],
+            tasks: vec![],
+            lost_requests: vec![],
+            lost_decisions: vec![],
+            consents: vec![],
             created_by: by,
             created_at: 0,
             updated_by: by,
@@ -307,6 +379,123 @@ mod tests {
             let ok = matches!(to, QuoteStatus::Presented | QuoteStatus::Accepted | QuoteStatus::Declined);
             prop_assert_eq!(check(Some(&before), &lead_with(moved), &author, &policy).is_ok(), ok);
         }
+    }
+
+    fn lead_of(f: impl FnOnce(&mut crate::domain::Lead)) -> Content {
+        let mut c = lead_with(worked_example());
+        if let Content::Lead(l) = &mut c {
+            l.quotes.clear();
+            l.stage = Stage::Visited;
+            f(l);
+        }
+        c
+    }
+
+    proptest! {
+        /// Whoever writes a decision on a lost request, in whatever state:
+        /// it lands only from a manager's or an admin's session in their own
+        /// name; the lead enters the lost stage only with an approved open
+        /// request; a recorded consent never changes.
+        #[test]
+        fn only_a_manager_decides_and_a_lead_is_lost_only_when_approved(
+            role in prop::sample::select(vec![Role::Salesperson, Role::Manager, Role::Admin]),
+            approved in any::<bool>(),
+            own_name in any::<bool>(),
+            lose in any::<bool>(),
+            reopened in any::<bool>(),
+        ) {
+            use crate::domain::followup::*;
+            let seller = crate::domain::UserId::from_uuid(Uuid::from_u128(10));
+            let me = crate::domain::UserId::from_uuid(Uuid::from_u128(20));
+            let author = Author { user: me, role };
+            let request = LostRequest {
+                id: LostRequestId::from_uuid(Uuid::from_u128(1)),
+                reason: "price".into(),
+                competitor: String::new(),
+                note: String::new(),
+                requested_by: seller,
+                requested_at: 1,
+                reopened_at: reopened.then_some(3),
+            };
+            let before = lead_of(|l| l.lost_requests = vec![request.clone()]);
+            let decision = LostDecision {
+                id: LostDecisionId::from_uuid(Uuid::from_u128(2)),
+                request: request.id,
+                approved,
+                comment: String::new(),
+                decided_by: if own_name { me } else { seller },
+                decided_at: 2,
+            };
+            let after = lead_of(|l| {
+                l.lost_requests = vec![request.clone()];
+                l.lost_decisions = vec![decision.clone()];
+                if lose {
+                    l.stage = Stage::Lost;
+                }
+            });
+            let verdict = check(Some(&before), &after, &author, &ApprovalPolicy::default());
+            let expected = if !may_decide(role) {
+                Err(Breach::Role { what: "decisions on lost requests" })
+            } else if !own_name {
+                Err(Breach::NotAuthor { what: "lost decision" })
+            } else if lose && !(approved && !reopened) {
+                Err(Breach::LostNotApproved)
+            } else {
+                Ok(())
+            };
+            prop_assert_eq!(verdict, expected);
+            // Nobody makes a lead lost without a decision.
+            let lost = lead_of(|l| {
+                l.lost_requests = vec![request.clone()];
+                l.stage = Stage::Lost;
+            });
+            prop_assert_eq!(
+                check(Some(&before), &lost, &author, &ApprovalPolicy::default()),
+                Err(Breach::LostNotApproved)
+            );
+        }
+    }
+
+    #[test]
+    fn a_recorded_consent_never_changes() {
+        use crate::domain::followup::*;
+        let me = crate::domain::UserId::from_uuid(Uuid::from_u128(10));
+        let author = Author {
+            user: me,
+            role: Role::Salesperson,
+        };
+        let withdrawn = record_consent(
+            &[],
+            ConsentId::from_uuid(Uuid::from_u128(1)),
+            Purpose::Marketing,
+            false,
+            ConsentMethod::Verbal,
+            1,
+            me,
+            5,
+        );
+        let before = lead_of(|l| l.consents = vec![withdrawn.clone()]);
+        let mut granted = withdrawn.clone();
+        granted.given = true;
+        let after = lead_of(|l| l.consents = vec![granted]);
+        let policy = ApprovalPolicy::default();
+        assert_eq!(
+            check(Some(&before), &after, &author, &policy),
+            Err(Breach::Recorded { what: "consent" })
+        );
+        // A new grant that saw the withdrawal is how consent comes back.
+        let again = record_consent(
+            std::slice::from_ref(&withdrawn),
+            ConsentId::from_uuid(Uuid::from_u128(2)),
+            Purpose::Marketing,
+            true,
+            ConsentMethod::Signed,
+            1,
+            me,
+            6,
+        );
+        let after = lead_of(|l| l.consents = vec![withdrawn.clone(), again.clone()]);
+        assert_eq!(check(Some(&before), &after, &author, &policy), Ok(()));
     }
 
     #[test]

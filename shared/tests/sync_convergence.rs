@@ -32,6 +32,11 @@ use showroom_shared::domain::catalogue::{
     CarId, Colour, ColourId, Dealer, DemoCar, LostReason, Model, ModelId, Powertrain, Settings,
     Transmission, Trim, TrimId, Vin,
 };
+use showroom_shared::domain::followup::{
+    Completion, ConsentId, ConsentMethod, LostDecision, LostDecisionId, LostRequest, LostRequestId,
+    LostState, Outcome, Purpose, Task, TaskId, TaskKind, consents_to, decision_on,
+    lost_is_approved, record_consent,
+};
 use showroom_shared::domain::showroom::{
     DriveBack, DriveId, DriveOut, DriveStatus, Licence, LicenceClass, Signature, Strokes,
     TestDrive, Visit, VisitId, VisitKind, VisitOutcome, VisitSteps,
@@ -560,6 +565,10 @@ impl Device {
             drives: vec![],
             quotes: Vec::new(),
             approvals: Vec::new(),
+            tasks: Vec::new(),
+            lost_requests: Vec::new(),
+            lost_decisions: Vec::new(),
+            consents: Vec::new(),
             created_by: self.user,
             created_at: 1,
             updated_by: self.user,
@@ -599,7 +608,16 @@ impl Device {
         let before = doc.heads();
         match what % 5 {
             0 => lead.grade = Grade::ALL[value as usize % Grade::ALL.len()],
-            1 => lead.stage = Stage::ALL[value as usize % Stage::ALL.len()],
+            // Only a manager's approval of a lost request makes a lead lost
+            // (`follow_up` below); any other stage is anyone's to set.
+            1 => {
+                let open: Vec<Stage> = Stage::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| *s != Stage::Lost)
+                    .collect();
+                lead.stage = open[value as usize % open.len()];
+            }
             2 => lead.customer.city = Some(format!("City {value} by {dev}")),
             3 => lead.models.push(format!("Model {value}")),
             _ => {
@@ -760,6 +778,108 @@ impl Device {
             }
             assert_eq!(read_drive(doc, d.id), Some(d), "the edit reads back");
         }
+        self.record(id, &before);
+    }
+
+    /// Follow-up on a lead: a new task, a task completed (with the next one),
+    /// a lost request, a manager's decision on one (a manager's or an
+    /// admin's device only: the app offers no decision to others), a reopen,
+    /// or a consent given or withdrawn for a purpose.
+    fn follow_up(&mut self, pick: usize, what: u8, value: u8) {
+        let (user, dev, role) = (self.user, self.id as u128, self.role);
+        let record = dev << 32 | self.next_record;
+        let Some((id, doc, lead)) = self.pick_lead(pick) else {
+            return;
+        };
+        let before = doc.heads();
+        let now = 40_000 + i64::from(value);
+        let task = |n: u128, due: i64| Task {
+            id: TaskId::from_uuid(Uuid::from_u128(0x7a5c << 64 | n)),
+            kind: TaskKind::ALL[value as usize % TaskKind::ALL.len()],
+            due,
+            assignee: user,
+            note: format!("task {value} by {dev}"),
+            car: None,
+            completion: None,
+            cancelled: false,
+            created_by: user,
+            created_at: now,
+        };
+        match what % 6 {
+            0 => {
+                let _ = doc.put_task(&task(record, now + 86_400_000), user, now);
+            }
+            1 => {
+                let Some(mut t) = lead.tasks.iter().find(|t| t.is_open()).cloned() else {
+                    return;
+                };
+                t.completion = Some(Completion {
+                    outcome: Outcome::ALL[value as usize % Outcome::ALL.len()],
+                    said: format!("said {value} by {dev}"),
+                    at: now,
+                    by: user,
+                });
+                let next = task(record, now + 86_400_000);
+                let _ = doc.complete_task(&t, Some(&next), user, now);
+            }
+            2 => {
+                let request = LostRequest {
+                    id: LostRequestId::from_uuid(Uuid::from_u128(0x1057 << 64 | record)),
+                    reason: "price".into(),
+                    competitor: String::new(),
+                    note: format!("lost {value} by {dev}"),
+                    requested_by: user,
+                    requested_at: now,
+                    reopened_at: None,
+                };
+                let _ = doc.request_lost(&request, now);
+            }
+            3 if showroom_shared::rules::may_decide(role) => {
+                let Some(r) = lead
+                    .lost_requests
+                    .iter()
+                    .find(|r| decision_on(r, &lead.lost_decisions).is_none())
+                else {
+                    return;
+                };
+                let decision = LostDecision {
+                    id: LostDecisionId::from_uuid(Uuid::from_u128(0xdec1 << 64 | record)),
+                    request: r.id,
+                    approved: value.is_multiple_of(2),
+                    comment: format!("decided {value} by {dev}"),
+                    decided_by: user,
+                    decided_at: now,
+                };
+                let follow = (!decision.approved).then(|| task(record, now + 3_600_000));
+                let _ = doc.decide_lost(&decision, follow.as_ref(), now);
+            }
+            4 => {
+                let Some(r) = lead.lost_requests.iter().find(|r| {
+                    r.reopened_at.is_none()
+                        && matches!(r.state(&lead.lost_decisions), LostState::Approved(_))
+                }) else {
+                    return;
+                };
+                let mut r = r.clone();
+                r.reopened_at = Some(now);
+                let _ = doc.reopen(&r, Stage::Visited, Grade::B, user, now);
+            }
+            _ => {
+                let purpose = Purpose::ALL[value as usize % Purpose::ALL.len()];
+                let consent = record_consent(
+                    &lead.consents,
+                    ConsentId::from_uuid(Uuid::from_u128(0xc0 << 64 | record)),
+                    purpose,
+                    value.is_multiple_of(3),
+                    ConsentMethod::Verbal,
+                    1,
+                    user,
+                    now,
+                );
+                let _ = doc.put_consent(&consent);
+            }
+        }
+        self.next_record += 1;
         self.record(id, &before);
     }
 
@@ -1058,6 +1178,12 @@ enum Op {
         what: u8,
         value: u8,
     },
+    FollowUp {
+        device: usize,
+        pick: usize,
+        what: u8,
+        value: u8,
+    },
     Connect(usize),
     Disconnect(usize),
     ToServer {
@@ -1092,6 +1218,7 @@ fn op(devices: usize) -> impl Strategy<Value = Op> {
         2 => edit().prop_map(|(device, pick, what, value)| Op::Visit { device, pick, what, value }),
         2 => edit().prop_map(|(device, pick, what, value)| Op::Drive { device, pick, what, value }),
         2 => (d.clone(), any::<u8>(), any::<u8>()).prop_map(|(device, what, value)| Op::Catalogue { device, what, value }),
+        3 => edit().prop_map(|(device, pick, what, value)| Op::FollowUp { device, pick, what, value }),
         2 => d.clone().prop_map(Op::Connect),
         1 => d.clone().prop_map(Op::Disconnect),
         4 => (d.clone(), proptest::bool::weighted(0.15)).prop_map(|(device, duplicate)| Op::ToServer { device, duplicate }),
@@ -1145,6 +1272,12 @@ fn apply_op(w: &mut World, op: Op) {
             what,
             value,
         } => w.devices[device].catalogue(what, value),
+        Op::FollowUp {
+            device,
+            pick,
+            what,
+            value,
+        } => w.devices[device].follow_up(pick, what, value),
         Op::Connect(d) => w.connect(d),
         Op::Disconnect(d) => w.disconnect(d),
         Op::ToServer { device, duplicate } => w.to_server(device, duplicate),
@@ -1346,6 +1479,45 @@ fn check(w: &mut World) {
                 "a test drive of device {} is lost",
                 dev.id
             );
+        }
+    }
+
+    // Follow-up, on every lead the server holds (which every replica equals):
+    // only managers' decisions; a lost lead has an approved open request; a
+    // task completed on two devices has one completion; and a withdrawal
+    // that no later event saw is never undone by a merge.
+    let managers: HashSet<UserId> = w
+        .devices
+        .iter()
+        .filter(|d| showroom_shared::rules::may_decide(d.role))
+        .map(|d| d.user)
+        .collect();
+    for content in server_content.values() {
+        let Some(l) = content.as_lead() else { continue };
+        for d in &l.lost_decisions {
+            assert!(
+                managers.contains(&d.decided_by),
+                "a non-manager's decision landed"
+            );
+        }
+        if l.stage == Stage::Lost {
+            assert!(
+                lost_is_approved(&l.lost_requests, &l.lost_decisions),
+                "a lead is lost without an approved request"
+            );
+        }
+        for purpose in Purpose::ALL {
+            let unseen_withdrawal = l.consents.iter().any(|c| {
+                c.purpose == *purpose
+                    && !c.given
+                    && !l.consents.iter().any(|o| o.supersedes.contains(&c.id))
+            });
+            if unseen_withdrawal {
+                assert!(
+                    !consents_to(&l.consents, *purpose),
+                    "a merge undid a withdrawal of {purpose:?}"
+                );
+            }
         }
     }
 

@@ -383,8 +383,11 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                                 }
                             }
                         >
+                            // Lost is a manager's decision on a lost request:
+                            // offered only when the lead is already there.
                             {Stage::ALL
                                 .iter()
+                                .filter(|s| **s != Stage::Lost || lead().is_some_and(|l| l.stage == Stage::Lost))
                                 .map(|s| {
                                     let s = *s;
                                     view! {

@@ -7,7 +7,9 @@
 //! `author`, `at`, `text`), `created_by`, `created_at`, `updated_by`,
 //! `updated_at`. Absent optional values are `null`. Times are Unix ms.
 //! Records (`doc::records`): `visit:<id>`, `drive:<id>`, `quote:<version
-//! id>` (a quote version), `approval:<id>` (a manager's decision).
+//! id>` (a quote version), `approval:<id>` (a manager's decision),
+//! `task:<id>` (a follow-up), `lost_request:<id>`, `lost_decision:<id>`,
+//! `consent:<id>`.
 //!
 //! Edits write only the keys whose value changed, so two devices editing
 //! different fields offline both keep their edit, notes are list inserts so
@@ -19,6 +21,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::records::{self, Record};
 use super::{ActorId, ChangeHash, DocError, Document};
+use crate::domain::followup::{Consent, LOST_GRADE, LostDecision, LostRequest, Task};
 use crate::domain::quote::{Approval, QuoteStatus, QuoteVersion};
 use crate::domain::showroom::{TestDrive, Visit};
 use crate::domain::{Customer, Lead, LeadId, Note, Stage, UserId};
@@ -103,6 +106,18 @@ impl LeadDoc {
         for approval in &lead.approvals {
             records::put(&mut this.0.am, approval)?;
         }
+        for task in &lead.tasks {
+            records::put(&mut this.0.am, task)?;
+        }
+        for request in &lead.lost_requests {
+            records::put(&mut this.0.am, request)?;
+        }
+        for decision in &lead.lost_decisions {
+            records::put(&mut this.0.am, decision)?;
+        }
+        for consent in &lead.consents {
+            records::put(&mut this.0.am, consent)?;
+        }
         this.0
             .am
             .put(ROOT, "created_by", lead.created_by.to_string())?;
@@ -150,6 +165,14 @@ impl LeadDoc {
         write_changed(&mut self.0.am, &before.drives, &after.drives)?;
         write_changed(&mut self.0.am, &before.quotes, &after.quotes)?;
         write_changed(&mut self.0.am, &before.approvals, &after.approvals)?;
+        write_changed(&mut self.0.am, &before.tasks, &after.tasks)?;
+        write_changed(&mut self.0.am, &before.lost_requests, &after.lost_requests)?;
+        write_changed(
+            &mut self.0.am,
+            &before.lost_decisions,
+            &after.lost_decisions,
+        )?;
+        write_changed(&mut self.0.am, &before.consents, &after.consents)?;
         if self.0.am.pending_ops() == 0 {
             return Ok(None);
         }
@@ -218,6 +241,98 @@ impl LeadDoc {
     ) -> Result<Option<ChangeHash>, DocError> {
         records::put(&mut self.0.am, approval)?;
         self.finish(approval.decided_by, now, "approval")
+    }
+
+    /// Adds or edits a follow-up task, as one change.
+    pub fn put_task(
+        &mut self,
+        task: &Task,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        self.put_record(task, editor, now, "task")
+    }
+
+    /// Completes a task and schedules the next step, as one change: what a
+    /// salesperson does in one screen after a call.
+    pub fn complete_task(
+        &mut self,
+        done: &Task,
+        next: Option<&Task>,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, done)?;
+        if let Some(next) = next {
+            records::put(&mut self.0.am, next)?;
+        }
+        if done
+            .completion
+            .as_ref()
+            .is_some_and(|c| c.outcome.is_contact())
+        {
+            self.advance_stage(Stage::Contacted)?;
+        }
+        self.finish(editor, now, "follow-up")
+    }
+
+    /// Records a request to mark the lead lost, as one change.
+    pub fn request_lost(
+        &mut self,
+        request: &LostRequest,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, request)?;
+        self.finish(request.requested_by, now, "lost request")
+    }
+
+    /// A manager's decision on a lost request, as one change. Approved: the
+    /// lead is lost (stage lost, grade F) and its open tasks are closed.
+    /// Rejected: `follow_up`, the new task the manager sets, goes with it.
+    pub fn decide_lost(
+        &mut self,
+        decision: &LostDecision,
+        follow_up: Option<&Task>,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, decision)?;
+        if decision.approved {
+            put_text(&mut self.0.am, &ROOT, "stage", Some(Stage::Lost.as_str()))?;
+            put_text(&mut self.0.am, &ROOT, "grade", Some(LOST_GRADE.as_str()))?;
+            put_text(&mut self.0.am, &ROOT, "next_follow_up", None)?;
+            for mut task in records::read_all::<Task>(&self.0.am)? {
+                if task.is_open() {
+                    task.cancelled = true;
+                    records::put(&mut self.0.am, &task)?;
+                }
+            }
+        }
+        if let Some(task) = follow_up {
+            records::put(&mut self.0.am, task)?;
+        }
+        self.finish(decision.decided_by, now, "lost decision")
+    }
+
+    /// Reopens a lost lead (a be-back): the approved request no longer holds
+    /// it, its history stays; the stage goes back to `stage`.
+    pub fn reopen(
+        &mut self,
+        request: &LostRequest,
+        stage: Stage,
+        grade: crate::domain::Grade,
+        editor: UserId,
+        now: i64,
+    ) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, request)?;
+        put_text(&mut self.0.am, &ROOT, "stage", Some(stage.as_str()))?;
+        put_text(&mut self.0.am, &ROOT, "grade", Some(grade.as_str()))?;
+        self.finish(editor, now, "reopen")
+    }
+
+    /// Records a consent or its withdrawal, as one change.
+    pub fn put_consent(&mut self, consent: &Consent) -> Result<Option<ChangeHash>, DocError> {
+        records::put(&mut self.0.am, consent)?;
+        self.finish(consent.recorded_by, consent.at, "consent")
     }
 
     /// Moves the stage to `to` when the lead is earlier in the funnel (a
@@ -420,6 +535,10 @@ pub(crate) fn read(doc: &Document) -> Result<Lead, DocError> {
         drives: records::read_all(d)?,
         quotes: records::read_all(d)?,
         approvals: records::read_all(d)?,
+        tasks: records::read_all(d)?,
+        lost_requests: records::read_all(d)?,
+        lost_decisions: records::read_all(d)?,
+        consents: records::read_all(d)?,
         created_by: parse_req(&root, "created_by")?,
         created_at: get_int(&root, "created_at")?.unwrap_or(0),
         updated_by: parse_req(&root, "updated_by")?,
@@ -611,6 +730,10 @@ mod tests {
             drives: vec![],
             quotes: Vec::new(),
             approvals: Vec::new(),
+            tasks: Vec::new(),
+            lost_requests: Vec::new(),
+            lost_decisions: Vec::new(),
+            consents: Vec::new(),
             created_by: user(10),
             created_at: 1_000,
             updated_by: user(10),

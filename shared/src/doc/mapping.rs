@@ -12,6 +12,9 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use crate::domain::catalogue::{
     CarId, ColourId, ItemId, ItemKind, ModelId, Powertrain, Transmission, TrimId, Vin,
 };
+use crate::domain::followup::{
+    ConsentId, ConsentMethod, LostDecisionId, LostRequestId, Outcome, Purpose, TaskId, TaskKind,
+};
 use crate::domain::quote::{
     ApprovalId, LimitBy, LineKind, OldCar, QuoteId, QuoteStatus, VersionId,
 };
@@ -73,6 +76,14 @@ as_text!(
     LineKind,
     LimitBy,
     OldCar,
+    TaskId,
+    LostRequestId,
+    LostDecisionId,
+    ConsentId,
+    TaskKind,
+    Outcome,
+    Purpose,
+    ConsentMethod,
 );
 
 impl Reconcile for Money {

@@ -13,6 +13,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use super::DocError;
 use crate::domain::UserId;
 use crate::domain::catalogue::{Colour, DemoCar, Item, LostReason, Model, Trim};
+use crate::domain::followup::{Consent, LostDecision, LostRequest, Task};
 use crate::domain::quote::{Approval, QuoteVersion};
 use crate::domain::showroom::{TestDrive, Visit};
 
@@ -54,6 +55,14 @@ record!(QuoteVersion, "quote", |q| q.id.to_string(), authors: |q| {
     a
 });
 record!(Approval, "approval", |a| a.id.to_string(), authors: |a| vec![("decided_by", a.decided_by)]);
+record!(Task, "task", |t| t.id.to_string(), authors: |t| {
+    let mut a = vec![("created_by", t.created_by)];
+    a.extend(t.completion.as_ref().map(|c| ("completion.by", c.by)));
+    a
+});
+record!(LostRequest, "lost_request", |r| r.id.to_string(), authors: |r| vec![("requested_by", r.requested_by)]);
+record!(LostDecision, "lost_decision", |d| d.id.to_string(), authors: |d| vec![("decided_by", d.decided_by)]);
+record!(Consent, "consent", |c| c.id.to_string(), authors: |c| vec![("recorded_by", c.recorded_by)]);
 record!(Model, "model", |m| m.id.to_string());
 record!(Trim, "trim", |t| t.id.to_string());
 record!(Colour, "colour", |c| c.id.to_string());

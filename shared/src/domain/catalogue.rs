@@ -281,6 +281,34 @@ pub struct Settings {
     /// Taxes, insurance, finance and discount rules of quotes.
     #[autosurgeon(missing = "Default::default")]
     pub quote: QuoteRules,
+    /// Follow-up targets and the lost-request rule.
+    #[autosurgeon(missing = "Default::default")]
+    pub follow_up: FollowUpRules,
+}
+
+/// The dealer's follow-up rules.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct FollowUpRules {
+    /// Hours to the first contact of a new lead (its first task is due then).
+    pub first_contact_hours: u32,
+    /// The same for a lead the manufacturer pushed (OEM rules: 12 h).
+    pub first_contact_hours_oem: u32,
+    /// Follow-up attempts before a lost request may be made (OEM programmes
+    /// often require 3).
+    pub min_attempts_before_lost: u32,
+    /// The version of the consent wording shown at capture.
+    pub consent_wording_version: u32,
+}
+
+impl Default for FollowUpRules {
+    fn default() -> Self {
+        FollowUpRules {
+            first_contact_hours: 24,
+            first_contact_hours_oem: 12,
+            min_attempts_before_lost: 0,
+            consent_wording_version: 1,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -291,6 +319,7 @@ impl Default for Settings {
             cadence: Cadence::default(),
             agreement: Agreement::default(),
             quote: QuoteRules::default(),
+            follow_up: FollowUpRules::default(),
         }
     }
 }

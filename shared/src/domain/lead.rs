@@ -165,6 +165,18 @@ pub struct Lead {
     /// Managers' decisions on quote versions, by id.
     #[serde(skip)]
     pub approvals: Vec<super::quote::Approval>,
+    /// Follow-up tasks (跟进), by id.
+    #[serde(skip)]
+    pub tasks: Vec<super::followup::Task>,
+    /// Requests to mark the lead lost (战败申请), by id.
+    #[serde(skip)]
+    pub lost_requests: Vec<super::followup::LostRequest>,
+    /// Managers' decisions on them, by id.
+    #[serde(skip)]
+    pub lost_decisions: Vec<super::followup::LostDecision>,
+    /// The customer's consents and withdrawals per purpose, by id.
+    #[serde(skip)]
+    pub consents: Vec<super::followup::Consent>,
     pub created_by: UserId,
     pub created_at: i64,
     pub updated_by: UserId,

@@ -3,6 +3,7 @@
 mod account;
 pub mod catalogue;
 mod date;
+pub mod followup;
 mod id;
 mod lead;
 mod money;

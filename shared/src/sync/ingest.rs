@@ -326,7 +326,7 @@ pub fn ingest(
         } else {
             match &state.content {
                 Some(c) => Some(c.clone()),
-                None => Some(state.read_stored(dealer, doc)?),
+                None => state.read_stored(dealer, doc)?,
             }
         };
         match rules::check(before.as_ref(), content, author, policy) {
@@ -370,6 +370,8 @@ fn refused(breach: &Breach) -> Refusal {
         Breach::NotAuthor { .. } => SyncErrorCode::NotAuthor,
         Breach::Frozen => SyncErrorCode::Frozen,
         Breach::NotApproved => SyncErrorCode::NotApproved,
+        Breach::Recorded { .. } => SyncErrorCode::Frozen,
+        Breach::LostNotApproved => SyncErrorCode::NotDecided,
     };
     Refusal::new(code, breach.to_string())
 }
@@ -377,16 +379,13 @@ fn refused(breach: &Breach) -> Refusal {
 impl DocState {
     /// The document as stored before this ingest (snapshot and tail), read:
     /// the "before" of the write rules when it was not kept in memory.
-    fn read_stored(&self, dealer: DealerId, id: DocId) -> Result<Content, Refusal> {
+    /// The document as stored, read: `None` when nothing of it is readable
+    /// yet (its creation is still on the way), which the rules judge as a
+    /// new document.
+    fn read_stored(&self, dealer: DealerId, id: DocId) -> Result<Option<Content>, Refusal> {
         let tail = self.tail.iter().map(|(_, b)| b.clone()).collect();
         let mut stored = DocState::load(self.base.clone(), tail, self.history_bytes)?;
-        match check(&mut stored.doc, dealer, id)? {
-            Some(content) => Ok(content),
-            None => Err(Refusal::new(
-                SyncErrorCode::Internal,
-                "The stored document cannot be read.",
-            )),
-        }
+        check(&mut stored.doc, dealer, id)
     }
 }
 
@@ -469,6 +468,10 @@ mod tests {
             drives: vec![],
             quotes: Vec::new(),
             approvals: Vec::new(),
+            tasks: Vec::new(),
+            lost_requests: Vec::new(),
+            lost_decisions: Vec::new(),
+            consents: Vec::new(),
             created_by: user,
             created_at: 1,
             updated_by: user,

@@ -65,6 +65,8 @@ pub enum SyncErrorCode {
     /// The change presents a quote over its discount limit that no manager
     /// approved as it is.
     NotApproved = 11,
+    /// The change marks a lead lost that no manager's decision approved.
+    NotDecided = 12,
 }
 
 impl SyncErrorCode {
@@ -81,6 +83,7 @@ impl SyncErrorCode {
             9 => Self::NotAuthor,
             10 => Self::Frozen,
             11 => Self::NotApproved,
+            12 => Self::NotDecided,
             _ => return None,
         })
     }
@@ -98,6 +101,7 @@ impl SyncErrorCode {
             Self::NotAuthor => "not_author",
             Self::Frozen => "frozen",
             Self::NotApproved => "not_approved",
+            Self::NotDecided => "not_decided",
         }
     }
 }

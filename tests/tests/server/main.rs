@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod cluster;
 mod durability;
+mod followup;
 mod http;
 mod quotes;
 mod records;
