@@ -304,6 +304,54 @@ impl Locale {
         )
     }
 
+    /// How late a task is, from minutes.
+    pub fn late_by(self, minutes: i64) -> String {
+        match minutes {
+            m if m < 60 => self.fill(Format::LateMinutes, &[("n", &m.max(1))]),
+            m if m < 24 * 60 => self.fill(Format::LateHours, &[("n", &(m / 60))]),
+            m => self.fill(Format::LateDays, &[("n", &(m / (24 * 60)))]),
+        }
+    }
+
+    pub fn next_in_days(self, days: i64) -> String {
+        self.fill(Format::NextInDays, &[("days", &days)])
+    }
+
+    pub fn lost_waiting(self, reason: &str, note: &str) -> String {
+        self.fill(Format::LostWaiting, &[("reason", &reason), ("note", &note)])
+    }
+
+    pub fn lost_approved(self, reason: &str, comment: &str) -> String {
+        self.fill(
+            Format::LostApproved,
+            &[("reason", &reason), ("comment", &comment)],
+        )
+    }
+
+    pub fn lost_rejected(self, comment: &str) -> String {
+        self.fill(Format::LostRejected, &[("comment", &comment)])
+    }
+
+    pub fn attempts_needed(self, made: usize, needed: usize) -> String {
+        self.fill(
+            Format::AttemptsNeeded,
+            &[("made", &made), ("needed", &needed)],
+        )
+    }
+
+    /// A purpose's current consent: given or withdrawn, when, which wording.
+    pub fn consent_line(self, given: bool, at: i64, version: u32) -> String {
+        let format = if given {
+            Format::ConsentGivenLine
+        } else {
+            Format::ConsentWithdrawnLine
+        };
+        self.fill(
+            format,
+            &[("when", &self.date_time(at)), ("version", &version)],
+        )
+    }
+
     pub fn approvals_waiting(self, n: usize) -> String {
         self.fill(Format::ApprovalsWaiting, &[("n", &n)])
     }

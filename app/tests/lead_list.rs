@@ -31,6 +31,8 @@ fn summary(n: u128) -> LeadSummary {
         models: vec!["Model Y".into()],
         updated_at: 0,
         approvals_waiting: 0,
+        tasks: Vec::new(),
+        lost_waiting: false,
     }
 }
 

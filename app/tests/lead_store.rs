@@ -310,6 +310,8 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             models: vec![],
             updated_at: 0,
             approvals_waiting: 0,
+            tasks: Vec::new(),
+            lost_waiting: false,
         })
         .collect();
     ok(leads::put_summaries(&all).await, "write");

@@ -18,6 +18,7 @@ use showroom_shared::doc::{
     ActorId, Change, ChangeHash, DocError, Document, LeadDoc, SCHEMA_VERSION, actor_from_bytes,
     parse_change,
 };
+use showroom_shared::domain::followup::{Consent, LostDecision, LostRequest, Task};
 use showroom_shared::domain::quote::{Approval, QuoteVersion};
 use showroom_shared::domain::showroom::{TestDrive, Visit};
 use showroom_shared::domain::{DocId, DocKind, Lead, LeadId, Note, UserId};
@@ -599,6 +600,54 @@ pub async fn put_quote(
 /// Records a manager's decision on a quote version, as one change.
 pub async fn put_approval(lead: LeadId, approval: &Approval, now: i64) -> Result<bool> {
     change_lead(lead, |doc| doc.put_approval(approval, now)).await
+}
+
+/// Adds or edits a follow-up task, as one change.
+pub async fn put_task(lead: LeadId, task: &Task, editor: UserId, now: i64) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_task(task, editor, now)).await
+}
+
+/// Completes a task and schedules the next one, as one change.
+pub async fn complete_task(
+    lead: LeadId,
+    done: &Task,
+    next: Option<&Task>,
+    editor: UserId,
+    now: i64,
+) -> Result<bool> {
+    change_lead(lead, |doc| doc.complete_task(done, next, editor, now)).await
+}
+
+/// Requests that the lead be marked lost, as one change.
+pub async fn request_lost(lead: LeadId, request: &LostRequest, now: i64) -> Result<bool> {
+    change_lead(lead, |doc| doc.request_lost(request, now)).await
+}
+
+/// A manager's decision on a lost request, as one change.
+pub async fn decide_lost(
+    lead: LeadId,
+    decision: &LostDecision,
+    follow_up: Option<&Task>,
+    now: i64,
+) -> Result<bool> {
+    change_lead(lead, |doc| doc.decide_lost(decision, follow_up, now)).await
+}
+
+/// Reopens a lost lead, as one change.
+pub async fn reopen(
+    lead: LeadId,
+    request: &LostRequest,
+    stage: showroom_shared::domain::Stage,
+    grade: showroom_shared::domain::Grade,
+    editor: UserId,
+    now: i64,
+) -> Result<bool> {
+    change_lead(lead, |doc| doc.reopen(request, stage, grade, editor, now)).await
+}
+
+/// Records a consent or its withdrawal, as one change.
+pub async fn put_consent(lead: LeadId, consent: &Consent) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_consent(consent)).await
 }
 
 async fn change_lead(

@@ -23,6 +23,21 @@ pub struct LeadSummary {
     /// approvals inbox opens only these leads).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub approvals_waiting: u32,
+    /// Open follow-up tasks (Today lists them without opening the lead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskBrief>,
+    /// A lost request waits for a manager.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lost_waiting: bool,
+}
+
+/// An open task as Today shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TaskBrief {
+    pub id: showroom_shared::domain::followup::TaskId,
+    pub kind: showroom_shared::domain::followup::TaskKind,
+    pub due: i64,
+    pub assignee: UserId,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -49,6 +64,20 @@ impl LeadSummary {
                         && q.decision(&lead.approvals).is_none()
                 })
                 .count() as u32,
+            tasks: lead
+                .tasks
+                .iter()
+                .filter(|t| t.is_open())
+                .map(|t| TaskBrief {
+                    id: t.id,
+                    kind: t.kind,
+                    due: t.due,
+                    assignee: t.assignee,
+                })
+                .collect(),
+            lost_waiting: lead.lost_requests.iter().any(|r| {
+                showroom_shared::domain::followup::decision_on(r, &lead.lost_decisions).is_none()
+            }),
         }
     }
 
@@ -236,6 +265,8 @@ mod tests {
             models: vec![],
             updated_at: 0,
             approvals_waiting: 0,
+            tasks: Vec::new(),
+            lost_waiting: false,
         }
     }
 

@@ -44,7 +44,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             i.map(|i| {
                 let mut ids: Vec<_> = i
                     .all()
-                    .filter(|s| s.approvals_waiting > 0)
+                    .filter(|s| s.approvals_waiting > 0 || s.lost_waiting)
                     .map(|s| (s.id, i.version_of(s.id)))
                     .collect();
                 ids.sort();
@@ -72,7 +72,25 @@ pub fn ApprovalsPage() -> impl IntoView {
                 None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
                 Some(all) => {
                     let list = waiting(&all);
-                    if list.is_empty() {
+                    let lost: Vec<Lead> = all.iter().filter(|l| crate::pages::follow_up::lost_waiting(l).is_some()).cloned().collect();
+                    let lost_view = (!lost.is_empty()).then(|| view! {
+                        <h3 class="card__title">{i18n.t(Key::LostRequestsWaiting)}</h3>
+                        <ul class="approval-list" role="list">
+                            {lost.into_iter().map(|l| {
+                                let heading = format!("lost-{}", l.id);
+                                let labelled = heading.clone();
+                                let href = format!("/leads/{}", l.id);
+                                let name = l.customer.name.clone();
+                                view! {
+                                    <li class="card approval" aria-labelledby=labelled>
+                                        <h4 id=heading class="card__title"><A href=href>{name}</A></h4>
+                                        <crate::pages::follow_up::LostPanel lead=Signal::derive(move || Some(l.clone())) />
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    });
+                    if list.is_empty() && lost_view.is_none() {
                         return view! { <div class="card empty-state"><p>{move || i18n.t(Key::NoApprovalsWaiting)}</p></div> }.into_any();
                     }
                     view! {
@@ -80,6 +98,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                         <ul class="approval-list" role="list">
                             {list.into_iter().map(|(l, v)| view! { <ApprovalCard lead=l version=v /> }).collect_view()}
                         </ul>
+                        {lost_view}
                     }.into_any()
                 }
             }}

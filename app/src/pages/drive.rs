@@ -32,7 +32,7 @@ fn new_drive_id() -> DriveId {
 }
 
 /// `YYYY-MM-DD` and `HH:MM` in the dealer's time zone → Unix ms.
-fn local_ms(date: &str, time: &str) -> Option<i64> {
+pub(crate) fn local_ms(date: &str, time: &str) -> Option<i64> {
     let date: Date = date.parse().ok()?;
     let (h, m) = time.split_once(':')?;
     let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);

@@ -524,6 +524,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 </fieldset>
             </form>
         </section>
+        <crate::pages::follow_up::LeadFollowUp lead=Signal::derive(lead) />
         <LeadQuotes lead=Signal::derive(lead) />
         <LeadFloor lead=Signal::derive(lead) />
     }

@@ -21,6 +21,7 @@ const CAPTURE_GRADES: [Grade; 5] = [Grade::H, Grade::A, Grade::B, Grade::C, Grad
 #[component]
 pub fn NewLeadPage() -> impl IntoView {
     let i18n = use_i18n();
+    let catalogue = crate::local::dealer::use_dealer_catalogue();
     let auth = use_auth();
     let flash = use_saved_flash();
     let navigate = use_navigate();
@@ -108,13 +109,31 @@ pub fn NewLeadPage() -> impl IntoView {
                 .map(|d| dealer_today().add_days(d).to_string())
                 .unwrap_or_default(),
         };
-        let lead = match form.to_lead(&base) {
+        let mut lead = match form.to_lead(&base) {
             Ok(lead) => lead,
             Err(p) => {
                 problems.set(p);
                 return;
             }
         };
+        // The first contact is due within the dealer's target (24 h; a lead
+        // the manufacturer pushed, 12 h).
+        let rules = catalogue
+            .dealer
+            .with_untracked(|d| d.as_ref().map(|d| d.settings.follow_up.clone()))
+            .unwrap_or_default();
+        let hours = if lead.source == Source::Manufacturer {
+            rules.first_contact_hours_oem
+        } else {
+            rules.first_contact_hours
+        };
+        lead.tasks = vec![crate::pages::follow_up::new_task(
+            &lead,
+            showroom_shared::domain::followup::TaskKind::Call,
+            now + i64::from(hours) * 3_600_000,
+            i18n.t(Key::FirstContact).to_owned(),
+            me,
+        )];
         problems.set(FormProblems::default());
         failure.set(None);
         saving.set(true);

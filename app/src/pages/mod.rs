@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod catalogue;
 pub mod drive;
+pub mod follow_up;
 pub mod lead_detail;
 pub mod lead_form;
 pub mod lead_new;

@@ -45,6 +45,69 @@ pub fn TodayPage() -> impl IntoView {
         })
     });
 
+    // The follow-up work on the device: this person's open tasks (a
+    // manager: everyone's), overdue oldest first, then due today.
+    let work = Memo::new(move |_| {
+        let me = auth
+            .session()
+            .map(|s| (s.user.id, showroom_shared::rules::may_decide(s.user.role)));
+        let now = clock::now_ms();
+        let end_of_day = clock::start_of(clock::today()) + 86_400_000;
+        index.with(|i| {
+            let (Some(i), Some((me, manager))) = (i, me) else {
+                return None;
+            };
+            let mut overdue = Vec::new();
+            let mut today = Vec::new();
+            for s in i.all() {
+                for t in &s.tasks {
+                    if !manager && t.assignee != me {
+                        continue;
+                    }
+                    let row = (t.clone(), s.id, s.name.clone());
+                    if t.due < now {
+                        overdue.push(row);
+                    } else if t.due < end_of_day {
+                        today.push(row);
+                    }
+                }
+            }
+            overdue.sort_by_key(|(t, ..)| t.due);
+            today.sort_by_key(|(t, ..)| t.due);
+            Some((overdue, today))
+        })
+    });
+    let task_rows = move |rows: Vec<(
+        crate::local::summary::TaskBrief,
+        showroom_shared::domain::LeadId,
+        String,
+    )>,
+                          late: bool| {
+        let locale = i18n.locale();
+        let now = clock::now_ms();
+        view! {
+            <ul class="task-rows">
+                {rows.into_iter().map(|(t, lead, name)| {
+                    let kind = crate::pages::follow_up::task_kind_text(locale, t.kind);
+                    let when = if late {
+                        crate::pages::follow_up::lateness(locale, t.due, now).unwrap_or_default()
+                    } else {
+                        locale.time_of_day(t.due)
+                    };
+                    view! {
+                        <li class=if late { "task-row task-row--late" } else { "task-row" }>
+                            <a href=format!("/leads/{lead}") class="task-row__link">
+                                <span class="task-row__what">{name}</span>
+                                <span>{kind}</span>
+                                <span class=if late { "badge badge--danger" } else { "muted" }>{when}</span>
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    };
+
     let floor = use_floor();
     let catalogue = use_dealer_catalogue();
     let here = Memo::new(move |_| {
@@ -117,6 +180,22 @@ pub fn TodayPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="today-heading">
             <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
+            <section class="card my-work" aria-labelledby="overdue-heading">
+                <h2 id="overdue-heading" class="card__title">{move || {
+                    let n = work.with(|w| w.as_ref().map_or(0, |(o, _)| o.len()));
+                    format!("{} ({n})", i18n.t(Key::Overdue))
+                }}</h2>
+                {move || work.get().map(|(overdue, _)| if overdue.is_empty() {
+                    view! { <p class="muted">{i18n.t(Key::NoWorkToday)}</p> }.into_any()
+                } else {
+                    task_rows(overdue, true).into_any()
+                })}
+                <h2 id="due-today-heading" class="card__title">{move || {
+                    let n = work.with(|w| w.as_ref().map_or(0, |(_, t)| t.len()));
+                    format!("{} ({n})", i18n.t(Key::DueToday))
+                }}</h2>
+                {move || work.get().map(|(_, today)| task_rows(today, false))}
+            </section>
             <section class="card showroom-now" aria-labelledby="here-heading">
                 <h2 id="here-heading" class="card__title">{move || i18n.t(Key::InShowroomNow)}</h2>
                 {showroom_now}

@@ -1,0 +1,515 @@
+//! A lead's follow-up (跟进) on its page: the open tasks, completing one
+//! with its outcome and the next step in the same place ("no answer, try
+//! again tomorrow" is two taps), adding a task; the lost request (战败申请)
+//! and a manager's decision on it, reopening a lost lead; and the customer's
+//! consent per purpose. Every tap saves on the device, offline too.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use showroom_shared::domain::followup::{
+    Completion, ConsentId, ConsentMethod, LostDecision, LostDecisionId, LostRequest, LostRequestId,
+    LostState, Outcome, Purpose, Task, TaskId, TaskKind, attempts, consent_state, decision_on,
+    record_consent,
+};
+use showroom_shared::domain::{Grade, Lead, Stage, UserId};
+
+use crate::i18n::{Key, Locale, use_i18n};
+use crate::local::auth::use_auth;
+use crate::local::clock;
+use crate::local::dealer::use_dealer_catalogue;
+use crate::local::leads;
+
+const DAY_MS: i64 = 86_400_000;
+
+fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
+}
+
+pub fn task_kind_text(locale: Locale, kind: TaskKind) -> &'static str {
+    locale.t(match kind {
+        TaskKind::Call => Key::TaskCall,
+        TaskKind::WeChat => Key::TaskWechat,
+        TaskKind::Sms => Key::TaskSms,
+        TaskKind::Visit => Key::TaskVisit,
+        TaskKind::TestDrive => Key::TaskTestDrive,
+        TaskKind::Delivery => Key::TaskDelivery,
+        TaskKind::Other => Key::TaskOther,
+    })
+}
+
+fn outcome_text(locale: Locale, outcome: Outcome) -> &'static str {
+    locale.t(match outcome {
+        Outcome::Reached => Key::OutcomeReached,
+        Outcome::NoAnswer => Key::OutcomeNoAnswer,
+        Outcome::WrongNumber => Key::OutcomeWrongNumber,
+        Outcome::Appointment => Key::OutcomeAppointment,
+        Outcome::NotInterested => Key::OutcomeNotInterested,
+        Outcome::Sent => Key::OutcomeSent,
+        Outcome::Done => Key::OutcomeDone,
+    })
+}
+
+fn purpose_text(locale: Locale, purpose: Purpose) -> &'static str {
+    locale.t(match purpose {
+        Purpose::FollowUp => Key::ConsentFollowUp,
+        Purpose::Marketing => Key::ConsentMarketing,
+        Purpose::OemSharing => Key::ConsentOemSharing,
+    })
+}
+
+/// A task for `lead`'s owner (or `me`), due at `due`.
+pub fn new_task(lead: &Lead, kind: TaskKind, due: i64, note: String, me: UserId) -> Task {
+    Task {
+        id: TaskId::from_uuid(random_uuid()),
+        kind,
+        due,
+        assignee: lead.owner.unwrap_or(me),
+        note,
+        car: None,
+        completion: None,
+        cancelled: false,
+        created_by: me,
+        created_at: clock::now_ms(),
+    }
+}
+
+/// "2 h late" / "3 days late", or nothing when not late.
+pub fn lateness(locale: Locale, due: i64, now: i64) -> Option<String> {
+    let late = now - due;
+    (late > 0).then(|| locale.late_by(late / 60_000))
+}
+
+#[component]
+pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = use_dealer_catalogue();
+    let completing = RwSignal::new(None::<TaskId>);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let said = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let me = move || auth.session_untracked().map(|s| s.user.id);
+
+    // Completes the task with the chosen outcome and `next` days ahead
+    // (`None`: no next step).
+    let finish = move |task: Task, next_in_days: Option<i64>| {
+        let (Some(l), Some(me)) = (lead.get_untracked(), me()) else {
+            return;
+        };
+        let Some(chosen) = outcome.get_untracked() else {
+            problem.set(Some(i18n.t(Key::ChooseOutcome).to_owned()));
+            return;
+        };
+        let now = clock::now_ms();
+        let mut done = task.clone();
+        done.completion = Some(Completion {
+            outcome: chosen,
+            said: said.get_untracked().trim().to_owned(),
+            at: now,
+            by: me,
+        });
+        let next = next_in_days.map(|days| {
+            let mut t = new_task(&l, task.kind, now + days * DAY_MS, task.note.clone(), me);
+            t.assignee = task.assignee;
+            t
+        });
+        problem.set(None);
+        spawn_local(async move {
+            match leads::complete_task(l.id, &done, next.as_ref(), me, now).await {
+                Ok(_) => {
+                    completing.set(None);
+                    outcome.set(None);
+                    said.set(String::new());
+                    saved.set(true);
+                }
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+
+    // A new task.
+    let add_kind = RwSignal::new(TaskKind::Call);
+    let add_date = RwSignal::new(clock::today().add_days(1).to_string());
+    let add_time = RwSignal::new("10:00".to_owned());
+    let add_note = RwSignal::new(String::new());
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(l), Some(me)) = (lead.get_untracked(), me()) else {
+            return;
+        };
+        let Some(due) =
+            crate::pages::drive::local_ms(&add_date.get_untracked(), &add_time.get_untracked())
+        else {
+            problem.set(Some(i18n.t(Key::DueDate).to_owned()));
+            return;
+        };
+        let task = new_task(
+            &l,
+            add_kind.get_untracked(),
+            due,
+            add_note.get_untracked().trim().to_owned(),
+            me,
+        );
+        spawn_local(async move {
+            match leads::put_task(l.id, &task, me, clock::now_ms()).await {
+                Ok(_) => {
+                    add_note.set(String::new());
+                    saved.set(true);
+                }
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <section class="card follow-up" aria-labelledby="follow-up-heading">
+            <h3 id="follow-up-heading" class="card__title">{move || i18n.t(Key::FollowUp)}</h3>
+            <p class="saved-status" role="status">{move || saved.get().then(|| i18n.t(Key::SavedOnDevice))}</p>
+            {move || {
+                let Some(l) = lead.get() else { return ().into_any() };
+                let locale = i18n.locale();
+                let now = clock::now_ms();
+                let mut open: Vec<Task> = l.tasks.iter().filter(|t| t.is_open()).cloned().collect();
+                open.sort_by_key(|t| t.due);
+                if open.is_empty() {
+                    return view! { <p class="muted">{locale.t(Key::NoOpenTasks)}</p> }.into_any();
+                }
+                let grade = l.grade;
+                let cadence = catalogue.dealer.with(|d| d.as_ref().map(|d| d.settings.cadence)).unwrap_or_default();
+                view! {
+                    <ul class="task-rows">
+                        {open.into_iter().map(|t| {
+                            let id = t.id;
+                            let when = locale.date_time(t.due);
+                            let late = lateness(locale, t.due, now);
+                            let row_class = if late.is_some() { "task-row task-row--late" } else { "task-row" };
+                            let label = format!("{} · {when}", task_kind_text(locale, t.kind));
+                            let task = t.clone();
+                            let cadence_days = cadence.days(grade).map(i64::from);
+                            view! {
+                                <li class=row_class>
+                                    <div class="task-row__head">
+                                        <span class="task-row__what">{label.clone()}</span>
+                                        {late.map(|l| view! { <span class="badge badge--danger">{l}</span> })}
+                                    </div>
+                                    {(!t.note.is_empty()).then(|| view! { <p class="muted">{t.note.clone()}</p> })}
+                                    {move || if completing.get() == Some(id) {
+                                        let task = task.clone();
+                                        let (t1, t2, t3) = (task.clone(), task.clone(), task.clone());
+                                        view! {
+                                            <div class="task-complete">
+                                                <div class="chips" role="group" aria-label=move || i18n.t(Key::Outcome)>
+                                                    {Outcome::ALL.iter().map(|o| {
+                                                        let o = *o;
+                                                        view! {
+                                                            <button type="button" class="chip" aria-pressed=move || (outcome.get() == Some(o)).to_string()
+                                                                on:click=move |_| outcome.set(Some(o))>{move || outcome_text(i18n.locale(), o)}</button>
+                                                        }
+                                                    }).collect_view()}
+                                                </div>
+                                                <div class="field">
+                                                    <label for=format!("said-{id}")>{move || i18n.t(Key::WhatWasSaid)}</label>
+                                                    <textarea id=format!("said-{id}") rows="2" maxlength="1000" bind:value=said></textarea>
+                                                </div>
+                                                <div class="chips" role="group" aria-label=move || i18n.t(Key::NextStep)>
+                                                    <button type="button" class="button button--primary" on:click=move |_| finish(t1.clone(), Some(1))>{move || i18n.t(Key::NextTomorrow)}</button>
+                                                    {cadence_days.filter(|d| *d > 1).map(|days| view! {
+                                                        <button type="button" class="button button--secondary" on:click=move |_| finish(t2.clone(), Some(days))>{move || i18n.locale().next_in_days(days)}</button>
+                                                    })}
+                                                    <button type="button" class="button button--secondary" on:click=move |_| finish(t3.clone(), None)>{move || i18n.t(Key::NoNextStep)}</button>
+                                                </div>
+                                            </div>
+                                        }.into_any()
+                                    } else {
+                                        let aria = format!("{} · {label}", i18n.t(Key::CompleteTask));
+                                        view! {
+                                            <button type="button" class="button button--secondary" aria-label=aria
+                                                on:click=move |_| { completing.set(Some(id)); outcome.set(None); }>{move || i18n.t(Key::CompleteTask)}</button>
+                                        }.into_any()
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+            <form class="form task-add" on:submit=add>
+                <h4 class="card__subtitle">{move || i18n.t(Key::AddTask)}</h4>
+                <div class="field-row field-row--three">
+                    <div class="field">
+                        <label for="task-kind">{move || i18n.t(Key::TaskKindLabel)}</label>
+                        <select id="task-kind" class="select" on:change=move |ev| { if let Ok(k) = event_target_value(&ev).parse() { add_kind.set(k) } }>
+                            {TaskKind::ALL.iter().map(|k| {
+                                let k = *k;
+                                view! { <option value=k.as_str() selected=move || add_kind.get() == k>{move || task_kind_text(i18n.locale(), k)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="task-date">{move || i18n.t(Key::DueDate)}</label>
+                        <input id="task-date" type="date" prop:value=move || add_date.get() on:input=move |ev| add_date.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="task-time">{move || i18n.t(Key::DueTime)}</label>
+                        <input id="task-time" type="time" prop:value=move || add_time.get() on:input=move |ev| add_time.set(event_target_value(&ev)) />
+                    </div>
+                </div>
+                <div class="field">
+                    <label for="task-note">{move || i18n.t(Key::TaskNote)}</label>
+                    <input id="task-note" type="text" bind:value=add_note />
+                </div>
+                <button type="submit" class="button button--secondary">{move || i18n.t(Key::AddTask)}</button>
+            </form>
+        </section>
+        <LostPanel lead=lead />
+        <ConsentPanel lead=lead />
+    }
+}
+
+/// The lost request: asking for it, a manager's decision, reopening.
+#[component]
+pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = use_dealer_catalogue();
+    let asking = RwSignal::new(false);
+    let reason = RwSignal::new(None::<String>);
+    let competitor = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let comment = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let is_manager = move || {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+    };
+    let min_attempts = move || {
+        catalogue
+            .dealer
+            .with(|d| {
+                d.as_ref()
+                    .map(|d| d.settings.follow_up.min_attempts_before_lost)
+            })
+            .unwrap_or(0) as usize
+    };
+    let send = move |_| {
+        let (Some(l), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
+            return;
+        };
+        let Some(code) = reason.get_untracked() else {
+            problem.set(Some(i18n.t(Key::ChooseLostReason).to_owned()));
+            return;
+        };
+        let now = clock::now_ms();
+        let request = LostRequest {
+            id: LostRequestId::from_uuid(random_uuid()),
+            reason: code,
+            competitor: competitor.get_untracked().trim().to_owned(),
+            note: note.get_untracked().trim().to_owned(),
+            requested_by: me.user.id,
+            requested_at: now,
+            reopened_at: None,
+        };
+        spawn_local(async move {
+            match leads::request_lost(l.id, &request, now).await {
+                Ok(_) => asking.set(false),
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+    let decide = move |request: LostRequest, approved: bool| {
+        let (Some(l), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
+            return;
+        };
+        let now = clock::now_ms();
+        let decision = LostDecision {
+            id: LostDecisionId::from_uuid(random_uuid()),
+            request: request.id,
+            approved,
+            comment: comment.get_untracked().trim().to_owned(),
+            decided_by: me.user.id,
+            decided_at: now,
+        };
+        // Rejected: back to the salesperson with a follow-up tomorrow.
+        let follow = (!approved).then(|| {
+            let mut t = new_task(
+                &l,
+                TaskKind::Call,
+                now + DAY_MS,
+                decision.comment.clone(),
+                me.user.id,
+            );
+            t.assignee = l.owner.unwrap_or(request.requested_by);
+            t
+        });
+        spawn_local(async move {
+            match leads::decide_lost(l.id, &decision, follow.as_ref(), now).await {
+                Ok(_) => comment.set(String::new()),
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+    let reopen = move |request: LostRequest| {
+        let (Some(l), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
+            return;
+        };
+        let now = clock::now_ms();
+        let mut r = request;
+        r.reopened_at = Some(now);
+        spawn_local(async move {
+            if let Err(e) = leads::reopen(l.id, &r, Stage::Visited, Grade::B, me.user.id, now).await
+            {
+                problem.set(Some(e.to_string()));
+            }
+        });
+    };
+    view! {
+        <section class="card lost" aria-labelledby="lost-heading">
+            <h3 id="lost-heading" class="card__title">{move || i18n.t(Key::LostRequest)}</h3>
+            {move || {
+                let Some(l) = lead.get() else { return ().into_any() };
+                let locale = i18n.locale();
+                let latest = l.lost_requests.iter().max_by_key(|r| (r.requested_at, r.id)).cloned();
+                let reason_label = |code: &str| catalogue.dealer.with(|d| d.as_ref().and_then(|d| d.lost_reasons.iter().find(|r| r.code == code)).map(|r| if locale == Locale::ZhCn { r.label_zh.clone() } else { r.label_en.clone() })).unwrap_or_else(|| code.to_owned());
+                match latest.as_ref().map(|r| (r, r.state(&l.lost_decisions))) {
+                    Some((r, LostState::Pending)) => {
+                        let r1 = r.clone();
+                        let r2 = r.clone();
+                        view! {
+                            <p class="notice">{locale.lost_waiting(&reason_label(&r.reason), &r.note)}</p>
+                            {is_manager().then(|| view! {
+                                <div class="decision">
+                                    <div class="field">
+                                        <label for="lost-comment">{move || i18n.t(Key::DecisionComment)}</label>
+                                        <textarea id="lost-comment" rows="2" maxlength="500" bind:value=comment></textarea>
+                                    </div>
+                                    <div class="quote-actions__row">
+                                        <button type="button" class="button button--danger" on:click=move |_| decide(r1.clone(), true)>{move || i18n.t(Key::ApproveLost)}</button>
+                                        <button type="button" class="button button--primary" on:click=move |_| decide(r2.clone(), false)>{move || i18n.t(Key::RejectLost)}</button>
+                                    </div>
+                                </div>
+                            })}
+                        }.into_any()
+                    }
+                    Some((r, LostState::Approved(d))) => {
+                        let r = r.clone();
+                        view! {
+                            <p class="notice notice--danger">{locale.lost_approved(&reason_label(&r.reason), &d.comment)}</p>
+                            <button type="button" class="button button--secondary" on:click=move |_| reopen(r.clone())>{move || i18n.t(Key::ReopenLead)}</button>
+                        }.into_any()
+                    }
+                    other => {
+                        let rejected = match other {
+                            Some((_, LostState::Rejected(d))) => Some(d),
+                            _ => None,
+                        };
+                        let made = attempts(&l.tasks);
+                        let needed = min_attempts();
+                        view! {
+                            {rejected.map(|d| view! { <p class="notice" role="status">{locale.lost_rejected(&d.comment)}</p> })}
+                            {(made < needed).then(|| view! { <p class="muted">{locale.attempts_needed(made, needed)}</p> })}
+                            {move || if asking.get() {
+                                view! {
+                                    <div class="chips" role="group" aria-label=move || i18n.t(Key::LostReasonLabel)>
+                                        {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.lost_reasons.iter().filter(|r| !r.archived).map(|r| {
+                                            let code = r.code.clone();
+                                            let c2 = code.clone();
+                                            let label = if i18n.locale() == Locale::ZhCn { r.label_zh.clone() } else { r.label_en.clone() };
+                                            view! { <button type="button" class="chip" aria-pressed=move || (reason.get().as_deref() == Some(c2.as_str())).to_string() on:click=move |_| reason.set(Some(code.clone()))>{label}</button> }
+                                        }).collect_view()))}
+                                    </div>
+                                    {move || (reason.get().as_deref() == Some("competitor")).then(|| view! {
+                                        <div class="field">
+                                            <label for="lost-competitor">{move || i18n.t(Key::Competitor)}</label>
+                                            <input id="lost-competitor" type="text" bind:value=competitor />
+                                        </div>
+                                    })}
+                                    <div class="field">
+                                        <label for="lost-note">{move || i18n.t(Key::LostNote)}</label>
+                                        <textarea id="lost-note" rows="2" maxlength="1000" bind:value=note></textarea>
+                                    </div>
+                                    <button type="button" class="button button--danger" on:click=send>{move || i18n.t(Key::SendLostRequest)}</button>
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <button type="button" class="button button--secondary" disabled=made < needed on:click=move |_| asking.set(true)>{move || i18n.t(Key::RequestLost)}</button>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    }
+                }
+            }}
+            {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+        </section>
+    }
+}
+
+/// Consent per purpose: the current state at a glance, given or withdrawn
+/// with a tap (verbal, with the wording's version).
+#[component]
+fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = use_dealer_catalogue();
+    let record = move |purpose: Purpose, given: bool| {
+        let (Some(l), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
+            return;
+        };
+        let version = catalogue
+            .dealer
+            .with_untracked(|d| {
+                d.as_ref()
+                    .map(|d| d.settings.follow_up.consent_wording_version)
+            })
+            .unwrap_or(1);
+        let consent = record_consent(
+            &l.consents,
+            ConsentId::from_uuid(random_uuid()),
+            purpose,
+            given,
+            ConsentMethod::Verbal,
+            version,
+            me.user.id,
+            clock::now_ms(),
+        );
+        spawn_local(async move {
+            let _ = leads::put_consent(l.id, &consent).await;
+        });
+    };
+    view! {
+        <section class="card consent" aria-labelledby="consent-heading">
+            <h3 id="consent-heading" class="card__title">{move || i18n.t(Key::Consent)}</h3>
+            <ul class="consent-rows">
+                {Purpose::ALL.iter().map(|p| {
+                    let p = *p;
+                    view! {
+                        <li class="consent-row">
+                            <span class="consent-row__purpose">{move || purpose_text(i18n.locale(), p)}</span>
+                            <span class="consent-row__state" data-testid=format!("consent-{}", p.as_str())>{move || {
+                                let locale = i18n.locale();
+                                lead.with(|l| l.as_ref().and_then(|l| consent_state(&l.consents, p).cloned()))
+                                    .map(|c| locale.consent_line(c.given, c.at, c.wording_version))
+                                    .unwrap_or_else(|| locale.t(Key::ConsentNotAsked).to_owned())
+                            }}</span>
+                            <span class="consent-row__actions">
+                                <button type="button" class="button button--secondary" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentGive), purpose_text(i18n.locale(), p))
+                                    on:click=move |_| record(p, true)>{move || i18n.t(Key::ConsentGive)}</button>
+                                <button type="button" class="button button--quiet" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentWithdraw), purpose_text(i18n.locale(), p))
+                                    on:click=move |_| record(p, false)>{move || i18n.t(Key::ConsentWithdraw)}</button>
+                            </span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Whether `l` has a lost request waiting for a decision (the approvals inbox).
+pub fn lost_waiting(l: &Lead) -> Option<LostRequest> {
+    l.lost_requests
+        .iter()
+        .find(|r| decision_on(r, &l.lost_decisions).is_none())
+        .cloned()
+}

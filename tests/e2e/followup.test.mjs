@@ -1,0 +1,111 @@
+// Follow-up (issue 10): sales1's tablet, offline, completes an overdue task with "no answer,
+// again tomorrow" in two taps and sees the next task; requests lost with a reason; the manager
+// (another browser) rejects it with a comment; sales1 reconnects and sees the comment and the
+// manager's new task; a second request is approved and the lead leaves sales1's open work.
+// Today's counts follow each step. The consent panel records a withdrawal.
+
+import assert from 'node:assert/strict';
+import {
+  useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl,
+  heading, button, navLink, seeVisible, seeText, eventually,
+} from './harness.mjs';
+
+const fx = useFixtures({ server: false });
+const PORTRAIT = { width: 768, height: 1024 };
+const LANDSCAPE = { width: 1280, height: 800 };
+
+const todayHeading = (page, name) => page.getByRole('heading', { name: new RegExp(`^${name} \\(\\d+\\)$`) });
+async function seeCount(page, name, n, what) {
+  await navLink(page, 'Today').click();
+  await seeText(todayHeading(page, name), `${name} (${n})`, what);
+}
+
+/** The date `days` from today, as a date input takes it (the dealer's zone is the test's too). */
+function isoDay(days) {
+  const d = new Date(Date.now() + days * 86_400_000 + 8 * 3_600_000);
+  return d.toISOString().slice(0, 10);
+}
+
+e2eTest(
+  'an overdue task completed in two taps offline, a lost request rejected then approved by the manager',
+  fx,
+  async ({ first: s, device, servers }) => {
+    const server = await startServer();
+    servers.push(server);
+    const base = server.url;
+    const m = await device({ viewport: LANDSCAPE });
+    await login(s.page, base, 'sales1');
+    await waitForServiceWorkerControl(s.page);
+    await login(m.page, base, 'manager');
+    await seeVisible(heading(s.page, 'Demo cars'), 'the catalogue on the tablet');
+
+    // A new lead gets its first-contact task at once; an overdue call is added by hand.
+    await navLink(s.page, 'Leads').click();
+    await s.page.getByRole('link', { name: 'New lead', exact: true }).click();
+    await s.page.getByRole('textbox', { name: 'Customer name', exact: true }).fill('孙先生');
+    await s.page.getByRole('textbox', { name: 'Mobile', exact: true }).fill('13600136000');
+    await button(s.page, 'Save').click();
+    await seeVisible(heading(s.page, '孙先生'), 'the new lead');
+    const followUp = s.page.getByRole('region', { name: 'Follow-up' });
+    await seeVisible(followUp.getByText('First contact'), 'the first-contact task');
+    await s.page.getByLabel('Due date', { exact: true }).fill(isoDay(-2));
+    await s.page.getByLabel('Time', { exact: true }).fill('09:30');
+    await s.page.getByRole('textbox', { name: 'Note', exact: true }).first().fill('问试驾时间');
+    await button(s.page, 'Add a task').click();
+    await seeVisible(followUp.locator('.task-row--late'), 'an overdue task');
+    const leadUrl = s.page.url();
+    await seeCount(s.page, 'Overdue', 1, 'one overdue task on Today');
+
+    // --- Offline: "no answer, again tomorrow" in two taps.
+    await s.context.setOffline(true);
+    await s.page.goto(leadUrl);
+    await seeVisible(heading(s.page, '孙先生'), 'the lead, offline');
+    await followUp.locator('.task-row--late').getByRole('button', { name: /^Complete/ }).click();
+    await button(s.page, 'No answer').click();
+    await button(s.page, 'Again tomorrow').click();
+    await eventually(async () => (await followUp.locator('.task-row--late').count()) === 0, 'the overdue task is done');
+    assert.equal(await followUp.locator('.task-row').count(), 2, 'the first contact and the next call are open');
+    await seeCount(s.page, 'Overdue', 0, 'nothing overdue after the two taps');
+
+    // --- Offline: a lost request with a reason.
+    await s.page.goto(leadUrl);
+    await button(s.page, 'Request lost').click();
+    await button(s.page, 'Price').click();
+    await s.page.getByRole('textbox', { name: 'Note', exact: true }).last().fill('预算不够');
+    await button(s.page, 'Send the lost request').click();
+    await seeVisible(s.page.getByText(/Waiting for a manager: Price/), 'the request waits');
+
+    // --- The manager, online, sees nothing until the tablet reconnects; then rejects.
+    await s.context.setOffline(false);
+    await navLink(m.page, 'Approvals').click();
+    const card = m.page.getByRole('listitem').filter({ has: m.page.getByRole('heading', { name: '孙先生' }) });
+    await seeVisible(card, "the lost request in the manager's inbox");
+    await card.getByRole('textbox', { name: 'Comment for the salesperson' }).fill('周末再约一次试驾');
+    await card.getByRole('button', { name: 'Reject: keep working it' }).click();
+    await seeVisible(m.page.getByText('No quotes are waiting for approval.'), 'the inbox empties');
+
+    // --- The tablet sees the comment and the manager's task.
+    await seeVisible(s.page.getByText('A manager rejected the lost request: 周末再约一次试驾'), 'the rejection on the tablet');
+    await seeVisible(followUp.getByText('周末再约一次试驾'), "the manager's new task");
+    assert.equal(await followUp.locator('.task-row').count(), 3, 'three open tasks now');
+
+    // --- Consent: marketing withdrawn is recorded.
+    const consent = s.page.getByRole('region', { name: 'Consent' });
+    await consent.getByRole('button', { name: 'Refused or withdrawn · Marketing' }).click();
+    await seeText(s.page.getByTestId('consent-marketing'), /Refused or withdrawn/, 'the withdrawal');
+
+    // --- A second request, approved: the lead leaves sales1's open work.
+    await button(s.page, 'Request lost').click();
+    await button(s.page, 'Bought a competitor').click();
+    await s.page.getByRole('textbox', { name: 'Which brand and model' }).fill('Brand X Model Y');
+    await button(s.page, 'Send the lost request').click();
+    await m.page.reload();
+    await seeVisible(card, 'the second request');
+    await card.getByRole('button', { name: 'Approve: lost' }).click();
+    await seeVisible(s.page.getByText(/^Lost: Bought a competitor/), 'lost on the tablet');
+    await eventually(async () => (await followUp.locator('.task-row').count()) === 0, 'no open tasks on a lost lead');
+    await seeCount(s.page, 'Due today', 0, 'nothing due for the lost lead');
+    await seeCount(s.page, 'Overdue', 0, 'nothing overdue');
+  },
+  { timeout: 240_000, viewport: PORTRAIT },
+);
