@@ -309,6 +309,7 @@ impl Locale {
         match minutes {
             m if m < 60 => self.fill(Format::LateMinutes, &[("n", &m.max(1))]),
             m if m < 24 * 60 => self.fill(Format::LateHours, &[("n", &(m / 60))]),
+            m if m < 48 * 60 => self.t(Key::LateOneDay).to_owned(),
             m => self.fill(Format::LateDays, &[("n", &(m / (24 * 60)))]),
         }
     }

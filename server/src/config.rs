@@ -33,6 +33,13 @@ pub struct Config {
           default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub seed_demo: bool,
 
+    /// With the demo data: a month of the demo dealer's work (leads, visits,
+    /// test drives, quotes, follow-ups, a lost request). Off leaves the demo
+    /// dealers empty (the end-to-end tests start from there).
+    #[arg(long, env = "SHOWROOM_DEMO_MONTH", value_parser = clap::builder::BoolishValueParser::new(),
+          default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    pub demo_month: bool,
+
     /// A session unused for this many days expires.
     #[arg(long, env = "SHOWROOM_SESSION_IDLE_DAYS", default_value_t = 30)]
     pub session_idle_days: u32,

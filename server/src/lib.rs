@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod dealer_doc;
 pub mod demo;
+pub mod demo_month;
 pub mod http;
 pub mod hub;
 pub mod state;
@@ -57,9 +58,7 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
     let db = db::Db::connect(&config.database_url).await?;
     tracing::info!(backend = db.backend(), "database ready");
     let clock = clock::Clock::system();
-    if config.seed_demo {
-        demo::seed_if_empty(&db, &clock).await?;
-    }
+    let seeded = config.seed_demo && demo::seed_if_empty(&db, &clock).await?;
     if !config.static_dir.join("index.html").is_file() {
         tracing::warn!(
             dir = %config.static_dir.display(),
@@ -80,6 +79,10 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
             created,
             "created the dealers' catalogue and settings documents"
         );
+    }
+    if seeded && config.demo_month {
+        let leads = demo_month::seed_demo_motors(&state).await?;
+        tracing::info!(leads, "seeded the demo dealer's month");
     }
     {
         let mut out = std::io::stdout().lock();

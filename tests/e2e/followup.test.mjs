@@ -109,3 +109,28 @@ e2eTest(
   },
   { timeout: 240_000, viewport: PORTRAIT },
 );
+
+e2eTest(
+  "the demo month: sales1's Today shows overdue and due work, the manager's inbox the waiting requests",
+  fx,
+  async ({ first: s, device, servers }) => {
+    const server = await startServer({ demoMonth: true });
+    servers.push(server);
+    const m = await device({ viewport: LANDSCAPE });
+    await login(s.page, server.url, 'sales1');
+    const count = async (page, name) => {
+      const text = await todayHeading(page, name).textContent();
+      return Number(/\((\d+)\)/.exec(text)[1]);
+    };
+    await eventually(async () => (await count(s.page, 'Overdue')) > 0, 'overdue work on Today');
+    assert.ok((await count(s.page, 'Due today')) > 0, 'work due today');
+    await seeVisible(s.page.getByText(/Visits today: [1-9]\d*, left no details: 3/), "today's walk-ins who left no details");
+    await navLink(s.page, 'Leads').click();
+    await seeVisible(s.page.getByText(/Showing 3\d of 3\d/), 'three dozen leads on the tablet');
+    await login(m.page, server.url, 'manager');
+    await navLink(m.page, 'Approvals').click();
+    await seeVisible(m.page.getByText(/\d+ waiting for approval/), 'quotes waiting for the manager');
+    await seeVisible(m.page.getByText(/Waiting for a manager: Bought a competitor/), 'the lost request waiting');
+  },
+  { timeout: 180_000, viewport: PORTRAIT },
+);

@@ -46,12 +46,14 @@ export const TEST_TIMEOUT = 180_000;
  * Starts the real server on a free port with a fresh SQLite database and the demo
  * data, serving `staticDir`. Resolves once it prints `Showroom listening on <url>`.
  */
-export async function startServer({ staticDir = DIST, timeoutMs = 60_000 } = {}) {
+export async function startServer({ staticDir = DIST, timeoutMs = 60_000, demoMonth = false } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'showroom-e2e-server-'));
   const env = {
     ...process.env,
     SHOWROOM_ADDR: '127.0.0.1:0',
     SHOWROOM_SEED_DEMO: '1',
+    // The demo dealers without their month of work, unless a test asks for it.
+    SHOWROOM_DEMO_MONTH: demoMonth ? '1' : '0',
     SHOWROOM_STATIC_DIR: staticDir,
     NO_COLOR: '1',
     DATABASE_URL: `sqlite://${path.join(dir, 'showroom.db')}`,
