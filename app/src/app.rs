@@ -162,6 +162,22 @@ fn SignedInFrame() -> impl IntoView {
             walking_in.set(false);
         });
     });
+    // The navigation's badge: this person's follow-ups overdue or due today.
+    let index = crate::local::lead_index::use_lead_index();
+    let due_count = Signal::derive(move || {
+        let Some(me) = session.with(|s| s.as_ref().map(|s| s.user.id)) else {
+            return 0;
+        };
+        let end = crate::local::clock::start_of(crate::local::clock::today()) + 86_400_000;
+        index.with(|i| {
+            i.map_or(0, |i| {
+                i.all()
+                    .flat_map(|s| s.tasks.iter())
+                    .filter(|t| t.assignee == me && t.due < end)
+                    .count()
+            })
+        })
+    });
     view! {
         <div class="shell">
             <TopBar
@@ -173,7 +189,7 @@ fn SignedInFrame() -> impl IntoView {
                 signing_out=Signal::derive(move || auth.signing_out())
                 on_sign_out=Callback::new(move |()| spawn_local(auth.sign_out()))
             />
-            <MainNav show_team=is_manager on_walk_in=walk_in walking_in=Signal::derive(move || walking_in.get()) />
+            <MainNav show_team=is_manager due_count=due_count on_walk_in=walk_in walking_in=Signal::derive(move || walking_in.get()) />
             <main class="shell__main" id="main">
                 <Outlet />
             </main>

@@ -353,6 +353,29 @@ impl Locale {
         )
     }
 
+    pub fn move_follow_up(self, date: showroom_shared::domain::Date) -> String {
+        self.fill(Format::MoveFollowUp, &[("date", &self.date(date))])
+    }
+
+    pub fn due_badge(self, n: usize) -> String {
+        self.fill(Format::DueBadge, &[("n", &n)])
+    }
+
+    pub fn past_target(self, n: usize) -> String {
+        self.fill(Format::PastTarget, &[("n", &n)])
+    }
+
+    pub fn waiting_line(self, quotes: usize, lost: usize, approved: usize) -> String {
+        self.fill(
+            Format::WaitingLine,
+            &[
+                ("quotes", &quotes),
+                ("lost", &lost),
+                ("approved", &approved),
+            ],
+        )
+    }
+
     pub fn approvals_waiting(self, n: usize) -> String {
         self.fill(Format::ApprovalsWaiting, &[("n", &n)])
     }

@@ -33,6 +33,9 @@ fn summary(n: u128) -> LeadSummary {
         approvals_waiting: 0,
         tasks: Vec::new(),
         lost_waiting: false,
+        awaiting_first_contact: false,
+        created_at: 0,
+        approved_at: None,
     }
 }
 

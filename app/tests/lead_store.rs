@@ -312,6 +312,9 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             approvals_waiting: 0,
             tasks: Vec::new(),
             lost_waiting: false,
+            awaiting_first_contact: false,
+            created_at: 0,
+            approved_at: None,
         })
         .collect();
     ok(leads::put_summaries(&all).await, "write");

@@ -238,7 +238,7 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
         Stage::Visited,
         Stage::TestDrive,
         Stage::Quoted,
-        Stage::Visited,
+        Stage::Quoted,
         Stage::Contacted,
         Stage::Ordered,
         Stage::TestDrive,

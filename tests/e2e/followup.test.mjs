@@ -125,9 +125,15 @@ e2eTest(
     await eventually(async () => (await count(s.page, 'Overdue')) > 0, 'overdue work on Today');
     assert.ok((await count(s.page, 'Due today')) > 0, 'work due today');
     await seeVisible(s.page.getByText(/Visits today: [1-9]\d*, left no details: 3/), "today's walk-ins who left no details");
+    assert.ok((await count(s.page, 'Not reached yet')) >= 2, 'new leads nobody has reached yet');
+    await seeText(s.page.getByTestId('quotes-line'), /Quotes waiting for approval: [1-9]/, "sales1's quotes waiting for the manager");
+    const badge = s.page.locator('.main-nav__badge');
+    await seeText(badge, String((await count(s.page, 'Overdue')) + (await count(s.page, 'Due today'))), 'the navigation badge counts overdue and due work');
     await navLink(s.page, 'Leads').click();
     await seeVisible(s.page.getByText(/Showing 3\d of 3\d/), 'three dozen leads on the tablet');
     await login(m.page, server.url, 'manager');
+    await seeVisible(m.page.getByRole('heading', { name: 'Overdue by salesperson' }), "the manager's team view");
+    await seeVisible(m.page.locator('.task-row').filter({ hasText: 'Li Wei' }), "sales1's overdue count, by name");
     await navLink(m.page, 'Approvals').click();
     await seeVisible(m.page.getByText(/\d+ waiting for approval/), 'quotes waiting for the manager');
     await seeVisible(m.page.getByText(/Waiting for a manager: Bought a competitor/), 'the lost request waiting');

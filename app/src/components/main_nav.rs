@@ -9,12 +9,16 @@ use crate::i18n::{Key, use_i18n};
 #[component]
 pub fn MainNav(
     #[prop(into)] show_team: Signal<bool>,
+    /// Follow-ups overdue or due today: Today's badge.
+    #[prop(into)]
+    due_count: Signal<usize>,
     /// "Walk-in": logs an arrival now (the frame does the work).
     on_walk_in: Callback<()>,
     #[prop(into)] walking_in: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let item = move |href: &'static str, icon: IconName, key: Key| {
+        let badge = href == "/";
         view! {
             <li class="main-nav__item">
                 // `exact` so "Today" (/) is not current on every page; the
@@ -22,6 +26,11 @@ pub fn MainNav(
                 <A href=href exact=href == "/" attr:class="main-nav__link">
                     <Icon name=icon />
                     <span class="main-nav__label">{move || i18n.t(key)}</span>
+                    {move || (badge && due_count.get() > 0).then(|| view! {
+                        // Hidden from the link's name ("Today" stays "Today"); the
+                        // count is described, and Today's headings say it.
+                        <span class="main-nav__badge" aria-hidden="true" title=i18n.locale().due_badge(due_count.get())>{due_count.get()}</span>
+                    })}
                 </A>
             </li>
         }

@@ -29,6 +29,15 @@ pub struct LeadSummary {
     /// A lost request waits for a manager.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lost_waiting: bool,
+    /// Nobody has reached the customer yet (an open lead).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_first_contact: bool,
+    /// When the lead was created (the first-contact target runs from it).
+    #[serde(default)]
+    pub created_at: i64,
+    /// When a manager last approved one of its quotes as it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<i64>,
 }
 
 /// An open task as Today shows it.
@@ -78,6 +87,16 @@ impl LeadSummary {
             lost_waiting: lead.lost_requests.iter().any(|r| {
                 showroom_shared::domain::followup::decision_on(r, &lead.lost_decisions).is_none()
             }),
+            awaiting_first_contact: lead.stage.is_open()
+                && showroom_shared::domain::followup::first_contact(&lead.tasks).is_none(),
+            created_at: lead.created_at,
+            approved_at: lead
+                .quotes
+                .iter()
+                .filter_map(|q| q.decision(&lead.approvals))
+                .filter(|a| a.approved)
+                .map(|a| a.decided_at)
+                .max(),
         }
     }
 
@@ -267,6 +286,9 @@ mod tests {
             approvals_waiting: 0,
             tasks: Vec::new(),
             lost_waiting: false,
+            awaiting_first_contact: false,
+            created_at: 0,
+            approved_at: None,
         }
     }
 

@@ -327,6 +327,24 @@ pub fn CataloguePage() -> impl IntoView {
         }
     };
 
+    // A whole number of hours or attempts.
+    let count_field = move |id: &'static str,
+                            label: Key,
+                            get: fn(&Settings) -> u32,
+                            set: fn(&mut Settings, u32)| {
+        view! {
+            <div class="field">
+                <label for=id>{move || i18n.t(label)}</label>
+                <input id=id type="text" inputmode="numeric"
+                    prop:value=move || rules.with(|r| r.as_ref().map(|r| get(r).to_string()).unwrap_or_default())
+                    on:input=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+                            rules.update(|r| if let Some(r) = r { set(r, n.min(720)) });
+                        }
+                    } />
+            </div>
+        }
+    };
     // A share of the price in percent, two decimals ("20" is 2,000 bp).
     let percent_field = move |id: &'static str,
                               label: Key,
@@ -582,6 +600,12 @@ pub fn CataloguePage() -> impl IntoView {
                         </div>
                         {percent_field("min-down-ice", Key::MinDownIce, |s| s.quote.min_down_bp_ice, |s, bp| s.quote.min_down_bp_ice = bp)}
                         {percent_field("min-down-nev", Key::MinDownNev, |s| s.quote.min_down_bp_nev, |s, bp| s.quote.min_down_bp_nev = bp)}
+                    </fieldset>
+                    <fieldset class="field-row field-row--three">
+                        <legend class="field__label">{move || i18n.t(Key::FollowUp)}</legend>
+                        {count_field("first-contact-hours", Key::FirstContactHours, |s| s.follow_up.first_contact_hours, |s, n| s.follow_up.first_contact_hours = n)}
+                        {count_field("first-contact-hours-oem", Key::FirstContactHoursOem, |s| s.follow_up.first_contact_hours_oem, |s, n| s.follow_up.first_contact_hours_oem = n)}
+                        {count_field("min-attempts", Key::MinAttempts, |s| s.follow_up.min_attempts_before_lost, |s, n| s.follow_up.min_attempts_before_lost = n)}
                     </fieldset>
                     <div class="field">
                         <label for="time-zone">{move || i18n.t(Key::TimeZone)}</label>

@@ -138,6 +138,8 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     let saving = RwSignal::new(false);
     let nothing_changed = RwSignal::new(false);
     let new_model = RwSignal::new(String::new());
+    let grade_offer = RwSignal::new(None::<showroom_shared::domain::Date>);
+    let catalogue = crate::local::dealer::use_dealer_catalogue();
     let note_text = RwSignal::new(String::new());
     let note_problem = RwSignal::new(None::<String>);
     // The server's refusal of this lead's changes, and the discard flow.
@@ -368,9 +370,33 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                     hint=grade_hint
                     big=true
                     pressed=Callback::new(move |g: Grade| form.with(|f| f.as_ref().is_some_and(|f| f.grade == g)))
-                    on_toggle=Callback::new(move |g: Grade| update(Box::new(move |f| f.grade = g)))
+                    on_toggle=Callback::new(move |g: Grade| {
+                        update(Box::new(move |f| f.grade = g));
+                        // The dealer's cadence for the grade: offer to move the
+                        // next follow-up there.
+                        let days = catalogue.dealer.with_untracked(|d| d.as_ref().map(|d| d.settings.cadence)).unwrap_or_default().days(g);
+                        grade_offer.set(days.map(|d| crate::local::clock::today().add_days(d as i32)));
+                    })
                     disabled=read_only
                 />
+                {move || grade_offer.get().map(|date| view! {
+                    <div class="notice grade-offer">
+                        <button type="button" class="button button--secondary" on:click=move |_| {
+                            grade_offer.set(None);
+                            update(Box::new(move |f| f.next_follow_up = date.to_string()));
+                            // The next open task moves with it, at its time of day.
+                            if let (Some(l), Some((me, _))) = (lead(), me.get_untracked()) {
+                                if let Some(mut t) = l.tasks.iter().filter(|t| t.is_open()).min_by_key(|t| t.due).cloned() {
+                                    let time = t.due - crate::local::clock::start_of(showroom_shared::domain::Date::from_unix_ms(t.due, crate::local::clock::offset_minutes(t.due)));
+                                    t.due = crate::local::clock::start_of(date) + time;
+                                    spawn_local(async move {
+                                        let _ = leads::put_task(l.id, &t, me, js_sys::Date::now() as i64).await;
+                                    });
+                                }
+                            }
+                        }>{move || i18n.locale().move_follow_up(date)}</button>
+                    </div>
+                })}
                 <div class="field-row">
                     <div class="field">
                         <label for="edit-stage">{move || i18n.t(Key::Stage)}</label>

@@ -1,6 +1,7 @@
 //! `/`: Today — a welcome for the signed-in person, this device, and the follow-ups due (from the summaries on this device).
 
 use leptos::prelude::*;
+use showroom_shared::domain::UserId;
 
 use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
@@ -76,6 +77,81 @@ pub fn TodayPage() -> impl IntoView {
             today.sort_by_key(|(t, ..)| t.due);
             Some((overdue, today))
         })
+    });
+    // What else waits: leads nobody has reached yet (past the dealer's
+    // target flagged), quotes waiting for a manager or approved since
+    // yesterday; a manager's team, overdue per salesperson.
+    let catalogue_for_targets = use_dealer_catalogue();
+    let waiting = Memo::new(move |_| {
+        let me = auth
+            .session()
+            .map(|s| (s.user.id, showroom_shared::rules::may_decide(s.user.role)));
+        let now = clock::now_ms();
+        let since_yesterday = clock::start_of(clock::today().add_days(-1));
+        let target_h = catalogue_for_targets
+            .dealer
+            .with(|d| d.as_ref().map(|d| d.settings.follow_up.first_contact_hours))
+            .unwrap_or(24);
+        index.with(|i| {
+            let (Some(i), Some((me, manager))) = (i, me) else {
+                return None;
+            };
+            let mine = |s: &&crate::local::summary::LeadSummary| manager || s.owner == Some(me);
+            let mut no_contact: Vec<(showroom_shared::domain::LeadId, String, bool)> = i
+                .all()
+                .filter(mine)
+                .filter(|s| s.awaiting_first_contact)
+                .map(|s| {
+                    (
+                        s.id,
+                        s.name.clone(),
+                        now - s.created_at > i64::from(target_h) * 3_600_000,
+                    )
+                })
+                .collect();
+            no_contact.sort_by_key(|(_, _, late)| !late);
+            let quotes_waiting: u32 = i.all().filter(mine).map(|s| s.approvals_waiting).sum();
+            let lost_waiting = i.all().filter(mine).filter(|s| s.lost_waiting).count();
+            let approved = i
+                .all()
+                .filter(mine)
+                .filter(|s| s.approved_at.is_some_and(|a| a >= since_yesterday))
+                .count();
+            let mut team: Vec<(UserId, usize)> = Vec::new();
+            if manager {
+                for s in i.all() {
+                    for t in s.tasks.iter().filter(|t| t.due < now) {
+                        match team.iter_mut().find(|(u, _)| *u == t.assignee) {
+                            Some(e) => e.1 += 1,
+                            None => team.push((t.assignee, 1)),
+                        }
+                    }
+                }
+                team.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+            }
+            Some((no_contact, quotes_waiting, lost_waiting, approved, team))
+        })
+    });
+    // Colleagues' names for the manager's team line (online; else "Colleague").
+    let names = RwSignal::new(Vec::<(UserId, String)>::new());
+    Effect::new(move |_| {
+        let Some(token) = auth.token() else { return };
+        if !auth
+            .session_untracked()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+        {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = crate::api::users(&token).await {
+                names.set(
+                    list.users
+                        .into_iter()
+                        .map(|u| (u.id, u.display_name))
+                        .collect(),
+                );
+            }
+        });
     });
     let task_rows = move |rows: Vec<(
         crate::local::summary::TaskBrief,
@@ -195,6 +271,33 @@ pub fn TodayPage() -> impl IntoView {
                     format!("{} ({n})", i18n.t(Key::DueToday))
                 }}</h2>
                 {move || work.get().map(|(_, today)| task_rows(today, false))}
+                {move || waiting.get().map(|(no_contact, quotes, lost, approved, team)| {
+                    let locale = i18n.locale();
+                    let late_count = no_contact.iter().filter(|(_, _, late)| *late).count();
+                    view! {
+                        <h2 class="card__title">{format!("{} ({})", locale.t(Key::NoFirstContact), no_contact.len())}</h2>
+                        {(late_count > 0).then(|| view! { <p class="badge badge--danger">{locale.past_target(late_count)}</p> })}
+                        <ul class="task-rows">
+                            {no_contact.into_iter().take(8).map(|(id, name, late)| view! {
+                                <li class=if late { "task-row task-row--late" } else { "task-row" }>
+                                    <a href=format!("/leads/{id}") class="task-row__link"><span class="task-row__what">{name}</span></a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <p class="muted" data-testid="quotes-line">
+                            <a href="/approvals">{locale.waiting_line(quotes as usize, lost, approved)}</a>
+                        </p>
+                        {(!team.is_empty()).then(|| view! {
+                            <h2 class="card__title">{locale.t(Key::TeamOverdue)}</h2>
+                            <ul class="task-rows">
+                                {team.into_iter().map(|(user, n)| {
+                                    let name = names.with(|ns| ns.iter().find(|(u, _)| *u == user).map(|(_, n)| n.clone())).unwrap_or_else(|| locale.t(Key::Colleague).to_owned());
+                                    view! { <li class="task-row"><span class="task-row__link"><span class="task-row__what">{name}</span><span class="badge badge--danger">{n}</span></span></li> }
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    }
+                })}
             </section>
             <section class="card showroom-now" aria-labelledby="here-heading">
                 <h2 id="here-heading" class="card__title">{move || i18n.t(Key::InShowroomNow)}</h2>
