@@ -44,10 +44,25 @@ e2eTest(
     await s.page.getByRole('link', { name: 'New lead', exact: true }).click();
     await s.page.getByRole('textbox', { name: 'Customer name', exact: true }).fill('孙先生');
     await s.page.getByRole('textbox', { name: 'Mobile', exact: true }).fill('13600136000');
+    await s.page.getByRole('checkbox', { name: 'Follow-up contact', exact: true }).check();
     await button(s.page, 'Save').click();
     await seeVisible(heading(s.page, '孙先生'), 'the new lead');
+    const leadAddress = s.page.url();
+    await seeText(s.page.getByTestId('consent-follow_up'), /^Given/, 'the consent given at capture');
+    await seeText(s.page.getByTestId('consent-marketing'), 'Not asked: off', 'marketing off unless given');
     const followUp = s.page.getByRole('region', { name: 'Follow-up' });
     await seeVisible(followUp.getByText('First contact'), 'the first-contact task');
+    // A test-drive appointment books its demo car.
+    await s.page.getByLabel('Task', { exact: true }).selectOption({ label: 'Test-drive appointment' });
+    await s.page.getByLabel('Demo car', { exact: true }).selectOption({ label: 'Aster 1.5T Comfort · 沪A·8K2L6' });
+    await s.page.getByLabel('Due date', { exact: true }).fill(isoDay(1));
+    await s.page.getByLabel('Time', { exact: true }).fill('15:00');
+    await button(s.page, 'Add a task').click();
+    await seeVisible(followUp.getByText(/^Test-drive appointment/), 'the appointment');
+    await navLink(s.page, 'Today').click();
+    await seeText(s.page.getByRole('listitem').filter({ hasText: 'Aster 1.5T Comfort · 沪A·8K2L6' }), /Next booking .*孙先生/, "the appointment in the demo car's bookings");
+    await s.page.goto(leadAddress);
+    await seeVisible(heading(s.page, '孙先生'), 'back on the lead');
     await s.page.getByLabel('Due date', { exact: true }).fill(isoDay(-2));
     await s.page.getByLabel('Time', { exact: true }).fill('09:30');
     await s.page.getByRole('textbox', { name: 'Note', exact: true }).first().fill('问试驾时间');
@@ -64,7 +79,7 @@ e2eTest(
     await button(s.page, 'No answer').click();
     await button(s.page, 'Again tomorrow').click();
     await eventually(async () => (await followUp.locator('.task-row--late').count()) === 0, 'the overdue task is done');
-    assert.equal(await followUp.locator('.task-row').count(), 2, 'the first contact and the next call are open');
+    assert.equal(await followUp.locator('.task-row').count(), 3, 'the first contact, the appointment and the next call are open');
     await seeCount(s.page, 'Overdue', 0, 'nothing overdue after the two taps');
 
     // --- Offline: a lost request with a reason.
@@ -87,7 +102,7 @@ e2eTest(
     // --- The tablet sees the comment and the manager's task.
     await seeVisible(s.page.getByText('A manager rejected the lost request: 周末再约一次试驾'), 'the rejection on the tablet');
     await seeVisible(followUp.getByText('周末再约一次试驾'), "the manager's new task");
-    assert.equal(await followUp.locator('.task-row').count(), 3, 'three open tasks now');
+    assert.equal(await followUp.locator('.task-row').count(), 4, "four open tasks now, the manager's among them");
 
     // --- Consent: marketing withdrawn is recorded.
     const consent = s.page.getByRole('region', { name: 'Consent' });

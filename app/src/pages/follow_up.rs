@@ -49,7 +49,7 @@ fn outcome_text(locale: Locale, outcome: Outcome) -> &'static str {
     })
 }
 
-fn purpose_text(locale: Locale, purpose: Purpose) -> &'static str {
+pub fn purpose_text(locale: Locale, purpose: Purpose) -> &'static str {
     locale.t(match purpose {
         Purpose::FollowUp => Key::ConsentFollowUp,
         Purpose::Marketing => Key::ConsentMarketing,
@@ -133,6 +133,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
     let add_date = RwSignal::new(clock::today().add_days(1).to_string());
     let add_time = RwSignal::new("10:00".to_owned());
     let add_note = RwSignal::new(String::new());
+    let add_car = RwSignal::new(None::<showroom_shared::domain::catalogue::CarId>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(l), Some(me)) = (lead.get_untracked(), me()) else {
@@ -144,14 +145,41 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
             problem.set(Some(i18n.t(Key::DueDate).to_owned()));
             return;
         };
-        let task = new_task(
+        let mut task = new_task(
             &l,
             add_kind.get_untracked(),
             due,
             add_note.get_untracked().trim().to_owned(),
             me,
         );
+        // A test-drive appointment books its demo car: it shows in the car's
+        // bookings (and their clashes) like any booking.
+        let car = (task.kind == TaskKind::TestDrive)
+            .then(|| add_car.get_untracked())
+            .flatten();
+        let booking = car.map(|car| {
+            task.car = Some(car);
+            showroom_shared::domain::showroom::TestDrive {
+                id: showroom_shared::domain::showroom::DriveId::from_uuid(random_uuid()),
+                car,
+                start: due,
+                end: due + 45 * 60_000,
+                status: showroom_shared::domain::showroom::DriveStatus::Booked,
+                licence: None,
+                signature: None,
+                out: None,
+                back: None,
+                created_by: me,
+                created_at: clock::now_ms(),
+            }
+        });
         spawn_local(async move {
+            if let Some(drive) = &booking
+                && let Err(e) = leads::put_drive(l.id, drive, me, clock::now_ms()).await
+            {
+                problem.set(Some(e.to_string()));
+                return;
+            }
             match leads::put_task(l.id, &task, me, clock::now_ms()).await {
                 Ok(_) => {
                     add_note.set(String::new());
@@ -256,6 +284,18 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                         <input id="task-time" type="time" prop:value=move || add_time.get() on:input=move |ev| add_time.set(event_target_value(&ev)) />
                     </div>
                 </div>
+                {move || (add_kind.get() == TaskKind::TestDrive).then(|| view! {
+                    <div class="field">
+                        <label for="task-car">{move || i18n.t(Key::DemoCar)}</label>
+                        <select id="task-car" class="select" on:change=move |ev| add_car.set(event_target_value(&ev).parse().ok())>
+                            <option value="">"—"</option>
+                            {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.cars.iter().filter(|c| !c.archived).map(|c| {
+                                let label = d.car_label(c.id);
+                                view! { <option value=c.id.to_string()>{label}</option> }
+                            }).collect_view()))}
+                        </select>
+                    </div>
+                })}
                 <div class="field">
                     <label for="task-note">{move || i18n.t(Key::TaskNote)}</label>
                     <input id="task-note" type="text" bind:value=add_note />

@@ -48,6 +48,13 @@ pub fn NewLeadPage() -> impl IntoView {
     let wechat = RwSignal::new(String::new());
     let city = RwSignal::new(String::new());
     let source = RwSignal::new(Source::WalkIn);
+    // Consent asked at capture, per purpose: off unless given.
+    let consent_boxes: Vec<(showroom_shared::domain::followup::Purpose, RwSignal<bool>)> =
+        showroom_shared::domain::followup::Purpose::ALL
+            .iter()
+            .map(|p| (*p, RwSignal::new(false)))
+            .collect();
+    let consent_given = consent_boxes.clone();
     let problems = RwSignal::new(FormProblems::default());
     let failure = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -127,6 +134,24 @@ pub fn NewLeadPage() -> impl IntoView {
         } else {
             rules.first_contact_hours
         };
+        let version = rules.consent_wording_version;
+        for (purpose, given) in &consent_given {
+            if given.get_untracked() {
+                let c = showroom_shared::domain::followup::record_consent(
+                    &lead.consents,
+                    showroom_shared::domain::followup::ConsentId::from_uuid(
+                        uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid(),
+                    ),
+                    *purpose,
+                    true,
+                    showroom_shared::domain::followup::ConsentMethod::Verbal,
+                    version,
+                    me,
+                    now,
+                );
+                lead.consents.push(c);
+            }
+        }
         lead.tasks = vec![crate::pages::follow_up::new_task(
             &lead,
             showroom_shared::domain::followup::TaskKind::Call,
@@ -220,6 +245,15 @@ pub fn NewLeadPage() -> impl IntoView {
                         {MODEL_SUGGESTIONS.iter().map(|m| view! { <option value=*m></option> }).collect_view()}
                     </datalist>
                 </div>
+                <fieldset class="checks">
+                    <legend>{move || i18n.t(Key::Consent)}</legend>
+                    {consent_boxes.into_iter().map(|(purpose, given)| view! {
+                        <label class="check">
+                            <input type="checkbox" prop:checked=move || given.get() on:change=move |ev| given.set(event_target_checked(&ev)) />
+                            {move || crate::pages::follow_up::purpose_text(i18n.locale(), purpose)}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
                 <details class="more-details">
                     <summary>{move || i18n.t(Key::MoreDetails)}</summary>
                     <div class="form more-details__body">
