@@ -341,15 +341,24 @@ impl Locale {
     }
 
     /// A purpose's current consent: given or withdrawn, when, which wording.
-    pub fn consent_line(self, given: bool, at: i64, version: u32) -> String {
+    pub fn consent_line(self, given: bool, at: i64, version: u32, signed: bool) -> String {
         let format = if given {
             Format::ConsentGivenLine
         } else {
             Format::ConsentWithdrawnLine
         };
+        let how = self.t(if signed {
+            Key::ConsentSigned
+        } else {
+            Key::ConsentVerbal
+        });
         self.fill(
             format,
-            &[("when", &self.date_time(at)), ("version", &version)],
+            &[
+                ("when", &self.date_time(at)),
+                ("version", &version),
+                ("how", &how),
+            ],
         )
     }
 

@@ -472,6 +472,7 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
             at: created,
             recorded_by: owner,
             supersedes: Vec::new(),
+            signature: None,
         }]
     };
     Lead {

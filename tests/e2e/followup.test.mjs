@@ -108,6 +108,17 @@ e2eTest(
     const consent = s.page.getByRole('region', { name: 'Consent' });
     await consent.getByRole('button', { name: 'Refused or withdrawn · Marketing' }).click();
     await seeText(s.page.getByTestId('consent-marketing'), /Refused or withdrawn/, 'the withdrawal');
+    // Then given again, signed on the tablet: the new grant saw the withdrawal.
+    await consent.getByRole('button', { name: 'Signed on the tablet · Marketing' }).click();
+    const pad = consent.getByRole('img', { name: "Customer's signature" });
+    await pad.scrollIntoViewIfNeeded();
+    const box = await pad.boundingBox();
+    await s.page.mouse.move(box.x + 40, box.y + box.height / 2);
+    await s.page.mouse.down();
+    for (let i = 1; i <= 10; i++) await s.page.mouse.move(box.x + 40 + i * 20, box.y + box.height / 2 - 20 * Math.sin(i / 2));
+    await s.page.mouse.up();
+    await button(s.page, 'Save the signed consent').click();
+    await seeText(s.page.getByTestId('consent-marketing'), /^Given · .* · signed · wording v1$/, 'the signed grant');
 
     // --- A second request, approved: the lead leaves sales1's open work.
     await button(s.page, 'Request lost').click();

@@ -492,10 +492,15 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let catalogue = use_dealer_catalogue();
+    let signing = RwSignal::new(None::<Purpose>);
+    let strokes = RwSignal::new(showroom_shared::domain::showroom::Strokes::default());
     let record = move |purpose: Purpose, given: bool| {
         let (Some(l), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
             return;
         };
+        let signed = (signing.get_untracked() == Some(purpose) && given)
+            .then(|| strokes.get_untracked())
+            .filter(|s| !s.is_empty());
         let version = catalogue
             .dealer
             .with_untracked(|d| {
@@ -503,16 +508,23 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                     .map(|d| d.settings.follow_up.consent_wording_version)
             })
             .unwrap_or(1);
-        let consent = record_consent(
+        let mut consent = record_consent(
             &l.consents,
             ConsentId::from_uuid(random_uuid()),
             purpose,
             given,
-            ConsentMethod::Verbal,
+            if signed.is_some() {
+                ConsentMethod::Signed
+            } else {
+                ConsentMethod::Verbal
+            },
             version,
             me.user.id,
             clock::now_ms(),
         );
+        consent.signature = signed;
+        signing.set(None);
+        strokes.set(showroom_shared::domain::showroom::Strokes::default());
         spawn_local(async move {
             let _ = leads::put_consent(l.id, &consent).await;
         });
@@ -529,15 +541,28 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                             <span class="consent-row__state" data-testid=format!("consent-{}", p.as_str())>{move || {
                                 let locale = i18n.locale();
                                 lead.with(|l| l.as_ref().and_then(|l| consent_state(&l.consents, p).cloned()))
-                                    .map(|c| locale.consent_line(c.given, c.at, c.wording_version))
+                                    .map(|c| locale.consent_line(c.given, c.at, c.wording_version, c.method == ConsentMethod::Signed))
                                     .unwrap_or_else(|| locale.t(Key::ConsentNotAsked).to_owned())
                             }}</span>
                             <span class="consent-row__actions">
                                 <button type="button" class="button button--secondary" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentGive), purpose_text(i18n.locale(), p))
                                     on:click=move |_| record(p, true)>{move || i18n.t(Key::ConsentGive)}</button>
+                                <button type="button" class="button button--quiet" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentSign), purpose_text(i18n.locale(), p))
+                                    on:click=move |_| signing.set(Some(p))>{move || i18n.t(Key::ConsentSign)}</button>
                                 <button type="button" class="button button--quiet" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentWithdraw), purpose_text(i18n.locale(), p))
                                     on:click=move |_| record(p, false)>{move || i18n.t(Key::ConsentWithdraw)}</button>
                             </span>
+                            {move || (signing.get() == Some(p)).then(|| view! {
+                                <div class="consent-row__sign">
+                                    <crate::components::signature_pad::SignaturePad
+                                        label=Signal::derive(move || i18n.t(Key::Signature).to_owned())
+                                        hint=Signal::derive(move || i18n.t(Key::SignHere).to_owned())
+                                        clear_text=Signal::derive(move || i18n.t(Key::ClearSignature).to_owned())
+                                        on_change=Callback::new(move |s| strokes.set(s)) />
+                                    <button type="button" class="button button--primary" disabled=move || strokes.with(|s| s.is_empty())
+                                        on:click=move |_| record(p, true)>{move || i18n.t(Key::ConsentSaveSigned)}</button>
+                                </div>
+                            })}
                         </li>
                     }
                 }).collect_view()}

@@ -241,6 +241,9 @@ pub struct Consent {
     pub recorded_by: UserId,
     /// The events of this purpose the device knew when it recorded this one.
     pub supersedes: Vec<ConsentId>,
+    /// The customer's signature, when signed on the tablet.
+    #[autosurgeon(missing = "Default::default")]
+    pub signature: Option<super::showroom::Strokes>,
 }
 
 /// The current consent for `purpose`: `None` when never asked. Events that
@@ -292,6 +295,7 @@ pub fn record_consent(
             .filter(|c| c.purpose == purpose)
             .map(|c| c.id)
             .collect(),
+        signature: None,
     }
 }
 
@@ -339,6 +343,7 @@ mod tests {
                 .iter()
                 .map(|s| ConsentId::from_uuid(Uuid::from_u128(*s)))
                 .collect(),
+            signature: None,
         }
     }
 
