@@ -25,9 +25,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use showroom_shared::domain::quote::ApprovalPolicy;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
-use showroom_shared::rules::Author;
+use showroom_shared::rules::{Author, Policy};
 use showroom_shared::sync::{
     DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
 };
@@ -212,7 +211,7 @@ struct Cache {
     /// Each dealer's approval policy (its discount limits), read from its
     /// document: kept up to date by `put`, the one way a committed dealer
     /// document comes back.
-    policies: HashMap<DealerId, ApprovalPolicy>,
+    policies: HashMap<DealerId, Policy>,
 }
 
 impl Cache {
@@ -231,7 +230,7 @@ impl Cache {
         &mut self,
         db: &Db,
         dealers: impl IntoIterator<Item = DealerId>,
-    ) -> Result<HashMap<DealerId, ApprovalPolicy>, String> {
+    ) -> Result<HashMap<DealerId, Policy>, String> {
         let mut out = HashMap::new();
         for dealer in dealers {
             if out.contains_key(&dealer) {
@@ -255,7 +254,9 @@ impl Cache {
                         }),
                 };
                 // A dealer without a document yet has the default limits.
-                let policy = read.map(|d| d.approval_policy()).unwrap_or_default();
+                let policy = read
+                    .map(|d| showroom_shared::rules::policy(&d))
+                    .unwrap_or_default();
                 self.policies.insert(dealer, policy);
             }
             if let Some(p) = self.policies.get(&dealer) {
@@ -273,7 +274,8 @@ impl Cache {
         if key.1.kind == DocKind::Dealer
             && let Some(dealer) = entry.state.dealer()
         {
-            self.policies.insert(key.0, dealer.approval_policy());
+            self.policies
+                .insert(key.0, showroom_shared::rules::policy(&dealer));
         }
         self.clock += 1;
         entry.used = self.clock;
@@ -637,7 +639,7 @@ fn guarded_ingest(
     dealer: DealerId,
     doc: DocId,
     author: &Author,
-    policy: &ApprovalPolicy,
+    policy: &Policy,
     state: &mut DocState,
     changes: &[Vec<u8>],
     poisoned: &mut bool,
@@ -670,7 +672,7 @@ fn apply_group(
     group: Vec<Request>,
     mut entries: HashMap<(DealerId, DocId), Entry>,
     loaded: Loaded,
-    policies: &HashMap<DealerId, ApprovalPolicy>,
+    policies: &HashMap<DealerId, Policy>,
 ) -> (
     Vec<Request>,
     HashMap<(DealerId, DocId), Entry>,
@@ -829,7 +831,7 @@ fn ingest_items(
     group: &[Request],
     entries: &mut HashMap<(DealerId, DocId), Entry>,
     failed_load: &HashMap<(DealerId, DocId), String>,
-    policies: &HashMap<DealerId, ApprovalPolicy>,
+    policies: &HashMap<DealerId, Policy>,
 ) -> HashMap<ItemKey, ItemOut> {
     let mut order: Vec<(DealerId, DocId)> = Vec::new();
     let mut items: HashMap<(DealerId, DocId), Vec<ItemKey>> = HashMap::new();
@@ -848,7 +850,7 @@ fn ingest_items(
             count += 1;
         }
     }
-    let fallback = ApprovalPolicy::default();
+    let fallback = Policy::default();
     let threads = if count < 64 {
         1
     } else {

@@ -15,6 +15,23 @@ pub struct Author {
     pub role: Role,
 }
 
+/// What a dealer's settings add to the rules: its discount limits (quotes)
+/// and the follow-up attempts a lost request needs. The server keeps each
+/// dealer's, read from its document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub approvals: ApprovalPolicy,
+    pub min_attempts_before_lost: u32,
+}
+
+/// The policy of a dealer's catalogue and settings.
+pub fn policy(dealer: &crate::domain::catalogue::Dealer) -> Policy {
+    Policy {
+        approvals: dealer.approval_policy(),
+        min_attempts_before_lost: dealer.settings.follow_up.min_attempts_before_lost,
+    }
+}
+
 /// A broken rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Breach {
@@ -32,6 +49,8 @@ pub enum Breach {
     /// The lead was put in the lost stage without a manager's approval of
     /// an open lost request.
     LostNotApproved,
+    /// A lost request before the follow-up attempts the dealer requires.
+    TooFewAttempts { needed: u32 },
 }
 
 impl std::fmt::Display for Breach {
@@ -53,6 +72,9 @@ impl std::fmt::Display for Breach {
             Breach::Recorded { what } => write!(f, "A {what} already recorded cannot change."),
             Breach::LostNotApproved => {
                 f.write_str("A lead is lost only when a manager approves a lost request.")
+            }
+            Breach::TooFewAttempts { needed } => {
+                write!(f, "A lost request needs {needed} follow-up attempts first.")
             }
         }
     }
@@ -124,7 +146,7 @@ pub fn check(
     before: Option<&Content>,
     after: &Content,
     author: &Author,
-    policy: &ApprovalPolicy,
+    policy: &Policy,
 ) -> Result<(), Breach> {
     match after {
         Content::Dealer(_) => may_change(DocKind::Dealer, author)?,
@@ -176,8 +198,8 @@ pub fn check(
                 });
             }
             records_by(old_approvals, &l.approvals, author, "approval")?;
-            quotes(old_quotes, &l.quotes, &l.approvals, policy)?;
-            follow_up(before, l, author)?;
+            quotes(old_quotes, &l.quotes, &l.approvals, &policy.approvals)?;
+            follow_up(before, l, author, policy)?;
         }
         Content::Register(r) => {
             let before = match before {
@@ -198,6 +220,7 @@ fn follow_up(
     before: Option<&crate::domain::Lead>,
     l: &crate::domain::Lead,
     author: &Author,
+    policy: &Policy,
 ) -> Result<(), Breach> {
     records_by(
         before.map(|b| b.tasks.as_slice()).unwrap_or_default(),
@@ -213,6 +236,17 @@ fn follow_up(
         author,
         "lost request",
     )?;
+    let old_requests = before
+        .map(|b| b.lost_requests.as_slice())
+        .unwrap_or_default();
+    let needed = policy.min_attempts_before_lost;
+    if l.lost_requests
+        .iter()
+        .any(|r| !old_requests.iter().any(|o| o.id == r.id))
+        && crate::domain::followup::attempts(&l.tasks) < needed as usize
+    {
+        return Err(Breach::TooFewAttempts { needed });
+    }
     let old_decisions = before
         .map(|b| b.lost_decisions.as_slice())
         .unwrap_or_default();
@@ -372,7 +406,7 @@ mod tests {
                 _ => edited.taxes.purchase_due = Money(edited.taxes.purchase_due.0 + amount),
             }
             edited.status = to;
-            let policy = ApprovalPolicy::default();
+            let policy = Policy::default();
             prop_assert_eq!(check(Some(&before), &lead_with(edited), &author, &policy), Err(Breach::Frozen));
             let mut moved = presented.clone();
             moved.status = to;
@@ -433,7 +467,7 @@ mod tests {
                     l.stage = Stage::Lost;
                 }
             });
-            let verdict = check(Some(&before), &after, &author, &ApprovalPolicy::default());
+            let verdict = check(Some(&before), &after, &author, &Policy::default());
             let expected = if !may_decide(role) {
                 Err(Breach::Role { what: "decisions on lost requests" })
             } else if !own_name {
@@ -450,10 +484,69 @@ mod tests {
                 l.stage = Stage::Lost;
             });
             prop_assert_eq!(
-                check(Some(&before), &lost, &author, &ApprovalPolicy::default()),
+                check(Some(&before), &lost, &author, &Policy::default()),
                 Err(Breach::LostNotApproved)
             );
         }
+    }
+
+    #[test]
+    fn a_lost_request_waits_for_the_dealers_follow_up_attempts() {
+        use crate::domain::followup::*;
+        let me = crate::domain::UserId::from_uuid(Uuid::from_u128(10));
+        let author = Author {
+            user: me,
+            role: Role::Salesperson,
+        };
+        let request = LostRequest {
+            id: LostRequestId::from_uuid(Uuid::from_u128(1)),
+            reason: "unreachable".into(),
+            competitor: String::new(),
+            note: String::new(),
+            requested_by: me,
+            requested_at: 9,
+            reopened_at: None,
+        };
+        let attempt = |n: u128| Task {
+            id: TaskId::from_uuid(Uuid::from_u128(100 + n)),
+            kind: TaskKind::Call,
+            due: 1,
+            assignee: me,
+            note: String::new(),
+            car: None,
+            completion: Some(Completion {
+                outcome: Outcome::NoAnswer,
+                said: String::new(),
+                at: 2,
+                by: me,
+            }),
+            cancelled: false,
+            created_by: me,
+            created_at: 1,
+        };
+        let three = Policy {
+            min_attempts_before_lost: 3,
+            ..Policy::default()
+        };
+        let before = lead_of(|l| l.tasks = vec![attempt(1), attempt(2)]);
+        let after = lead_of(|l| {
+            l.tasks = vec![attempt(1), attempt(2)];
+            l.lost_requests = vec![request.clone()];
+        });
+        assert_eq!(
+            check(Some(&before), &after, &author, &three),
+            Err(Breach::TooFewAttempts { needed: 3 })
+        );
+        assert_eq!(
+            check(Some(&before), &after, &author, &Policy::default()),
+            Ok(()),
+            "none by default"
+        );
+        let after = lead_of(|l| {
+            l.tasks = vec![attempt(1), attempt(2), attempt(3)];
+            l.lost_requests = vec![request.clone()];
+        });
+        assert_eq!(check(Some(&before), &after, &author, &three), Ok(()));
     }
 
     #[test]
@@ -478,7 +571,7 @@ mod tests {
         let mut granted = withdrawn.clone();
         granted.given = true;
         let after = lead_of(|l| l.consents = vec![granted]);
-        let policy = ApprovalPolicy::default();
+        let policy = Policy::default();
         assert_eq!(
             check(Some(&before), &after, &author, &policy),
             Err(Breach::Recorded { what: "consent" })
@@ -511,7 +604,7 @@ mod tests {
             user: crate::domain::UserId::from_uuid(Uuid::from_u128(99)),
             role: Role::Manager,
         };
-        let policy = ApprovalPolicy::default();
+        let policy = Policy::default();
         let before = lead_with(v.clone());
         let decision = |by: &Author| Approval {
             id: crate::domain::quote::ApprovalId::from_uuid(Uuid::from_u128(5)),

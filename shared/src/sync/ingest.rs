@@ -14,7 +14,6 @@ use super::wire::{SyncErrorCode, limits};
 use crate::doc::{
     ActorId, Change, ChangeHash, Content, DocError, Document, SCHEMA_VERSION, parse_change,
 };
-use crate::domain::quote::ApprovalPolicy;
 use crate::domain::{DealerId, DocId, DocKind, Lead};
 use crate::rules::{self, Author, Breach};
 
@@ -242,7 +241,7 @@ pub fn ingest(
     dealer: DealerId,
     doc: DocId,
     author: &Author,
-    policy: &ApprovalPolicy,
+    policy: &rules::Policy,
     state: &mut DocState,
     incoming: &[Vec<u8>],
 ) -> Result<Accepted, Refusal> {
@@ -372,6 +371,7 @@ fn refused(breach: &Breach) -> Refusal {
         Breach::NotApproved => SyncErrorCode::NotApproved,
         Breach::Recorded { .. } => SyncErrorCode::Frozen,
         Breach::LostNotApproved => SyncErrorCode::NotDecided,
+        Breach::TooFewAttempts { .. } => SyncErrorCode::Invalid,
     };
     Refusal::new(code, breach.to_string())
 }
