@@ -288,7 +288,12 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
     let mut tasks = Vec::new();
     if stage == Stage::New {
         // No first contact yet: due within the target, two of them past it.
-        let due = created + if i % 2 == 0 { 24 * HOUR } else { -HOUR };
+        let due = created
+            + if i.is_multiple_of(2) {
+                24 * HOUR
+            } else {
+                -HOUR
+            };
         tasks.push(task(0, TaskKind::Call, due, "首次联系"));
     } else if stage != Stage::Ordered {
         // A first contact made, then what comes next.

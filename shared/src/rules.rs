@@ -472,7 +472,7 @@ mod tests {
                 Err(Breach::Role { what: "decisions on lost requests" })
             } else if !own_name {
                 Err(Breach::NotAuthor { what: "lost decision" })
-            } else if lose && !(approved && !reopened) {
+            } else if lose && (reopened || !approved) {
                 Err(Breach::LostNotApproved)
             } else {
                 Ok(())
