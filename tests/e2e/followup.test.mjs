@@ -106,6 +106,7 @@ e2eTest(
 
     // --- Consent: marketing withdrawn is recorded.
     const consent = s.page.getByRole('region', { name: 'Consent' });
+    await seeVisible(consent.getByText("I agree to receive the dealer's offers and event invitations."), 'the wording the customer is asked');
     await consent.getByRole('button', { name: 'Refused or withdrawn · Marketing' }).click();
     await seeText(s.page.getByTestId('consent-marketing'), /Refused or withdrawn/, 'the withdrawal');
     // Then given again, signed on the tablet: the new grant saw the withdrawal.

@@ -538,6 +538,7 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                     view! {
                         <li class="consent-row">
                             <span class="consent-row__purpose">{move || purpose_text(i18n.locale(), p)}</span>
+                            <span class="consent-row__wording muted">{move || catalogue.dealer.with(|d| d.as_ref().and_then(|d| d.settings.follow_up.wording(p, i18n.locale() == Locale::ZhCn).map(str::to_owned)))}</span>
                             <span class="consent-row__state" data-testid=format!("consent-{}", p.as_str())>{move || {
                                 let locale = i18n.locale();
                                 lead.with(|l| l.as_ref().and_then(|l| consent_state(&l.consents, p).cloned()))

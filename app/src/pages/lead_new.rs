@@ -247,11 +247,18 @@ pub fn NewLeadPage() -> impl IntoView {
                 </div>
                 <fieldset class="checks">
                     <legend>{move || i18n.t(Key::Consent)}</legend>
-                    {consent_boxes.into_iter().map(|(purpose, given)| view! {
-                        <label class="check">
-                            <input type="checkbox" prop:checked=move || given.get() on:change=move |ev| given.set(event_target_checked(&ev)) />
-                            {move || crate::pages::follow_up::purpose_text(i18n.locale(), purpose)}
-                        </label>
+                    {consent_boxes.into_iter().map(|(purpose, given)| {
+                        // The wording describes the box; its name stays the purpose.
+                        let described = format!("consent-wording-{}", purpose.as_str());
+                        view! {
+                            <div class="consent-choice">
+                                <label class="check">
+                                    <input type="checkbox" aria-describedby=described.clone() prop:checked=move || given.get() on:change=move |ev| given.set(event_target_checked(&ev)) />
+                                    {move || crate::pages::follow_up::purpose_text(i18n.locale(), purpose)}
+                                </label>
+                                <p id=described class="field__hint">{move || catalogue.dealer.with(|d| d.as_ref().and_then(|d| d.settings.follow_up.wording(purpose, i18n.locale() == crate::i18n::Locale::ZhCn).map(str::to_owned)))}</p>
+                            </div>
+                        }
                     }).collect_view()}
                 </fieldset>
                 <details class="more-details">

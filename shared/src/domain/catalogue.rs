@@ -298,6 +298,54 @@ pub struct FollowUpRules {
     pub min_attempts_before_lost: u32,
     /// The version of the consent wording shown at capture.
     pub consent_wording_version: u32,
+    /// What the customer is asked, per purpose, in both languages (the
+    /// version above names this wording; a new wording is a new version).
+    #[autosurgeon(missing = "default_wordings")]
+    pub consent_wordings: Vec<ConsentWording>,
+}
+
+/// The question put to the customer for one purpose of consent.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct ConsentWording {
+    pub purpose: super::followup::Purpose,
+    pub zh: String,
+    pub en: String,
+}
+
+fn default_wordings() -> Vec<ConsentWording> {
+    use super::followup::Purpose;
+    let w = |purpose, zh: &str, en: &str| ConsentWording {
+        purpose,
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    };
+    vec![
+        w(
+            Purpose::FollowUp,
+            "同意本店就本次购车咨询通过电话、短信或微信与我联系。",
+            "I agree that the dealer may contact me by phone, SMS or WeChat about this enquiry.",
+        ),
+        w(
+            Purpose::Marketing,
+            "同意本店向我发送活动和优惠信息。",
+            "I agree to receive the dealer's offers and event invitations.",
+        ),
+        w(
+            Purpose::OemSharing,
+            "同意本店将我的姓名、电话和意向车型提供给汽车厂家，用于其回访和服务。",
+            "I agree that the dealer may share my name, phone number and the models I am interested in with the manufacturer, for its follow-up and service.",
+        ),
+    ]
+}
+
+impl FollowUpRules {
+    /// The wording of `purpose` in `zh` or English.
+    pub fn wording(&self, purpose: super::followup::Purpose, zh: bool) -> Option<&str> {
+        self.consent_wordings
+            .iter()
+            .find(|w| w.purpose == purpose)
+            .map(|w| if zh { w.zh.as_str() } else { w.en.as_str() })
+    }
 }
 
 impl Default for FollowUpRules {
@@ -307,6 +355,7 @@ impl Default for FollowUpRules {
             first_contact_hours_oem: 12,
             min_attempts_before_lost: 0,
             consent_wording_version: 1,
+            consent_wordings: default_wordings(),
         }
     }
 }
