@@ -59,24 +59,36 @@ pub async fn create(
         user: UserId::from_uuid(Uuid::nil()),
         role: Role::Admin,
     };
-    let pending = state
+    write(
+        state,
+        dealer,
+        author,
+        vec![DocChanges {
+            doc: DocId::dealer(dealer),
+            changes,
+        }],
+    )
+    .await
+}
+
+/// Writes documents the server makes through the sync writer as `author`,
+/// like a device's push: judged by the same rules, logged and delivered.
+/// A refused document is an error naming it.
+pub async fn write(
+    state: &AppState,
+    dealer: DealerId,
+    author: Author,
+    docs: Vec<DocChanges>,
+) -> Result<(), EnsureError> {
+    let outcome = state
         .writer
-        .enqueue(
-            dealer,
-            SERVER_DEVICE,
-            author,
-            vec![DocChanges {
-                doc: DocId::dealer(dealer),
-                changes,
-            }],
-        )
-        .map_err(|e| EnsureError::Write(e.to_string()))?;
-    let outcome = pending
+        .enqueue(dealer, SERVER_DEVICE, author, docs)
+        .map_err(|e| EnsureError::Write(e.to_string()))?
         .await
         .map_err(|e| EnsureError::Write(e.to_string()))?
         .map_err(|e| EnsureError::Write(e.to_string()))?;
     match outcome.refused.first() {
-        Some(r) => Err(EnsureError::Write(r.message.clone())),
+        Some(r) => Err(EnsureError::Write(format!("{}: {}", r.doc, r.message))),
         None => Ok(()),
     }
 }

@@ -31,7 +31,7 @@ use showroom_shared::rules::Author;
 use showroom_shared::sync::DocChanges;
 use uuid::Uuid;
 
-use crate::dealer_doc::{EnsureError, SERVER_DEVICE};
+use crate::dealer_doc::EnsureError;
 use crate::state::AppState;
 
 const HOUR: i64 = 3_600_000;
@@ -211,16 +211,7 @@ pub async fn seed(state: &AppState, s: &Showroom<'_>) -> Result<usize, EnsureErr
             user: owner,
             role: Role::Salesperson,
         };
-        let outcome = state
-            .writer
-            .enqueue(s.dealer, SERVER_DEVICE, author, docs)
-            .map_err(|e| EnsureError::Write(e.to_string()))?
-            .await
-            .map_err(|e| EnsureError::Write(e.to_string()))?
-            .map_err(|e| EnsureError::Write(e.to_string()))?;
-        if let Some(r) = outcome.refused.first() {
-            return Err(EnsureError::Write(format!("{}: {}", r.doc, r.message)));
-        }
+        crate::dealer_doc::write(state, s.dealer, author, docs).await?;
     }
     Ok(made)
 }

@@ -107,37 +107,32 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
     let me = author.user;
     match after {
         Content::Lead(l) => {
-            // Quotes: whether a version was frozen, or is being presented
-            // now, is judged against the document before.
+            // Quotes (frozen once presented), consents (never changed) and
+            // the lost stage are judged against the document before.
             !l.quotes.is_empty()
                 || !l.consents.is_empty()
                 || l.stage == crate::domain::Stage::Lost
-                || l.approvals.iter().any(|a| a.decided_by != me)
-                || l.lost_decisions.iter().any(|d| d.decided_by != me)
-                || l.lost_requests.iter().any(|r| r.requested_by != me)
-                || l.tasks
-                    .iter()
-                    .flat_map(Record::authors)
-                    .any(|(_, u)| u != me)
                 || l.created_by != me
                 || l.updated_by != me
                 || l.notes.iter().any(|n| n.author != me)
-                || l.visits
-                    .iter()
-                    .flat_map(Record::authors)
-                    .any(|(_, u)| u != me)
-                || l.drives
-                    .iter()
-                    .flat_map(Record::authors)
-                    .any(|(_, u)| u != me)
+                || by_others(&l.visits, me)
+                || by_others(&l.drives, me)
+                || by_others(&l.approvals, me)
+                || by_others(&l.tasks, me)
+                || by_others(&l.lost_requests, me)
+                || by_others(&l.lost_decisions, me)
         }
-        Content::Register(r) => r
-            .visits
-            .iter()
-            .flat_map(Record::authors)
-            .any(|(_, u)| u != me),
+        Content::Register(r) => by_others(&r.visits, me),
         Content::Dealer(_) => false,
     }
+}
+
+/// Whether a record names another user than `me` in an author field.
+fn by_others<R: Record>(records: &[R], me: UserId) -> bool {
+    records
+        .iter()
+        .flat_map(Record::authors)
+        .any(|(_, u)| u != me)
 }
 
 /// The rules. `before` is the document before the change (`None` when it

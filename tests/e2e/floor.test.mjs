@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import {
   useFixtures, e2eTest, startServer, login, apiLogin, startSeedingDevice, waitForServiceWorkerControl,
-  heading, button, navLink, syncStatus, seeVisible, seeHidden, seeText, eventually,
+  heading, button, navLink, syncStatus, sign, seeVisible, seeHidden, seeText, eventually,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -32,19 +32,9 @@ async function seeCar(page, state, what, timeout) {
   await seeText(carRow(page).locator('.car-row__status'), state, `the demo car "${state}" ${what}`, timeout);
 }
 
-/** Draws a signature: three strokes of pointer moves across the pad. */
-async function sign(page) {
-  const pad = page.getByRole('img', { name: "Customer's signature", exact: true });
-  await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  for (let s = 0; s < 3; s++) {
-    await page.mouse.move(box.x + box.width * (0.1 + s * 0.28), box.y + box.height * 0.6);
-    await page.mouse.down();
-    for (let i = 1; i <= 15; i++) {
-      await page.mouse.move(box.x + box.width * (0.1 + s * 0.28 + i * 0.015), box.y + box.height * (0.6 - 0.3 * Math.sin(i / 3)));
-    }
-    await page.mouse.up();
-  }
+/** Draws a signature of three strokes and checks the pad draws them back. */
+async function signThree(page) {
+  const pad = await sign(page, { strokes: 3 });
   const ink = await pad.locator('path.signature__ink').getAttribute('d');
   assert.ok(ink && ink.split('M').length - 1 === 3, `three strokes are drawn back: ${ink}`);
 }
@@ -86,7 +76,7 @@ e2eTest(
     await a.page.getByRole('textbox', { name: 'Licence number', exact: true }).fill('A1234567');
     await a.page.getByRole('combobox', { name: 'Class', exact: true }).selectOption('C1');
     await a.page.getByLabel('Valid until', { exact: true }).fill('2021-01-31');
-    await sign(a.page);
+    await signThree(a.page);
     await button(a.page, 'Start the drive').click();
     await seeText(a.page.getByRole('alert'), 'The licence has expired: the drive cannot start.', 'the expired licence refused');
     await a.page.getByLabel('Valid until', { exact: true }).fill('2031-05-31');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import {
   useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl,
-  heading, button, navLink, seeVisible, seeText, eventually,
+  heading, button, navLink, seeVisible, seeText, eventually, sign,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -111,13 +111,7 @@ e2eTest(
     await seeText(s.page.getByTestId('consent-marketing'), /Refused or withdrawn/, 'the withdrawal');
     // Then given again, signed on the tablet: the new grant saw the withdrawal.
     await consent.getByRole('button', { name: 'Signed on the tablet · Marketing' }).click();
-    const pad = consent.getByRole('img', { name: "Customer's signature" });
-    await pad.scrollIntoViewIfNeeded();
-    const box = await pad.boundingBox();
-    await s.page.mouse.move(box.x + 40, box.y + box.height / 2);
-    await s.page.mouse.down();
-    for (let i = 1; i <= 10; i++) await s.page.mouse.move(box.x + 40 + i * 20, box.y + box.height / 2 - 20 * Math.sin(i / 2));
-    await s.page.mouse.up();
+    await sign(s.page, { strokes: 1, scope: consent });
     await button(s.page, 'Save the signed consent').click();
     await seeText(s.page.getByTestId('consent-marketing'), /^Given · .* · signed · wording v1$/, 'the signed grant');
 

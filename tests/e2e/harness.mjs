@@ -251,6 +251,26 @@ export const navLink = (page, name) => mainNav(page).getByRole('link', { name, e
 // ---------------------------------------------------------------------------
 // Checking (waits, because the app renders asynchronously; messages say what a user would miss)
 
+/**
+ * Signs on a signature pad (found by its label, "Customer's signature", in `scope`) with
+ * `strokes` finger strokes of pointer moves across it; resolves with the pad.
+ */
+export async function sign(page, { strokes = 3, scope = page } = {}) {
+  const pad = scope.getByRole('img', { name: "Customer's signature", exact: true });
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  const step = 0.8 / strokes;
+  for (let s = 0; s < strokes; s++) {
+    await page.mouse.move(box.x + box.width * (0.1 + s * step), box.y + box.height * 0.6);
+    await page.mouse.down();
+    for (let i = 1; i <= 15; i++) {
+      await page.mouse.move(box.x + box.width * (0.1 + s * step + i * step * 0.05), box.y + box.height * (0.6 - 0.3 * Math.sin(i / 3)));
+    }
+    await page.mouse.up();
+  }
+  return pad;
+}
+
 /** Waits until `locator` is visible. */
 export async function seeVisible(locator, what, timeout = UI_TIMEOUT) {
   try {

@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   useFixtures, e2eTest, startServer, login, apiLogin, startSeedingDevice, waitForServiceWorkerControl,
-  ARTIFACTS, heading, button, navLink, seeVisible, seeText, eventually,
+  ARTIFACTS, heading, button, navLink, seeVisible, seeText, eventually, sign,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -24,20 +24,6 @@ async function amount(page, label, value) {
   const field = page.getByRole('textbox', { name: label, exact: true });
   await field.fill(value);
   await field.press('Tab');
-}
-
-async function sign(page) {
-  const pad = page.getByRole('img', { name: "Customer's signature", exact: true });
-  await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  for (let s = 0; s < 2; s++) {
-    await page.mouse.move(box.x + box.width * (0.15 + s * 0.35), box.y + box.height * 0.6);
-    await page.mouse.down();
-    for (let i = 1; i <= 12; i++) {
-      await page.mouse.move(box.x + box.width * (0.15 + s * 0.35 + i * 0.02), box.y + box.height * (0.6 - 0.3 * Math.sin(i / 3)));
-    }
-    await page.mouse.up();
-  }
 }
 
 const badge = (page) => page.locator('.record__head .badge');
@@ -128,7 +114,7 @@ e2eTest(
     await seeVisible(s.page.getByText(/cannot change/), 'frozen');
     assert.ok(await s.page.getByRole('textbox', { name: 'Dealer discount', exact: true }).isDisabled(), 'its terms are locked');
     await button(s.page, 'Customer accepts').click();
-    await sign(s.page);
+    await sign(s.page, { strokes: 2 });
     await button(s.page, 'Sign and place the order').click();
     await seeText(badge(s.page), 'Accepted: ordered', 'accepted');
 

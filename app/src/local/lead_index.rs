@@ -73,3 +73,33 @@ pub fn use_lead_index() -> LeadIndex {
         index: RwSignal::new(Some(SummaryIndex::default())),
     })
 }
+
+/// The lead `id` as the device holds it, read again whenever it changes on
+/// the device (saved here, received, or written by another tab): `None`
+/// while the first read is under way, `Some(None)` when it is not here. Only
+/// the latest read lands: reads started by quick saves in a row may finish
+/// out of order.
+pub fn use_open_lead(
+    id: Memo<Option<showroom_shared::domain::LeadId>>,
+) -> RwSignal<Option<Option<showroom_shared::domain::Lead>>> {
+    let lead = RwSignal::new(None);
+    let index = use_lead_index();
+    let changed = Memo::new(move |_| id.get().map(|l| index.version_of(l)));
+    let request = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let _ = changed.get();
+        let Some(id) = id.get() else {
+            lead.set(Some(None));
+            return;
+        };
+        let n = request.get_value() + 1;
+        request.set_value(n);
+        leptos::task::spawn_local(async move {
+            let read = leads::load(id).await.ok().map(|o| o.lead);
+            if request.try_get_value() == Some(n) {
+                lead.set(Some(read));
+            }
+        });
+    });
+    lead
+}

@@ -226,9 +226,14 @@ pub fn random_bytes() -> [u8; 16] {
     bytes
 }
 
+/// A new random (v4) id: of a lead, a record, a quote …
+pub fn new_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(random_bytes()).into_uuid()
+}
+
 /// A new random (v4) lead id.
 pub fn new_lead_id() -> LeadId {
-    LeadId::from_uuid(uuid::Builder::from_random_bytes(random_bytes()).into_uuid())
+    LeadId::from_uuid(new_uuid())
 }
 
 thread_local! {

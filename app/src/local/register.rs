@@ -11,10 +11,6 @@ use wasm_bindgen::JsValue;
 use crate::local::clock;
 use crate::local::leads::{self, LeadStoreError, Result};
 
-fn new_id() -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
-}
-
 /// Logs an arrival now, looked after by `user`, in today's register of this
 /// device (made on the first walk-in of the day). Returns the visit and the
 /// document it lives in.
@@ -22,7 +18,7 @@ pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
     let now = clock::now_ms();
     let today = clock::today();
     let visit = Visit {
-        id: VisitId::from_uuid(new_id()),
+        id: VisitId::from_uuid(leads::new_uuid()),
         arrived_at: now,
         left_at: None,
         salesperson: user,
@@ -48,7 +44,7 @@ pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
             doc
         }
         None => {
-            let id = RegisterId::from_uuid(new_id());
+            let id = RegisterId::from_uuid(leads::new_uuid());
             let register = Register {
                 id,
                 dealer,

@@ -14,7 +14,7 @@ use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::lead_index::use_lead_index;
 use crate::local::leads;
-use crate::pages::quote::{DecisionForm, row_label, state_class, state_text};
+use crate::pages::quote::{DecisionForm, money_rows, state_class, state_text};
 
 /// The versions waiting for a decision, by lead, oldest request first.
 fn waiting(leads: &[Lead]) -> Vec<(Lead, QuoteVersion)> {
@@ -118,20 +118,12 @@ fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
         .with_untracked(|d| d.as_ref().map(|d| d.approval_policy()))
         .unwrap_or_default();
     let limit = policy.limit(version.vehicle.trim);
-    let cost = catalogue.dealer.with_untracked(|d| {
-        d.as_ref()
-            .and_then(|d| d.trim(version.vehicle.trim))
-            .and_then(|t| t.cost)
-    });
+    let margin = catalogue
+        .dealer
+        .with_untracked(|d| d.as_ref().and_then(|d| d.margin(&version)));
     let heading = format!("approval-{}", version.id);
     let labelled_by = heading.clone();
-    let rows = version
-        .rows()
-        .into_iter()
-        .map(|r| view! {
-            <div class="money-row"><dt>{row_label(locale, r.key, &r.name)}</dt><dd class="figure">{locale.money(r.amount)}</dd></div>
-        })
-        .collect_view();
+    let rows = money_rows(locale, version.rows());
     let lead_sig = Signal::derive({
         let lead = lead.clone();
         move || Some(lead.clone())
@@ -153,14 +145,14 @@ fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
                 <div><dt>{locale.t(Key::Discount)}</dt><dd class="figure">{locale.discount_share(version.discount, version.vehicle.list_price)}</dd></div>
                 <div><dt>{locale.t(Key::RowOutTheDoor)}</dt><dd class="figure">{locale.money(t.out_the_door)}</dd></div>
                 {t.loan.map(|l| view! { <div><dt>{locale.t(Key::RowMonthly)}</dt><dd class="figure">{locale.money(l.monthly)}</dd></div> })}
-                {cost.map(|c| view! {
-                    <div><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(t.price.saturating_sub(c))}</dd></div>
+                {margin.map(|m| view! {
+                    <div><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(m)}</dd></div>
                 })}
                 <div><dt>{locale.t(Key::AccessoryRevenue)}</dt><dd class="figure">{locale.money(t.accessories)}</dd></div>
             </dl>
             <details class="approval__lines">
                 <summary>{locale.t(Key::QuoteLines)}</summary>
-                <dl class="money-rows">{rows}</dl>
+                {rows}
             </details>
             <DecisionForm lead=lead_sig version=version_sig />
         </li>

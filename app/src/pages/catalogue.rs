@@ -20,10 +20,6 @@ use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::leads;
 
-fn new_uuid() -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
-}
-
 type Written = Result<Option<showroom_shared::doc::ChangeHash>, showroom_shared::doc::DocError>;
 
 /// Saves one change to the dealer's document through `write`.
@@ -38,6 +34,35 @@ async fn edit(
     leads::change_doc::<DealerDoc>(DocId::dealer(dealer), |d| write(d, now))
         .await
         .map_err(|e| e.to_string())
+}
+
+/// How a showroom rule's number is typed.
+#[derive(Clone, Copy)]
+enum Unit {
+    /// A whole number up to this.
+    Count(u32),
+    /// Basis points, typed as a percentage with two decimals.
+    Percent,
+}
+
+impl Unit {
+    fn show(self, n: u32) -> String {
+        match self {
+            Unit::Count(_) => n.to_string(),
+            Unit::Percent => Money(i64::from(n)).to_string(),
+        }
+    }
+
+    fn parse(self, text: &str) -> Option<u32> {
+        match self {
+            Unit::Count(max) => text.trim().parse::<u32>().ok().map(|n| n.min(max)),
+            Unit::Percent => text
+                .parse::<Money>()
+                .ok()
+                .and_then(|m| u32::try_from(m.0).ok())
+                .filter(|bp| *bp <= 10_000),
+        }
+    }
 }
 
 #[component]
@@ -114,7 +139,7 @@ pub fn CataloguePage() -> impl IntoView {
         trim_problem.set(None);
         let powertrain = new_powertrain.get_untracked();
         let trim = Trim {
-            id: TrimId::from_uuid(new_uuid()),
+            id: TrimId::from_uuid(leads::new_uuid()),
             model,
             name: name.trim().to_owned(),
             list_price: price,
@@ -165,7 +190,7 @@ pub fn CataloguePage() -> impl IntoView {
         }
         car_problem.set(None);
         let car = DemoCar {
-            id: CarId::from_uuid(new_uuid()),
+            id: CarId::from_uuid(leads::new_uuid()),
             stock_number: car_stock.get_untracked().trim().to_owned(),
             vin,
             plate: plate.trim().to_owned(),
@@ -192,7 +217,7 @@ pub fn CataloguePage() -> impl IntoView {
         }
         model_name.set(String::new());
         let model = Model {
-            id: ModelId::from_uuid(new_uuid()),
+            id: ModelId::from_uuid(leads::new_uuid()),
             name,
             archived: false,
         };
@@ -219,7 +244,7 @@ pub fn CataloguePage() -> impl IntoView {
         item_name.set(String::new());
         item_price.set(String::new());
         let item = Item {
-            id: ItemId::from_uuid(new_uuid()),
+            id: ItemId::from_uuid(leads::new_uuid()),
             kind: item_kind.get_untracked(),
             name,
             price,
@@ -256,7 +281,7 @@ pub fn CataloguePage() -> impl IntoView {
         }
         colour_name.set(String::new());
         let colour = Colour {
-            id: ColourId::from_uuid(new_uuid()),
+            id: ColourId::from_uuid(leads::new_uuid()),
             name,
             price,
             archived: false,
@@ -310,59 +335,42 @@ pub fn CataloguePage() -> impl IntoView {
             });
         }
     };
-    let cadence = move |get: fn(&Settings) -> u32,
-                        set: fn(&mut Settings, u32),
-                        label: &'static str| {
+    // One number of the showroom rules: a count (days, hours, attempts; at
+    // most `Unit::Count`'s bound) or a share in percent with two decimals
+    // ("20" is 2,000 bp).
+    let rule_field = move |id: &'static str,
+                           label: Signal<String>,
+                           unit: Unit,
+                           get: fn(&Settings) -> u32,
+                           set: fn(&mut Settings, u32)| {
+        let (inputmode, class) = match unit {
+            Unit::Count(max) if max <= 365 => ("numeric", "field field--narrow"),
+            Unit::Count(_) => ("numeric", "field"),
+            Unit::Percent => ("decimal", "field"),
+        };
         view! {
-            <div class="field field--narrow">
-                <label for=format!("cadence-{label}")>{label}</label>
-                <input id=format!("cadence-{label}") type="text" inputmode="numeric"
-                    prop:value=move || rules.with(|r| r.as_ref().map(|r| get(r).to_string()).unwrap_or_default())
+            <div class=class>
+                <label for=id>{move || label.get()}</label>
+                <input id=id type="text" inputmode=inputmode
+                    prop:value=move || rules.with(|r| r.as_ref().map(|r| unit.show(get(r))).unwrap_or_default())
                     on:input=move |ev| {
-                        if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
-                            rules.update(|r| if let Some(r) = r { set(r, n.min(365)) });
+                        if let Some(n) = unit.parse(&event_target_value(&ev)) {
+                            rules.update(|r| if let Some(r) = r { set(r, n) });
                         }
                     } />
             </div>
         }
     };
-
-    // A whole number of hours or attempts.
-    let count_field = move |id: &'static str,
-                            label: Key,
-                            get: fn(&Settings) -> u32,
-                            set: fn(&mut Settings, u32)| {
-        view! {
-            <div class="field">
-                <label for=id>{move || i18n.t(label)}</label>
-                <input id=id type="text" inputmode="numeric"
-                    prop:value=move || rules.with(|r| r.as_ref().map(|r| get(r).to_string()).unwrap_or_default())
-                    on:input=move |ev| {
-                        if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
-                            rules.update(|r| if let Some(r) = r { set(r, n.min(720)) });
-                        }
-                    } />
-            </div>
-        }
+    let cadence = move |get, set, grade: &'static str, id| {
+        rule_field(
+            id,
+            Signal::derive(move || grade.to_owned()),
+            Unit::Count(365),
+            get,
+            set,
+        )
     };
-    // A share of the price in percent, two decimals ("20" is 2,000 bp).
-    let percent_field = move |id: &'static str,
-                              label: Key,
-                              get: fn(&Settings) -> u32,
-                              set: fn(&mut Settings, u32)| {
-        view! {
-            <div class="field">
-                <label for=id>{move || i18n.t(label)}</label>
-                <input id=id type="text" inputmode="decimal"
-                    prop:value=move || rules.with(|r| r.as_ref().map(|r| Money(i64::from(get(r))).to_string()).unwrap_or_default())
-                    on:input=move |ev| {
-                        if let Some(bp) = event_target_value(&ev).parse::<Money>().ok().and_then(|m| u32::try_from(m.0).ok()).filter(|bp| *bp <= 10_000) {
-                            rules.update(|r| if let Some(r) = r { set(r, bp) });
-                        }
-                    } />
-            </div>
-        }
-    };
+    let labelled = move |key: Key| Signal::derive(move || i18n.t(key).to_owned());
 
     view! {
         <section class="page catalogue-editor" aria-labelledby="catalogue-heading">
@@ -580,10 +588,10 @@ pub fn CataloguePage() -> impl IntoView {
                     <h2 id="rules-heading" class="card__title">{move || i18n.t(Key::ShowroomRules)}</h2>
                     <fieldset class="field-row">
                         <legend class="field__label">{move || i18n.t(Key::Cadence)}</legend>
-                        {cadence(|s| s.cadence.h, |s, n| s.cadence.h = n, "H")}
-                        {cadence(|s| s.cadence.a, |s, n| s.cadence.a = n, "A")}
-                        {cadence(|s| s.cadence.b, |s, n| s.cadence.b = n, "B")}
-                        {cadence(|s| s.cadence.c, |s, n| s.cadence.c = n, "C")}
+                        {cadence(|s| s.cadence.h, |s, n| s.cadence.h = n, "H", "cadence-H")}
+                        {cadence(|s| s.cadence.a, |s, n| s.cadence.a = n, "A", "cadence-A")}
+                        {cadence(|s| s.cadence.b, |s, n| s.cadence.b = n, "B", "cadence-B")}
+                        {cadence(|s| s.cadence.c, |s, n| s.cadence.c = n, "C", "cadence-C")}
                     </fieldset>
                     <fieldset class="field-row field-row--three">
                         <legend class="field__label">{move || i18n.t(Key::Quotes)}</legend>
@@ -598,14 +606,14 @@ pub fn CataloguePage() -> impl IntoView {
                                 } />
                             <p id="max-discount-hint" class="field__hint">{move || i18n.t(Key::DiscountLimitHint)}</p>
                         </div>
-                        {percent_field("min-down-ice", Key::MinDownIce, |s| s.quote.min_down_bp_ice, |s, bp| s.quote.min_down_bp_ice = bp)}
-                        {percent_field("min-down-nev", Key::MinDownNev, |s| s.quote.min_down_bp_nev, |s, bp| s.quote.min_down_bp_nev = bp)}
+                        {rule_field("min-down-ice", labelled(Key::MinDownIce), Unit::Percent, |s| s.quote.min_down_bp_ice, |s, bp| s.quote.min_down_bp_ice = bp)}
+                        {rule_field("min-down-nev", labelled(Key::MinDownNev), Unit::Percent, |s| s.quote.min_down_bp_nev, |s, bp| s.quote.min_down_bp_nev = bp)}
                     </fieldset>
                     <fieldset class="field-row field-row--three">
                         <legend class="field__label">{move || i18n.t(Key::FollowUp)}</legend>
-                        {count_field("first-contact-hours", Key::FirstContactHours, |s| s.follow_up.first_contact_hours, |s, n| s.follow_up.first_contact_hours = n)}
-                        {count_field("first-contact-hours-oem", Key::FirstContactHoursOem, |s| s.follow_up.first_contact_hours_oem, |s, n| s.follow_up.first_contact_hours_oem = n)}
-                        {count_field("min-attempts", Key::MinAttempts, |s| s.follow_up.min_attempts_before_lost, |s, n| s.follow_up.min_attempts_before_lost = n)}
+                        {rule_field("first-contact-hours", labelled(Key::FirstContactHours), Unit::Count(720), |s| s.follow_up.first_contact_hours, |s, n| s.follow_up.first_contact_hours = n)}
+                        {rule_field("first-contact-hours-oem", labelled(Key::FirstContactHoursOem), Unit::Count(720), |s| s.follow_up.first_contact_hours_oem, |s, n| s.follow_up.first_contact_hours_oem = n)}
+                        {rule_field("min-attempts", labelled(Key::MinAttempts), Unit::Count(720), |s| s.follow_up.min_attempts_before_lost, |s, n| s.follow_up.min_attempts_before_lost = n)}
                     </fieldset>
                     <div class="field">
                         <label for="time-zone">{move || i18n.t(Key::TimeZone)}</label>

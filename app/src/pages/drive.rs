@@ -14,7 +14,7 @@ use showroom_shared::domain::catalogue::{CarId, Dealer};
 use showroom_shared::domain::showroom::{
     DriveBack, DriveId, DriveOut, DriveStatus, Licence, LicenceClass, Signature, Strokes, TestDrive,
 };
-use showroom_shared::domain::{Date, Lead, LeadId};
+use showroom_shared::domain::{Date, LeadId};
 
 use crate::components::signature_pad::{SignaturePad, SignatureView};
 use crate::i18n::{Key, Locale, use_i18n};
@@ -22,14 +22,9 @@ use crate::local::auth::use_auth;
 use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::floor_index::use_floor;
-use crate::local::lead_index::use_lead_index;
 use crate::local::leads;
 
 const LENGTHS_MIN: [i64; 4] = [30, 45, 60, 90];
-
-fn new_drive_id() -> DriveId {
-    DriveId::from_uuid(uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid())
-}
 
 /// `YYYY-MM-DD` and `HH:MM` in the dealer's time zone → Unix ms.
 pub(crate) fn local_ms(date: &str, time: &str) -> Option<i64> {
@@ -69,19 +64,7 @@ pub fn DrivePage() -> impl IntoView {
     let lead_id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<LeadId>().ok())));
     let drive_param = Memo::new(move |_| params.with(|p| p.get("drive")));
-    let lead = RwSignal::new(None::<Option<Lead>>);
-    let index = use_lead_index();
-    let version = Memo::new(move |_| lead_id.get().map(|l| index.version_of(l)));
-    Effect::new(move |_| {
-        let _ = version.get();
-        let Some(id) = lead_id.get() else {
-            lead.set(Some(None));
-            return;
-        };
-        spawn_local(async move {
-            lead.set(Some(leads::load(id).await.ok().map(|o| o.lead)));
-        });
-    });
+    let lead = crate::local::lead_index::use_open_lead(lead_id);
     let drive = Memo::new(move |_| {
         let id = drive_param.get()?.parse::<DriveId>().ok()?;
         lead.with(|l| {
@@ -129,19 +112,14 @@ pub fn DrivePage() -> impl IntoView {
                     None => return,
                 }
             };
-            let drive = TestDrive {
-                id: new_drive_id(),
+            let drive = TestDrive::booked(
+                DriveId::from_uuid(leads::new_uuid()),
                 car,
                 start,
                 end,
-                status: DriveStatus::Booked,
-                licence: None,
-                signature: None,
-                out: None,
-                back: None,
-                created_by: me.user.id,
-                created_at: now,
-            };
+                me.user.id,
+                now,
+            );
             let navigate = navigate.clone();
             spawn_local(async move {
                 match leads::put_drive(lead, &drive, me.user.id, now).await {

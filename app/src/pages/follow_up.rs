@@ -21,10 +21,6 @@ use crate::local::leads;
 
 const DAY_MS: i64 = 86_400_000;
 
-fn random_uuid() -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
-}
-
 pub fn task_kind_text(locale: Locale, kind: TaskKind) -> &'static str {
     locale.t(match kind {
         TaskKind::Call => Key::TaskCall,
@@ -60,7 +56,7 @@ pub fn purpose_text(locale: Locale, purpose: Purpose) -> &'static str {
 /// A task for `lead`'s owner (or `me`), due at `due`.
 pub fn new_task(lead: &Lead, kind: TaskKind, due: i64, note: String, me: UserId) -> Task {
     Task {
-        id: TaskId::from_uuid(random_uuid()),
+        id: TaskId::from_uuid(leads::new_uuid()),
         kind,
         due,
         assignee: lead.owner.unwrap_or(me),
@@ -159,19 +155,14 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
             .flatten();
         let booking = car.map(|car| {
             task.car = Some(car);
-            showroom_shared::domain::showroom::TestDrive {
-                id: showroom_shared::domain::showroom::DriveId::from_uuid(random_uuid()),
+            showroom_shared::domain::showroom::TestDrive::booked(
+                showroom_shared::domain::showroom::DriveId::from_uuid(leads::new_uuid()),
                 car,
-                start: due,
-                end: due + 45 * 60_000,
-                status: showroom_shared::domain::showroom::DriveStatus::Booked,
-                licence: None,
-                signature: None,
-                out: None,
-                back: None,
-                created_by: me,
-                created_at: clock::now_ms(),
-            }
+                due,
+                due + 45 * 60_000,
+                me,
+                clock::now_ms(),
+            )
         });
         spawn_local(async move {
             if let Some(drive) = &booking
@@ -343,7 +334,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         };
         let now = clock::now_ms();
         let request = LostRequest {
-            id: LostRequestId::from_uuid(random_uuid()),
+            id: LostRequestId::from_uuid(leads::new_uuid()),
             reason: code,
             competitor: competitor.get_untracked().trim().to_owned(),
             note: note.get_untracked().trim().to_owned(),
@@ -364,7 +355,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         };
         let now = clock::now_ms();
         let decision = LostDecision {
-            id: LostDecisionId::from_uuid(random_uuid()),
+            id: LostDecisionId::from_uuid(leads::new_uuid()),
             request: request.id,
             approved,
             comment: comment.get_untracked().trim().to_owned(),
@@ -411,7 +402,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                 let Some(l) = lead.get() else { return ().into_any() };
                 let locale = i18n.locale();
                 let latest = l.lost_requests.iter().max_by_key(|r| (r.requested_at, r.id)).cloned();
-                let reason_label = |code: &str| catalogue.dealer.with(|d| d.as_ref().and_then(|d| d.lost_reasons.iter().find(|r| r.code == code)).map(|r| if locale == Locale::ZhCn { r.label_zh.clone() } else { r.label_en.clone() })).unwrap_or_else(|| code.to_owned());
+                let reason_label = |code: &str| catalogue.dealer.with(|d| d.as_ref().and_then(|d| d.lost_reasons.iter().find(|r| r.code == code)).map(|r| r.label(locale == Locale::ZhCn).to_owned())).unwrap_or_else(|| code.to_owned());
                 match latest.as_ref().map(|r| (r, r.state(&l.lost_decisions))) {
                     Some((r, LostState::Pending)) => {
                         let r1 = r.clone();
@@ -455,7 +446,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                                         {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.lost_reasons.iter().filter(|r| !r.archived).map(|r| {
                                             let code = r.code.clone();
                                             let c2 = code.clone();
-                                            let label = if i18n.locale() == Locale::ZhCn { r.label_zh.clone() } else { r.label_en.clone() };
+                                            let label = r.label(i18n.locale() == Locale::ZhCn).to_owned();
                                             view! { <button type="button" class="chip" aria-pressed=move || (reason.get().as_deref() == Some(c2.as_str())).to_string() on:click=move |_| reason.set(Some(code.clone()))>{label}</button> }
                                         }).collect_view()))}
                                     </div>
@@ -510,7 +501,7 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
             .unwrap_or(1);
         let mut consent = record_consent(
             &l.consents,
-            ConsentId::from_uuid(random_uuid()),
+            ConsentId::from_uuid(leads::new_uuid()),
             purpose,
             given,
             if signed.is_some() {

@@ -139,9 +139,7 @@ pub fn NewLeadPage() -> impl IntoView {
             if given.get_untracked() {
                 let c = showroom_shared::domain::followup::record_consent(
                     &lead.consents,
-                    showroom_shared::domain::followup::ConsentId::from_uuid(
-                        uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid(),
-                    ),
+                    showroom_shared::domain::followup::ConsentId::from_uuid(leads::new_uuid()),
                     *purpose,
                     true,
                     showroom_shared::domain::followup::ConsentMethod::Verbal,

@@ -25,7 +25,6 @@ use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
-use crate::local::lead_index::use_lead_index;
 use crate::local::leads;
 
 /// The commercial insurance covers a quote offers, by their line names.
@@ -39,10 +38,6 @@ type Change = Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>;
 
 const TERMS: [u32; 5] = [12, 24, 36, 48, 60];
 const DOWN_SHARES_BP: [u32; 4] = [1_500, 2_000, 3_000, 5_000];
-
-fn random_uuid() -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(leads::random_bytes()).into_uuid()
-}
 
 /// A new quote for the lead: v1 of the first trim that matches a model of
 /// interest (else the catalogue's first), saved as a draft. Returns its id.
@@ -59,8 +54,8 @@ pub async fn start_quote(lead: &Lead, dealer: &Dealer, me: UserId) -> Result<Ver
         .ok_or_else(|| "no trims in the catalogue".to_owned())?;
     let now = clock::now_ms();
     let v = QuoteVersion::draft(
-        VersionId::from_uuid(random_uuid()),
-        QuoteId::from_uuid(random_uuid()),
+        VersionId::from_uuid(leads::new_uuid()),
+        QuoteId::from_uuid(leads::new_uuid()),
         dealer,
         wanted,
         clock::today(),
@@ -178,27 +173,7 @@ pub fn QuotePage() -> impl IntoView {
     let version_id = Memo::new(move |_| {
         params.with(|p| p.get("version").and_then(|s| s.parse::<VersionId>().ok()))
     });
-    let lead = RwSignal::new(None::<Option<Lead>>);
-    let index = use_lead_index();
-    let changed = Memo::new(move |_| lead_id.get().map(|l| index.version_of(l)));
-    // Only the latest read lands: reads started by quick saves in a row may
-    // finish out of order.
-    let request = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let _ = changed.get();
-        let Some(id) = lead_id.get() else {
-            lead.set(Some(None));
-            return;
-        };
-        let n = request.get_value() + 1;
-        request.set_value(n);
-        spawn_local(async move {
-            let read = leads::load(id).await.ok().map(|o| o.lead);
-            if request.try_get_value() == Some(n) {
-                lead.set(Some(read));
-            }
-        });
-    });
+    let lead = crate::local::lead_index::use_open_lead(lead_id);
     let stored = Memo::new(move |_| {
         let id = version_id.get()?;
         lead.with(|l| {
@@ -385,7 +360,7 @@ fn QuoteEditor(
                 + 1;
             let now = clock::now_ms();
             let next = v.next_version(
-                VersionId::from_uuid(random_uuid()),
+                VersionId::from_uuid(leads::new_uuid()),
                 number,
                 &d.settings.quote,
                 clock::today(),
@@ -884,19 +859,15 @@ fn TotalsView(version: QuoteVersion) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.locale();
     let t = version.totals();
-    let rows = version
-        .rows()
-        .into_iter()
-        .filter(|r| !matches!(r.key, RowKey::OutTheDoor | RowKey::Monthly | RowKey::CashDue))
-        .map(|r| {
-            view! {
-                <div class="money-row"><dt>{row_label(locale, r.key, &r.name)}</dt><dd class="figure">{locale.money(r.amount)}</dd></div>
-            }
-        })
-        .collect_view();
+    let rows = version.rows().into_iter().filter(|r| {
+        !matches!(
+            r.key,
+            RowKey::OutTheDoor | RowKey::Monthly | RowKey::CashDue
+        )
+    });
     let loan_problem = matches!(version.loan(), Some(Err(_)));
     view! {
-        <dl class="money-rows">{rows}</dl>
+        {money_rows(locale, rows)}
         <dl class="quote-headline">
             <div class="quote-headline__item"><dt>{locale.t(Key::RowOutTheDoor)}</dt>
                 <dd class="figure figure--large" data-testid="out-the-door">{locale.money(t.out_the_door)}</dd></div>
@@ -919,24 +890,37 @@ fn TotalsView(version: QuoteVersion) -> impl IntoView {
     }
 }
 
-/// What a manager weighs: the discount against its limit and the margin.
+/// A version's rows as a list of labelled amounts.
+pub fn money_rows(
+    locale: Locale,
+    rows: impl IntoIterator<Item = showroom_shared::domain::quote::Row>,
+) -> impl IntoView {
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            view! {
+                <div class="money-row"><dt>{row_label(locale, r.key, &r.name)}</dt><dd class="figure">{locale.money(r.amount)}</dd></div>
+            }
+        })
+        .collect_view();
+    view! { <dl class="money-rows">{rows}</dl> }
+}
+
+/// What a manager weighs: the car's margin and the accessory revenue.
 #[component]
-fn MarginView(version: QuoteVersion) -> impl IntoView {
+pub fn MarginView(version: QuoteVersion) -> impl IntoView {
     let i18n = use_i18n();
     let catalogue = use_dealer_catalogue();
     let locale = i18n.locale();
-    let t = version.totals();
-    let cost = catalogue.dealer.with_untracked(|d| {
-        d.as_ref()
-            .and_then(|d| d.trim(version.vehicle.trim))
-            .and_then(|t| t.cost)
-    });
+    let margin = catalogue
+        .dealer
+        .with_untracked(|d| d.as_ref().and_then(|d| d.margin(&version)));
     view! {
         <dl class="money-rows money-rows--manager">
-            {cost.map(|c| view! {
-                <div class="money-row"><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(t.price.saturating_sub(c))}</dd></div>
+            {margin.map(|m| view! {
+                <div class="money-row"><dt>{locale.t(Key::VehicleMargin)}</dt><dd class="figure">{locale.money(m)}</dd></div>
             })}
-            <div class="money-row"><dt>{locale.t(Key::AccessoryRevenue)}</dt><dd class="figure">{locale.money(t.accessories)}</dd></div>
+            <div class="money-row"><dt>{locale.t(Key::AccessoryRevenue)}</dt><dd class="figure">{locale.money(version.totals().accessories)}</dd></div>
         </dl>
     }
 }
@@ -974,7 +958,7 @@ pub fn DecisionForm(
         };
         let now = clock::now_ms();
         let a = Approval {
-            id: ApprovalId::from_uuid(random_uuid()),
+            id: ApprovalId::from_uuid(leads::new_uuid()),
             version: v.id,
             digest: v.digest(),
             approved,

@@ -218,6 +218,13 @@ pub struct LostReason {
     pub archived: bool,
 }
 
+impl LostReason {
+    /// The reason in Chinese (`zh`) or English.
+    pub fn label(&self, zh: bool) -> &str {
+        if zh { &self.label_zh } else { &self.label_en }
+    }
+}
+
 /// Days to the next follow-up by intent grade (H/A/B/C).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct Cadence {
@@ -409,6 +416,13 @@ impl Dealer {
                 .filter_map(|t| t.max_discount.map(|l| (t.id, l)))
                 .collect(),
         }
+    }
+
+    /// The car's margin on a quote version: its invoice price less the
+    /// trim's cost, when the catalogue has the cost.
+    pub fn margin(&self, version: &super::quote::QuoteVersion) -> Option<Money> {
+        let cost = self.trim(version.vehicle.trim)?.cost?;
+        Some(version.price().saturating_sub(cost))
     }
 
     /// "Model Trim", as a quote prints it.

@@ -346,6 +346,32 @@ pub struct TestDrive {
 }
 
 impl TestDrive {
+    /// A booking of `car` for `start..end`, made by `by` at `now`.
+    pub fn booked(
+        id: DriveId,
+        car: CarId,
+        start: i64,
+        end: i64,
+        by: UserId,
+        now: i64,
+    ) -> TestDrive {
+        TestDrive {
+            id,
+            car,
+            start,
+            end,
+            status: DriveStatus::Booked,
+            licence: None,
+            signature: None,
+            out: None,
+            back: None,
+            created_by: by,
+            created_at: now,
+        }
+    }
+}
+
+impl TestDrive {
     /// The checks before the car leaves: a licence that covers the car on
     /// `today`, a signature, sane readings.
     pub fn check_out(&self, today: Date, trim: &Trim) -> Result<(), DriveProblem> {

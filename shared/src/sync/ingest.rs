@@ -323,8 +323,10 @@ pub fn ingest(
         let before = if was_new || !rules::needs_before(content, author) {
             None
         } else {
-            match &state.content {
-                Some(c) => Some(c.clone()),
+            // Taken, not copied: a successful ingest replaces it, and a
+            // refused one rebuilds the state without it.
+            match state.content.take() {
+                Some(c) => Some(c),
                 None => state.read_stored(dealer, doc)?,
             }
         };
