@@ -62,6 +62,7 @@ pub async fn seed_if_empty(db: &Db, clock: &Clock) -> Result<bool, SeedError> {
                     display_name,
                     role: *role,
                     password_hash: &hash,
+                    must_change_password: false,
                     now,
                 },
             )

@@ -4,9 +4,9 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = showroom_server::config::Config::parse();
+    let cli = showroom_server::config::Cli::parse();
     showroom_server::init_tracing();
-    match showroom_server::run(config).await {
+    match showroom_server::main(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("showroom-server: {err:#}");

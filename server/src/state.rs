@@ -11,6 +11,56 @@ use crate::db::Db;
 use crate::hub::Hub;
 use crate::writer::Writer;
 
+/// The one-time set-up link of a fresh install: open while the server has no
+/// dealer, closed by the set-up (or at start when a dealer exists). Only the
+/// code's SHA-256 is kept.
+#[derive(Debug, Default)]
+pub struct SetupGate {
+    code_hash: std::sync::Mutex<Option<String>>,
+}
+
+impl SetupGate {
+    /// Opens the gate with a fresh code and returns it (for the link).
+    pub fn open(&self) -> Result<String, getrandom::Error> {
+        let token = crate::auth::SessionToken::generate()?;
+        let code = token.expose().trim_start_matches("shr_").to_owned();
+        if let Ok(mut slot) = self.code_hash.lock() {
+            *slot = Some(crate::auth::hash_token(&code));
+        }
+        Ok(code)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.code_hash.lock().is_ok_and(|s| s.is_some())
+    }
+
+    /// Whether `code` is the open gate's code.
+    pub fn accepts(&self, code: &str) -> bool {
+        if code.is_empty() || code.len() > 256 {
+            return false;
+        }
+        let hash = crate::auth::hash_token(code.trim());
+        self.code_hash
+            .lock()
+            .is_ok_and(|s| s.as_deref().is_some_and(|h| constant_time_eq(h, &hash)))
+    }
+
+    pub fn close(&self) {
+        if let Ok(mut slot) = self.code_hash.lock() {
+            *slot = None;
+        }
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a
+            .bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Counters of what sync connections cost the database, for tests and benchmarks.
 #[derive(Debug, Default)]
 pub struct SyncStats {
@@ -34,6 +84,16 @@ pub struct AppState {
     pub hello_timeout: Duration,
     pub request_timeout: Duration,
     pub static_dir: PathBuf,
+    /// The first-run set-up link's gate.
+    pub setup: Arc<SetupGate>,
+    /// Serving HTTPS: plain HTTP from other machines is redirected.
+    pub tls_enabled: bool,
+    /// The local CA's certificate served at `/showroom-ca.crt`.
+    pub tls_ca: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// The identity of the database's change log, read once.
+    log_id: Arc<tokio::sync::OnceCell<u64>>,
 }
 
 impl AppState {
@@ -55,6 +115,20 @@ impl AppState {
             hello_timeout: Duration::from_millis(config.sync_hello_timeout_ms),
             request_timeout: Duration::from_secs(config.request_timeout_secs),
             static_dir: config.static_dir.clone(),
+            setup: Arc::default(),
+            tls_enabled: config.tls_cert.is_some(),
+            tls_ca: config.tls_ca.clone(),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            log_id: Arc::default(),
         }
+    }
+
+    /// The identity of the change log (a restore changes it, with the
+    /// server stopped, so it is read once per process).
+    pub async fn log_id(&self) -> Result<u64, sqlx::Error> {
+        self.log_id
+            .get_or_try_init(|| crate::db::log_id(&self.db))
+            .await
+            .copied()
     }
 }

@@ -1047,11 +1047,13 @@ fn build_corpus() -> Corpus {
             protocol: 1,
             token: "shr_3q2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d".into(),
             cursor: 0,
+            log: 0,
         },
         ClientMsg::Hello {
             protocol: 2,
             token: "令牌".into(),
             cursor: u64::MAX,
+            log: u64::MAX,
         },
         ClientMsg::Push {
             batch: 1,
@@ -1120,6 +1122,10 @@ fn build_corpus() -> Corpus {
                     message: "Only a manager or an admin may change the catalogue.".into(),
                 },
             ],
+        },
+        ServerMsg::Log {
+            log: 9_007_199_254_740_990,
+            reset: true,
         },
         ServerMsg::Error {
             code: SyncErrorCode::Unauthorized,

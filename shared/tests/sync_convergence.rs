@@ -246,7 +246,7 @@ impl Server {
                     let ok = token == format!("token-{device}");
                     c.authed = ok;
                     queue.extend(c.session.authenticated(if ok {
-                        Ok(())
+                        Ok(SERVER_LOG)
                     } else {
                         Err((SyncErrorCode::Unauthorized, "bad token".into()))
                     }));
@@ -439,6 +439,8 @@ struct Device {
     docs: BTreeMap<DocId, Local>,
     outbox: Vec<(DocId, Vec<u8>)>,
     cursor: u64,
+    /// The server log its cursor counts in (0 until the server says).
+    log: u64,
     client: SyncClient,
     conn: Option<u64>,
     to_server: VecDeque<Vec<u8>>,
@@ -482,7 +484,8 @@ impl Device {
             docs: BTreeMap::new(),
             outbox: Vec::new(),
             cursor: 0,
-            client: SyncClient::new(0),
+            log: 0,
+            client: SyncClient::new(0, 0),
             conn: None,
             to_server: VecDeque::new(),
             from_server: VecDeque::new(),
@@ -1005,6 +1008,11 @@ impl Device {
                     panic!("device {} ({:?}) refused: {r:?}", self.id, self.author())
                 }
                 ClientEvent::CaughtUp { .. } => {}
+                ClientEvent::Log { log, reset } => {
+                    // This server is never restored: a device only learns its log.
+                    assert!(!reset, "device {} was told to start over", self.id);
+                    self.log = log;
+                }
                 ClientEvent::Fatal { code, message } => {
                     // Reordering can put a Push before Hello; the server closes.
                     let _ = (code, message);
@@ -1014,6 +1022,9 @@ impl Device {
         }
     }
 }
+
+/// The identity of the model server's log.
+const SERVER_LOG: u64 = 1;
 
 struct World {
     server: Server,
@@ -1062,7 +1073,7 @@ impl World {
         );
         let dev = &mut self.devices[d];
         dev.conn = Some(conn);
-        dev.client = SyncClient::new(dev.cursor);
+        dev.client = SyncClient::new(dev.cursor, dev.log);
         let msgs = dev.client.connect(&format!("token-{d}"), dev.pending());
         dev.to_server = msgs.iter().map(ClientMsg::encode).collect();
         dev.from_server.clear();
@@ -1598,7 +1609,7 @@ fn an_outbox_larger_than_one_batch_arrives_whole() {
     }
     let total: usize = w.devices[1].outbox.iter().map(|(_, b)| b.len()).sum();
     assert!(total > limits::BATCH_BYTES, "{total} B");
-    let pushes = SyncClient::new(0)
+    let pushes = SyncClient::new(0, 0)
         .connect("t", w.devices[1].pending())
         .len()
         - 1;

@@ -15,6 +15,7 @@ pub struct UserRow {
     pub role: Role,
     pub password_hash: String,
     pub active: bool,
+    pub must_change_password: bool,
 }
 
 /// A session as stored, joined with its user and dealer.
@@ -35,6 +36,8 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub role: Role,
     pub password_hash: &'a str,
+    /// The password was chosen for them (a temporary one).
+    pub must_change_password: bool,
     pub now: i64,
 }
 
@@ -47,19 +50,48 @@ pub struct NewSession<'a> {
     pub now: i64,
 }
 
-type UserTuple = (String, String, String, String, String, String, String, bool);
+type UserTuple = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+);
 
 /// The select list and joins every user query shares, as a literal so the
 /// queries below can be built with `concat!` at compile time.
 macro_rules! select_user {
     () => {
-        "SELECT u.id, u.dealer_id, d.name, u.username, u.display_name, u.role, u.password_hash, u.active \
-         FROM users u JOIN dealers d ON d.id = u.dealer_id "
+        "SELECT u.id, u.dealer_id, d.name, u.username, u.display_name, u.role, u.password_hash, u.active, \
+         u.must_change_password FROM users u JOIN dealers d ON d.id = u.dealer_id "
+    };
+}
+
+/// The insert of a new user, on any executor (a pool or a transaction).
+macro_rules! insert_user_sql {
+    ($executor:expr, $user:expr) => {
+        sqlx::query(
+            "INSERT INTO users (id, dealer_id, username, display_name, role, password_hash, active, created_at, must_change_password) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)",
+        )
+        .bind($user.id.to_string())
+        .bind($user.dealer_id.to_string())
+        .bind($user.username)
+        .bind($user.display_name)
+        .bind($user.role.as_str())
+        .bind($user.password_hash)
+        .bind($user.now)
+        .bind($user.must_change_password)
+        .execute($executor)
     };
 }
 
 fn user_from_tuple(t: UserTuple) -> Result<UserRow, sqlx::Error> {
-    let (id, dealer_id, dealer_name, username, display_name, role, password_hash, active) = t;
+    let (id, dealer_id, dealer_name, username, display_name, role, password_hash, active, must) = t;
     let decode = |e: &dyn std::fmt::Display| sqlx::Error::Decode(e.to_string().into());
     Ok(UserRow {
         id: id.parse().map_err(|e| decode(&e))?,
@@ -70,6 +102,7 @@ fn user_from_tuple(t: UserTuple) -> Result<UserRow, sqlx::Error> {
         role: role.parse().map_err(|e| decode(&e))?,
         password_hash,
         active,
+        must_change_password: must,
     })
 }
 
@@ -93,22 +126,7 @@ pub async fn insert_dealer(db: &Db, id: DealerId, name: &str, now: i64) -> Resul
 }
 
 pub async fn insert_user(db: &Db, user: &NewUser<'_>) -> Result<(), sqlx::Error> {
-    with_pool!(db, pool => {
-        sqlx::query(
-            "INSERT INTO users (id, dealer_id, username, display_name, role, password_hash, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
-        )
-        .bind(user.id.to_string())
-        .bind(user.dealer_id.to_string())
-        .bind(user.username)
-        .bind(user.display_name)
-        .bind(user.role.as_str())
-        .bind(user.password_hash)
-        .bind(user.now)
-        .execute(pool)
-        .await
-        .map(|_| ())
-    })
+    with_pool!(db, pool => insert_user_sql!(pool, user).await.map(|_| ()))
 }
 
 /// The user with this login name, active or not, with their dealer.
@@ -189,16 +207,16 @@ pub async fn find_session_by_token_hash(
     token_hash: &str,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     let sql = "SELECT s.id, s.device_name, s.created_at, s.last_seen_at, s.revoked_at, \
-               u.id, u.dealer_id, d.name, u.username, u.display_name, u.role, u.password_hash, u.active \
-               FROM sessions s JOIN users u ON u.id = s.user_id JOIN dealers d ON d.id = u.dealer_id \
+               u.id, u.dealer_id, d.name, u.username, u.display_name, u.role, u.password_hash, u.active, \
+               u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id JOIN dealers d ON d.id = u.dealer_id \
                WHERE s.token_hash = $1";
     with_pool!(db, pool => {
-        let row: Option<(String, String, i64, i64, Option<i64>, String, String, String, String, String, String, String, bool)> =
+        let row: Option<(String, String, i64, i64, Option<i64>, String, String, String, String, String, String, String, bool, bool)> =
             sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?;
         match row {
             None => Ok(None),
-            Some((sid, dname, created, seen, revoked, uid, did, dealer_name, username, display, role, hash, active)) => {
-                let user = user_from_tuple((uid, did, dealer_name, username, display, role, hash, active))?;
+            Some((sid, dname, created, seen, revoked, uid, did, dealer_name, username, display, role, hash, active, must)) => {
+                let user = user_from_tuple((uid, did, dealer_name, username, display, role, hash, active, must))?;
                 session_from_tuples((sid, dname, created, seen, revoked), user).map(Some)
             }
         }
@@ -311,5 +329,139 @@ pub async fn reactivate_user(db: &Db, user: UserId) -> Result<(), sqlx::Error> {
             .execute(pool)
             .await
             .map(|_| ())
+    })
+}
+
+/// Creates a dealer and its first user in one transaction. With `only_first`,
+/// nothing is created (and `false` returned) when the server already has a
+/// dealer: the one-time set-up of a fresh install, safe against a second
+/// set-up racing it. A taken username is [`CreateError::UsernameTaken`].
+pub async fn insert_dealer_with_user(
+    db: &Db,
+    dealer: DealerId,
+    name: &str,
+    user: &NewUser<'_>,
+    only_first: bool,
+) -> Result<bool, CreateError> {
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        // Serialise set-ups on PostgreSQL as SQLite's single writer does.
+        if only_first {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dealers").fetch_one(&mut *tx).await?;
+            if n > 0 {
+                return Ok(false);
+            }
+        }
+        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+            .bind(user.username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(CreateError::UsernameTaken);
+        }
+        sqlx::query("INSERT INTO dealers (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(dealer.to_string())
+            .bind(name)
+            .bind(user.now)
+            .execute(&mut *tx)
+            .await?;
+        insert_user_sql!(&mut *tx, user).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Why a dealer or user was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("this username is taken")]
+    UsernameTaken,
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+}
+
+/// Adds a user unless the username is taken (checked in the same transaction).
+pub async fn insert_new_user(db: &Db, user: &NewUser<'_>) -> Result<(), CreateError> {
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+            .bind(user.username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(CreateError::UsernameTaken);
+        }
+        insert_user_sql!(&mut *tx, user).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Sets a user's password hash. `must_change` marks a temporary password.
+/// Every live session of the user except `keep` is revoked with `reason`, in
+/// the same transaction; returns the revoked devices (their connections are
+/// to be closed).
+pub async fn set_password(
+    db: &Db,
+    user: UserId,
+    hash: &str,
+    must_change: bool,
+    keep: Option<DeviceId>,
+    reason: &str,
+    now: i64,
+) -> Result<Vec<DeviceId>, sqlx::Error> {
+    let keep = keep.map(|d| d.to_string()).unwrap_or_default();
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(must_change)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let revoked: Vec<(String,)> = sqlx::query_as(
+            "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 \
+             WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(user.to_string())
+        .bind(keep)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        revoked
+            .into_iter()
+            .map(|(id,)| id.parse().map_err(|e: uuid::Error| sqlx::Error::Decode(e.to_string().into())))
+            .collect()
+    })
+}
+
+/// A dealer as an operator lists them.
+#[derive(Clone, Debug)]
+pub struct DealerRow {
+    pub id: DealerId,
+    pub name: String,
+    pub users: i64,
+}
+
+/// Every dealer of the server, by name (the operator's `admin list-dealers`).
+pub async fn list_dealers(db: &Db) -> Result<Vec<DealerRow>, sqlx::Error> {
+    with_pool!(db, pool => {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT d.id, d.name, (SELECT COUNT(*) FROM users u WHERE u.dealer_id = d.id) \
+             FROM dealers d ORDER BY d.name, d.id",
+        )
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, users)| {
+                Ok(DealerRow {
+                    id: id.parse().map_err(|e: uuid::Error| sqlx::Error::Decode(e.to_string().into()))?,
+                    name,
+                    users,
+                })
+            })
+            .collect()
     })
 }

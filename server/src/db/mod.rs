@@ -2,11 +2,13 @@
 //! PostgreSQL: every query is written once and run on whichever pool is open.
 
 mod accounts;
+mod meta;
 mod sync;
 mod throttle;
 
 pub use accounts::{
-    NewSession, NewUser, SessionRow, UserRow, count_dealers, deactivate_user,
+    CreateError, DealerRow, NewSession, NewUser, SessionRow, UserRow, count_dealers,
+    deactivate_user, insert_dealer_with_user, insert_new_user, list_dealers, set_password,
     find_session_by_token_hash, find_user_for_login, find_user_in_dealer, insert_dealer,
     insert_session, insert_user, list_sessions_of_user, list_users_of_dealer, reactivate_user,
     revoke_session, revoke_session_of_user, touch_session,
@@ -16,6 +18,8 @@ pub use sync::{
     ChangeRow, CommitError, DealerWrite, DocumentRow, Page, StoredDocument, changes_after,
     commit_writes, dealers_without_document, document_snapshot, load_documents, sync_counts,
 };
+
+pub use meta::{integrity_check, log_id, set_log_id, vacuum_into};
 
 pub use throttle::{ThrottleCount, ThrottleKey, sweep_throttle, update_throttle};
 
@@ -67,8 +71,16 @@ pub enum DbError {
 impl Db {
     /// Opens the database named by `url` and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Self::connect_with(url, crate::config::Synchronous::Normal).await
+    }
+
+    /// [`Db::connect`] with SQLite's durability setting.
+    pub async fn connect_with(
+        url: &str,
+        synchronous: crate::config::Synchronous,
+    ) -> Result<Db, DbError> {
         if url.starts_with("sqlite:") {
-            Self::connect_sqlite(url).await
+            Self::connect_sqlite(url, synchronous).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Self::connect_postgres(url).await
         } else {
@@ -76,11 +88,18 @@ impl Db {
         }
     }
 
-    async fn connect_sqlite(url: &str) -> Result<Db, DbError> {
+    async fn connect_sqlite(
+        url: &str,
+        synchronous: crate::config::Synchronous,
+    ) -> Result<Db, DbError> {
+        let synchronous = match synchronous {
+            crate::config::Synchronous::Normal => SqliteSynchronous::Normal,
+            crate::config::Synchronous::Full => SqliteSynchronous::Full,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         if let Some(parent) = Path::new(options.get_filename()).parent() {

@@ -1,20 +1,19 @@
 //! Sign-in, sign-out and "who am I": `/api/v1/auth/*` and `/api/v1/me`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use showroom_shared::api::{
-    DealerSummary, DeviceInfo, ErrorCode, LoginRequest, LoginResponse, SessionInfo, UserSummary,
-    paths,
+    ChangePasswordRequest, DealerSummary, DeviceInfo, ErrorCode, LoginRequest, LoginResponse,
+    PasswordChanged, SessionInfo, UserSummary, paths,
 };
 use showroom_shared::domain::DeviceId;
 use uuid::Uuid;
 
 use super::error::AppError;
-use super::extract::{Auth, Json};
+use super::extract::{Auth, Json, PendingAuth};
+use super::security::ClientIp;
 use crate::auth::{SessionToken, verify_against_dummy, verify_password};
 use crate::db::{self, NewSession, SessionRow, UserRow};
 use crate::state::AppState;
@@ -24,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route(strip_api(paths::LOGIN), post(login))
         .route(strip_api(paths::LOGOUT), post(logout))
         .route(strip_api(paths::ME), get(me))
+        .route(strip_api(paths::ME_PASSWORD), post(change_password))
 }
 
 /// Routes are nested under `/api`; the shared paths include it.
@@ -33,15 +33,14 @@ pub(super) fn strip_api(path: &'static str) -> &'static str {
 
 async fn login(
     State(state): State<AppState>,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientIp(client): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<LoginResponse>, AppError> {
     let username = req.username.as_str().to_owned();
     let now = state.clock.now();
-    // The TCP peer; X-Forwarded-For is not trusted. Requests that reach the
-    // router without connection info (in-process callers) are throttled by
-    // username only.
-    let client = connect.map(|Extension(ConnectInfo(addr))| addr.ip());
+    // The TCP peer (or what a trusted proxy says it is). Requests that reach
+    // the router without connection info (in-process callers) are throttled
+    // by username only.
     let attempt = match state
         .throttle
         .admit(&state.db, &username, client, now)
@@ -118,14 +117,81 @@ fn too_many(secs: u64) -> AppError {
     err
 }
 
-async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    PendingAuth(auth): PendingAuth,
+) -> Result<StatusCode, AppError> {
     db::revoke_session(&state.db, auth.device, "logout", state.clock.now()).await?;
     state.hub.device_ended(auth.dealer, auth.device);
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(auth: Auth) -> Result<axum::Json<SessionInfo>, AppError> {
+async fn me(PendingAuth(auth): PendingAuth) -> Result<axum::Json<SessionInfo>, AppError> {
     Ok(axum::Json(session_info(&auth.session)?))
+}
+
+/// Changes the signed-in user's own password: the current one is required
+/// (and throttled like a sign-in), the new one must follow the rules, and
+/// every other device of theirs is signed out. Open to a user who must
+/// replace a temporary password.
+async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    PendingAuth(auth): PendingAuth,
+    Json(req): Json<ChangePasswordRequest>,
+) -> Result<axum::Json<PasswordChanged>, AppError> {
+    let now = state.clock.now();
+    let username = auth.session.user.username.clone();
+    let attempt = match state.throttle.admit(&state.db, &username, client, now).await? {
+        Ok(attempt) => attempt,
+        Err(secs) => return Err(too_many(secs)),
+    };
+    let same = req.new_password == req.current_password;
+    let current = req.current_password;
+    let stored = auth.session.user.password_hash.clone();
+    let verified = current.len() <= showroom_shared::domain::Password::MAX_BYTES
+        && tokio::task::spawn_blocking(move || verify_password(&current, &stored))
+            .await
+            .map_err(AppError::internal)?;
+    if !verified {
+        if let Some(secs) = state.throttle.failed(&state.db, attempt, now).await {
+            return Err(too_many(secs));
+        }
+        return Err(AppError::new(
+            ErrorCode::InvalidCredentials,
+            "The current password is wrong.",
+        ));
+    }
+    state.throttle.succeeded(&state.db, attempt).await?;
+    if same {
+        return Err(AppError::bad_request(
+            "The new password must differ from the current one.",
+        ));
+    }
+    let new = crate::admin::chosen_password(&req.new_password, &username)
+        .map_err(|e| AppError::bad_request(e.to_string()))?;
+    let password = new.expose().to_owned();
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let revoked = db::set_password(
+        &state.db,
+        auth.user,
+        &hash,
+        false,
+        Some(auth.device),
+        "password_changed",
+        now,
+    )
+    .await?;
+    for device in &revoked {
+        state.hub.device_ended(auth.dealer, *device);
+    }
+    tracing::info!(user = %auth.user, others = revoked.len(), "password changed");
+    Ok(axum::Json(PasswordChanged {
+        other_devices_signed_out: u32::try_from(revoked.len()).unwrap_or(u32::MAX),
+    }))
 }
 
 pub(super) fn user_summary(user: &UserRow) -> Result<UserSummary, AppError> {
@@ -135,6 +201,7 @@ pub(super) fn user_summary(user: &UserRow) -> Result<UserSummary, AppError> {
         display_name: user.display_name.clone(),
         role: user.role,
         active: user.active,
+        must_change_password: user.must_change_password,
     })
 }
 

@@ -73,22 +73,54 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix(BEARER_PREFIX))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::unauthorized("Sign in first: this request carries no session token.")
-            })?;
-        authenticate(state, token).await
+        authenticate(state, bearer(parts)?).await
     }
 }
 
-/// Checks a bearer token: known, not revoked, not expired, user active.
+/// A live session whose user may still have to replace a temporary password:
+/// only "who am I", signing out and changing the password take it.
+#[derive(Clone, Debug)]
+pub struct PendingAuth(pub Auth);
+
+impl FromRequestParts<AppState> for PendingAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate_session(state, bearer(parts)?).await.map(PendingAuth)
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, AppError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix(BEARER_PREFIX))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::unauthorized("Sign in first: this request carries no session token.")
+        })
+}
+
+/// Checks a bearer token ([`authenticate_session`]) and that its user has
+/// set their own password: a temporary password opens nothing else.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Auth, AppError> {
+    let auth = authenticate_session(state, token).await?;
+    if auth.session.user.must_change_password {
+        return Err(AppError::new(
+            ErrorCode::PasswordChangeRequired,
+            "Choose a new password first: yours was reset.",
+        ));
+    }
+    Ok(auth)
+}
+
+/// Checks a bearer token: known, not revoked, not expired, user active.
+pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Auth, AppError> {
     let ended = || AppError::unauthorized("This session has ended. Sign in again.");
     if token.len() > 256 {
         return Err(ended());

@@ -5,11 +5,14 @@ mod accounts;
 mod assets;
 mod error;
 mod extract;
+mod security;
+mod setup;
 mod sync;
 mod users;
 
 pub use error::AppError;
 pub use extract::{Auth, Json, authenticate};
+pub use security::{CONTENT_SECURITY_POLICY, ClientIp};
 pub use sync::SYNC_PATH;
 
 use axum::Router;
@@ -33,6 +36,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(accounts::router())
         .merge(users::router())
+        .merge(setup::router())
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
@@ -42,6 +46,7 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route(paths::HEALTHZ, get(healthz))
+        .route(paths::CA_CERT, get(security::ca_cert))
         .nest("/api", api)
         .merge(sync::router())
         .fallback_service(assets::service(&state.static_dir))
@@ -52,6 +57,10 @@ pub fn app(state: AppState) -> Router {
             AppError::new(ErrorCode::Internal, "Something went wrong on the server.")
                 .into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -240,12 +240,15 @@ impl Connection {
             match action {
                 ServerAction::Authenticate { token } => {
                     let result = match authenticate(&self.state, &token).await {
-                        Ok(auth) => {
-                            self.signals = Some(self.state.hub.subscribe(auth.dealer));
-                            self.auth = Some(auth);
-                            self.token = Some(token);
-                            Ok(())
-                        }
+                        Ok(auth) => match self.state.log_id().await {
+                            Ok(log) => {
+                                self.signals = Some(self.state.hub.subscribe(auth.dealer));
+                                self.auth = Some(auth);
+                                self.token = Some(token);
+                                Ok(log)
+                            }
+                            Err(err) => Err(sync_refusal(AppError::from(err))),
+                        },
                         Err(err) => Err(sync_refusal(err)),
                     };
                     queue.extend(self.session.authenticated(result));

@@ -8,18 +8,22 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use showroom_shared::api::{DeviceList, UserList, UserSummary, paths};
+use showroom_shared::api::{
+    DeviceList, ErrorCode, NewUserRequest, TemporaryPassword, UserList, UserSummary, paths,
+};
 use showroom_shared::domain::{DeviceId, UserId};
 
 use super::accounts::{device_info, may_manage, strip_api, user_summary};
 use super::error::AppError;
-use super::extract::Auth;
+use super::extract::{Auth, Json};
+use crate::admin::{self, AdminError};
 use crate::db::{self, UserRow};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(strip_api(paths::USERS), get(list_users))
+        .route(strip_api(paths::USERS), get(list_users).post(create_user))
+        .route("/v1/users/{user}/reset-password", post(reset_password))
         .route("/v1/users/{user}", get(get_user))
         .route("/v1/users/{user}/devices", get(list_devices))
         .route("/v1/users/{user}/devices/{device}", delete(revoke_device))
@@ -138,4 +142,91 @@ async fn activate(
     }
     db::reactivate_user(&state.db, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An account error as the API answers it.
+pub(super) fn admin_error(err: AdminError) -> AppError {
+    match err {
+        AdminError::Invalid(message) => AppError::bad_request(message),
+        AdminError::UsernameTaken(name) => AppError::new(
+            ErrorCode::Conflict,
+            format!("The username {name:?} is taken. Choose another."),
+        ),
+        AdminError::AlreadySetUp => AppError::new(
+            ErrorCode::Conflict,
+            "This server is already set up. Sign in instead.",
+        ),
+        AdminError::NoDealer(_) | AdminError::NoUser(_) => AppError::not_found("user"),
+        other => AppError::internal(other),
+    }
+}
+
+/// Adds a person to the caller's dealer. A manager adds salespeople and
+/// managers; only an admin adds an admin. The answer carries the temporary
+/// password, shown once.
+async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(req): Json<NewUserRequest>,
+) -> Result<(StatusCode, axum::Json<TemporaryPassword>), AppError> {
+    if !auth.role.can_manage(req.role) {
+        return Err(AppError::forbidden(if auth.role.is_manager() {
+            "Only an admin can add an admin."
+        } else {
+            "Only a manager can add people."
+        }));
+    }
+    let created = admin::create_user(
+        &state,
+        auth.dealer,
+        &req.username,
+        &req.display_name,
+        req.role,
+        None,
+    )
+    .await
+    .map_err(admin_error)?;
+    let user = db::find_user_in_dealer(&state.db, auth.dealer, created.user)
+        .await?
+        .ok_or_else(|| AppError::internal("the new user vanished"))?;
+    tracing::info!(by = %auth.user, user = %user.id, "user added");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TemporaryPassword {
+            user: user_summary(&user)?,
+            temporary_password: created.temporary_password.unwrap_or_default(),
+        }),
+    ))
+}
+
+/// Gives someone the caller manages a temporary password: they choose their
+/// own at the next sign-in, and every device of theirs is signed out now.
+/// Nobody resets their own password this way (they change it).
+async fn reset_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(user): Path<String>,
+) -> Result<axum::Json<TemporaryPassword>, AppError> {
+    let user = user_in_dealer(&state, &auth, &user).await?;
+    if user.id == auth.user {
+        return Err(AppError::bad_request(
+            "Change your own password in Settings instead.",
+        ));
+    }
+    if !auth.role.can_manage(user.role) {
+        return Err(AppError::forbidden(
+            "Only a manager can reset this person's password.",
+        ));
+    }
+    let temporary_password = admin::reset_password(&state, auth.dealer, user.id)
+        .await
+        .map_err(admin_error)?;
+    tracing::info!(by = %auth.user, user = %user.id, "password reset");
+    let user = db::find_user_in_dealer(&state.db, auth.dealer, user.id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    Ok(axum::Json(TemporaryPassword {
+        user: user_summary(&user)?,
+        temporary_password,
+    }))
 }

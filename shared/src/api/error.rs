@@ -17,8 +17,14 @@ pub enum ErrorCode {
     Unauthorized,
     /// Authenticated, but the role does not allow this.
     Forbidden,
+    /// The account must choose a new password (after a reset) before
+    /// anything else.
+    PasswordChangeRequired,
     /// Nothing here, or something the caller may not know exists.
     NotFound,
+    /// The request clashes with what exists (a username already taken, a
+    /// set-up already done).
+    Conflict,
     MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -36,7 +42,9 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
@@ -52,8 +60,9 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => 400,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Timeout => 408,
             ErrorCode::PayloadTooLarge => 413,
@@ -70,6 +79,7 @@ impl ErrorCode {
             401 => ErrorCode::Unauthorized,
             403 => ErrorCode::Forbidden,
             404 => ErrorCode::NotFound,
+            409 => ErrorCode::Conflict,
             405 => ErrorCode::MethodNotAllowed,
             408 => ErrorCode::Timeout,
             413 => ErrorCode::PayloadTooLarge,
@@ -116,7 +126,9 @@ impl std::error::Error for ApiError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorCode; 12] = [
+    const ALL: [ErrorCode; 14] = [
+        ErrorCode::PasswordChangeRequired,
+        ErrorCode::Conflict,
         ErrorCode::BadRequest,
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthorized,
@@ -144,8 +156,11 @@ mod tests {
     #[test]
     fn statuses_map_back_to_their_code() {
         for code in ALL {
-            if code == ErrorCode::InvalidCredentials {
-                // 401 is shared with Unauthorized; the body tells them apart.
+            if matches!(
+                code,
+                ErrorCode::InvalidCredentials | ErrorCode::PasswordChangeRequired
+            ) {
+                // 401 and 403 are shared; the body tells them apart.
                 continue;
             }
             assert_eq!(ErrorCode::from_http_status(code.http_status()), code);

@@ -16,6 +16,15 @@ pub mod paths {
     pub const LOGOUT: &str = "/api/v1/auth/logout";
     pub const ME: &str = "/api/v1/me";
     pub const USERS: &str = "/api/v1/users";
+    /// `GET`: whether the server waits for its first dealer; `POST`: create it.
+    pub const SETUP: &str = "/api/v1/setup";
+    /// `POST`: change one's own password.
+    pub const ME_PASSWORD: &str = "/api/v1/me/password";
+    /// Where browsers report Content-Security-Policy violations.
+    pub const CSP_REPORT: &str = "/api/v1/csp-report";
+    /// The local certificate authority's certificate (`showroom-server tls
+    /// init`), for tablets to trust; served over plain HTTP too.
+    pub const CA_CERT: &str = "/showroom-ca.crt";
 
     /// `/api/v1/users/{id}`
     pub fn user(id: impl std::fmt::Display) -> String {
@@ -32,6 +41,14 @@ pub mod paths {
     /// `/api/v1/users/{id}/deactivate`
     pub fn user_deactivate(id: impl std::fmt::Display) -> String {
         format!("{USERS}/{id}/deactivate")
+    }
+    /// `/api/v1/users/{id}/activate`
+    pub fn user_activate(id: impl std::fmt::Display) -> String {
+        format!("{USERS}/{id}/activate")
+    }
+    /// `/api/v1/users/{id}/reset-password`
+    pub fn user_reset_password(id: impl std::fmt::Display) -> String {
+        format!("{USERS}/{id}/reset-password")
     }
 }
 
@@ -77,6 +94,10 @@ pub struct UserSummary {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// Set by a password reset (and for accounts created with a temporary
+    /// password): the user must choose a new password before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,4 +134,58 @@ pub struct DeviceList {
 pub struct Health {
     pub status: String,
     pub version: String,
+}
+
+/// `GET /api/v1/setup`: whether this server still waits for its first dealer
+/// (a fresh install without demo data). Answered without a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub needed: bool,
+}
+
+/// `POST /api/v1/setup`: the first dealer and its first admin. `token` is the
+/// one-time code of the set-up link the server printed at start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupRequest {
+    pub token: String,
+    pub dealer_name: String,
+    /// IANA time zone (`Asia/Shanghai`).
+    pub time_zone: String,
+    /// ISO 4217 (`CNY`).
+    pub currency: String,
+    pub admin_display_name: String,
+    pub admin_username: String,
+    pub admin_password: String,
+}
+
+/// `POST /api/v1/users`: a new person of the caller's dealer. The server
+/// chooses a temporary password, shown once; the person sets their own at
+/// the first sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A temporary password, shown once to the manager who asked for it: the
+/// answer to creating a user and to a password reset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryPassword {
+    pub user: UserSummary,
+    pub temporary_password: String,
+}
+
+/// `POST /api/v1/me/password`. The current password is required; the
+/// signed-in user's other devices are signed out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// The answer to a password change: how many other devices were signed out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub other_devices_signed_out: u32,
 }

@@ -181,6 +181,75 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A password someone chooses (at set-up, a password change or the first
+/// sign-in after a reset). The rules (NIST SP 800-63B, OWASP ASVS 6.2): at
+/// least ten characters, not one of the most common passwords, not the
+/// username; no composition rules. Checked on the device as the person types
+/// and again by the server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+/// Why a chosen password was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum NewPasswordError {
+    #[error("the password needs at least {min} characters")]
+    TooShort { min: usize },
+    #[error("the password is longer than {max} bytes")]
+    TooLong { max: usize },
+    #[error("this password is one of the most common ones")]
+    Common,
+    #[error("the password is the username")]
+    SameAsUsername,
+}
+
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+impl NewPassword {
+    /// Characters (not bytes: 10 Chinese characters are a good passphrase).
+    pub const MIN_CHARS: usize = 10;
+
+    /// Checks `s` against the rules; `username` is the account's login name.
+    pub fn new(s: impl Into<String>, username: &str) -> Result<Self, NewPasswordError> {
+        let s = s.into();
+        if s.chars().count() < Self::MIN_CHARS {
+            return Err(NewPasswordError::TooShort {
+                min: Self::MIN_CHARS,
+            });
+        }
+        if s.len() > Password::MAX_BYTES {
+            return Err(NewPasswordError::TooLong {
+                max: Password::MAX_BYTES,
+            });
+        }
+        let lower = s.to_lowercase();
+        if !username.is_empty() && lower == username.to_lowercase() {
+            return Err(NewPasswordError::SameAsUsername);
+        }
+        if is_common_password(&lower) {
+            return Err(NewPasswordError::Common);
+        }
+        Ok(NewPassword(s))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether `lower` (already lower-cased) is on the list of common passwords.
+fn is_common_password(lower: &str) -> bool {
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l.trim() == lower)
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
 /// The name a user gives the device they sign in on ("Front desk iPad").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -269,6 +338,35 @@ mod tests {
         );
         let p = Password::new("showroom").map(|p| format!("{p:?}"));
         assert_eq!(p.as_deref(), Ok("Password(***)"));
+    }
+
+    #[test]
+    fn chosen_passwords_follow_the_rules() {
+        let check = |p: &str| NewPassword::new(p, "sales1").map(|p| p.expose().to_owned());
+        assert_eq!(check("short"), Err(NewPasswordError::TooShort { min: 10 }));
+        assert_eq!(check("123456789"), Err(NewPasswordError::TooShort { min: 10 }));
+        assert_eq!(check("1234567890"), Err(NewPasswordError::Common));
+        assert_eq!(check("Password123"), Err(NewPasswordError::Common));
+        assert_eq!(check("WoAiNi1314"), Err(NewPasswordError::Common));
+        assert_eq!(
+            NewPassword::new("li.wei.sales", "LI.WEI.SALES").map(|_| ()),
+            Err(NewPasswordError::SameAsUsername)
+        );
+        assert_eq!(check(&"x".repeat(257)), Err(NewPasswordError::TooLong { max: 256 }));
+        // No composition rules: a long lower-case phrase is fine, and ten
+        // Chinese characters count as ten.
+        assert!(check("correct horse battery").is_ok());
+        assert!(check("我们的展厅在三楼东边").is_ok());
+        assert_eq!(check("我们的展厅在三楼东"), Err(NewPasswordError::TooShort { min: 10 }));
+        // Every entry of the list is refused, and none is shorter than the minimum
+        // (those would be dead entries).
+        for line in COMMON_PASSWORDS.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.chars().count() >= 10, "{line}");
+            assert_eq!(check(line), Err(NewPasswordError::Common), "{line}");
+        }
+        assert_eq!(format!("{:?}", check("a fine passphrase")), "Ok(\"a fine passphrase\")");
+        let hidden = NewPassword::new("a fine passphrase", "x").map(|p| format!("{p:?}"));
+        assert_eq!(hidden.as_deref(), Ok("NewPassword(***)"));
     }
 
     #[test]

@@ -291,6 +291,57 @@ pub struct Settings {
     /// Follow-up targets and the lost-request rule.
     #[autosurgeon(missing = "Default::default")]
     pub follow_up: FollowUpRules,
+    /// Who the dealer is on paper: the printed test-drive record and quotes.
+    #[autosurgeon(missing = "Default::default")]
+    pub profile: DealerProfile,
+}
+
+/// The dealer as printed on its records. Empty fields are left off the page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct DealerProfile {
+    /// The name on paper (e.g. "北京星辰汽车销售服务有限公司"); empty: the
+    /// account's dealer name.
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    /// The logo as a `data:image/png|jpeg|webp;base64,…` URL, at most
+    /// [`DealerProfile::LOGO_BYTES`] of image; empty: none.
+    pub logo: String,
+}
+
+/// Why a logo was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LogoError {
+    #[error("the logo must be a PNG, JPEG or WebP image")]
+    Format,
+    #[error("the logo is larger than {max} bytes")]
+    TooLarge { max: usize },
+}
+
+impl DealerProfile {
+    /// An image of a logo on a letterhead needs far less; the whole dealer
+    /// document travels to every device.
+    pub const LOGO_BYTES: usize = 96 * 1024;
+    /// Longest name, address or phone kept.
+    pub const TEXT_CHARS: usize = 200;
+
+    /// Checks a logo `data:` URL: a PNG, JPEG or WebP (never SVG, which can
+    /// carry script) of at most [`Self::LOGO_BYTES`].
+    pub fn check_logo(url: &str) -> Result<(), LogoError> {
+        let rest = ["data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"]
+            .iter()
+            .find_map(|p| url.strip_prefix(p))
+            .ok_or(LogoError::Format)?;
+        if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
+            return Err(LogoError::Format);
+        }
+        if rest.len() / 4 * 3 > Self::LOGO_BYTES {
+            return Err(LogoError::TooLarge {
+                max: Self::LOGO_BYTES,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// The dealer's follow-up rules.
@@ -376,6 +427,7 @@ impl Default for Settings {
             agreement: Agreement::default(),
             quote: QuoteRules::default(),
             follow_up: FollowUpRules::default(),
+            profile: DealerProfile::default(),
         }
     }
 }

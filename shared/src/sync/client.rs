@@ -27,6 +27,11 @@ pub enum ClientEvent {
     /// The server refused this document's changes; they stay in the outbox
     /// and the user is told why.
     Refused(Refused),
+    /// The server's log is `log`: store it with the cursor (in the same
+    /// transaction as the next one). With `reset`, the server was restored
+    /// from a backup: the cursor is now 0, and every change the device holds
+    /// goes into the outbox again (the server keeps what it already has once).
+    Log { log: u64, reset: bool },
     /// The connection is over for a reason retrying will not fix by itself.
     Fatal {
         code: SyncErrorCode,
@@ -37,6 +42,7 @@ pub enum ClientEvent {
 #[derive(Debug)]
 pub struct SyncClient {
     cursor: u64,
+    log: u64,
     next_batch: u64,
     in_flight: BTreeMap<u64, Vec<DocChanges>>,
     connected: bool,
@@ -46,10 +52,12 @@ pub struct SyncClient {
 }
 
 impl SyncClient {
-    /// A client that has seen the server's changes up to `cursor`.
-    pub fn new(cursor: u64) -> Self {
+    /// A client that has seen the changes of the server log `log` up to
+    /// `cursor` (`log` 0: none known yet).
+    pub fn new(cursor: u64, log: u64) -> Self {
         SyncClient {
             cursor,
+            log,
             next_batch: 1,
             in_flight: BTreeMap::new(),
             connected: false,
@@ -72,6 +80,11 @@ impl SyncClient {
         self.cursor
     }
 
+    /// The server log the cursor counts in (0: not known yet).
+    pub fn log(&self) -> u64 {
+        self.log
+    }
+
     pub fn is_connected(&self) -> bool {
         self.connected
     }
@@ -91,6 +104,7 @@ impl SyncClient {
             protocol: PROTOCOL_VERSION,
             token: token.to_owned(),
             cursor: self.cursor,
+            log: self.log,
         }];
         out.extend(self.push(pending));
         out
@@ -186,6 +200,14 @@ impl SyncClient {
                 events.extend(refused.into_iter().map(ClientEvent::Refused));
                 events
             }
+            ServerMsg::Log { log, reset } => {
+                self.log = log;
+                if reset {
+                    self.cursor = 0;
+                    self.catching_up = None;
+                }
+                vec![ClientEvent::Log { log, reset }]
+            }
             ServerMsg::Error { code, message } => {
                 self.disconnected();
                 vec![ClientEvent::Fatal { code, message }]
@@ -209,7 +231,7 @@ mod tests {
 
     #[test]
     fn connect_sends_hello_and_batches_at_once() {
-        let mut c = SyncClient::new(42);
+        let mut c = SyncClient::new(42, 0);
         let msgs = c.connect("tok", vec![doc(1, &[100]), doc(2, &[200, 50]), doc(3, &[])]);
         assert_eq!(msgs.len(), 2);
         assert_eq!(
@@ -217,7 +239,8 @@ mod tests {
             ClientMsg::Hello {
                 protocol: PROTOCOL_VERSION,
                 token: "tok".into(),
-                cursor: 42
+                cursor: 42,
+                log: 0,
             }
         );
         let ClientMsg::Push { docs, .. } = &msgs[1] else {
@@ -228,7 +251,7 @@ mod tests {
 
     #[test]
     fn big_outboxes_are_split_into_batches() {
-        let mut c = SyncClient::new(0);
+        let mut c = SyncClient::new(0, 0);
         let many: Vec<DocChanges> = (0..10).map(|i| doc(i, &[100 * 1024])).collect();
         let msgs = c.connect("t", many);
         let pushes = msgs.len() - 1;
@@ -241,7 +264,7 @@ mod tests {
 
     #[test]
     fn many_small_documents_are_split_by_count() {
-        let mut c = SyncClient::new(0);
+        let mut c = SyncClient::new(0, 0);
         let many: Vec<DocChanges> = (0..1200).map(|i| doc(i, &[20])).collect();
         let msgs = c.connect("t", many);
         for m in &msgs[1..] {
@@ -260,7 +283,7 @@ mod tests {
 
     #[test]
     fn acks_release_exactly_the_batch_and_refusals_keep_their_doc() {
-        let mut c = SyncClient::new(0);
+        let mut c = SyncClient::new(0, 0);
         c.connect("t", vec![doc(1, &[10]), doc(2, &[10])]);
         let refused = Refused {
             doc: doc(2, &[]).doc,
@@ -292,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_catch_up_says_how_far_it_has_come() {
-        let mut c = SyncClient::new(100);
+        let mut c = SyncClient::new(100, 0);
         c.connect("t", vec![]);
         let page = |from, to, remaining| ServerMsg::Changes {
             from,
@@ -319,7 +342,7 @@ mod tests {
 
     #[test]
     fn the_cursor_only_moves_over_contiguous_pages() {
-        let mut c = SyncClient::new(10);
+        let mut c = SyncClient::new(10, 0);
         c.connect("t", vec![]);
         let page = |from, to| ServerMsg::Changes {
             from,
@@ -363,7 +386,7 @@ mod tests {
 
     #[test]
     fn nothing_is_sent_while_disconnected() {
-        let mut c = SyncClient::new(0);
+        let mut c = SyncClient::new(0, 0);
         assert!(c.push(vec![doc(1, &[5])]).is_empty());
         c.connect("t", vec![]);
         c.disconnected();

@@ -22,4 +22,6 @@ pub use wire::{
 
 /// The protocol version a `Hello` carries; the server refuses others (and
 /// says to reload the app). 2: `Changes` says how much remains after it.
-pub const PROTOCOL_VERSION: u8 = 3;
+/// 4: `Hello` names the server log its cursor counts in, and `Log` tells a
+/// device the log was restored (it starts over and re-sends what it holds).
+pub const PROTOCOL_VERSION: u8 = 4;

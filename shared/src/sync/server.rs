@@ -44,7 +44,7 @@ pub struct Ingested {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     AwaitHello,
-    Authenticating { cursor: u64 },
+    Authenticating { cursor: u64, log: u64 },
     Ready,
     Closed,
 }
@@ -126,6 +126,7 @@ impl ServerSession {
                     protocol,
                     token,
                     cursor,
+                    log,
                 },
             ) => {
                 if protocol != PROTOCOL_VERSION {
@@ -134,7 +135,7 @@ impl ServerSession {
                         format!("This server speaks sync protocol {PROTOCOL_VERSION}; reload the app to update it."),
                     );
                 }
-                self.phase = Phase::Authenticating { cursor };
+                self.phase = Phase::Authenticating { cursor, log };
                 vec![ServerAction::Authenticate { token }]
             }
             (Phase::Ready, ClientMsg::Push { batch, docs }) => {
@@ -147,23 +148,40 @@ impl ServerSession {
         }
     }
 
-    /// The token check came back.
-    /// The token check came back: `Err` carries why (`Unauthorized` for a bad
-    /// session; `Internal` when the server could not check, so the device
-    /// keeps its session and retries).
+    /// The token check came back: `Ok` carries the identity of the server's
+    /// log; `Err` why (`Unauthorized` for a bad session; `Internal` when the
+    /// server could not check, so the device keeps its session and retries).
+    ///
+    /// A device that named this log pulls from its cursor. One that named
+    /// none (a new device, or one from before logs had identities) is told
+    /// the log and keeps its cursor. One that named another log (the
+    /// database was restored since) is told to start over: its cursor
+    /// becomes 0 and it re-sends what it holds.
     pub fn authenticated(
         &mut self,
-        result: Result<(), (SyncErrorCode, String)>,
+        result: Result<u64, (SyncErrorCode, String)>,
     ) -> Vec<ServerAction> {
-        let Phase::Authenticating { cursor } = self.phase else {
+        let Phase::Authenticating { cursor, log } = self.phase else {
             return Vec::new();
         };
         match result {
-            Ok(()) => {
+            Ok(server_log) => {
                 self.phase = Phase::Ready;
-                self.cursor = cursor;
                 self.pulling = true;
-                vec![ServerAction::Pull { after: cursor }]
+                let mut out = Vec::new();
+                let cursor = if log == server_log {
+                    cursor
+                } else {
+                    let reset = log != 0;
+                    out.push(ServerAction::Send(ServerMsg::Log {
+                        log: server_log,
+                        reset,
+                    }));
+                    if reset { 0 } else { cursor }
+                };
+                self.cursor = cursor;
+                out.push(ServerAction::Pull { after: cursor });
+                out
             }
             Err((code, message)) => self.fail(code, message),
         }
@@ -270,13 +288,60 @@ impl ServerSession {
 mod tests {
     use super::*;
 
+    /// The server log of these tests.
+    const LOG: u64 = 77;
+
     fn hello(cursor: u64) -> Vec<u8> {
+        hello_in(cursor, LOG)
+    }
+
+    fn hello_in(cursor: u64, log: u64) -> Vec<u8> {
         ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
             token: "t".into(),
             cursor,
+            log,
         }
         .encode()
+    }
+
+    #[test]
+    fn a_device_of_another_log_starts_over_and_a_new_one_learns_the_log() {
+        // The database was restored: the device's cursor counts in a log
+        // this server no longer has.
+        let mut s = ServerSession::new();
+        s.on_message(&hello_in(500, 12));
+        assert_eq!(
+            s.authenticated(Ok(LOG)),
+            vec![
+                ServerAction::Send(ServerMsg::Log {
+                    log: LOG,
+                    reset: true
+                }),
+                ServerAction::Pull { after: 0 }
+            ]
+        );
+        assert_eq!(s.cursor(), 0);
+        // A device that knows no log yet keeps its cursor and learns it.
+        let mut s = ServerSession::new();
+        s.on_message(&hello_in(40, 0));
+        assert_eq!(
+            s.authenticated(Ok(LOG)),
+            vec![
+                ServerAction::Send(ServerMsg::Log {
+                    log: LOG,
+                    reset: false
+                }),
+                ServerAction::Pull { after: 40 }
+            ]
+        );
+        // The same log: nothing extra on the wire.
+        let mut s = ServerSession::new();
+        s.on_message(&hello_in(40, LOG));
+        assert_eq!(
+            s.authenticated(Ok(LOG)),
+            vec![ServerAction::Pull { after: 40 }]
+        );
     }
 
     #[test]
@@ -287,7 +352,7 @@ mod tests {
             vec![ServerAction::Authenticate { token: "t".into() }]
         );
         assert_eq!(
-            s.authenticated(Ok(())),
+            s.authenticated(Ok(LOG)),
             vec![ServerAction::Pull { after: 5 }]
         );
         let page = s.pulled(9, true, 0, vec![]);
@@ -316,7 +381,7 @@ mod tests {
         let mut s = ServerSession::new();
         assert_eq!(s.committed(0, 1), vec![], "nothing before Hello");
         s.on_message(&hello(5));
-        s.authenticated(Ok(()));
+        s.authenticated(Ok(LOG));
         assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
         let after_page = s.pulled(5, true, 0, vec![]);
         assert_eq!(
@@ -384,6 +449,7 @@ mod tests {
             protocol: 0,
             token: "t".into(),
             cursor: 0,
+            log: 0,
         }
         .encode();
         assert!(matches!(

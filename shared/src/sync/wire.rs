@@ -148,6 +148,8 @@ pub enum ClientMsg {
         protocol: u8,
         token: String,
         cursor: u64,
+        /// The identity of the server log `cursor` counts in (0: none yet).
+        log: u64,
     },
     /// Changes the server has not acknowledged.
     Push { batch: u64, docs: Vec<DocChanges> },
@@ -169,6 +171,12 @@ pub enum ServerMsg {
     },
     /// Batch `batch` is durably stored, except the documents in `refused`.
     Ack { batch: u64, refused: Vec<Refused> },
+    /// The identity of the server's log, sent after Hello when the device
+    /// named another (or none). `reset`: the device's cursor counts in a log
+    /// this server no longer has (it was restored from a backup): the device
+    /// starts over from 0 and re-sends every change it holds; the pages that
+    /// follow count from 0.
+    Log { log: u64, reset: bool },
     /// The connection cannot go on (bad token, bad protocol); it closes after this.
     Error {
         code: SyncErrorCode,
@@ -207,6 +215,7 @@ const PUSH: u8 = 0x02;
 const CHANGES: u8 = 0x81;
 const ACK: u8 = 0x82;
 const ERROR: u8 = 0x83;
+const LOG: u8 = 0x84;
 
 impl ClientMsg {
     pub fn encode(&self) -> Vec<u8> {
@@ -216,11 +225,13 @@ impl ClientMsg {
                 protocol,
                 token,
                 cursor,
+                log,
             } => {
                 w.byte(HELLO);
                 w.byte(*protocol);
                 w.bytes(token.as_bytes());
                 w.varint(*cursor);
+                w.varint(*log);
             }
             ClientMsg::Push { batch, docs } => {
                 w.byte(PUSH);
@@ -238,6 +249,7 @@ impl ClientMsg {
                 protocol: r.byte()?,
                 token: r.text(4096)?,
                 cursor: r.varint()?,
+                log: r.varint()?,
             },
             PUSH => ClientMsg::Push {
                 batch: r.varint()?,
@@ -278,6 +290,11 @@ impl ServerMsg {
                     w.bytes(truncate(&r.message).as_bytes());
                 }
             }
+            ServerMsg::Log { log, reset } => {
+                w.byte(LOG);
+                w.varint(*log);
+                w.byte(u8::from(*reset));
+            }
             ServerMsg::Error { code, message } => {
                 w.byte(ERROR);
                 w.byte(*code as u8);
@@ -310,6 +327,10 @@ impl ServerMsg {
                 }
                 ServerMsg::Ack { batch, refused }
             }
+            LOG => ServerMsg::Log {
+                log: r.varint()?,
+                reset: r.byte()? != 0,
+            },
             ERROR => ServerMsg::Error {
                 code: r.code()?,
                 message: r.text(limits::MESSAGE_TEXT * 4)?,
@@ -528,6 +549,7 @@ mod tests {
                 protocol: 1,
                 token: "shr_abc".into(),
                 cursor: 1 << 40,
+                log: 1 << 52,
             },
             ClientMsg::Push {
                 batch: 7,

@@ -102,7 +102,7 @@ impl Conn {
                 .map_err(|e| format!("could not open the sync WebSocket {ws_url}: {e}"))?;
         let mut conn = Conn {
             ws,
-            client: SyncClient::new(0),
+            client: SyncClient::new(0, 0),
             last_ack: 0.0,
             refusals: None,
         };
@@ -161,7 +161,7 @@ impl Conn {
                         format!("the server ended the connection: {code:?} {message}").into(),
                     );
                 }
-                ClientEvent::Apply { .. } | ClientEvent::CaughtUp { .. } => {}
+                ClientEvent::Apply { .. } | ClientEvent::CaughtUp { .. } | ClientEvent::Log { .. } => {}
             }
         }
         Ok(())

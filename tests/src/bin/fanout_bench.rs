@@ -870,6 +870,7 @@ async fn open_device(addr: SocketAddr, token: &str) -> Result<Ws, BoxError> {
         protocol: PROTOCOL_VERSION,
         token: token.to_owned(),
         cursor: 0,
+        log: 0,
     };
     ws.send(Message::Binary(hello.encode().into()))
         .await
@@ -881,7 +882,7 @@ async fn open_device(addr: SocketAddr, token: &str) -> Result<Ws, BoxError> {
         match msg {
             Some(Ok(Message::Binary(b))) => match ServerMsg::decode(&b) {
                 Ok(ServerMsg::Changes { complete: true, .. }) => return Ok(ws),
-                Ok(ServerMsg::Changes { .. }) => continue,
+                Ok(ServerMsg::Changes { .. } | ServerMsg::Log { .. }) => continue,
                 Ok(ServerMsg::Error { code, message }) => {
                     return Err(
                         format!("the server refused Hello: {} ({message})", code.as_str()).into(),
@@ -1061,7 +1062,7 @@ async fn idle_reader(
                             Ok(ServerMsg::Error { code, message }) => {
                                 return Some(format!("an observer got an error: {} ({message})", code.as_str()));
                             }
-                            Ok(ServerMsg::Ack { .. }) => {}
+                            Ok(ServerMsg::Ack { .. } | ServerMsg::Log { .. }) => {}
                             Err(e) => return Some(format!("an observer got an undecodable message: {e}")),
                         },
                         None => {
@@ -1379,7 +1380,7 @@ async fn pusher(
                                     r.refused.push(format!("{} ({})", f.code.as_str(), f.message));
                                 }
                             }
-                            Ok(ServerMsg::Changes { .. }) => {}
+                            Ok(ServerMsg::Changes { .. } | ServerMsg::Log { .. }) => {}
                             Ok(ServerMsg::Error { code, message }) => {
                                 r.error = Some(format!("the server ended the connection: {} ({message})", code.as_str()));
                                 failed = true;

@@ -110,7 +110,7 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
         });
         saved.push(doc.save());
     }
-    let ingest = reconnect(fx.addr, &token_a, 0, pending).await?;
+    let ingest = reconnect(fx.addr, &token_a, (0, 0), pending).await?;
     println!("## {name}: server ingest\n");
     println!("| what | changes | wall time | changes/s |");
     println!("|---|---:|---:|---:|");
@@ -120,9 +120,9 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
         ingest.elapsed.as_secs_f64(),
         n as f64 / ingest.elapsed.as_secs_f64()
     );
-    let mut cursor_a = ingest.cursor;
-    let pulled = reconnect(fx.addr, &fx.manager, 0, vec![]).await?;
-    let mut cursor_b = pulled.cursor;
+    let mut cursor_a = (ingest.cursor, ingest.log);
+    let pulled = reconnect(fx.addr, &fx.manager, (0, 0), vec![]).await?;
+    let mut cursor_b = (pulled.cursor, pulled.log);
     println!(
         "A second device's first sync of all {n} leads: {} bytes down, {:.2} s.\n",
         pulled.down,
@@ -163,11 +163,11 @@ async fn bench_backend(name: &str, url: &str, args: &Args, compare: bool) -> Res
             .sum();
         let push = reconnect(fx.addr, &token_a, cursor_a, changed).await?;
         edit_rates.push((k, k as f64 / push.elapsed.as_secs_f64()));
-        cursor_a = push.cursor;
+        cursor_a = (push.cursor, push.log);
         let wire = push.up + push.down;
         row(k, "device pushes", &push, raw, wire);
         let pull = reconnect(fx.addr, &fx.manager, cursor_b, vec![]).await?;
-        cursor_b = pull.cursor;
+        cursor_b = (pull.cursor, pull.log);
         row(k, "other device pulls", &pull, raw, pull.up + pull.down);
         if compare {
             comparisons.push((k, raw, wire, automerge_sync_cost(&saved, &before_after)?));
@@ -301,6 +301,8 @@ struct Measured {
     down: u64,
     elapsed: Duration,
     cursor: u64,
+    /// The server log the cursor counts in (learnt on the first connection).
+    log: u64,
     batches: usize,
 }
 
@@ -310,7 +312,7 @@ struct Measured {
 async fn reconnect(
     addr: SocketAddr,
     token: &str,
-    cursor: u64,
+    (cursor, log): (u64, u64),
     pending: Vec<DocChanges>,
 ) -> Result<Measured, BoxError> {
     let counters = Counters::default();
@@ -323,7 +325,7 @@ async fn reconnect(
     let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/sync"), stream).await?;
     let (up0, down0) = counters.read();
     let started = Instant::now();
-    let mut client = SyncClient::new(cursor);
+    let mut client = SyncClient::new(cursor, log);
     let msgs = client.connect(token, pending);
     let batches = msgs.len() - 1;
     for m in msgs {
@@ -373,6 +375,7 @@ async fn reconnect(
         down: down1 - down0,
         elapsed,
         cursor: client.cursor(),
+        log: client.log(),
         batches,
     })
 }

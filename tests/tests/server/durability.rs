@@ -129,6 +129,7 @@ async fn killed_mid_stream_loses_no_acknowledged_change(backend: Backend) {
         protocol: PROTOCOL_VERSION,
         token: token.clone(),
         cursor: 0,
+        log: 0,
     };
     ws.send(Message::Binary(hello.encode().into()))
         .await
@@ -196,6 +197,7 @@ async fn killed_mid_stream_loses_no_acknowledged_change(backend: Backend) {
         protocol: PROTOCOL_VERSION,
         token: manager,
         cursor: 0,
+        log: 0,
     };
     ws.send(Message::Binary(hello.encode().into()))
         .await
@@ -213,6 +215,7 @@ async fn killed_mid_stream_loses_no_acknowledged_change(backend: Backend) {
                         break;
                     }
                 }
+                ServerMsg::Log { reset: false, .. } => {}
                 other => panic!("{other:?}"),
             },
             Some(Ok(_)) => {}

@@ -213,7 +213,10 @@ impl TestApp {
             .body(Body::from(body.to_string()))
             .expect("request builds");
         req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(peer));
+            .insert(axum::extract::ConnectInfo(showroom_server::tls::Peer {
+                addr: peer,
+                tls: false,
+            }));
         self.send(req).await
     }
 
@@ -311,7 +314,12 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let router = self.router.clone();
         tokio::spawn(async move {
-            let _ = showroom_server::serve(listener, router, std::future::pending()).await;
+            let _ = showroom_server::serve(
+                showroom_server::tls::PlainListener(listener),
+                router,
+                std::future::pending(),
+            )
+            .await;
         });
         addr
     }

@@ -22,6 +22,10 @@ pub(crate) type Socket =
 /// One device's sync connection.
 pub(crate) struct Device {
     pub(crate) socket: Socket,
+    /// The server log, once the server said it.
+    pub(crate) log: u64,
+    /// How many times the server told this connection to start over.
+    pub(crate) resets: u32,
 }
 
 impl Device {
@@ -29,16 +33,27 @@ impl Device {
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
             .await
             .expect("websocket connects");
-        Device { socket }
+        Device {
+            socket,
+            log: 0,
+            resets: 0,
+        }
     }
 
-    /// Opens a connection and says Hello with `token` and `cursor`.
+    /// Opens a connection and says Hello with `token` and `cursor`, naming
+    /// no log (the server tells it, and [`Device::recv`] takes that in).
     pub(crate) async fn hello(addr: SocketAddr, token: &str, cursor: u64) -> Device {
+        Device::hello_in(addr, token, cursor, 0).await
+    }
+
+    /// Says Hello with a cursor that counts in the server log `log`.
+    pub(crate) async fn hello_in(addr: SocketAddr, token: &str, cursor: u64, log: u64) -> Device {
         let mut d = Device::open(addr).await;
         d.send(ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
             token: token.to_owned(),
             cursor,
+            log,
         })
         .await;
         d
@@ -63,7 +78,15 @@ impl Device {
                 .expect("server answers in time");
             match next {
                 Some(Ok(Message::Binary(b))) => {
-                    return Some(ServerMsg::decode(&b).expect("server message decodes"));
+                    match ServerMsg::decode(&b).expect("server message decodes") {
+                        // A device that named no log learns it first; the
+                        // tests of restores read `log` and `resets`.
+                        ServerMsg::Log { log, reset } => {
+                            self.log = log;
+                            self.resets += u32::from(reset);
+                        }
+                        msg => return Some(msg),
+                    }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
                 Some(Ok(_)) => continue,
