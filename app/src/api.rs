@@ -7,8 +7,9 @@
 use gloo::net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use showroom_shared::api::{
-    ApiError, BEARER_PREFIX, DeviceList, ErrorCode, LoginForm, LoginResponse, SessionInfo,
-    UserList, paths,
+    ApiError, BEARER_PREFIX, ChangePasswordRequest, DeviceList, ErrorCode, LoginForm,
+    LoginResponse, NewUserRequest, PasswordChanged, SessionInfo, SetupRequest, SetupStatus,
+    TemporaryPassword, UserList, paths,
 };
 use showroom_shared::domain::{DeviceId, UserId};
 
@@ -48,7 +49,17 @@ impl ApiFailure {
     /// True when the token is no longer accepted: the session on this device
     /// has ended (signed out elsewhere, revoked, user deactivated, expired).
     pub fn is_session_ended(&self) -> bool {
+        // A wrong current password (`POST /me/password`) is a 401 too, but the
+        // session it was sent with still holds.
         matches!(self, ApiFailure::Status { status: 401, .. })
+            && self.code() != Some(ErrorCode::InvalidCredentials)
+    }
+
+    /// True when the server wants this account's new password before
+    /// anything else (after a reset, or a first sign-in with a temporary one).
+    pub fn is_password_change_required(&self) -> bool {
+        matches!(self, ApiFailure::Status { status: 403, .. })
+            && self.code() == Some(ErrorCode::PasswordChangeRequired)
     }
 
     /// The server's human message, or a short technical description.
@@ -160,6 +171,53 @@ pub async fn deactivate_user(token: &str, user: UserId) -> Result<(), ApiFailure
     send(authorised(Request::post(&paths::user_deactivate(user)), token).build())
         .await
         .map(drop)
+}
+
+/// `POST /api/v1/users/{id}/activate`
+pub async fn activate_user(token: &str, user: UserId) -> Result<(), ApiFailure> {
+    send(authorised(Request::post(&paths::user_activate(user)), token).build())
+        .await
+        .map(drop)
+}
+
+/// `POST /api/v1/users`: a new person, with the temporary password the
+/// server chose (shown once).
+pub async fn create_user(
+    token: &str,
+    request: &NewUserRequest,
+) -> Result<TemporaryPassword, ApiFailure> {
+    let response = send(authorised(Request::post(paths::USERS), token).json(request)).await?;
+    json(response).await
+}
+
+/// `POST /api/v1/users/{id}/reset-password`: a temporary password for them;
+/// their devices are all signed out.
+pub async fn reset_password(token: &str, user: UserId) -> Result<TemporaryPassword, ApiFailure> {
+    let response =
+        send(authorised(Request::post(&paths::user_reset_password(user)), token).build()).await?;
+    json(response).await
+}
+
+/// `POST /api/v1/me/password`: the signed-in person's own password; their
+/// other devices are signed out.
+pub async fn change_password(
+    token: &str,
+    request: &ChangePasswordRequest,
+) -> Result<PasswordChanged, ApiFailure> {
+    let response =
+        send(authorised(Request::post(paths::ME_PASSWORD), token).json(request)).await?;
+    json(response).await
+}
+
+/// `GET /api/v1/setup` (no session): whether the server waits for its first dealer.
+pub async fn setup_status() -> Result<SetupStatus, ApiFailure> {
+    let response = send(Request::get(paths::SETUP).build()).await?;
+    json(response).await
+}
+
+/// `POST /api/v1/setup` (no session): the first dealer and its admin.
+pub async fn set_up(request: &SetupRequest) -> Result<(), ApiFailure> {
+    send(Request::post(paths::SETUP).json(request)).await.map(drop)
 }
 
 #[cfg(test)]

@@ -654,6 +654,103 @@ impl Locale {
     }
 }
 
+/// Accounts: set-up, passwords, the team's temporary passwords, the logo.
+impl Locale {
+    /// "Too long: at most N characters."
+    pub fn too_long(self, max: usize) -> String {
+        self.fill(Format::TooLong, &[("max", &max)])
+    }
+
+    /// The rules a chosen password follows, as a hint under its field.
+    pub fn password_rules(self) -> String {
+        self.fill(
+            Format::PasswordRules,
+            &[("min", &showroom_shared::domain::NewPassword::MIN_CHARS)],
+        )
+    }
+
+    /// Why a chosen password breaks the rules; `typed` is how many
+    /// characters it has so far.
+    pub fn new_password_error(
+        self,
+        error: &showroom_shared::domain::NewPasswordError,
+        typed: usize,
+    ) -> String {
+        use showroom_shared::domain::NewPasswordError as E;
+        match error {
+            E::TooShort { min } => {
+                self.fill(Format::PasswordTooShort, &[("min", min), ("n", &typed)])
+            }
+            E::TooLong { max } => self.fill(Format::PasswordTooLong, &[("max", max)]),
+            E::Common => self.t(Key::PasswordCommon).to_owned(),
+            E::SameAsUsername => self.t(Key::PasswordSameAsUsername).to_owned(),
+        }
+    }
+
+    /// Why a typed username was not accepted.
+    pub fn username_error(self, error: &showroom_shared::domain::UsernameError) -> String {
+        use showroom_shared::domain::UsernameError as E;
+        match error {
+            E::Empty => self.t(Key::UsernameEmpty).to_owned(),
+            E::TooLong { max } => self.fill(Format::TooLongUsername, &[("max", max)]),
+            E::BadCharacter => self.t(Key::UsernameBadCharacter).to_owned(),
+        }
+    }
+
+    /// "Password changed. N other devices were signed out."
+    pub fn password_changed(self, other_devices: u32) -> String {
+        let format = if other_devices == 1 {
+            Format::PasswordChangedOne
+        } else {
+            Format::PasswordChanged
+        };
+        self.fill(format, &[("n", &other_devices)])
+    }
+
+    /// "The username X is taken. Choose another."
+    pub fn username_taken(self, username: &str) -> String {
+        self.fill(Format::UsernameTaken, &[("username", &username)])
+    }
+
+    /// "Give <name> this temporary password: <password>. …"
+    pub fn temporary_password_for(self, name: &str, password: &str) -> String {
+        self.fill(
+            Format::TemporaryPasswordFor,
+            &[("name", &name), ("password", &password)],
+        )
+    }
+
+    /// The accessible name of the button that starts a password reset.
+    pub fn reset_password_of(self, name: &str) -> String {
+        self.fill(Format::ResetPasswordOf, &[("name", &name)])
+    }
+
+    /// The question asked before a password reset.
+    pub fn reset_password_confirm(self, name: &str) -> String {
+        self.fill(Format::ResetPasswordConfirm, &[("name", &name)])
+    }
+
+    /// The accessible name of the button that reactivates a person.
+    pub fn reactivate_user(self, name: &str) -> String {
+        self.fill(Format::ReactivateUser, &[("name", &name)])
+    }
+
+    /// What a logo may be, under its field.
+    pub fn logo_hint(self) -> String {
+        let kb = showroom_shared::domain::catalogue::DealerProfile::LOGO_BYTES / 1024;
+        self.fill(Format::LogoHint, &[("kb", &kb)])
+    }
+
+    /// Why a chosen logo was refused.
+    pub fn logo_error(self, error: &showroom_shared::domain::catalogue::LogoError) -> String {
+        use showroom_shared::domain::catalogue::LogoError as E;
+        match error {
+            E::Format => self.t(Key::LogoBadFormat).to_owned(),
+            E::TooLarge { max } => self.fill(Format::LogoTooLarge, &[("kb", &(max / 1024))]),
+        }
+    }
+}
+
 /// `Intl` date options with `parts`, a 24-hour clock and the dealer's time
 /// zone, like every time the app shows.
 fn dealer_format(parts: &[(&str, &str)]) -> js_sys::Object {

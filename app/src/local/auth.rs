@@ -96,6 +96,23 @@ impl Auth {
         })
     }
 
+    /// Whether the signed-in person must choose a new password before
+    /// anything else (after a reset, or a first sign-in with a temporary
+    /// password), tracked: the signed-in layout shows only that page, and
+    /// sync waits, while it holds.
+    pub fn must_change_password(self) -> bool {
+        self.state.with(|s| {
+            matches!(s, AuthState::SignedIn(stored) if stored.session.user.must_change_password)
+        })
+    }
+
+    /// [`Auth::must_change_password`] without tracking.
+    pub fn must_change_password_untracked(self) -> bool {
+        self.state.with_untracked(|s| {
+            matches!(s, AuthState::SignedIn(stored) if stored.session.user.must_change_password)
+        })
+    }
+
     pub fn notice(self) -> Option<Notice> {
         self.notice.get()
     }
@@ -191,14 +208,66 @@ impl Auth {
     }
 
     /// If a failed call means the session is over, ends it (wiping the
-    /// device) and returns true. Every authenticated call passes its failures
-    /// through here.
+    /// device); if it means a new password must be chosen first, marks the
+    /// session so the app shows only that page. Returns true in both cases:
+    /// the app has taken over and the caller need not explain the failure.
+    /// Every authenticated call passes its failures through here.
     pub async fn handle_failure(self, failure: &ApiFailure) -> bool {
-        if !failure.is_session_ended() || !self.is_signed_in_untracked() {
+        if !self.is_signed_in_untracked() {
+            return false;
+        }
+        if failure.is_password_change_required() {
+            self.set_must_change_password(true).await;
+            return true;
+        }
+        if !failure.is_session_ended() {
             return false;
         }
         self.session_ended().await;
         true
+    }
+
+    /// The person has just chosen a new password (the server accepted it):
+    /// asks the server who they are now, which clears
+    /// [`Auth::must_change_password`]. Without an answer the flag is cleared
+    /// on the device anyway; the next check with the server corrects it.
+    pub async fn password_changed(self) {
+        let Some(token) = self.token() else {
+            return;
+        };
+        match api::me(&token).await {
+            Ok(info) => self.refresh(&token, info).await,
+            Err(failure) => {
+                if !self.handle_failure(&failure).await {
+                    self.set_must_change_password(false).await;
+                }
+            }
+        }
+    }
+
+    /// Sets the session's `must_change_password`, on the device too.
+    async fn set_must_change_password(self, value: bool) {
+        let updated = self.state.with_untracked(|s| match s {
+            AuthState::SignedIn(stored) if stored.session.user.must_change_password != value => {
+                let mut stored = stored.clone();
+                stored.session.user.must_change_password = value;
+                Some(stored)
+            }
+            _ => None,
+        });
+        let Some(updated) = updated else {
+            return;
+        };
+        if let Err(e) = session::save(&updated).await {
+            web_sys::console::warn_1(&format!("Could not update the stored session: {e}").into());
+        }
+        // The person may have signed out while the session was being saved.
+        let same = self.state.with_untracked(
+            |s| matches!(s, AuthState::SignedIn(stored) if stored.token == updated.token),
+        );
+        if same {
+            self.state.set(AuthState::SignedIn(updated));
+        }
     }
 
     /// The server no longer accepts this device's session (an API call or

@@ -246,6 +246,80 @@ pub fn actor() -> ActorId {
     ACTOR.with(|a| a.get_or_init(|| actor_from_bytes(random_bytes())).clone())
 }
 
+/// Notes, in the save's transaction, that this page load's actor wrote on
+/// this device (`meta` `actor:<hex>`): after a restore of the server, the
+/// device re-sends exactly the changes it made ([`resend_own`]).
+fn remember_actor(tx: &Tx) -> Result<()> {
+    let key = format!("{ACTOR_PREFIX}{}", actor().to_hex_string());
+    tx.put(META, &key, &JsValue::TRUE)?;
+    Ok(())
+}
+
+const ACTOR_PREFIX: &str = "actor:";
+
+/// The server was restored from a backup and lost what came after it: puts
+/// every change this device made (by any of its page loads' actors) back in
+/// the outbox, then stores the server's new log with cursor 0 — last, so an
+/// interrupted re-send is asked for again at the next connection. Changes
+/// others made are theirs to re-send: the server takes a change only in its
+/// author's name. Returns how many changes were queued.
+pub async fn resend_own(log: u64) -> Result<u32> {
+    let db = db::connection().await?;
+    let (own, docs) = {
+        let tx = Tx::read(&db, &[META, DOCS, DOC_CHANGES])?;
+        let actors = tx.entries(META, ACTOR_PREFIX).await?;
+        let reads = [tx.queue_keys(DOCS)?, tx.queue_keys(DOC_CHANGES)?];
+        tx.settle(reads[1].request()).await?;
+        tx.commit().await?;
+        let own: HashSet<String> = actors
+            .into_iter()
+            .filter_map(|(k, _)| k.strip_prefix(ACTOR_PREFIX).map(str::to_owned))
+            .collect();
+        let mut docs: Vec<DocId> = reads
+            .iter()
+            .filter_map(Read::value)
+            .flat_map(|a| a.unchecked_into::<js_sys::Array>().iter().collect::<Vec<_>>())
+            .filter_map(|k| k.as_string().as_deref().and_then(doc_of_key))
+            .collect();
+        docs.sort_by_key(ToString::to_string);
+        docs.dedup();
+        (own, docs)
+    };
+    let mut queued = 0u32;
+    for chunk in docs.chunks(KNOWN_PER_TX) {
+        let tx = Tx::write(&db, &[DOCS, DOC_CHANGES, OUTBOX])?;
+        for id in chunk {
+            let Some(mut loaded) = load_in(&tx, *id).await? else {
+                continue;
+            };
+            for change in loaded.doc.changes_since(&[]) {
+                if own.contains(&change.actor_id().to_hex_string()) {
+                    tx.put_bytes(OUTBOX, &change_key(*id, &change), change.raw_bytes())?;
+                    queued = queued.saturating_add(1);
+                }
+            }
+        }
+        tx.commit().await?;
+        yield_now().await;
+    }
+    let tx = Tx::write(&db, &[META])?;
+    tx.put(META, META_LOG, &JsValue::from_f64(log as f64))?;
+    tx.put(META, META_CURSOR, &JsValue::from_f64(0.0))?;
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// The server log the stored cursor counts in (0: not known yet).
+pub async fn log() -> Result<u64> {
+    Ok(meta(META_LOG)
+        .await?
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0) as u64)
+}
+
+/// The server log the cursor counts in, below 2^53 (exact as a JS number).
+pub const META_LOG: &str = "log";
+
 fn change_key(doc: DocId, change: &Change) -> String {
     format!("{doc}:{}", change.hash())
 }
@@ -357,6 +431,7 @@ fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
 /// the outbox), the summary, and a compaction when the document has many
 /// incremental changes.
 fn write_after_save(tx: &Tx, lead: DocId, loaded: &mut Loaded, new: &[Change]) -> Result<Derived> {
+    remember_actor(tx)?;
     for change in new {
         let key = change_key(lead, change);
         tx.put_bytes(DOC_CHANGES, &key, change.raw_bytes())?;
@@ -451,7 +526,8 @@ pub async fn create_doc(id: DocId, mut doc: Document) -> Result<()> {
     let derived = derive(id, &doc);
     let pending = pending_of(id, &changes);
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES, RECORDS])?;
+        let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES, RECORDS, META])?;
+        remember_actor(&tx)?;
         tx.put_bytes(DOCS, &id.to_string(), &snapshot)?;
         for change in &changes {
             tx.put_bytes(OUTBOX, &change_key(id, change), change.raw_bytes())?;
@@ -689,7 +765,7 @@ where
     D: From<Document> + Into<Document> + std::ops::DerefMut<Target = Document>,
 {
     with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS])?;
+        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS, META])?;
         let Loaded {
             doc,
             changes,

@@ -228,15 +228,22 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
         ws: None,
         open: false,
         generation: 0,
-        client: SyncClient::new(0),
+        client: SyncClient::new(0, 0),
         sent: HashSet::new(),
         backoff_ms: FIRST_BACKOFF_MS,
     };
     leptos::task::spawn_local(engine.run(rx));
 
-    Effect::new(move |_| match auth.token_tracked() {
-        Some(token) => send(Input::Start { token }),
-        None => send(Input::Stop),
+    // A user who must replace a temporary password syncs nothing until
+    // they have (the server refuses it too).
+    Effect::new(move |_| {
+        let must_change = auth
+            .session()
+            .is_some_and(|s| s.user.must_change_password);
+        match auth.token_tracked() {
+            Some(token) if !must_change => send(Input::Start { token }),
+            _ => send(Input::Stop),
+        }
     });
     Effect::new(move |previous: Option<bool>| {
         let now = online.get();
@@ -486,8 +493,9 @@ impl Engine {
             s.refused_docs.clear();
         });
         let cursor = leads::cursor().await.unwrap_or(0);
+        let log = leads::log().await.unwrap_or(0);
         let pending = leads::outbox().await.unwrap_or_default();
-        self.client = SyncClient::new(cursor);
+        self.client = SyncClient::new(cursor, log);
         self.sent = pending.iter().map(|p| p.key.clone()).collect();
         let msgs = self.client.connect(&token, leads::group(&pending));
         for msg in msgs {
@@ -569,6 +577,33 @@ impl Engine {
                     });
                     self.persist_refusals().await;
                     self.broadcast_status();
+                }
+                ClientEvent::Log { log, reset: false } => {
+                    let _ =
+                        leads::set_meta(leads::META_LOG, Some(JsValue::from_f64(log as f64))).await;
+                }
+                ClientEvent::Log { log, reset: true } => {
+                    // The server was restored from a backup: what it lost
+                    // of this device's work goes to it again, and what it
+                    // has comes down again from the start (applying a
+                    // change twice does nothing).
+                    match leads::resend_own(log).await {
+                        Ok(queued) => {
+                            web_sys::console::info_1(
+                                &format!(
+                                    "Sync: the server was restored; re-sending {queued} changes"
+                                )
+                                .into(),
+                            );
+                            self.push_new().await;
+                            self.refresh_waiting().await;
+                            self.broadcast_status();
+                        }
+                        Err(e) => {
+                            self.fail(e.to_string());
+                            return;
+                        }
+                    }
                 }
                 ClientEvent::Fatal { code, message } => {
                     if code == SyncErrorCode::Unauthorized {

@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod cluster;
+mod deploy;
 mod durability;
 mod followup;
 mod http;

@@ -74,6 +74,52 @@ impl Reply {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> TestApp {
+        TestApp::build(backend, true, &[]).await
+    }
+
+    /// A fresh server with no dealer (a real install before its set-up).
+    pub async fn empty(backend: Backend) -> TestApp {
+        TestApp::build(backend, false, &[]).await
+    }
+
+    /// The demo server with extra command-line options (`--tls-cert …`).
+    pub async fn with_options(backend: Backend, options: &[&str]) -> TestApp {
+        TestApp::build(backend, true, options).await
+    }
+
+    /// A server on the existing database `url` (a restored one), its files in
+    /// a new folder.
+    pub async fn on_database(url: &str) -> TestApp {
+        let dir =
+            std::env::temp_dir().join(format!("showroom-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir.join("static")).expect("temp dir");
+        let db = Db::connect(url).await.expect("database opens and migrates");
+        let (clock, handle) = Clock::manual(T0);
+        let config = config_for(&dir.join("static"), &[]);
+        let state = AppState::new(db.clone(), clock.clone(), &config);
+        TestApp {
+            router: app(state.clone()),
+            state,
+            db,
+            clock: handle,
+            server_clock: clock,
+            url: url.to_owned(),
+            dir,
+            owns_dir: true,
+        }
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The test's own folder (removed with the app).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    async fn build(backend: Backend, seed: bool, options: &[&str]) -> TestApp {
         let dir =
             std::env::temp_dir().join(format!("showroom-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(dir.join("static/assets/b1")).expect("temp dir");
@@ -96,10 +142,12 @@ impl TestApp {
             .await
             .expect("database opens and migrates");
         let (clock, handle) = Clock::manual(T0);
-        demo::seed_if_empty(&db, &clock)
-            .await
-            .expect("demo data seeds");
-        let config = config_for(&dir.join("static"));
+        if seed {
+            demo::seed_if_empty(&db, &clock)
+                .await
+                .expect("demo data seeds");
+        }
+        let config = config_for(&dir.join("static"), options);
         let state = AppState::new(db.clone(), clock.clone(), &config);
         TestApp {
             router: app(state.clone()),
@@ -119,7 +167,7 @@ impl TestApp {
         let db = Db::connect(&self.url)
             .await
             .expect("second server opens the database");
-        let config = config_for(&self.dir.join("static"));
+        let config = config_for(&self.dir.join("static"), &[]);
         let state = AppState::new(db.clone(), self.server_clock.clone(), &config);
         TestApp {
             router: app(state.clone()),
@@ -294,15 +342,18 @@ macro_rules! both_backends {
 pub(crate) use both_backends;
 
 /// The server's configuration as the binary would parse it, with the test's static dir.
-fn config_for(static_dir: &std::path::Path) -> Config {
-    Config::parse_from([
+fn config_for(static_dir: &std::path::Path, options: &[&str]) -> Config {
+    let static_dir = static_dir.display().to_string();
+    let mut args = vec![
         "showroom-server",
         "--static-dir",
-        &static_dir.display().to_string(),
+        &static_dir,
         // Short, so the test of a socket that never says Hello is quick.
         "--sync-hello-timeout-ms",
         "1500",
-    ])
+    ];
+    args.extend_from_slice(options);
+    Config::parse_from(args)
 }
 
 impl TestApp {
