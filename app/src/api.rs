@@ -52,7 +52,17 @@ impl ApiFailure {
         // A wrong current password (`POST /me/password`) is a 401 too, but the
         // session it was sent with still holds.
         matches!(self, ApiFailure::Status { status: 401, .. })
-            && self.code() != Some(ErrorCode::InvalidCredentials)
+            && !matches!(
+                self.code(),
+                Some(ErrorCode::InvalidCredentials | ErrorCode::SessionUnknown)
+            )
+    }
+
+    /// The server has no record of the session (it was restored from a
+    /// backup older than it): sign in again, keeping what the device holds.
+    pub fn is_session_unknown(&self) -> bool {
+        matches!(self, ApiFailure::Status { status: 401, .. })
+            && self.code() == Some(ErrorCode::SessionUnknown)
     }
 
     /// True when the server wants this account's new password before
@@ -204,8 +214,7 @@ pub async fn change_password(
     token: &str,
     request: &ChangePasswordRequest,
 ) -> Result<PasswordChanged, ApiFailure> {
-    let response =
-        send(authorised(Request::post(paths::ME_PASSWORD), token).json(request)).await?;
+    let response = send(authorised(Request::post(paths::ME_PASSWORD), token).json(request)).await?;
     json(response).await
 }
 
@@ -217,7 +226,9 @@ pub async fn setup_status() -> Result<SetupStatus, ApiFailure> {
 
 /// `POST /api/v1/setup` (no session): the first dealer and its admin.
 pub async fn set_up(request: &SetupRequest) -> Result<(), ApiFailure> {
-    send(Request::post(paths::SETUP).json(request)).await.map(drop)
+    send(Request::post(paths::SETUP).json(request))
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]

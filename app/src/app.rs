@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
             <Router>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/setup") view=crate::pages::setup::SetupPage />
                     <ParentRoute path=path!("") view=SignedInLayout>
                         <Route path=path!("") view=TodayPage />
                         // Full width (no list beside it): the builder and its totals need the room.
@@ -91,13 +92,22 @@ pub fn use_choose_locale() -> Callback<Locale> {
 }
 
 /// The frame of every signed-in page; signed-out visitors are sent to `/login`.
+/// While the account must replace a temporary password (at sign-in, or when
+/// a call says so), that page is all there is, at any address: no
+/// navigation, no lead index, no sync.
 #[component]
 fn SignedInLayout() -> impl IntoView {
     let auth = use_auth();
     let signed_in = Memo::new(move |_| auth.is_signed_in());
+    let must_change = Memo::new(move |_| auth.must_change_password());
     view! {
         <Show when=move || signed_in.get() fallback=|| view! { <Redirect path="/login" /> }>
-            <SignedInFrame />
+            <Show
+                when=move || !must_change.get()
+                fallback=|| view! { <crate::pages::password::ChooseNewPasswordPage /> }
+            >
+                <SignedInFrame />
+            </Show>
         </Show>
     }
 }

@@ -26,6 +26,7 @@ fn login_response(token: &str) -> LoginResponse {
                 display_name: "Li Wei".to_owned(),
                 role: Role::Salesperson,
                 active: true,
+                must_change_password: false,
             },
             dealer: DealerSummary {
                 id: DealerId::from_uuid(Uuid::from_u128(2)),

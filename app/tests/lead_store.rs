@@ -617,3 +617,53 @@ async fn a_version_2_database_keeps_its_leads_and_outbox_on_upgrade() {
         "the lead opens from its moved snapshot"
     );
 }
+
+#[wasm_bindgen_test]
+async fn after_a_restore_the_device_resends_exactly_its_own_changes() {
+    fresh_device().await;
+    // Its own lead, edited, both acknowledged: the outbox is empty.
+    let mine = lead(21, "Own Lead");
+    ok(leads::create(&mine).await, "create");
+    let mut edited = mine.clone();
+    edited.stage = Stage::Visited;
+    ok(leads::edit(&mine, &edited, user(), 5).await, "edit");
+    let sent = ok(leads::outbox().await, "outbox");
+    assert_eq!(sent.len(), 2);
+    ok(leads::acked(&leads::group(&sent)).await, "ack");
+    // Another device's lead, received from the server.
+    let theirs = lead(22, "Their Lead");
+    let mut doc = remote(&theirs);
+    let page = vec![DocChanges {
+        doc: theirs.id.into(),
+        changes: doc
+            .changes_since(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect(),
+    }];
+    ok(leads::apply_page(&page, Some(30)).await, "apply");
+    assert_eq!(ok(leads::outbox_count().await, "count"), 0);
+    ok(
+        leads::set_meta(leads::META_LOG, Some(JsValue::from_f64(5.0))).await,
+        "log",
+    );
+
+    // The server was restored: its log is now 6.
+    let queued = ok(leads::resend_own(6).await, "resend");
+    assert_eq!(queued, 2, "its two changes, not the other device's");
+    let again = ok(leads::outbox().await, "outbox");
+    let mut keys: Vec<_> = again.iter().map(|p| p.key.clone()).collect();
+    let mut before: Vec<_> = sent.iter().map(|p| p.key.clone()).collect();
+    keys.sort();
+    before.sort();
+    assert_eq!(keys, before, "the same changes, under the same keys");
+    assert!(again.iter().all(|p| p.doc == mine.id.into()));
+    assert_eq!(ok(leads::log().await, "log"), 6);
+    assert_eq!(ok(leads::cursor().await, "cursor"), 0, "it starts over");
+    // What it holds is untouched.
+    assert_eq!(
+        ok(leads::load(mine.id).await, "load").lead.stage,
+        Stage::Visited
+    );
+    assert_eq!(ok(leads::load(theirs.id).await, "load").lead, theirs);
+}

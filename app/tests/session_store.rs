@@ -21,6 +21,7 @@ fn sample(token: &str, display_name: &str) -> StoredSession {
                 display_name: display_name.to_owned(),
                 role: Role::Salesperson,
                 active: true,
+                must_change_password: false,
             },
             dealer: DealerSummary {
                 id: DealerId::from_uuid(Uuid::from_u128(2)),

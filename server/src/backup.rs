@@ -22,7 +22,9 @@ use crate::db::{self, Db};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    #[error("backups are for the SQLite database; back PostgreSQL up with pg_dump (docs/DEPLOY.md)")]
+    #[error(
+        "backups are for the SQLite database; back PostgreSQL up with pg_dump (docs/DEPLOY.md)"
+    )]
     NotSqlite,
     #[error("{path}: {source}")]
     Io {
@@ -120,7 +122,8 @@ pub fn file_name(now: i64) -> String {
 fn time_of(name: &str) -> Option<i64> {
     let stamp = name.strip_prefix("showroom-")?.strip_suffix(".db")?;
     let (date, time) = stamp.split_once('-')?;
-    if date.len() != 8 || time.len() != 6 || !stamp.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+    if date.len() != 8 || time.len() != 6 || !stamp.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    {
         return None;
     }
     let n = |s: &str| s.parse::<i64>().ok();
@@ -166,7 +169,12 @@ pub struct Written {
 
 /// Writes a backup of the open SQLite database into `dir` now, then removes
 /// backups older than `keep_days` (never the newest).
-pub async fn write(db: &Db, dir: &Path, clock: &Clock, keep_days: u32) -> Result<Written, BackupError> {
+pub async fn write(
+    db: &Db,
+    dir: &Path,
+    clock: &Clock,
+    keep_days: u32,
+) -> Result<Written, BackupError> {
     if !matches!(db, Db::Sqlite(_)) {
         return Err(BackupError::NotSqlite);
     }
@@ -184,7 +192,9 @@ pub async fn write(db: &Db, dir: &Path, clock: &Clock, keep_days: u32) -> Result
         })?
         .to_owned();
     db::vacuum_into(db, &target).await?;
-    tokio::fs::rename(&partial, &path).await.map_err(io(&path))?;
+    tokio::fs::rename(&partial, &path)
+        .await
+        .map_err(io(&path))?;
     let bytes = tokio::fs::metadata(&path).await.map_err(io(&path))?.len();
     let removed = prune(dir, now, keep_days).await?;
     Ok(Written {
@@ -216,10 +226,32 @@ async fn prune(dir: &Path, now: i64, keep_days: u32) -> Result<usize, BackupErro
     Ok(removed)
 }
 
-/// Backs up every `every` (the first one `every` after start), logging each.
+/// When the next backup is due: `every` after the newest one in `dir`
+/// (at once when none is there, or it is older), so a server restarted
+/// often still backs up on time.
+pub async fn first_due(dir: &Path, now: i64, every: Duration) -> Duration {
+    let mut newest: Option<i64> = None;
+    if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if let Some(at) = entry.file_name().to_str().and_then(time_of) {
+                newest = Some(newest.map_or(at, |n| n.max(at)));
+            }
+        }
+    }
+    let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+    match newest {
+        Some(at) => Duration::from_millis(
+            u64::try_from(at.saturating_add(every_ms).saturating_sub(now)).unwrap_or(0),
+        ),
+        None => Duration::ZERO,
+    }
+}
+
+/// Backs up every `every`, the first one when [`first_due`], logging each.
 pub fn schedule(db: Db, dir: PathBuf, clock: Clock, every: Duration, keep_days: u32) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let first = first_due(&dir, clock.now(), every).await;
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
@@ -304,7 +336,12 @@ pub async fn restore(url: &str, backup: &Path, clock: &Clock) -> Result<Restored
     let previous = if database.exists() {
         let aside = with_suffix(
             &database,
-            &format!(".before-restore-{}", file_name(clock.now()).trim_start_matches("showroom-").trim_end_matches(".db")),
+            &format!(
+                ".before-restore-{}",
+                file_name(clock.now())
+                    .trim_start_matches("showroom-")
+                    .trim_end_matches(".db")
+            ),
         );
         for suffix in ["", "-wal", "-shm"] {
             let from = with_suffix(&database, suffix);
@@ -347,6 +384,32 @@ mod tests {
         assert_eq!(time_of("showroom-20261301-000000.db.partial"), None);
         assert_eq!(time_of("notes.db"), None);
         assert_eq!(file_name(0), "showroom-19700101-000000.db");
+    }
+
+    #[tokio::test]
+    async fn the_first_backup_is_due_a_period_after_the_newest() {
+        let dir =
+            std::env::temp_dir().join(format!("showroom-due-{}", uuid::Uuid::new_v4().simple()));
+        let day = Duration::from_secs(86_400);
+        let t = 1_796_154_856_000;
+        assert_eq!(
+            first_due(&dir, t, day).await,
+            Duration::ZERO,
+            "no folder: now"
+        );
+        std::fs::create_dir_all(&dir).ok();
+        std::fs::write(dir.join(file_name(t - 3_600_000)), b"").ok();
+        std::fs::write(dir.join("notes.txt"), b"").ok();
+        assert_eq!(
+            first_due(&dir, t, day).await,
+            Duration::from_secs(23 * 3600)
+        );
+        assert_eq!(
+            first_due(&dir, t + 2 * 86_400_000, day).await,
+            Duration::ZERO,
+            "overdue: now"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -120,15 +120,21 @@ pub enum BackupCommand {
     Now,
 }
 
-/// SQLite's `synchronous` setting.
+/// SQLite's `synchronous` setting (in WAL mode).
+///
+/// The default is FULL: the one file holds the dealer's business on a
+/// back-office machine that often has no UPS, a device deletes what the
+/// server acknowledged, and the writer commits a group of batches per
+/// transaction, so the fsync per commit costs little (docs/BENCHMARKS.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Synchronous {
     /// WAL + NORMAL: a commit survives a crash of the server (kill -9); a
-    /// power cut may lose the last commits (never corrupts).
-    #[default]
+    /// power cut may lose the last commits (never corrupts; devices whose
+    /// cursor is then past the log's end start over and re-send).
     Normal,
     /// WAL + FULL: every commit is on disk before it is acknowledged, at
     /// the price of an fsync per transaction.
+    #[default]
     Full,
 }
 
@@ -152,10 +158,16 @@ pub struct Config {
     )]
     pub database_url: String,
 
-    /// SQLite durability: `normal` (the default: safe against a crash of the
-    /// server, a power cut may lose the last commits) or `full` (an fsync per
-    /// commit: nothing acknowledged is lost to a power cut).
-    #[arg(long, env = "SHOWROOM_SQLITE_SYNCHRONOUS", value_enum, default_value_t, global = true)]
+    /// SQLite durability: `full` (the default: an fsync per commit, nothing
+    /// acknowledged is lost to a power cut) or `normal` (safe against a crash
+    /// of the server; a power cut may lose the last commits).
+    #[arg(
+        long,
+        env = "SHOWROOM_SQLITE_SYNCHRONOUS",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
     pub sqlite_synchronous: Synchronous,
 
     /// Where SQLite backups go (default: `backups/` beside the database).
@@ -167,7 +179,12 @@ pub struct Config {
     pub backup_every_hours: u32,
 
     /// Days a backup is kept (the newest one is always kept).
-    #[arg(long, env = "SHOWROOM_BACKUP_KEEP_DAYS", default_value_t = 14, global = true)]
+    #[arg(
+        long,
+        env = "SHOWROOM_BACKUP_KEEP_DAYS",
+        default_value_t = 14,
+        global = true
+    )]
     pub backup_keep_days: u32,
 
     /// The server's certificate chain (PEM) for HTTPS; with SHOWROOM_TLS_KEY.

@@ -145,8 +145,14 @@ pub async fn main(cli: config::Cli) -> Result<(), RunError> {
             Ok(result?)
         }
         Some(Command::Tls(TlsCommand::Init { dir, names, ips })) => {
-            let (mut all_names, mut all_ips) = tls::lan_names();
-            for n in names {
+            // The names given first, then this machine's, `localhost` last:
+            // the CA is named after the first ("Showroom local CA (showroom.local)"),
+            // which is what a tablet shows when asked to trust it.
+            let (lan, mut all_ips) = tls::lan_names();
+            let mut all_names: Vec<String> = Vec::new();
+            let (local, others): (Vec<String>, Vec<String>) =
+                lan.into_iter().partition(|n| n == "localhost");
+            for n in names.into_iter().chain(others).chain(local) {
                 if !all_names.contains(&n) {
                     all_names.push(n);
                 }
@@ -165,10 +171,12 @@ pub async fn main(cli: config::Cli) -> Result<(), RunError> {
             Ok(())
         }
         Some(Command::Backup(BackupCommand::Now)) => {
-            let file = backup::sqlite_path(&config.database_url).ok_or(backup::BackupError::NotSqlite)?;
+            let file =
+                backup::sqlite_path(&config.database_url).ok_or(backup::BackupError::NotSqlite)?;
             let db = db::Db::connect(&config.database_url).await?;
             let dir = backup::folder(config.backup_dir.as_deref(), &file);
-            let written = backup::write(&db, &dir, &clock::Clock::system(), config.backup_keep_days).await;
+            let written =
+                backup::write(&db, &dir, &clock::Clock::system(), config.backup_keep_days).await;
             db.close().await;
             let written = written?;
             println!(
@@ -180,10 +188,18 @@ pub async fn main(cli: config::Cli) -> Result<(), RunError> {
             Ok(())
         }
         Some(Command::Restore { file }) => {
-            let restored = backup::restore(&config.database_url, &file, &clock::Clock::system()).await?;
-            println!("Restored {} from {}.", restored.database.display(), file.display());
+            let restored =
+                backup::restore(&config.database_url, &file, &clock::Clock::system()).await?;
+            println!(
+                "Restored {} from {}.",
+                restored.database.display(),
+                file.display()
+            );
             if let Some(previous) = restored.previous {
-                println!("The database it replaced is kept as {}.", previous.display());
+                println!(
+                    "The database it replaced is kept as {}.",
+                    previous.display()
+                );
             }
             println!(
                 "The change log has a new identity: each device re-sends what it holds when it next connects.\n\
@@ -225,7 +241,10 @@ fn stdin_password(read: bool) -> Result<Option<String>, RunError> {
     Ok(Some(line))
 }
 
-async fn find_dealer(db: &db::Db, name_or_id: &str) -> Result<showroom_shared::domain::DealerId, admin::AdminError> {
+async fn find_dealer(
+    db: &db::Db,
+    name_or_id: &str,
+) -> Result<showroom_shared::domain::DealerId, admin::AdminError> {
     let dealers = db::list_dealers(db).await?;
     let wanted = name_or_id.trim();
     let matches: Vec<_> = dealers
@@ -242,7 +261,10 @@ async fn find_dealer(db: &db::Db, name_or_id: &str) -> Result<showroom_shared::d
 }
 
 fn print_created(what: &str, c: &admin::Created) {
-    println!("Created the {what}: {} (dealer {}, user {}).", c.username, c.dealer, c.user);
+    println!(
+        "Created the {what}: {} (dealer {}, user {}).",
+        c.username, c.dealer, c.user
+    );
     if let Some(temp) = &c.temporary_password {
         println!(
             "Temporary password (shown once; they choose their own at the first sign-in):\n  {temp}"
@@ -257,7 +279,11 @@ fn print_tls_report(r: &tls::InitReport) {
         r.ca_cert.display()
     );
     println!("  SHA-256 fingerprint: {}", r.ca_sha256);
-    println!("Server certificate: {} (valid until {})", r.server_cert.display(), r.not_after);
+    println!(
+        "Server certificate: {} (valid until {})",
+        r.server_cert.display(),
+        r.not_after
+    );
     let names: Vec<String> = r
         .names
         .iter()
@@ -332,15 +358,30 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
         let dir = backup::folder(config.backup_dir.as_deref(), file);
         let every = std::time::Duration::from_secs(u64::from(config.backup_every_hours) * 3600);
         tracing::info!(dir = %dir.display(), hours = config.backup_every_hours, keep_days = config.backup_keep_days, "backups scheduled");
-        backup::schedule(db.clone(), dir, clock.clone(), every, config.backup_keep_days);
+        backup::schedule(
+            db.clone(),
+            dir,
+            clock.clone(),
+            every,
+            config.backup_keep_days,
+        );
     }
-    let scheme = if tls_config.is_some() { "https" } else { "http" };
+    let scheme = if tls_config.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let base = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{}", printable(addr)));
     let setup_code = if db::count_dealers(&db).await.map_err(db::DbError::from)? == 0 {
-        Some(state.setup.open().map_err(|e| RunError::Usage(format!("no randomness: {e}")))?)
+        Some(
+            state
+                .setup
+                .open()
+                .map_err(|e| RunError::Usage(format!("no randomness: {e}")))?,
+        )
     } else {
         None
     };
@@ -369,7 +410,14 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
     }
     let router = app(state);
     match tls_config {
-        Some(tls) => serve(tls::DualListener::new(listener, tls), router, shutdown_signal()).await,
+        Some(tls) => {
+            serve(
+                tls::DualListener::new(listener, tls),
+                router,
+                shutdown_signal(),
+            )
+            .await
+        }
         None => serve(tls::PlainListener(listener), router, shutdown_signal()).await,
     }
     .map_err(RunError::Serve)?;

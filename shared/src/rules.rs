@@ -51,6 +51,9 @@ pub enum Breach {
     LostNotApproved,
     /// A lost request before the follow-up attempts the dealer requires.
     TooFewAttempts { needed: u32 },
+    /// The dealer's profile (printed on records) is not what it may hold:
+    /// a logo that is not a small PNG, JPEG or WebP, or a text too long.
+    BadProfile { why: String },
 }
 
 impl std::fmt::Display for Breach {
@@ -73,6 +76,7 @@ impl std::fmt::Display for Breach {
             Breach::LostNotApproved => {
                 f.write_str("A lead is lost only when a manager approves a lost request.")
             }
+            Breach::BadProfile { why } => write!(f, "The dealer profile is refused: {why}."),
             Breach::TooFewAttempts { needed } => {
                 write!(f, "A lost request needs {needed} follow-up attempts first.")
             }
@@ -127,6 +131,31 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
     }
 }
 
+/// What every device prints must be safe to print: a logo `data:` URL of a
+/// raster image within its size, texts within their length.
+fn check_profile(p: &crate::domain::catalogue::DealerProfile) -> Result<(), Breach> {
+    use crate::domain::catalogue::DealerProfile;
+    if !p.logo.is_empty() {
+        DealerProfile::check_logo(&p.logo)
+            .map_err(|e| Breach::BadProfile { why: e.to_string() })?;
+    }
+    for (what, text) in [
+        ("name", &p.name),
+        ("address", &p.address),
+        ("phone", &p.phone),
+    ] {
+        if text.chars().count() > DealerProfile::TEXT_CHARS {
+            return Err(Breach::BadProfile {
+                why: format!(
+                    "the {what} is longer than {} characters",
+                    DealerProfile::TEXT_CHARS
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether a record names another user than `me` in an author field.
 fn by_others<R: Record>(records: &[R], me: UserId) -> bool {
     records
@@ -144,7 +173,10 @@ pub fn check(
     policy: &Policy,
 ) -> Result<(), Breach> {
     match after {
-        Content::Dealer(_) => may_change(DocKind::Dealer, author)?,
+        Content::Dealer(d) => {
+            may_change(DocKind::Dealer, author)?;
+            check_profile(&d.settings.profile)?;
+        }
         Content::Lead(l) => {
             let before = before.and_then(Content::as_lead);
             // Who created the lead never changes; who edited it last is the
@@ -342,6 +374,55 @@ fn records_by<R: Record>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dealer_profile_holds_only_a_small_raster_logo() {
+        use crate::domain::catalogue::{Dealer, DealerProfile};
+        let manager = Author {
+            user: crate::domain::UserId::from_uuid(uuid::Uuid::from_u128(1)),
+            role: Role::Manager,
+        };
+        let with = |profile: DealerProfile| {
+            let mut d = Dealer::default();
+            d.settings.profile = profile;
+            check(
+                None,
+                &Content::Dealer(Box::new(d)),
+                &manager,
+                &Policy::default(),
+            )
+        };
+        let png = format!("data:image/png;base64,{}", "iVBORw0KGgo=");
+        assert_eq!(
+            with(DealerProfile {
+                logo: png,
+                ..DealerProfile::default()
+            }),
+            Ok(())
+        );
+        let svg = "data:image/svg+xml;base64,PHN2Zz4=".to_owned();
+        assert!(matches!(
+            with(DealerProfile {
+                logo: svg,
+                ..DealerProfile::default()
+            }),
+            Err(Breach::BadProfile { .. })
+        ));
+        let big = format!("data:image/jpeg;base64,{}", "A".repeat(200 * 1024));
+        assert!(matches!(
+            with(DealerProfile {
+                logo: big,
+                ..DealerProfile::default()
+            }),
+            Err(Breach::BadProfile { .. })
+        ));
+        let long = DealerProfile {
+            address: "路".repeat(201),
+            ..DealerProfile::default()
+        };
+        assert!(matches!(with(long), Err(Breach::BadProfile { .. })));
+    }
+
     use crate::domain::quote::tests::worked_example;
     use crate::domain::quote::{LineKind, QuoteStatus};
     use crate::domain::{Customer, DealerId, Grade, Lead, LeadId, Money, Source, Stage};

@@ -243,10 +243,17 @@ impl Server {
             let dealer = self.dealers[device];
             match action {
                 ServerAction::Authenticate { token } => {
+                    let head = self.last_seq(dealer);
+                    let Some(c) = self.conns.get_mut(&conn) else {
+                        break;
+                    };
                     let ok = token == format!("token-{device}");
                     c.authed = ok;
                     queue.extend(c.session.authenticated(if ok {
-                        Ok(SERVER_LOG)
+                        Ok(showroom_shared::sync::ServerLog {
+                            id: SERVER_LOG,
+                            head,
+                        })
                     } else {
                         Err((SyncErrorCode::Unauthorized, "bad token".into()))
                     }));

@@ -43,23 +43,34 @@ export const TEST_TIMEOUT = 180_000;
 // Server
 
 /**
- * Starts the real server on a free port with a fresh SQLite database and the demo
- * data, serving `staticDir`. Resolves once it prints `Showroom listening on <url>`.
+ * Starts the real server with a fresh SQLite database and the demo data, serving
+ * `staticDir`. Resolves once it prints `Showroom listening on <url>`.
+ * - `seedDemo: false`: no demo data (a real install: it prints a set-up link, kept in `setupLink`);
+ * - `dir`: the folder of an earlier server (its database; kept when this one stops: `keepDir`);
+ * - `addr`: where to listen (default `127.0.0.1:0`, a free port);
+ * - `env`: more environment (TLS certificates, backup settings …).
+ * Automatic backups are off unless `env` turns them on.
  */
-export async function startServer({ staticDir = DIST, timeoutMs = 60_000, demoMonth = false } = {}) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'showroom-e2e-server-'));
+export async function startServer({
+  staticDir = DIST, timeoutMs = 60_000, demoMonth = false, seedDemo = true, dir: reuse = null,
+  addr = '127.0.0.1:0', env: extra = {}, keepDir = false,
+} = {}) {
+  const dir = reuse || (await mkdtemp(path.join(tmpdir(), 'showroom-e2e-server-')));
   const env = {
     ...process.env,
-    SHOWROOM_ADDR: '127.0.0.1:0',
-    SHOWROOM_SEED_DEMO: '1',
+    SHOWROOM_ADDR: addr,
+    SHOWROOM_SEED_DEMO: seedDemo ? '1' : '0',
     // The demo dealers without their month of work, unless a test asks for it.
     SHOWROOM_DEMO_MONTH: demoMonth ? '1' : '0',
+    SHOWROOM_BACKUP_EVERY_HOURS: '0',
     SHOWROOM_STATIC_DIR: staticDir,
     NO_COLOR: '1',
     DATABASE_URL: `sqlite://${path.join(dir, 'showroom.db')}`,
+    ...extra,
   };
   const child = spawn(SERVER_BIN, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let setupLink = null;
   const keep = (chunk) => {
     log += chunk;
     if (log.length > 200_000) log = log.slice(-100_000);
@@ -80,13 +91,18 @@ export async function startServer({ staticDir = DIST, timeoutMs = 60_000, demoMo
     child.on('error', (e) => fail(`could not start: ${e.message}`));
     child.on('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
     const lines = createInterface({ input: child.stdout });
+    let listening = null;
     lines.on('line', (line) => {
       keep(line + '\n');
-      const m = /^Showroom listening on (http:\/\/\S+)/.exec(line);
-      if (m) {
+      const link = /^\s+(https?:\/\/\S+\/setup#\S+)/.exec(line);
+      if (link) setupLink = link[1];
+      const m = /^Showroom listening on (https?:\/\/\S+)/.exec(line);
+      if (m) listening = m[1].replace(/\/$/, '');
+      // The set-up link follows the listening line on a fresh install.
+      if (listening && (seedDemo || setupLink || reuse)) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        resolve(m[1].replace(/\/$/, ''));
+        resolve(listening);
       }
     });
   });
@@ -94,9 +110,12 @@ export async function startServer({ staticDir = DIST, timeoutMs = 60_000, demoMo
   let stopped = null;
   return {
     url,
+    dir,
+    /** A fresh install's one-time set-up link, as printed. */
+    setupLink,
     /** The server's output so far (for failure reports). */
     log: () => log,
-    /** SIGTERM, then wait for it to exit (SIGKILL after 15 s); removes its database. */
+    /** SIGTERM, then wait for it to exit (SIGKILL after 15 s); removes its folder unless kept. */
     stop() {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -106,11 +125,30 @@ export async function startServer({ staticDir = DIST, timeoutMs = 60_000, demoMo
           await exited;
           clearTimeout(timer);
         }
-        await rm(dir, { recursive: true, force: true });
+        if (!keepDir) await rm(dir, { recursive: true, force: true });
       })();
       return stopped;
     },
   };
+}
+
+/**
+ * Runs one `showroom-server` command (`admin …`, `backup now`, `restore FILE`,
+ * `tls init …`) on the database in `dir`, with `stdin` as its input; resolves
+ * with its output, rejects with it when the command fails.
+ */
+export async function serverCommand(dir, args, { stdin = '', env: extra = {} } = {}) {
+  const env = { ...process.env, NO_COLOR: '1', DATABASE_URL: `sqlite://${path.join(dir, 'showroom.db')}`, ...extra };
+  const child = spawn(SERVER_BIN, args, { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { out += c; });
+  child.stdin.end(stdin);
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`showroom-server ${args.join(' ')} failed (${code}):\n${out}`);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -174,6 +212,27 @@ export function useFixtures({ server = true } = {}) {
   return fx;
 }
 
+/** What Chromium and the server say when the Content-Security-Policy blocked something. */
+const CSP_VIOLATION = /Content Security Policy|Content-Security-Policy|csp violation/i;
+
+/**
+ * The app runs under the server's strict Content-Security-Policy: anything it
+ * blocked (an inline script or style, a foreign connection) fails the test, as
+ * seen in a page's console or reported to the server (`report-uri`).
+ */
+export function assertNoCspViolations(devices, servers) {
+  const seen = [];
+  for (const [i, d] of devices.entries()) {
+    for (const line of d.consoleLog) if (CSP_VIOLATION.test(line)) seen.push(`device ${i + 1}: ${line}`);
+  }
+  for (const [i, s] of servers.entries()) {
+    for (const line of s.log().split('\n')) if (/csp violation/.test(line)) seen.push(`server ${i + 1}: ${line}`);
+  }
+  if (seen.length > 0) {
+    throw new Error(`the Content-Security-Policy blocked something:\n${seen.join('\n')}`);
+  }
+}
+
 function slug(name) {
   return name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80).toLowerCase();
 }
@@ -207,6 +266,7 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
     const first = await device();
     try {
       await body({ t, page: first.page, context: first.context, first, device, tab, servers });
+      assertNoCspViolations(devices, servers);
     } catch (err) {
       const base = path.join(ARTIFACTS, slug(name));
       const report = [`${name}\n\n${err.stack || err}`];

@@ -1,4 +1,4 @@
-//! One person in the team list: who they are, their devices on demand, and the manager's actions on them.
+//! One person in the team list: who they are, their devices on demand, and the manager's actions on them (reset the password, deactivate, reactivate).
 
 use leptos::prelude::*;
 use showroom_shared::api::{DeviceInfo, UserSummary};
@@ -19,7 +19,8 @@ pub fn TeamMember(
     user: UserSummary,
     /// The signed-in manager themself: they cannot deactivate their own account.
     is_self: bool,
-    /// Whether the signed-in person may see devices and deactivate this person.
+    /// Whether the signed-in person may see devices, reset the password of,
+    /// deactivate and reactivate this person.
     can_manage: bool,
     /// This device, marked in the list so a manager does not revoke it by mistake.
     current_device: DeviceId,
@@ -37,6 +38,13 @@ pub fn TeamMember(
     on_ask_deactivate: Callback<()>,
     on_confirm_deactivate: Callback<()>,
     on_cancel_deactivate: Callback<()>,
+    /// Whether the "Reset the password of …?" question is showing.
+    #[prop(into)]
+    confirming_reset: Signal<bool>,
+    on_ask_reset: Callback<()>,
+    on_confirm_reset: Callback<()>,
+    on_cancel_reset: Callback<()>,
+    on_reactivate: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let name = user.display_name.clone();
@@ -46,6 +54,9 @@ pub fn TeamMember(
     let devices_id = format!("devices-{}", user.id);
     let confirm_id = format!("confirm-{}", user.id);
     let can_deactivate = can_manage && active && !is_self;
+    let can_reset = can_deactivate;
+    let can_reactivate = can_manage && !active && !is_self;
+    let reset_id = format!("reset-{}", user.id);
 
     let devices_button = can_manage.then(|| {
         let name = name.clone();
@@ -77,6 +88,67 @@ pub fn TeamMember(
             </button>
         }
     });
+    let reset_button = can_reset.then(|| {
+        let name = name.clone();
+        view! {
+            <button
+                type="button"
+                class="button button--secondary"
+                aria-label=move || i18n.locale().reset_password_of(&name)
+                disabled=move || busy.get() || confirming_reset.get()
+                on:click=move |_| on_ask_reset.run(())
+            >
+                {move || i18n.t(Key::ResetPassword)}
+            </button>
+        }
+    });
+    let reactivate_button = can_reactivate.then(|| {
+        let name = name.clone();
+        view! {
+            <button
+                type="button"
+                class="button button--secondary"
+                aria-label=move || i18n.locale().reactivate_user(&name)
+                disabled=move || busy.get()
+                on:click=move |_| on_reactivate.run(())
+            >
+                {move || i18n.t(Key::Reactivate)}
+            </button>
+        }
+    });
+    let reset_panel = {
+        let name = name.clone();
+        let reset_id = reset_id.clone();
+        move || {
+            let name = name.clone();
+            let text_id = format!("{reset_id}-text");
+            let labelled_by = text_id.clone();
+            confirming_reset.get().then(|| {
+                view! {
+                    <div class="confirm" role="alertdialog" aria-labelledby=labelled_by>
+                        <p id=text_id class="confirm__text">{move || i18n.locale().reset_password_confirm(&name)}</p>
+                        <div class="confirm__actions">
+                            <button
+                                type="button"
+                                class="button button--danger"
+                                disabled=move || busy.get()
+                                on:click=move |_| on_confirm_reset.run(())
+                            >
+                                {move || i18n.t(Key::ResetPassword)}
+                            </button>
+                            <button
+                                type="button"
+                                class="button button--secondary"
+                                on:click=move |_| on_cancel_reset.run(())
+                            >
+                                {move || i18n.t(Key::Cancel)}
+                            </button>
+                        </div>
+                    </div>
+                }
+            })
+        }
+    };
     let confirm_panel = {
         let name = name.clone();
         let confirm_id = confirm_id.clone();
@@ -154,9 +226,10 @@ pub fn TeamMember(
                     <span class="status-chip__mark" aria-hidden="true">{if active { "●" } else { "○" }}</span>
                     <span>{move || i18n.t(if active { Key::Active } else { Key::Deactivated })}</span>
                 </span>
-                <div class="member__actions">{devices_button} {deactivate_button}</div>
+                <div class="member__actions">{devices_button} {reset_button} {reactivate_button} {deactivate_button}</div>
             </div>
             <div id=confirm_id>{confirm_panel}</div>
+            <div id=reset_id>{reset_panel}</div>
             <div id=devices_id>{devices_panel}</div>
         </li>
     }

@@ -25,6 +25,9 @@ pub enum AuthState {
 pub enum Notice {
     /// The server no longer accepts this device's session.
     SessionEnded,
+    /// The server has no record of the session (restored from a backup):
+    /// the device kept what it holds for the same person's next sign-in.
+    SessionUnknown,
 }
 
 /// The session signal and its flows, shared through context.
@@ -141,6 +144,8 @@ impl Auth {
                 // a reload: still say why.
                 if preferences::session_was_ended() {
                     self.notice.set(Some(Notice::SessionEnded));
+                } else if preferences::kept_for().is_some() {
+                    self.notice.set(Some(Notice::SessionUnknown));
                 }
                 self.state.set(AuthState::SignedOut)
             }
@@ -188,8 +193,36 @@ impl Auth {
         self.state.set(AuthState::SignedIn(updated));
     }
 
+    /// The server has no record of this device's session — it was restored
+    /// from a backup older than the session. Unlike a revoked session this
+    /// is not a reason to wipe the device: what it holds (its own work since
+    /// the backup among it) waits for the same person to sign in again, and
+    /// then goes to the server again. Anyone else's sign-in wipes it first.
+    pub async fn session_unknown(self) {
+        let owner = self.state.with_untracked(|s| match s {
+            AuthState::SignedIn(stored) => Some(owner_key(&stored.session)),
+            _ => None,
+        });
+        let Some(owner) = owner else {
+            return;
+        };
+        preferences::remember_kept_for(Some(&owner));
+        if let Err(e) = session::forget().await {
+            web_sys::console::warn_1(&format!("Could not forget the session: {e}").into());
+        }
+        self.notice.set(Some(Notice::SessionUnknown));
+        self.state.set(AuthState::SignedOut);
+    }
+
     /// A successful sign-in: keep it on the device and enter the app.
     pub async fn signed_in(self, response: LoginResponse) {
+        // Data kept for someone after an unknown session is theirs only.
+        if let Some(kept) = preferences::kept_for() {
+            if kept != owner_key(&response.session) {
+                self.wipe().await;
+            }
+            preferences::remember_kept_for(None);
+        }
         let stored = StoredSession {
             token: response.token,
             session: response.session,
@@ -218,6 +251,10 @@ impl Auth {
         }
         if failure.is_password_change_required() {
             self.set_must_change_password(true).await;
+            return true;
+        }
+        if failure.is_session_unknown() {
+            self.session_unknown().await;
             return true;
         }
         if !failure.is_session_ended() {
@@ -315,10 +352,16 @@ impl Auth {
     }
 
     async fn wipe(self) {
+        preferences::remember_kept_for(None);
         if let Err(e) = session::clear_device().await {
             web_sys::console::warn_1(&format!("Could not wipe this device's data: {e}").into());
         }
     }
+}
+
+/// Whose data the device holds: the dealer and the user.
+fn owner_key(session: &SessionInfo) -> String {
+    format!("{}/{}", session.dealer.id, session.user.id)
 }
 
 /// Asks the browser not to evict the app's data under storage pressure. The

@@ -278,7 +278,11 @@ pub async fn resend_own(log: u64) -> Result<u32> {
         let mut docs: Vec<DocId> = reads
             .iter()
             .filter_map(Read::value)
-            .flat_map(|a| a.unchecked_into::<js_sys::Array>().iter().collect::<Vec<_>>())
+            .flat_map(|a| {
+                a.unchecked_into::<js_sys::Array>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
             .filter_map(|k| k.as_string().as_deref().and_then(doc_of_key))
             .collect();
         docs.sort_by_key(ToString::to_string);

@@ -63,3 +63,22 @@ pub fn session_was_ended() -> bool {
         .and_then(|s| s.get_item(SESSION_ENDED_KEY).ok().flatten())
         .is_some()
 }
+
+/// The localStorage key naming whose data the device kept when the server
+/// no longer knew its session (`<dealer>/<user>`): signing in again as them
+/// keeps it; anyone else's sign-in wipes it first.
+pub const KEPT_FOR_KEY: &str = "showroom.kept_for";
+
+/// Remembers (or, with `None`, forgets) whose data the device kept.
+pub fn remember_kept_for(owner: Option<&str>) {
+    if let Some(storage) = local_storage() {
+        let _ = match owner {
+            Some(o) => storage.set_item(KEPT_FOR_KEY, o),
+            None => storage.remove_item(KEPT_FOR_KEY),
+        };
+    }
+}
+
+pub fn kept_for() -> Option<String> {
+    local_storage().and_then(|s| s.get_item(KEPT_FOR_KEY).ok().flatten())
+}

@@ -86,6 +86,14 @@ pub async fn write_raw(value: JsValue) -> Result<(), StoreError> {
     tx.commit().await.map_err(store_error)
 }
 
+/// Deletes only the session record: the device keeps its documents and
+/// outbox (the server no longer knows the session, see `Auth`).
+pub async fn forget() -> Result<(), StoreError> {
+    let tx = Tx::write_on(&[SESSION_STORE]).await.map_err(store_error)?;
+    tx.delete(SESSION_STORE, SESSION_KEY).map_err(store_error)?;
+    tx.commit().await.map_err(store_error)
+}
+
 /// Wipes everything this app keeps on the device: the whole database goes.
 pub async fn clear_device() -> Result<(), StoreError> {
     crate::local::db::close_connection();

@@ -237,9 +237,7 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
     // A user who must replace a temporary password syncs nothing until
     // they have (the server refuses it too).
     Effect::new(move |_| {
-        let must_change = auth
-            .session()
-            .is_some_and(|s| s.user.must_change_password);
+        let must_change = auth.session().is_some_and(|s| s.user.must_change_password);
         match auth.token_tracked() {
             Some(token) if !must_change => send(Input::Start { token }),
             _ => send(Input::Stop),

@@ -1,5 +1,6 @@
-//! `/settings/catalogue`: the dealer's catalogue and showroom rules, edited
-//! by a manager or an admin (on a laptop, usually). Each save is one change
+//! `/settings/catalogue`: the dealer's catalogue, showroom rules and profile
+//! (the dealer on printed records), edited by a manager or an admin (on a
+//! laptop, usually). Each save is one change
 //! to the dealer's document, on the device first; sync brings it to every
 //! tablet of the dealer. The server refuses it from any other role.
 
@@ -8,8 +9,8 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use showroom_shared::doc::DealerDoc;
 use showroom_shared::domain::catalogue::{
-    CarId, Colour, ColourId, DemoCar, Item, ItemId, ItemKind, Model, ModelId, Powertrain, Settings,
-    Transmission, Trim, TrimId, Vin,
+    CarId, Colour, ColourId, DealerProfile, DemoCar, Item, ItemId, ItemKind, LogoError, Model,
+    ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Vin,
 };
 use showroom_shared::domain::quote::DiscountLimit;
 use showroom_shared::domain::{DocId, Money};
@@ -303,13 +304,12 @@ pub fn CataloguePage() -> impl IntoView {
     // Showroom rules.
     let rules = RwSignal::new(None::<Settings>);
     Effect::new(move |_| {
-        if rules.with_untracked(Option::is_none) {
-            if let Some(s) = catalogue
+        if rules.with_untracked(Option::is_none)
+            && let Some(s) = catalogue
                 .dealer
                 .with(|d| d.as_ref().map(|d| d.settings.clone()))
-            {
-                rules.set(Some(s));
-            }
+        {
+            rules.set(Some(s));
         }
     });
     let save_rules = move |ev: leptos::ev::SubmitEvent| {
@@ -331,7 +331,15 @@ pub fn CataloguePage() -> impl IntoView {
         {
             let dealer = dealer_id();
             spawn_local(async move {
-                done(edit(dealer, move |d, now| d.set_settings(&edited, now)).await)
+                done(
+                    edit(dealer, move |d, now| {
+                        // The profile has its own form: keep what the
+                        // document holds now, never this form's older copy.
+                        edited.profile = d.read_dealer()?.settings.profile;
+                        d.set_settings(&edited, now)
+                    })
+                    .await,
+                )
             });
         }
     };
@@ -381,6 +389,7 @@ pub fn CataloguePage() -> impl IntoView {
             })}
             <Show when=move || may_edit.get() && catalogue.dealer.with(Option::is_some)
                 fallback=move || view! { <p class="muted">{move || may_edit.get().then(|| i18n.t(Key::CatalogueNotHere))}</p> }>
+                <ProfileEditor />
                 <section class="card" aria-labelledby="trims-heading">
                     <h2 id="trims-heading" class="card__title">{move || i18n.t(Key::Trim)}</h2>
                     <ul class="trim-editor">
@@ -637,5 +646,223 @@ pub fn CataloguePage() -> impl IntoView {
             <p class="saved-status" role="status">{move || matches!(status.get(), Some(Ok(()))).then(|| i18n.t(Key::CatalogueSaved))}</p>
             {move || match status.get() { Some(Err(e)) => Some(view! { <p class="form__error" role="alert">{e}</p> }), _ => None }}
         </section>
+    }
+}
+
+/// The image types a logo may be (never SVG, which can carry script).
+const LOGO_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
+
+/// Reads `file` as a `data:` URL; `None` when the browser could not read it.
+async fn read_data_url(file: &web_sys::File) -> Option<String> {
+    let reader = web_sys::FileReader::new().ok()?;
+    let (done, read) = futures::channel::oneshot::channel::<()>();
+    // `loadend` follows success, failure and abort alike; the listener is
+    // dropped (removed) when this function returns.
+    let _listener = gloo::events::EventListener::once(&reader, "loadend", move |_| {
+        let _ = done.send(());
+    });
+    reader.read_as_data_url(file).ok()?;
+    read.await.ok()?;
+    if reader.error().is_some() {
+        return None;
+    }
+    reader.result().ok()?.as_string()
+}
+
+/// The dealer as its quotes and test-drive records print it: the name on
+/// paper, address, phone and logo, saved to the dealer's document like the
+/// rest of its settings.
+#[component]
+fn ProfileEditor() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = use_dealer_catalogue();
+    let draft = RwSignal::new(None::<DealerProfile>);
+    Effect::new(move |_| {
+        if draft.with_untracked(Option::is_none)
+            && let Some(p) = catalogue
+                .dealer
+                .with(|d| d.as_ref().map(|d| d.settings.profile.clone()))
+        {
+            draft.set(Some(p));
+        }
+    });
+    let saved = RwSignal::new(None::<Result<(), String>>);
+    let problem = RwSignal::new(None::<String>);
+    let logo_problem = RwSignal::new(None::<String>);
+    let reading = RwSignal::new(false);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let account_name = move || auth.session().map(|s| s.dealer.name).unwrap_or_default();
+
+    let get = move |pick: fn(&DealerProfile) -> &String| {
+        move || draft.with(|p| p.as_ref().map(|p| pick(p).clone()).unwrap_or_default())
+    };
+    let set = move |put: fn(&mut DealerProfile, String)| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            saved.set(None);
+            draft.update(|p| {
+                if let Some(p) = p {
+                    put(p, value);
+                }
+            });
+        }
+    };
+    let logo = Memo::new(move |_| {
+        draft
+            .with(|p| p.as_ref().map(|p| p.logo.clone()))
+            .unwrap_or_default()
+    });
+
+    let choose_logo = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        let locale = i18n.locale_untracked();
+        saved.set(None);
+        if !LOGO_TYPES.contains(&file.type_().as_str()) {
+            logo_problem.set(Some(locale.logo_error(&LogoError::Format)));
+            return;
+        }
+        // Refused before reading: the document that carries it goes to every tablet.
+        if file.size() > DealerProfile::LOGO_BYTES as f64 {
+            logo_problem.set(Some(locale.logo_error(&LogoError::TooLarge {
+                max: DealerProfile::LOGO_BYTES,
+            })));
+            return;
+        }
+        reading.set(true);
+        spawn_local(async move {
+            match read_data_url(&file).await {
+                Some(url) => match DealerProfile::check_logo(&url) {
+                    Ok(()) => {
+                        logo_problem.set(None);
+                        draft.update(|p| {
+                            if let Some(p) = p {
+                                p.logo = url;
+                            }
+                        });
+                    }
+                    Err(e) => logo_problem.set(Some(locale.logo_error(&e))),
+                },
+                None => logo_problem.set(Some(locale.t(Key::LogoUnreadable).to_owned())),
+            }
+            reading.set(false);
+        });
+    };
+    let remove_logo = move |_| {
+        saved.set(None);
+        logo_problem.set(None);
+        draft.update(|p| {
+            if let Some(p) = p {
+                p.logo.clear();
+            }
+        });
+        // Choosing the same file again is then a change too.
+        if let Some(input) = file_input.get() {
+            input.set_value("");
+        }
+    };
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(mut profile) = draft.get_untracked() else {
+            return;
+        };
+        let locale = i18n.locale_untracked();
+        for text in [&mut profile.name, &mut profile.address, &mut profile.phone] {
+            *text = text.trim().to_owned();
+        }
+        if [&profile.name, &profile.address, &profile.phone]
+            .iter()
+            .any(|t| t.chars().count() > DealerProfile::TEXT_CHARS)
+        {
+            problem.set(Some(locale.too_long(DealerProfile::TEXT_CHARS)));
+            return;
+        }
+        if !profile.logo.is_empty()
+            && let Err(e) = DealerProfile::check_logo(&profile.logo)
+        {
+            problem.set(Some(locale.logo_error(&e)));
+            return;
+        }
+        problem.set(None);
+        let dealer = auth.session_untracked().map(|s| s.dealer.id);
+        spawn_local(async move {
+            let result = edit(dealer, move |d, now| {
+                // Only the profile changes: the rest is what the document holds now.
+                let mut settings = d.read_dealer()?.settings;
+                settings.profile = profile;
+                d.set_settings(&settings, now)
+            })
+            .await;
+            saved.set(Some(result.map(drop)));
+        });
+    };
+
+    view! {
+        <form class="card form" on:submit=save aria-labelledby="profile-heading">
+            <h2 id="profile-heading" class="card__title">{move || i18n.t(Key::DealerProfile)}</h2>
+            <p class="field__hint">{move || i18n.t(Key::DealerProfileHint)}</p>
+            <div class="field">
+                <label for="profile-name">{move || i18n.t(Key::ProfileName)}</label>
+                <input id="profile-name" type="text" autocomplete="organization"
+                    maxlength=DealerProfile::TEXT_CHARS.to_string()
+                    placeholder=account_name
+                    prop:value=get(|p| &p.name) on:input=set(|p, v| p.name = v) />
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="profile-address">{move || i18n.t(Key::Address)}</label>
+                    <input id="profile-address" type="text" autocomplete="street-address"
+                        maxlength=DealerProfile::TEXT_CHARS.to_string()
+                        prop:value=get(|p| &p.address) on:input=set(|p, v| p.address = v) />
+                </div>
+                <div class="field">
+                    <label for="profile-phone">{move || i18n.t(Key::Phone)}</label>
+                    <input id="profile-phone" type="tel" inputmode="tel" autocomplete="off"
+                        maxlength=DealerProfile::TEXT_CHARS.to_string()
+                        prop:value=get(|p| &p.phone) on:input=set(|p, v| p.phone = v) />
+                </div>
+            </div>
+            <div class="field profile-logo">
+                <label for="profile-logo">{move || i18n.t(Key::Logo)}</label>
+                <div class="profile-logo__current">
+                    {move || {
+                        let src = logo.get();
+                        if src.is_empty() {
+                            view! { <p class="muted">{move || i18n.t(Key::NoLogo)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <img class="profile-logo__preview" src=src alt=move || i18n.t(Key::Logo) />
+                                <button type="button" class="button button--danger-quiet" on:click=remove_logo>
+                                    {move || i18n.t(Key::RemoveLogo)}
+                                </button>
+                            }
+                            .into_any()
+                        }
+                    }}
+                </div>
+                <input id="profile-logo" type="file" accept="image/png,image/jpeg,image/webp"
+                    node_ref=file_input
+                    aria-describedby="profile-logo-hint profile-logo-error"
+                    aria-busy=move || reading.get().to_string()
+                    on:change=choose_logo />
+                <p id="profile-logo-hint" class="field__hint">{move || i18n.locale().logo_hint()}</p>
+                <p id="profile-logo-error" class="field__error" role="alert">{move || logo_problem.get()}</p>
+            </div>
+            {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+            <button type="submit" class="button button--primary" disabled=move || reading.get()>
+                {move || i18n.t(Key::SaveProfile)}
+            </button>
+            <p class="saved-status" role="status">
+                {move || matches!(saved.get(), Some(Ok(()))).then(|| i18n.t(Key::CatalogueSaved))}
+            </p>
+            {move || match saved.get() {
+                Some(Err(e)) => Some(view! { <p class="form__error" role="alert">{i18n.locale().save_failed(&e)}</p> }),
+                _ => None,
+            }}
+        </form>
     }
 }

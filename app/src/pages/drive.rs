@@ -16,6 +16,7 @@ use showroom_shared::domain::showroom::{
 };
 use showroom_shared::domain::{Date, LeadId};
 
+use crate::components::letterhead::Letterhead;
 use crate::components::signature_pad::{SignaturePad, SignatureView};
 use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
@@ -151,10 +152,10 @@ pub fn DrivePage() -> impl IntoView {
                 .dealer
                 .with(|c| c.as_ref().and_then(|c| c.car(d.car)).map(|c| c.odometer_km));
             let km = listed.max(floor.index.with_untracked(|i| i.last_odometer(d.car)));
-            if odometer_out.get_untracked().is_empty() {
-                if let Some(km) = km {
-                    odometer_out.set(km.to_string());
-                }
+            if odometer_out.get_untracked().is_empty()
+                && let Some(km) = km
+            {
+                odometer_out.set(km.to_string());
             }
         }
     });
@@ -513,8 +514,17 @@ fn DriveRecord(drive: TestDrive, dealer: Option<Dealer>, customer: String) -> im
         }
     };
     let has_record = drive.out.is_some();
+    let fallback_name = use_auth()
+        .session_untracked()
+        .map(|s| s.dealer.name)
+        .unwrap_or_default();
+    let profile = dealer
+        .as_ref()
+        .map(|d| d.settings.profile.clone())
+        .unwrap_or_default();
     view! {
         <article class="card drive-record" aria-label=i18n.t(Key::TestDrive)>
+            <Letterhead profile=profile fallback_name=fallback_name />
             <h2 class="card__title">{i18n.t(Key::TestDrive)}" · "{customer}</h2>
             <dl class="facts">
                 <div class="facts__item"><dt>{i18n.t(Key::DemoCar)}</dt><dd>{car}</dd></div>

@@ -107,7 +107,7 @@ fn SignInForm() -> impl IntoView {
     let password = RwSignal::new(String::new());
     // The guess follows the language until the person edits it.
     let guess = device::this_device();
-    let device_name = RwSignal::new(i18n.locale().device_guess(&guess));
+    let device_name = RwSignal::new(i18n.locale_untracked().device_guess(&guess));
     let device_name_edited = RwSignal::new(false);
     Effect::new(move |_| {
         let suggestion = i18n.locale().device_guess(&guess);
@@ -117,6 +117,9 @@ fn SignInForm() -> impl IntoView {
     });
     let pending = RwSignal::new(false);
     let problem = RwSignal::new(None::<LoginProblem>);
+    // A fresh server has nobody to sign in yet: say where to start instead.
+    let setup = LocalResource::new(api::setup_status);
+    let setup_needed = move || setup.get().is_some_and(|s| s.is_ok_and(|s| s.needed));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -165,8 +168,16 @@ fn SignInForm() -> impl IntoView {
                 </div>
                 <h1 class="login__title">{move || i18n.t(Key::SignIn)}</h1>
                 {move || {
+                    setup_needed()
+                        .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SetupNeeded)}</p> })
+                }}
+                {move || {
                     (auth.notice() == Some(Notice::SessionEnded))
                         .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SessionEnded)}</p> })
+                }}
+                {move || {
+                    (auth.notice() == Some(Notice::SessionUnknown))
+                        .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SessionUnknown)}</p> })
                 }}
                 <form class="form" on:submit=submit novalidate>
                     <div class="field">

@@ -20,6 +20,7 @@ use showroom_shared::domain::quote::{
 use showroom_shared::domain::showroom::{Signature, Strokes};
 use showroom_shared::domain::{Date, Lead, LeadId, Money, UserId};
 
+use crate::components::letterhead::Letterhead;
 use crate::components::signature_pad::{SignaturePad, SignatureView};
 use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
@@ -1040,6 +1041,14 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
         .session_untracked()
         .map(|s| s.dealer.name)
         .unwrap_or_default();
+    let catalogue = use_dealer_catalogue();
+    let letterhead = move || {
+        let profile = catalogue
+            .dealer
+            .with(|d| d.as_ref().map(|d| d.settings.profile.clone()))
+            .unwrap_or_default();
+        view! { <Letterhead profile=profile fallback_name=dealer_name.clone() /> }
+    };
     let t = version.totals();
     let rows = version
         .rows()
@@ -1060,7 +1069,7 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
     view! {
         <article class="print-only quote-print">
             <header class="quote-print__head">
-                <p class="quote-print__dealer">{dealer_name}</p>
+                {letterhead}
                 <h1>{locale.t(Key::Quote)}" · v"{version.number}</h1>
                 <p>{locale.label_value(Key::CustomerName, &customer)}</p>
                 <p>{version.vehicle.label.clone()}{(!version.vehicle.colour_name.is_empty()).then(|| format!(" · {}", version.vehicle.colour_name))}</p>

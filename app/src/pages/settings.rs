@@ -1,4 +1,4 @@
-//! `/settings`: language, this device, the app version, and signing out.
+//! `/settings`: language, this device, the app version, signing out, one's own password, and the catalogue.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -121,6 +121,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </dl>
                 <SignOutButton busy=Signal::derive(move || auth.signing_out()) on_sign_out=sign_out />
             </section>
+            <crate::pages::password::ChangePasswordSection />
             <section class="card" aria-labelledby="settings-catalogue-heading">
                 <h2 id="settings-catalogue-heading" class="card__title">{move || i18n.t(Key::Catalogue)}</h2>
                 {move || may_edit.get().then(|| view! {

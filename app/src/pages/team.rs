@@ -1,14 +1,15 @@
-//! `/team` (managers): the dealer's people, their devices, revoking a device and deactivating a person.
+//! `/team` (managers): the dealer's people, their devices, revoking a device, adding a person, resetting a password, deactivating and reactivating a person.
 
 use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use showroom_shared::api::{DeviceInfo, UserSummary};
-use showroom_shared::domain::UserId;
+use showroom_shared::api::{DeviceInfo, ErrorCode, NewUserRequest, TemporaryPassword, UserSummary};
+use showroom_shared::domain::{Role, UserId, Username};
 
 use crate::api::{self, ApiFailure};
 use crate::components::team_member::{DevicesView, TeamMember};
+use crate::components::temporary_password::TemporaryPasswordCard;
 use crate::i18n::{Key, Locale, use_i18n, use_page_title};
 use crate::local::auth::{Auth, use_auth};
 use crate::local::network::use_online;
@@ -89,6 +90,9 @@ fn TeamList() -> impl IntoView {
 
     let devices = RwSignal::new(HashMap::<UserId, DevicesView>::new());
     let confirming = RwSignal::new(None::<UserId>);
+    let confirming_reset = RwSignal::new(None::<UserId>);
+    // A temporary password just given (a new person, a reset), shown once.
+    let temporary = RwSignal::new(None::<TemporaryPassword>);
     let busy = RwSignal::new(false);
     let action_error = RwSignal::new(None::<String>);
 
@@ -164,6 +168,50 @@ fn TeamList() -> impl IntoView {
         });
     };
 
+    let reset = move |user: UserId| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        action_error.set(None);
+        spawn_local(async move {
+            match call(auth, async |token| api::reset_password(&token, user).await).await {
+                Ok(given) => {
+                    confirming_reset.set(None);
+                    temporary.set(Some(given));
+                    // Their devices were all signed out: show that if open.
+                    if devices.with_untracked(|m| m.contains_key(&user)) {
+                        load_devices(user);
+                    }
+                }
+                Err(failure) => {
+                    action_error.set(Some(failure_text(i18n.locale_untracked(), &failure)))
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let reactivate = move |user: UserId| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        action_error.set(None);
+        spawn_local(async move {
+            match call(auth, async |token| api::activate_user(&token, user).await).await {
+                Ok(()) => reload.update(|n| *n = n.wrapping_add(1)),
+                Err(failure) => {
+                    action_error.set(Some(failure_text(i18n.locale_untracked(), &failure)))
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let added = Callback::new(move |given: TemporaryPassword| {
+        temporary.set(Some(given));
+        reload.update(|n| *n = n.wrapping_add(1));
+    });
+
     let row = move |user: UserSummary| {
         let id = user.id;
         let Some(me) = me.get_untracked() else {
@@ -180,15 +228,34 @@ fn TeamList() -> impl IntoView {
                 busy=busy
                 on_toggle_devices=Callback::new(move |()| toggle_devices(id))
                 on_revoke=Callback::new(move |device| revoke(id, device))
-                on_ask_deactivate=Callback::new(move |()| confirming.set(Some(id)))
+                on_ask_deactivate=Callback::new(move |()| {
+                    confirming_reset.set(None);
+                    confirming.set(Some(id));
+                })
                 on_confirm_deactivate=Callback::new(move |()| deactivate(id))
                 on_cancel_deactivate=Callback::new(move |()| confirming.set(None))
+                confirming_reset=Signal::derive(move || confirming_reset.get() == Some(id))
+                on_ask_reset=Callback::new(move |()| {
+                    confirming.set(None);
+                    confirming_reset.set(Some(id));
+                })
+                on_confirm_reset=Callback::new(move |()| reset(id))
+                on_cancel_reset=Callback::new(move |()| confirming_reset.set(None))
+                on_reactivate=Callback::new(move |()| reactivate(id))
             />
         }
         .into_any()
     };
 
+    let viewer_role = Signal::derive(move || me.with(|s| s.as_ref().map(|s| s.user.role)));
     view! {
+        {move || temporary.get().map(|given| view! {
+            <TemporaryPasswordCard
+                name=given.user.display_name
+                password=given.temporary_password
+                on_done=Callback::new(move |()| temporary.set(None))
+            />
+        })}
         {move || action_error.get().map(|message| view! { <p class="form__error" role="alert">{message}</p> })}
         {move || match users.get() {
             None => view! { <p class="card muted" role="status">{move || i18n.t(Key::Loading)}</p> }.into_any(),
@@ -213,5 +280,188 @@ fn TeamList() -> impl IntoView {
             }
             .into_any(),
         }}
+        {move || online.get().then(|| view! { <AddPerson viewer_role=viewer_role on_added=added /> })}
+    }
+}
+
+/// A role as the "Role" choice names it (shorter than the list's labels).
+fn role_choice(role: Role) -> Key {
+    match role {
+        Role::Salesperson => Key::RoleSalesperson,
+        Role::Manager => Key::RoleChoiceManager,
+        Role::Admin => Key::RoleChoiceAdmin,
+    }
+}
+
+/// Why an added person's fields cannot be sent, beside each field.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct AddProblems {
+    name: Option<String>,
+    username: Option<String>,
+}
+
+impl AddProblems {
+    fn of(locale: Locale, name: &str, username: &str) -> Self {
+        AddProblems {
+            name: crate::pages::setup::name_problem(
+                locale,
+                name,
+                crate::pages::setup::PERSON_NAME_CHARS,
+            ),
+            username: username
+                .parse::<Username>()
+                .err()
+                .map(|e| locale.username_error(&e)),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.name.is_some() || self.username.is_some()
+    }
+}
+
+/// "Add a person": their name, username and role. The server chooses a
+/// temporary password, which `on_added` receives to show once.
+#[component]
+fn AddPerson(
+    #[prop(into)] viewer_role: Signal<Option<Role>>,
+    on_added: Callback<TemporaryPassword>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let name = RwSignal::new(String::new());
+    let username = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Salesperson);
+    let pending = RwSignal::new(false);
+    let checked = RwSignal::new(false);
+    // What the server said about the last attempt.
+    let refused = RwSignal::new(None::<String>);
+    // Once a submit found problems, the fields say what is wrong as they are
+    // corrected.
+    let problems = Memo::new(move |_| {
+        if !checked.get() {
+            return AddProblems::default();
+        }
+        AddProblems::of(i18n.locale(), &name.read(), &username.read())
+    });
+    // A manager adds salespeople and managers; only an admin adds an admin.
+    let roles = move || {
+        let viewer = viewer_role.get();
+        [Role::Salesperson, Role::Manager, Role::Admin]
+            .into_iter()
+            .filter(move |r| viewer.is_some_and(|v| v.can_manage(*r)))
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let locale = i18n.locale_untracked();
+        let (display_name, login) = (name.get_untracked(), username.get_untracked());
+        checked.set(true);
+        refused.set(None);
+        if AddProblems::of(locale, &display_name, &login).any() {
+            // The fields say why, beside them.
+            refused.set(Some(locale.t(Key::CheckFields).to_owned()));
+            return;
+        }
+        let request = NewUserRequest {
+            username: login.trim().to_owned(),
+            display_name: display_name.trim().to_owned(),
+            role: role.get_untracked(),
+        };
+        pending.set(true);
+        spawn_local(async move {
+            match call(auth, async |token| api::create_user(&token, &request).await).await {
+                Ok(given) => {
+                    checked.set(false);
+                    name.set(String::new());
+                    username.set(String::new());
+                    role.set(Role::Salesperson);
+                    on_added.run(given);
+                }
+                Err(failure) => {
+                    let locale = i18n.locale_untracked();
+                    let text = if failure.code() == Some(ErrorCode::Conflict) {
+                        locale.username_taken(&request.username)
+                    } else if let ApiFailure::Status {
+                        status: 400, error, ..
+                    } = &failure
+                    {
+                        locale.check_fields(error.as_ref().map_or("", |e| e.message.as_str()))
+                    } else {
+                        failure_text(locale, &failure)
+                    };
+                    refused.set(Some(text));
+                }
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <section class="card" aria-labelledby="add-person-heading">
+            <h2 id="add-person-heading" class="card__title">{move || i18n.t(Key::AddPerson)}</h2>
+            <form class="form" on:submit=submit novalidate>
+                <div class="field-row field-row--three">
+                    <div class="field">
+                        <label for="add-person-name">{move || i18n.t(Key::PersonName)}</label>
+                        <input
+                            id="add-person-name"
+                            type="text"
+                            autocomplete="off"
+                            aria-describedby="add-person-name-error"
+                            aria-invalid=move || problems.with(|p| p.name.is_some()).to_string()
+                            bind:value=name
+                        />
+                        <p id="add-person-name-error" class="field__error">{move || problems.with(|p| p.name.clone())}</p>
+                    </div>
+                    <div class="field">
+                        <label for="add-person-username">{move || i18n.t(Key::Username)}</label>
+                        <input
+                            id="add-person-username"
+                            type="text"
+                            autocomplete="off"
+                            autocapitalize="none"
+                            spellcheck="false"
+                            aria-describedby="add-person-username-error"
+                            aria-invalid=move || problems.with(|p| p.username.is_some()).to_string()
+                            bind:value=username
+                        />
+                        <p id="add-person-username-error" class="field__error">{move || problems.with(|p| p.username.clone())}</p>
+                    </div>
+                    <div class="field">
+                        <label for="add-person-role">{move || i18n.t(Key::Role)}</label>
+                        <select
+                            id="add-person-role"
+                            class="select"
+                            on:change=move |ev| {
+                                if let Ok(r) = event_target_value(&ev).parse::<Role>() {
+                                    role.set(r);
+                                }
+                            }
+                        >
+                            {move || roles()
+                                .map(|r| view! {
+                                    <option value=r.as_str() selected=move || role.get() == r>
+                                        {move || i18n.t(role_choice(r))}
+                                    </option>
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                </div>
+                {move || refused.get().map(|text| view! { <p class="form__error" role="alert">{text}</p> })}
+                <button
+                    type="submit"
+                    class="button button--primary"
+                    disabled=move || pending.get()
+                    aria-busy=move || pending.get().to_string()
+                >
+                    {move || i18n.t(if pending.get() { Key::AddingPerson } else { Key::AddPersonButton })}
+                </button>
+            </form>
+        </section>
     }
 }

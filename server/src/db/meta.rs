@@ -14,6 +14,20 @@ pub async fn log_id(db: &Db) -> Result<u64, sqlx::Error> {
     })
 }
 
+/// The last sequence number the dealer's log has handed out (0: none).
+pub async fn log_head(
+    db: &Db,
+    dealer: showroom_shared::domain::DealerId,
+) -> Result<u64, sqlx::Error> {
+    with_pool!(db, pool => {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT next_seq FROM dealers WHERE id = $1")
+            .bind(dealer.to_string())
+            .fetch_optional(pool)
+            .await?;
+        Ok(row.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0)))
+    })
+}
+
 /// Gives the log a new identity: after a restore, every device's cursor
 /// names the old log, so each starts over and re-sends what it holds.
 pub async fn set_log_id(db: &Db, id: u64) -> Result<(), sqlx::Error> {
@@ -51,7 +65,11 @@ pub async fn integrity_check(db: &Db) -> Result<String, sqlx::Error> {
             let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
                 .fetch_all(pool)
                 .await?;
-            Ok(rows.into_iter().map(|(r,)| r).collect::<Vec<_>>().join("; "))
+            Ok(rows
+                .into_iter()
+                .map(|(r,)| r)
+                .collect::<Vec<_>>()
+                .join("; "))
         }
         Db::Postgres(_) => Ok("ok".to_owned()),
     }

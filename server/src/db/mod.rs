@@ -8,10 +8,10 @@ mod throttle;
 
 pub use accounts::{
     CreateError, DealerRow, NewSession, NewUser, SessionRow, UserRow, count_dealers,
-    deactivate_user, insert_dealer_with_user, insert_new_user, list_dealers, set_password,
-    find_session_by_token_hash, find_user_for_login, find_user_in_dealer, insert_dealer,
-    insert_session, insert_user, list_sessions_of_user, list_users_of_dealer, reactivate_user,
-    revoke_session, revoke_session_of_user, touch_session,
+    deactivate_user, find_session_by_token_hash, find_user_for_login, find_user_in_dealer,
+    insert_dealer, insert_dealer_with_user, insert_new_user, insert_session, insert_user,
+    list_dealers, list_sessions_of_user, list_users_of_dealer, reactivate_user, revoke_session,
+    revoke_session_of_user, set_password, touch_session,
 };
 
 pub use sync::{
@@ -19,7 +19,7 @@ pub use sync::{
     commit_writes, dealers_without_document, document_snapshot, load_documents, sync_counts,
 };
 
-pub use meta::{integrity_check, log_id, set_log_id, vacuum_into};
+pub use meta::{integrity_check, log_head, log_id, set_log_id, vacuum_into};
 
 pub use throttle::{ThrottleCount, ThrottleKey, sweep_throttle, update_throttle};
 
@@ -71,7 +71,7 @@ pub enum DbError {
 impl Db {
     /// Opens the database named by `url` and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
-        Self::connect_with(url, crate::config::Synchronous::Normal).await
+        Self::connect_with(url, crate::config::Synchronous::default()).await
     }
 
     /// [`Db::connect`] with SQLite's durability setting.

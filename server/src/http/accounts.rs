@@ -47,7 +47,10 @@ async fn login(
         .await?
     {
         Ok(attempt) => attempt,
-        Err(secs) => return Err(too_many(secs)),
+        Err(secs) => {
+            tracing::warn!(%username, client = ?client, secs, "sign-in throttled");
+            return Err(too_many(secs));
+        }
     };
     let user = db::find_user_for_login(&state.db, &username).await?;
     let password = req.password.expose().to_owned();
@@ -65,6 +68,7 @@ async fn login(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
+        tracing::warn!(%username, client = ?client, "sign-in failed");
         if let Some(secs) = state.throttle.failed(&state.db, attempt, now).await {
             return Err(too_many(secs));
         }
@@ -122,6 +126,7 @@ async fn logout(
     PendingAuth(auth): PendingAuth,
 ) -> Result<StatusCode, AppError> {
     db::revoke_session(&state.db, auth.device, "logout", state.clock.now()).await?;
+    tracing::info!(user = %auth.user, device = %auth.device, "signed out");
     state.hub.device_ended(auth.dealer, auth.device);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -142,7 +147,11 @@ async fn change_password(
 ) -> Result<axum::Json<PasswordChanged>, AppError> {
     let now = state.clock.now();
     let username = auth.session.user.username.clone();
-    let attempt = match state.throttle.admit(&state.db, &username, client, now).await? {
+    let attempt = match state
+        .throttle
+        .admit(&state.db, &username, client, now)
+        .await?
+    {
         Ok(attempt) => attempt,
         Err(secs) => return Err(too_many(secs)),
     };
@@ -154,6 +163,7 @@ async fn change_password(
             .await
             .map_err(AppError::internal)?;
     if !verified {
+        tracing::warn!(user = %auth.user, "password change: wrong current password");
         if let Some(secs) = state.throttle.failed(&state.db, attempt, now).await {
             return Err(too_many(secs));
         }

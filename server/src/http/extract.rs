@@ -89,7 +89,9 @@ impl FromRequestParts<AppState> for PendingAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate_session(state, bearer(parts)?).await.map(PendingAuth)
+        authenticate_session(state, bearer(parts)?)
+            .await
+            .map(PendingAuth)
     }
 }
 
@@ -127,7 +129,13 @@ pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Auth,
     }
     let session = db::find_session_by_token_hash(&state.db, &hash_token(token))
         .await?
-        .ok_or_else(ended)?;
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::SessionUnknown,
+                "This server does not know this session (it may have been restored from a backup). \
+                 Sign in again: nothing on this device is lost.",
+            )
+        })?;
     if session.revoked_at.is_some() || !session.user.active {
         return Err(ended());
     }

@@ -79,7 +79,11 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         && req.uri().path() != paths::CA_CERT;
     let mut response = if redirect {
         https_redirect(&req).unwrap_or_else(|| {
-            (StatusCode::BAD_REQUEST, "Use https:// to reach this server.").into_response()
+            (
+                StatusCode::BAD_REQUEST,
+                "Use https:// to reach this server.",
+            )
+                .into_response()
         })
     } else {
         next.run(req).await
@@ -94,7 +98,10 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ),
-        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (
             header::HeaderName::from_static("permissions-policy"),
@@ -130,7 +137,13 @@ fn https_redirect(req: &Request) -> Option<Response> {
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let target: Uri = format!("https://{host}{path}").parse().ok()?;
     let location = HeaderValue::from_str(&target.to_string()).ok()?;
-    Some((StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, location)]).into_response())
+    Some(
+        (
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+    )
 }
 
 /// The client address a request is counted by (the login throttle): the TCP
@@ -176,7 +189,11 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
 /// plain HTTP too — compare its fingerprint with the one `tls init` printed.
 pub async fn ca_cert(State(state): State<AppState>) -> Response {
     let Some(path) = state.tls_ca.as_deref() else {
-        return (StatusCode::NOT_FOUND, "No local certificate authority here.").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "No local certificate authority here.",
+        )
+            .into_response();
     };
     match tokio::fs::read(path).await {
         Ok(bytes) => (
@@ -192,7 +209,11 @@ pub async fn ca_cert(State(state): State<AppState>) -> Response {
             .into_response(),
         Err(err) => {
             tracing::error!(%err, path = %path.display(), "cannot read the CA certificate");
-            (StatusCode::NOT_FOUND, "No local certificate authority here.").into_response()
+            (
+                StatusCode::NOT_FOUND,
+                "No local certificate authority here.",
+            )
+                .into_response()
         }
     }
 }

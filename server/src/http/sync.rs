@@ -21,9 +21,10 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::SinkExt;
+use showroom_shared::domain::DealerId;
 use showroom_shared::rules::Author;
 use showroom_shared::sync::{
-    Ingested, ServerAction, ServerMsg, ServerSession, SyncErrorCode, limits,
+    Ingested, ServerAction, ServerLog, ServerMsg, ServerSession, SyncErrorCode, limits,
 };
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
@@ -240,7 +241,7 @@ impl Connection {
             match action {
                 ServerAction::Authenticate { token } => {
                     let result = match authenticate(&self.state, &token).await {
-                        Ok(auth) => match self.state.log_id().await {
+                        Ok(auth) => match server_log(&self.state, auth.dealer).await {
                             Ok(log) => {
                                 self.signals = Some(self.state.hub.subscribe(auth.dealer));
                                 self.auth = Some(auth);
@@ -376,11 +377,22 @@ impl Connection {
     }
 }
 
+/// The server's log for the dealer as a connection starts.
+async fn server_log(state: &AppState, dealer: DealerId) -> Result<ServerLog, sqlx::Error> {
+    Ok(ServerLog {
+        id: state.log_id().await?,
+        head: crate::db::log_head(&state.db, dealer).await?,
+    })
+}
+
 /// A failed session check as the device should read it: only a bad session
 /// is `Unauthorized` (the device signs out); a server that could not check
 /// (database down, shutting down) is `Internal` (the device retries).
 fn sync_refusal(err: AppError) -> (SyncErrorCode, String) {
-    let code = if err.code == ErrorCode::Unauthorized {
+    let code = if matches!(
+        err.code,
+        ErrorCode::Unauthorized | ErrorCode::SessionUnknown
+    ) {
         SyncErrorCode::Unauthorized
     } else {
         SyncErrorCode::Internal

@@ -141,6 +141,7 @@ async fn activate(
         ));
     }
     db::reactivate_user(&state.db, user.id).await?;
+    tracing::info!(by = %auth.user, user = %user.id, "user reactivated");
     Ok(StatusCode::NO_CONTENT)
 }
 

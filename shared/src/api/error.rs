@@ -13,8 +13,13 @@ pub enum ErrorCode {
     BadRequest,
     /// Username or password wrong (deliberately not saying which).
     InvalidCredentials,
-    /// No token, or a token that is unknown, revoked or expired.
+    /// No token, or a token that is revoked or expired.
     Unauthorized,
+    /// A token this server has no record of: it was never issued here, or
+    /// the server was restored from a backup older than the session. The
+    /// device signs in again and keeps what it holds (a revoked session is
+    /// `Unauthorized`, and that device is wiped).
+    SessionUnknown,
     /// Authenticated, but the role does not allow this.
     Forbidden,
     /// The account must choose a new password (after a reset) before
@@ -41,6 +46,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::SessionUnknown => "session_unknown",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NotFound => "not_found",
@@ -59,7 +65,9 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest => 400,
-            ErrorCode::InvalidCredentials | ErrorCode::Unauthorized => 401,
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionUnknown => {
+                401
+            }
             ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
@@ -126,7 +134,8 @@ impl std::error::Error for ApiError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorCode; 14] = [
+    const ALL: [ErrorCode; 15] = [
+        ErrorCode::SessionUnknown,
         ErrorCode::PasswordChangeRequired,
         ErrorCode::Conflict,
         ErrorCode::BadRequest,
@@ -158,7 +167,9 @@ mod tests {
         for code in ALL {
             if matches!(
                 code,
-                ErrorCode::InvalidCredentials | ErrorCode::PasswordChangeRequired
+                ErrorCode::InvalidCredentials
+                    | ErrorCode::PasswordChangeRequired
+                    | ErrorCode::SessionUnknown
             ) {
                 // 401 and 403 are shared; the body tells them apart.
                 continue;

@@ -344,7 +344,10 @@ mod tests {
     fn chosen_passwords_follow_the_rules() {
         let check = |p: &str| NewPassword::new(p, "sales1").map(|p| p.expose().to_owned());
         assert_eq!(check("short"), Err(NewPasswordError::TooShort { min: 10 }));
-        assert_eq!(check("123456789"), Err(NewPasswordError::TooShort { min: 10 }));
+        assert_eq!(
+            check("123456789"),
+            Err(NewPasswordError::TooShort { min: 10 })
+        );
         assert_eq!(check("1234567890"), Err(NewPasswordError::Common));
         assert_eq!(check("Password123"), Err(NewPasswordError::Common));
         assert_eq!(check("WoAiNi1314"), Err(NewPasswordError::Common));
@@ -352,19 +355,28 @@ mod tests {
             NewPassword::new("li.wei.sales", "LI.WEI.SALES").map(|_| ()),
             Err(NewPasswordError::SameAsUsername)
         );
-        assert_eq!(check(&"x".repeat(257)), Err(NewPasswordError::TooLong { max: 256 }));
+        assert_eq!(
+            check(&"x".repeat(257)),
+            Err(NewPasswordError::TooLong { max: 256 })
+        );
         // No composition rules: a long lower-case phrase is fine, and ten
         // Chinese characters count as ten.
         assert!(check("correct horse battery").is_ok());
         assert!(check("我们的展厅在三楼东边").is_ok());
-        assert_eq!(check("我们的展厅在三楼东"), Err(NewPasswordError::TooShort { min: 10 }));
+        assert_eq!(
+            check("我们的展厅在三楼东"),
+            Err(NewPasswordError::TooShort { min: 10 })
+        );
         // Every entry of the list is refused, and none is shorter than the minimum
         // (those would be dead entries).
         for line in COMMON_PASSWORDS.lines().filter(|l| !l.starts_with('#')) {
             assert!(line.chars().count() >= 10, "{line}");
             assert_eq!(check(line), Err(NewPasswordError::Common), "{line}");
         }
-        assert_eq!(format!("{:?}", check("a fine passphrase")), "Ok(\"a fine passphrase\")");
+        assert_eq!(
+            format!("{:?}", check("a fine passphrase")),
+            "Ok(\"a fine passphrase\")"
+        );
         let hidden = NewPassword::new("a fine passphrase", "x").map(|p| format!("{p:?}"));
         assert_eq!(hidden.as_deref(), Ok("NewPassword(***)"));
     }

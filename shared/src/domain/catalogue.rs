@@ -328,11 +328,18 @@ impl DealerProfile {
     /// Checks a logo `data:` URL: a PNG, JPEG or WebP (never SVG, which can
     /// carry script) of at most [`Self::LOGO_BYTES`].
     pub fn check_logo(url: &str) -> Result<(), LogoError> {
-        let rest = ["data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"]
-            .iter()
-            .find_map(|p| url.strip_prefix(p))
-            .ok_or(LogoError::Format)?;
-        if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
+        let rest = [
+            "data:image/png;base64,",
+            "data:image/jpeg;base64,",
+            "data:image/webp;base64,",
+        ]
+        .iter()
+        .find_map(|p| url.strip_prefix(p))
+        .ok_or(LogoError::Format)?;
+        if !rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
             return Err(LogoError::Format);
         }
         if rest.len() / 4 * 3 > Self::LOGO_BYTES {

@@ -13,7 +13,8 @@ pub mod quote_math;
 pub mod showroom;
 
 pub use account::{
-    DeviceName, DeviceNameError, NewPassword, NewPasswordError, Password, PasswordError, Role, Username, UsernameError,
+    DeviceName, DeviceNameError, NewPassword, NewPasswordError, Password, PasswordError, Role,
+    Username, UsernameError,
 };
 pub use date::{Date, DateError};
 pub use id::{BadDocId, DealerId, DeviceId, DocId, DocKind, LeadId, RegisterId, UserId};

@@ -373,7 +373,7 @@ fn refused(breach: &Breach) -> Refusal {
         Breach::NotApproved => SyncErrorCode::NotApproved,
         Breach::Recorded { .. } => SyncErrorCode::Frozen,
         Breach::LostNotApproved => SyncErrorCode::NotDecided,
-        Breach::TooFewAttempts { .. } => SyncErrorCode::Invalid,
+        Breach::TooFewAttempts { .. } | Breach::BadProfile { .. } => SyncErrorCode::Invalid,
     };
     Refusal::new(code, breach.to_string())
 }

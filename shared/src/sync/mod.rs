@@ -15,7 +15,7 @@ mod wire;
 
 pub use client::{ClientEvent, PendingDoc, SyncClient};
 pub use ingest::{Accepted, DocState, NewChange, Refusal, ingest};
-pub use server::{Ingested, ServerAction, ServerSession};
+pub use server::{Ingested, ServerAction, ServerLog, ServerSession};
 pub use wire::{
     ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, group_by_doc, limits,
 };

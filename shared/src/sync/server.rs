@@ -34,6 +34,14 @@ pub enum ServerAction {
     Close,
 }
 
+/// The server's log as a connection starts: its identity (a restore gives
+/// it a new one) and the last sequence number it handed out to the dealer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLog {
+    pub id: u64,
+    pub head: u64,
+}
+
 /// What storing a batch did, as the state machine needs to know it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ingested {
@@ -148,31 +156,38 @@ impl ServerSession {
         }
     }
 
-    /// The token check came back: `Ok` carries the identity of the server's
-    /// log; `Err` why (`Unauthorized` for a bad session; `Internal` when the
-    /// server could not check, so the device keeps its session and retries).
+    /// The token check came back: `Ok` carries the server's log (its
+    /// identity and head); `Err` why (`Unauthorized` for a bad session;
+    /// `Internal` when the server could not check, so the device keeps its
+    /// session and retries).
     ///
     /// A device that named this log pulls from its cursor. One that named
     /// none (a new device, or one from before logs had identities) is told
     /// the log and keeps its cursor. One that named another log (the
-    /// database was restored since) is told to start over: its cursor
-    /// becomes 0 and it re-sends what it holds.
+    /// database was restored since), or whose cursor is past the log's head
+    /// (the database lost its last commits: a power cut, a restore without
+    /// `mark-restored`), is told to start over: its cursor becomes 0 and it
+    /// re-sends what it holds.
     pub fn authenticated(
         &mut self,
-        result: Result<u64, (SyncErrorCode, String)>,
+        result: Result<ServerLog, (SyncErrorCode, String)>,
     ) -> Vec<ServerAction> {
         let Phase::Authenticating { cursor, log } = self.phase else {
             return Vec::new();
         };
         match result {
-            Ok(server_log) => {
+            Ok(ServerLog {
+                id: server_log,
+                head,
+            }) => {
                 self.phase = Phase::Ready;
                 self.pulling = true;
                 let mut out = Vec::new();
-                let cursor = if log == server_log {
+                let ahead = cursor > head;
+                let cursor = if log == server_log && !ahead {
                     cursor
                 } else {
-                    let reset = log != 0;
+                    let reset = log != 0 || ahead;
                     out.push(ServerAction::Send(ServerMsg::Log {
                         log: server_log,
                         reset,
@@ -312,7 +327,10 @@ mod tests {
         let mut s = ServerSession::new();
         s.on_message(&hello_in(500, 12));
         assert_eq!(
-            s.authenticated(Ok(LOG)),
+            s.authenticated(Ok(ServerLog {
+                id: LOG,
+                head: 1_000
+            })),
             vec![
                 ServerAction::Send(ServerMsg::Log {
                     log: LOG,
@@ -326,7 +344,10 @@ mod tests {
         let mut s = ServerSession::new();
         s.on_message(&hello_in(40, 0));
         assert_eq!(
-            s.authenticated(Ok(LOG)),
+            s.authenticated(Ok(ServerLog {
+                id: LOG,
+                head: 1_000
+            })),
             vec![
                 ServerAction::Send(ServerMsg::Log {
                     log: LOG,
@@ -335,11 +356,31 @@ mod tests {
                 ServerAction::Pull { after: 40 }
             ]
         );
+        // The log lost its last commits (a power cut): a cursor past its
+        // head starts over too, whatever log it names.
+        let mut s = ServerSession::new();
+        s.on_message(&hello_in(1_200, LOG));
+        assert_eq!(
+            s.authenticated(Ok(ServerLog {
+                id: LOG,
+                head: 1_000
+            })),
+            vec![
+                ServerAction::Send(ServerMsg::Log {
+                    log: LOG,
+                    reset: true
+                }),
+                ServerAction::Pull { after: 0 }
+            ]
+        );
         // The same log: nothing extra on the wire.
         let mut s = ServerSession::new();
         s.on_message(&hello_in(40, LOG));
         assert_eq!(
-            s.authenticated(Ok(LOG)),
+            s.authenticated(Ok(ServerLog {
+                id: LOG,
+                head: 1_000
+            })),
             vec![ServerAction::Pull { after: 40 }]
         );
     }
@@ -352,7 +393,10 @@ mod tests {
             vec![ServerAction::Authenticate { token: "t".into() }]
         );
         assert_eq!(
-            s.authenticated(Ok(LOG)),
+            s.authenticated(Ok(ServerLog {
+                id: LOG,
+                head: 1_000
+            })),
             vec![ServerAction::Pull { after: 5 }]
         );
         let page = s.pulled(9, true, 0, vec![]);
@@ -381,7 +425,10 @@ mod tests {
         let mut s = ServerSession::new();
         assert_eq!(s.committed(0, 1), vec![], "nothing before Hello");
         s.on_message(&hello(5));
-        s.authenticated(Ok(LOG));
+        s.authenticated(Ok(ServerLog {
+            id: LOG,
+            head: 1_000,
+        }));
         assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
         let after_page = s.pulled(5, true, 0, vec![]);
         assert_eq!(

@@ -161,7 +161,9 @@ impl Conn {
                         format!("the server ended the connection: {code:?} {message}").into(),
                     );
                 }
-                ClientEvent::Apply { .. } | ClientEvent::CaughtUp { .. } | ClientEvent::Log { .. } => {}
+                ClientEvent::Apply { .. }
+                | ClientEvent::CaughtUp { .. }
+                | ClientEvent::Log { .. } => {}
             }
         }
         Ok(())

@@ -73,8 +73,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
         backends.push(("PostgreSQL".to_owned(), fresh_pg_database(admin).await?));
     }
     println!(
-        "# Sync benchmark: N = {} leads on the device, k = {:?} changed offline\n",
-        args.leads, args.changed
+        "# Sync benchmark: N = {} leads on the device, k = {:?} changed offline (SQLite synchronous = {:?})\n",
+        args.leads,
+        args.changed,
+        synchronous()
     );
     let mut comparison_done = false;
     for (name, url) in backends {
@@ -235,12 +237,21 @@ fn row(k: usize, what: &str, m: &Measured, raw: usize, wire: u64) {
     );
 }
 
+/// SQLite's durability as the server would run it (`SHOWROOM_SQLITE_SYNCHRONOUS`).
+fn synchronous() -> showroom_server::config::Synchronous {
+    match std::env::var("SHOWROOM_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") => showroom_server::config::Synchronous::Normal,
+        Ok("full") => showroom_server::config::Synchronous::Full,
+        _ => showroom_server::config::Synchronous::default(),
+    }
+}
+
 async fn state_db(url: &str) -> Result<Db, BoxError> {
-    Ok(Db::connect(url).await?)
+    Ok(Db::connect_with(url, synchronous()).await?)
 }
 
 async fn fixture(url: &str) -> Result<Fixture, BoxError> {
-    let db = Db::connect(url).await?;
+    let db = Db::connect_with(url, synchronous()).await?;
     let clock = Clock::system();
     demo::seed_if_empty(&db, &clock).await?;
     let mut tokens = Vec::new();

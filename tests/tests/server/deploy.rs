@@ -6,8 +6,8 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
-use showroom_server::tls::Peer;
 use showroom_server::http::CONTENT_SECURITY_POLICY;
+use showroom_server::tls::Peer;
 use showroom_server::{admin, backup, db};
 use showroom_shared::api::{LoginResponse, TemporaryPassword, paths};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
@@ -62,9 +62,19 @@ async fn set_up_creates_the_first_dealer_once(backend: Backend) {
     assert_eq!(wrong.status, StatusCode::FORBIDDEN, "a guessed code");
     let weak = post(set_up_body(&code, "1234567890")).await;
     assert_eq!(weak.status, StatusCode::BAD_REQUEST);
-    assert!(weak.json()["message"].as_str().unwrap_or_default().contains("common"));
+    assert!(
+        weak.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("common")
+    );
     let done = post(set_up_body(&code, "a long enough passphrase")).await;
-    assert_eq!(done.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&done.bytes));
+    assert_eq!(
+        done.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&done.bytes)
+    );
 
     let again = post(set_up_body(&code, "a long enough passphrase")).await;
     assert_eq!(again.status, StatusCode::FORBIDDEN, "the link works once");
@@ -100,7 +110,10 @@ async fn set_up_creates_the_first_dealer_once(backend: Backend) {
         true,
     )
     .await;
-    assert!(matches!(second, Err(admin::AdminError::AlreadySetUp)), "{second:?}");
+    assert!(
+        matches!(second, Err(admin::AdminError::AlreadySetUp)),
+        "{second:?}"
+    );
 }
 
 async fn add(app: &TestApp, token: &str, username: &str, role: &str) -> crate::support::Reply {
@@ -108,7 +121,9 @@ async fn add(app: &TestApp, token: &str, username: &str, role: &str) -> crate::s
         Method::POST,
         paths::USERS,
         Some(token),
-        Some(json!({"username": username, "display_name": format!("{username} 同学"), "role": role})),
+        Some(
+            json!({"username": username, "display_name": format!("{username} 同学"), "role": role}),
+        ),
     )
     .await
 }
@@ -117,7 +132,9 @@ async fn managers_add_people_who_choose_their_own_password(app: TestApp) {
     let manager = app.login("manager").await;
     let sales1 = app.login("sales1").await;
     assert_eq!(
-        add(&app, &sales1.token, "sales9", "salesperson").await.status,
+        add(&app, &sales1.token, "sales9", "salesperson")
+            .await
+            .status,
         StatusCode::FORBIDDEN,
         "a salesperson adds nobody"
     );
@@ -127,7 +144,12 @@ async fn managers_add_people_who_choose_their_own_password(app: TestApp) {
         "only an admin adds an admin"
     );
     let added = add(&app, &manager.token, "Zhao.Li", "salesperson").await;
-    assert_eq!(added.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&added.bytes));
+    assert_eq!(
+        added.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&added.bytes)
+    );
     let added: TemporaryPassword = serde_json::from_slice(&added.bytes).expect("answer");
     assert_eq!(added.user.username.as_str(), "zhao.li");
     assert!(added.user.must_change_password);
@@ -148,7 +170,10 @@ async fn managers_add_people_who_choose_their_own_password(app: TestApp) {
     let blocked = app.get(paths::USERS, &login.token).await;
     assert_eq!(blocked.status, StatusCode::FORBIDDEN);
     assert_eq!(blocked.code(), "password_change_required");
-    assert_eq!(app.get(paths::ME, &login.token).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(paths::ME, &login.token).await.status,
+        StatusCode::OK
+    );
     // Sync refuses it too, without ending the session (the device keeps it).
     let addr = app.serve().await;
     let mut device = Device::hello(addr, &login.token, 0).await;
@@ -177,8 +202,16 @@ async fn managers_add_people_who_choose_their_own_password(app: TestApp) {
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.code(), "invalid_credentials");
     let ok = change(&added.temporary_password, "赵丽的新密码很长很长").await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", String::from_utf8_lossy(&ok.bytes));
-    assert_eq!(app.get(paths::USERS, &login.token).await.status, StatusCode::OK);
+    assert_eq!(
+        ok.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&ok.bytes)
+    );
+    assert_eq!(
+        app.get(paths::USERS, &login.token).await.status,
+        StatusCode::OK
+    );
     let users = app.get(paths::USERS, &manager.token).await.json();
     let listed = users["users"]
         .as_array()
@@ -201,15 +234,24 @@ async fn changing_a_password_signs_out_the_other_devices(app: TestApp) {
         .await;
     assert_eq!(changed.status, StatusCode::OK);
     assert_eq!(changed.json()["other_devices_signed_out"], 1);
-    assert_eq!(app.get(paths::ME, &a.token).await.status, StatusCode::OK, "this device stays");
-    assert_eq!(app.get(paths::ME, &b.token).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get(paths::ME, &a.token).await.status,
+        StatusCode::OK,
+        "this device stays"
+    );
+    assert_eq!(
+        app.get(paths::ME, &b.token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.try_login("sales1", "showroom", "T").await.status,
         StatusCode::UNAUTHORIZED,
         "the old password is gone"
     );
     assert_eq!(
-        app.try_login("sales1", "sales one's new phrase", "T").await.status,
+        app.try_login("sales1", "sales one's new phrase", "T")
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -222,22 +264,33 @@ async fn a_reset_signs_the_person_out_and_asks_for_a_new_password(app: TestApp) 
         let token = token.to_owned();
         let app = &app;
         async move {
-            app.call(Method::POST, &paths::user_reset_password(id), Some(&token), None)
-                .await
+            app.call(
+                Method::POST,
+                &paths::user_reset_password(id),
+                Some(&token),
+                None,
+            )
+            .await
         }
     };
     assert_eq!(
-        reset(&sales1.token, manager.session.user.id.to_string()).await.status,
+        reset(&sales1.token, manager.session.user.id.to_string())
+            .await
+            .status,
         StatusCode::FORBIDDEN,
         "a salesperson resets nobody"
     );
     assert_eq!(
-        reset(&manager.token, rival.session.user.id.to_string()).await.status,
+        reset(&manager.token, rival.session.user.id.to_string())
+            .await
+            .status,
         StatusCode::NOT_FOUND,
         "another dealer's people do not exist here"
     );
     assert_eq!(
-        reset(&manager.token, manager.session.user.id.to_string()).await.status,
+        reset(&manager.token, manager.session.user.id.to_string())
+            .await
+            .status,
         StatusCode::BAD_REQUEST,
         "one's own password is changed, not reset"
     );
@@ -245,14 +298,20 @@ async fn a_reset_signs_the_person_out_and_asks_for_a_new_password(app: TestApp) 
     assert_eq!(done.status, StatusCode::OK);
     let done: TemporaryPassword = serde_json::from_slice(&done.bytes).expect("answer");
     assert!(done.user.must_change_password);
-    assert_eq!(app.get(paths::ME, &sales1.token).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get(paths::ME, &sales1.token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.try_login("sales1", "showroom", "T").await.status,
         StatusCode::UNAUTHORIZED
     );
     let again = app.try_login("sales1", &done.temporary_password, "T").await;
     assert_eq!(again.status, StatusCode::OK);
-    assert_eq!(again.json()["session"]["user"]["must_change_password"], true);
+    assert_eq!(
+        again.json()["session"]["user"]["must_change_password"],
+        true
+    );
 }
 
 /// A restore brings back an older database. A device that synced after the
@@ -272,13 +331,16 @@ async fn a_restored_server_makes_every_device_start_over(app: TestApp) {
     let theirs = lead_for(&manager, 3, "经理的客户");
     let mut doc_theirs = LeadDoc::create(actor_from_bytes([3; 16]), &theirs).expect("doc");
     let mut m = Device::hello(addr, &manager.token, 0).await;
-    m.send(push(1, theirs.id, raw_changes(&mut doc_theirs))).await;
+    m.send(push(1, theirs.id, raw_changes(&mut doc_theirs)))
+        .await;
     let _ = m.caught_up().await;
     assert_eq!(m.ack().await, ok_ack(1));
     drop(m);
 
     let mut device = Device::hello(addr, &sales1.token, 0).await;
-    device.send(push(1, before.id, raw_changes(&mut doc_before))).await;
+    device
+        .send(push(1, before.id, raw_changes(&mut doc_before)))
+        .await;
     let _ = device.caught_up().await;
     assert_eq!(device.ack().await, ok_ack(1));
     let old_log = device.log;
@@ -286,7 +348,9 @@ async fn a_restored_server_makes_every_device_start_over(app: TestApp) {
 
     // The backup, then work the backup will not have.
     let restored_url = take_backup(&app).await;
-    device.send(push(2, after.id, raw_changes(&mut doc_after))).await;
+    device
+        .send(push(2, after.id, raw_changes(&mut doc_after)))
+        .await;
     assert_eq!(device.ack().await, ok_ack(2));
     drop(device);
 
@@ -300,11 +364,18 @@ async fn a_restored_server_makes_every_device_start_over(app: TestApp) {
     assert_eq!(device.resets, 1, "the device is told to start over");
     assert_eq!(device.log, new_log);
     let ids: Vec<_> = docs.iter().map(|d| d.doc).collect();
-    assert!(ids.contains(&theirs.id.into()), "everything from 0 comes down: {ids:?}");
+    assert!(
+        ids.contains(&theirs.id.into()),
+        "everything from 0 comes down: {ids:?}"
+    );
     assert!(to > 0);
     // The device re-sends its own work; the server stores what it lacked.
-    device.send(push(1, after.id, raw_changes(&mut doc_after))).await;
-    device.send(push(2, before.id, raw_changes(&mut doc_before))).await;
+    device
+        .send(push(1, after.id, raw_changes(&mut doc_after)))
+        .await;
+    device
+        .send(push(2, before.id, raw_changes(&mut doc_before)))
+        .await;
     assert_eq!(device.ack().await, ok_ack(1));
     assert_eq!(device.ack().await, ok_ack(2));
     drop(device);
@@ -313,7 +384,10 @@ async fn a_restored_server_makes_every_device_start_over(app: TestApp) {
     let mut other = Device::hello(addr, &manager.token, 0).await;
     let (_, docs) = other.caught_up().await;
     let ids: Vec<_> = docs.iter().map(|d| d.doc).collect();
-    assert!(ids.contains(&before.id.into()) && ids.contains(&after.id.into()), "{ids:?}");
+    assert!(
+        ids.contains(&before.id.into()) && ids.contains(&after.id.into()),
+        "{ids:?}"
+    );
     // And a device that named the new log is not told anything again.
     let mut again = Device::hello_in(addr, &manager.token, 0, new_log).await;
     let _ = again.caught_up().await;
@@ -341,7 +415,10 @@ async fn take_backup(app: &TestApp) -> String {
         // Restoring over a database a server runs on is refused.
         let _lock = backup::lock(&target).expect("lock");
         let refused = backup::restore(&url, &written.path, &app.state.clock).await;
-        assert!(matches!(refused, Err(backup::BackupError::Running(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(backup::BackupError::Running(_))),
+            "{refused:?}"
+        );
         return url;
     }
     let dump = app.dir().join("showroom.dump");
@@ -351,7 +428,11 @@ async fn take_backup(app: &TestApp) -> String {
         .arg(app.url())
         .output()
         .expect("pg_dump runs");
-    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let url = crate::support::fresh_postgres_database().await;
     let out = std::process::Command::new(pg_tool("pg_restore"))
         .args(["--no-owner", "--dbname"])
@@ -359,7 +440,11 @@ async fn take_backup(app: &TestApp) -> String {
         .arg(&dump)
         .output()
         .expect("pg_restore runs");
-    assert!(out.status.success(), "pg_restore: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pg_restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let restored = db::Db::connect(&url).await.expect("opens");
     db::set_log_id(&restored, backup::new_log_id().expect("random"))
         .await
@@ -408,10 +493,16 @@ async fn a_database_of_the_previous_release_is_upgraded(app: TestApp) {
     let addr = upgraded.serve().await;
     let mut device = Device::hello(addr, &login.token, 0).await;
     let (_, docs) = device.caught_up().await;
-    let leads = docs.iter().filter(|d| d.doc.to_string().starts_with("lead:")).count();
+    let leads = docs
+        .iter()
+        .filter(|d| d.doc.to_string().starts_with("lead:"))
+        .count();
     // The fixture holds the demo month: 36 leads, the dealer document and registers.
     assert_eq!(leads, 36, "{} documents", docs.len());
-    assert!(docs.iter().any(|d| d.doc.to_string().starts_with("dealer:")));
+    assert!(
+        docs.iter()
+            .any(|d| d.doc.to_string().starts_with("dealer:"))
+    );
 }
 
 /// Loads an SQL dump into a fresh database at `url` (SQLite file created).
@@ -448,15 +539,29 @@ async fn load_dump(url: &str, dump: &'static str) {
 }
 
 async fn every_response_carries_the_security_headers(app: TestApp) {
-    for path in ["/", "/leads/123", "/api/v1/me", "/healthz", "/assets/b1/showroom.js"] {
+    for path in [
+        "/",
+        "/leads/123",
+        "/api/v1/me",
+        "/healthz",
+        "/assets/b1/showroom.js",
+    ] {
         let reply = app.call(Method::GET, path, None, None).await;
         assert_eq!(
             reply.header(header::CONTENT_SECURITY_POLICY),
             CONTENT_SECURITY_POLICY,
             "{path}"
         );
-        assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
-        assert_eq!(reply.header(header::REFERRER_POLICY), "no-referrer", "{path}");
+        assert_eq!(
+            reply.header(header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(
+            reply.header(header::REFERRER_POLICY),
+            "no-referrer",
+            "{path}"
+        );
         assert_eq!(reply.header(header::X_FRAME_OPTIONS), "DENY", "{path}");
         assert!(
             reply
@@ -464,7 +569,11 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
                 .contains("camera=()"),
             "{path}"
         );
-        assert_eq!(reply.header(header::STRICT_TRANSPORT_SECURITY), "", "no HSTS over HTTP");
+        assert_eq!(
+            reply.header(header::STRICT_TRANSPORT_SECURITY),
+            "",
+            "no HSTS over HTTP"
+        );
     }
     let csp = CONTENT_SECURITY_POLICY;
     assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"));
@@ -488,10 +597,11 @@ fn request(path: &str, from: ([u8; 4], u16), tls: bool, headers: &[(&str, &str)]
         req = req.header(*k, *v);
     }
     let mut req = req.body(Body::empty()).expect("request");
-    req.extensions_mut().insert(axum::extract::ConnectInfo(Peer {
-        addr: std::net::SocketAddr::from(from),
-        tls,
-    }));
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(Peer {
+            addr: std::net::SocketAddr::from(from),
+            tls,
+        }));
     req
 }
 
@@ -521,21 +631,38 @@ mod https {
             reply.header(header::LOCATION),
             "https://showroom.local:8443/leads?q=1"
         );
-        assert_eq!(reply.header(header::CONTENT_SECURITY_POLICY), CONTENT_SECURITY_POLICY);
+        assert_eq!(
+            reply.header(header::CONTENT_SECURITY_POLICY),
+            CONTENT_SECURITY_POLICY
+        );
         let api = app.send(request("/api/v1/me", lan, false, &[])).await;
         assert_eq!(api.status, StatusCode::PERMANENT_REDIRECT, "the API too");
         let over_tls = app.send(request("/", lan, true, &[])).await;
         assert_eq!(over_tls.status, StatusCode::OK);
-        let local = app.send(request("/healthz", ([127, 0, 0, 1], 40_000), false, &[])).await;
+        let local = app
+            .send(request("/healthz", ([127, 0, 0, 1], 40_000), false, &[]))
+            .await;
         assert_eq!(local.status, StatusCode::OK, "loopback is served as it is");
         let ca = app.send(request(paths::CA_CERT, lan, false, &[])).await;
-        assert_eq!(ca.status, StatusCode::NOT_FOUND, "no CA configured, but not redirected");
+        assert_eq!(
+            ca.status,
+            StatusCode::NOT_FOUND,
+            "no CA configured, but not redirected"
+        );
         // A trusted proxy that terminated TLS says so; anyone else's word is ignored.
         let proxied = app
-            .send(request("/", ([10, 0, 0, 1], 40_000), false, &[("x-forwarded-proto", "https")]))
+            .send(request(
+                "/",
+                ([10, 0, 0, 1], 40_000),
+                false,
+                &[("x-forwarded-proto", "https")],
+            ))
             .await;
         assert_eq!(proxied.status, StatusCode::OK);
-        assert_eq!(proxied.header(header::STRICT_TRANSPORT_SECURITY), "max-age=31536000");
+        assert_eq!(
+            proxied.header(header::STRICT_TRANSPORT_SECURITY),
+            "max-age=31536000"
+        );
         let forged = app
             .send(request("/", lan, false, &[("x-forwarded-proto", "https")]))
             .await;
