@@ -326,11 +326,7 @@ pub async fn restore(url: &str, backup: &Path, clock: &Clock) -> Result<Restored
         }
         db::set_log_id(&staged, log_id).await?;
         // Leaves one self-contained file (the WAL folded in).
-        if let Db::Sqlite(pool) = &staged {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
-                .await?;
-        }
+        db::checkpoint(&staged).await?;
         staged.close().await;
     }
     let previous = if database.exists() {

@@ -45,6 +45,14 @@ pub enum Command {
     /// After restoring a PostgreSQL dump with pg_restore: give the log a new
     /// identity, so every device re-sends what the restored database lacks.
     MarkRestored,
+    /// Move to PostgreSQL: copy the SQLite database (DATABASE_URL; the
+    /// server must be stopped) into a new, empty PostgreSQL database. The
+    /// devices carry on from where they were.
+    CopyTo {
+        /// `postgres://user@host/db` (created beforehand, empty; the schema
+        /// is made here).
+        postgres_url: String,
+    },
 }
 
 #[derive(Clone, Debug, Subcommand)]

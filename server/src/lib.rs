@@ -207,6 +207,40 @@ pub async fn main(cli: config::Cli) -> Result<(), RunError> {
             );
             Ok(())
         }
+        Some(Command::CopyTo { postgres_url }) => {
+            let file = backup::sqlite_path(&config.database_url).ok_or_else(|| {
+                RunError::Usage(
+                    "copy-to copies from SQLite: DATABASE_URL must be sqlite://…".into(),
+                )
+            })?;
+            if !(postgres_url.starts_with("postgres:") || postgres_url.starts_with("postgresql:")) {
+                return Err(RunError::Usage(
+                    "copy-to copies into PostgreSQL: give a postgres://… URL".into(),
+                ));
+            }
+            // No server may write while the copy runs.
+            let _lock = backup::lock(&file)?;
+            let from = db::Db::connect(&config.database_url).await?;
+            let to = db::Db::connect(&postgres_url).await?;
+            let result = match (&from, &to) {
+                (db::Db::Sqlite(f), db::Db::Postgres(t)) => db::copy::sqlite_to_postgres(f, t)
+                    .await
+                    .map_err(|e| RunError::Usage(e.to_string())),
+                _ => Err(RunError::Usage(
+                    "copy-to copies from SQLite into PostgreSQL".into(),
+                )),
+            };
+            from.close().await;
+            to.close().await;
+            let c = result?;
+            println!(
+                "Copied {} dealers, {} users, {} sessions, {} documents, {} changes and {} lead summaries.\n\
+                 Set DATABASE_URL to the PostgreSQL URL and start the server; the devices carry on where they were.\n\
+                 The SQLite file is left as it was.",
+                c.dealers, c.users, c.sessions, c.documents, c.changes, c.summaries
+            );
+            Ok(())
+        }
         Some(Command::MarkRestored) => {
             let db = db::Db::connect(&config.database_url).await?;
             let id = backup::new_log_id()?;

@@ -74,3 +74,14 @@ pub async fn integrity_check(db: &Db) -> Result<String, sqlx::Error> {
         Db::Postgres(_) => Ok("ok".to_owned()),
     }
 }
+
+/// Folds SQLite's write-ahead log into the database file (nothing on PostgreSQL).
+pub async fn checkpoint(db: &Db) -> Result<(), sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        Db::Postgres(_) => Ok(()),
+    }
+}

@@ -2,6 +2,7 @@
 //! PostgreSQL: every query is written once and run on whichever pool is open.
 
 mod accounts;
+pub mod copy;
 mod meta;
 mod sync;
 mod throttle;
@@ -19,7 +20,7 @@ pub use sync::{
     commit_writes, dealers_without_document, document_snapshot, load_documents, sync_counts,
 };
 
-pub use meta::{integrity_check, log_head, log_id, set_log_id, vacuum_into};
+pub use meta::{checkpoint, integrity_check, log_head, log_id, set_log_id, vacuum_into};
 
 pub use throttle::{ThrottleCount, ThrottleKey, sweep_throttle, update_throttle};
 

@@ -605,6 +605,87 @@ fn request(path: &str, from: ([u8; 4], u16), tls: bool, headers: &[(&str, &str)]
     req
 }
 
+/// Moving from SQLite to PostgreSQL: everything copied, the devices carry
+/// on from their cursors (same log, same sequence numbers).
+#[tokio::test]
+async fn a_sqlite_server_moves_to_postgresql() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let lead = lead_for(&sales1, 7, "搬家客户");
+    let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
+    let mut device = Device::hello(addr, &sales1.token, 0).await;
+    device.send(push(1, lead.id, raw_changes(&mut doc))).await;
+    let _ = device.caught_up().await;
+    assert_eq!(device.ack().await, ok_ack(1));
+    let log = device.log;
+    drop(device);
+    // Where the device's cursor is now.
+    let mut again = Device::hello_in(addr, &sales1.token, 0, log).await;
+    let (cursor, _) = again.caught_up().await;
+    drop(again);
+
+    let url = crate::support::fresh_postgres_database().await;
+    let pg = db::Db::connect(&url)
+        .await
+        .expect("PostgreSQL opens and migrates");
+    let (db::Db::Sqlite(from), db::Db::Postgres(to)) = (&app.db, &pg) else {
+        panic!("backends")
+    };
+    let copied = db::copy::sqlite_to_postgres(from, to)
+        .await
+        .expect("copies");
+    assert_eq!(copied.dealers, 2);
+    assert_eq!(copied.users, 4);
+    assert_eq!(
+        (
+            copied.sessions,
+            copied.documents,
+            copied.changes,
+            copied.summaries
+        ),
+        (1, 1, 1, 1)
+    );
+    assert!(matches!(
+        db::copy::sqlite_to_postgres(from, to).await,
+        Err(db::copy::CopyError::NotEmpty)
+    ));
+    pg.close().await;
+
+    let moved = TestApp::on_database(&url).await;
+    let addr = moved.serve().await;
+    // The same session, the same log, the same cursor: nothing to redo.
+    assert_eq!(
+        moved.get(paths::ME, &sales1.token).await.status,
+        StatusCode::OK
+    );
+    let mut device = Device::hello_in(addr, &sales1.token, cursor, log).await;
+    let (to, docs) = device.caught_up().await;
+    assert_eq!(device.resets, 0, "a move is not a restore");
+    assert_eq!(
+        (to, docs.len()),
+        (cursor, 0),
+        "nothing new for a device that was up to date"
+    );
+    drop(device);
+    let manager = moved.login("manager").await;
+    let mut other = Device::hello(addr, &manager.token, 0).await;
+    let (_, docs) = other.caught_up().await;
+    assert!(
+        docs.iter().any(|d| d.doc == lead.id.into()),
+        "the lead moved"
+    );
+    // New work carries on from the copied sequence numbers.
+    let second = lead_for(&sales1, 8, "搬家以后");
+    let mut doc2 = LeadDoc::create(actor_from_bytes([7; 16]), &second).expect("doc");
+    let mut device = Device::hello_in(addr, &sales1.token, cursor, log).await;
+    let _ = device.caught_up().await;
+    device
+        .send(push(1, second.id, raw_changes(&mut doc2)))
+        .await;
+    assert_eq!(device.ack().await, ok_ack(1));
+}
+
 mod https {
     use super::*;
 
