@@ -306,7 +306,8 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
             1 => tasks.push(task(
                 1,
                 TaskKind::WeChat,
-                (now + 2 * HOUR).min(end_of_today - 10 * 60_000),
+                // Later today whatever the hour: at most halfway to midnight.
+                (now + 2 * HOUR).min(now + (end_of_today - now) / 2),
                 "发送配置表和报价",
             )),
             2 => tasks.push(task(

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import {
   useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl,
-  heading, button, navLink, seeVisible, seeText, eventually, sign,
+  heading, button, navLink, seeVisible, seeText, eventually, sign, syncStatus,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -143,8 +143,10 @@ e2eTest(
       const text = await todayHeading(page, name).textContent();
       return Number(/\((\d+)\)/.exec(text)[1]);
     };
+    // The month arrives in pages: wait until all of it is on the tablet.
+    await seeText(syncStatus(s.page), 'Synced', 'the Sync pill once the month has arrived', 60_000);
     await eventually(async () => (await count(s.page, 'Overdue')) > 0, 'overdue work on Today');
-    assert.ok((await count(s.page, 'Due today')) > 0, 'work due today');
+    await eventually(async () => (await count(s.page, 'Due today')) > 0, 'work due today');
     await seeVisible(s.page.getByText(/Visits today: [1-9]\d*, left no details: 3/), "today's walk-ins who left no details");
     assert.ok((await count(s.page, 'Not reached yet')) >= 2, 'new leads nobody has reached yet');
     await seeText(s.page.getByTestId('quotes-line'), /Quotes waiting for approval: [1-9]/, "sales1's quotes waiting for the manager");
