@@ -296,7 +296,11 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
             by: owner,
         });
         tasks.push(first);
-        match i % 4 {
+        // Leads alternate between the two salespeople (`i % 2`), so the
+        // kind of next step follows `i / 2`: each of them gets every kind —
+        // overdue, due later today, tomorrow's appointment, tried — whatever
+        // the hour.
+        match (i / 2) % 4 {
             0 => tasks.push(task(
                 1,
                 TaskKind::Call,
