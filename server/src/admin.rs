@@ -181,13 +181,11 @@ pub async fn create_dealer(
         must_change_password: temporary.is_some(),
         now: state.clock.now(),
     };
-    match db::insert_dealer_with_user(&state.db, dealer, name, &row, only_first).await {
-        Ok(true) => {}
-        Ok(false) => return Err(AdminError::AlreadySetUp),
-        Err(CreateError::UsernameTaken) => {
-            return Err(AdminError::UsernameTaken(username.to_string()));
-        }
-        Err(CreateError::Sqlx(e)) => return Err(e.into()),
+    let created = db::insert_dealer_with_user(&state.db, dealer, name, &row, only_first)
+        .await
+        .map_err(|e| not_created(e, &username))?;
+    if !created {
+        return Err(AdminError::AlreadySetUp);
     }
     let mut content = Dealer::default();
     content.settings.time_zone = time_zone;
@@ -227,13 +225,9 @@ pub async fn create_user(
         must_change_password: temporary.is_some(),
         now: state.clock.now(),
     };
-    match db::insert_new_user(&state.db, &row).await {
-        Ok(()) => {}
-        Err(CreateError::UsernameTaken) => {
-            return Err(AdminError::UsernameTaken(username.to_string()));
-        }
-        Err(CreateError::Sqlx(e)) => return Err(e.into()),
-    }
+    db::insert_new_user(&state.db, &row)
+        .await
+        .map_err(|e| not_created(e, &username))?;
     tracing::info!(%dealer, %user, role = role.as_str(), "user created");
     Ok(Created {
         dealer,
@@ -241,6 +235,14 @@ pub async fn create_user(
         username: username.to_string(),
         temporary_password: temporary,
     })
+}
+
+/// Why the database did not create an account, for people.
+fn not_created(e: CreateError, username: &Username) -> AdminError {
+    match e {
+        CreateError::UsernameTaken => AdminError::UsernameTaken(username.to_string()),
+        CreateError::Sqlx(e) => AdminError::Db(e),
+    }
 }
 
 /// Gives `user` a temporary password they must replace at the next sign-in,

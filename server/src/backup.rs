@@ -76,15 +76,9 @@ pub struct ServerLock {
     _file: File,
 }
 
-fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
-}
-
 /// Takes the lock of the database at `database`; fails if a server holds it.
 pub fn lock(database: &Path) -> Result<ServerLock, BackupError> {
-    let path = lock_path(database);
+    let path = with_suffix(database, ".lock");
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
@@ -105,12 +99,17 @@ pub fn lock(database: &Path) -> Result<ServerLock, BackupError> {
 
 /// A backup's file name for the time `now` (Unix ms, UTC).
 pub fn file_name(now: i64) -> String {
+    format!("showroom-{}.db", stamp(now))
+}
+
+/// `YYYYMMDD-HHMMSS` of the time `now` (Unix ms, UTC).
+fn stamp(now: i64) -> String {
     let secs = now.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     format!(
-        "showroom-{y:04}{m:02}{d:02}-{:02}{:02}{:02}.db",
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
@@ -298,9 +297,7 @@ pub async fn restore(url: &str, backup: &Path, clock: &Clock) -> Result<Restored
             why: "no such file".to_owned(),
         });
     }
-    let mut staging = database.as_os_str().to_owned();
-    staging.push(".restoring");
-    let staging = PathBuf::from(staging);
+    let staging = with_suffix(&database, ".restoring");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(&staging, suffix));
     }
@@ -332,12 +329,7 @@ pub async fn restore(url: &str, backup: &Path, clock: &Clock) -> Result<Restored
     let previous = if database.exists() {
         let aside = with_suffix(
             &database,
-            &format!(
-                ".before-restore-{}",
-                file_name(clock.now())
-                    .trim_start_matches("showroom-")
-                    .trim_end_matches(".db")
-            ),
+            &format!(".before-restore-{}", stamp(clock.now())),
         );
         for suffix in ["", "-wal", "-shm"] {
             let from = with_suffix(&database, suffix);

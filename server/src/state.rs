@@ -34,20 +34,26 @@ impl SetupGate {
         self.code_hash.lock().is_ok_and(|s| s.is_some())
     }
 
-    /// Whether `code` is the open gate's code.
-    pub fn accepts(&self, code: &str) -> bool {
+    /// Takes the gate if `code` is its code: the set-up that holds it is
+    /// the only one running. Give it back ([`SetupGate::release`]) when that
+    /// set-up fails, so the person can correct the form and try again.
+    pub fn claim(&self, code: &str) -> Option<String> {
         if code.is_empty() || code.len() > 256 {
-            return false;
+            return None;
         }
         let hash = crate::auth::hash_token(code.trim());
-        self.code_hash
-            .lock()
-            .is_ok_and(|s| s.as_deref().is_some_and(|h| constant_time_eq(h, &hash)))
+        let mut slot = self.code_hash.lock().ok()?;
+        if slot.as_deref().is_some_and(|h| constant_time_eq(h, &hash)) {
+            slot.take()
+        } else {
+            None
+        }
     }
 
-    pub fn close(&self) {
+    /// Opens the gate again with the code a failed set-up had claimed.
+    pub fn release(&self, claimed: String) {
         if let Ok(mut slot) = self.code_hash.lock() {
-            *slot = None;
+            *slot = Some(claimed);
         }
     }
 }

@@ -113,6 +113,19 @@ pub fn Icon(name: IconName) -> impl IntoView {
     }
 }
 
+/// The mark and the product's name heading the sign-in, set-up and
+/// new-password cards.
+#[component]
+pub fn CardBrand() -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    view! {
+        <div class="login__brand">
+            <BrandMark />
+            <p class="login__product">{move || i18n.t(crate::i18n::Key::ProductName)}</p>
+        </div>
+    }
+}
+
 /// The product mark: a car in profile on a rounded tile (the same drawing as
 /// `public/icons/icon.svg`).
 #[component]

@@ -315,10 +315,7 @@ pub async fn resend_own(log: u64) -> Result<u32> {
 
 /// The server log the stored cursor counts in (0: not known yet).
 pub async fn log() -> Result<u64> {
-    Ok(meta(META_LOG)
-        .await?
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0) as u64)
+    meta_number(META_LOG).await
 }
 
 /// The server log the cursor counts in, below 2^53 (exact as a JS number).
@@ -1311,10 +1308,12 @@ pub async fn yield_now() {
 
 /// The sync cursor stored with the last applied page (0 before the first).
 pub async fn cursor() -> Result<u64> {
-    Ok(meta(META_CURSOR)
-        .await?
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0) as u64)
+    meta_number(META_CURSOR).await
+}
+
+/// A meta value stored as a number (0 when absent).
+async fn meta_number(key: &str) -> Result<u64> {
+    Ok(meta(key).await?.and_then(|v| v.as_f64()).unwrap_or(0.0) as u64)
 }
 
 pub const META_CURSOR: &str = "cursor";

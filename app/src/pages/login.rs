@@ -7,7 +7,7 @@ use showroom_shared::api::{ErrorCode, LoginForm};
 
 use crate::api::{self, ApiFailure};
 use crate::app::use_choose_locale;
-use crate::components::icon::BrandMark;
+use crate::components::icon::CardBrand;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::i18n::{Key, Locale, use_i18n, use_page_title};
 use crate::local::auth::{Notice, use_auth};
@@ -162,10 +162,7 @@ fn SignInForm() -> impl IntoView {
     view! {
         <main class="login" id="main">
             <div class="login__card">
-                <div class="login__brand">
-                    <BrandMark />
-                    <p class="login__product">{move || i18n.t(Key::ProductName)}</p>
-                </div>
+                <CardBrand />
                 <h1 class="login__title">{move || i18n.t(Key::SignIn)}</h1>
                 {move || {
                     setup_needed()

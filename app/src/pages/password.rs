@@ -7,7 +7,7 @@ use showroom_shared::api::{ChangePasswordRequest, ErrorCode, PasswordChanged};
 
 use crate::api::{self, ApiFailure};
 use crate::app::use_choose_locale;
-use crate::components::icon::BrandMark;
+use crate::components::icon::CardBrand;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::new_password::{NewPasswordFields, is_acceptable};
 use crate::components::sign_out_button::SignOutButton;
@@ -51,10 +51,7 @@ pub fn ChooseNewPasswordPage() -> impl IntoView {
     view! {
         <main class="login" id="main">
             <div class="login__card">
-                <div class="login__brand">
-                    <BrandMark />
-                    <p class="login__product">{move || i18n.t(Key::ProductName)}</p>
-                </div>
+                <CardBrand />
                 <h1 class="login__title">{move || i18n.t(Key::ChooseNewPassword)}</h1>
                 <p>{move || i18n.t(Key::ChooseNewPasswordIntro)}</p>
                 <PasswordChangeForm

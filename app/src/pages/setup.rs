@@ -8,7 +8,7 @@ use showroom_shared::domain::Username;
 
 use crate::api::{self, ApiFailure};
 use crate::app::use_choose_locale;
-use crate::components::icon::BrandMark;
+use crate::components::icon::CardBrand;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::new_password::{NewPasswordFields, is_acceptable};
 use crate::i18n::{Key, Locale, use_i18n, use_page_title};
@@ -122,10 +122,7 @@ fn SetupScreen() -> impl IntoView {
     view! {
         <main class="login" id="main">
             <div class="login__card login__card--wide">
-                <div class="login__brand">
-                    <BrandMark />
-                    <p class="login__product">{move || i18n.t(Key::ProductName)}</p>
-                </div>
+                <CardBrand />
                 <h1 class="login__title">{move || i18n.t(Key::SetupTitle)}</h1>
                 {body}
                 <LanguageSwitcher current=i18n.signal() on_choose=choose_locale />

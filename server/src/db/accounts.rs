@@ -352,13 +352,6 @@ pub async fn insert_dealer_with_user(
                 return Ok(false);
             }
         }
-        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
-            .bind(user.username)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(CreateError::UsernameTaken);
-        }
         sqlx::query("INSERT INTO dealers (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(dealer.to_string())
             .bind(name)
@@ -377,24 +370,24 @@ pub enum CreateError {
     #[error("this username is taken")]
     UsernameTaken,
     #[error(transparent)]
-    Sqlx(#[from] sqlx::Error),
+    Sqlx(sqlx::Error),
 }
 
-/// Adds a user unless the username is taken (checked in the same transaction).
-pub async fn insert_new_user(db: &Db, user: &NewUser<'_>) -> Result<(), CreateError> {
-    with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
-            .bind(user.username)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(CreateError::UsernameTaken);
+/// The only unique key a new user can clash on is the username (ids are
+/// fresh UUIDs): the database's own constraint decides, so two creations
+/// racing for one name cannot both succeed.
+impl From<sqlx::Error> for CreateError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => CreateError::UsernameTaken,
+            _ => CreateError::Sqlx(e),
         }
-        insert_user_sql!(&mut *tx, user).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+    }
+}
+
+/// Adds a user unless the username is taken.
+pub async fn insert_new_user(db: &Db, user: &NewUser<'_>) -> Result<(), CreateError> {
+    Ok(insert_user(db, user).await?)
 }
 
 /// Sets a user's password hash. `must_change` marks a temporary password.

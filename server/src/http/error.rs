@@ -52,6 +52,26 @@ impl AppError {
     }
 }
 
+/// An account error as the API answers it.
+impl From<crate::admin::AdminError> for AppError {
+    fn from(err: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError;
+        match err {
+            AdminError::Invalid(message) => AppError::bad_request(message),
+            AdminError::UsernameTaken(name) => AppError::new(
+                ErrorCode::Conflict,
+                format!("The username {name:?} is taken. Choose another."),
+            ),
+            AdminError::AlreadySetUp => AppError::new(
+                ErrorCode::Conflict,
+                "This server is already set up. Sign in instead.",
+            ),
+            AdminError::NoDealer(_) | AdminError::NoUser(_) => AppError::not_found("user"),
+            other => AppError::internal(other),
+        }
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {

@@ -37,6 +37,10 @@ pub fn app(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(users::router())
         .merge(setup::router())
+        .route(
+            accounts::strip_api(paths::CSP_REPORT),
+            axum::routing::post(security::csp_report),
+        )
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(

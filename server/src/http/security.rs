@@ -217,3 +217,15 @@ pub async fn ca_cert(State(state): State<AppState>) -> Response {
         }
     }
 }
+
+/// Longest report read; browsers send a few hundred bytes.
+const CSP_REPORT_BYTES: usize = 8 * 1024;
+
+/// `POST /api/v1/csp-report`: logs a browser's report of something the
+/// Content-Security-Policy blocked (an injected script, a stray inline
+/// style): a warning an operator sees, and the end-to-end suite fails on.
+pub async fn csp_report(body: axum::body::Bytes) -> StatusCode {
+    let text = String::from_utf8_lossy(&body[..body.len().min(CSP_REPORT_BYTES)]);
+    tracing::warn!(report = %text, "csp violation");
+    StatusCode::NO_CONTENT
+}

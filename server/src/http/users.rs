@@ -9,14 +9,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use showroom_shared::api::{
-    DeviceList, ErrorCode, NewUserRequest, TemporaryPassword, UserList, UserSummary, paths,
+    DeviceList, NewUserRequest, TemporaryPassword, UserList, UserSummary, paths,
 };
 use showroom_shared::domain::{DeviceId, UserId};
 
 use super::accounts::{device_info, may_manage, strip_api, user_summary};
 use super::error::AppError;
 use super::extract::{Auth, Json};
-use crate::admin::{self, AdminError};
+use crate::admin;
 use crate::db::{self, UserRow};
 use crate::state::AppState;
 
@@ -145,23 +145,6 @@ async fn activate(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An account error as the API answers it.
-pub(super) fn admin_error(err: AdminError) -> AppError {
-    match err {
-        AdminError::Invalid(message) => AppError::bad_request(message),
-        AdminError::UsernameTaken(name) => AppError::new(
-            ErrorCode::Conflict,
-            format!("The username {name:?} is taken. Choose another."),
-        ),
-        AdminError::AlreadySetUp => AppError::new(
-            ErrorCode::Conflict,
-            "This server is already set up. Sign in instead.",
-        ),
-        AdminError::NoDealer(_) | AdminError::NoUser(_) => AppError::not_found("user"),
-        other => AppError::internal(other),
-    }
-}
-
 /// Adds a person to the caller's dealer. A manager adds salespeople and
 /// managers; only an admin adds an admin. The answer carries the temporary
 /// password, shown once.
@@ -186,7 +169,7 @@ async fn create_user(
         None,
     )
     .await
-    .map_err(admin_error)?;
+    .map_err(AppError::from)?;
     let user = db::find_user_in_dealer(&state.db, auth.dealer, created.user)
         .await?
         .ok_or_else(|| AppError::internal("the new user vanished"))?;
@@ -221,7 +204,7 @@ async fn reset_password(
     }
     let temporary_password = admin::reset_password(&state, auth.dealer, user.id)
         .await
-        .map_err(admin_error)?;
+        .map_err(AppError::from)?;
     tracing::info!(by = %auth.user, user = %user.id, "password reset");
     let user = db::find_user_in_dealer(&state.db, auth.dealer, user.id)
         .await?

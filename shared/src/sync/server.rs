@@ -320,69 +320,37 @@ mod tests {
         .encode()
     }
 
+    /// What a session does after Hello from a device at `cursor` of log
+    /// `log`, on a server whose log is `LOG` with its head at 1,000.
+    fn start(cursor: u64, log: u64) -> (Vec<ServerAction>, u64) {
+        let mut s = ServerSession::new();
+        s.on_message(&hello_in(cursor, log));
+        let actions = s.authenticated(Ok(ServerLog {
+            id: LOG,
+            head: 1_000,
+        }));
+        (actions, s.cursor())
+    }
+
+    fn told(reset: bool, after: u64) -> Vec<ServerAction> {
+        vec![
+            ServerAction::Send(ServerMsg::Log { log: LOG, reset }),
+            ServerAction::Pull { after },
+        ]
+    }
+
     #[test]
     fn a_device_of_another_log_starts_over_and_a_new_one_learns_the_log() {
         // The database was restored: the device's cursor counts in a log
         // this server no longer has.
-        let mut s = ServerSession::new();
-        s.on_message(&hello_in(500, 12));
-        assert_eq!(
-            s.authenticated(Ok(ServerLog {
-                id: LOG,
-                head: 1_000
-            })),
-            vec![
-                ServerAction::Send(ServerMsg::Log {
-                    log: LOG,
-                    reset: true
-                }),
-                ServerAction::Pull { after: 0 }
-            ]
-        );
-        assert_eq!(s.cursor(), 0);
+        assert_eq!(start(500, 12), (told(true, 0), 0));
         // A device that knows no log yet keeps its cursor and learns it.
-        let mut s = ServerSession::new();
-        s.on_message(&hello_in(40, 0));
-        assert_eq!(
-            s.authenticated(Ok(ServerLog {
-                id: LOG,
-                head: 1_000
-            })),
-            vec![
-                ServerAction::Send(ServerMsg::Log {
-                    log: LOG,
-                    reset: false
-                }),
-                ServerAction::Pull { after: 40 }
-            ]
-        );
+        assert_eq!(start(40, 0), (told(false, 40), 40));
         // The log lost its last commits (a power cut): a cursor past its
         // head starts over too, whatever log it names.
-        let mut s = ServerSession::new();
-        s.on_message(&hello_in(1_200, LOG));
-        assert_eq!(
-            s.authenticated(Ok(ServerLog {
-                id: LOG,
-                head: 1_000
-            })),
-            vec![
-                ServerAction::Send(ServerMsg::Log {
-                    log: LOG,
-                    reset: true
-                }),
-                ServerAction::Pull { after: 0 }
-            ]
-        );
+        assert_eq!(start(1_200, LOG), (told(true, 0), 0));
         // The same log: nothing extra on the wire.
-        let mut s = ServerSession::new();
-        s.on_message(&hello_in(40, LOG));
-        assert_eq!(
-            s.authenticated(Ok(ServerLog {
-                id: LOG,
-                head: 1_000
-            })),
-            vec![ServerAction::Pull { after: 40 }]
-        );
+        assert_eq!(start(40, LOG), (vec![ServerAction::Pull { after: 40 }], 40));
     }
 
     #[test]

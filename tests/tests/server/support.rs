@@ -90,23 +90,7 @@ impl TestApp {
     /// A server on the existing database `url` (a restored one), its files in
     /// a new folder.
     pub async fn on_database(url: &str) -> TestApp {
-        let dir =
-            std::env::temp_dir().join(format!("showroom-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(dir.join("static")).expect("temp dir");
-        let db = Db::connect(url).await.expect("database opens and migrates");
-        let (clock, handle) = Clock::manual(T0);
-        let config = config_for(&dir.join("static"), &[]);
-        let state = AppState::new(db.clone(), clock.clone(), &config);
-        TestApp {
-            router: app(state.clone()),
-            state,
-            db,
-            clock: handle,
-            server_clock: clock,
-            url: url.to_owned(),
-            dir,
-            owns_dir: true,
-        }
+        TestApp::open(fresh_dir(), url.to_owned(), false, &[]).await
     }
 
     /// The database's URL.
@@ -120,24 +104,17 @@ impl TestApp {
     }
 
     async fn build(backend: Backend, seed: bool, options: &[&str]) -> TestApp {
-        let dir =
-            std::env::temp_dir().join(format!("showroom-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(dir.join("static/assets/b1")).expect("temp dir");
-        for (path, text) in [
-            (
-                "static/index.html",
-                "<!doctype html><title>Showroom</title>",
-            ),
-            ("static/sw.js", "// service worker"),
-            ("static/manifest.webmanifest", "{}"),
-            ("static/assets/b1/showroom.js", "export default 1;"),
-        ] {
-            std::fs::write(dir.join(path), text).expect("static file");
-        }
+        let dir = fresh_dir();
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.join("showroom.db").display()),
             Backend::Postgres => fresh_postgres_database().await,
         };
+        TestApp::open(dir, url, seed, options).await
+    }
+
+    /// Opens (and migrates) the database at `url` for a server whose files
+    /// are in `dir`, seeding the demo data when asked.
+    async fn open(dir: PathBuf, url: String, seed: bool, options: &[&str]) -> TestApp {
         let db = Db::connect(&url)
             .await
             .expect("database opens and migrates");
@@ -291,6 +268,24 @@ impl Drop for TestApp {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// A new folder of the test's own with the static files a server serves.
+fn fresh_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("showroom-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dir.join("static/assets/b1")).expect("temp dir");
+    for (path, text) in [
+        (
+            "static/index.html",
+            "<!doctype html><title>Showroom</title>",
+        ),
+        ("static/sw.js", "// service worker"),
+        ("static/manifest.webmanifest", "{}"),
+        ("static/assets/b1/showroom.js", "export default 1;"),
+    ] {
+        std::fs::write(dir.join(path), text).expect("static file");
+    }
+    dir
 }
 
 /// Creates an empty database in the test cluster named by
