@@ -45,6 +45,15 @@ pub enum Command {
     /// After restoring a PostgreSQL dump with pg_restore: give the log a new
     /// identity, so every device re-sends what the restored database lacks.
     MarkRestored,
+    /// Check that every stored document holds what its change log holds
+    /// (its snapshot, its changes' flags, its lead summary), as a server
+    /// opens it. Read-only, safe while a server runs; exits non-zero when
+    /// something is damaged.
+    Check {
+        /// Rewrite each damaged document from its log (stop the server first).
+        #[arg(long)]
+        repair: bool,
+    },
     /// Move to PostgreSQL: copy the SQLite database (DATABASE_URL; the
     /// server must be stopped) into a new, empty PostgreSQL database. The
     /// devices carry on from where they were.

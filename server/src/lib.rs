@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod backup;
+pub mod check;
 pub mod clock;
 pub mod cluster;
 pub mod config;
@@ -61,6 +62,8 @@ pub enum RunError {
     Admin(#[from] admin::AdminError),
     #[error("{0}")]
     Usage(String),
+    #[error("storage check: {0}")]
+    Check(#[from] check::CheckError),
 }
 
 /// Runs what the command line asks: serving (the default) or a command.
@@ -241,6 +244,39 @@ pub async fn main(cli: config::Cli) -> Result<(), RunError> {
             );
             Ok(())
         }
+        Some(Command::Check { repair }) => {
+            // A repair rewrites documents: no server may write them meanwhile.
+            let sqlite_file = backup::sqlite_path(&config.database_url);
+            let _lock = if repair {
+                sqlite_file.as_deref().map(backup::lock).transpose()?
+            } else {
+                None
+            };
+            let db = db::Db::connect(&config.database_url).await?;
+            let report = check::run(&db, repair).await;
+            db.close().await;
+            let report = report?;
+            for f in &report.findings {
+                println!("{f}");
+            }
+            println!(
+                "Checked {} documents of {} dealers: {} damaged, {} repaired.",
+                report.documents,
+                report.dealers,
+                report.findings.len(),
+                report.repaired()
+            );
+            if report.unrepaired() > 0 {
+                return Err(RunError::Usage(if repair {
+                    "some documents could not be repaired (see above)".to_owned()
+                } else {
+                    "damaged documents found: stop the server and run `showroom-server check --repair` \
+                     (a server also repairs them when it starts on a database it has not checked)"
+                        .to_owned()
+                }));
+            }
+            Ok(())
+        }
         Some(Command::MarkRestored) => {
             let db = db::Db::connect(&config.database_url).await?;
             let id = backup::new_log_id()?;
@@ -357,6 +393,9 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
         synchronous = ?config.sqlite_synchronous,
         "database ready"
     );
+    // Before anything is written: a database that has not been through this
+    // version's storage check is checked, and repaired from its log, once.
+    check::at_startup(&db).await?;
     let clock = clock::Clock::system();
     let seeded = config.seed_demo && demo::seed_if_empty(&db, &clock).await?;
     if !config.static_dir.join("index.html").is_file() {

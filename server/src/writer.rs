@@ -33,7 +33,7 @@ use showroom_shared::sync::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::db::{self, ChangeRow, CommitError, Db, DealerWrite, DocumentRow};
+use crate::db::{self, ChangeRow, CommitError, Db, DealerWrite, DocumentRow, Snapshot};
 use crate::hub::{Commit, Hub};
 
 /// A document's snapshot is rewritten once this many changes are stored after it.
@@ -784,13 +784,16 @@ fn apply_group(
             w.now_applied
                 .extend(accepted.now_applied.iter().map(|h| (*doc, h.to_string())));
             let last_index = w.changes.len() - 1;
+            // The snapshot covers the log up to this batch's last change,
+            // whatever the group's later batches of the document add.
+            let snapshot = out.snapshot.map(|bytes| Snapshot { bytes, last_index });
             match doc_index.get(&key) {
                 Some(i) => {
                     let row = &mut w.documents[*i];
                     row.last_index = last_index;
                     row.history_bytes = out.history_bytes;
-                    if out.snapshot.is_some() {
-                        row.snapshot = out.snapshot;
+                    if snapshot.is_some() {
+                        row.snapshot = snapshot;
                     }
                 }
                 None => {
@@ -798,7 +801,7 @@ fn apply_group(
                     w.documents.push(DocumentRow {
                         doc: *doc,
                         last_index,
-                        snapshot: out.snapshot,
+                        snapshot,
                         history_bytes: out.history_bytes,
                     });
                 }
@@ -892,7 +895,7 @@ fn ingest_items(
                 };
                 let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
                     && entry.state.tail_len() >= SNAPSHOT_EVERY;
-                let snapshot = compact.then(|| entry.state.compact());
+                let snapshot = compact.then(|| entry.state.compact()).flatten();
                 let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
                 outs.push((
                     (ri, di),

@@ -1010,7 +1010,7 @@ fn build_corpus() -> Corpus {
             &lead_changes[..k],
         )
         .expect("ingest a prefix");
-        let base = state.compact();
+        let base = state.compact().expect("the tail applies");
         let history_bytes = raw_len(&lead_changes[..k]);
         stored.push(Stored {
             base: base.clone(),

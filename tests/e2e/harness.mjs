@@ -12,7 +12,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -115,7 +115,12 @@ export async function startServer({
     setupLink,
     /** The server's output so far (for failure reports). */
     log: () => log,
-    /** SIGTERM, then wait for it to exit (SIGKILL after 15 s); removes its folder unless kept. */
+    /**
+     * SIGTERM, then wait for it to exit (SIGKILL after 15 s); then the storage
+     * check (`showroom-server check`): every document the test stored must
+     * open, the way the server opens it, as a replay of its log holds it —
+     * the stop fails otherwise. Removes its folder unless kept.
+     */
     stop() {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
@@ -125,11 +130,28 @@ export async function startServer({
           await exited;
           clearTimeout(timer);
         }
-        if (!keepDir) await rm(dir, { recursive: true, force: true });
+        try {
+          await checkStorage(dir, extra);
+        } finally {
+          if (!keepDir) await rm(dir, { recursive: true, force: true });
+        }
       })();
       return stopped;
     },
   };
+}
+
+/** Runs `showroom-server check` on the SQLite database in `dir`, if there is one. */
+async function checkStorage(dir, extra = {}) {
+  const file = path.join(dir, 'showroom.db');
+  const url = extra.DATABASE_URL ?? `sqlite://${file}`;
+  if (!url.startsWith('sqlite://')) return;
+  try {
+    await stat(url.slice('sqlite://'.length));
+  } catch {
+    return;
+  }
+  await serverCommand(dir, ['check'], { env: { DATABASE_URL: url } });
 }
 
 /**

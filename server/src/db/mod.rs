@@ -2,6 +2,7 @@
 //! PostgreSQL: every query is written once and run on whichever pool is open.
 
 mod accounts;
+pub mod check;
 pub mod copy;
 mod meta;
 mod sync;
@@ -16,7 +17,8 @@ pub use accounts::{
 };
 
 pub use sync::{
-    ChangeRow, CommitError, DealerWrite, DocumentRow, Page, StoredDocument, changes_after,
+    ChangeRow, CommitError, DealerWrite, DocumentRow, Page, Snapshot, StoredDocument, SummaryRow,
+    changes_after,
     commit_writes, dealers_without_document, document_snapshot, load_documents, sync_counts,
 };
 

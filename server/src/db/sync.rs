@@ -124,9 +124,20 @@ pub struct DocumentRow {
     pub doc: DocId,
     /// Index in the dealer's `changes` of this document's last change.
     pub last_index: usize,
-    /// A new snapshot covering everything up to that change, when compacted.
-    pub snapshot: Option<Vec<u8>>,
+    /// A new snapshot, when the document was compacted in this group.
+    pub snapshot: Option<Snapshot>,
     pub history_bytes: i64,
+}
+
+/// A document's saved state and the log position it covers. A group may hold
+/// several batches of one document and compact it after any of them: the
+/// snapshot covers the log up to **that** batch's last change, not the
+/// group's (issue 18), and that is the position stored as `snapshot_seq`.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub bytes: Vec<u8>,
+    /// Index in the dealer's `changes` of the last change the snapshot covers.
+    pub last_index: usize,
 }
 
 /// Everything one group writes for one dealer.
@@ -227,7 +238,7 @@ pub async fn commit_writes(
                 q.push_values(chunk, |mut row, d| {
                     let last_seq = base + d.last_index as i64 + 1;
                     let (snapshot, snapshot_seq) = match &d.snapshot {
-                        Some(s) => (s.clone(), last_seq),
+                        Some(s) => (s.bytes.clone(), base + s.last_index as i64 + 1),
                         None => (Vec::new(), 0),
                     };
                     row.push_bind(dealer_text.clone())
@@ -257,33 +268,77 @@ pub async fn commit_writes(
                     .await?;
             }
             for chunk in w.summaries.chunks(ROWS_PER_STATEMENT) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO lead_summaries (dealer_id, doc_id, customer_name, mobile, grade, stage, owner_id, next_follow_up, updated_at) ",
-                );
-                q.push_values(chunk, |mut row, lead| {
-                    row.push_bind(dealer_text.clone())
-                        .push_bind(lead.id.to_string())
-                        .push_bind(lead.customer.name.clone())
-                        .push_bind(lead.customer.mobile.as_ref().map(|m| m.to_string()))
-                        .push_bind(lead.grade.as_str())
-                        .push_bind(lead.stage.as_str())
-                        .push_bind(lead.owner.map(|o| o.to_string()))
-                        .push_bind(lead.next_follow_up.map(|d| d.to_string()))
-                        .push_bind(lead.updated_at);
-                });
-                q.push(
-                    " ON CONFLICT (dealer_id, doc_id) DO UPDATE SET customer_name = excluded.customer_name, \
-                     mobile = excluded.mobile, grade = excluded.grade, stage = excluded.stage, \
-                     owner_id = excluded.owner_id, next_follow_up = excluded.next_follow_up, \
-                     updated_at = excluded.updated_at",
-                );
-                q.build().execute(&mut *tx).await?;
+                let rows: Vec<(String, SummaryRow)> = chunk
+                    .iter()
+                    .map(|lead| (lead.id.to_string(), SummaryRow::of(lead)))
+                    .collect();
+                upsert_summaries!(tx, dealer_text.as_str(), &rows);
             }
         }
         tx.commit().await?;
         Ok(bases)
     })
 }
+
+/// A lead's row in `lead_summaries`, as the server derives it from the lead:
+/// the one definition the writer stores and the storage check compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub customer_name: String,
+    pub mobile: Option<String>,
+    pub grade: String,
+    pub stage: String,
+    pub owner_id: Option<String>,
+    pub next_follow_up: Option<String>,
+    pub updated_at: i64,
+}
+
+impl SummaryRow {
+    pub fn of(lead: &Lead) -> SummaryRow {
+        SummaryRow {
+            customer_name: lead.customer.name.clone(),
+            mobile: lead.customer.mobile.as_ref().map(|m| m.to_string()),
+            grade: lead.grade.as_str().to_owned(),
+            stage: lead.stage.as_str().to_owned(),
+            owner_id: lead.owner.map(|o| o.to_string()),
+            next_follow_up: lead.next_follow_up.map(|d| d.to_string()),
+            updated_at: lead.updated_at,
+        }
+    }
+}
+
+/// Writes lead summaries (`rows`: `(doc_id, SummaryRow)`) of one dealer in
+/// the transaction `tx`, replacing any. A macro, not a function: it expands
+/// inside `with_pool!`, once per backend.
+macro_rules! upsert_summaries {
+    ($tx:expr, $dealer_text:expr, $rows:expr) => {{
+        let rows: &[(String, $crate::db::SummaryRow)] = $rows;
+        if !rows.is_empty() {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO lead_summaries (dealer_id, doc_id, customer_name, mobile, grade, stage, owner_id, next_follow_up, updated_at) ",
+            );
+            q.push_values(rows, |mut row, (doc, s)| {
+                row.push_bind($dealer_text.to_owned())
+                    .push_bind(doc.clone())
+                    .push_bind(s.customer_name.clone())
+                    .push_bind(s.mobile.clone())
+                    .push_bind(s.grade.clone())
+                    .push_bind(s.stage.clone())
+                    .push_bind(s.owner_id.clone())
+                    .push_bind(s.next_follow_up.clone())
+                    .push_bind(s.updated_at);
+            });
+            q.push(
+                " ON CONFLICT (dealer_id, doc_id) DO UPDATE SET customer_name = excluded.customer_name, \
+                 mobile = excluded.mobile, grade = excluded.grade, stage = excluded.stage, \
+                 owner_id = excluded.owner_id, next_follow_up = excluded.next_follow_up, \
+                 updated_at = excluded.updated_at",
+            );
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(super) use upsert_summaries;
 
 /// The changes of `dealer` in `(after, until]`: at most `max_rows` log rows and,
 /// beyond the first change sent, at most `max_bytes` of change bytes, with

@@ -180,18 +180,33 @@ impl DocState {
 
     /// Folds the tail into a new snapshot and returns it; changes still
     /// waiting for a dependency stay in the tail (and `applied = false` in
-    /// storage, so a rebuild finds them).
-    pub fn compact(&mut self) -> Vec<u8> {
-        if self.settle().is_err() {
-            return self.base.clone();
-        }
+    /// storage, so a rebuild finds them). `None` when the stored tail cannot
+    /// be applied: the old snapshot does not cover the tail, so it must not
+    /// be stored as if it did.
+    pub fn compact(&mut self) -> Option<Vec<u8>> {
+        self.settle().ok()?;
         self.base = self.doc.save();
         let tail = std::mem::take(&mut self.tail);
         self.tail = tail
             .into_iter()
             .filter(|(hash, _)| !self.doc.has_change(hash))
             .collect();
-        self.base.clone()
+        Some(self.base.clone())
+    }
+
+    /// The document's heads as the server holds it (its snapshot and tail
+    /// applied): what a replay of its whole log must reach.
+    pub fn heads(&mut self) -> Result<Vec<ChangeHash>, Refusal> {
+        self.settle()?;
+        let mut heads = self.doc.heads();
+        heads.sort();
+        Ok(heads)
+    }
+
+    /// Whether the document holds the change `hash` (applied, not waiting).
+    pub fn has_change(&mut self, hash: &ChangeHash) -> Result<bool, Refusal> {
+        self.settle()?;
+        Ok(self.doc.has_change(hash))
     }
 
     /// The document saved, for reading it elsewhere.
@@ -556,7 +571,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e:?}"));
         assert!(again.new_changes.is_empty());
         // Compacted and rebuilt, it is the same document.
-        let base = state.compact();
+        let base = state.compact().expect("the tail applies");
         assert_eq!(state.tail_len(), 0);
         let mut rebuilt =
             DocState::load(base, vec![], state.history_bytes()).unwrap_or_else(|e| panic!("{e:?}"));

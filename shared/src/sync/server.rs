@@ -102,6 +102,15 @@ impl ServerSession {
         )
     }
 
+    fn unsupported(&mut self) -> Vec<ServerAction> {
+        self.fail(
+            SyncErrorCode::UnsupportedVersion,
+            format!(
+                "This server speaks sync protocol {PROTOCOL_VERSION}; reload the app to update it."
+            ),
+        )
+    }
+
     /// What this connection has been sent up to.
     pub fn cursor(&self) -> u64 {
         self.cursor
@@ -111,6 +120,14 @@ impl ServerSession {
     pub fn on_message(&mut self, bytes: &[u8]) -> Vec<ServerAction> {
         if self.phase == Phase::Closed {
             return Vec::new();
+        }
+        // The version first: an older app's Hello does not decode as this
+        // version's, and it must learn to reload, not that it is malformed.
+        if self.phase == Phase::AwaitHello
+            && let Some(protocol) = ClientMsg::hello_protocol(bytes)
+            && protocol != PROTOCOL_VERSION
+        {
+            return self.unsupported();
         }
         let msg = match ClientMsg::decode(bytes) {
             Ok(msg) => msg,
@@ -138,10 +155,7 @@ impl ServerSession {
                 },
             ) => {
                 if protocol != PROTOCOL_VERSION {
-                    return self.fail(
-                        SyncErrorCode::UnsupportedVersion,
-                        format!("This server speaks sync protocol {PROTOCOL_VERSION}; reload the app to update it."),
-                    );
+                    return self.unsupported();
                 }
                 self.phase = Phase::Authenticating { cursor, log };
                 vec![ServerAction::Authenticate { token }]
@@ -471,6 +485,64 @@ mod tests {
             s.on_message(&old).first(),
             Some(ServerAction::Send(ServerMsg::Error {
                 code: SyncErrorCode::UnsupportedVersion,
+                ..
+            }))
+        ));
+    }
+
+    /// Every earlier protocol's Hello, as that version's app encoded it:
+    /// versions 1 to 3 had no log field (kind, protocol, token, cursor).
+    fn earlier_hellos() -> Vec<(u8, Vec<u8>)> {
+        (1..PROTOCOL_VERSION)
+            .map(|v| {
+                let token = b"an-old-token";
+                let mut bytes = vec![0x01, v, token.len() as u8];
+                bytes.extend_from_slice(token);
+                bytes.push(42); // cursor
+                if v >= 4 {
+                    bytes.push(0); // log
+                }
+                (v, bytes)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_hello_of_any_earlier_protocol_is_told_to_reload() {
+        let hellos = earlier_hellos();
+        assert_eq!(hellos.len(), usize::from(PROTOCOL_VERSION - 1));
+        for (version, bytes) in hellos {
+            let mut s = ServerSession::new();
+            let actions = s.on_message(&bytes);
+            assert!(
+                matches!(
+                    actions.as_slice(),
+                    [
+                        ServerAction::Send(ServerMsg::Error {
+                            code: SyncErrorCode::UnsupportedVersion,
+                            ..
+                        }),
+                        ServerAction::Close
+                    ]
+                ),
+                "protocol {version}: {actions:?}"
+            );
+        }
+        // A later version's Hello, whatever follows its protocol byte.
+        let mut s = ServerSession::new();
+        assert!(matches!(
+            s.on_message(&[0x01, PROTOCOL_VERSION + 1, 0xff]).first(),
+            Some(ServerAction::Send(ServerMsg::Error {
+                code: SyncErrorCode::UnsupportedVersion,
+                ..
+            }))
+        ));
+        // This version's Hello, cut short, is still malformed.
+        let mut s = ServerSession::new();
+        assert!(matches!(
+            s.on_message(&[0x01, PROTOCOL_VERSION]).first(),
+            Some(ServerAction::Send(ServerMsg::Error {
+                code: SyncErrorCode::Malformed,
                 ..
             }))
         ));

@@ -242,6 +242,18 @@ impl ClientMsg {
         w.0
     }
 
+    /// The protocol a Hello names, read before anything else of it: every
+    /// version's Hello begins with its kind byte and the protocol byte, so a
+    /// device on another version (whose Hello has other fields) is told
+    /// `unsupported_version` rather than `malformed`. `None` for a message
+    /// that is not a Hello.
+    pub fn hello_protocol(bytes: &[u8]) -> Option<u8> {
+        match bytes {
+            [HELLO, protocol, ..] => Some(*protocol),
+            _ => None,
+        }
+    }
+
     pub fn decode(bytes: &[u8]) -> Result<ClientMsg, DecodeError> {
         let mut r = Reader::new(bytes)?;
         let msg = match r.byte()? {

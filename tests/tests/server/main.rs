@@ -11,6 +11,7 @@ mod followup;
 mod http;
 mod quotes;
 mod records;
+mod storage;
 mod sync;
 mod sync_load;
 mod throttle;
