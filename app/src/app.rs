@@ -48,13 +48,25 @@ pub fn App() -> impl IntoView {
     });
 
     // Sync follows the session: it connects while someone is signed in.
-    sync::start(auth, online);
+    let sync_status = sync::start(auth, online).status;
 
     let pwa = Pwa::start();
     provide_context(pwa);
+    // The server no longer speaks this app's sync protocol: look for the new
+    // version at once, and say a reload is needed (not merely available).
+    let outdated = Memo::new(move |_| sync_status.with(|s| s.outdated));
+    Effect::new(move |_| {
+        if outdated.get() {
+            pwa.check_now();
+        }
+    });
 
     view! {
-        <UpdateBanner visible=Signal::derive(move || pwa.update_ready()) on_reload=Callback::new(move |()| pwa.apply_update()) />
+        <UpdateBanner
+            visible=Signal::derive(move || pwa.update_ready() || outdated.get())
+            required=outdated
+            on_reload=Callback::new(move |()| pwa.apply_update())
+        />
         <Show when=move || !auth.is_starting() fallback=|| view! { <Splash /> }>
             <Router>
                 <Routes fallback=|| view! { <NotFoundPage /> }>

@@ -233,7 +233,9 @@ fn examine(
         Ok(Ok(found)) => found,
         Ok(Err(why)) => (vec![Problem::Unreadable(why)], None),
         Err(_) => (
-            vec![Problem::Unreadable("Automerge failed reading it".to_owned())],
+            vec![Problem::Unreadable(
+                "Automerge failed reading it".to_owned(),
+            )],
             None,
         ),
     }
@@ -256,8 +258,8 @@ fn examine_inner(
     replay_heads.sort();
 
     let history_bytes = usize::try_from(opened.history_bytes).unwrap_or(usize::MAX);
-    let mut view = DocState::open(opened.snapshot, opened.tail, history_bytes)
-        .map_err(|r| r.message)?;
+    let mut view =
+        DocState::open(opened.snapshot, opened.tail, history_bytes).map_err(|r| r.message)?;
     let view_heads = view.heads().map_err(|r| r.message)?;
 
     let mut problems = Vec::new();
@@ -266,7 +268,10 @@ fn examine_inner(
     }
     let mut flags = Vec::new();
     for c in &logged.log {
-        let hash: ChangeHash = c.hash.parse().map_err(|_| format!("change {}: bad hash", c.seq))?;
+        let hash: ChangeHash = c
+            .hash
+            .parse()
+            .map_err(|_| format!("change {}: bad hash", c.seq))?;
         let held = replay.has_change(&hash);
         if held != c.applied {
             flags.push((c.hash.clone(), held));

@@ -286,10 +286,12 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
       return d;
     };
     const first = await device();
+    let failed = false;
     try {
       await body({ t, page: first.page, context: first.context, first, device, tab, servers });
       assertNoCspViolations(devices, servers);
     } catch (err) {
+      failed = true;
       const base = path.join(ARTIFACTS, slug(name));
       const report = [`${name}\n\n${err.stack || err}`];
       for (const [i, d] of devices.entries()) {
@@ -313,7 +315,11 @@ export function e2eTest(name, fx, body, { timeout = TEST_TIMEOUT, viewport } = {
       for (const d of devices) await d.context.close().catch(() => {});
       // Servers the test added are its own: stop them (a running child would keep
       // this file's process alive). `stop()` may be called again safely.
-      for (const s of servers) if (s !== fx.server) await s.stop().catch(() => {});
+      // A server's storage check runs as it stops: its failure fails a test
+      // that passed otherwise.
+      const stopErrors = [];
+      for (const s of servers) if (s !== fx.server) await s.stop().catch((e) => stopErrors.push(e));
+      if (!failed && stopErrors.length > 0) throw stopErrors[0];
     }
   });
 }

@@ -62,3 +62,45 @@ e2eTest('a new version shows "A new version is available."; Reload switches to i
     await rm(copy, { recursive: true, force: true });
   }
 });
+
+e2eTest('an app on an older sync protocol is told by the server to reload, says so, and stops retrying', fx, async ({ page, context, servers }) => {
+  const server = await startServer();
+  servers.push(server);
+  // The app's Hello goes to the real server with the protocol byte of the
+  // previous version (3), as an app from before the last protocol bump sends it.
+  let connections = 0;
+  const answers = [];
+  await context.routeWebSocket(/\/sync$/, (ws) => {
+    connections += 1;
+    const upstream = ws.connectToServer();
+    let first = true;
+    ws.onMessage((message) => {
+      if (first && typeof message !== 'string') {
+        first = false;
+        const bytes = Buffer.from(message);
+        assert.equal(bytes[0], 0x01, 'the first message is Hello');
+        bytes[1] = 3;
+        upstream.send(bytes);
+        return;
+      }
+      upstream.send(message);
+    });
+    upstream.onMessage((message) => {
+      if (typeof message !== 'string') answers.push(Buffer.from(message));
+      ws.send(message);
+    });
+  });
+  await login(page, server.url, 'sales1');
+  const notice = page.getByRole('status').filter({ hasText: 'This version of the app can no longer sync with the server.' });
+  await seeVisible(notice, 'the "can no longer sync: reload" banner', 30_000);
+  await seeVisible(button(page, 'Reload'), 'the "Reload" button in the banner');
+  // What the server said: an Error (0x83) with the code unsupported_version (6).
+  assert.ok(
+    answers.some((a) => a[0] === 0x83 && a[1] === 6),
+    `the server answers unsupported_version; it sent kinds ${answers.map((a) => a[0]).join(', ')}`,
+  );
+  // No reconnecting for ever: the app waits for the new version.
+  const seen = connections;
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  assert.equal(connections, seen, 'no new sync connection after the server said to reload');
+});

@@ -44,6 +44,15 @@ impl Pwa {
         pwa
     }
 
+    /// Asks the server for a new version now (sync said this one is too old).
+    pub fn check_now(self) {
+        self.registration.with_value(|r| {
+            if let Some(r) = r {
+                check_for_update(r);
+            }
+        });
+    }
+
     /// Whether a new version is installed and waiting (tracked).
     pub fn update_ready(self) -> bool {
         self.update_ready.get()

@@ -71,6 +71,11 @@ pub struct SyncStatus {
     /// many) — "Receiving 3,200 of 10,000 changes".
     #[serde(default)]
     pub receiving: Option<(u64, u64)>,
+    /// The server speaks another sync protocol (`unsupported_version`): this
+    /// app must be updated before it can sync again. No retry until then;
+    /// the app looks for the new version and offers to reload into it.
+    #[serde(default)]
+    pub outdated: bool,
 }
 
 /// Why a message from the server could not be read.
@@ -613,6 +618,14 @@ impl Engine {
                         self.auth.revalidate().await;
                         self.sync.status.update(|s| s.error = Some(message));
                         self.schedule_retry();
+                    } else if code == SyncErrorCode::UnsupportedVersion {
+                        // Retrying cannot help: only the new version can sync.
+                        web_sys::console::warn_1(&format!("Sync: {message}").into());
+                        self.sync.status.update(|s| {
+                            s.outdated = true;
+                            s.error = Some(message);
+                        });
+                        self.close();
                     } else {
                         self.fail(message);
                     }

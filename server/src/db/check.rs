@@ -35,7 +35,10 @@ pub async fn dealer_ids(db: &Db) -> Result<Vec<DealerId>, sqlx::Error> {
     let rows: Vec<(String,)> = with_pool!(db, pool => {
         sqlx::query_as("SELECT id FROM dealers ORDER BY id").fetch_all(pool).await
     })?;
-    Ok(rows.into_iter().filter_map(|(id,)| id.parse().ok()).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id,)| id.parse().ok())
+        .collect())
 }
 
 /// The next `limit` document ids of `dealer` after `after` (in id order).
@@ -128,20 +131,22 @@ pub async fn logged_documents(
     }
     let mut summary_of: std::collections::HashMap<String, SummaryRow> = summaries
         .into_iter()
-        .map(|(doc, customer_name, mobile, grade, stage, owner_id, next_follow_up, updated_at)| {
-            (
-                format!("lead:{doc}"),
-                SummaryRow {
-                    customer_name,
-                    mobile,
-                    grade,
-                    stage,
-                    owner_id,
-                    next_follow_up,
-                    updated_at,
-                },
-            )
-        })
+        .map(
+            |(doc, customer_name, mobile, grade, stage, owner_id, next_follow_up, updated_at)| {
+                (
+                    format!("lead:{doc}"),
+                    SummaryRow {
+                        customer_name,
+                        mobile,
+                        grade,
+                        stage,
+                        owner_id,
+                        next_follow_up,
+                        updated_at,
+                    },
+                )
+            },
+        )
         .collect();
     Ok(rows
         .into_iter()

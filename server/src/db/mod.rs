@@ -18,8 +18,8 @@ pub use accounts::{
 
 pub use sync::{
     ChangeRow, CommitError, DealerWrite, DocumentRow, Page, Snapshot, StoredDocument, SummaryRow,
-    changes_after,
-    commit_writes, dealers_without_document, document_snapshot, load_documents, sync_counts,
+    changes_after, commit_writes, dealers_without_document, document_snapshot, load_documents,
+    sync_counts,
 };
 
 pub use meta::{checkpoint, integrity_check, log_head, log_id, set_log_id, vacuum_into};

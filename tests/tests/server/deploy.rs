@@ -492,7 +492,11 @@ async fn a_database_of_the_previous_release_is_upgraded(app: TestApp) {
     let report = showroom_server::check::at_startup(&upgraded.db)
         .await
         .expect("the storage check runs");
-    assert!(report.documents > 36, "{} documents checked", report.documents);
+    assert!(
+        report.documents > 36,
+        "{} documents checked",
+        report.documents
+    );
     assert_eq!(report.unrepaired(), 0, "{:?}", report.findings);
     let after = showroom_server::check::run(&upgraded.db, false)
         .await

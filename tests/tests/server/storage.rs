@@ -175,7 +175,11 @@ async fn batches_of_one_lead_in_one_group_reopen_as_their_log(app: TestApp) {
     // Opened from the database: the whole log, not the snapshot's part of it.
     let (stored, heads) = as_stored(&app.db, &sales1, doc).await;
     assert_eq!(stored.customer.name, "Snapshot 40");
-    assert_eq!(heads, heads_of(&mut local), "the stored document reaches the log's heads");
+    assert_eq!(
+        heads,
+        heads_of(&mut local),
+        "the stored document reaches the log's heads"
+    );
     assert_storage_true(&app.db).await;
 
     // A restarted server (a new writer, nothing cached) takes the next edit
@@ -212,7 +216,11 @@ async fn changes_that_waited_across_a_snapshot_reopen_with_it(app: TestApp) {
     push_one_by_one(&app, &sales1, doc, late).await;
     let restarted = app.second_server().await;
     let (stored, heads) = as_stored(&restarted.db, &sales1, doc).await;
-    assert_eq!(heads, heads_of(&mut local), "the stored document reaches the log's heads");
+    assert_eq!(
+        heads,
+        heads_of(&mut local),
+        "the stored document reaches the log's heads"
+    );
     assert_eq!(stored.customer.name, local.lead.customer.name);
     assert_storage_true(&restarted.db).await;
 }
@@ -236,12 +244,14 @@ async fn a_database_the_old_writer_damaged_is_repaired_at_start_up(app: TestApp)
     let doc_text = doc.to_string();
     match &app.db {
         Db::Sqlite(pool) => {
-            sqlx::query("UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2")
-                .bind(&dealer)
-                .bind(&doc_text)
-                .execute(pool)
-                .await
-                .expect("damage");
+            sqlx::query(
+                "UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2",
+            )
+            .bind(&dealer)
+            .bind(&doc_text)
+            .execute(pool)
+            .await
+            .expect("damage");
             sqlx::query("UPDATE changes SET applied = FALSE WHERE dealer_id = $1 AND doc_id = $2 AND seq = (SELECT MAX(seq) FROM changes WHERE dealer_id = $1 AND doc_id = $2)")
                 .bind(&dealer)
                 .bind(&doc_text)
@@ -254,12 +264,14 @@ async fn a_database_the_old_writer_damaged_is_repaired_at_start_up(app: TestApp)
                 .expect("damage");
         }
         Db::Postgres(pool) => {
-            sqlx::query("UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2")
-                .bind(&dealer)
-                .bind(&doc_text)
-                .execute(pool)
-                .await
-                .expect("damage");
+            sqlx::query(
+                "UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2",
+            )
+            .bind(&dealer)
+            .bind(&doc_text)
+            .execute(pool)
+            .await
+            .expect("damage");
             sqlx::query("UPDATE changes SET applied = FALSE WHERE dealer_id = $1 AND doc_id = $2 AND seq = (SELECT MAX(seq) FROM changes WHERE dealer_id = $1 AND doc_id = $2)")
                 .bind(&dealer)
                 .bind(&doc_text)
@@ -273,12 +285,20 @@ async fn a_database_the_old_writer_damaged_is_repaired_at_start_up(app: TestApp)
         }
     }
     let (stale, heads) = as_stored(&app.db, &sales1, doc).await;
-    assert_ne!(heads, heads_of(&mut local), "the damage makes the stored view stale");
+    assert_ne!(
+        heads,
+        heads_of(&mut local),
+        "the damage makes the stored view stale"
+    );
     assert_ne!(stale.customer.name, local.lead.customer.name);
     let report = check::run(&app.db, false).await.expect("check runs");
     assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
     assert_eq!(report.findings[0].doc, doc);
-    assert_eq!(report.repaired(), 0, "a check without repair writes nothing");
+    assert_eq!(
+        report.repaired(),
+        0,
+        "a check without repair writes nothing"
+    );
 
     // The start-up check repairs it, and only once.
     let report = check::at_startup(&app.db).await.expect("start-up check");
@@ -369,7 +389,10 @@ async fn run_ops(base: &TestApp, login: &LoginResponse, ops: Vec<Op>) {
                 let id = local.id();
                 if grouped {
                     let outcomes = push_in_one_group(app, login, id, batches).await;
-                    assert!(outcomes.iter().all(|o| o.refused.is_empty()), "{outcomes:?}");
+                    assert!(
+                        outcomes.iter().all(|o| o.refused.is_empty()),
+                        "{outcomes:?}"
+                    );
                 } else {
                     push_one_by_one(app, login, id, batches).await;
                 }
