@@ -134,9 +134,30 @@ fn SignedInFrame() -> impl IntoView {
     crate::local::floor_index::provide();
     let location = use_location();
     let session = Memo::new(move |_| auth.session());
-    crate::local::dealer::provide(Signal::derive(move || {
+    let catalogue = crate::local::dealer::provide(Signal::derive(move || {
         session.with(|s| s.as_ref().map(|s| s.dealer.id))
     }));
+    // Every change this device makes is judged by the server's rules, for
+    // this person under their dealer's policy (`local::judge`).
+    let judge_now = move || {
+        let policy = catalogue
+            .dealer
+            .with(|d| d.as_ref().map(showroom_shared::rules::policy))
+            .unwrap_or_default();
+        crate::local::judge::set(session.with(|s| {
+            s.as_ref().map(|s| crate::local::judge::Judge {
+                dealer: s.dealer.id,
+                author: showroom_shared::rules::Author {
+                    user: s.user.id,
+                    role: s.user.role,
+                },
+                policy,
+            })
+        }));
+    };
+    judge_now();
+    Effect::new(move |_| judge_now());
+    on_cleanup(|| crate::local::judge::set(None));
     let dealer = Signal::derive(move || {
         session.with(|s| {
             s.as_ref()

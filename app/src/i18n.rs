@@ -191,6 +191,18 @@ impl Locale {
         })
     }
 
+    /// Why a save on the device failed, in the person's language: a change
+    /// the rules do not allow is said as the server would say it
+    /// ("Not saved: only a manager or an admin may make this change").
+    pub fn store_failed(self, e: &crate::local::leads::LeadStoreError) -> String {
+        match e {
+            crate::local::leads::LeadStoreError::Refused(v) => {
+                self.not_allowed(self.refusal_reason(v.code().as_str()))
+            }
+            other => self.save_failed(&other.to_string()),
+        }
+    }
+
     /// An amount as the locale writes it: "¥ 218,299.56" (tabular figures
     /// come from the page's CSS), a deduction with a minus sign.
     pub fn money(self, m: Money) -> String {
@@ -374,6 +386,15 @@ impl Locale {
         self.fill(Format::PastTarget, &[("n", &n)])
     }
 
+    /// Signing out with unsynced work: how much would be lost.
+    pub fn sign_out_unsynced(self, n: u32) -> String {
+        self.fill(Format::SignOutUnsynced, &[("n", &n)])
+    }
+
+    pub fn sign_out_syncing(self, n: u32) -> String {
+        self.fill(Format::SignOutSyncing, &[("n", &n)])
+    }
+
     pub fn waiting_line(self, quotes: usize, lost: usize, approved: usize) -> String {
         self.fill(
             Format::WaitingLine,
@@ -443,6 +464,11 @@ impl Locale {
     pub fn receiving(self, done: u64, of: u64) -> String {
         let (done, of) = (grouped(done), grouped(of));
         self.fill(Format::Receiving, &[("done", &done), ("of", &of)])
+    }
+
+    /// "Not saved: <why>" (a change the rules do not allow).
+    pub fn not_allowed(self, why: &str) -> String {
+        self.fill(Format::NotAllowed, &[("why", &why)])
     }
 
     /// "Could not save: <why>"

@@ -1,12 +1,15 @@
 //! The lead store against real IndexedDB in headless Chromium: saves survive a reload, server pages and acks land exactly, and a damaged record never stops the list.
 
 use showroom_app::local::db::{DOCS, SUMMARIES};
+use showroom_app::local::judge::{self, Verdict};
 use showroom_app::local::leads::{self, LeadStoreError};
+use showroom_shared::domain::quote::{Approval, ApprovalId, VersionId};
+use showroom_shared::rules::{Author, Breach, Policy};
 use showroom_app::local::session;
 use showroom_app::local::summary::{LeadQuery, LeadSummary, SummaryIndex};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
 use showroom_shared::domain::{
-    Customer, DealerId, Grade, Lead, LeadId, Note, Source, Stage, UserId,
+    Customer, DealerId, Grade, Lead, LeadId, Note, Role, Source, Stage, UserId,
 };
 use showroom_shared::sync::DocChanges;
 use uuid::Uuid;
@@ -51,10 +54,21 @@ fn lead(n: u128, name: &str) -> Lead {
     }
 }
 
+/// A wiped device with `user()`, a salesperson, signed in (every change
+/// the store makes is judged by the rules for them: `local::judge`).
 async fn fresh_device() {
     session::clear_device()
         .await
         .unwrap_or_else(|e| panic!("wiping the device failed: {e}"));
+    signed_in_as(Role::Salesperson);
+}
+
+fn signed_in_as(role: Role) {
+    judge::set(Some(judge::Judge {
+        dealer: DealerId::from_uuid(Uuid::from_u128(2)),
+        author: Author { user: user(), role },
+        policy: Policy::default(),
+    }));
 }
 
 fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
@@ -666,4 +680,82 @@ async fn after_a_restore_the_device_resends_exactly_its_own_changes() {
         Stage::Visited
     );
     assert_eq!(ok(leads::load(theirs.id).await, "load").lead, theirs);
+}
+
+/// The device judges each change by the server's rules before saving it: a
+/// salesperson's approval (a forged one, or a stale app's) is never made —
+/// not in the lead, not in the outbox — and with nobody signed in nothing
+/// is saved at all.
+#[wasm_bindgen_test]
+async fn a_change_the_server_would_refuse_is_never_made() {
+    fresh_device().await;
+    let l = lead(30, "Ms Fang");
+    ok(leads::create(&l).await, "create");
+    let before = ok(leads::outbox_count().await, "count");
+    let approval = Approval {
+        id: ApprovalId::from_uuid(Uuid::from_u128(31)),
+        version: VersionId::from_uuid(Uuid::from_u128(32)),
+        digest: "terms".into(),
+        approved: true,
+        comment: "ok by sales1".into(),
+        decided_by: user(),
+        decided_at: 1,
+    };
+    match leads::put_approval(l.id, &approval, 2).await {
+        Err(LeadStoreError::Refused(Verdict::Breach(Breach::Role { .. }))) => {}
+        other => panic!("a salesperson's approval must be refused, got {other:?}"),
+    }
+    assert_eq!(ok(leads::outbox_count().await, "count"), before, "nothing waits to sync");
+    assert!(ok(leads::load(l.id).await, "load").lead.approvals.is_empty());
+    // A manager's is made.
+    signed_in_as(Role::Manager);
+    assert!(ok(leads::put_approval(l.id, &approval, 3).await, "a manager's approval"));
+    assert_eq!(ok(leads::load(l.id).await, "load").lead.approvals.len(), 1);
+    // Nobody signed in: nothing is saved (the rules fail closed).
+    judge::set(None);
+    let note = Note {
+        author: user(),
+        at: 4,
+        text: "after sign-out".into(),
+    };
+    assert_eq!(
+        leads::add_note(l.id, &note).await,
+        Err(LeadStoreError::Refused(Verdict::NoSession))
+    );
+    assert!(ok(leads::load(l.id).await, "load").lead.notes.is_empty());
+    signed_in_as(Role::Salesperson);
+}
+
+/// Discarding a refused lead's unsynced changes takes them out of the lead
+/// too: the device shows what the server holds, not the refused edit.
+#[wasm_bindgen_test]
+async fn discarding_unsynced_changes_shows_what_the_server_holds() {
+    fresh_device().await;
+    let l = lead(40, "Mr Lu");
+    ok(leads::create(&l).await, "create");
+    let pushed = ok(leads::outbox().await, "outbox");
+    ok(leads::acked(&leads::group(&pushed)).await, "the server has the lead");
+    let mut edited = l.clone();
+    edited.grade = Grade::H;
+    edited.customer.name = "Mr Lu (refused)".into();
+    ok(leads::edit(&l, &edited, user(), 5).await, "edit");
+    let note = Note {
+        author: user(),
+        at: 6,
+        text: "on top of the refused edit".into(),
+    };
+    ok(leads::add_note(l.id, &note).await, "note");
+    assert_eq!(ok(leads::outbox_count().await, "count"), 2);
+    assert_eq!(
+        ok(leads::discard_outbox(l.id.into()).await, "discard"),
+        2
+    );
+    assert_eq!(ok(leads::outbox_count().await, "count"), 0);
+    let open = ok(leads::load(l.id).await, "load").lead;
+    assert_eq!(open, l, "the lead as the server holds it");
+    let summary = &ok(leads::summaries().await, "summaries")[0];
+    assert_eq!(summary.name, "Mr Lu");
+    // It can be edited again afterwards, from there.
+    ok(leads::edit(&l, &edited, user(), 7).await, "edit again");
+    assert_eq!(ok(leads::load(l.id).await, "load").lead.grade, Grade::H);
 }

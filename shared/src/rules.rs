@@ -56,6 +56,21 @@ pub enum Breach {
     BadProfile { why: String },
 }
 
+impl Breach {
+    /// The refusal code the server answers with (and the device shows).
+    pub fn code(&self) -> crate::sync::SyncErrorCode {
+        use crate::sync::SyncErrorCode;
+        match self {
+            Breach::Role { .. } => SyncErrorCode::Forbidden,
+            Breach::NotAuthor { .. } => SyncErrorCode::NotAuthor,
+            Breach::Frozen | Breach::Recorded { .. } => SyncErrorCode::Frozen,
+            Breach::NotApproved => SyncErrorCode::NotApproved,
+            Breach::LostNotApproved => SyncErrorCode::NotDecided,
+            Breach::TooFewAttempts { .. } | Breach::BadProfile { .. } => SyncErrorCode::Invalid,
+        }
+    }
+}
+
 impl std::fmt::Display for Breach {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -30,6 +30,7 @@ use crate::local::db::{
     self, DOC_CHANGES, DOCS, DbError, META, OUTBOX, RECORDS, Read, SUMMARIES, Tx, bytes_of,
 };
 use crate::local::floor::{self, FloorRow};
+use crate::local::judge::{self, Verdict};
 use crate::local::summary::LeadSummary;
 
 /// A document with more incremental changes than this is compacted into a
@@ -44,6 +45,8 @@ pub enum LeadStoreError {
     NotFound,
     /// Written by a newer version of Showroom: this build does not edit it.
     ReadOnly,
+    /// The change breaks a write rule (`local::judge`): it was not made.
+    Refused(Verdict),
 }
 
 impl std::fmt::Display for LeadStoreError {
@@ -53,6 +56,7 @@ impl std::fmt::Display for LeadStoreError {
             LeadStoreError::Damaged(m) => write!(f, "the stored lead is damaged: {m}"),
             LeadStoreError::NotFound => f.write_str("no such lead on this device"),
             LeadStoreError::ReadOnly => f.write_str("written by a newer version of Showroom"),
+            LeadStoreError::Refused(v) => write!(f, "not allowed: {v}"),
         }
     }
 }
@@ -522,6 +526,11 @@ pub async fn create(lead: &Lead) -> Result<()> {
 /// Saves a new document of any kind: its snapshot, its changes in the
 /// outbox, what lists need of it; then tells the subscribers.
 pub async fn create_doc(id: DocId, mut doc: Document) -> Result<()> {
+    let judge = judge::current().ok_or(LeadStoreError::Refused(Verdict::NoSession))?;
+    judge.may_change(id).map_err(LeadStoreError::Refused)?;
+    judge
+        .check(None, &mut doc, id)
+        .map_err(LeadStoreError::Refused)?;
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
     let derived = derive(id, &doc);
@@ -765,22 +774,31 @@ async fn change_boxed<D>(id: DocId, write: Write<'_, D>) -> Result<bool>
 where
     D: From<Document> + Into<Document> + std::ops::DerefMut<Target = Document>,
 {
+    // Judged before anything is stored: a change the server would refuse is
+    // never made (fails closed when nobody is signed in).
+    let judge = judge::current().ok_or(LeadStoreError::Refused(Verdict::NoSession))?;
+    judge.may_change(id).map_err(LeadStoreError::Refused)?;
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS, META])?;
         let Loaded {
-            doc,
+            mut doc,
             changes,
             snapshot_ok,
         } = load_in(&tx, id).await?.ok_or(LeadStoreError::NotFound)?;
         if doc.schema_version() > SCHEMA_VERSION {
             return Err(LeadStoreError::ReadOnly);
         }
+        let before = judge.read(&mut doc, id);
         let mut doc = D::from(doc);
         let heads = doc.heads();
         let changed = write(&mut doc).map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
         if changed.is_none() {
             return Ok(false);
         }
+        // Dropping the transaction uncommitted stores nothing.
+        judge
+            .check(before.as_ref(), &mut doc, id)
+            .map_err(LeadStoreError::Refused)?;
         let new = doc.changes_since(&heads);
         let mut loaded = Loaded {
             doc: doc.into(),
@@ -982,21 +1000,75 @@ pub async fn outbox_count() -> Result<u32> {
     .await
 }
 
-/// Removes every outbox entry of one lead, so its changes are no longer
-/// pushed (the server refused them and would refuse them again). The lead's
-/// own document keeps them: the edits stay visible on this device. Returns
-/// how many entries went.
+/// Discards a document's unsynced changes (the server refused them and
+/// would refuse them again): they leave the outbox **and the document**,
+/// with anything made on top of them, so the device shows what the server
+/// holds. The document is rebuilt from the changes it keeps (Automerge
+/// cannot take a change back) and stored as a new snapshot. Returns how
+/// many outbox entries went.
 pub async fn discard_outbox(lead: DocId) -> Result<u32> {
-    with_db(async |db: &IdbDatabase| {
-        let tx = Tx::write(db, &[OUTBOX])?;
+    let (count, derived) = with_db(async |db: &IdbDatabase| {
+        let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS, META])?;
         let entries = tx.entries(OUTBOX, &prefix(lead)).await?;
+        let mut removed: HashSet<ChangeHash> = entries
+            .iter()
+            .filter_map(|(_, v)| bytes_of(v).and_then(|b| parse_change(&b).ok()))
+            .map(|c| c.hash())
+            .collect();
         for (key, _) in &entries {
             tx.delete(OUTBOX, key)?;
         }
+        let mut derived = None;
+        if let Some(mut loaded) = load_in(&tx, lead).await?
+            && !removed.is_empty()
+        {
+            // In causal order: a change on top of a removed one goes too.
+            let mut kept = Vec::new();
+            for change in loaded.doc.changes_since(&[]) {
+                if removed.contains(&change.hash())
+                    || change.deps().iter().any(|d| removed.contains(d))
+                {
+                    removed.insert(change.hash());
+                } else {
+                    kept.push(change);
+                }
+            }
+            let mut doc = Document::empty(actor());
+            doc.apply(kept)
+                .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+            tx.put_bytes(DOCS, &lead.to_string(), &doc.save())?;
+            for (key, hash) in &loaded.changes {
+                // Changes still waiting for a dependency stay beside it.
+                if doc.has_change(hash) || removed.contains(hash) {
+                    tx.delete(DOC_CHANGES, key)?;
+                }
+            }
+            loaded.doc = doc;
+            let d = derive(lead, &loaded.doc);
+            put_derived(&tx, &d)?;
+            derived = Some(d);
+        }
         tx.commit().await?;
-        Ok(u32::try_from(entries.len()).unwrap_or(u32::MAX))
+        Ok((u32::try_from(entries.len()).unwrap_or(u32::MAX), derived))
     })
-    .await
+    .await?;
+    if let Some(derived) = derived {
+        // Told like a change from elsewhere: lists and the open page re-read
+        // it, and sync has nothing to push.
+        notify(StoreChange {
+            origin: Origin::OtherTab,
+            leads: lead.as_lead().into_iter().collect(),
+            others: if lead.kind == DocKind::Lead {
+                Vec::new()
+            } else {
+                vec![lead]
+            },
+            summaries: derived.summary.into_iter().collect(),
+            rows: derived.rows,
+            outbox: Vec::new(),
+        });
+    }
+    Ok(count)
 }
 
 /// The server stored these changes: they leave the outbox (exactly these;

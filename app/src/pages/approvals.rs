@@ -37,6 +37,31 @@ fn waiting(leads: &[Lead]) -> Vec<(Lead, QuoteVersion)> {
 pub fn ApprovalsPage() -> impl IntoView {
     let i18n = use_i18n();
     crate::i18n::use_page_title(Key::Approvals);
+    let auth = crate::local::auth::use_auth();
+    // Decisions are a manager's (`rules::may_decide`): the page, its margins
+    // and its buttons are not offered to anyone else, whatever the address.
+    let decides = Memo::new(move |_| {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+    });
+    view! {
+        <Show
+            when=move || decides.get()
+            fallback=move || view! {
+                <section class="page" aria-labelledby="approvals-heading">
+                    <h1 id="approvals-heading" class="page__title">{move || i18n.t(Key::Approvals)}</h1>
+                    <p class="card notice">{move || i18n.t(Key::NoAccess)}</p>
+                </section>
+            }
+        >
+            <ApprovalsInbox />
+        </Show>
+    }
+}
+
+#[component]
+fn ApprovalsInbox() -> impl IntoView {
+    let i18n = use_i18n();
     let index = use_lead_index();
     // Only the leads whose summary says a version waits are opened.
     let ids = Memo::new(move |_| {
@@ -67,7 +92,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     });
     view! {
         <section class="page approvals" aria-labelledby="approvals-heading">
-            <h2 id="approvals-heading" class="page__title">{move || i18n.t(Key::Approvals)}</h2>
+            <h1 id="approvals-heading" class="page__title">{move || i18n.t(Key::Approvals)}</h1>
             {move || match leads.get() {
                 None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
                 Some(all) => {

@@ -128,7 +128,7 @@ pub fn DrivePage() -> impl IntoView {
                         &format!("/leads/{lead}/drives/{}", drive.id),
                         Default::default(),
                     ),
-                    Err(e) => problem.set(Some(e.to_string())),
+                    Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
                 }
             });
         }
@@ -229,7 +229,7 @@ pub fn DrivePage() -> impl IntoView {
         spawn_local(async move {
             match leads::drive_happened(lead, &d, me_id, now).await {
                 Ok(_) => saved.set(true),
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };
@@ -274,7 +274,7 @@ pub fn DrivePage() -> impl IntoView {
         spawn_local(async move {
             match leads::drive_happened(lead, &d, me.user.id, now).await {
                 Ok(_) => saved.set(true),
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };

@@ -119,7 +119,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                     said.set(String::new());
                     saved.set(true);
                 }
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };
@@ -176,7 +176,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                     add_note.set(String::new());
                     saved.set(true);
                 }
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };
@@ -345,7 +345,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         spawn_local(async move {
             match leads::request_lost(l.id, &request, now).await {
                 Ok(_) => asking.set(false),
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };
@@ -377,7 +377,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         spawn_local(async move {
             match leads::decide_lost(l.id, &decision, follow.as_ref(), now).await {
                 Ok(_) => comment.set(String::new()),
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };

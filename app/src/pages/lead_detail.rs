@@ -136,7 +136,6 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     let problems = RwSignal::new(FormProblems::default());
     let failure = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
-    let nothing_changed = RwSignal::new(false);
     let new_model = RwSignal::new(String::new());
     let grade_offer = RwSignal::new(None::<showroom_shared::domain::Date>);
     let catalogue = crate::local::dealer::use_dealer_catalogue();
@@ -183,7 +182,6 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                     set(f, v);
                 }
             });
-            nothing_changed.set(false);
         };
         (value, on_input)
     };
@@ -192,59 +190,88 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     let (wechat_value, wechat_input) = field(|f| f.wechat.clone(), |f, v| f.wechat = v);
     let (city_value, city_input) = field(|f| f.city.clone(), |f, v| f.city = v);
     let (due_value, due_input) = field(|f| f.next_follow_up.clone(), |f, v| f.next_follow_up = v);
-    let update = move |change: Box<dyn FnOnce(&mut LeadForm)>| {
-        form.update(|f| {
-            if let Some(f) = f {
-                change(f);
-            }
-        });
-        nothing_changed.set(false);
-    };
-
     let report = move |e: LeadStoreError| {
         let locale = i18n.locale_untracked();
-        failure.set(Some(if e.is_quota() {
+        let _ = failure.try_set(Some(if e.is_quota() {
             locale.t(Key::StorageFull).to_owned()
         } else if e == LeadStoreError::ReadOnly {
             locale.t(Key::NewerVersion).to_owned()
         } else {
-            locale.save_failed(&e.to_string())
+            locale.store_failed(&e)
         }));
     };
 
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if saving.get_untracked() || read_only.get_untracked() {
+    // The lead saves itself: each finished field (a text field left, a chip
+    // or a choice tapped) is saved on the device at once, as everywhere else
+    // in Showroom; leaving the page saves what was typed. A save asked for
+    // while one is under way runs after it (the form holds every change).
+    let again = StoredValue::new(false);
+    let resave = RwSignal::new(0u32);
+    let save_now = move || {
+        if saving.try_get_untracked() != Some(false) || read_only.try_get_untracked() != Some(false) {
+            again.try_set_value(true);
             return;
         }
         let (Some(base), Some(typed), Some((me, _))) = (
-            open.get_untracked().map(|o| o.lead),
-            form.get_untracked(),
-            me.get_untracked(),
+            open.try_get_untracked().flatten().map(|o| o.lead),
+            form.try_get_untracked().flatten(),
+            me.try_get_untracked().flatten(),
         ) else {
             return;
         };
         let edited = match typed.to_lead(&base) {
             Ok(l) => l,
             Err(p) => {
-                problems.set(p);
+                let _ = problems.try_set(p);
                 return;
             }
         };
-        problems.set(FormProblems::default());
-        failure.set(None);
-        saving.set(true);
+        if edited == base {
+            let _ = problems.try_set(FormProblems::default());
+            return;
+        }
+        let _ = problems.try_set(FormProblems::default());
+        let _ = failure.try_set(None);
+        let _ = saving.try_set(true);
+        let save_again = move || {
+            let _ = saving.try_set(false);
+            if again.try_get_value() == Some(true) {
+                again.try_set_value(false);
+                // The next save reads the form as it is now.
+                let _ = resave.try_update(|n| *n += 1);
+            }
+        };
         spawn_local(async move {
             match leads::edit(&base, &edited, me, js_sys::Date::now() as i64).await {
                 Ok(true) => {
-                    flash.0.set(Some(base.id));
-                    nothing_changed.set(false);
+                    let _ = flash.0.try_set(Some(base.id));
                 }
-                Ok(false) => nothing_changed.set(true),
+                Ok(false) => {}
                 Err(e) => report(e),
             }
-            saving.set(false);
+            save_again();
         });
+    };
+    Effect::new(move |previous: Option<u32>| {
+        let n = resave.get();
+        if previous.is_some_and(|p| p != n) {
+            save_now();
+        }
+        n
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save_now();
+    };
+    // Leaving the page (another tab of the app, Today…) keeps what was typed.
+    on_cleanup(move || save_now());
+    let update = move |change: Box<dyn FnOnce(&mut LeadForm)>| {
+        form.update(|f| {
+            if let Some(f) = f {
+                change(f);
+            }
+        });
+        save_now();
     };
 
     let add_note = move |ev: leptos::ev::SubmitEvent| {
@@ -337,7 +364,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
             <fieldset class="record__fields" disabled=move || read_only.get()>
                 <div class="field">
                     <label for="edit-name">{move || i18n.t(Key::CustomerName)}</label>
-                    <input id="edit-name" type="text" autocomplete="off" prop:value=name_value on:input=name_input
+                    <input id="edit-name" on:change=move |_| save_now() type="text" autocomplete="off" prop:value=name_value on:input=name_input
                         aria-invalid=move || problems.with(|p| p.name.is_some()).to_string()
                         aria-describedby="edit-name-error" />
                     <p id="edit-name-error" class="field__error">
@@ -346,7 +373,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 </div>
                 <div class="field">
                     <label for="edit-mobile">{move || i18n.t(Key::Mobile)}</label>
-                    <input id="edit-mobile" type="tel" inputmode="tel" autocomplete="tel" prop:value=mobile_value on:input=mobile_input
+                    <input id="edit-mobile" on:change=move |_| save_now() type="tel" inputmode="tel" autocomplete="tel" prop:value=mobile_value on:input=mobile_input
                         aria-invalid=move || problems.with(|p| p.mobile.is_some()).to_string()
                         aria-describedby="edit-mobile-error" />
                     <p id="edit-mobile-error" class="field__error">
@@ -356,11 +383,11 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 <div class="field-row">
                     <div class="field">
                         <label for="edit-wechat">{move || i18n.t(Key::WeChat)}</label>
-                        <input id="edit-wechat" type="text" autocomplete="off" autocapitalize="none" prop:value=wechat_value on:input=wechat_input />
+                        <input id="edit-wechat" on:change=move |_| save_now() type="text" autocomplete="off" autocapitalize="none" prop:value=wechat_value on:input=wechat_input />
                     </div>
                     <div class="field">
                         <label for="edit-city">{move || i18n.t(Key::City)}</label>
-                        <input id="edit-city" type="text" autocomplete="address-level2" prop:value=city_value on:input=city_input />
+                        <input id="edit-city" on:change=move |_| save_now() type="text" autocomplete="address-level2" prop:value=city_value on:input=city_input />
                     </div>
                 </div>
                 <ChoiceChips
@@ -430,7 +457,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                     </div>
                     <div class="field">
                         <label for="edit-due">{move || i18n.t(Key::NextFollowUp)}</label>
-                        <input id="edit-due" type="date" prop:value=due_value on:input=due_input on:change=due_input />
+                        <input id="edit-due" type="date" prop:value=due_value on:input=due_input on:change=move |ev| { due_input(ev); save_now(); } />
                     </div>
                 </div>
                 <ChoiceChips
@@ -499,14 +526,8 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 {move || {
                     let mut messages = problem_text(i18n.locale(), &problems.get());
                     messages.extend(failure.get());
-                    if nothing_changed.get() {
-                        messages.push(i18n.t(Key::NothingChanged).to_owned());
-                    }
                     (!messages.is_empty()).then(|| view! { <p class="form__error" role="alert">{messages.join(" ")}</p> })
                 }}
-                <button type="submit" class="button button--primary button--block" disabled=move || saving.get()>
-                    {move || i18n.t(Key::SaveChanges)}
-                </button>
             </fieldset>
         </form>
         <section class="card notes" aria-labelledby="notes-heading">

@@ -185,7 +185,7 @@ pub fn NewLeadPage() -> impl IntoView {
                     failure.set(Some(if e.is_quota() {
                         locale.t(Key::StorageFull).to_owned()
                     } else {
-                        locale.save_failed(&e.to_string())
+                        locale.store_failed(&e)
                     }));
                 }
             }

@@ -287,7 +287,7 @@ fn QuoteEditor(
             let now = clock::now_ms();
             match leads::put_quote(lead_id, &v, me, now).await {
                 Ok(_) => saved.set(true),
-                Err(e) => problem.set(Some(i18n.locale_untracked().save_failed(&e.to_string()))),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
             in_flight.update(|n| *n = n.saturating_sub(1));
         });
@@ -375,7 +375,7 @@ fn QuoteEditor(
                         &format!("/leads/{}/quotes/{}", l.id, next.id),
                         Default::default(),
                     ),
-                    Err(e) => problem.set(Some(e.to_string())),
+                    Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
                 }
             });
         }

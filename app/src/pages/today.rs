@@ -253,6 +253,10 @@ pub fn TodayPage() -> impl IntoView {
         })
     };
 
+    let decides = Memo::new(move |_| {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+    });
     view! {
         <section class="page" aria-labelledby="today-heading">
             <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
@@ -285,7 +289,12 @@ pub fn TodayPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                         <p class="muted" data-testid="quotes-line">
-                            <a href="/approvals">{locale.waiting_line(quotes as usize, lost, approved)}</a>
+                            {if decides.get() {
+                                view! { <a href="/approvals">{locale.waiting_line(quotes as usize, lost, approved)}</a> }.into_any()
+                            } else {
+                                // A salesperson waits for the decision; the inbox is a manager's.
+                                view! { <span>{locale.waiting_line(quotes as usize, lost, approved)}</span> }.into_any()
+                            }}
                         </p>
                         {(!team.is_empty()).then(|| view! {
                             <h2 class="card__title">{locale.t(Key::TeamOverdue)}</h2>

@@ -88,7 +88,7 @@ pub fn VisitPage() -> impl IntoView {
                     saved.set(true);
                     problem.set(None);
                 }
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };
@@ -117,7 +117,7 @@ pub fn VisitPage() -> impl IntoView {
         spawn_local(async move {
             match register::link(doc, &v, lead, me).await {
                 Ok(()) => saved.set(true),
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
             }
         });
     };

@@ -381,16 +381,7 @@ pub fn ingest(
 }
 
 fn refused(breach: &Breach) -> Refusal {
-    let code = match breach {
-        Breach::Role { .. } => SyncErrorCode::Forbidden,
-        Breach::NotAuthor { .. } => SyncErrorCode::NotAuthor,
-        Breach::Frozen => SyncErrorCode::Frozen,
-        Breach::NotApproved => SyncErrorCode::NotApproved,
-        Breach::Recorded { .. } => SyncErrorCode::Frozen,
-        Breach::LostNotApproved => SyncErrorCode::NotDecided,
-        Breach::TooFewAttempts { .. } | Breach::BadProfile { .. } => SyncErrorCode::Invalid,
-    };
-    Refusal::new(code, breach.to_string())
+    Refusal::new(breach.code(), breach.to_string())
 }
 
 impl DocState {
