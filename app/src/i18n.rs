@@ -259,14 +259,26 @@ impl Locale {
         self.fill(Format::ValidUntil, &[("date", &self.date(date))])
     }
 
-    /// A manager's decision with its comment.
+    /// "Trade-in surplus of ¥ 13,457.44 reduces the loan"
+    pub fn surplus_to_loan(self, amount: Money) -> String {
+        self.fill(Format::SurplusToLoan, &[("amount", &self.money(amount))])
+    }
+
+    /// "Paid to the customer: ¥ 31,700.44"
+    pub fn paid_to_customer(self, amount: Money) -> String {
+        self.label_value(Key::PaidToCustomer, &self.money(amount))
+    }
+
+    /// A manager's decision with its comment; without one, the sentence
+    /// alone (no label with a bare colon).
     pub fn decision(self, approved: bool, comment: &str) -> String {
-        let format = if approved {
-            Format::ApprovedWith
-        } else {
-            Format::RejectedWith
-        };
-        self.fill(format, &[("comment", &comment)])
+        let comment = comment.trim();
+        match (approved, comment.is_empty()) {
+            (true, true) => self.t(Key::ApprovedByManager).to_owned(),
+            (false, true) => self.t(Key::RejectedByManager).to_owned(),
+            (true, false) => self.fill(Format::ApprovedWith, &[("comment", &comment)]),
+            (false, false) => self.fill(Format::RejectedWith, &[("comment", &comment)]),
+        }
     }
 
     /// The printed finance line.
@@ -341,8 +353,15 @@ impl Locale {
         )
     }
 
+    /// A rejected lost request with the manager's comment; without one,
+    /// the sentence alone (no bare colon).
     pub fn lost_rejected(self, comment: &str) -> String {
-        self.fill(Format::LostRejected, &[("comment", &comment)])
+        let comment = comment.trim();
+        if comment.is_empty() {
+            self.t(Key::LostRejectedPlain).to_owned()
+        } else {
+            self.fill(Format::LostRejected, &[("comment", &comment)])
+        }
     }
 
     pub fn attempts_needed(self, made: usize, needed: usize) -> String {
@@ -466,6 +485,16 @@ impl Locale {
         self.fill(Format::Receiving, &[("done", &done), ("of", &of)])
     }
 
+    /// "Call 139 1234 5678" (a tap-to-call link).
+    pub fn call_number(self, number: &str) -> String {
+        self.fill(Format::CallNumber, &[("number", &number)])
+    }
+
+    /// "Show all 10"
+    pub fn show_all(self, n: usize) -> String {
+        self.fill(Format::ShowAll, &[("n", &n)])
+    }
+
     /// "Not saved: <why>" (a change the rules do not allow).
     pub fn not_allowed(self, why: &str) -> String {
         self.fill(Format::NotAllowed, &[("why", &why)])
@@ -568,6 +597,17 @@ impl Locale {
     /// "Walk-in, party of 3" / "到店客户（3 人）".
     pub fn walk_in_party(self, n: u32) -> String {
         self.fill(Format::WalkInParty, &[("n", &n)])
+    }
+
+    /// "The car's last reading was 5,428 km. Is 1,250 km right?"
+    pub fn odometer_doubt(self, last: u32, reading: u32) -> String {
+        self.fill(
+            Format::OdometerDoubt,
+            &[
+                ("last", &grouped(last.into())),
+                ("reading", &grouped(reading.into())),
+            ],
+        )
     }
 
     /// Time of day, 24 h: "14:05".
@@ -1002,6 +1042,44 @@ mod tests {
             }
             assert!(locale.too_many_attempts(17).contains("17"));
         }
+    }
+
+    /// Issue 19: no label with a bare colon when a manager left no comment;
+    /// the trade-in's surplus in words.
+    #[wasm_bindgen_test]
+    fn decisions_without_a_comment_and_the_surplus_read_as_sentences() {
+        for locale in Locale::ALL {
+            for text in [
+                locale.decision(true, ""),
+                locale.decision(false, "  "),
+                locale.lost_rejected(""),
+            ] {
+                let end = text.trim_end();
+                assert!(!end.ends_with(':') && !end.ends_with('：'), "{text:?}");
+            }
+        }
+        assert_eq!(Locale::En.decision(false, ""), "Rejected by a manager.");
+        assert_eq!(
+            Locale::En.lost_rejected(" "),
+            "A manager rejected the lost request."
+        );
+        assert_eq!(
+            Locale::En.lost_rejected("周末再约"),
+            "A manager rejected the lost request: 周末再约"
+        );
+        assert_eq!(Locale::ZhCn.decision(true, "同意"), "经理已批准：同意");
+        assert_eq!(
+            Locale::En.surplus_to_loan(Money(1_345_744)),
+            "Trade-in surplus of ¥ 13,457.44 reduces the loan"
+        );
+        assert_eq!(
+            Locale::ZhCn.surplus_to_loan(Money(1_345_744)),
+            "以旧换新余额 ¥ 13,457.44 抵减贷款"
+        );
+        assert_eq!(
+            Locale::En.paid_to_customer(Money(3_170_044)),
+            "Paid to the customer: ¥ 31,700.44"
+        );
     }
 
     #[wasm_bindgen_test]

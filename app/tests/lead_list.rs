@@ -27,6 +27,7 @@ fn summary(n: u128) -> LeadSummary {
         grade: Grade::ALL[(n % 4) as usize],
         stage: Stage::New,
         next_follow_up: "2026-12-01".parse::<Date>().ok(),
+        next_due: None,
         owner: None,
         models: vec!["Model Y".into()],
         updated_at: 0,

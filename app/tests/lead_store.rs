@@ -320,6 +320,7 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             grade: Grade::ALL[(i % 7) as usize],
             stage: Stage::ALL[(i % 8) as usize],
             next_follow_up: None,
+            next_due: None,
             owner: None,
             models: vec![],
             updated_at: 0,

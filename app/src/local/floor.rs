@@ -28,6 +28,9 @@ pub struct VisitRow {
     pub lead: Option<LeadId>,
     /// The lead's customer, for a linked visit.
     pub customer: Option<String>,
+    /// A stray "Walk-in" tap: counted nowhere (`Visit::counts`).
+    #[serde(default)]
+    pub mistaken: bool,
 }
 
 /// One test drive of one lead.
@@ -41,6 +44,9 @@ pub struct DriveRow {
     pub end: i64,
     pub status: DriveStatus,
     pub out_at: Option<i64>,
+    /// The odometer when the car left (rows written before it: none).
+    #[serde(default)]
+    pub out_km: Option<u32>,
     /// The odometer when the car came back.
     #[serde(default)]
     pub back_km: Option<u32>,
@@ -76,6 +82,7 @@ fn visit_row(v: &Visit, doc: DocId, customer: Option<&str>) -> VisitRow {
         outcome: v.outcome,
         lead: v.lead,
         customer: customer.map(str::to_owned),
+        mistaken: !v.counts(),
     }
 }
 
@@ -89,6 +96,7 @@ fn drive_row(d: &TestDrive, lead: &Lead) -> DriveRow {
         end: d.end,
         status: d.status,
         out_at: d.out.as_ref().map(|o| o.at),
+        out_km: d.out.as_ref().map(|o| o.odometer_km),
         back_km: d.back.as_ref().map(|b| b.odometer_km),
         salesperson: d.created_by,
     }
@@ -178,7 +186,10 @@ impl FloorIndex {
             .visits
             .values()
             .filter(|v| {
-                v.left_at.is_none() && v.outcome != VisitOutcome::Anonymous && v.arrived_at >= since
+                v.left_at.is_none()
+                    && v.outcome != VisitOutcome::Anonymous
+                    && !v.mistaken
+                    && v.arrived_at >= since
             })
             .cloned()
             .collect();
@@ -187,11 +198,12 @@ impl FloorIndex {
     }
 
     /// Visits of one day (from `since` to `until`): (all, left no details).
+    /// A visit logged by mistake is in neither.
     pub fn counts(&self, since: i64, until: i64) -> (usize, usize) {
         let day = self
             .visits
             .values()
-            .filter(|v| v.arrived_at >= since && v.arrived_at < until);
+            .filter(|v| !v.mistaken && v.arrived_at >= since && v.arrived_at < until);
         let (mut all, mut anonymous) = (0, 0);
         for v in day {
             all += 1;
@@ -251,13 +263,15 @@ impl FloorIndex {
             .all(|o| Some(o.id) == except || !(o.start < end && start < o.end))
     }
 
-    /// The highest odometer a returned drive of `car` recorded: the car's
-    /// reading now, which the catalogue (a manager's) does not follow.
-    pub fn last_odometer(&self, car: CarId) -> Option<u32> {
+    /// The highest odometer reading, out or back, that a drive of `car`
+    /// other than `except` recorded: the car's reading now, which the
+    /// catalogue (a manager's) does not follow. What a new reading is
+    /// compared with (`showroom::odometer_doubt`).
+    pub fn last_odometer(&self, car: CarId, except: Option<DriveId>) -> Option<u32> {
         self.drives
             .values()
-            .filter(|d| d.car == car)
-            .filter_map(|d| d.back_km)
+            .filter(|d| d.car == car && Some(d.id) != except)
+            .flat_map(|d| d.out_km.into_iter().chain(d.back_km))
             .max()
     }
 }
@@ -278,6 +292,7 @@ mod tests {
             end,
             status,
             out_at: (status == DriveStatus::Out).then_some(start),
+            out_km: (status != DriveStatus::Booked).then_some(2_000 + n as u32),
             back_km: (status == DriveStatus::Returned).then_some(3_000 + n as u32),
             salesperson: UserId::from_uuid(Uuid::from_u128(9)),
         })
@@ -346,6 +361,7 @@ mod tests {
                 outcome,
                 lead: None,
                 customer: None,
+                mistaken: false,
             })
         };
         let register = DocId::register(showroom_shared::domain::RegisterId::from_uuid(
@@ -365,5 +381,51 @@ mod tests {
         index.upsert([visit(lead, Some(20_000), VisitOutcome::Lead)]);
         assert!(index.here_now(0).is_empty(), "left");
         assert_eq!(index.counts(0, 30_000), (1, 0));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_visit_logged_by_mistake_is_counted_nowhere() {
+        let user = UserId::from_uuid(Uuid::from_u128(9));
+        let register = DocId::register(showroom_shared::domain::RegisterId::from_uuid(
+            Uuid::from_u128(5),
+        ));
+        let mut v = Visit {
+            id: VisitId::from_uuid(Uuid::from_u128(1)),
+            arrived_at: 10_000,
+            left_at: None,
+            salesperson: user,
+            party_size: 1,
+            kind: VisitKind::First,
+            outcome: VisitOutcome::Open,
+            lead: None,
+            steps: Default::default(),
+            created_by: user,
+        };
+        let mut index = FloorIndex::new([FloorRow::Visit(visit_row(&v, register, None))]);
+        assert_eq!(index.counts(0, 30_000), (1, 0));
+        assert_eq!(index.here_now(0).len(), 1);
+        v.log_as_mistake(12_000);
+        index.upsert([FloorRow::Visit(visit_row(&v, register, None))]);
+        assert_eq!(
+            index.counts(0, 30_000),
+            (0, 0),
+            "not a visit, not anonymous"
+        );
+        assert!(index.here_now(0).is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_car_s_last_reading_is_its_highest_out_or_back() {
+        let car = CarId::from_uuid(Uuid::from_u128(1));
+        let index = FloorIndex::new([
+            drive(1, 1, 1_000, 2_000, DriveStatus::Returned),
+            drive(2, 1, 3_000, 4_000, DriveStatus::Out),
+            drive(3, 2, 3_000, 4_000, DriveStatus::Returned),
+        ]);
+        // Drive 1: out 2,001, back 3,001; drive 2: out 2,002.
+        assert_eq!(index.last_odometer(car, None), Some(3_001));
+        assert_eq!(index.last_odometer(car, Some(id(1))), Some(2_002));
+        let none = CarId::from_uuid(Uuid::from_u128(7));
+        assert_eq!(index.last_odometer(none, None), None);
     }
 }

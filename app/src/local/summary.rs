@@ -15,7 +15,14 @@ pub struct LeadSummary {
     pub mobile: Option<String>,
     pub grade: Grade,
     pub stage: Stage,
+    /// The date of the next follow-up (`next_due`'s day in the dealer's
+    /// time zone): what the list shows and sorts by.
     pub next_follow_up: Option<Date>,
+    /// When the lead is next to be followed up, Unix ms
+    /// (`followup::next_follow_up`: its earliest open task, else its
+    /// follow-up date): the one truth Today, the list and the lead read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_due: Option<i64>,
     pub owner: Option<UserId>,
     pub models: Vec<String>,
     pub updated_at: i64,
@@ -55,13 +62,17 @@ fn is_zero(n: &u32) -> bool {
 
 impl LeadSummary {
     pub fn of(lead: &Lead) -> LeadSummary {
+        let next_due =
+            showroom_shared::domain::followup::next_follow_up(lead, crate::local::clock::start_of);
         LeadSummary {
             id: lead.id,
             name: lead.customer.name.clone(),
             mobile: lead.customer.mobile.as_ref().map(|p| p.as_str().to_owned()),
             grade: lead.grade,
             stage: lead.stage,
-            next_follow_up: lead.next_follow_up,
+            next_follow_up: next_due
+                .map(|at| Date::from_unix_ms(at, crate::local::clock::offset_minutes(at))),
+            next_due,
             owner: lead.owner,
             models: lead.models.clone(),
             updated_at: lead.updated_at,
@@ -88,7 +99,7 @@ impl LeadSummary {
                 showroom_shared::domain::followup::decision_on(r, &lead.lost_decisions).is_none()
             }),
             awaiting_first_contact: lead.stage.is_open()
-                && showroom_shared::domain::followup::first_contact(&lead.tasks).is_none(),
+                && showroom_shared::domain::followup::first_reached(lead).is_none(),
             created_at: lead.created_at,
             approved_at: lead
                 .quotes
@@ -280,6 +291,7 @@ mod tests {
             grade: Grade::N,
             stage: Stage::New,
             next_follow_up: due.map(|d| d.parse().expect("a date")),
+            next_due: None,
             owner: None,
             models: vec![],
             updated_at: 0,

@@ -37,6 +37,25 @@ async fn edit(
         .map_err(|e| e.to_string())
 }
 
+/// Where a save was asked for: its confirmation or error shows there, not at
+/// the foot of a long page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Spot {
+    /// A trim's row (its price and discount limit).
+    TrimRow(TrimId),
+    /// The list of trims (archiving one takes its row away).
+    Trims,
+    AddTrim,
+    AddModel,
+    ItemRow(ItemId),
+    AddItem,
+    AddColour,
+    /// The list of demo cars (archiving one takes its row away).
+    Cars,
+    AddCar,
+    Rules,
+}
+
 /// How a showroom rule's number is typed.
 #[derive(Clone, Copy)]
 enum Unit {
@@ -75,9 +94,22 @@ pub fn CataloguePage() -> impl IntoView {
         auth.session()
             .is_some_and(|s| showroom_shared::rules::may_edit_catalogue(s.user.role))
     });
-    let status = RwSignal::new(None::<Result<(), String>>);
+    // The last save and where it was asked for; cleared when a form shows an
+    // error, so that "Saved" never stands beside one.
+    let status = RwSignal::new(None::<(Spot, Result<(), String>)>);
     let dealer_id = move || auth.session_untracked().map(|s| s.dealer.id);
-    let done = move |r: Result<bool, String>| status.set(Some(r.map(|_| ())));
+    let done = move |spot: Spot, r: Result<bool, String>| status.set(Some((spot, r.map(|_| ()))));
+    let status_at = move |spot: Spot| {
+        view! {
+            <p class="saved-status" role="status">
+                {move || status.with(|s| matches!(s, Some((at, Ok(()))) if *at == spot)).then(|| i18n.t(Key::CatalogueSaved))}
+            </p>
+            {move || status.with(|s| match s {
+                Some((at, Err(e))) if *at == spot => Some(view! { <p class="form__error" role="alert">{e.clone()}</p> }),
+                _ => None,
+            })}
+        }
+    };
 
     // A trim's new list price.
     let prices = RwSignal::new(std::collections::HashMap::<TrimId, String>::new());
@@ -88,6 +120,7 @@ pub fn CataloguePage() -> impl IntoView {
             .with_untracked(|p| p.get(&trim.id).cloned())
             .unwrap_or_default();
         let Ok(price) = text.parse::<Money>() else {
+            status.set(None);
             price_problem.set(Some(trim.id));
             return;
         };
@@ -101,18 +134,22 @@ pub fn CataloguePage() -> impl IntoView {
             match limit_text.parse::<DiscountLimit>() {
                 Ok(l) => Some(l),
                 Err(_) => {
+                    status.set(None);
                     price_problem.set(Some(trim.id));
                     return;
                 }
             }
         };
         price_problem.set(None);
+        let spot = Spot::TrimRow(trim.id);
         let mut t = trim;
         t.list_price = price;
         t.max_discount = limit;
         {
             let dealer = dealer_id();
-            spawn_local(async move { done(edit(dealer, move |d, now| d.put(&t, now)).await) });
+            spawn_local(
+                async move { done(spot, edit(dealer, move |d, now| d.put(&t, now)).await) },
+            );
         }
     };
 
@@ -126,14 +163,17 @@ pub fn CataloguePage() -> impl IntoView {
         ev.prevent_default();
         let locale = i18n.locale_untracked();
         let (Some(model), name) = (new_model.get_untracked(), new_trim_name.get_untracked()) else {
+            status.set(None);
             trim_problem.set(Some(locale.t(Key::Required)));
             return;
         };
         if name.trim().is_empty() {
+            status.set(None);
             trim_problem.set(Some(locale.t(Key::Required)));
             return;
         }
         let Ok(price) = new_trim_price.get_untracked().parse::<Money>() else {
+            status.set(None);
             trim_problem.set(Some(locale.t(Key::BadPrice)));
             return;
         };
@@ -160,7 +200,12 @@ pub fn CataloguePage() -> impl IntoView {
         new_trim_price.set(String::new());
         {
             let dealer = dealer_id();
-            spawn_local(async move { done(edit(dealer, move |d, now| d.put(&trim, now)).await) });
+            spawn_local(async move {
+                done(
+                    Spot::AddTrim,
+                    edit(dealer, move |d, now| d.put(&trim, now)).await,
+                )
+            });
         }
     };
 
@@ -177,15 +222,18 @@ pub fn CataloguePage() -> impl IntoView {
         let vin = match car_vin.get_untracked().parse::<Vin>() {
             Ok(v) => v,
             Err(e) => {
+                status.set(None);
                 car_problem.set(Some(locale.vin_error(e)));
                 return;
             }
         };
         let (Some(trim), plate) = (car_trim.get_untracked(), car_plate.get_untracked()) else {
+            status.set(None);
             car_problem.set(Some(locale.t(Key::Required)));
             return;
         };
         if plate.trim().is_empty() {
+            status.set(None);
             car_problem.set(Some(locale.t(Key::Required)));
             return;
         }
@@ -204,7 +252,12 @@ pub fn CataloguePage() -> impl IntoView {
         car_stock.set(String::new());
         {
             let dealer = dealer_id();
-            spawn_local(async move { done(edit(dealer, move |d, now| d.put(&car, now)).await) });
+            spawn_local(async move {
+                done(
+                    Spot::AddCar,
+                    edit(dealer, move |d, now| d.put(&car, now)).await,
+                )
+            });
         }
     };
 
@@ -223,7 +276,12 @@ pub fn CataloguePage() -> impl IntoView {
             archived: false,
         };
         let dealer = dealer_id();
-        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&model, now)).await) });
+        spawn_local(async move {
+            done(
+                Spot::AddModel,
+                edit(dealer, move |d, now| d.put(&model, now)).await,
+            )
+        });
     };
     let item_kind = RwSignal::new(ItemKind::Accessory);
     let item_name = RwSignal::new(String::new());
@@ -234,10 +292,12 @@ pub fn CataloguePage() -> impl IntoView {
         let locale = i18n.locale_untracked();
         let name = item_name.get_untracked().trim().to_owned();
         let Ok(price) = item_price.get_untracked().parse::<Money>() else {
+            status.set(None);
             item_problem.set(Some(locale.t(Key::BadPrice)));
             return;
         };
         if name.is_empty() {
+            status.set(None);
             item_problem.set(Some(locale.t(Key::Required)));
             return;
         }
@@ -252,21 +312,31 @@ pub fn CataloguePage() -> impl IntoView {
             archived: false,
         };
         let dealer = dealer_id();
-        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&item, now)).await) });
+        spawn_local(async move {
+            done(
+                Spot::AddItem,
+                edit(dealer, move |d, now| d.put(&item, now)).await,
+            )
+        });
     };
     let item_prices = RwSignal::new(std::collections::HashMap::<ItemId, String>::new());
+    // The item whose new price does not read (shown at its row).
+    let item_price_problem = RwSignal::new(None::<ItemId>);
     let save_item = move |item: Item| {
         let text = item_prices
             .with_untracked(|p| p.get(&item.id).cloned())
             .unwrap_or_default();
         let Ok(price) = text.parse::<Money>() else {
-            item_problem.set(Some(i18n.locale_untracked().t(Key::BadPrice)));
+            status.set(None);
+            item_price_problem.set(Some(item.id));
             return;
         };
+        item_price_problem.set(None);
+        let spot = Spot::ItemRow(item.id);
         let mut item = item;
         item.price = price;
         let dealer = dealer_id();
-        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&item, now)).await) });
+        spawn_local(async move { done(spot, edit(dealer, move |d, now| d.put(&item, now)).await) });
     };
     let colour_name = RwSignal::new(String::new());
     let colour_price = RwSignal::new(String::from("0"));
@@ -288,17 +358,32 @@ pub fn CataloguePage() -> impl IntoView {
             archived: false,
         };
         let dealer = dealer_id();
-        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&colour, now)).await) });
+        spawn_local(async move {
+            done(
+                Spot::AddColour,
+                edit(dealer, move |d, now| d.put(&colour, now)).await,
+            )
+        });
     };
     let archive_trim = move |mut trim: Trim| {
         trim.archived = true;
         let dealer = dealer_id();
-        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&trim, now)).await) });
+        spawn_local(async move {
+            done(
+                Spot::Trims,
+                edit(dealer, move |d, now| d.put(&trim, now)).await,
+            )
+        });
     };
     let archive_car = move |mut car: DemoCar| {
         car.archived = true;
         let dealer = dealer_id();
-        spawn_local(async move { done(edit(dealer, move |d, now| d.put(&car, now)).await) });
+        spawn_local(async move {
+            done(
+                Spot::Cars,
+                edit(dealer, move |d, now| d.put(&car, now)).await,
+            )
+        });
     };
 
     // Showroom rules.
@@ -332,6 +417,7 @@ pub fn CataloguePage() -> impl IntoView {
             let dealer = dealer_id();
             spawn_local(async move {
                 done(
+                    Spot::Rules,
                     edit(dealer, move |d, now| {
                         // The profile has its own form: keep what the
                         // document holds now, never this form's older copy.
@@ -392,6 +478,7 @@ pub fn CataloguePage() -> impl IntoView {
                 <ProfileEditor />
                 <section class="card" aria-labelledby="trims-heading">
                     <h2 id="trims-heading" class="card__title">{move || i18n.t(Key::Trim)}</h2>
+                    {status_at(Spot::Trims)}
                     <ul class="trim-editor">
                         {move || catalogue.dealer.with(|d| {
                             let Some(d) = d else { return Vec::new() };
@@ -405,6 +492,8 @@ pub fn CataloguePage() -> impl IntoView {
                                     <li class="trim-editor__row trim-editor__row--limit">
                                         <label for=field.clone()>{label.clone()}</label>
                                         <input id=field type="text" inputmode="decimal" class="money"
+                                            aria-describedby=format!("price-{id}-error")
+                                            aria-invalid=move || (price_problem.get() == Some(id)).to_string()
                                             prop:value=move || prices.with(|p| p.get(&id).cloned()).unwrap_or_else(|| current.clone())
                                             on:input=move |ev| { let v = event_target_value(&ev); prices.update(|p| { p.insert(id, v); }); } />
                                         {
@@ -428,7 +517,10 @@ pub fn CataloguePage() -> impl IntoView {
                                                     on:click=move |_| archive_trim(t2.clone())>{i18n.t(Key::Archive)}</button>
                                             }
                                         }
-                                        {move || (price_problem.get() == Some(id)).then(|| view! { <p class="field__error" role="alert">{i18n.t(Key::BadPriceOrLimit)}</p> })}
+                                        <p id=format!("price-{id}-error") class="field__error" role="alert">
+                                            {move || (price_problem.get() == Some(id)).then(|| i18n.t(Key::BadPriceOrLimit))}
+                                        </p>
+                                        {status_at(Spot::TrimRow(id))}
                                     </li>
                                 }
                             }).collect::<Vec<_>>()
@@ -463,6 +555,7 @@ pub fn CataloguePage() -> impl IntoView {
                         </div>
                         {move || trim_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
                         <button type="submit" class="button button--primary">{move || i18n.t(Key::AddTrim)}</button>
+                        {status_at(Spot::AddTrim)}
                     </form>
                     <form class="form form--inline" on:submit=add_model>
                         <div class="field">
@@ -470,6 +563,7 @@ pub fn CataloguePage() -> impl IntoView {
                             <input id="new-model-name" type="text" bind:value=model_name />
                         </div>
                         <button type="submit" class="button button--secondary">{move || i18n.t(Key::AddCatalogueModel)}</button>
+                        {status_at(Spot::AddModel)}
                     </form>
                 </section>
                 <section class="card" aria-labelledby="items-heading">
@@ -488,10 +582,16 @@ pub fn CataloguePage() -> impl IntoView {
                                     <li class="trim-editor__row">
                                         <label for=field.clone()>{label.clone()}</label>
                                         <input id=field type="text" inputmode="decimal" class="money"
+                                            aria-describedby=format!("item-{id}-error")
+                                            aria-invalid=move || (item_price_problem.get() == Some(id)).to_string()
                                             prop:value=move || item_prices.with(|p| p.get(&id).cloned()).unwrap_or_else(|| current.clone())
                                             on:input=move |ev| { let v = event_target_value(&ev); item_prices.update(|p| { p.insert(id, v); }); } />
                                         <button type="button" class="button button--secondary" aria-label=format!("{} · {label}", i18n.t(Key::SaveCatalogue))
                                             on:click=move |_| save_item(it.clone())>{i18n.t(Key::SaveCatalogue)}</button>
+                                        <p id=format!("item-{id}-error") class="field__error" role="alert">
+                                            {move || (item_price_problem.get() == Some(id)).then(|| i18n.t(Key::BadPrice))}
+                                        </p>
+                                        {status_at(Spot::ItemRow(id))}
                                     </li>
                                 }
                             }).collect::<Vec<_>>()
@@ -518,6 +618,7 @@ pub fn CataloguePage() -> impl IntoView {
                         </div>
                         {move || item_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
                         <button type="submit" class="button button--primary">{move || i18n.t(Key::AddItem)}</button>
+                        {status_at(Spot::AddItem)}
                     </form>
                 </section>
                 <section class="card" aria-labelledby="colours-heading">
@@ -539,10 +640,12 @@ pub fn CataloguePage() -> impl IntoView {
                             </div>
                         </div>
                         <button type="submit" class="button button--secondary">{move || i18n.t(Key::AddColour)}</button>
+                        {status_at(Spot::AddColour)}
                     </form>
                 </section>
                 <section class="card" aria-labelledby="cars-editor-heading">
                     <h2 id="cars-editor-heading" class="card__title">{move || i18n.t(Key::DemoCars)}</h2>
+                    {status_at(Spot::Cars)}
                     <ul class="catalogue__cars">
                         {move || catalogue.dealer.with(|d| d.as_ref().map(|d| d.cars.iter().filter(|c| !c.archived).map(|c| {
                             let car = c.clone();
@@ -591,6 +694,7 @@ pub fn CataloguePage() -> impl IntoView {
                         </div>
                         {move || car_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
                         <button type="submit" class="button button--primary">{move || i18n.t(Key::AddDemoCar)}</button>
+                        {status_at(Spot::AddCar)}
                     </form>
                 </section>
                 <form class="card form" on:submit=save_rules aria-labelledby="rules-heading">
@@ -641,10 +745,9 @@ pub fn CataloguePage() -> impl IntoView {
                     </div>
                     <p class="muted">{move || catalogue.dealer.with(|d| d.as_ref().map(|d| format!("{} v{}", i18n.t(Key::SignedAgreementVersion), d.settings.agreement.version)))}</p>
                     <button type="submit" class="button button--primary">{move || i18n.t(Key::SaveCatalogue)}</button>
+                    {status_at(Spot::Rules)}
                 </form>
             </Show>
-            <p class="saved-status" role="status">{move || matches!(status.get(), Some(Ok(()))).then(|| i18n.t(Key::CatalogueSaved))}</p>
-            {move || match status.get() { Some(Err(e)) => Some(view! { <p class="form__error" role="alert">{e}</p> }), _ => None }}
         </section>
     }
 }

@@ -11,6 +11,7 @@ use showroom_shared::domain::followup::{
     LostState, Outcome, Purpose, Task, TaskId, TaskKind, attempts, consent_state, decision_on,
     record_consent,
 };
+use showroom_shared::domain::quote::decision_needs_comment;
 use showroom_shared::domain::{Grade, Lead, Stage, UserId};
 
 use crate::i18n::{Key, Locale, use_i18n};
@@ -310,6 +311,9 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
     let competitor = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
+    // A rejection without its reason: said at the comment box.
+    let missing = RwSignal::new(false);
+    let area = NodeRef::<leptos::html::Textarea>::new();
     let problem = RwSignal::new(None::<String>);
     let is_manager = move || {
         auth.session()
@@ -353,12 +357,21 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         let (Some(l), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
             return;
         };
+        let text = comment.get_untracked().trim().to_owned();
+        if decision_needs_comment(approved, &text) {
+            missing.set(true);
+            if let Some(el) = area.get_untracked() {
+                let _ = el.focus();
+            }
+            return;
+        }
+        missing.set(false);
         let now = clock::now_ms();
         let decision = LostDecision {
             id: LostDecisionId::from_uuid(leads::new_uuid()),
             request: request.id,
             approved,
-            comment: comment.get_untracked().trim().to_owned(),
+            comment: text,
             decided_by: me.user.id,
             decided_at: now,
         };
@@ -395,9 +408,17 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
             }
         });
     };
+    // Several panels share the approvals inbox: ids derive from the lead.
+    let heading_id = move || {
+        lead.with(|l| {
+            l.as_ref()
+                .map(|l| format!("lost-heading-{}", l.id))
+                .unwrap_or_else(|| "lost-heading".to_owned())
+        })
+    };
     view! {
-        <section class="card lost" aria-labelledby="lost-heading">
-            <h3 id="lost-heading" class="card__title">{move || i18n.t(Key::LostRequest)}</h3>
+        <section class="card lost" aria-labelledby=heading_id>
+            <h3 id=heading_id class="card__title">{move || i18n.t(Key::LostRequest)}</h3>
             {move || {
                 let Some(l) = lead.get() else { return ().into_any() };
                 let locale = i18n.locale();
@@ -407,13 +428,20 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                     Some((r, LostState::Pending)) => {
                         let r1 = r.clone();
                         let r2 = r.clone();
+                        // The box's id derives from the request's: two
+                        // requests on one page never share a label.
+                        let box_id = format!("lost-comment-{}", r.id);
+                        let error_id = format!("{box_id}-error");
                         view! {
                             <p class="notice">{locale.lost_waiting(&reason_label(&r.reason), &r.note)}</p>
                             {is_manager().then(|| view! {
                                 <div class="decision">
                                     <div class="field">
-                                        <label for="lost-comment">{move || i18n.t(Key::DecisionComment)}</label>
-                                        <textarea id="lost-comment" rows="2" maxlength="500" bind:value=comment></textarea>
+                                        <label for=box_id.clone()>{move || i18n.t(Key::DecisionComment)}</label>
+                                        <textarea id=box_id rows="2" maxlength="500" bind:value=comment node_ref=area
+                                            aria-invalid=move || missing.get().to_string() aria-describedby=error_id.clone()
+                                            on:input=move |_| if missing.get_untracked() && !comment.get_untracked().trim().is_empty() { missing.set(false) }></textarea>
+                                        <p id=error_id class="field__error">{move || missing.get().then(|| i18n.t(Key::RejectNeedsComment))}</p>
                                     </div>
                                     <div class="quote-actions__row">
                                         <button type="button" class="button button--danger" on:click=move |_| decide(r1.clone(), true)>{move || i18n.t(Key::ApproveLost)}</button>

@@ -380,6 +380,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                         {move || problems.with(|p| p.mobile.as_ref().map(|e| i18n.locale().phone_error(e)))}
                     </p>
                 </div>
+                <ContactActions lead=Signal::derive(lead) />
                 <div class="field-row">
                     <div class="field">
                         <label for="edit-wechat">{move || i18n.t(Key::WeChat)}</label>
@@ -707,5 +708,47 @@ fn LeadFloor(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Call the customer (a `tel:` link the tablet dials) and copy their WeChat
+/// id, from the lead as saved.
+#[component]
+fn ContactActions(lead: Signal<Option<Lead>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let copied = RwSignal::new(false);
+    let mobile = move || lead.with(|l| l.as_ref().and_then(|l| l.customer.mobile.clone()));
+    let wechat = move || {
+        lead.with(|l| {
+            l.as_ref()
+                .and_then(|l| l.customer.wechat.clone())
+                .filter(|w| !w.trim().is_empty())
+        })
+    };
+    let copy = move |_| {
+        let Some(id) = wechat() else { return };
+        if let Some(w) = web_sys::window() {
+            let promise = w.navigator().clipboard().write_text(&id);
+            spawn_local(async move {
+                copied.set(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+            });
+        }
+    };
+    view! {
+        <div class="contact-actions">
+            {move || mobile().map(|m| {
+                let shown = crate::pages::lead_form::display_phone(m.as_str());
+                view! {
+                    <a class="button button--secondary" href=format!("tel:{}", m.as_str())>
+                        {move || i18n.locale().call_number(&shown)}
+                    </a>
+                }
+            })}
+            {move || wechat().map(|_| view! {
+                <button type="button" class="button button--secondary" on:click=copy>
+                    {move || i18n.t(if copied.get() { Key::WeChatCopied } else { Key::CopyWeChat })}
+                </button>
+            })}
+        </div>
     }
 }

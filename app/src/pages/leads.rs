@@ -244,7 +244,12 @@ pub fn LeadRows(#[prop(into)] rows: Signal<Vec<LeadSummary>>) -> impl IntoView {
 fn LeadRow(s: LeadSummary, open: bool, locale: Locale) -> impl IntoView {
     let href = format!("/leads/{}", s.id);
     let mobile = s.mobile.as_deref().map(display_phone);
+    // The next follow-up as Today counts it (an overdue task included).
+    let late = s
+        .next_due
+        .is_some_and(|at| at < crate::local::clock::start_of(crate::local::clock::today()));
     let due = match s.next_follow_up {
+        Some(d) if late => format!("{} · {}", locale.t(Key::Overdue), locale.date(d)),
         Some(d) => locale.date(d),
         None => locale.t(Key::NoFollowUp).to_owned(),
     };
@@ -256,7 +261,7 @@ fn LeadRow(s: LeadSummary, open: bool, locale: Locale) -> impl IntoView {
                 <span class="lead-row__facts">
                     <GradeChip grade=s.grade locale=locale />
                     <span class="lead-row__stage">{locale.stage(s.stage)}</span>
-                    <span class="lead-row__due">{due}</span>
+                    <span class=if late { "lead-row__due lead-row__due--late" } else { "lead-row__due" }>{due}</span>
                 </span>
             </a>
         </li>

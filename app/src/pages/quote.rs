@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use showroom_shared::domain::catalogue::{Dealer, ItemKind};
 use showroom_shared::domain::quote::{
     Approval, ApprovalId, Finance, Line, LineKind, OldCar, Order, QuoteId, QuoteState, QuoteStatus,
-    QuoteVersion, RowKey, TradeIn, VersionId, compare,
+    QuoteVersion, RowKey, TradeIn, VersionId, compare, decision_needs_comment,
 };
 use showroom_shared::domain::showroom::{Signature, Strokes};
 use showroom_shared::domain::{Date, Lead, LeadId, Money, UserId};
@@ -121,6 +121,7 @@ pub fn row_label(locale: Locale, key: RowKey, name: &str) -> String {
         RowKey::Monthly => Key::RowMonthly,
         RowKey::Interest => Key::RowInterest,
         RowKey::CashDue => Key::RowCashDue,
+        RowKey::PaidOut => Key::PaidToCustomer,
     };
     locale.t(k).to_owned()
 }
@@ -654,7 +655,10 @@ fn QuoteEditor(
                 }}
             </section>
         })}
-        {move || work.get().map(|v| view! { <PrintedQuote version=v customer=the_lead().map(|l| l.customer.name).unwrap_or_default() /> })}
+        {move || work.get().map(|v| {
+            let offer = v.printable_as_offer(&approvals(), &policy.get());
+            view! { <PrintedQuote version=v offer=offer customer=the_lead().map(|l| l.customer.name).unwrap_or_default() /> }
+        })}
     }
 }
 
@@ -863,7 +867,7 @@ fn TotalsView(version: QuoteVersion) -> impl IntoView {
     let rows = version.rows().into_iter().filter(|r| {
         !matches!(
             r.key,
-            RowKey::OutTheDoor | RowKey::Monthly | RowKey::CashDue
+            RowKey::OutTheDoor | RowKey::Monthly | RowKey::CashDue | RowKey::PaidOut
         )
     });
     let loan_problem = matches!(version.loan(), Some(Err(_)));
@@ -883,12 +887,26 @@ fn TotalsView(version: QuoteVersion) -> impl IntoView {
                     <dd class="figure">{locale.money(t.cash_option)}</dd></div>
             })}
         </dl>
+        {surplus_words(locale, &t).map(|words| view! { <p class="notice" data-testid="trade-in-surplus">{words}</p> })}
         {loan_problem.then(|| view! { <p class="field__error" role="alert">{locale.t(Key::LoanProblem)}</p> })}
         {(version.taxes.subsidy_info != Money::ZERO).then(|| view! {
             <p class="field__hint">{locale.subsidy_info(version.taxes.subsidy_info)}</p>
         })}
         <p class="muted">{locale.valid_until(version.valid_until)}</p>
     }
+}
+
+/// The trade-in's surplus in words, when there is one: "Trade-in surplus of
+/// ¥ X reduces the loan", "Paid to the customer: ¥ Y".
+fn surplus_words(locale: Locale, t: &showroom_shared::domain::quote::Totals) -> Option<String> {
+    let mut words = Vec::new();
+    if t.to_loan != Money::ZERO {
+        words.push(locale.surplus_to_loan(t.to_loan));
+    }
+    if t.paid_out != Money::ZERO {
+        words.push(locale.paid_to_customer(t.paid_out));
+    }
+    (!words.is_empty()).then(|| words.join(" · "))
 }
 
 /// A version's rows as a list of labelled amounts.
@@ -949,6 +967,9 @@ pub fn DecisionForm(
     let comment = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
+    // A rejection without its reason: said at the box, which takes the focus.
+    let missing = RwSignal::new(false);
+    let area = NodeRef::<leptos::html::Textarea>::new();
     let decide = move |approved: bool| {
         let (Some(l), Some(v), Some(me)) = (
             lead.get_untracked(),
@@ -957,13 +978,22 @@ pub fn DecisionForm(
         ) else {
             return;
         };
+        let text = comment.get_untracked().trim().to_owned();
+        if decision_needs_comment(approved, &text) {
+            missing.set(true);
+            if let Some(el) = area.get_untracked() {
+                let _ = el.focus();
+            }
+            return;
+        }
+        missing.set(false);
         let now = clock::now_ms();
         let a = Approval {
             id: ApprovalId::from_uuid(leads::new_uuid()),
             version: v.id,
             digest: v.digest(),
             approved,
-            comment: comment.get_untracked().trim().to_owned(),
+            comment: text,
             decided_by: me.user.id,
             decided_at: now,
         };
@@ -975,17 +1005,23 @@ pub fn DecisionForm(
             busy.set(false);
         });
     };
+    // One box per version: its own id, so its label names and focuses it
+    // wherever several forms share a page (the approvals inbox).
     let field_id = move || {
         version
             .get()
             .map(|v| format!("decision-{}", v.id))
             .unwrap_or_default()
     };
+    let error_id = move || format!("{}-error", field_id());
     view! {
         <div class="decision">
             <div class="field">
                 <label for=field_id>{move || i18n.t(Key::DecisionComment)}</label>
-                <textarea id=field_id rows="2" maxlength="500" bind:value=comment></textarea>
+                <textarea id=field_id rows="2" maxlength="500" bind:value=comment node_ref=area
+                    aria-invalid=move || missing.get().to_string() aria-describedby=error_id
+                    on:input=move |_| if missing.get_untracked() && !comment.get_untracked().trim().is_empty() { missing.set(false) }></textarea>
+                <p id=error_id class="field__error">{move || missing.get().then(|| i18n.t(Key::RejectNeedsComment))}</p>
             </div>
             <div class="quote-actions__row">
                 <button type="button" class="button button--primary" disabled=move || busy.get() on:click=move |_| decide(true)>{move || i18n.t(Key::Approve)}</button>
@@ -1031,9 +1067,11 @@ fn CompareView(a: QuoteVersion, b: QuoteVersion) -> impl IntoView {
 
 /// The quote as it prints on A4 (hidden on screen): the dealer, the
 /// customer, every line, the totals, the finance, the validity, and the
-/// customer's signature once accepted.
+/// customer's signature once accepted. A version that is not an `offer`
+/// (`QuoteVersion::printable_as_offer`: not yet presented, or waiting for
+/// the approval it needs) prints marked as a draft, with a watermark.
 #[component]
-fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
+fn PrintedQuote(version: QuoteVersion, customer: String, offer: bool) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let locale = i18n.locale();
@@ -1056,7 +1094,7 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
         .map(|r| {
             let strong = matches!(
                 r.key,
-                RowKey::OutTheDoor | RowKey::CashDue | RowKey::Monthly
+                RowKey::OutTheDoor | RowKey::CashDue | RowKey::PaidOut | RowKey::Monthly
             );
             view! {
                 <tr class=if strong { "strong" } else { "" }>
@@ -1066,11 +1104,17 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
             }
         })
         .collect_view();
+    let class = if offer {
+        "print-only quote-print"
+    } else {
+        "print-only quote-print quote-print--draft"
+    };
     view! {
-        <article class="print-only quote-print">
+        <article class=class data-watermark=(!offer).then(|| locale.t(Key::StateDraft))>
             <header class="quote-print__head">
                 {letterhead}
                 <h1>{locale.t(Key::Quote)}" · v"{version.number}</h1>
+                {(!offer).then(|| view! { <h2 class="quote-print__draft">{locale.t(Key::DraftNotAnOffer)}</h2> })}
                 <p>{locale.label_value(Key::CustomerName, &customer)}</p>
                 <p>{version.vehicle.label.clone()}{(!version.vehicle.colour_name.is_empty()).then(|| format!(" · {}", version.vehicle.colour_name))}</p>
                 <p>{locale.date(version.quoted_on)}" · "{locale.valid_until(version.valid_until)}</p>
@@ -1079,6 +1123,7 @@ fn PrintedQuote(version: QuoteVersion, customer: String) -> impl IntoView {
             {t.loan.map(|l| view! {
                 <p class="quote-print__finance">{locale.finance_line(l.principal, l.months, l.apr_bp, l.monthly, l.total_interest)}</p>
             })}
+            {surplus_words(locale, &t).map(|words| view! { <p class="quote-print__surplus">{words}</p> })}
             {t.loan.is_some().then(|| view! { <p>{locale.label_value(Key::CashOption, &locale.money(t.cash_option))}</p> })}
             {(version.taxes.subsidy_info != Money::ZERO).then(|| view! { <p>{locale.subsidy_info(version.taxes.subsidy_info)}</p> })}
             {version.order.as_ref().map(|o| view! { <p>{locale.label_value(Key::ExpectedDelivery, &locale.date(o.delivery))}</p> })}

@@ -10,9 +10,18 @@ use crate::local::dealer::use_dealer_catalogue;
 use crate::local::floor::CarState;
 use crate::local::floor_index::use_floor;
 use crate::local::lead_index::use_lead_index;
-use crate::pages::lead_form::dealer_today;
-use crate::pages::leads::LeadRows;
 use crate::pages::visit::visit_href;
+
+/// One row of Today's follow-up work: an open task, or a lead whose
+/// follow-up date has come with no task planned (`kind: None`).
+#[derive(Clone, Debug, PartialEq)]
+struct WorkRow {
+    lead: showroom_shared::domain::LeadId,
+    name: String,
+    kind: Option<showroom_shared::domain::followup::TaskKind>,
+    due: i64,
+    assignee: Option<UserId>,
+}
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
@@ -34,20 +43,11 @@ pub fn TodayPage() -> impl IntoView {
     };
 
     let index = use_lead_index();
-    let due = Memo::new(move |_| {
-        let today = dealer_today();
-        index.with(|i| {
-            i.map(|i| {
-                i.all()
-                    .filter(|s| s.is_due(today))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-        })
-    });
 
     // The follow-up work on the device: this person's open tasks (a
-    // manager: everyone's), overdue oldest first, then due today.
+    // manager: everyone's), overdue oldest first, then due today — and the
+    // leads whose follow-up date has come with no task planned
+    // (`followup::next_follow_up`, the one truth the list and the lead read).
     let work = Memo::new(move |_| {
         let me = auth
             .session()
@@ -61,20 +61,40 @@ pub fn TodayPage() -> impl IntoView {
             let mut overdue = Vec::new();
             let mut today = Vec::new();
             for s in i.all() {
-                for t in &s.tasks {
-                    if !manager && t.assignee != me {
-                        continue;
-                    }
-                    let row = (t.clone(), s.id, s.name.clone());
-                    if t.due < now {
+                let mut rows: Vec<WorkRow> = s
+                    .tasks
+                    .iter()
+                    .filter(|t| manager || t.assignee == me)
+                    .map(|t| WorkRow {
+                        lead: s.id,
+                        name: s.name.clone(),
+                        kind: Some(t.kind),
+                        due: t.due,
+                        assignee: Some(t.assignee),
+                    })
+                    .collect();
+                if s.tasks.is_empty()
+                    && (manager || s.owner == Some(me))
+                    && let Some(due) = s.next_due
+                {
+                    rows.push(WorkRow {
+                        lead: s.id,
+                        name: s.name.clone(),
+                        kind: None,
+                        due,
+                        assignee: s.owner,
+                    });
+                }
+                for row in rows {
+                    if row.due < now {
                         overdue.push(row);
-                    } else if t.due < end_of_day {
+                    } else if row.due < end_of_day {
                         today.push(row);
                     }
                 }
             }
-            overdue.sort_by_key(|(t, ..)| t.due);
-            today.sort_by_key(|(t, ..)| t.due);
+            overdue.sort_by_key(|r| r.due);
+            today.sort_by_key(|r| r.due);
             Some((overdue, today))
         })
     });
@@ -153,28 +173,43 @@ pub fn TodayPage() -> impl IntoView {
             }
         });
     });
-    let task_rows = move |rows: Vec<(
-        crate::local::summary::TaskBrief,
-        showroom_shared::domain::LeadId,
-        String,
-    )>,
-                          late: bool| {
+    let decides = Memo::new(move |_| {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+    });
+    let show_all_unreached = RwSignal::new(false);
+    let task_rows = move |rows: Vec<WorkRow>, late: bool| {
         let locale = i18n.locale();
         let now = clock::now_ms();
+        let manager = decides.get_untracked();
         view! {
             <ul class="task-rows">
-                {rows.into_iter().map(|(t, lead, name)| {
-                    let kind = crate::pages::follow_up::task_kind_text(locale, t.kind);
-                    let when = if late {
-                        crate::pages::follow_up::lateness(locale, t.due, now).unwrap_or_default()
-                    } else {
-                        locale.time_of_day(t.due)
+                {rows.into_iter().map(|r| {
+                    let kind = match r.kind {
+                        Some(k) => crate::pages::follow_up::task_kind_text(locale, k).to_owned(),
+                        None => locale.t(Key::FollowUpDate).to_owned(),
                     };
+                    let when = if late {
+                        crate::pages::follow_up::lateness(locale, r.due, now).unwrap_or_default()
+                    } else if r.kind.is_none() {
+                        String::new()
+                    } else {
+                        locale.time_of_day(r.due)
+                    };
+                    // A manager sees whose it is.
+                    let who = (manager).then(|| {
+                        r.assignee
+                            .and_then(|u| names.with_untracked(|ns| ns.iter().find(|(id, _)| *id == u).map(|(_, n)| n.clone())))
+                            .unwrap_or_else(|| locale.t(Key::Colleague).to_owned())
+                    });
+                    let lead = r.lead;
+                    let name = r.name;
                     view! {
                         <li class=if late { "task-row task-row--late" } else { "task-row" }>
                             <a href=format!("/leads/{lead}") class="task-row__link">
                                 <span class="task-row__what">{name}</span>
                                 <span>{kind}</span>
+                                {who.map(|w| view! { <span class="muted task-row__who">{w}</span> })}
                                 <span class=if late { "badge badge--danger" } else { "muted" }>{when}</span>
                             </a>
                         </li>
@@ -253,10 +288,6 @@ pub fn TodayPage() -> impl IntoView {
         })
     };
 
-    let decides = Memo::new(move |_| {
-        auth.session()
-            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
-    });
     view! {
         <section class="page" aria-labelledby="today-heading">
             <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
@@ -281,13 +312,24 @@ pub fn TodayPage() -> impl IntoView {
                     view! {
                         <h2 class="card__title">{format!("{} ({})", locale.t(Key::NoFirstContact), no_contact.len())}</h2>
                         {(late_count > 0).then(|| view! { <p class="badge badge--danger">{locale.past_target(late_count)}</p> })}
-                        <ul class="task-rows">
-                            {no_contact.into_iter().take(8).map(|(id, name, late)| view! {
+                        <ul class="task-rows" id="not-reached-list">
+                            {no_contact.iter().cloned().take(if show_all_unreached.get() { usize::MAX } else { 8 }).map(|(id, name, late)| view! {
                                 <li class=if late { "task-row task-row--late" } else { "task-row" }>
                                     <a href=format!("/leads/{id}") class="task-row__link"><span class="task-row__what">{name}</span></a>
                                 </li>
                             }).collect_view()}
                         </ul>
+                        {(no_contact.len() > 8).then(|| view! {
+                            <button
+                                type="button"
+                                class="button button--quiet"
+                                aria-controls="not-reached-list"
+                                aria-expanded=move || show_all_unreached.get().to_string()
+                                on:click=move |_| show_all_unreached.update(|s| *s = !*s)
+                            >
+                                {move || if show_all_unreached.get() { locale.t(Key::ShowFewer).to_owned() } else { locale.show_all(no_contact.len()) }}
+                            </button>
+                        })}
                         <p class="muted" data-testid="quotes-line">
                             {if decides.get() {
                                 view! { <a href="/approvals">{locale.waiting_line(quotes as usize, lost, approved)}</a> }.into_any()
@@ -337,20 +379,6 @@ pub fn TodayPage() -> impl IntoView {
                     </div>
                 </dl>
             </div>
-            <section class="card follow-ups" aria-labelledby="due-heading">
-                <h2 id="due-heading" class="card__title">{move || i18n.t(Key::FollowUpsDue)}</h2>
-                {move || match due.with(|d| d.as_ref().map(Vec::is_empty)) {
-                    None => view! { <p class="muted">{move || i18n.t(Key::Loading)}</p> }.into_any(),
-                    Some(true) => view! {
-                        <p class="muted">{move || i18n.t(Key::NoFollowUpsDue)}</p>
-                    }
-                    .into_any(),
-                    Some(false) => view! {
-                        <LeadRows rows=Signal::derive(move || due.get().unwrap_or_default()) />
-                    }
-                    .into_any(),
-                }}
-            </section>
         </section>
     }
 }

@@ -1,6 +1,8 @@
 //! `/visits/:doc/:visit`: one walk-in — party size, visit type, steps done,
 //! then linked to a lead (found by name or mobile, or captured now), or
-//! "left without details". Every tap saves on the device at once.
+//! "left without details", or "logged by mistake" (a stray Walk-in tap,
+//! counted nowhere, undone by "Count this visit again"). Every tap saves on
+//! the device at once.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -88,7 +90,11 @@ pub fn VisitPage() -> impl IntoView {
                     saved.set(true);
                     problem.set(None);
                 }
-                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
+                Err(e) => {
+                    // Never "Saved" beside an error.
+                    saved.set(false);
+                    problem.set(Some(i18n.locale_untracked().store_failed(&e)));
+                }
             }
         });
     };
@@ -116,8 +122,14 @@ pub fn VisitPage() -> impl IntoView {
         };
         spawn_local(async move {
             match register::link(doc, &v, lead, me).await {
-                Ok(()) => saved.set(true),
-                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
+                Ok(()) => {
+                    saved.set(true);
+                    problem.set(None);
+                }
+                Err(e) => {
+                    saved.set(false);
+                    problem.set(Some(i18n.locale_untracked().store_failed(&e)));
+                }
             }
         });
     };
@@ -150,6 +162,7 @@ pub fn VisitPage() -> impl IntoView {
                     let lead = v.lead;
                     let left = v.left_at;
                     let customer = row.with(|r| r.as_ref().and_then(|r| r.customer.clone()));
+                    let mistaken = !v.counts();
                     view! {
                         <div class="card">
                             <dl class="facts">
@@ -197,7 +210,17 @@ pub fn VisitPage() -> impl IntoView {
                                 }).collect_view()}
                             </fieldset>
                         </div>
-                        {match outcome {
+                        {if mistaken {
+                            view! {
+                                <div class="card visit__mistake">
+                                    <p>{i18n.t(Key::LoggedByMistakeDone)}</p>
+                                    <button type="button" class="button button--secondary"
+                                        on:click=move |_| save(Box::new(Visit::restore_from_mistake))>
+                                        {i18n.t(Key::CountVisitAgain)}
+                                    </button>
+                                </div>
+                            }.into_any()
+                        } else { match outcome {
                             VisitOutcome::Open => view! {
                                 <div class="card">
                                     <h2 class="card__title">{i18n.t(Key::LinkToLead)}</h2>
@@ -227,6 +250,14 @@ pub fn VisitPage() -> impl IntoView {
                                                 v.left_at = Some(clock::now_ms());
                                             }))>{i18n.t(Key::LeftWithoutDetails)}</button>
                                     </div>
+                                    // Away from the others: it takes the visit out of every count.
+                                    <div class="visit__mistake-row">
+                                        <button type="button" class="button button--quiet" aria-describedby="visit-mistake-hint"
+                                            on:click=move |_| save(Box::new(|v| v.log_as_mistake(clock::now_ms())))>
+                                            {i18n.t(Key::LoggedByMistake)}
+                                        </button>
+                                        <p id="visit-mistake-hint" class="field__hint">{i18n.t(Key::LoggedByMistakeHint)}</p>
+                                    </div>
                                 </div>
                             }.into_any(),
                             VisitOutcome::Lead => view! {
@@ -245,7 +276,7 @@ pub fn VisitPage() -> impl IntoView {
                             VisitOutcome::Anonymous => view! {
                                 <div class="card"><p>{i18n.t(Key::Anonymous)}</p></div>
                             }.into_any(),
-                        }}
+                        }}}
                     }
                     .into_any()
                 }

@@ -321,6 +321,42 @@ pub fn first_contact(tasks: &[Task]) -> Option<i64> {
         .min()
 }
 
+/// When someone first reached the customer (Unix ms): a task completed
+/// with a contact outcome, a visit to the showroom, or a test drive that
+/// went out. The one definition of "reached": Today's "Not reached yet",
+/// the first-contact target and response times all read it.
+pub fn first_reached(lead: &super::Lead) -> Option<i64> {
+    let by_task = first_contact(&lead.tasks);
+    let by_visit = lead
+        .visits
+        .iter()
+        .map(|v| v.arrived_at)
+        .min();
+    let by_drive = lead
+        .drives
+        .iter()
+        .filter_map(|d| d.out.as_ref().map(|o| o.at))
+        .min();
+    [by_task, by_visit, by_drive].into_iter().flatten().min()
+}
+
+/// When the lead is next to be followed up (Unix ms): its earliest open
+/// task; with none, the start of its follow-up date (`day_start` gives a
+/// date's first millisecond in the dealer's time zone). `None`: nothing is
+/// planned, or the lead is closed. The one definition every screen reads
+/// (Today's lists, the lead list, the lead's page).
+pub fn next_follow_up(lead: &super::Lead, day_start: impl Fn(super::Date) -> i64) -> Option<i64> {
+    if !lead.stage.is_open() {
+        return None;
+    }
+    lead.tasks
+        .iter()
+        .filter(|t| t.is_open())
+        .map(|t| t.due)
+        .min()
+        .or_else(|| lead.next_follow_up.map(day_start))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +381,113 @@ mod tests {
                 .collect(),
             signature: None,
         }
+    }
+
+    fn task(n: u128, due: i64, completion: Option<Completion>) -> Task {
+        Task {
+            id: TaskId::from_uuid(Uuid::from_u128(n)),
+            kind: TaskKind::Call,
+            due,
+            assignee: user(1),
+            note: String::new(),
+            car: None,
+            completion,
+            cancelled: false,
+            created_by: user(1),
+            created_at: 0,
+        }
+    }
+
+    fn done(outcome: Outcome, at: i64) -> Option<Completion> {
+        Some(Completion {
+            outcome,
+            said: String::new(),
+            at,
+            by: user(1),
+        })
+    }
+
+    fn bare_lead() -> crate::domain::Lead {
+        crate::domain::Lead {
+            id: crate::domain::LeadId::from_uuid(Uuid::from_u128(1)),
+            dealer: crate::domain::DealerId::from_uuid(Uuid::from_u128(2)),
+            customer: crate::domain::Customer::default(),
+            source: crate::domain::Source::WalkIn,
+            models: Vec::new(),
+            grade: Grade::C,
+            stage: crate::domain::Stage::New,
+            owner: Some(user(1)),
+            next_follow_up: None,
+            notes: Vec::new(),
+            visits: Vec::new(),
+            drives: Vec::new(),
+            quotes: Vec::new(),
+            approvals: Vec::new(),
+            tasks: Vec::new(),
+            lost_requests: Vec::new(),
+            lost_decisions: Vec::new(),
+            consents: Vec::new(),
+            created_by: user(1),
+            created_at: 0,
+            updated_by: user(1),
+            updated_at: 0,
+        }
+    }
+
+    /// Midnight of a date, for the tests: days since 2026-01-01.
+    fn day_start(d: crate::domain::Date) -> i64 {
+        let base: crate::domain::Date = "2026-01-01".parse().expect("a date");
+        i64::from(base.days_until(d)) * 86_400_000
+    }
+
+    #[test]
+    fn the_next_follow_up_is_the_earliest_open_task_else_the_lead_date() {
+        let mut lead = bare_lead();
+        lead.stage = crate::domain::Stage::Contacted;
+        lead.next_follow_up = Some("2026-01-11".parse().expect("a date"));
+        assert_eq!(next_follow_up(&lead, day_start), Some(10 * 86_400_000));
+        // An overdue open task is the next follow-up, though the date is later.
+        lead.tasks = vec![
+            task(1, 5 * 86_400_000, None),
+            task(2, 3 * 86_400_000, None),
+            task(3, 86_400_000, done(Outcome::NoAnswer, 1)),
+        ];
+        assert_eq!(next_follow_up(&lead, day_start), Some(3 * 86_400_000));
+        lead.tasks[1].cancelled = true;
+        assert_eq!(next_follow_up(&lead, day_start), Some(5 * 86_400_000));
+        // A closed lead has none.
+        lead.stage = crate::domain::Stage::Lost;
+        assert_eq!(next_follow_up(&lead, day_start), None);
+    }
+
+    #[test]
+    fn a_visit_a_drive_or_a_contact_reaches_the_customer() {
+        let mut lead = bare_lead();
+        assert_eq!(first_reached(&lead), None);
+        lead.tasks = vec![task(1, 0, done(Outcome::NoAnswer, 50))];
+        assert_eq!(first_reached(&lead), None, "no answer is not a contact");
+        lead.tasks.push(task(2, 0, done(Outcome::Reached, 70)));
+        assert_eq!(first_reached(&lead), Some(70));
+        let drive = crate::domain::showroom::TestDrive {
+            out: Some(crate::domain::showroom::DriveOut {
+                at: 40,
+                odometer_km: 1,
+                fuel_pct: 50,
+                route: String::new(),
+                companion: None,
+                recorded_by: user(1),
+            }),
+            ..crate::domain::showroom::TestDrive::booked(
+                crate::domain::showroom::DriveId::from_uuid(Uuid::from_u128(9)),
+                crate::domain::catalogue::CarId::from_uuid(Uuid::from_u128(8)),
+                0,
+                1,
+                user(1),
+                0,
+            )
+        };
+        lead.drives = vec![drive];
+        assert_eq!(first_reached(&lead), Some(40), "a drive that went out is a contact");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use super::catalogue::{ColourId, Dealer, ItemId, Powertrain, Trim, TrimId};
 use super::id::id_type;
 use super::lead::text_enum;
 use super::quote_math::{
-    self, Loan, LoanError, NevRelief, PurchaseTax, VesselTaxBand, announced_nev_reliefs,
+    self, Loan, LoanError, NevRelief, PurchaseTax, Settlement, VesselTaxBand, announced_nev_reliefs,
 };
 use super::showroom::Signature;
 use super::{Date, Money, UserId};
@@ -387,12 +387,22 @@ pub struct Totals {
     pub out_the_door: Money,
     pub trade_in: Money,
     pub deposit: Money,
-    /// The loan, when finance was asked for and computes.
+    /// The loan, when finance was asked for and computes, after the
+    /// trade-in's surplus reduced it ([`quote_math::settle`]); none when the
+    /// surplus paid off all of it.
     pub loan: Option<Loan>,
+    /// The amount financed: the loan's principal, or nothing.
     pub financed: Money,
-    /// Cash at signing: out the door − financed − trade-in − deposit.
+    /// The surplus of the trade-in and the deposit over what is due at
+    /// signing that reduced the loan asked for (price − down payment).
+    pub to_loan: Money,
+    /// Cash at signing, never negative: out the door − financed − trade-in
+    /// − deposit + paid out.
     pub cash_due: Money,
-    /// The same without a loan: the cash option.
+    /// What the dealer pays the customer when the trade-in and the deposit
+    /// exceed even the loan; the same with the cash option.
+    pub paid_out: Money,
+    /// Cash at signing without a loan (the cash option), never negative.
     pub cash_option: Money,
 }
 
@@ -424,6 +434,13 @@ pub struct Approval {
     pub comment: String,
     pub decided_by: UserId,
     pub decided_at: i64,
+}
+
+/// Whether a manager's decision lacks the comment it needs: a rejection (of
+/// a quote's terms or of a lost request) goes back to the salesperson with
+/// the reason; an approval may go without one.
+pub fn decision_needs_comment(approved: bool, comment: &str) -> bool {
+    !approved && comment.trim().is_empty()
 }
 
 /// Which versions need a manager: the discount limits of the dealer's
@@ -617,47 +634,84 @@ impl QuoteVersion {
         };
     }
 
-    /// The loan of the version's finance, or why it does not compute.
+    /// The loan of the version's finance, or why it does not compute: the
+    /// price less the down payment, less the trade-in's surplus
+    /// ([`quote_math::settle`]). `None` without finance, or when the surplus
+    /// pays off the whole loan.
     pub fn loan(&self) -> Option<Result<Loan, LoanError>> {
-        self.finance.map(|f| {
-            quote_math::equal_instalments(self.price().saturating_sub(f.down), f.months, f.apr_bp)
-        })
+        self.settlement(self.out_the_door()).0
     }
 
-    pub fn totals(&self) -> Totals {
-        let price = self.price();
-        let options = self.sum_of(LineKind::Option);
-        let accessories = self.sum_of(LineKind::Accessory);
-        let fees = self.sum_of(LineKind::Fee);
-        let insurance = self.sum_of(LineKind::Insurance);
-        let out_the_door = Money::sum([
-            price,
+    /// 落地价: price + purchase tax + compulsory insurance + vessel tax +
+    /// commercial insurance + accessories + fees.
+    fn out_the_door(&self) -> Money {
+        Money::sum([
+            self.price(),
             self.taxes.purchase_due,
             self.taxes.compulsory,
             self.taxes.vessel,
-            insurance,
-            accessories,
-            fees,
-        ]);
-        let trade_in = self.trade_in.map_or(Money::ZERO, |t| t.net());
-        let loan = self.loan().and_then(Result::ok);
-        let financed = loan.map_or(Money::ZERO, |l| l.principal);
-        let cash_option = out_the_door
-            .saturating_sub(trade_in)
-            .saturating_sub(self.deposit);
+            self.sum_of(LineKind::Insurance),
+            self.sum_of(LineKind::Accessory),
+            self.sum_of(LineKind::Fee),
+        ])
+    }
+
+    /// What the trade-in and the deposit pay at signing.
+    fn credits(&self) -> Money {
+        self.trade_in
+            .map_or(Money::ZERO, |t| t.net())
+            .saturating_add(self.deposit)
+    }
+
+    /// The loan and what is settled at signing under the surplus rule: a
+    /// loan that does not compute finances nothing; one the surplus reduces
+    /// is computed again on what is left of it.
+    fn settlement(&self, out_the_door: Money) -> (Option<Result<Loan, LoanError>>, Settlement) {
+        let credits = self.credits();
+        let Some(f) = self.finance else {
+            return (None, quote_math::settle(out_the_door, Money::ZERO, credits));
+        };
+        let asked = self.price().saturating_sub(f.down);
+        match quote_math::equal_instalments(asked, f.months, f.apr_bp) {
+            Err(e) => (
+                Some(Err(e)),
+                quote_math::settle(out_the_door, Money::ZERO, credits),
+            ),
+            Ok(full) => {
+                let s = quote_math::settle(out_the_door, asked, credits);
+                let loan = if s.to_loan == Money::ZERO {
+                    Some(Ok(full))
+                } else if s.financed > Money::ZERO {
+                    Some(quote_math::equal_instalments(
+                        s.financed, f.months, f.apr_bp,
+                    ))
+                } else {
+                    None
+                };
+                (loan, s)
+            }
+        }
+    }
+
+    pub fn totals(&self) -> Totals {
+        let out_the_door = self.out_the_door();
+        let (loan, settled) = self.settlement(out_the_door);
+        let cash = quote_math::settle(out_the_door, Money::ZERO, self.credits());
         Totals {
-            price,
-            options,
-            accessories,
-            fees,
-            insurance,
+            price: self.price(),
+            options: self.sum_of(LineKind::Option),
+            accessories: self.sum_of(LineKind::Accessory),
+            fees: self.sum_of(LineKind::Fee),
+            insurance: self.sum_of(LineKind::Insurance),
             out_the_door,
-            trade_in,
+            trade_in: self.trade_in.map_or(Money::ZERO, |t| t.net()),
             deposit: self.deposit,
-            loan,
-            financed,
-            cash_due: cash_option.saturating_sub(financed),
-            cash_option,
+            loan: loan.and_then(Result::ok),
+            financed: settled.financed,
+            to_loan: settled.to_loan,
+            cash_due: settled.cash_due,
+            paid_out: settled.paid_out,
+            cash_option: cash.cash_due,
         }
     }
 
@@ -694,6 +748,21 @@ impl QuoteVersion {
         self.status = QuoteStatus::Presented;
         self.presented_at = Some(now);
         self.presented_digest = Some(self.digest());
+    }
+
+    /// Whether the version prints as an offer (else it prints as a draft,
+    /// not valid as an offer): a manager approved these terms when they
+    /// need it, and the customer was shown them (presented or accepted, the
+    /// terms being those presented).
+    pub fn printable_as_offer(&self, approvals: &[Approval], policy: &ApprovalPolicy) -> bool {
+        let approved =
+            !policy.needs_approval(self) || self.decision(approvals).is_some_and(|a| a.approved);
+        let shown = matches!(self.status, QuoteStatus::Presented | QuoteStatus::Accepted)
+            && self
+                .presented_digest
+                .as_deref()
+                .is_none_or(|d| d == self.digest());
+        approved && shown
     }
 
     /// Whether the version may be shown to the customer: its finance
@@ -810,6 +879,9 @@ impl QuoteVersion {
             rows.push(Row::new(RowKey::Interest, "", loan.total_interest));
         }
         rows.push(Row::new(RowKey::CashDue, "", t.cash_due));
+        if t.paid_out != Money::ZERO {
+            rows.push(Row::new(RowKey::PaidOut, "", t.paid_out));
+        }
         rows
     }
 }
@@ -836,6 +908,8 @@ pub enum RowKey {
     Monthly,
     Interest,
     CashDue,
+    /// Paid to the customer: the trade-in's surplus beyond the loan.
+    PaidOut,
 }
 
 /// One row: its key, the line's own name for lines, and the amount
@@ -1082,6 +1156,151 @@ pub(crate) mod tests {
         assert_eq!(v.taxes.subsidy_info, Money::ZERO, "the 2026 scheme ended");
     }
 
+    /// Issue 19: a trade-in worth more than the cash due with a loan printed
+    /// "Cash due at signing: −¥13,457.44". The surplus reduces the loan.
+    #[test]
+    fn a_trade_in_surplus_reduces_the_loan_and_cash_due_is_never_negative() {
+        let mut v = worked_example();
+        v.trade_in = Some(TradeIn {
+            appraised: Money::yuan(95_000),
+            payoff: Money::yuan(8_243),
+            oem_subsidy: Money::yuan(5_000),
+            old_car: OldCar::Transfer,
+        });
+        v.recompute(&QuoteRules::default());
+        let t = v.totals();
+        assert_eq!(t.trade_in.to_string(), "91,757.00");
+        assert_eq!(t.cash_due, Money::ZERO, "was −13,457.44");
+        assert_eq!(t.to_loan.to_string(), "13,457.44");
+        assert_eq!(t.financed.to_string(), "126,542.56", "140,000 − 13,457.44");
+        assert_eq!(t.paid_out, Money::ZERO);
+        let loan = t.loan.unwrap_or_else(|| panic!("a smaller loan"));
+        assert_eq!(loan.principal, t.financed);
+        assert_eq!(
+            Some(Ok(loan)),
+            v.loan(),
+            "the loan shown is the loan computed"
+        );
+        assert!(loan.monthly < Money(410_229), "less than 4,102.29 a month");
+        // To the fen: what is owed is paid by the trade-in, the loan and cash.
+        assert_eq!(
+            t.out_the_door.0,
+            t.trade_in.0 + t.deposit.0 + t.financed.0 + t.cash_due.0 - t.paid_out.0
+        );
+        assert_eq!(t.financed.0 + t.to_loan.0, 14_000_000);
+        let rows = v.rows();
+        assert!(
+            rows.iter()
+                .all(|r| r.key != RowKey::CashDue || r.amount.0 >= 0)
+        );
+        assert!(rows.iter().all(|r| r.key != RowKey::PaidOut));
+        assert!(v.may_present(&[], &ApprovalPolicy::default()));
+        // A fen less of surplus: a fen more of loan.
+        v.trade_in = v.trade_in.map(|t| TradeIn {
+            payoff: Money(t.payoff.0 + 1),
+            ..t
+        });
+        let t = v.totals();
+        assert_eq!(t.to_loan.to_string(), "13,457.43");
+        assert_eq!(t.financed.to_string(), "126,542.57");
+    }
+
+    #[test]
+    fn a_surplus_beyond_the_loan_is_paid_out_to_the_customer() {
+        let mut v = worked_example();
+        v.trade_in = Some(TradeIn {
+            appraised: Money::yuan(245_000),
+            payoff: Money::ZERO,
+            oem_subsidy: Money::ZERO,
+            old_car: OldCar::Transfer,
+        });
+        v.deposit = Money::yuan(5_000);
+        v.recompute(&QuoteRules::default());
+        let t = v.totals();
+        assert_eq!(t.to_loan, Money::yuan(140_000), "the whole loan");
+        assert_eq!(t.financed, Money::ZERO);
+        assert_eq!(t.loan, None, "no loan left to pay");
+        assert_eq!(v.loan(), None, "and no loan problem either");
+        assert_eq!(t.cash_due, Money::ZERO);
+        assert_eq!(t.paid_out.to_string(), "31,700.44", "250,000 − 218,299.56");
+        assert_eq!(t.cash_option, Money::ZERO);
+        let rows = v.rows();
+        let row = |k: RowKey| rows.iter().find(|r| r.key == k).map(|r| r.amount);
+        assert_eq!(row(RowKey::CashDue), Some(Money::ZERO));
+        assert_eq!(row(RowKey::PaidOut), Some(t.paid_out));
+        assert_eq!(row(RowKey::Financed), None);
+        assert!(v.may_present(&[], &ApprovalPolicy::default()));
+        // Without finance the surplus is paid out all the same.
+        v.finance = None;
+        let cash = v.totals();
+        assert_eq!((cash.cash_due, cash.paid_out), (Money::ZERO, t.paid_out));
+        // A trade-in short of the cash due changes nothing.
+        v.trade_in = v.trade_in.map(|t| TradeIn {
+            appraised: Money::yuan(10_000),
+            ..t
+        });
+        let t = v.totals();
+        assert_eq!((t.to_loan, t.paid_out), (Money::ZERO, Money::ZERO));
+        assert_eq!(t.cash_due.to_string(), "203,299.56");
+    }
+
+    /// Issue 19: a version waiting for a manager printed like a valid quote.
+    #[test]
+    fn only_a_presented_version_with_the_approval_it_needs_prints_as_an_offer() {
+        let policy = ApprovalPolicy::default();
+        let mut v = worked_example();
+        assert!(!v.printable_as_offer(&[], &policy), "a draft");
+        v.status = QuoteStatus::Requested;
+        assert!(!v.printable_as_offer(&[], &policy), "asked for approval");
+        v.present(5_000);
+        assert!(
+            v.printable_as_offer(&[], &policy),
+            "within the limit: presented is enough"
+        );
+        v.status = QuoteStatus::Accepted;
+        assert!(v.printable_as_offer(&[], &policy), "signed");
+        v.status = QuoteStatus::Declined;
+        assert!(!v.printable_as_offer(&[], &policy), "declined");
+        // Over the limit: the manager's approval of these exact terms.
+        let mut over = worked_example();
+        over.discount = Money::yuan(10_000);
+        over.recompute(&QuoteRules::default());
+        over.status = QuoteStatus::Requested;
+        let decide = |v: &QuoteVersion, approved: bool| Approval {
+            id: ApprovalId::from_uuid(Uuid::from_u128(9)),
+            version: v.id,
+            digest: v.digest(),
+            approved,
+            comment: String::new(),
+            decided_by: UserId::from_uuid(Uuid::from_u128(20)),
+            decided_at: 2_000,
+        };
+        let yes = [decide(&over, true)];
+        let no = [decide(&over, false)];
+        assert!(
+            !over.printable_as_offer(&yes, &policy),
+            "approved, not yet presented"
+        );
+        over.present(5_000);
+        assert!(!over.printable_as_offer(&[], &policy), "no approval");
+        assert!(!over.printable_as_offer(&no, &policy), "rejected");
+        assert!(over.printable_as_offer(&yes, &policy));
+        // Terms merged in after the presentation are not what was shown.
+        let mut merged = over.clone();
+        merged.deposit = Money::yuan(1);
+        let merged_yes = [decide(&merged, true)];
+        assert!(!merged.printable_as_offer(&merged_yes, &policy));
+    }
+
+    #[test]
+    fn a_rejection_needs_a_comment_an_approval_does_not() {
+        assert!(decision_needs_comment(false, ""));
+        assert!(decision_needs_comment(false, " \n\t "));
+        assert!(!decision_needs_comment(false, "周末再约一次试驾"));
+        assert!(!decision_needs_comment(true, ""));
+        assert!(!decision_needs_comment(true, "OK"));
+    }
+
     #[test]
     fn the_discount_limit_and_the_approval_of_exact_terms() {
         let mut v = worked_example();
@@ -1200,35 +1419,49 @@ pub(crate) mod tests {
                 0u32..=3_600,
             )),
             0u32..4,
+            prop::option::of((
+                0i64..=3_000_000_000,
+                0i64..=1_000_000_000,
+                0i64..=100_000_000,
+            )),
         )
-            .prop_map(|(list, lines, discount, deposit, nev, finance, drive)| {
-                let mut v = worked_example();
-                v.vehicle.list_price = Money(list);
-                v.vehicle.powertrain = if nev {
-                    Powertrain::BatteryElectric
-                } else {
-                    [Powertrain::Petrol, Powertrain::Diesel, Powertrain::Hybrid][drive as usize % 3]
-                };
-                v.lines = lines
-                    .into_iter()
-                    .map(|(kind, amount)| Line {
-                        kind,
-                        item: None,
-                        name: kind.as_str().into(),
-                        amount: Money(amount),
-                    })
-                    .collect();
-                v.discount = Money(discount.min(list));
-                v.deposit = Money(deposit);
-                v.finance = finance.map(|(down, _, months, apr_bp)| Finance {
-                    down: Money(down),
-                    down_bp: None,
-                    months,
-                    apr_bp,
-                });
-                v.recompute(&QuoteRules::default());
-                v
-            })
+            .prop_map(
+                |(list, lines, discount, deposit, nev, finance, drive, trade_in)| {
+                    let mut v = worked_example();
+                    v.vehicle.list_price = Money(list);
+                    v.vehicle.powertrain = if nev {
+                        Powertrain::BatteryElectric
+                    } else {
+                        [Powertrain::Petrol, Powertrain::Diesel, Powertrain::Hybrid]
+                            [drive as usize % 3]
+                    };
+                    v.lines = lines
+                        .into_iter()
+                        .map(|(kind, amount)| Line {
+                            kind,
+                            item: None,
+                            name: kind.as_str().into(),
+                            amount: Money(amount),
+                        })
+                        .collect();
+                    v.discount = Money(discount.min(list));
+                    v.deposit = Money(deposit);
+                    v.trade_in = trade_in.map(|(appraised, payoff, oem)| TradeIn {
+                        appraised: Money(appraised),
+                        payoff: Money(payoff),
+                        oem_subsidy: Money(oem),
+                        old_car: OldCar::Transfer,
+                    });
+                    v.finance = finance.map(|(down, _, months, apr_bp)| Finance {
+                        down: Money(down),
+                        down_bp: None,
+                        months,
+                        apr_bp,
+                    });
+                    v.recompute(&QuoteRules::default());
+                    v
+                },
+            )
     }
 
     proptest! {
@@ -1253,9 +1486,25 @@ pub(crate) mod tests {
             let to = rows.iter().position(|r| r.key == RowKey::OutTheDoor).unwrap_or(0);
             let summed: i64 = rows[from..to].iter().map(|r| r.amount.0).sum();
             prop_assert_eq!(summed, t.out_the_door.0);
+            // Cash due is never negative; a surplus reduces the loan, then
+            // is paid out; the sums are exact to the fen.
+            prop_assert!(t.cash_due.0 >= 0 && t.paid_out.0 >= 0 && t.to_loan.0 >= 0);
+            prop_assert!(t.cash_due == Money::ZERO || t.paid_out == Money::ZERO);
             prop_assert_eq!(
-                t.cash_due.0,
+                t.cash_due.0 - t.paid_out.0,
                 t.out_the_door.0 - t.financed.0 - t.trade_in.0 - t.deposit.0
+            );
+            prop_assert_eq!(t.financed, t.loan.map_or(Money::ZERO, |l| l.principal));
+            if t.paid_out != Money::ZERO {
+                prop_assert!(t.financed == Money::ZERO, "paid out only once the loan is nothing");
+            }
+            if let (Some(f), Some(Ok(_)) | None) = (v.finance, v.loan()) {
+                prop_assert_eq!(t.financed.0 + t.to_loan.0, v.price().0 - f.down.0);
+            }
+            prop_assert!(t.cash_option.0 >= 0);
+            prop_assert_eq!(
+                t.cash_option.0 - t.paid_out.0,
+                t.out_the_door.0 - t.trade_in.0 - t.deposit.0
             );
             if let Some(loan) = t.loan {
                 let paid = i128::from(loan.monthly.0) * i128::from(loan.months - 1) + i128::from(loan.last.0);

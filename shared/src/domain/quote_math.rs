@@ -199,6 +199,50 @@ pub fn equal_instalments(principal: Money, months: u32, apr_bp: u32) -> Result<L
     })
 }
 
+/// What is settled at signing once the trade-in and the deposit count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settlement {
+    /// The amount financed: the loan asked for less [`Settlement::to_loan`].
+    pub financed: Money,
+    /// The part of the surplus that reduces the loan asked for.
+    pub to_loan: Money,
+    /// What the customer pays at signing: never negative.
+    pub cash_due: Money,
+    /// What the dealer pays the customer: the surplus left once the loan is
+    /// nothing. Never negative, and nothing when cash is due.
+    pub paid_out: Money,
+}
+
+/// **The surplus rule, stated once.** At signing the customer owes the
+/// out-the-door total less the loan asked for (`asked`, nothing without a
+/// loan); the trade-in and the deposit (`credits`) pay for it. When they are
+/// worth more than that, the surplus reduces the loan (the dealer finances
+/// less), and what is left once the loan is nothing is paid out to the
+/// customer: an amount due is never negative. Exact to the fen:
+/// `cash_due − paid_out = out_the_door − financed − credits` and
+/// `financed + to_loan = asked`.
+pub fn settle(out_the_door: Money, asked: Money, credits: Money) -> Settlement {
+    let fen = |n: i128| Money(i64::try_from(n.max(0)).unwrap_or(i64::MAX));
+    let asked = asked.max(Money::ZERO);
+    let balance = i128::from(out_the_door.0) - i128::from(asked.0) - i128::from(credits.0);
+    if balance >= 0 {
+        return Settlement {
+            financed: asked,
+            to_loan: Money::ZERO,
+            cash_due: fen(balance),
+            paid_out: Money::ZERO,
+        };
+    }
+    let surplus = -balance;
+    let to_loan = surplus.min(i128::from(asked.0));
+    Settlement {
+        financed: fen(i128::from(asked.0) - to_loan),
+        to_loan: fen(to_loan),
+        cash_due: Money::ZERO,
+        paid_out: fen(surplus - to_loan),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +365,76 @@ mod tests {
                 let dearer = equal_instalments(Money(p), n, apr + 1).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
                 proptest::prop_assert!(dearer.total_interest >= loan.total_interest);
             }
+        }
+    }
+
+    #[test]
+    fn a_surplus_reduces_the_loan_then_is_paid_out() {
+        // Issue 19: ¥218,299.56 out the door, ¥140,000 asked, ¥91,757
+        // trade-in: 78,299.56 was due, so 13,457.44 over.
+        let otd = Money(21_829_956);
+        let s = settle(otd, Money::yuan(140_000), Money::yuan(91_757));
+        assert_eq!(
+            s,
+            Settlement {
+                financed: Money(12_654_256),
+                to_loan: Money(1_345_744),
+                cash_due: Money::ZERO,
+                paid_out: Money::ZERO,
+            }
+        );
+        // Short of what is due: nothing changes.
+        let s = settle(otd, Money::yuan(140_000), Money::yuan(50_000));
+        assert_eq!(
+            (s.financed, s.to_loan, s.cash_due, s.paid_out),
+            (
+                Money::yuan(140_000),
+                Money::ZERO,
+                Money(2_829_956),
+                Money::ZERO
+            )
+        );
+        // Exactly what is due: nothing either way.
+        let s = settle(otd, Money::yuan(140_000), Money(7_829_956));
+        assert_eq!(
+            (s.cash_due, s.to_loan, s.paid_out),
+            (Money::ZERO, Money::ZERO, Money::ZERO)
+        );
+        // More than the loan: the loan is nothing, the rest is paid out.
+        let s = settle(otd, Money::yuan(140_000), Money::yuan(250_000));
+        assert_eq!(
+            (s.financed, s.to_loan, s.cash_due, s.paid_out),
+            (
+                Money::ZERO,
+                Money::yuan(140_000),
+                Money::ZERO,
+                Money(3_170_044)
+            )
+        );
+        // No loan: the surplus is paid out.
+        let s = settle(otd, Money::ZERO, Money::yuan(250_000));
+        assert_eq!((s.to_loan, s.paid_out), (Money::ZERO, Money(3_170_044)));
+        // A trade-in worth less than its loan adds to the cash due.
+        let s = settle(otd, Money::ZERO, Money::yuan(-1_000));
+        assert_eq!(s.cash_due, Money(21_929_956));
+    }
+
+    proptest::proptest! {
+        /// Whatever the amounts: nothing negative, cash due and paid out
+        /// never both, and the sums exact to the fen.
+        #[test]
+        fn a_settlement_adds_up_exactly(
+            otd in 0i64..=20_000_000_000,
+            asked in 0i64..=20_000_000_000,
+            credits in -2_000_000_000i64..=20_000_000_000,
+        ) {
+            let s = settle(Money(otd), Money(asked), Money(credits));
+            proptest::prop_assert!(s.cash_due.0 >= 0 && s.paid_out.0 >= 0);
+            proptest::prop_assert!(s.to_loan.0 >= 0 && s.financed.0 >= 0);
+            proptest::prop_assert!(s.cash_due == Money::ZERO || s.paid_out == Money::ZERO);
+            proptest::prop_assert!(s.paid_out == Money::ZERO || s.financed == Money::ZERO);
+            proptest::prop_assert_eq!(s.financed.0 + s.to_loan.0, asked);
+            proptest::prop_assert_eq!(s.cash_due.0 - s.paid_out.0, otd - s.financed.0 - credits);
         }
     }
 

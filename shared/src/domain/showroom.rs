@@ -60,6 +60,13 @@ pub struct VisitSteps {
     pub test_drive: bool,
     pub quote: bool,
     pub negotiation: bool,
+    /// Not a step: nobody came (a stray "Walk-in" tap), so the visit counts
+    /// nowhere ([`Visit::counts`]). Kept among these flags, not as a new
+    /// outcome: an older app reads a visit whose outcome it knows (such a
+    /// visit is closed as `anonymous`, what it showed before) and ignores,
+    /// and keeps, a key it does not know. Missing in older documents: false.
+    #[autosurgeon(missing = "Default::default")]
+    pub logged_by_mistake: bool,
 }
 
 /// One visit. A linked visit lives in its lead's document; an open or
@@ -79,6 +86,29 @@ pub struct Visit {
     pub steps: VisitSteps,
     /// Who logged it: the session's own user (the server checks).
     pub created_by: UserId,
+}
+
+impl Visit {
+    /// Whether the visit counts in the day's visits and the capture rate:
+    /// every visit does but one logged by mistake.
+    pub fn counts(&self) -> bool {
+        !self.steps.logged_by_mistake
+    }
+
+    /// Closes a stray "Walk-in" tap at `now`: not counted, not in the
+    /// showroom (an older app sees it as left without details).
+    pub fn log_as_mistake(&mut self, now: i64) {
+        self.steps.logged_by_mistake = true;
+        self.outcome = VisitOutcome::Anonymous;
+        self.left_at.get_or_insert(now);
+    }
+
+    /// Undoes [`Visit::log_as_mistake`]: an open visit again, here.
+    pub fn restore_from_mistake(&mut self) {
+        self.steps.logged_by_mistake = false;
+        self.outcome = VisitOutcome::Open;
+        self.left_at = None;
+    }
 }
 
 /// One device's showroom register of one day (`doc::RegisterDoc`).
@@ -151,17 +181,28 @@ pub enum LicenceProblem {
 impl Licence {
     /// Whether this licence lets its holder drive `trim` on `today`.
     pub fn check(&self, today: Date, trim: &Trim) -> Result<(), LicenceProblem> {
+        self.problems(today, trim)
+            .into_iter()
+            .next()
+            .map_or(Ok(()), Err)
+    }
+
+    /// Everything that keeps this licence from allowing the drive (number,
+    /// expiry, class: [`Licence::check`] names the first); empty when it
+    /// allows it.
+    pub fn problems(&self, today: Date, trim: &Trim) -> Vec<LicenceProblem> {
+        let mut out = Vec::new();
         let n = self.number.trim();
         if n.len() < 6 || n.len() > 24 || !n.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(LicenceProblem::BadNumber);
+            out.push(LicenceProblem::BadNumber);
         }
         if self.expires < today {
-            return Err(LicenceProblem::Expired);
+            out.push(LicenceProblem::Expired);
         }
         if !self.class.covers(trim.seats, trim.transmission()) {
-            return Err(LicenceProblem::WrongClass);
+            out.push(LicenceProblem::WrongClass);
         }
-        Ok(())
+        out
     }
 }
 
@@ -328,6 +369,48 @@ pub enum DriveProblem {
     SignatureTooLarge,
 }
 
+/// How far above a demo car's last reading a new odometer reading may be
+/// before the app asks whether it is right. A test drive is tens of
+/// kilometres and a demo car seldom does more than a few hundred between two
+/// drives the device knows of (a loan over a weekend, a move between
+/// branches, drives on another tablet not yet synced); 2,000 km more is an
+/// extra or a slipped digit, not driving.
+pub const ODOMETER_LEAP_KM: u32 = 2_000;
+
+/// Why an odometer reading is doubtful, given the car's last reading: it is
+/// not refused (the last reading may be the wrong one), but saved only once
+/// the person says it is right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OdometerDoubt {
+    /// Below the last reading: an odometer does not go back.
+    Below { last: u32 },
+    /// More than [`ODOMETER_LEAP_KM`] above the last reading.
+    FarAbove { last: u32 },
+}
+
+impl OdometerDoubt {
+    /// The reading it was compared with.
+    pub fn last(self) -> u32 {
+        match self {
+            OdometerDoubt::Below { last } | OdometerDoubt::FarAbove { last } => last,
+        }
+    }
+}
+
+/// Whether `reading` needs a confirmation, given the car's `last` reading
+/// (the highest the device knows: of the drives of that car, out or back,
+/// and the catalogue's). A car with no reading yet takes any.
+pub fn odometer_doubt(reading: u32, last: Option<u32>) -> Option<OdometerDoubt> {
+    let last = last?;
+    if reading < last {
+        Some(OdometerDoubt::Below { last })
+    } else if reading - last > ODOMETER_LEAP_KM {
+        Some(OdometerDoubt::FarAbove { last })
+    } else {
+        None
+    }
+}
+
 /// One test drive of one demo car.
 #[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct TestDrive {
@@ -375,44 +458,70 @@ impl TestDrive {
     /// The checks before the car leaves: a licence that covers the car on
     /// `today`, a signature, sane readings.
     pub fn check_out(&self, today: Date, trim: &Trim) -> Result<(), DriveProblem> {
-        let licence = self
-            .licence
-            .as_ref()
-            .ok_or(DriveProblem::Licence(LicenceProblem::BadNumber))?;
-        licence.check(today, trim).map_err(DriveProblem::Licence)?;
-        let signature = self.signature.as_ref().ok_or(DriveProblem::NotSigned)?;
-        if signature.strokes.is_empty() {
-            return Err(DriveProblem::NotSigned);
+        self.out_problems(today, trim)
+            .into_iter()
+            .next()
+            .map_or(Ok(()), Err)
+    }
+
+    /// Every problem [`TestDrive::check_out`] finds, not only the first, in
+    /// the order of the form (licence, signature, fuel): a person corrects
+    /// them all at once.
+    pub fn out_problems(&self, today: Date, trim: &Trim) -> Vec<DriveProblem> {
+        let mut out: Vec<DriveProblem> = match &self.licence {
+            Some(licence) => licence
+                .problems(today, trim)
+                .into_iter()
+                .map(DriveProblem::Licence)
+                .collect(),
+            None => vec![DriveProblem::Licence(LicenceProblem::BadNumber)],
+        };
+        match &self.signature {
+            Some(s) if s.strokes.0.len() > MAX_SIGNATURE_BYTES => {
+                out.push(DriveProblem::SignatureTooLarge)
+            }
+            Some(s) if !s.strokes.is_empty() => {}
+            _ => out.push(DriveProblem::NotSigned),
         }
-        if signature.strokes.0.len() > MAX_SIGNATURE_BYTES {
-            return Err(DriveProblem::SignatureTooLarge);
+        if self.out.as_ref().is_some_and(|o| o.fuel_pct > 100) {
+            out.push(DriveProblem::BadFuel);
         }
-        if let Some(out) = &self.out
-            && out.fuel_pct > 100
-        {
-            return Err(DriveProblem::BadFuel);
-        }
-        Ok(())
+        out
     }
 
     /// The checks on return.
     pub fn check_back(&self) -> Result<(), DriveProblem> {
+        self.back_problems().into_iter().next().map_or(Ok(()), Err)
+    }
+
+    /// Every problem [`TestDrive::check_back`] finds, in the order of the
+    /// form (odometer, fuel, rating, then the times).
+    pub fn back_problems(&self) -> Vec<DriveProblem> {
         let (Some(out), Some(back)) = (&self.out, &self.back) else {
-            return Ok(());
+            return Vec::new();
         };
+        let mut problems = Vec::new();
         if back.odometer_km < out.odometer_km {
-            return Err(DriveProblem::OdometerBackwards);
+            problems.push(DriveProblem::OdometerBackwards);
         }
         if back.fuel_pct > 100 {
-            return Err(DriveProblem::BadFuel);
+            problems.push(DriveProblem::BadFuel);
         }
         if back.rating.is_some_and(|r| !(1..=5).contains(&r)) {
-            return Err(DriveProblem::BadRating);
+            problems.push(DriveProblem::BadRating);
         }
         if back.at < out.at {
-            return Err(DriveProblem::BadTimes);
+            problems.push(DriveProblem::BadTimes);
         }
-        Ok(())
+        problems
+    }
+
+    /// The odometer readings this drive recorded (out, back).
+    pub fn readings(&self) -> impl Iterator<Item = u32> + '_ {
+        self.out
+            .iter()
+            .map(|o| o.odometer_km)
+            .chain(self.back.iter().map(|b| b.odometer_km))
     }
 
     /// Every author field of this drive that holds a name, with the name.
@@ -473,5 +582,218 @@ mod tests {
         assert!(!D.covers(5, Transmission::Automatic));
         assert!(!C1.covers(14, Transmission::Manual));
         assert!(B1.covers(14, Transmission::Manual));
+    }
+
+    #[test]
+    fn a_reading_below_the_last_or_far_above_it_asks() {
+        // Issue 19: the car came back at 5,428 km; 1,250 km out is a typo.
+        assert_eq!(
+            odometer_doubt(1_250, Some(5_428)),
+            Some(OdometerDoubt::Below { last: 5_428 })
+        );
+        assert_eq!(
+            odometer_doubt(5_427, Some(5_428)).map(OdometerDoubt::last),
+            Some(5_428)
+        );
+        assert_eq!(odometer_doubt(5_428, Some(5_428)), None, "unchanged");
+        assert_eq!(odometer_doubt(5_428 + ODOMETER_LEAP_KM, Some(5_428)), None);
+        assert_eq!(
+            odometer_doubt(54_280, Some(5_428)),
+            Some(OdometerDoubt::FarAbove { last: 5_428 }),
+            "an extra digit"
+        );
+        assert_eq!(odometer_doubt(12, None), None, "a car with no reading yet");
+    }
+
+    fn trim(seats: u32) -> Trim {
+        use super::super::catalogue::{ModelId, Powertrain, TrimId};
+        use crate::domain::Money;
+        Trim {
+            id: TrimId::from_uuid(uuid::Uuid::from_u128(1)),
+            model: ModelId::from_uuid(uuid::Uuid::from_u128(2)),
+            name: "Ridge".into(),
+            list_price: Money(15_000_000),
+            powertrain: Powertrain::Petrol,
+            gearbox: Transmission::Manual,
+            seats,
+            displacement_cc: 1_498,
+            archived: false,
+            cost: None,
+            max_discount: None,
+        }
+    }
+
+    fn drive() -> TestDrive {
+        let user = UserId::from_uuid(uuid::Uuid::from_u128(9));
+        let mut d = TestDrive::booked(
+            DriveId::from_uuid(uuid::Uuid::from_u128(3)),
+            CarId::from_uuid(uuid::Uuid::from_u128(4)),
+            1_000,
+            2_000,
+            user,
+            500,
+        );
+        d.out = Some(DriveOut {
+            at: 1_000,
+            odometer_km: 5_428,
+            fuel_pct: 80,
+            route: String::new(),
+            companion: None,
+            recorded_by: user,
+        });
+        d
+    }
+
+    #[test]
+    fn every_problem_before_the_car_leaves_is_found_at_once() {
+        let today: Date = "2025-06-01".parse().unwrap();
+        let mut d = drive();
+        d.licence = Some(Licence {
+            number: "12".into(),
+            class: LicenceClass::C2,
+            expires: "2025-05-31".parse().unwrap(),
+        });
+        d.out.as_mut().unwrap().fuel_pct = 101;
+        assert_eq!(
+            d.out_problems(today, &trim(5)),
+            [
+                DriveProblem::Licence(LicenceProblem::BadNumber),
+                DriveProblem::Licence(LicenceProblem::Expired),
+                DriveProblem::Licence(LicenceProblem::WrongClass),
+                DriveProblem::NotSigned,
+                DriveProblem::BadFuel,
+            ]
+        );
+        assert_eq!(
+            d.check_out(today, &trim(5)),
+            Err(DriveProblem::Licence(LicenceProblem::BadNumber)),
+            "the first"
+        );
+        d.licence = Some(Licence {
+            number: "440301199001011234".into(),
+            class: LicenceClass::C1,
+            expires: "2030-01-01".parse().unwrap(),
+        });
+        d.signature = Some(Signature {
+            strokes: Strokes::encode(&[vec![(1, 1), (5, 5)]]),
+            agreement_version: 1,
+            language: "en".into(),
+            signed_at: 900,
+            captured_by: d.created_by,
+        });
+        d.out.as_mut().unwrap().fuel_pct = 100;
+        assert!(d.out_problems(today, &trim(5)).is_empty());
+        assert_eq!(d.check_out(today, &trim(5)), Ok(()));
+    }
+
+    #[test]
+    fn a_return_below_the_reading_out_is_an_error_with_the_others() {
+        let mut d = drive();
+        d.back = Some(DriveBack {
+            at: 900,
+            odometer_km: 5_400,
+            fuel_pct: 101,
+            damage: String::new(),
+            rating: Some(6),
+            comment: String::new(),
+            recorded_by: d.created_by,
+        });
+        assert_eq!(
+            d.back_problems(),
+            [
+                DriveProblem::OdometerBackwards,
+                DriveProblem::BadFuel,
+                DriveProblem::BadRating,
+                DriveProblem::BadTimes,
+            ]
+        );
+        assert_eq!(d.check_back(), Err(DriveProblem::OdometerBackwards));
+        let back = d.back.as_mut().unwrap();
+        *back = DriveBack {
+            at: 3_000,
+            odometer_km: 5_452,
+            fuel_pct: 70,
+            rating: Some(5),
+            ..back.clone()
+        };
+        assert_eq!(d.check_back(), Ok(()));
+        assert_eq!(d.readings().collect::<Vec<_>>(), [5_428, 5_452]);
+    }
+
+    fn visit() -> Visit {
+        let user = UserId::from_uuid(uuid::Uuid::from_u128(9));
+        Visit {
+            id: VisitId::from_uuid(uuid::Uuid::from_u128(1)),
+            arrived_at: 10_000,
+            left_at: None,
+            salesperson: user,
+            party_size: 1,
+            kind: VisitKind::First,
+            outcome: VisitOutcome::Open,
+            lead: None,
+            steps: VisitSteps {
+                greeted: true,
+                ..VisitSteps::default()
+            },
+            created_by: user,
+        }
+    }
+
+    #[test]
+    fn a_visit_logged_by_mistake_is_not_counted() {
+        let mut v = visit();
+        assert!(v.counts());
+        v.log_as_mistake(20_000);
+        assert!(!v.counts());
+        assert_eq!(
+            (v.outcome, v.left_at),
+            (VisitOutcome::Anonymous, Some(20_000)),
+            "closed as an older app understands it"
+        );
+        v.restore_from_mistake();
+        assert!(v.counts());
+        assert_eq!((v.outcome, v.left_at), (VisitOutcome::Open, None));
+    }
+
+    #[test]
+    fn the_mistake_flag_reads_in_older_documents_and_older_apps() {
+        use automerge::{AutoCommit, ObjType, ROOT, transaction::Transactable};
+        // A visit written before the flag existed: not a mistake.
+        let mut doc = AutoCommit::new();
+        let steps = doc.put_object(ROOT, "steps", ObjType::Map).unwrap();
+        doc.put(&steps, "greeted", true).unwrap();
+        for key in ["needs_analysis", "test_drive", "quote", "negotiation"] {
+            doc.put(&steps, key, false).unwrap();
+        }
+        #[derive(Debug, PartialEq, Hydrate)]
+        struct Holder {
+            steps: VisitSteps,
+        }
+        let read: Holder = autosurgeon::hydrate(&doc).unwrap();
+        assert!(read.steps.greeted && !read.steps.logged_by_mistake);
+
+        // An older app's steps (without the flag) read a visit that has it.
+        let mut v = visit();
+        v.log_as_mistake(20_000);
+        let mut doc = AutoCommit::new();
+        autosurgeon::reconcile(&mut doc, &v).unwrap();
+        #[derive(Debug, Hydrate)]
+        #[allow(dead_code)]
+        struct OldSteps {
+            greeted: bool,
+            needs_analysis: bool,
+            test_drive: bool,
+            quote: bool,
+            negotiation: bool,
+        }
+        #[derive(Debug, Hydrate)]
+        #[allow(dead_code)]
+        struct OldVisit {
+            outcome: VisitOutcome,
+            steps: OldSteps,
+        }
+        let old: OldVisit = autosurgeon::hydrate(&doc).unwrap();
+        assert_eq!(old.outcome, VisitOutcome::Anonymous);
+        assert!(old.steps.greeted);
     }
 }
