@@ -221,6 +221,19 @@ fn SignedInFrame() -> impl IntoView {
             })
         })
     });
+    // The approvals' badge: what waits for a manager's decision.
+    let approvals_count = Signal::derive(move || {
+        if !is_manager.get() {
+            return 0;
+        }
+        index.with(|i| {
+            i.map_or(0, |i| {
+                i.all()
+                    .map(|s| s.approvals_waiting as usize + usize::from(s.lost_waiting))
+                    .sum()
+            })
+        })
+    });
     view! {
         <div class="shell">
             <TopBar
@@ -232,7 +245,7 @@ fn SignedInFrame() -> impl IntoView {
                 signing_out=Signal::derive(move || auth.signing_out())
                 on_sign_out=Callback::new(move |()| spawn_local(auth.sign_out()))
             />
-            <MainNav show_team=is_manager due_count=due_count on_walk_in=walk_in walking_in=Signal::derive(move || walking_in.get()) />
+            <MainNav show_team=is_manager due_count=due_count approvals_count=approvals_count on_walk_in=walk_in walking_in=Signal::derive(move || walking_in.get()) />
             <main class="shell__main" id="main">
                 <Outlet />
             </main>

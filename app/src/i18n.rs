@@ -401,6 +401,10 @@ impl Locale {
         self.fill(Format::DueBadge, &[("n", &n)])
     }
 
+    pub fn approvals_badge(self, n: usize) -> String {
+        self.fill(Format::ApprovalsBadge, &[("n", &n)])
+    }
+
     pub fn past_target(self, n: usize) -> String {
         self.fill(Format::PastTarget, &[("n", &n)])
     }
@@ -896,12 +900,23 @@ pub fn use_i18n() -> I18n {
 }
 
 /// Keeps `document.title` in step with the page and the locale.
+/// Titles the page by what it shows ("Lead · Showroom"); a record page
+/// inside a list gives the list's title back when it closes. Record pages
+/// are titled by their kind, never by the customer's name: titles go into
+/// the browser's history.
 pub fn use_page_title(page: Key) {
     let i18n = use_i18n();
+    let document = web_sys::window().and_then(|w| w.document());
+    let previous = document.as_ref().map(web_sys::Document::title);
     Effect::new(move |_| {
         let title = i18n.locale().page_title(page);
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&title);
+        }
+    });
+    on_cleanup(move || {
+        if let (Some(document), Some(previous)) = (document, previous) {
+            document.set_title(&previous);
         }
     });
 }

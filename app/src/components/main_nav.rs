@@ -12,13 +12,24 @@ pub fn MainNav(
     /// Follow-ups overdue or due today: Today's badge.
     #[prop(into)]
     due_count: Signal<usize>,
+    /// Quotes and lost requests waiting for a manager: Approvals' badge.
+    #[prop(into)]
+    approvals_count: Signal<usize>,
     /// "Walk-in": logs an arrival now (the frame does the work).
     on_walk_in: Callback<()>,
     #[prop(into)] walking_in: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let item = move |href: &'static str, icon: IconName, key: Key| {
-        let badge = href == "/";
+        let count = move || match href {
+            "/" => due_count.get(),
+            "/approvals" => approvals_count.get(),
+            _ => 0,
+        };
+        let title = move || match href {
+            "/approvals" => i18n.locale().approvals_badge(count()),
+            _ => i18n.locale().due_badge(count()),
+        };
         view! {
             <li class="main-nav__item">
                 // `exact` so "Today" (/) is not current on every page; the
@@ -26,10 +37,10 @@ pub fn MainNav(
                 <A href=href exact=href == "/" attr:class="main-nav__link">
                     <Icon name=icon />
                     <span class="main-nav__label">{move || i18n.t(key)}</span>
-                    {move || (badge && due_count.get() > 0).then(|| view! {
+                    {move || (count() > 0).then(|| view! {
                         // Hidden from the link's name ("Today" stays "Today"); the
-                        // count is described, and Today's headings say it.
-                        <span class="main-nav__badge" aria-hidden="true" title=i18n.locale().due_badge(due_count.get())>{due_count.get()}</span>
+                        // count is described, and the page's headings say it.
+                        <span class="main-nav__badge" aria-hidden="true" title=title()>{count()}</span>
                     })}
                 </A>
             </li>

@@ -963,3 +963,55 @@ fn DriveRecord(drive: TestDrive, dealer: Option<Dealer>, customer: String) -> im
         </article>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn an_empty_fuel_field_is_required_not_out_of_range() {
+        assert_eq!(parse_percent(""), Err(Key::Required));
+        assert_eq!(parse_percent("  "), Err(Key::Required));
+        assert_eq!(parse_percent("80"), Ok(80));
+        assert_eq!(parse_percent("80 %"), Ok(80));
+        assert_eq!(parse_percent("101"), Err(Key::BadFuel));
+        assert_eq!(parse_percent("-5"), Err(Key::BadFuel));
+    }
+
+    #[wasm_bindgen_test]
+    fn odometer_readings_read_as_typed() {
+        assert_eq!(parse_km(""), Err(Key::Required));
+        assert_eq!(parse_km("5,428"), Ok(5_428));
+        assert_eq!(parse_km(" 5 428 "), Ok(5_428));
+        assert_eq!(parse_km("5428.5"), Err(Key::OdometerWholeKm));
+        assert_eq!(
+            Locale::En.odometer_doubt(5_428, 1_250),
+            "The car's last reading was 5,428 km. Is 1,250 km right?"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn every_drive_problem_shows_at_a_control_of_the_page() {
+        use showroom_shared::domain::showroom::LicenceProblem as L;
+        let problems = [
+            DriveProblem::Licence(L::BadNumber),
+            DriveProblem::Licence(L::Expired),
+            DriveProblem::Licence(L::WrongClass),
+            DriveProblem::NotSigned,
+            DriveProblem::SignatureTooLarge,
+            DriveProblem::OdometerBackwards,
+            DriveProblem::BadFuel,
+            DriveProblem::BadRating,
+            DriveProblem::BadTimes,
+        ];
+        for p in problems {
+            for back in [false, true] {
+                assert!(CONTROLS.contains(&control_of(p, back)), "{p:?}");
+            }
+        }
+        assert_eq!(control_of(DriveProblem::BadFuel, true), "fuel-in");
+        assert_eq!(control_of(DriveProblem::BadFuel, false), "fuel-out");
+    }
+}

@@ -30,6 +30,7 @@ enum Loaded {
 #[component]
 pub fn LeadDetailPage() -> impl IntoView {
     let i18n = use_i18n();
+    crate::i18n::use_page_title(Key::LeadPage);
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<LeadId>().ok())));
@@ -315,6 +316,31 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
         new_model.set(String::new());
     };
 
+    // Opening a lead moves focus to its name, so a screen reader says where
+    // the person is (not the top of the page, unannounced).
+    let heading_ref = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        match heading_ref.get() {
+            Some(h) => {
+                let _ = h.focus();
+                true
+            }
+            None => false,
+        }
+    });
+    // The discard question takes focus, and Escape closes it.
+    let confirm_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if confirming_discard.get()
+            && let Some(el) = confirm_ref.get()
+        {
+            let _ = el.focus();
+        }
+    });
+
     let author_name = move |author: UserId| -> String {
         match me.get() {
             Some((id, name)) if id == author => name,
@@ -324,7 +350,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
 
     view! {
         <div class="record__head">
-            <h2 id="lead-heading" class="page__title">{move || lead().map(|l| l.customer.name)}</h2>
+            <h1 id="lead-heading" class="page__title" tabindex="-1" node_ref=heading_ref>{move || lead().map(|l| l.customer.name)}</h1>
             {move || lead().map(|l| view! { <GradeChip grade=l.grade /> })}
         </div>
         <p class="saved-status" role="status">
@@ -336,7 +362,8 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 <p class="refusal__text" role="alert">{move || i18n.locale().lead_refused(&message)}</p>
                 {move || if confirming_discard.get() {
                     view! {
-                        <div class="confirm" role="alertdialog" aria-labelledby="discard-confirm-text">
+                        <div class="confirm" role="alertdialog" aria-labelledby="discard-confirm-text" tabindex="-1" node_ref=confirm_ref
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { confirming_discard.set(false) }>
                             <p id="discard-confirm-text" class="confirm__text">{move || i18n.t(Key::DiscardUnsyncedConfirm)}</p>
                             <div class="confirm__actions">
                                 <button type="button" class="button button--danger" disabled=move || discarding.get() on:click=discard>
