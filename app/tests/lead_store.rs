@@ -3,14 +3,14 @@
 use showroom_app::local::db::{DOCS, SUMMARIES};
 use showroom_app::local::judge::{self, Verdict};
 use showroom_app::local::leads::{self, LeadStoreError};
-use showroom_shared::domain::quote::{Approval, ApprovalId, VersionId};
-use showroom_shared::rules::{Author, Breach, Policy};
 use showroom_app::local::session;
 use showroom_app::local::summary::{LeadQuery, LeadSummary, SummaryIndex};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
+use showroom_shared::domain::quote::{Approval, ApprovalId, VersionId};
 use showroom_shared::domain::{
     Customer, DealerId, Grade, Lead, LeadId, Note, Role, Source, Stage, UserId,
 };
+use showroom_shared::rules::{Author, Breach, Policy};
 use showroom_shared::sync::DocChanges;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
@@ -706,11 +706,23 @@ async fn a_change_the_server_would_refuse_is_never_made() {
         Err(LeadStoreError::Refused(Verdict::Breach(Breach::Role { .. }))) => {}
         other => panic!("a salesperson's approval must be refused, got {other:?}"),
     }
-    assert_eq!(ok(leads::outbox_count().await, "count"), before, "nothing waits to sync");
-    assert!(ok(leads::load(l.id).await, "load").lead.approvals.is_empty());
+    assert_eq!(
+        ok(leads::outbox_count().await, "count"),
+        before,
+        "nothing waits to sync"
+    );
+    assert!(
+        ok(leads::load(l.id).await, "load")
+            .lead
+            .approvals
+            .is_empty()
+    );
     // A manager's is made.
     signed_in_as(Role::Manager);
-    assert!(ok(leads::put_approval(l.id, &approval, 3).await, "a manager's approval"));
+    assert!(ok(
+        leads::put_approval(l.id, &approval, 3).await,
+        "a manager's approval"
+    ));
     assert_eq!(ok(leads::load(l.id).await, "load").lead.approvals.len(), 1);
     // Nobody signed in: nothing is saved (the rules fail closed).
     judge::set(None);
@@ -735,7 +747,10 @@ async fn discarding_unsynced_changes_shows_what_the_server_holds() {
     let l = lead(40, "Mr Lu");
     ok(leads::create(&l).await, "create");
     let pushed = ok(leads::outbox().await, "outbox");
-    ok(leads::acked(&leads::group(&pushed)).await, "the server has the lead");
+    ok(
+        leads::acked(&leads::group(&pushed)).await,
+        "the server has the lead",
+    );
     let mut edited = l.clone();
     edited.grade = Grade::H;
     edited.customer.name = "Mr Lu (refused)".into();
@@ -747,10 +762,7 @@ async fn discarding_unsynced_changes_shows_what_the_server_holds() {
     };
     ok(leads::add_note(l.id, &note).await, "note");
     assert_eq!(ok(leads::outbox_count().await, "count"), 2);
-    assert_eq!(
-        ok(leads::discard_outbox(l.id.into()).await, "discard"),
-        2
-    );
+    assert_eq!(ok(leads::discard_outbox(l.id.into()).await, "discard"), 2);
     assert_eq!(ok(leads::outbox_count().await, "count"), 0);
     let open = ok(leads::load(l.id).await, "load").lead;
     assert_eq!(open, l, "the lead as the server holds it");
@@ -759,4 +771,64 @@ async fn discarding_unsynced_changes_shows_what_the_server_holds() {
     // It can be edited again afterwards, from there.
     ok(leads::edit(&l, &edited, user(), 7).await, "edit again");
     assert_eq!(ok(leads::load(l.id).await, "load").lead.grade, Grade::H);
+}
+
+/// One truth about follow-ups: the summary Today and the lead list read
+/// says the next follow-up is the earliest open task (an overdue one
+/// included), else the lead's date; and a lead whose customer came on a
+/// test drive has been reached.
+#[wasm_bindgen_test]
+fn the_summary_says_what_today_and_the_list_say_about_follow_ups() {
+    use showroom_shared::domain::followup::{Task, TaskId, TaskKind};
+    use showroom_shared::domain::showroom::{DriveId, DriveOut, TestDrive};
+    let mut l = lead(50, "Ms Sun");
+    l.next_follow_up = Some("2030-01-01".parse().expect("a date"));
+    let overdue = 1_700_000_000_000;
+    l.tasks = vec![Task {
+        id: TaskId::from_uuid(Uuid::from_u128(51)),
+        kind: TaskKind::Call,
+        due: overdue,
+        assignee: user(),
+        note: String::new(),
+        car: None,
+        completion: None,
+        cancelled: false,
+        created_by: user(),
+        created_at: 0,
+    }];
+    let s = LeadSummary::of(&l);
+    assert_eq!(
+        s.next_due,
+        Some(overdue),
+        "the overdue task, not the later date"
+    );
+    assert!(
+        s.next_follow_up
+            .is_some_and(|d| d < "2030-01-01".parse().expect("a date"))
+    );
+    assert!(
+        s.awaiting_first_contact,
+        "nobody has reached the customer yet"
+    );
+    let mut drive = TestDrive::booked(
+        DriveId::from_uuid(Uuid::from_u128(52)),
+        showroom_shared::domain::catalogue::CarId::from_uuid(Uuid::from_u128(53)),
+        0,
+        1,
+        user(),
+        0,
+    );
+    drive.out = Some(DriveOut {
+        at: 5,
+        odometer_km: 100,
+        fuel_pct: 80,
+        route: String::new(),
+        companion: None,
+        recorded_by: user(),
+    });
+    l.drives = vec![drive];
+    assert!(
+        !LeadSummary::of(&l).awaiting_first_contact,
+        "a test drive reaches the customer"
+    );
 }

@@ -116,7 +116,15 @@ e2eTest(
     await button(a.page, 'Test drive now').click();
     await seeVisible(a.page.getByRole('heading', { name: 'Before the car leaves' }), 'the next drive');
     assert.equal(await a.page.getByRole('textbox', { name: 'Odometer out (km)', exact: true }).inputValue(), '3146', 'the odometer out of the next drive');
+    // Cancelling asks first (it sat next to "Start the drive").
     await button(a.page, 'Cancel the booking').click();
+    const cancelQuestion = a.page.getByRole('alertdialog', { name: /Cancel this booking\?/ });
+    await seeVisible(cancelQuestion, 'the cancel question');
+    await cancelQuestion.getByRole('button', { name: 'Keep the booking', exact: true }).click();
+    await seeHidden(cancelQuestion, 'the question after "Keep the booking"');
+    assert.notEqual(await a.page.locator('.drive__status').textContent(), 'Cancelled', 'kept');
+    await button(a.page, 'Cancel the booking').click();
+    await a.page.getByRole('button', { name: 'Yes, cancel the booking', exact: true }).click();
     await seeText(a.page.locator('.drive__status'), 'Cancelled', 'the extra booking cancelled');
 
     // --- The manager sees the visit and the signed test drive.

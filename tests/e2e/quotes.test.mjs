@@ -82,6 +82,10 @@ e2eTest(
     assert.equal(await button(s.page, 'Present to the customer').count(), 0, 'it cannot be presented yet');
     await button(s.page, 'Request approval').click();
     await seeText(badge(s.page), 'Waiting for approval', 'the request, offline');
+    // Printed now, it is a draft: an unapproved discount never leaves as an offer.
+    await s.page.emulateMedia({ media: 'print' });
+    await seeText(s.page.locator('.quote-print'), /Draft — not valid as an offer/, 'the pending quote printed as a draft');
+    await s.page.emulateMedia({ media: 'screen' });
     const [, leadId, versionId] = new URL(s.page.url()).pathname.match(/^\/leads\/([^/]+)\/quotes\/([^/]+)$/) || [];
     assert.ok(leadId && versionId, `the quote's address: ${s.page.url()}`);
 
@@ -122,6 +126,7 @@ e2eTest(
     await s.page.emulateMedia({ media: 'print' });
     const printed = s.page.locator('.quote-print');
     await seeVisible(printed, 'the printed quote');
+    assert.equal(await printed.getByText('Draft — not valid as an offer').count(), 0, 'an accepted, approved quote is not a draft');
     await seeText(printed.locator('tr.strong').filter({ hasText: 'Out-the-door total' }), '¥ 207,857.08', 'the printed total');
     await seeText(printed, /Loan ¥ 133,000.00 over 36 months at 3.50 %: ¥ 3,897.18 a month/, 'the printed finance');
     await seeVisible(printed.getByRole('img', { name: "Customer's signature" }), 'the signature on paper');

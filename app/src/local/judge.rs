@@ -87,10 +87,16 @@ impl Judge {
     /// Judges the document after a change against `before`. A document
     /// that no longer reads as its kind is refused (the server would say it
     /// breaks a rule of its kind).
-    pub fn check(&self, before: Option<&Content>, after: &mut Document, id: DocId) -> Result<(), Verdict> {
+    pub fn check(
+        &self,
+        before: Option<&Content>,
+        after: &mut Document,
+        id: DocId,
+    ) -> Result<(), Verdict> {
         match after.read_as(id, self.dealer) {
-            Ok(Some(content)) => rules::check(before, &content, &self.author, &self.policy)
-                .map_err(Verdict::Breach),
+            Ok(Some(content)) => {
+                rules::check(before, &content, &self.author, &self.policy).map_err(Verdict::Breach)
+            }
             Ok(None) => Ok(()),
             Err(_) => Err(Verdict::Invalid),
         }

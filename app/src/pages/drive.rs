@@ -291,6 +291,7 @@ fn text_field(
 
 #[component]
 pub fn DrivePage() -> impl IntoView {
+    crate::i18n::use_page_title(Key::TestDrive);
     let i18n = use_i18n();
     let auth = use_auth();
     let params = use_params_map();

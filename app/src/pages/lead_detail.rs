@@ -209,7 +209,8 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     let again = StoredValue::new(false);
     let resave = RwSignal::new(0u32);
     let save_now = move || {
-        if saving.try_get_untracked() != Some(false) || read_only.try_get_untracked() != Some(false) {
+        if saving.try_get_untracked() != Some(false) || read_only.try_get_untracked() != Some(false)
+        {
             again.try_set_value(true);
             return;
         }
@@ -265,7 +266,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
         save_now();
     };
     // Leaving the page (another tab of the app, Today…) keeps what was typed.
-    on_cleanup(move || save_now());
+    on_cleanup(save_now);
     let update = move |change: Box<dyn FnOnce(&mut LeadForm)>| {
         form.update(|f| {
             if let Some(f) = f {

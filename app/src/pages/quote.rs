@@ -167,6 +167,7 @@ fn MoneyField(
 
 #[component]
 pub fn QuotePage() -> impl IntoView {
+    crate::i18n::use_page_title(Key::Quote);
     let i18n = use_i18n();
     let params = use_params_map();
     let catalogue = use_dealer_catalogue();

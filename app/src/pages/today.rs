@@ -313,7 +313,7 @@ pub fn TodayPage() -> impl IntoView {
                         <h2 class="card__title">{format!("{} ({})", locale.t(Key::NoFirstContact), no_contact.len())}</h2>
                         {(late_count > 0).then(|| view! { <p class="badge badge--danger">{locale.past_target(late_count)}</p> })}
                         <ul class="task-rows" id="not-reached-list">
-                            {no_contact.iter().cloned().take(if show_all_unreached.get() { usize::MAX } else { 8 }).map(|(id, name, late)| view! {
+                            {no_contact.iter().take(if show_all_unreached.get() { usize::MAX } else { 8 }).cloned().map(|(id, name, late)| view! {
                                 <li class=if late { "task-row task-row--late" } else { "task-row" }>
                                     <a href=format!("/leads/{id}") class="task-row__link"><span class="task-row__what">{name}</span></a>
                                 </li>

@@ -31,6 +31,7 @@ pub fn visit_href(doc: DocId, id: VisitId) -> String {
 
 #[component]
 pub fn VisitPage() -> impl IntoView {
+    crate::i18n::use_page_title(Key::Visit);
     let i18n = use_i18n();
     let auth = use_auth();
     let params = use_params_map();
@@ -103,7 +104,8 @@ pub fn VisitPage() -> impl IntoView {
     let index = use_lead_index();
     let matches = Memo::new(move |_| {
         let text = query.get();
-        if text.trim().chars().count() < 2 {
+        // One character is a whole Chinese surname (孙): search from it.
+        if text.trim().is_empty() {
             return Vec::new();
         }
         let q = LeadQuery {

@@ -330,6 +330,7 @@ pub fn first_reached(lead: &super::Lead) -> Option<i64> {
     let by_visit = lead
         .visits
         .iter()
+        .filter(|v| v.counts())
         .map(|v| v.arrived_at)
         .min();
     let by_drive = lead
@@ -487,7 +488,11 @@ mod tests {
             )
         };
         lead.drives = vec![drive];
-        assert_eq!(first_reached(&lead), Some(40), "a drive that went out is a contact");
+        assert_eq!(
+            first_reached(&lead),
+            Some(40),
+            "a drive that went out is a contact"
+        );
     }
 
     #[test]
