@@ -494,6 +494,11 @@ impl Locale {
         self.fill(Format::CallNumber, &[("number", &number)])
     }
 
+    /// "Asked by Li Wei · 7 Dec 2026, 10:30" (an approval's card).
+    pub fn asked_by(self, who: &str, when: &str) -> String {
+        self.fill(Format::AskedBy, &[("who", &who), ("when", &when)])
+    }
+
     /// "Show all 10"
     pub fn show_all(self, n: usize) -> String {
         self.fill(Format::ShowAll, &[("n", &n)])

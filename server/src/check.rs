@@ -316,29 +316,19 @@ fn examine_inner(
 
 /// The names of the summary's fields that differ (never their values).
 fn differing(have: &SummaryRow, want: &SummaryRow) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if have.customer_name != want.customer_name {
-        out.push("name");
-    }
-    if have.mobile != want.mobile {
-        out.push("mobile");
-    }
-    if have.grade != want.grade {
-        out.push("grade");
-    }
-    if have.stage != want.stage {
-        out.push("stage");
-    }
-    if have.owner_id != want.owner_id {
-        out.push("owner");
-    }
-    if have.next_follow_up != want.next_follow_up {
-        out.push("next follow-up");
-    }
-    if have.updated_at != want.updated_at {
-        out.push("updated");
-    }
-    out
+    [
+        ("name", have.customer_name == want.customer_name),
+        ("mobile", have.mobile == want.mobile),
+        ("grade", have.grade == want.grade),
+        ("stage", have.stage == want.stage),
+        ("owner", have.owner_id == want.owner_id),
+        ("next follow-up", have.next_follow_up == want.next_follow_up),
+        ("updated", have.updated_at == want.updated_at),
+    ]
+    .into_iter()
+    .filter(|(_, same)| !same)
+    .map(|(field, _)| field)
+    .collect()
 }
 
 /// At start-up: a database that has not been through this version's check

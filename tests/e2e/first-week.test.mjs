@@ -123,4 +123,15 @@ e2eTest('the lead list and Today agree on an overdue follow-up', fx, async ({ pa
   await navLink(page, 'Today').click();
   await seeVisible(page.getByRole('link').filter({ hasText: '郑先生 (first week)' }).first(), "the lead in Today's work");
   assert.equal(await page.getByText('No follow-ups due today.').count(), 0, 'Today does not also say there is nothing due');
+
+  // "No answer, again tomorrow" in two taps on Today's row.
+  const overdueRow = page.locator('.task-row--late').filter({ hasText: '郑先生 (first week)' });
+  await seeVisible(overdueRow, "the overdue row on Today");
+  const before = await page.locator('.task-row--late').filter({ hasText: '郑先生 (first week)' }).count();
+  await overdueRow.first().getByRole('button', { name: 'No answer · 郑先生 (first week)', exact: true }).click();
+  await overdueRow.first().getByRole('button', { name: 'Again tomorrow', exact: true }).click();
+  await eventually(
+    async () => (await page.locator('.task-row--late').filter({ hasText: '郑先生 (first week)' }).count()) === before - 1,
+    () => 'the completed task leaves the overdue list',
+  );
 });

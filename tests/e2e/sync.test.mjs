@@ -91,13 +91,20 @@ async function createLead(page, { name, mobile, grade, model, city }) {
   assert.match(new URL(page.url()).pathname, /^\/leads\/[^/]+$/, 'the app shows the saved lead');
 }
 
-/** Edits the open record's text fields (`{label: value}`) and saves; waits until the change is counted. */
+/**
+ * Edits the open record's text fields (`{label: value}`): each is saved when
+ * it is left (Tab), the stage when it is chosen; waits until the change is
+ * counted.
+ */
 async function editFields(page, values, { stage } = {}) {
   const before = await waitingCount(page);
-  for (const [label, value] of Object.entries(values)) await field(page, label).fill(value);
+  for (const [label, value] of Object.entries(values)) {
+    await field(page, label).fill(value);
+    await field(page, label).press('Tab');
+  }
   if (stage) await stageBox(page).selectOption({ label: stage });
-  await button(page, 'Save changes').click();
-  await seeWaiting(page, before + 1, 'after "Save changes"');
+  await seeVisible(page.getByRole('status').filter({ hasText: 'Saved on this device' }), '"Saved on this device"');
+  await seeWaiting(page, before + 1, 'after the fields were left');
   // The pill moved, so the save landed; nothing was refused.
   assert.equal(await page.getByRole('alert').count(), 0, `no error after saving: ${await page.getByRole('alert').allInnerTexts()}`);
 }

@@ -10,7 +10,16 @@ use wasm_bindgen::JsValue;
 
 thread_local! {
     static TIME_ZONE: RefCell<String> = RefCell::new("Asia/Shanghai".to_owned());
+    /// Offsets already asked of `Intl`, by zone and quarter hour: building an
+    /// `Intl.DateTimeFormat` costs far more than the rest, and lists and
+    /// summaries ask for thousands of nearby instants (a sync of 10,000 leads
+    /// computes each one's next follow-up). Offsets change only on quarter
+    /// hours.
+    static OFFSETS: RefCell<(String, std::collections::HashMap<i64, i32>)> =
+        RefCell::new((String::new(), std::collections::HashMap::new()));
 }
+
+const QUARTER_HOUR_MS: i64 = 15 * 60_000;
 
 /// The dealer's time zone changed (its settings arrived or were edited).
 pub fn set_time_zone(name: &str) {
@@ -33,7 +42,25 @@ pub fn now_ms() -> i64 {
 /// Minutes east of UTC of the dealer's time zone at `at` (Unix ms); China's
 /// +480 when the browser does not know the zone.
 pub fn offset_minutes(at: i64) -> i32 {
-    offset_in(&time_zone(), at).unwrap_or(480)
+    let zone = time_zone();
+    let bucket = at.div_euclid(QUARTER_HOUR_MS);
+    let known = OFFSETS.with(|o| {
+        let o = o.borrow();
+        (o.0 == zone).then(|| o.1.get(&bucket).copied()).flatten()
+    });
+    if let Some(offset) = known {
+        return offset;
+    }
+    let offset = offset_in(&zone, bucket * QUARTER_HOUR_MS).unwrap_or(480);
+    OFFSETS.with(|o| {
+        let mut o = o.borrow_mut();
+        if o.0 != zone || o.1.len() > 10_000 {
+            o.0 = zone;
+            o.1.clear();
+        }
+        o.1.insert(bucket, offset);
+    });
+    offset
 }
 
 fn offset_in(zone: &str, at: i64) -> Option<i32> {

@@ -33,16 +33,20 @@ impl LeadIndex {
 pub fn provide() -> LeadIndex {
     let index = RwSignal::new(None::<SummaryIndex>);
     // Writes told while the first read is under way wait here, in order.
-    let pending: Rc<RefCell<Option<Vec<LeadSummary>>>> = Rc::new(RefCell::new(Some(Vec::new())));
+    #[allow(clippy::type_complexity)]
+    let pending: Rc<RefCell<Option<(Vec<LeadSummary>, Vec<showroom_shared::domain::LeadId>)>>> =
+        Rc::new(RefCell::new(Some(Default::default())));
     let subscription = leads::subscribe({
         let pending = pending.clone();
         move |change: &StoreChange| {
             if let Some(waiting) = pending.borrow_mut().as_mut() {
-                waiting.extend(change.summaries.iter().cloned());
+                waiting.0.extend(change.summaries.iter().cloned());
+                waiting.1.extend(change.removed.iter().copied());
                 return;
             }
             index.try_update(|i| {
                 if let Some(i) = i {
+                    i.remove(&change.removed);
                     i.upsert(change.summaries.clone());
                 }
             });
@@ -58,7 +62,8 @@ pub fn provide() -> LeadIndex {
                 SummaryIndex::default()
             }
         };
-        if let Some(waiting) = pending.borrow_mut().take() {
+        if let Some((waiting, removed)) = pending.borrow_mut().take() {
+            read.remove(&removed);
             read.upsert(waiting);
         }
         index.try_set(Some(read));

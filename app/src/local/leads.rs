@@ -112,6 +112,9 @@ pub struct StoreChange {
     /// What a save put in the outbox (empty for other origins): sync pushes
     /// these as they are, without reading the outbox again.
     pub outbox: Vec<Pending>,
+    /// Leads no longer on this device (a lead the server never had, whose
+    /// refused changes were discarded): lists drop them.
+    pub removed: Vec<LeadId>,
 }
 
 type Listener = Rc<dyn Fn(&StoreChange)>;
@@ -565,6 +568,7 @@ fn saved_change(id: DocId, derived: Derived, outbox: Vec<Pending>) -> StoreChang
         summaries: derived.summary.into_iter().collect(),
         rows: derived.rows,
         outbox,
+        removed: Vec::new(),
     }
 }
 
@@ -888,6 +892,7 @@ pub async fn changed_elsewhere(docs: Vec<DocId>) -> Result<()> {
         summaries,
         rows,
         outbox: Vec::new(),
+        removed: Vec::new(),
     });
     Ok(())
 }
@@ -927,6 +932,7 @@ pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
         leads: summaries.iter().map(|s| s.id).collect(),
         summaries: summaries.to_vec(),
         outbox: Vec::new(),
+        removed: Vec::new(),
     });
     Ok(())
 }
@@ -1036,17 +1042,27 @@ pub async fn discard_outbox(lead: DocId) -> Result<u32> {
             let mut doc = Document::empty(actor());
             doc.apply(kept)
                 .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
-            tx.put_bytes(DOCS, &lead.to_string(), &doc.save())?;
             for (key, hash) in &loaded.changes {
                 // Changes still waiting for a dependency stay beside it.
                 if doc.has_change(hash) || removed.contains(hash) {
                     tx.delete(DOC_CHANGES, key)?;
                 }
             }
-            loaded.doc = doc;
-            let d = derive(lead, &loaded.doc);
-            put_derived(&tx, &d)?;
-            derived = Some(d);
+            if doc.is_empty() {
+                // The server never had any of it (its creation was refused):
+                // it leaves the device, summary included.
+                tx.delete(DOCS, &lead.to_string())?;
+                if let Some(id) = lead.as_lead() {
+                    tx.delete(SUMMARIES, &id.to_string())?;
+                }
+                derived = Some(None);
+            } else {
+                tx.put_bytes(DOCS, &lead.to_string(), &doc.save())?;
+                loaded.doc = doc;
+                let d = derive(lead, &loaded.doc);
+                put_derived(&tx, &d)?;
+                derived = Some(Some(d));
+            }
         }
         tx.commit().await?;
         Ok((u32::try_from(entries.len()).unwrap_or(u32::MAX), derived))
@@ -1055,6 +1071,8 @@ pub async fn discard_outbox(lead: DocId) -> Result<u32> {
     if let Some(derived) = derived {
         // Told like a change from elsewhere: lists and the open page re-read
         // it, and sync has nothing to push.
+        let gone = derived.is_none();
+        let derived = derived.unwrap_or_default();
         notify(StoreChange {
             origin: Origin::OtherTab,
             leads: lead.as_lead().into_iter().collect(),
@@ -1066,6 +1084,11 @@ pub async fn discard_outbox(lead: DocId) -> Result<u32> {
             summaries: derived.summary.into_iter().collect(),
             rows: derived.rows,
             outbox: Vec::new(),
+            removed: if gone {
+                lead.as_lead().into_iter().collect()
+            } else {
+                Vec::new()
+            },
         });
     }
     Ok(count)
@@ -1138,6 +1161,7 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
         summaries: got.summaries,
         rows: got.rows,
         outbox: Vec::new(),
+        removed: Vec::new(),
     });
     Ok(changed)
 }

@@ -11,6 +11,7 @@ pub mod judge;
 pub mod lead_index;
 pub mod leads;
 pub mod network;
+pub mod people;
 pub mod preferences;
 pub mod pwa;
 pub mod register;

@@ -224,6 +224,18 @@ impl SummaryIndex {
         }
     }
 
+    /// Drops leads no longer on the device (an open record of one reloads
+    /// and finds it gone).
+    pub fn remove(&mut self, leads: &[LeadId]) {
+        if leads.is_empty() {
+            return;
+        }
+        self.rows.retain(|r| !leads.contains(&r.summary.id));
+        for id in leads {
+            *self.versions.entry(*id).or_default() += 1;
+        }
+    }
+
     /// How many times this lead changed since the index was built.
     pub fn version_of(&self, lead: LeadId) -> u64 {
         self.versions.get(&lead).copied().unwrap_or(0)

@@ -63,6 +63,7 @@ pub fn ApprovalsPage() -> impl IntoView {
 fn ApprovalsInbox() -> impl IntoView {
     let i18n = use_i18n();
     let index = use_lead_index();
+    let names = crate::local::people::use_colleague_names();
     // Only the leads whose summary says a version waits are opened.
     let ids = Memo::new(move |_| {
         index.with(|i| {
@@ -121,7 +122,7 @@ fn ApprovalsInbox() -> impl IntoView {
                     view! {
                         <p class="muted" role="status">{i18n.locale().approvals_waiting(list.len())}</p>
                         <ul class="approval-list" role="list">
-                            {list.into_iter().map(|(l, v)| view! { <ApprovalCard lead=l version=v /> }).collect_view()}
+                            {list.into_iter().map(|(l, v)| view! { <ApprovalCard lead=l version=v names=names /> }).collect_view()}
                         </ul>
                         {lost_view}
                     }.into_any()
@@ -132,7 +133,11 @@ fn ApprovalsInbox() -> impl IntoView {
 }
 
 #[component]
-fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
+fn ApprovalCard(
+    lead: Lead,
+    version: QuoteVersion,
+    names: RwSignal<Vec<(showroom_shared::domain::UserId, String)>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let catalogue = use_dealer_catalogue();
     let locale = i18n.locale();
@@ -165,6 +170,10 @@ fn ApprovalCard(lead: Lead, version: QuoteVersion) -> impl IntoView {
                 </h3>
                 <span class=state_class(&state)>{state_text(locale, &state)}</span>
             </div>
+            <p class="muted approval__asked">{
+                let who = names.with_untracked(|ns| crate::local::people::name_of(ns, version.created_by, locale.t(Key::Colleague)));
+                locale.asked_by(&who, version.requested_at.map(|at| locale.date_time(at)).unwrap_or_default().as_str())
+            }</p>
             <p class="notice">{locale.over_limit(Some(limit))}</p>
             <dl class="approval__facts">
                 <div><dt>{locale.t(Key::Discount)}</dt><dd class="figure">{locale.discount_share(version.discount, version.vehicle.list_price)}</dd></div>

@@ -11,7 +11,6 @@ use showroom_shared::domain::followup::{
     LostState, Outcome, Purpose, Task, TaskId, TaskKind, attempts, consent_state, decision_on,
     record_consent,
 };
-use showroom_shared::domain::quote::decision_needs_comment;
 use showroom_shared::domain::{Grade, Lead, Stage, UserId};
 
 use crate::i18n::{Key, Locale, use_i18n};
@@ -255,6 +254,30 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                 }.into_any()
             }}
             {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+            // What came of the tasks done: the outcome and what was said.
+            {move || {
+                let Some(l) = lead.get() else { return ().into_any() };
+                let locale = i18n.locale();
+                let mut done: Vec<Task> = l.tasks.iter().filter(|t| t.completion.is_some()).cloned().collect();
+                if done.is_empty() {
+                    return ().into_any();
+                }
+                done.sort_by_key(|t| std::cmp::Reverse(t.completion.as_ref().map_or(0, |c| c.at)));
+                view! {
+                    <h4 class="card__subtitle" id="tasks-done-heading">{locale.t(Key::TasksDone)}</h4>
+                    <ul class="done-rows" aria-labelledby="tasks-done-heading">
+                        {done.into_iter().filter_map(|t| {
+                            let c = t.completion?;
+                            Some(view! {
+                                <li class="done-row">
+                                    <span class="done-row__what">{format!("{} · {} · {}", task_kind_text(locale, t.kind), outcome_text(locale, c.outcome), locale.date_time(c.at))}</span>
+                                    {(!c.said.is_empty()).then(|| view! { <p class="done-row__said">{c.said}</p> })}
+                                </li>
+                            })
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
             <form class="form task-add" on:submit=add>
                 <h4 class="card__subtitle">{move || i18n.t(Key::AddTask)}</h4>
                 <div class="field-row field-row--three">
@@ -358,14 +381,9 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
             return;
         };
         let text = comment.get_untracked().trim().to_owned();
-        if decision_needs_comment(approved, &text) {
-            missing.set(true);
-            if let Some(el) = area.get_untracked() {
-                let _ = el.focus();
-            }
+        if crate::pages::quote::comment_missing(approved, &text, missing, area) {
             return;
         }
-        missing.set(false);
         let now = clock::now_ms();
         let decision = LostDecision {
             id: LostDecisionId::from_uuid(leads::new_uuid()),
@@ -444,8 +462,8 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                                         <p id=error_id class="field__error">{move || missing.get().then(|| i18n.t(Key::RejectNeedsComment))}</p>
                                     </div>
                                     <div class="quote-actions__row">
-                                        <button type="button" class="button button--danger" on:click=move |_| decide(r1.clone(), true)>{move || i18n.t(Key::ApproveLost)}</button>
-                                        <button type="button" class="button button--primary" on:click=move |_| decide(r2.clone(), false)>{move || i18n.t(Key::RejectLost)}</button>
+                                        <button type="button" class="button button--primary" on:click=move |_| decide(r1.clone(), true)>{move || i18n.t(Key::ApproveLost)}</button>
+                                        <button type="button" class="button button--danger" on:click=move |_| decide(r2.clone(), false)>{move || i18n.t(Key::RejectLost)}</button>
                                     </div>
                                 </div>
                             })}
@@ -597,4 +615,102 @@ pub fn lost_waiting(l: &Lead) -> Option<LostRequest> {
         .iter()
         .find(|r| decision_on(r, &l.lost_decisions).is_none())
         .cloned()
+}
+
+/// Completing a task from Today's row in two taps: what came of it ("No
+/// answer", "Reached"), then the next step ("Again tomorrow", the grade's
+/// cadence, "No next step"). Anything else (another outcome, what was said)
+/// is on the lead's page.
+#[component]
+pub fn QuickComplete(
+    lead: showroom_shared::domain::LeadId,
+    task: TaskId,
+    /// The lead's grade: its cadence is the later next step offered.
+    grade: Grade,
+    /// Read for the accessible names: "No answer · 孙先生".
+    name: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let catalogue = use_dealer_catalogue();
+    let outcome = RwSignal::new(None::<Outcome>);
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let finish = move |next_in_days: Option<i64>| {
+        let (Some(chosen), Some(me)) = (
+            outcome.get_untracked(),
+            auth.session_untracked().map(|s| s.user.id),
+        ) else {
+            return;
+        };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = async {
+                let l = leads::load(lead).await?.lead;
+                let Some(open) = l.tasks.iter().find(|t| t.id == task && t.is_open()).cloned() else {
+                    return Ok(false);
+                };
+                let now = clock::now_ms();
+                let mut done = open.clone();
+                done.completion = Some(Completion {
+                    outcome: chosen,
+                    said: String::new(),
+                    at: now,
+                    by: me,
+                });
+                let next = next_in_days.map(|days| {
+                    let mut t = new_task(&l, open.kind, now + days * DAY_MS, open.note.clone(), me);
+                    t.assignee = open.assignee;
+                    t
+                });
+                leads::complete_task(lead, &done, next.as_ref(), me, now).await
+            }
+            .await;
+            match result {
+                Ok(_) => outcome.set(None),
+                Err(e) => problem.set(Some(i18n.locale_untracked().store_failed(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    let cadence_days = move || {
+        catalogue
+            .dealer
+            .with(|d| d.as_ref().map(|d| d.settings.cadence))
+            .unwrap_or_default()
+    };
+    let name_for = move |key: Key| format!("{} · {name}", i18n.t(key));
+    let (no_answer, reached) = (name_for(Key::OutcomeNoAnswer), name_for(Key::OutcomeReached));
+    view! {
+        <div class="quick-complete">
+            {move || match outcome.get() {
+                None => view! {
+                    <button type="button" class="button button--secondary" aria-label=no_answer.clone()
+                        on:click=move |_| outcome.set(Some(Outcome::NoAnswer))>{move || i18n.t(Key::OutcomeNoAnswer)}</button>
+                    <button type="button" class="button button--secondary" aria-label=reached.clone()
+                        on:click=move |_| outcome.set(Some(Outcome::Reached))>{move || i18n.t(Key::OutcomeReached)}</button>
+                }.into_any(),
+                Some(_) => {
+                    let days = cadence_days().days(grade).map(i64::from).filter(|d| *d > 1);
+                    view! {
+                        <div class="chips" role="group" aria-label=move || i18n.t(Key::NextStep)>
+                            <button type="button" class="button button--primary" disabled=move || busy.get()
+                                on:click=move |_| finish(Some(1))>{move || i18n.t(Key::NextTomorrow)}</button>
+                            {days.map(|d| view! {
+                                <button type="button" class="button button--secondary" disabled=move || busy.get()
+                                    on:click=move |_| finish(Some(d))>{move || i18n.locale().next_in_days(d)}</button>
+                            })}
+                            <button type="button" class="button button--secondary" disabled=move || busy.get()
+                                on:click=move |_| finish(None)>{move || i18n.t(Key::NoNextStep)}</button>
+                            <button type="button" class="button button--quiet" on:click=move |_| outcome.set(None)>{move || i18n.t(Key::Cancel)}</button>
+                        </div>
+                    }.into_any()
+                }
+            }}
+            {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
+        </div>
+    }
 }

@@ -388,6 +388,12 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 {move || discard_problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
             </div>
         })}
+        <ContactActions lead=Signal::derive(lead) />
+        // The lead's work first (its next task, quotes, visits and test
+        // drives), its details after.
+        <crate::pages::follow_up::LeadFollowUp lead=Signal::derive(lead) />
+        <LeadQuotes lead=Signal::derive(lead) />
+        <LeadFloor lead=Signal::derive(lead) />
         <form class="form card" on:submit=save novalidate>
             <fieldset class="record__fields" disabled=move || read_only.get()>
                 <div class="field">
@@ -408,7 +414,6 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                         {move || problems.with(|p| p.mobile.as_ref().map(|e| i18n.locale().phone_error(e)))}
                     </p>
                 </div>
-                <ContactActions lead=Signal::derive(lead) />
                 <div class="field-row">
                     <div class="field">
                         <label for="edit-wechat">{move || i18n.t(Key::WeChat)}</label>
@@ -600,9 +605,6 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 </fieldset>
             </form>
         </section>
-        <crate::pages::follow_up::LeadFollowUp lead=Signal::derive(lead) />
-        <LeadQuotes lead=Signal::derive(lead) />
-        <LeadFloor lead=Signal::derive(lead) />
     }
 }
 

@@ -980,14 +980,9 @@ pub fn DecisionForm(
             return;
         };
         let text = comment.get_untracked().trim().to_owned();
-        if decision_needs_comment(approved, &text) {
-            missing.set(true);
-            if let Some(el) = area.get_untracked() {
-                let _ = el.focus();
-            }
+        if crate::pages::quote::comment_missing(approved, &text, missing, area) {
             return;
         }
-        missing.set(false);
         let now = clock::now_ms();
         let a = Approval {
             id: ApprovalId::from_uuid(leads::new_uuid()),
@@ -1134,4 +1129,21 @@ fn PrintedQuote(version: QuoteVersion, customer: String, offer: bool) -> impl In
             })}
         </article>
     }
+}
+
+/// A rejection needs a comment (`decision_needs_comment`): when it is
+/// missing, says so at the box and puts the focus there. Returns whether it
+/// was missing.
+pub fn comment_missing(
+    approved: bool,
+    text: &str,
+    missing: RwSignal<bool>,
+    area: NodeRef<leptos::html::Textarea>,
+) -> bool {
+    let absent = decision_needs_comment(approved, text);
+    missing.set(absent);
+    if absent && let Some(el) = area.get_untracked() {
+        let _ = el.focus();
+    }
+    absent
 }

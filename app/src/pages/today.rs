@@ -19,6 +19,9 @@ struct WorkRow {
     lead: showroom_shared::domain::LeadId,
     name: String,
     kind: Option<showroom_shared::domain::followup::TaskKind>,
+    /// The task, for completing it on the row (`None`: a follow-up date).
+    task: Option<showroom_shared::domain::followup::TaskId>,
+    grade: showroom_shared::domain::Grade,
     due: i64,
     assignee: Option<UserId>,
 }
@@ -69,6 +72,8 @@ pub fn TodayPage() -> impl IntoView {
                         lead: s.id,
                         name: s.name.clone(),
                         kind: Some(t.kind),
+                        task: Some(t.id),
+                        grade: s.grade,
                         due: t.due,
                         assignee: Some(t.assignee),
                     })
@@ -81,6 +86,8 @@ pub fn TodayPage() -> impl IntoView {
                         lead: s.id,
                         name: s.name.clone(),
                         kind: None,
+                        task: None,
+                        grade: s.grade,
                         due,
                         assignee: s.owner,
                     });
@@ -152,27 +159,8 @@ pub fn TodayPage() -> impl IntoView {
             Some((no_contact, quotes_waiting, lost_waiting, approved, team))
         })
     });
-    // Colleagues' names for the manager's team line (online; else "Colleague").
-    let names = RwSignal::new(Vec::<(UserId, String)>::new());
-    Effect::new(move |_| {
-        let Some(token) = auth.token() else { return };
-        if !auth
-            .session_untracked()
-            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
-        {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            if let Ok(list) = crate::api::users(&token).await {
-                names.set(
-                    list.users
-                        .into_iter()
-                        .map(|u| (u.id, u.display_name))
-                        .collect(),
-                );
-            }
-        });
-    });
+    // Colleagues' names for the manager's lines (online; else "Colleague").
+    let names = crate::local::people::use_colleague_names();
     let decides = Memo::new(move |_| {
         auth.session()
             .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
@@ -204,14 +192,18 @@ pub fn TodayPage() -> impl IntoView {
                     });
                     let lead = r.lead;
                     let name = r.name;
+                    let quick = r.task.map(|task| view! {
+                        <crate::pages::follow_up::QuickComplete lead=lead task=task grade=r.grade name=name.clone() />
+                    });
                     view! {
                         <li class=if late { "task-row task-row--late" } else { "task-row" }>
                             <a href=format!("/leads/{lead}") class="task-row__link">
-                                <span class="task-row__what">{name}</span>
+                                <span class="task-row__what">{name.clone()}</span>
                                 <span>{kind}</span>
                                 {who.map(|w| view! { <span class="muted task-row__who">{w}</span> })}
                                 <span class=if late { "badge badge--danger" } else { "muted" }>{when}</span>
                             </a>
+                            {quick}
                         </li>
                     }
                 }).collect_view()}

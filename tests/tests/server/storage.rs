@@ -242,47 +242,30 @@ async fn a_database_the_old_writer_damaged_is_repaired_at_start_up(app: TestApp)
     // as waiting (it came after the server's view went stale).
     let dealer = sales1.session.dealer.id.to_string();
     let doc_text = doc.to_string();
+    // The same three statements on either backend's pool.
+    macro_rules! damage {
+        ($pool:expr) => {{
+            sqlx::query("UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2")
+                .bind(&dealer)
+                .bind(&doc_text)
+                .execute($pool)
+                .await
+                .expect("damage");
+            sqlx::query("UPDATE changes SET applied = FALSE WHERE dealer_id = $1 AND doc_id = $2 AND seq = (SELECT MAX(seq) FROM changes WHERE dealer_id = $1 AND doc_id = $2)")
+                .bind(&dealer)
+                .bind(&doc_text)
+                .execute($pool)
+                .await
+                .expect("damage");
+            sqlx::query("UPDATE server_meta SET storage_checked = 0")
+                .execute($pool)
+                .await
+                .expect("damage");
+        }};
+    }
     match &app.db {
-        Db::Sqlite(pool) => {
-            sqlx::query(
-                "UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2",
-            )
-            .bind(&dealer)
-            .bind(&doc_text)
-            .execute(pool)
-            .await
-            .expect("damage");
-            sqlx::query("UPDATE changes SET applied = FALSE WHERE dealer_id = $1 AND doc_id = $2 AND seq = (SELECT MAX(seq) FROM changes WHERE dealer_id = $1 AND doc_id = $2)")
-                .bind(&dealer)
-                .bind(&doc_text)
-                .execute(pool)
-                .await
-                .expect("damage");
-            sqlx::query("UPDATE server_meta SET storage_checked = 0")
-                .execute(pool)
-                .await
-                .expect("damage");
-        }
-        Db::Postgres(pool) => {
-            sqlx::query(
-                "UPDATE documents SET snapshot_seq = last_seq WHERE dealer_id = $1 AND doc_id = $2",
-            )
-            .bind(&dealer)
-            .bind(&doc_text)
-            .execute(pool)
-            .await
-            .expect("damage");
-            sqlx::query("UPDATE changes SET applied = FALSE WHERE dealer_id = $1 AND doc_id = $2 AND seq = (SELECT MAX(seq) FROM changes WHERE dealer_id = $1 AND doc_id = $2)")
-                .bind(&dealer)
-                .bind(&doc_text)
-                .execute(pool)
-                .await
-                .expect("damage");
-            sqlx::query("UPDATE server_meta SET storage_checked = 0")
-                .execute(pool)
-                .await
-                .expect("damage");
-        }
+        Db::Sqlite(pool) => damage!(pool),
+        Db::Postgres(pool) => damage!(pool),
     }
     let (stale, heads) = as_stored(&app.db, &sales1, doc).await;
     assert_ne!(
