@@ -560,7 +560,10 @@ async fn discarding_a_lead_the_server_never_had_removes_it_and_keeps_the_others(
     // The other lead opens and can still be edited.
     let mut later = other.clone();
     later.grade = Grade::H;
-    assert!(ok(leads::edit(&other, &later, user(), 11).await, "other edit"));
+    assert!(ok(
+        leads::edit(&other, &later, user(), 11).await,
+        "other edit"
+    ));
     assert_eq!(ok(leads::outbox_count().await, "count"), 2);
     // Nothing left to discard of the refused lead.
     assert_eq!(

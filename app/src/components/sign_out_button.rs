@@ -72,6 +72,9 @@ pub fn SignOutButton(
             <span>{move || i18n.t(if busy.get() { Key::SigningOut } else { Key::SignOut })}</span>
         </button>
         <Show when=move || asking.get()>
+            // Mounted on <body>: over the whole app, the navigation included
+            // (the top bar is a stacking context of its own).
+            <leptos::portal::Portal>
             <div class="dialog-backdrop">
                 <div
                     class="card dialog"
@@ -120,6 +123,7 @@ pub fn SignOutButton(
                     </div>
                 </div>
             </div>
+            </leptos::portal::Portal>
         </Show>
     }
 }

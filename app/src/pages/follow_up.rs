@@ -650,7 +650,12 @@ pub fn QuickComplete(
         spawn_local(async move {
             let result = async {
                 let l = leads::load(lead).await?.lead;
-                let Some(open) = l.tasks.iter().find(|t| t.id == task && t.is_open()).cloned() else {
+                let Some(open) = l
+                    .tasks
+                    .iter()
+                    .find(|t| t.id == task && t.is_open())
+                    .cloned()
+                else {
                     return Ok(false);
                 };
                 let now = clock::now_ms();
@@ -683,7 +688,10 @@ pub fn QuickComplete(
             .unwrap_or_default()
     };
     let name_for = move |key: Key| format!("{} · {name}", i18n.t(key));
-    let (no_answer, reached) = (name_for(Key::OutcomeNoAnswer), name_for(Key::OutcomeReached));
+    let (no_answer, reached) = (
+        name_for(Key::OutcomeNoAnswer),
+        name_for(Key::OutcomeReached),
+    );
     view! {
         <div class="quick-complete">
             {move || match outcome.get() {
