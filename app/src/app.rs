@@ -76,11 +76,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=TodayPage />
                         // Full width (no list beside it): the builder and its totals need the room.
                         <Route path=path!("leads/:id/quotes/:version") view=crate::pages::quote::QuotePage />
+                        // A test drive too: its signature pad gets the width.
+                        <Route path=path!("leads/:id/drives/:drive") view=crate::pages::drive::DrivePage />
                         <ParentRoute path=path!("leads") view=LeadsLayout>
                             <Route path=path!("") view=LeadsIndex />
                             <Route path=path!("new") view=NewLeadPage />
                             <Route path=path!(":id") view=LeadDetailPage />
-                            <Route path=path!(":id/drives/:drive") view=crate::pages::drive::DrivePage />
                         </ParentRoute>
                         <Route path=path!("visits/:doc/:visit") view=crate::pages::visit::VisitPage />
                         <Route path=path!("team") view=TeamPage />

@@ -712,20 +712,18 @@ impl Locale {
 
     /// A date and time in this locale and the browser's time zone, e.g.
     /// "2026年11月27日 14:05" or "27 Nov 2026, 14:05". `millis` is Unix time.
+    /// A moment in the dealer's time zone, written the way [`Locale::date`]
+    /// writes dates (one way on every screen): "4 Dec 2026, 19:05",
+    /// "2026年12月4日 19:05".
     pub fn date_time(self, millis: i64) -> String {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
-        let month = match self {
-            Locale::En => "short",
-            Locale::ZhCn => "long",
-        };
-        let options = dealer_format(&[
-            ("year", "numeric"),
-            ("month", month),
-            ("day", "numeric"),
-            ("hour", "2-digit"),
-            ("minute", "2-digit"),
-        ]);
-        String::from(date.to_locale_string(self.tag(), &options))
+        let day = showroom_shared::domain::Date::from_unix_ms(
+            millis,
+            crate::local::clock::offset_minutes(millis),
+        );
+        match self {
+            Locale::En => format!("{}, {}", self.date(day), self.time_of_day(millis)),
+            Locale::ZhCn => format!("{} {}", self.date(day), self.time_of_day(millis)),
+        }
     }
 }
 
@@ -1109,10 +1107,19 @@ mod tests {
         let millis =
             js_sys::Date::utc(2026.0, 10.0) as i64 + 26 * 86_400_000 + (6 * 60 + 5) * 60_000;
         assert_eq!(Locale::ZhCn.date_time(millis), "2026年11月27日 14:05");
-        let en = Locale::En.date_time(millis);
+        // One way to write a date on every screen: a moment's date is
+        // written as a date alone is.
+        assert_eq!(Locale::En.date_time(millis), "27 Nov 2026, 14:05");
+        let day = "2026-11-27".parse().expect("a date");
         assert!(
-            en.contains("2026") && en.contains("Nov") && en.contains("27") && en.contains("14:05"),
-            "{en}"
+            Locale::En
+                .date_time(millis)
+                .starts_with(&Locale::En.date(day))
+        );
+        assert!(
+            Locale::ZhCn
+                .date_time(millis)
+                .starts_with(&Locale::ZhCn.date(day))
         );
         // Another dealer's zone moves the clock, not the instant.
         crate::local::clock::set_time_zone("Europe/Berlin");

@@ -1,5 +1,6 @@
 //! Presentational pieces: they take props and callbacks, and never fetch or touch storage.
 
+pub mod confirm;
 pub mod connection_pill;
 pub mod grade_chip;
 pub mod icon;

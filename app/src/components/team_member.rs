@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use showroom_shared::api::{DeviceInfo, UserSummary};
 use showroom_shared::domain::DeviceId;
 
+use crate::components::confirm::ConfirmPanel;
 use crate::i18n::{Key, use_i18n};
 
 /// A person's device list as the page has it.
@@ -80,6 +81,7 @@ pub fn TeamMember(
             <button
                 type="button"
                 class="button button--danger-quiet"
+                id=format!("{confirm_id}-open")
                 aria-label=move || i18n.locale().deactivate_user(&name)
                 disabled=move || busy.get() || confirming.get()
                 on:click=move |_| on_ask_deactivate.run(())
@@ -94,6 +96,7 @@ pub fn TeamMember(
             <button
                 type="button"
                 class="button button--secondary"
+                id=format!("{reset_id}-open")
                 aria-label=move || i18n.locale().reset_password_of(&name)
                 disabled=move || busy.get() || confirming_reset.get()
                 on:click=move |_| on_ask_reset.run(())
@@ -122,29 +125,19 @@ pub fn TeamMember(
         move || {
             let name = name.clone();
             let text_id = format!("{reset_id}-text");
-            let labelled_by = text_id.clone();
+            let opener = format!("{reset_id}-open");
             confirming_reset.get().then(|| {
                 view! {
-                    <div class="confirm" role="alertdialog" aria-labelledby=labelled_by>
-                        <p id=text_id class="confirm__text">{move || i18n.locale().reset_password_confirm(&name)}</p>
-                        <div class="confirm__actions">
-                            <button
-                                type="button"
-                                class="button button--danger"
-                                disabled=move || busy.get()
-                                on:click=move |_| on_confirm_reset.run(())
-                            >
-                                {move || i18n.t(Key::ResetPassword)}
-                            </button>
-                            <button
-                                type="button"
-                                class="button button--secondary"
-                                on:click=move |_| on_cancel_reset.run(())
-                            >
-                                {move || i18n.t(Key::Cancel)}
-                            </button>
-                        </div>
-                    </div>
+                    <ConfirmPanel
+                        text_id=text_id
+                        text=Signal::derive(move || i18n.locale().reset_password_confirm(&name))
+                        confirm_label=Signal::derive(move || i18n.t(Key::ResetPassword).to_owned())
+                        cancel_label=Signal::derive(move || i18n.t(Key::Cancel).to_owned())
+                        busy=busy
+                        on_confirm=on_confirm_reset
+                        on_cancel=on_cancel_reset
+                        opener=opener
+                    />
                 }
             })
         }
@@ -155,29 +148,19 @@ pub fn TeamMember(
         move || {
             let name = name.clone();
             let text_id = format!("{confirm_id}-text");
-            let labelled_by = text_id.clone();
+            let opener = format!("{confirm_id}-open");
             confirming.get().then(|| {
                 view! {
-                    <div class="confirm" role="alertdialog" aria-labelledby=labelled_by>
-                        <p id=text_id class="confirm__text">{move || i18n.locale().deactivate_confirm(&name)}</p>
-                        <div class="confirm__actions">
-                            <button
-                                type="button"
-                                class="button button--danger"
-                                disabled=move || busy.get()
-                                on:click=move |_| on_confirm_deactivate.run(())
-                            >
-                                {move || i18n.t(Key::Deactivate)}
-                            </button>
-                            <button
-                                type="button"
-                                class="button button--secondary"
-                                on:click=move |_| on_cancel_deactivate.run(())
-                            >
-                                {move || i18n.t(Key::Cancel)}
-                            </button>
-                        </div>
-                    </div>
+                    <ConfirmPanel
+                        text_id=text_id
+                        text=Signal::derive(move || i18n.locale().deactivate_confirm(&name))
+                        confirm_label=Signal::derive(move || i18n.t(Key::Deactivate).to_owned())
+                        cancel_label=Signal::derive(move || i18n.t(Key::Cancel).to_owned())
+                        busy=busy
+                        on_confirm=on_confirm_deactivate
+                        on_cancel=on_cancel_deactivate
+                        opener=opener
+                    />
                 }
             })
         }

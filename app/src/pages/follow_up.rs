@@ -585,9 +585,9 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
                             <span class="consent-row__actions">
                                 <button type="button" class="button button--secondary" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentGive), purpose_text(i18n.locale(), p))
                                     on:click=move |_| record(p, true)>{move || i18n.t(Key::ConsentGive)}</button>
-                                <button type="button" class="button button--quiet" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentSign), purpose_text(i18n.locale(), p))
+                                <button type="button" class="button button--secondary" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentSign), purpose_text(i18n.locale(), p))
                                     on:click=move |_| signing.set(Some(p))>{move || i18n.t(Key::ConsentSign)}</button>
-                                <button type="button" class="button button--quiet" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentWithdraw), purpose_text(i18n.locale(), p))
+                                <button type="button" class="button button--secondary" aria-label=move || format!("{} · {}", i18n.t(Key::ConsentWithdraw), purpose_text(i18n.locale(), p))
                                     on:click=move |_| record(p, false)>{move || i18n.t(Key::ConsentWithdraw)}</button>
                             </span>
                             {move || (signing.get() == Some(p)).then(|| view! {

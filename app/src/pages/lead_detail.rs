@@ -398,7 +398,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
             <fieldset class="record__fields" disabled=move || read_only.get()>
                 <div class="field">
                     <label for="edit-name">{move || i18n.t(Key::CustomerName)}</label>
-                    <input id="edit-name" on:change=move |_| save_now() type="text" autocomplete="off" prop:value=name_value on:input=name_input
+                    <input id="edit-name" on:change=move |_| save_now() type="text" autocomplete="off" prop:value=name_value on:input=move |ev| { problems.update(|p| p.name = None); name_input(ev) }
                         aria-invalid=move || problems.with(|p| p.name.is_some()).to_string()
                         aria-describedby="edit-name-error" />
                     <p id="edit-name-error" class="field__error">
@@ -407,7 +407,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                 </div>
                 <div class="field">
                     <label for="edit-mobile">{move || i18n.t(Key::Mobile)}</label>
-                    <input id="edit-mobile" on:change=move |_| save_now() type="tel" inputmode="tel" autocomplete="tel" prop:value=mobile_value on:input=mobile_input
+                    <input id="edit-mobile" on:change=move |_| save_now() type="tel" inputmode="tel" autocomplete="tel" prop:value=mobile_value on:input=move |ev| { problems.update(|p| p.mobile = None); mobile_input(ev) }
                         aria-invalid=move || problems.with(|p| p.mobile.is_some()).to_string()
                         aria-describedby="edit-mobile-error" />
                     <p id="edit-mobile-error" class="field__error">

@@ -207,6 +207,8 @@ pub fn NewLeadPage() -> impl IntoView {
                         aria-invalid=move || problems.with(|p| p.name.is_some()).to_string()
                         aria-describedby="lead-name-error"
                         bind:value=name
+                        // A corrected field loses its stale error at once.
+                        on:input=move |_| problems.update(|p| p.name = None)
                     />
                     <p id="lead-name-error" class="field__error">
                         {move || problems.with(|p| p.name.as_ref().map(|e| i18n.locale().lead_error(e)))}
@@ -222,6 +224,7 @@ pub fn NewLeadPage() -> impl IntoView {
                         aria-invalid=move || problems.with(|p| p.mobile.is_some()).to_string()
                         aria-describedby="lead-mobile-error"
                         bind:value=mobile
+                        on:input=move |_| problems.update(|p| p.mobile = None)
                     />
                     <p id="lead-mobile-error" class="field__error">
                         {move || problems.with(|p| p.mobile.as_ref().map(|e| i18n.locale().phone_error(e)))}

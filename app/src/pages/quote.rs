@@ -40,21 +40,32 @@ type Change = Box<dyn FnOnce(&mut QuoteVersion, &Dealer)>;
 const TERMS: [u32; 5] = [12, 24, 36, 48, 60];
 const DOWN_SHARES_BP: [u32; 4] = [1_500, 2_000, 3_000, 5_000];
 
-/// A new quote for the lead: v1 of the first trim that matches a model of
-/// interest (else the catalogue's first), saved as a draft. Returns its id.
+/// A new quote for the lead, following the customer: v1 of the trim of the
+/// demo car they last drove, else the first trim of a model of interest,
+/// else the catalogue's first; in the first colour at no extra cost (else
+/// the first), saved as a draft. Returns its id.
 pub async fn start_quote(lead: &Lead, dealer: &Dealer, me: UserId) -> Result<VersionId, String> {
     let trims: Vec<_> = dealer.trims.iter().filter(|t| !t.archived).collect();
-    let wanted = trims
+    let driven = lead
+        .drives
         .iter()
-        .find(|t| {
-            dealer
-                .model(t.model)
-                .is_some_and(|m| lead.models.iter().any(|x| x.contains(&m.name)))
+        .filter(|d| d.out.is_some())
+        .max_by_key(|d| d.start)
+        .and_then(|d| dealer.cars.iter().find(|c| c.id == d.car))
+        .map(|c| c.trim);
+    let wanted = driven
+        .and_then(|trim| trims.iter().find(|t| t.id == trim))
+        .or_else(|| {
+            trims.iter().find(|t| {
+                dealer
+                    .model(t.model)
+                    .is_some_and(|m| lead.models.iter().any(|x| x.contains(&m.name)))
+            })
         })
         .or(trims.first())
         .ok_or_else(|| "no trims in the catalogue".to_owned())?;
     let now = clock::now_ms();
-    let v = QuoteVersion::draft(
+    let mut v = QuoteVersion::draft(
         VersionId::from_uuid(leads::new_uuid()),
         QuoteId::from_uuid(leads::new_uuid()),
         dealer,
@@ -63,6 +74,17 @@ pub async fn start_quote(lead: &Lead, dealer: &Dealer, me: UserId) -> Result<Ver
         me,
         now,
     );
+    let colours: Vec<_> = dealer.colours.iter().filter(|c| !c.archived).collect();
+    if let Some(c) = colours
+        .iter()
+        .find(|c| c.price == Money::ZERO)
+        .or(colours.first())
+    {
+        v.vehicle.colour = Some(c.id);
+        v.vehicle.colour_name = c.name.clone();
+        v.vehicle.colour_price = c.price;
+        v.recompute(&dealer.settings.quote);
+    }
     leads::put_quote(lead.id, &v, me, now)
         .await
         .map_err(|e| e.to_string())?;

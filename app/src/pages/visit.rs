@@ -234,7 +234,7 @@ pub fn VisitPage() -> impl IntoView {
                                     <ul class="link-results">
                                         {move || matches.get().into_iter().map(|s| {
                                             let id = s.id;
-                                            let label = format!("{} · {}", s.name, s.mobile.clone().unwrap_or_default());
+                                            let label = format!("{} · {}", s.name, s.mobile.as_deref().map(crate::pages::lead_form::display_phone).unwrap_or_default());
                                             view! {
                                                 <li class="link-results__item">
                                                     <span>{label.clone()}</span>
