@@ -2,6 +2,7 @@
 
 pub mod confirm;
 pub mod connection_pill;
+pub mod focus;
 pub mod grade_chip;
 pub mod icon;
 pub mod language_switcher;

@@ -292,6 +292,7 @@ fn text_field(
 #[component]
 pub fn DrivePage() -> impl IntoView {
     crate::i18n::use_page_title(Key::TestDrive);
+    crate::components::focus::focus_when_shown("drive-heading");
     let i18n = use_i18n();
     let auth = use_auth();
     let params = use_params_map();
@@ -342,9 +343,11 @@ pub fn DrivePage() -> impl IntoView {
     };
 
     // Booking (a new drive).
-    let today = clock::today().to_string();
-    let book_date = RwSignal::new(today.clone());
-    let book_time = RwSignal::new(String::from("10:00"));
+    // A new booking starts at the next free quarter hour (at least fifteen
+    // minutes ahead), or tomorrow at 10:00 after 18:00: not 10:00 today at 17:14.
+    let (first_date, first_time) = next_slot(clock::now_ms());
+    let book_date = RwSignal::new(first_date);
+    let book_time = RwSignal::new(first_time);
     let book_length = RwSignal::new(45i64);
     let book_car = RwSignal::new(None::<CarId>);
     let slot = Memo::new(move |_| {
@@ -1014,5 +1017,24 @@ mod tests {
         }
         assert_eq!(control_of(DriveProblem::BadFuel, true), "fuel-in");
         assert_eq!(control_of(DriveProblem::BadFuel, false), "fuel-out");
+    }
+}
+
+/// The first booking slot offered at `now` (Unix ms): the next quarter hour
+/// at least fifteen minutes ahead in the dealer's zone, or 10:00 the next
+/// day once that is past 18:00. As the date and time inputs take them.
+pub fn next_slot(now: i64) -> (String, String) {
+    const DAY_MINUTES: i64 = 24 * 60;
+    let local = now + i64::from(clock::offset_minutes(now)) * 60_000;
+    let minutes = local.rem_euclid(86_400_000) / 60_000;
+    let next = (minutes + 15 + 14) / 15 * 15;
+    let today = showroom_shared::domain::Date::from_unix_ms(now, clock::offset_minutes(now));
+    if next >= 18 * 60 || next >= DAY_MINUTES {
+        (today.add_days(1).to_string(), "10:00".to_owned())
+    } else {
+        (
+            today.to_string(),
+            format!("{:02}:{:02}", next / 60, next % 60),
+        )
     }
 }

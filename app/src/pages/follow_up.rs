@@ -212,7 +212,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                                         <span class="task-row__what">{label.clone()}</span>
                                         {late.map(|l| view! { <span class="badge badge--danger">{l}</span> })}
                                     </div>
-                                    {(!t.note.is_empty()).then(|| view! { <p class="muted">{t.note.clone()}</p> })}
+                                    {(!t.note.is_empty()).then(|| view! { <p class="muted">{shown_note(locale, &t.note)}</p> })}
                                     {move || if completing.get() == Some(id) {
                                         let task = task.clone();
                                         let (t1, t2, t3) = (task.clone(), task.clone(), task.clone());
@@ -720,5 +720,18 @@ pub fn QuickComplete(
             }}
             {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
         </div>
+    }
+}
+
+/// A task's note as the person reads it: the note the app writes itself on
+/// a new lead's first task ("First contact", in whichever language the
+/// device that captured it spoke) is shown in the reader's language; what
+/// a person typed is shown as typed.
+pub fn shown_note(locale: Locale, note: &str) -> String {
+    let system = Locale::ALL.iter().any(|l| l.t(Key::FirstContact) == note);
+    if system {
+        locale.t(Key::FirstContact).to_owned()
+    } else {
+        note.to_owned()
     }
 }

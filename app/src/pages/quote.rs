@@ -190,6 +190,7 @@ fn MoneyField(
 #[component]
 pub fn QuotePage() -> impl IntoView {
     crate::i18n::use_page_title(Key::Quote);
+    crate::components::focus::focus_when_shown("quote-heading");
     let i18n = use_i18n();
     let params = use_params_map();
     let catalogue = use_dealer_catalogue();
@@ -466,7 +467,7 @@ fn QuoteEditor(
 
     view! {
         <div class="record__head no-print">
-            <h2 id="quote-heading" class="page__title">{title}</h2>
+            <h1 id="quote-heading" class="page__title">{title}</h1>
             {move || state.get().map(|s| view! { <span class=state_class(&s)>{state_text(i18n.locale(), &s)}</span> })}
         </div>
         <p class="saved-status no-print" role="status">

@@ -32,6 +32,7 @@ pub fn visit_href(doc: DocId, id: VisitId) -> String {
 #[component]
 pub fn VisitPage() -> impl IntoView {
     crate::i18n::use_page_title(Key::Visit);
+    crate::components::focus::focus_when_shown("visit-heading");
     let i18n = use_i18n();
     let auth = use_auth();
     let params = use_params_map();
