@@ -135,3 +135,37 @@ e2eTest('the lead list and Today agree on an overdue follow-up', fx, async ({ pa
     () => 'the completed task leaves the overdue list',
   );
 });
+
+e2eTest('every problem of a test drive shows at its control, the first in view and focused, never beside "Saved"', fx, async ({ page }) => {
+  const base = fx.server.url;
+  await login(page, base, 'sales2');
+  await newLead(page, '冯女士 (first week)', '13700137004');
+  await page.getByRole('link', { name: 'Book a test drive', exact: true }).click();
+  await page.getByRole('radio').first().check();
+  await button(page, 'Test drive now').click();
+  await seeVisible(page.getByRole('heading', { name: 'Before the car leaves' }), 'the departure form');
+  await button(page, 'Start the drive').click();
+  // Every problem at once, each at its control.
+  const errors = page.locator('.field__error[role=alert]').filter({ hasText: /\S/ });
+  await eventually(async () => (await errors.count()) >= 2, () => 'several problems shown at once');
+  let where;
+  await eventually(
+    async () => {
+      where = await page.evaluate(() => {
+        const el = document.activeElement;
+        const r = el?.getBoundingClientRect();
+        const described = el?.getAttribute('aria-describedby')?.split(' ').map((id) => document.getElementById(id)).find(Boolean);
+        const e = described?.getBoundingClientRect();
+        return {
+          invalid: el?.getAttribute('aria-invalid'),
+          inView: !!r && r.top >= 0 && r.bottom <= window.innerHeight,
+          errorText: described?.textContent ?? '',
+          errorInView: !!e && e.top >= 0 && e.bottom <= window.innerHeight,
+        };
+      });
+      return where.invalid === 'true' && where.inView && where.errorInView && where.errorText.trim() !== '';
+    },
+    () => `the first control in question is focused and in view with its error: ${JSON.stringify(where)}`,
+  );
+  assert.equal(await page.getByText('Saved on this device').count(), 0, 'no "Saved" beside the errors');
+});

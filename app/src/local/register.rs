@@ -2,9 +2,7 @@
 //! day, and visits wherever they live (a register, or a lead once linked).
 
 use showroom_shared::doc::{Document, RegisterDoc};
-use showroom_shared::domain::showroom::{
-    Register, Visit, VisitId, VisitKind, VisitOutcome, VisitSteps,
-};
+use showroom_shared::domain::showroom::{Register, Visit, VisitId, VisitOutcome};
 use showroom_shared::domain::{DealerId, DocId, DocKind, LeadId, RegisterId, UserId};
 use wasm_bindgen::JsValue;
 
@@ -17,21 +15,7 @@ use crate::local::leads::{self, LeadStoreError, Result};
 pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
     let now = clock::now_ms();
     let today = clock::today();
-    let visit = Visit {
-        id: VisitId::from_uuid(leads::new_uuid()),
-        arrived_at: now,
-        left_at: None,
-        salesperson: user,
-        party_size: 1,
-        kind: VisitKind::First,
-        outcome: VisitOutcome::Open,
-        lead: None,
-        steps: VisitSteps {
-            greeted: true,
-            ..VisitSteps::default()
-        },
-        created_by: user,
-    };
+    let visit = Visit::walk_in(VisitId::from_uuid(leads::new_uuid()), now, user);
     let key = format!("register:{today}");
     let existing = leads::meta(&key)
         .await?

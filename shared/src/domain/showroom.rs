@@ -89,6 +89,25 @@ pub struct Visit {
 }
 
 impl Visit {
+    /// A walk-in logged at `at` by `user` (one tap): greeted, open, first
+    /// visit, one person, linked to no lead yet.
+    pub fn walk_in(id: VisitId, at: i64, user: UserId) -> Visit {
+        Visit {
+            id,
+            arrived_at: at,
+            left_at: None,
+            salesperson: user,
+            party_size: 1,
+            kind: VisitKind::First,
+            outcome: VisitOutcome::Open,
+            lead: None,
+            steps: VisitSteps {
+                greeted: true,
+                ..VisitSteps::default()
+            },
+            created_by: user,
+        }
+    }
     /// Whether the visit counts in the day's visits and the capture rate:
     /// every visit does but one logged by mistake.
     pub fn counts(&self) -> bool {
@@ -721,22 +740,11 @@ mod tests {
     }
 
     fn visit() -> Visit {
-        let user = UserId::from_uuid(uuid::Uuid::from_u128(9));
-        Visit {
-            id: VisitId::from_uuid(uuid::Uuid::from_u128(1)),
-            arrived_at: 10_000,
-            left_at: None,
-            salesperson: user,
-            party_size: 1,
-            kind: VisitKind::First,
-            outcome: VisitOutcome::Open,
-            lead: None,
-            steps: VisitSteps {
-                greeted: true,
-                ..VisitSteps::default()
-            },
-            created_by: user,
-        }
+        Visit::walk_in(
+            VisitId::from_uuid(uuid::Uuid::from_u128(1)),
+            10_000,
+            UserId::from_uuid(uuid::Uuid::from_u128(9)),
+        )
     }
 
     #[test]
