@@ -389,18 +389,7 @@ mod tests {
         let register = DocId::register(showroom_shared::domain::RegisterId::from_uuid(
             Uuid::from_u128(5),
         ));
-        let mut v = Visit {
-            id: VisitId::from_uuid(Uuid::from_u128(1)),
-            arrived_at: 10_000,
-            left_at: None,
-            salesperson: user,
-            party_size: 1,
-            kind: VisitKind::First,
-            outcome: VisitOutcome::Open,
-            lead: None,
-            steps: Default::default(),
-            created_by: user,
-        };
+        let mut v = Visit::walk_in(VisitId::from_uuid(Uuid::from_u128(1)), 10_000, user);
         let mut index = FloorIndex::new([FloorRow::Visit(visit_row(&v, register, None))]);
         assert_eq!(index.counts(0, 30_000), (1, 0));
         assert_eq!(index.here_now(0).len(), 1);

@@ -84,7 +84,8 @@ impl Judge {
         doc.read_as(id, self.dealer).ok().flatten()
     }
 
-    /// Judges the document after a change against `before`. A document
+    /// Judges the document after a change against `before`, and returns it
+    /// as read (what lists derive from it, so it is read once). A document
     /// that no longer reads as its kind is refused (the server would say it
     /// breaks a rule of its kind).
     pub fn check(
@@ -92,12 +93,12 @@ impl Judge {
         before: Option<&Content>,
         after: &mut Document,
         id: DocId,
-    ) -> Result<(), Verdict> {
+    ) -> Result<Option<Content>, Verdict> {
         match after.read_as(id, self.dealer) {
-            Ok(Some(content)) => {
-                rules::check(before, &content, &self.author, &self.policy).map_err(Verdict::Breach)
-            }
-            Ok(None) => Ok(()),
+            Ok(Some(content)) => rules::check(before, &content, &self.author, &self.policy)
+                .map(|()| Some(content))
+                .map_err(Verdict::Breach),
+            Ok(None) => Ok(None),
             Err(_) => Err(Verdict::Invalid),
         }
     }

@@ -15,8 +15,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use showroom_shared::doc::{
-    ActorId, Change, ChangeHash, DocError, Document, LeadDoc, SCHEMA_VERSION, actor_from_bytes,
-    parse_change,
+    ActorId, Change, ChangeHash, Content, DocError, Document, LeadDoc, SCHEMA_VERSION,
+    actor_from_bytes, parse_change,
 };
 use showroom_shared::domain::followup::{Consent, LostDecision, LostRequest, Task};
 use showroom_shared::domain::quote::{Approval, QuoteVersion};
@@ -438,7 +438,15 @@ fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
 /// Writes what a save produced: the new changes (beside the snapshot and in
 /// the outbox), the summary, and a compaction when the document has many
 /// incremental changes.
-fn write_after_save(tx: &Tx, lead: DocId, loaded: &mut Loaded, new: &[Change]) -> Result<Derived> {
+/// `content`: the document as the judge read it after the change (then it
+/// is not read again).
+fn write_after_save(
+    tx: &Tx,
+    lead: DocId,
+    loaded: &mut Loaded,
+    new: &[Change],
+    content: Option<Content>,
+) -> Result<Derived> {
     remember_actor(tx)?;
     for change in new {
         let key = change_key(lead, change);
@@ -446,7 +454,7 @@ fn write_after_save(tx: &Tx, lead: DocId, loaded: &mut Loaded, new: &[Change]) -
         tx.put_bytes(OUTBOX, &key, change.raw_bytes())?;
         loaded.changes.push((key, change.hash()));
     }
-    finish_doc(tx, lead, loaded)
+    finish_doc(tx, lead, loaded, content)
 }
 
 /// What lists need of a document, kept beside it: a lead's summary, and
@@ -457,7 +465,23 @@ struct Derived {
     rows: Vec<FloorRow>,
 }
 
-fn derive(id: DocId, doc: &Document) -> Derived {
+/// What lists need of `doc`, from `content` when it was already read.
+fn derive(id: DocId, doc: &Document, content: Option<Content>) -> Derived {
+    match content {
+        Some(Content::Lead(lead)) => {
+            return Derived {
+                summary: Some(LeadSummary::of(&lead)),
+                rows: floor::rows_of_lead(&lead),
+            };
+        }
+        Some(Content::Register(r)) => {
+            return Derived {
+                summary: None,
+                rows: floor::rows_of_register(&r),
+            };
+        }
+        Some(Content::Dealer(_)) | None => {}
+    }
     match id.kind {
         DocKind::Lead => match doc.read_lead() {
             Ok(lead) => Derived {
@@ -490,8 +514,13 @@ fn put_derived(tx: &Tx, derived: &Derived) -> Result<()> {
 }
 
 /// Summary, floor rows and compaction for a document that changed.
-fn finish_doc(tx: &Tx, lead: DocId, loaded: &mut Loaded) -> Result<Derived> {
-    let derived = derive(lead, &loaded.doc);
+fn finish_doc(
+    tx: &Tx,
+    lead: DocId,
+    loaded: &mut Loaded,
+    content: Option<Content>,
+) -> Result<Derived> {
+    let derived = derive(lead, &loaded.doc, content);
     put_derived(tx, &derived)?;
     if loaded.changes.len() > COMPACT_AFTER && loaded.snapshot_ok {
         tx.put_bytes(DOCS, &lead.to_string(), &loaded.doc.save())?;
@@ -531,12 +560,12 @@ pub async fn create(lead: &Lead) -> Result<()> {
 pub async fn create_doc(id: DocId, mut doc: Document) -> Result<()> {
     let judge = judge::current().ok_or(LeadStoreError::Refused(Verdict::NoSession))?;
     judge.may_change(id).map_err(LeadStoreError::Refused)?;
-    judge
+    let content = judge
         .check(None, &mut doc, id)
         .map_err(LeadStoreError::Refused)?;
     let changes = doc.changes_since(&[]);
     let snapshot = doc.save();
-    let derived = derive(id, &doc);
+    let derived = derive(id, &doc, content);
     let pending = pending_of(id, &changes);
     with_db(async |db: &IdbDatabase| {
         let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES, RECORDS, META])?;
@@ -800,7 +829,7 @@ where
             return Ok(false);
         }
         // Dropping the transaction uncommitted stores nothing.
-        judge
+        let after = judge
             .check(before.as_ref(), &mut doc, id)
             .map_err(LeadStoreError::Refused)?;
         let new = doc.changes_since(&heads);
@@ -809,7 +838,7 @@ where
             changes,
             snapshot_ok,
         };
-        let derived = write_after_save(&tx, id, &mut loaded, &new)?;
+        let derived = write_after_save(&tx, id, &mut loaded, &new, after)?;
         tx.commit().await?;
         notify(saved_change(id, derived, pending_of(id, &new)));
         Ok(true)
@@ -1059,7 +1088,7 @@ pub async fn discard_outbox(lead: DocId) -> Result<u32> {
             } else {
                 tx.put_bytes(DOCS, &lead.to_string(), &doc.save())?;
                 loaded.doc = doc;
-                let d = derive(lead, &loaded.doc);
+                let d = derive(lead, &loaded.doc, None);
                 put_derived(&tx, &d)?;
                 derived = Some(Some(d));
             }
@@ -1229,7 +1258,7 @@ async fn merge_held(
         if let Err(e) = loaded.doc.apply(batch) {
             warn(&format!("{lead}: a received change does not apply ({e})"));
         }
-        let derived = finish_doc(&tx, lead, &mut loaded)?;
+        let derived = finish_doc(&tx, lead, &mut loaded, None)?;
         changed.push((lead, derived));
     }
     if let Some(cursor) = cursor {
@@ -1270,7 +1299,7 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
     if let Err(e) = doc.apply(changes) {
         warn(&format!("{lead}: a received change does not apply ({e})"));
     }
-    let derived = derive(lead, &doc);
+    let derived = derive(lead, &doc, None);
     let summary_text = derived
         .summary
         .as_ref()

@@ -203,12 +203,6 @@ impl DocState {
         Ok(heads)
     }
 
-    /// Whether the document holds the change `hash` (applied, not waiting).
-    pub fn has_change(&mut self, hash: &ChangeHash) -> Result<bool, Refusal> {
-        self.settle()?;
-        Ok(self.doc.has_change(hash))
-    }
-
     /// The document saved, for reading it elsewhere.
     pub fn save(&mut self) -> Vec<u8> {
         let _ = self.settle();
