@@ -91,6 +91,11 @@ impl Locale {
         out
     }
 
+    /// "Signed by typing the name: 王芳"
+    pub fn signed_by_typed_name(self, name: &str) -> String {
+        self.fill(Format::SignedByTypedName, &[("name", &name)])
+    }
+
     /// "Too many failed attempts. Try again in N seconds."
     pub fn too_many_attempts(self, seconds: u32) -> String {
         self.fill(Format::TooManyAttempts, &[("seconds", &seconds)])

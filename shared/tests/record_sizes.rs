@@ -117,6 +117,7 @@ fn a_signature_and_a_busy_lead_stay_small() {
         });
         drive.signature = Some(Signature {
             strokes: strokes.clone(),
+            typed_name: String::new(),
             agreement_version: 1,
             language: "zh-CN".into(),
             signed_at: t,
@@ -333,6 +334,7 @@ fn a_lead_with_three_quote_versions_stays_small() {
     last.status = QuoteStatus::Accepted;
     last.signature = Some(Signature {
         strokes: Strokes::encode(&finger_signature()),
+        typed_name: String::new(),
         agreement_version: 0,
         language: "zh-CN".into(),
         signed_at: t,

@@ -746,6 +746,7 @@ impl Device {
                 2 => {
                     d.signature = Some(Signature {
                         strokes: Strokes::encode(&[vec![(u16::from(value), 10), (20, 30)]]),
+                        typed_name: String::new(),
                         agreement_version: 1,
                         language: "zh".into(),
                         signed_at: now,

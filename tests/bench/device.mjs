@@ -14,7 +14,7 @@
 //   SHOWROOM_DIST             the built PWA
 //   SHOWROOM_DEVICE_SEED_BIN  the seeding device (target/release/device-seed)
 //   CHROMIUM                  the browser (default /usr/bin/chromium)
-// Flags: --leads N (10000) --rates 1,4 --edits 100 --interval 50
+// Flags: --leads N (10000) --rates 1,4 --edits 100 --interval 50 --profile DIR
 //        --soak-edits 1000 --soak-searches 100 --no-soak --json PATH
 //
 // By hand, after `cargo xtask build`, `cargo build --release -p showroom-server` and
@@ -53,6 +53,7 @@ const { values: flags } = parseArgs({
     'soak-interval': { type: 'string', default: '20' },
     'soak-searches': { type: 'string', default: '100' },
     'no-soak': { type: 'boolean', default: false },
+    profile: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -60,7 +61,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(
     'node tests/bench/device.mjs [--leads 10000] [--rates 1,4] [--edits 100] [--interval 50]\n' +
-      '  [--soak-edits 1000] [--soak-interval 20] [--soak-searches 100] [--no-soak] [--json PATH]',
+      '  [--soak-edits 1000] [--soak-interval 20] [--soak-searches 100] [--no-soak] [--json PATH] [--profile DIR]',
   );
   process.exit(0);
 }
@@ -487,7 +488,8 @@ async function measureRate({ browser, server, seeder, tag, rate, edits, soak, fi
 
     // c. Live updates while the list is shown.
     await soft(`${edits.count} live edits ${edits.interval} ms apart`, async () => {
-      f.live = await liveEdits(page, seeder, tag, edits.count, edits.interval, edits.next());
+      f.live = await profiled(cdp, `${rate}x-live-edits`, () =>
+        liveEdits(page, seeder, tag, edits.count, edits.interval, edits.next()));
     });
     await soft('memory after live updates', async () => {
       await sleep(1000);
@@ -496,17 +498,17 @@ async function measureRate({ browser, server, seeder, tag, rate, edits, soak, fi
 
     // e. A 16-character search, typed.
     await soft(`typing the search "${SEARCH}"`, async () => {
-      f.search = await typeSearch(page);
+      f.search = await profiled(cdp, `${rate}x-search`, () => typeSearch(page));
     });
 
     // f. A grade chip toggled on and off three times.
     await soft('grade chip toggles', async () => {
-      f.chip = await chipToggles(page);
+      f.chip = await profiled(cdp, `${rate}x-chip`, () => chipToggles(page));
     });
 
     // g. Open a lead from the list, five times.
     await soft('open a lead (5 times)', async () => {
-      f.open = await openLeads(page);
+      f.open = await profiled(cdp, `${rate}x-open-lead`, () => openLeads(page));
     });
 
     // d. Memory after a soak of live updates and searches (full speed only).
@@ -543,6 +545,61 @@ async function measureRate({ browser, server, seeder, tag, rate, edits, soak, fi
     if (consoleLog.length) f.console = consoleLog.slice(-30);
     await cdp?.send('Emulation.setCPUThrottlingRate', { rate: 1 }).catch(() => {});
     await context.close().catch(() => {});
+  }
+}
+
+/**
+ * Runs `fn`; with `--profile DIR`, under the DevTools CPU profiler: the
+ * profile goes to DIR/<name>.cpuprofile (DevTools opens it) and the functions
+ * that took the most time of their own are printed.
+ */
+async function profiled(cdp, name, fn) {
+  if (!flags.profile) return fn();
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+  await cdp.send('Performance.enable');
+  const metrics = async () =>
+    Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const before = await metrics();
+  await cdp.send('Profiler.start');
+  let result;
+  try {
+    result = await fn();
+  } finally {
+    const { profile } = await cdp.send('Profiler.stop');
+    const after = await metrics();
+    await writeFile(path.join(flags.profile, `${name}.cpuprofile`), JSON.stringify(profile));
+    printProfile(name, profile);
+    // Where the main thread's time went, as the renderer counts it (the
+    // profiler's "(program)" is mostly style, layout and paint).
+    const d = (k) => after[k] - before[k];
+    process.stdout.write(
+      `  renderer: task ${(1000 * d('TaskDuration')).toFixed(0)} ms = script ${(1000 * d('ScriptDuration')).toFixed(0)} ms` +
+        ` + style ${(1000 * d('RecalcStyleDuration')).toFixed(0)} ms (${d('RecalcStyleCount')} times)` +
+        ` + layout ${(1000 * d('LayoutDuration')).toFixed(0)} ms (${d('LayoutCount')} times) + other\n`,
+    );
+  }
+  return result;
+}
+
+/** The 25 functions with the most self time in a CPU profile, with their share. */
+function printProfile(name, profile) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = profile.timeDeltas;
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]);
+    const ms = (dt[i] ?? 0) / 1000;
+    total += ms;
+    const f = node.callFrame;
+    const key = f.functionName || `(anonymous ${path.basename(f.url)}:${f.lineNumber})`;
+    self.set(key, (self.get(key) ?? 0) + ms);
+  }
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  process.stdout.write(`\nprofile ${name}: ${total.toFixed(0)} ms sampled\n`);
+  for (const [fn, ms] of top) {
+    process.stdout.write(`  ${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn.slice(0, 140)}\n`);
   }
 }
 

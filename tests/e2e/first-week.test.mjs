@@ -6,7 +6,9 @@
 // the next follow-up.
 
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
+  ARTIFACTS,
   useFixtures, e2eTest, login, waitForServiceWorkerControl, banner, heading, button,
   navLink, seeVisible, seeHidden, seeText, eventually, syncStatus,
 } from './harness.mjs';
@@ -168,4 +170,47 @@ e2eTest('every problem of a test drive shows at its control, the first in view a
     () => `the first control in question is focused and in view with its error: ${JSON.stringify(where)}`,
   );
   assert.equal(await page.getByText('Saved on this device').count(), 0, 'no "Saved" beside the errors');
+});
+
+e2eTest('where the dealer accepts it, a customer signs by typing their name, with the keyboard alone', fx, async ({ page, device }) => {
+  const base = fx.server.url;
+  // Not accepted (the default): the pad is the only way.
+  await login(page, base, 'sales1');
+  await newLead(page, '韩女士 (typed)', '13700137005');
+  const leadPage = page.url();
+  await page.getByRole('link', { name: 'Book a test drive', exact: true }).click();
+  await page.getByRole('radio').first().check();
+  await button(page, 'Test drive now').click();
+  await seeVisible(page.getByRole('heading', { name: 'Before the car leaves' }), 'the departure form');
+  assert.equal(await button(page, 'Type the name instead').count(), 0, 'no typed name unless the dealer accepts it');
+  const drivePage = page.url();
+
+  // The manager accepts typed names in the showroom rules.
+  const manager = await device();
+  await login(manager.page, base, 'manager');
+  await manager.page.goto(`${base}/settings/catalogue`);
+  const rules = manager.page.getByRole('form', { name: 'Showroom rules' });
+  await seeVisible(rules, 'the showroom rules');
+  await rules.getByRole('checkbox', { name: /Accept a typed name/ }).check();
+  await rules.getByRole('button', { name: 'Save', exact: true }).click();
+  await seeText(rules, 'Saved on this device', 'the rules saved');
+
+  // The salesperson's tablet learns it with the sync; the customer types their name.
+  await page.goto(drivePage);
+  await seeVisible(button(page, 'Type the name instead'), 'the typed-name alternative', 30_000);
+  await button(page, 'Type the name instead').focus();
+  await page.keyboard.press('Enter');
+  const typed = page.getByRole('textbox', { name: "Customer's full name, typed as the signature", exact: true });
+  await seeVisible(typed, 'the typed-name field');
+  await typed.focus();
+  await page.keyboard.type('韩梅');
+  await typed.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'first-week-typed-signature-en-768x1024.png') });
+  await page.getByRole('textbox', { name: 'Licence number', exact: true }).fill('A7654321');
+  await page.getByLabel('Valid until', { exact: true }).fill('2031-05-31');
+  await button(page, 'Start the drive').click();
+  await seeText(page.locator('.drive__status'), 'Out', 'the drive under way with a typed signature');
+  await seeVisible(page.getByText('Signed by typing the name: 韩梅'), 'the record says how it was signed');
+  await page.goto(leadPage);
+  await seeVisible(heading(page, '韩女士 (typed)'), 'the lead again');
 });

@@ -111,3 +111,84 @@ pub fn SignatureView(strokes: Strokes, #[prop(into)] label: Signal<String>) -> i
         </svg>
     }
 }
+
+/// The customer's signature: drawn on the pad, or — where the dealer
+/// accepts it (`Agreement::typed_name`) — their name typed in a labelled
+/// field: the keyboard and screen-reader path, and the way for a customer
+/// who cannot sign on a screen. `on_change` gets (strokes, typed name); at
+/// most one of them is non-empty.
+#[component]
+pub fn SignatureField(
+    /// The accessible name of the pad ("Customer's signature").
+    #[prop(into)]
+    label: Signal<String>,
+    #[prop(into)] hint: Signal<String>,
+    #[prop(into)] clear_text: Signal<String>,
+    /// The dealer takes a typed name as a signature.
+    #[prop(into)]
+    accepts_typed: Signal<bool>,
+    /// Prefixes the typed name's id ("drive", "quote").
+    id: &'static str,
+    on_change: Callback<(Strokes, String)>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    use crate::i18n::{Key, use_i18n};
+    let i18n = use_i18n();
+    let typing = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let input_id = format!("{id}-typed-name");
+    let hint_id = format!("{id}-typed-name-hint");
+    let switch = move |_| {
+        let now_typing = !typing.get_untracked();
+        typing.set(now_typing);
+        typed.set(String::new());
+        // Switching starts over: nothing half-given stands as a signature.
+        on_change.run((Strokes::default(), String::new()));
+    };
+    view! {
+        <Show
+            when=move || typing.get() && accepts_typed.get()
+            fallback=move || view! {
+                <SignaturePad label=label hint=hint clear_text=clear_text disabled=disabled
+                    on_change=Callback::new(move |s: Strokes| on_change.run((s, String::new()))) />
+            }
+        >
+            <div class="field signature__typed">
+                <label for=input_id.clone()>{move || i18n.t(Key::TypedName)}</label>
+                <input id=input_id.clone() type="text" autocomplete="off" maxlength="100"
+                    aria-describedby=hint_id.clone()
+                    disabled=move || disabled.get()
+                    prop:value=move || typed.get()
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        typed.set(v.clone());
+                        on_change.run((Strokes::default(), v));
+                    } />
+                <p id=hint_id.clone() class="muted">{move || i18n.t(Key::TypedNameHint)}</p>
+            </div>
+        </Show>
+        <Show when=move || accepts_typed.get()>
+            <button type="button" class="button button--quiet" on:click=switch disabled=move || disabled.get()>
+                {move || i18n.t(if typing.get() { Key::DrawInstead } else { Key::TypeNameInstead })}
+            </button>
+        </Show>
+    }
+}
+
+/// A given signature as the record shows and prints it: the drawing, or
+/// the typed name said to be one.
+pub fn signature_shown(
+    signature: &showroom_shared::domain::showroom::Signature,
+    locale: crate::i18n::Locale,
+) -> AnyView {
+    use crate::i18n::Key;
+    if signature.strokes.is_empty() && !signature.typed_name.is_empty() {
+        let text = locale.signed_by_typed_name(&signature.typed_name);
+        view! { <p class="signature__typed-record">{text}</p> }.into_any()
+    } else {
+        view! {
+            <SignatureView strokes=signature.strokes.clone() label=locale.t(Key::Signature).to_owned() />
+        }
+        .into_any()
+    }
+}

@@ -26,6 +26,10 @@ const LOCK_NAME: &str = "showroom-sync";
 const CHANNEL_NAME: &str = "showroom";
 const FIRST_BACKOFF_MS: u32 = 1_000;
 const MAX_BACKOFF_MS: u32 = 30_000;
+/// Queued server messages read together up to this many bytes: live
+/// changes (a few hundred bytes each) are gathered; the first sync's pages
+/// (up to a batch each) stay one per write, so its progress keeps moving.
+const MESSAGES_READ_TOGETHER_BYTES: usize = 256 * 1024;
 
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,7 +287,36 @@ impl Engine {
         self.broadcast(&Broadcast::Hello);
         self.load_persisted().await;
         while let Some(input) = rx.next().await {
-            self.handle(input).await;
+            let Input::Message(generation, bytes) = input else {
+                self.handle(input).await;
+                continue;
+            };
+            if generation != self.generation {
+                continue;
+            }
+            // Messages that arrived while the last ones were written are
+            // read together (one write, one redraw): a device that fell
+            // behind catches up instead of falling further behind.
+            let mut batch = vec![bytes];
+            let mut size = batch[0].len();
+            let mut next = None;
+            while size < MESSAGES_READ_TOGETHER_BYTES {
+                match rx.try_recv() {
+                    Ok(Input::Message(g, bytes)) if g == generation => {
+                        size += bytes.len();
+                        batch.push(bytes);
+                    }
+                    Ok(other) => {
+                        next = Some(other);
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            self.messages(batch).await;
+            if let Some(input) = next {
+                self.handle(input).await;
+            }
         }
     }
 
@@ -353,7 +386,7 @@ impl Engine {
             }
             Input::Open(generation) if generation == self.generation => self.opened().await,
             Input::Message(generation, bytes) if generation == self.generation => {
-                self.message(&bytes).await;
+                self.messages(vec![bytes]).await;
             }
             Input::Closed(generation) if generation == self.generation => self.closed(),
             Input::Retry(generation) if generation == self.generation => self.connect_if_ready(),
@@ -506,22 +539,39 @@ impl Engine {
         }
     }
 
-    async fn message(&mut self, bytes: &[u8]) {
-        let msg = match ServerMsg::decode(bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                // Nothing of it is applied and the stored cursor stays where
-                // it is; messages already queued from this socket are ignored
-                // (`fail` moves the generation), so a new connection asks
-                // again from the cursor.
-                self.sync
-                    .status
-                    .update(|s| s.unreadable = Some(Unreadable::of(&e)));
-                self.fail(format!("could not read a message from the server: {e}"));
-                return;
+    /// Server messages in the order they came: what they mean is done
+    /// together (`ClientEvent::coalesce`).
+    async fn messages(&mut self, batch: Vec<Vec<u8>>) {
+        let mut events = Vec::new();
+        let mut unreadable = None;
+        for bytes in &batch {
+            match ServerMsg::decode(bytes) {
+                Ok(msg) => events.extend(self.client.on_message(msg)),
+                Err(e) => {
+                    unreadable = Some(e);
+                    break;
+                }
             }
-        };
-        for event in self.client.on_message(msg) {
+        }
+        // What came before an unreadable message is applied as usual.
+        let generation = self.generation;
+        self.events(ClientEvent::coalesce(events)).await;
+        if let Some(e) = unreadable
+            && self.generation == generation
+        {
+            // Nothing of it is applied and the stored cursor stays where it
+            // is; messages already queued from this socket are ignored
+            // (`fail` moves the generation), so a new connection asks again
+            // from the cursor.
+            self.sync
+                .status
+                .update(|s| s.unreadable = Some(Unreadable::of(&e)));
+            self.fail(format!("could not read a message from the server: {e}"));
+        }
+    }
+
+    async fn events(&mut self, events: Vec<ClientEvent>) {
+        for event in events {
             match event {
                 ClientEvent::Apply { docs, cursor } => match leads::apply_page(&docs, cursor).await
                 {

@@ -100,7 +100,7 @@ fn ApprovalsInbox() -> impl IntoView {
                     let list = waiting(&all);
                     let lost: Vec<Lead> = all.iter().filter(|l| crate::pages::follow_up::lost_waiting(l).is_some()).cloned().collect();
                     let lost_view = (!lost.is_empty()).then(|| view! {
-                        <h3 class="card__title">{i18n.t(Key::LostRequestsWaiting)}</h3>
+                        <h2 class="card__title">{i18n.t(Key::LostRequestsWaiting)}</h2>
                         <ul class="approval-list" role="list">
                             {lost.into_iter().map(|l| {
                                 let heading = format!("lost-{}", l.id);
@@ -109,7 +109,7 @@ fn ApprovalsInbox() -> impl IntoView {
                                 let name = l.customer.name.clone();
                                 view! {
                                     <li class="card approval" aria-labelledby=labelled>
-                                        <h4 id=heading class="card__title"><A href=href>{name}</A></h4>
+                                        <h3 id=heading class="card__title"><A href=href>{name}</A></h3>
                                         <crate::pages::follow_up::LostPanel lead=Signal::derive(move || Some(l.clone())) />
                                     </li>
                                 }
@@ -165,9 +165,9 @@ fn ApprovalCard(
     view! {
         <li class="card approval" aria-labelledby=labelled_by>
             <div class="record__head">
-                <h3 id=heading class="card__title">
+                <h2 id=heading class="card__title">
                     <A href=format!("/leads/{}/quotes/{}", lead.id, version.id)>{format!("{} · {}", lead.customer.name, locale.quote_title(version.number, &version.vehicle.label))}</A>
-                </h3>
+                </h2>
                 <span class=state_class(&state)>{state_text(locale, &state)}</span>
             </div>
             <p class="muted approval__asked">{

@@ -744,6 +744,11 @@ pub fn CataloguePage() -> impl IntoView {
                             on:input=move |ev| { let v = event_target_value(&ev); rules.update(|r| if let Some(r) = r { r.agreement.en = v }); }></textarea>
                     </div>
                     <p class="muted">{move || catalogue.dealer.with(|d| d.as_ref().map(|d| format!("{} v{}", i18n.t(Key::SignedAgreementVersion), d.settings.agreement.version)))}</p>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || rules.with(|r| r.as_ref().is_some_and(|r| r.agreement.typed_name))
+                            on:change=move |ev| { let on = event_target_checked(&ev); rules.update(|r| if let Some(r) = r { r.agreement.typed_name = on }); } />
+                        <span>{move || i18n.t(Key::AcceptTypedName)}</span>
+                    </label>
                     <button type="submit" class="button button--primary">{move || i18n.t(Key::SaveCatalogue)}</button>
                     {status_at(Spot::Rules)}
                 </form>

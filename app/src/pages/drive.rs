@@ -25,7 +25,7 @@ use showroom_shared::domain::{Date, LeadId};
 use wasm_bindgen::JsCast;
 
 use crate::components::letterhead::Letterhead;
-use crate::components::signature_pad::{SignaturePad, SignatureView};
+use crate::components::signature_pad::{SignatureField, signature_shown};
 use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::clock;
@@ -415,6 +415,12 @@ pub fn DrivePage() -> impl IntoView {
     let licence_expiry = RwSignal::new(String::new());
     let agreement_zh = RwSignal::new(i18n.locale_untracked() == Locale::ZhCn);
     let strokes = RwSignal::new(Strokes::default());
+    let typed_name = RwSignal::new(String::new());
+    let accepts_typed = Signal::derive(move || {
+        catalogue
+            .dealer
+            .with(|c| c.as_ref().is_some_and(|c| c.settings.agreement.typed_name))
+    });
     let odometer_out = RwSignal::new(String::new());
     let fuel_out = RwSignal::new(String::from("100"));
     let route = RwSignal::new(String::new());
@@ -485,11 +491,13 @@ pub fn DrivePage() -> impl IntoView {
             expires: expires.unwrap_or(today),
         });
         let signed = strokes.get_untracked();
+        let typed = typed_name.get_untracked().trim().to_owned();
         let version = catalogue
             .dealer
             .with_untracked(|c| c.as_ref().map_or(1, |c| c.settings.agreement.version));
-        d.signature = (!signed.is_empty()).then(|| Signature {
+        d.signature = (!signed.is_empty() || !typed.is_empty()).then(|| Signature {
             strokes: signed,
+            typed_name: typed,
             agreement_version: version,
             language: if agreement_zh.get_untracked() {
                 "zh-CN"
@@ -515,7 +523,7 @@ pub fn DrivePage() -> impl IntoView {
             companion: companion_me.get_untracked().then_some(me_id),
             recorded_by: me_id,
         });
-        for p in d.out_problems(today, &trim) {
+        for p in d.out_problems(today, &trim, accepts_typed.get_untracked()) {
             errors.push((control_of(p, false), locale.drive_problem(p).to_owned()));
         }
         let doubt = km
@@ -811,12 +819,15 @@ pub fn DrivePage() -> impl IntoView {
                                 <div id="signature" class="drive__signature" role="group" tabindex="-1"
                                     aria-label=i18n.t(Key::Signature)
                                     aria-describedby="signature-error" aria-invalid=move || checks.invalid("signature")>
-                                    <SignaturePad
+                                    <SignatureField
+                                        id="drive"
                                         label=Signal::derive(move || i18n.t(Key::Signature).to_owned())
                                         hint=Signal::derive(move || i18n.t(Key::SignHere).to_owned())
                                         clear_text=Signal::derive(move || i18n.t(Key::ClearSignature).to_owned())
-                                        on_change=Callback::new(move |s: Strokes| {
+                                        accepts_typed=accepts_typed
+                                        on_change=Callback::new(move |(s, typed): (Strokes, String)| {
                                             strokes.set(s);
+                                            typed_name.set(typed);
                                             checks.forget("signature");
                                         })
                                     />
@@ -958,9 +969,7 @@ fn DriveRecord(drive: TestDrive, dealer: Option<Dealer>, customer: String) -> im
                         <dd>{format!("v{} · {} · {}", s.agreement_version, s.language, locale.date_time(s.signed_at))}</dd></div>
                 })}
             </dl>
-            {drive.signature.as_ref().map(|s| view! {
-                <SignatureView strokes=s.strokes.clone() label=Signal::derive(move || i18n.t(Key::Signature).to_owned()) />
-            })}
+            {drive.signature.as_ref().map(|s| signature_shown(s, locale))}
             {has_record.then(|| view! {
                 <button type="button" class="button button--secondary no-print" on:click=print>{i18n.t(Key::PrintRecord)}</button>
             })}

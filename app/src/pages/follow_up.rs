@@ -183,7 +183,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
 
     view! {
         <section class="card follow-up" aria-labelledby="follow-up-heading">
-            <h3 id="follow-up-heading" class="card__title">{move || i18n.t(Key::FollowUp)}</h3>
+            <h2 id="follow-up-heading" class="card__title">{move || i18n.t(Key::FollowUp)}</h2>
             <p class="saved-status" role="status">{move || saved.get().then(|| i18n.t(Key::SavedOnDevice))}</p>
             {move || {
                 let Some(l) = lead.get() else { return ().into_any() };
@@ -264,7 +264,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                 }
                 done.sort_by_key(|t| std::cmp::Reverse(t.completion.as_ref().map_or(0, |c| c.at)));
                 view! {
-                    <h4 class="card__subtitle" id="tasks-done-heading">{locale.t(Key::TasksDone)}</h4>
+                    <h3 class="card__subtitle" id="tasks-done-heading">{locale.t(Key::TasksDone)}</h3>
                     <ul class="done-rows" aria-labelledby="tasks-done-heading">
                         {done.into_iter().filter_map(|t| {
                             let c = t.completion?;
@@ -279,7 +279,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
                 }.into_any()
             }}
             <form class="form task-add" on:submit=add>
-                <h4 class="card__subtitle">{move || i18n.t(Key::AddTask)}</h4>
+                <h3 class="card__subtitle">{move || i18n.t(Key::AddTask)}</h3>
                 <div class="field-row field-row--three">
                     <div class="field">
                         <label for="task-kind">{move || i18n.t(Key::TaskKindLabel)}</label>
@@ -436,7 +436,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
     };
     view! {
         <section class="card lost" aria-labelledby=heading_id>
-            <h3 id=heading_id class="card__title">{move || i18n.t(Key::LostRequest)}</h3>
+            <h2 id=heading_id class="card__title">{move || i18n.t(Key::LostRequest)}</h2>
             {move || {
                 let Some(l) = lead.get() else { return ().into_any() };
                 let locale = i18n.locale();
@@ -568,7 +568,7 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
     };
     view! {
         <section class="card consent" aria-labelledby="consent-heading">
-            <h3 id="consent-heading" class="card__title">{move || i18n.t(Key::Consent)}</h3>
+            <h2 id="consent-heading" class="card__title">{move || i18n.t(Key::Consent)}</h2>
             <ul class="consent-rows">
                 {Purpose::ALL.iter().map(|p| {
                     let p = *p;

@@ -326,7 +326,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
         }
         match heading_ref.get() {
             Some(h) => {
-                let _ = h.focus();
+                crate::components::focus::focus_after_paint(h.into());
                 true
             }
             None => false,
@@ -565,7 +565,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
             </fieldset>
         </form>
         <section class="card notes" aria-labelledby="notes-heading">
-            <h3 id="notes-heading" class="card__title">{move || i18n.t(Key::Notes)}</h3>
+            <h2 id="notes-heading" class="card__title">{move || i18n.t(Key::Notes)}</h2>
             {move || {
                 let notes: Vec<Note> = lead().map(|l: Lead| l.notes).unwrap_or_default();
                 if notes.is_empty() {
@@ -639,7 +639,7 @@ fn LeadQuotes(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
     };
     view! {
         <section class="card quotes" aria-labelledby="quotes-heading">
-            <h3 id="quotes-heading" class="card__title">{move || i18n.t(Key::Quotes)}</h3>
+            <h2 id="quotes-heading" class="card__title">{move || i18n.t(Key::Quotes)}</h2>
             {move || {
                 let Some(l) = lead.get() else { return ().into_any() };
                 let locale = i18n.locale();
@@ -682,7 +682,7 @@ fn LeadFloor(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
     let floor = crate::local::floor_index::use_floor();
     view! {
         <section class="card drives" aria-labelledby="drives-heading">
-            <h3 id="drives-heading" class="card__title">{move || i18n.t(Key::TestDrives)}</h3>
+            <h2 id="drives-heading" class="card__title">{move || i18n.t(Key::TestDrives)}</h2>
             {move || {
                 let Some(l) = lead.get() else { return ().into_any() };
                 let locale = i18n.locale();
@@ -710,7 +710,7 @@ fn LeadFloor(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
             }}
         </section>
         <section class="card visits" aria-labelledby="visits-heading">
-            <h3 id="visits-heading" class="card__title">{move || i18n.t(Key::Visits)}</h3>
+            <h2 id="visits-heading" class="card__title">{move || i18n.t(Key::Visits)}</h2>
             {move || {
                 let Some(l) = lead.get() else { return ().into_any() };
                 let locale = i18n.locale();

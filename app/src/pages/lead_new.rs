@@ -196,7 +196,7 @@ pub fn NewLeadPage() -> impl IntoView {
     view! {
         <section class="page record" aria-labelledby="new-lead-heading">
             <A href="/leads" attr:class="back-link">{move || i18n.t(Key::BackToLeads)}</A>
-            <h2 id="new-lead-heading" class="page__title">{move || i18n.t(Key::NewLead)}</h2>
+            <h1 id="new-lead-heading" class="page__title">{move || i18n.t(Key::NewLead)}</h1>
             <form class="form card" on:submit=submit novalidate>
                 <div class="field">
                     <label for="lead-name">{move || i18n.t(Key::CustomerName)}</label>

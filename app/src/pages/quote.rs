@@ -21,7 +21,7 @@ use showroom_shared::domain::showroom::{Signature, Strokes};
 use showroom_shared::domain::{Date, Lead, LeadId, Money, UserId};
 
 use crate::components::letterhead::Letterhead;
-use crate::components::signature_pad::{SignaturePad, SignatureView};
+use crate::components::signature_pad::{SignatureField, signature_shown};
 use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::clock;
@@ -409,13 +409,27 @@ fn QuoteEditor(
     // The customer's acceptance: signature and delivery date.
     let accepting = RwSignal::new(false);
     let strokes = RwSignal::new(Strokes::default());
+    let typed_name = RwSignal::new(String::new());
+    let accepts_typed = Signal::derive(move || {
+        catalogue
+            .dealer
+            .with(|c| c.as_ref().is_some_and(|c| c.settings.agreement.typed_name))
+    });
     let delivery = RwSignal::new(today.add_days(14).to_string());
     let accept = move |_| {
         let (Some(me), Some(mut v)) = (me(), work.get_untracked()) else {
             return;
         };
         let locale = i18n.locale_untracked();
-        if strokes.with_untracked(Strokes::is_empty) {
+        let signature = Signature {
+            strokes: strokes.get_untracked(),
+            typed_name: typed_name.get_untracked().trim().to_owned(),
+            agreement_version: 0,
+            language: locale.tag().to_owned(),
+            signed_at: clock::now_ms(),
+            captured_by: me,
+        };
+        if !signature.is_given(accepts_typed.get_untracked()) {
             problem.set(Some(locale.t(Key::SignatureMissing).to_owned()));
             return;
         }
@@ -426,11 +440,8 @@ fn QuoteEditor(
         let now = clock::now_ms();
         v.status = QuoteStatus::Accepted;
         v.signature = Some(Signature {
-            strokes: strokes.get_untracked(),
-            agreement_version: 0,
-            language: locale.tag().to_owned(),
             signed_at: now,
-            captured_by: me,
+            ..signature
         });
         v.order = Some(Order {
             delivery: date,
@@ -593,7 +604,7 @@ fn QuoteEditor(
                 </fieldset>
             </form>
             <aside class="card quote-totals" aria-labelledby="quote-totals-heading">
-                <h3 id="quote-totals-heading" class="card__title">{move || i18n.t(Key::Totals)}</h3>
+                <h2 id="quote-totals-heading" class="card__title">{move || i18n.t(Key::Totals)}</h2>
                 {move || work.get().map(|v| view! { <TotalsView version=v /> })}
                 {move || is_manager().then(|| work.get().map(|v| view! { <MarginView version=v /> }))}
                 <div class="quote-actions">
@@ -645,22 +656,27 @@ fn QuoteEditor(
         </div>
         {move || accepting.get().then(|| view! {
             <section class="card quote-accept no-print" aria-labelledby="accept-heading">
-                <h3 id="accept-heading" class="card__title">{move || i18n.t(Key::CustomerAccepts)}</h3>
+                <h2 id="accept-heading" class="card__title">{move || i18n.t(Key::CustomerAccepts)}</h2>
                 <div class="field">
                     <label for="quote-delivery">{move || i18n.t(Key::ExpectedDelivery)}</label>
                     <input id="quote-delivery" type="date" prop:value=move || delivery.get() on:input=move |ev| delivery.set(event_target_value(&ev)) />
                 </div>
-                <SignaturePad
+                <SignatureField
+                    id="quote"
                     label=Signal::derive(move || i18n.t(Key::Signature).to_owned())
                     hint=Signal::derive(move || i18n.t(Key::SignHere).to_owned())
                     clear_text=Signal::derive(move || i18n.t(Key::ClearSignature).to_owned())
-                    on_change=Callback::new(move |s: Strokes| strokes.set(s)) />
+                    accepts_typed=accepts_typed
+                    on_change=Callback::new(move |(s, typed): (Strokes, String)| {
+                        strokes.set(s);
+                        typed_name.set(typed);
+                    }) />
                 <button type="button" class="button button--primary button--block" on:click=accept>{move || i18n.t(Key::SignAndOrder)}</button>
             </section>
         })}
         {move || others().filter(|o| !o.is_empty()).map(|others| view! {
             <section class="card quote-compare no-print" aria-labelledby="compare-heading">
-                <h3 id="compare-heading" class="card__title">{move || i18n.t(Key::CompareVersions)}</h3>
+                <h2 id="compare-heading" class="card__title">{move || i18n.t(Key::CompareVersions)}</h2>
                 <div class="field">
                     <label for="quote-compare">{move || i18n.t(Key::CompareWith)}</label>
                     <select id="quote-compare" class="select" on:change=move |ev| compare_with.set(event_target_value(&ev).parse().ok())>
@@ -1148,7 +1164,7 @@ fn PrintedQuote(version: QuoteVersion, customer: String, offer: bool) -> impl In
             {version.order.as_ref().map(|o| view! { <p>{locale.label_value(Key::ExpectedDelivery, &locale.date(o.delivery))}</p> })}
             {version.signature.as_ref().map(|s| view! {
                 <p class="quote-print__signed">{locale.label_value(Key::Signature, &locale.date_time(s.signed_at))}</p>
-                <SignatureView strokes=s.strokes.clone() label=Signal::derive(move || i18n.t(Key::Signature).to_owned()) />
+                {signature_shown(s, locale)}
             })}
         </article>
     }

@@ -281,8 +281,10 @@ pub fn TodayPage() -> impl IntoView {
     };
 
     view! {
-        <section class="page" aria-labelledby="today-heading">
+        <section class="page today" aria-labelledby="today-heading">
             <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
+            // On a laptop, the work beside the showroom (two columns).
+            <div class="today__work">
             <section class="card my-work" aria-labelledby="overdue-heading">
                 <h2 id="overdue-heading" class="card__title">{move || {
                     let n = work.with(|w| w.as_ref().map_or(0, |(o, _)| o.len()));
@@ -342,6 +344,8 @@ pub fn TodayPage() -> impl IntoView {
                     }
                 })}
             </section>
+            </div>
+            <div class="today__side">
             <section class="card showroom-now" aria-labelledby="here-heading">
                 <h2 id="here-heading" class="card__title">{move || i18n.t(Key::InShowroomNow)}</h2>
                 {showroom_now}
@@ -370,6 +374,7 @@ pub fn TodayPage() -> impl IntoView {
                         <dd>{signed_in_at}</dd>
                     </div>
                 </dl>
+            </div>
             </div>
         </section>
     }

@@ -919,6 +919,7 @@ mod tests {
         let mut signed = drive(2, 10);
         signed.signature = Some(Signature {
             strokes: Strokes::encode(&[vec![(1, 2), (300, 200)]]),
+            typed_name: String::new(),
             agreement_version: 1,
             language: "zh".into(),
             signed_at: 19_000,

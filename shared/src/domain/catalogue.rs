@@ -264,6 +264,11 @@ pub struct Agreement {
     pub version: u32,
     pub zh: String,
     pub en: String,
+    /// The dealer accepts the customer's name typed in place of a drawn
+    /// signature (a customer who cannot sign on a screen, or a keyboard or
+    /// screen-reader user). Off unless the dealer turns it on.
+    #[autosurgeon(missing = "Default::default")]
+    pub typed_name: bool,
 }
 
 impl Default for Agreement {
@@ -272,6 +277,7 @@ impl Default for Agreement {
             version: 1,
             zh: "本人持有效驾驶证，自愿参加试乘试驾，遵守交通法规并服从陪同人员指引；因本人违规或不当驾驶造成的损失由本人承担。".to_owned(),
             en: "I hold a valid driving licence and take this test drive of my own accord. I will obey the traffic laws and the accompanying staff's directions, and I am liable for damage caused by my breach of the rules or misuse of the car.".to_owned(),
+            typed_name: false,
         }
     }
 }

@@ -334,13 +334,33 @@ impl Strokes {
 /// The customer's signature under the test-drive agreement.
 #[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct Signature {
+    /// Drawn with a finger; empty when the name was typed instead.
     pub strokes: Strokes,
+    /// The customer's name typed in place of a drawing (only where the
+    /// dealer accepts it, `Agreement::typed_name`); empty when drawn.
+    #[autosurgeon(missing = "Default::default")]
+    pub typed_name: String,
     /// The agreement's version and language that were shown.
     pub agreement_version: u32,
     pub language: String,
     pub signed_at: i64,
     /// Who held the tablet: the session's own user.
     pub captured_by: UserId,
+}
+
+impl Signature {
+    /// A longest typed name kept (a name, not a text).
+    pub const TYPED_NAME_CHARS: usize = 100;
+
+    /// Whether this stands as the customer's signature: drawn, or a name
+    /// typed where the dealer accepts typed names.
+    pub fn is_given(&self, accepts_typed: bool) -> bool {
+        if !self.strokes.is_empty() {
+            return true;
+        }
+        let typed = self.typed_name.trim();
+        accepts_typed && !typed.is_empty() && typed.chars().count() <= Self::TYPED_NAME_CHARS
+    }
 }
 
 /// The car leaving with the customer.
@@ -475,9 +495,15 @@ impl TestDrive {
 
 impl TestDrive {
     /// The checks before the car leaves: a licence that covers the car on
-    /// `today`, a signature, sane readings.
-    pub fn check_out(&self, today: Date, trim: &Trim) -> Result<(), DriveProblem> {
-        self.out_problems(today, trim)
+    /// `today`, a signature, sane readings. `accepts_typed`: the dealer
+    /// takes a typed name as a signature (`Agreement::typed_name`).
+    pub fn check_out(
+        &self,
+        today: Date,
+        trim: &Trim,
+        accepts_typed: bool,
+    ) -> Result<(), DriveProblem> {
+        self.out_problems(today, trim, accepts_typed)
             .into_iter()
             .next()
             .map_or(Ok(()), Err)
@@ -486,7 +512,7 @@ impl TestDrive {
     /// Every problem [`TestDrive::check_out`] finds, not only the first, in
     /// the order of the form (licence, signature, fuel): a person corrects
     /// them all at once.
-    pub fn out_problems(&self, today: Date, trim: &Trim) -> Vec<DriveProblem> {
+    pub fn out_problems(&self, today: Date, trim: &Trim, accepts_typed: bool) -> Vec<DriveProblem> {
         let mut out: Vec<DriveProblem> = match &self.licence {
             Some(licence) => licence
                 .problems(today, trim)
@@ -499,7 +525,7 @@ impl TestDrive {
             Some(s) if s.strokes.0.len() > MAX_SIGNATURE_BYTES => {
                 out.push(DriveProblem::SignatureTooLarge)
             }
-            Some(s) if !s.strokes.is_empty() => {}
+            Some(s) if s.is_given(accepts_typed) => {}
             _ => out.push(DriveProblem::NotSigned),
         }
         if self.out.as_ref().is_some_and(|o| o.fuel_pct > 100) {
@@ -674,7 +700,7 @@ mod tests {
         });
         d.out.as_mut().unwrap().fuel_pct = 101;
         assert_eq!(
-            d.out_problems(today, &trim(5)),
+            d.out_problems(today, &trim(5), false),
             [
                 DriveProblem::Licence(LicenceProblem::BadNumber),
                 DriveProblem::Licence(LicenceProblem::Expired),
@@ -684,7 +710,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            d.check_out(today, &trim(5)),
+            d.check_out(today, &trim(5), false),
             Err(DriveProblem::Licence(LicenceProblem::BadNumber)),
             "the first"
         );
@@ -695,14 +721,53 @@ mod tests {
         });
         d.signature = Some(Signature {
             strokes: Strokes::encode(&[vec![(1, 1), (5, 5)]]),
+            typed_name: String::new(),
             agreement_version: 1,
             language: "en".into(),
             signed_at: 900,
             captured_by: d.created_by,
         });
         d.out.as_mut().unwrap().fuel_pct = 100;
-        assert!(d.out_problems(today, &trim(5)).is_empty());
-        assert_eq!(d.check_out(today, &trim(5)), Ok(()));
+        assert!(d.out_problems(today, &trim(5), false).is_empty());
+        assert_eq!(d.check_out(today, &trim(5), false), Ok(()));
+    }
+
+    #[test]
+    fn a_typed_name_signs_only_where_the_dealer_accepts_it() {
+        let today: Date = "2025-06-01".parse().unwrap();
+        let mut d = drive();
+        d.licence = Some(Licence {
+            number: "440301199001011234".into(),
+            class: LicenceClass::C1,
+            expires: "2030-01-01".parse().unwrap(),
+        });
+        let typed = |name: &str| Signature {
+            strokes: Strokes::default(),
+            typed_name: name.into(),
+            agreement_version: 1,
+            language: "zh-CN".into(),
+            signed_at: 900,
+            captured_by: d.created_by,
+        };
+        d.signature = Some(typed("王芳"));
+        assert_eq!(
+            d.out_problems(today, &trim(5), false),
+            [DriveProblem::NotSigned],
+            "not accepted"
+        );
+        assert!(d.out_problems(today, &trim(5), true).is_empty(), "accepted");
+        d.signature = Some(typed("   "));
+        assert_eq!(
+            d.out_problems(today, &trim(5), true),
+            [DriveProblem::NotSigned],
+            "blank is no name"
+        );
+        d.signature = Some(typed(&"王".repeat(Signature::TYPED_NAME_CHARS + 1)));
+        assert_eq!(
+            d.out_problems(today, &trim(5), true),
+            [DriveProblem::NotSigned],
+            "a text, not a name"
+        );
     }
 
     #[test]

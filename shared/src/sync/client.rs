@@ -39,6 +39,84 @@ pub enum ClientEvent {
     },
 }
 
+impl ClientEvent {
+    /// The events of several messages read together, as few as they can be:
+    /// each run of `Apply` and `CaughtUp` becomes one `Apply` (the documents
+    /// of all, each document once with its changes in order, and the last
+    /// cursor that was known) followed by the last `CaughtUp`. Any other
+    /// event ends a run and keeps its place. A device that fell behind (live
+    /// changes arriving faster than it writes them) then writes and redraws
+    /// once for many messages instead of once per message.
+    pub fn coalesce(events: Vec<ClientEvent>) -> Vec<ClientEvent> {
+        let mut out = Vec::with_capacity(events.len());
+        let mut docs: Vec<DocChanges> = Vec::new();
+        let mut at: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
+        let mut cursor: Option<u64> = None;
+        let mut applies = false;
+        let mut caught_up: Option<u64> = None;
+        let flush = |out: &mut Vec<ClientEvent>,
+                     docs: &mut Vec<DocChanges>,
+                     at: &mut std::collections::HashMap<DocId, usize>,
+                     cursor: &mut Option<u64>,
+                     applies: &mut bool,
+                     caught_up: &mut Option<u64>| {
+            if std::mem::take(applies) {
+                out.push(ClientEvent::Apply {
+                    docs: std::mem::take(docs),
+                    cursor: cursor.take(),
+                });
+                at.clear();
+            }
+            if let Some(cursor) = caught_up.take() {
+                out.push(ClientEvent::CaughtUp { cursor });
+            }
+        };
+        for event in events {
+            match event {
+                ClientEvent::Apply {
+                    docs: page,
+                    cursor: c,
+                } => {
+                    applies = true;
+                    if c.is_some() {
+                        cursor = c;
+                    }
+                    for d in page {
+                        match at.get(&d.doc) {
+                            Some(&i) => docs[i].changes.extend(d.changes),
+                            None => {
+                                at.insert(d.doc, docs.len());
+                                docs.push(d);
+                            }
+                        }
+                    }
+                }
+                ClientEvent::CaughtUp { cursor: c } => caught_up = Some(c),
+                other => {
+                    flush(
+                        &mut out,
+                        &mut docs,
+                        &mut at,
+                        &mut cursor,
+                        &mut applies,
+                        &mut caught_up,
+                    );
+                    out.push(other);
+                }
+            }
+        }
+        flush(
+            &mut out,
+            &mut docs,
+            &mut at,
+            &mut cursor,
+            &mut applies,
+            &mut caught_up,
+        );
+        out
+    }
+}
+
 #[derive(Debug)]
 pub struct SyncClient {
     cursor: u64,
@@ -227,6 +305,59 @@ mod tests {
             doc: DocId::lead(LeadId::from_uuid(Uuid::from_u128(n))),
             changes: sizes.iter().map(|s| vec![7; *s]).collect(),
         }
+    }
+
+    #[test]
+    fn messages_read_together_are_applied_once_in_order() {
+        use ClientEvent::*;
+        let refused = super::Refused {
+            doc: doc(9, &[]).doc,
+            code: SyncErrorCode::Forbidden,
+            message: "no".into(),
+        };
+        let events = vec![
+            Apply {
+                docs: vec![doc(1, &[1]), doc(2, &[2])],
+                cursor: Some(10),
+            },
+            CaughtUp { cursor: 10 },
+            Apply {
+                docs: vec![doc(2, &[3]), doc(3, &[4])],
+                cursor: Some(12),
+            },
+            CaughtUp { cursor: 12 },
+            // A page out of order: applied, the cursor stays at the last known.
+            Apply {
+                docs: vec![doc(1, &[5])],
+                cursor: None,
+            },
+            Refused(refused.clone()),
+            Apply {
+                docs: vec![doc(4, &[6])],
+                cursor: Some(20),
+            },
+        ];
+        let mut two = doc(2, &[2]);
+        two.changes.push(vec![7; 3]);
+        let mut one = doc(1, &[1]);
+        one.changes.push(vec![7; 5]);
+        assert_eq!(
+            ClientEvent::coalesce(events),
+            vec![
+                Apply {
+                    docs: vec![one, two, doc(3, &[4])],
+                    cursor: Some(12)
+                },
+                CaughtUp { cursor: 12 },
+                Refused(refused),
+                Apply {
+                    docs: vec![doc(4, &[6])],
+                    cursor: Some(20)
+                },
+            ],
+            "one document once, its changes in the order they came; other events keep their place"
+        );
+        assert_eq!(ClientEvent::coalesce(vec![]), vec![]);
     }
 
     #[test]

@@ -1039,6 +1039,7 @@ mod tests {
     fn signature(by: UserId) -> Option<Signature> {
         Some(Signature {
             strokes: Strokes::encode(&[vec![(1, 1), (40, 30)]]),
+            typed_name: String::new(),
             agreement_version: 1,
             language: "zh".into(),
             signed_at: 950,

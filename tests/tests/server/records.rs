@@ -207,6 +207,7 @@ async fn records_in_another_users_name_are_refused(app: TestApp) {
 
     drive.signature = Some(Signature {
         strokes: Strokes::encode(&[vec![(10, 10), (20, 30)]]),
+        typed_name: String::new(),
         agreement_version: 1,
         language: "zh-CN".into(),
         signed_at: 5_500,

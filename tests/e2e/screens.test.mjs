@@ -1,0 +1,197 @@
+// Every screen, both roles, both languages: axe-core (the engine browser
+// accessibility checkers use) finds nothing serious or critical on any of
+// them, each page has one level-one heading and is titled by what it shows,
+// and every control is big enough for a finger. Screenshots of each screen
+// (768x1024) land in tests/e2e/artifacts/screens/ to look at.
+//
+// One server with the demo month (leads with quotes, test drives, visits and
+// tasks) for the whole file; one device per role and language.
+
+import assert from 'node:assert/strict';
+import { readFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before } from 'node:test';
+import {
+  ARTIFACTS, e2eTest, launchBrowser, login, startServer, seeVisible, eventually, seeText, banner,
+} from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SHOTS = path.join(ARTIFACTS, 'screens');
+
+const fx = { browser: null, server: null };
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  const [b, s] = await Promise.allSettled([launchBrowser(), startServer({ demoMonth: true })]);
+  if (b.status === 'fulfilled') fx.browser = b.value;
+  if (s.status === 'fulfilled') fx.server = s.value;
+  for (const r of [b, s]) if (r.status === 'rejected') throw r.reason;
+});
+after(async () => {
+  await fx.browser?.close();
+  await fx.server?.stop();
+});
+
+/** What axe finds on the page as it stands: violations of impact serious or critical, and the rest. */
+async function audit(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    // Evaluated through DevTools, not a <script>: the app's Content-Security-Policy stays as it is.
+    await page.evaluate(AXE_SOURCE);
+  }
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      resultTypes: ['violations'],
+      // Voice control presses a button by its visible text (WCAG 2.5.3): off by default in axe.
+      rules: { 'label-content-name-mismatch': { enabled: true } },
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+  return {
+    serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    other: violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical'),
+  };
+}
+
+/** Controls a finger must hit that are smaller than 44x44 px (inline links in text excepted). */
+function smallTargets(page) {
+  return page.evaluate(() => {
+    const small = [];
+    for (const el of document.querySelectorAll('button, [role=button], input:not([type=hidden]), select, textarea, a.button, nav a')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (getComputedStyle(el).visibility === 'hidden') continue;
+      // Checkboxes and radios are hit through their label.
+      if (el.type === 'checkbox' || el.type === 'radio') continue;
+      if (r.height < 43.5 || r.width < 43.5) {
+        small.push(`${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') || el.innerText || el.id || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+      }
+    }
+    return small;
+  });
+}
+
+/** The page is drawn: its level-one heading is there and nothing says it is loading. */
+async function settled(page, what) {
+  await seeVisible(page.locator('main h1:visible, main h2:visible'), `the heading of ${what}`);
+  await eventually(
+    async () => (await page.locator('main').innerText()).match(/Loading|正在加载|加载中/) == null,
+    `${what} to finish loading`,
+  );
+}
+
+/** The screens a person in `role` opens, found by following the app's own links. */
+async function screens(page, base, role) {
+  const list = [['today', '/'], ['leads', '/leads'], ['new-lead', '/leads/new']];
+  await page.goto(`${base}/leads`);
+  await settled(page, 'the lead list');
+  await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads on the device', 60_000);
+  // A lead with quotes, drives and visits: the first whose page links to all three.
+  const leads = await page.locator('a.lead-row__link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  let found = null;
+  for (const href of leads.slice(0, 25)) {
+    await page.goto(`${base}${href}`);
+    await settled(page, `the lead ${href}`);
+    const links = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const quote = links.find((h) => /\/quotes\//.test(h));
+    const drive = links.find((h) => /\/drives\//.test(h));
+    const visit = links.find((h) => /^\/visits\//.test(h));
+    if (quote && drive && visit) {
+      found = { lead: href, quote, drive, visit };
+      break;
+    }
+  }
+  assert.ok(found, 'a demo lead with a quote, a test drive and a visit');
+  list.push(['lead', found.lead], ['quote', found.quote], ['drive', found.drive], ['visit', found.visit]);
+  if (role !== 'sales') {
+    list.push(['approvals', '/approvals'], ['team', '/team'], ['catalogue', '/settings/catalogue']);
+  }
+  list.push(['settings', '/settings']);
+  return list;
+}
+
+for (const [user, role] of [['sales1', 'sales'], ['manager', 'manager']]) {
+  for (const [locale, lang] of [['en-US', 'en'], ['zh-CN', 'zh']]) {
+    e2eTest(`every screen of a ${role} in ${lang}: nothing serious for axe, titled, one h1, finger-sized controls`, fx, async ({ t, device }) => {
+      const base = fx.server.url;
+      const { page } = await device({ locale });
+      await page.goto(`${base}/login`);
+      if (lang === 'zh') {
+        // Signs in through the same page, in Chinese.
+        await seeVisible(page.getByRole('heading', { name: '登录', exact: true }), 'the Chinese sign-in page');
+        const loginAudit = await audit(page);
+        assert.deepEqual(loginAudit.serious, [], 'the sign-in page');
+        await page.screenshot({ path: path.join(SHOTS, `login-${role}-${lang}-768x1024.png`) });
+        await page.getByLabel('用户名', { exact: true }).fill(user);
+        await page.getByLabel('密码', { exact: true }).fill('showroom');
+        await page.getByRole('button', { name: '登录', exact: true }).click();
+        await seeText(banner(page), user, `signed in as ${user}`);
+      } else {
+        await seeVisible(page.getByRole('heading', { name: 'Sign in', exact: true }), 'the sign-in page');
+        const loginAudit = await audit(page);
+        assert.deepEqual(loginAudit.serious, [], 'the sign-in page');
+        await page.screenshot({ path: path.join(SHOTS, `login-${role}-${lang}-768x1024.png`) });
+        await login(page, base, user);
+      }
+      const found = [];
+      const moderate = [];
+      const titles = new Map();
+      for (const [name, href] of await screens(page, base, role)) {
+        await page.goto(`${base}${href}`);
+        await settled(page, name);
+        await page.screenshot({ path: path.join(SHOTS, `${name}-${role}-${lang}-768x1024.png`), fullPage: true });
+        const { serious, other } = await audit(page);
+        for (const v of serious) found.push(`${name}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(', ')}`);
+        for (const v of other) moderate.push(`${name}: ${v.impact} ${v.id} at ${v.targets.join(', ')}`);
+        const h1 = await page.locator('h1:visible').count();
+        if (h1 !== 1) found.push(`${name}: ${h1} level-one headings shown, not one`);
+        for (const small of await smallTargets(page)) found.push(`${name}: smaller than 44 px: ${small}`);
+        titles.set(name, await page.title());
+      }
+      if (moderate.length) t.diagnostic(`moderate or minor (not failing):\n${moderate.join('\n')}`);
+      assert.deepEqual(found, [], 'serious or critical accessibility findings, headings and finger-sized controls');
+      // Each page is titled by what it shows: no two record pages share a title.
+      const records = ['lead', 'quote', 'drive', 'visit'].map((n) => titles.get(n));
+      assert.equal(new Set(records).size, records.length, `record pages titled apart: ${records.join(' | ')}`);
+    }, { timeout: 300_000 });
+  }
+}
+
+// Landscape and laptop: the width is used (issue 19's layout items).
+for (const [width, height] of [[1024, 768], [1280, 800]]) {
+  for (const [locale, lang] of [['en-US', 'en'], ['zh-CN', 'zh']]) {
+    e2eTest(`landscape ${width}x${height} in ${lang}: the filters leave room for leads, Today uses the width`, fx, async ({ device }) => {
+      const base = fx.server.url;
+      const { page } = await device({ locale, viewport: { width, height } });
+      await page.goto(`${base}/login`);
+      await page.locator('#login-username').fill('manager');
+      await page.locator('#login-password').fill('showroom');
+      await page.locator('form button[type=submit]').click();
+      await seeText(banner(page), 'manager', 'signed in as the manager');
+      await settled(page, 'Today');
+      const [work, side] = await Promise.all(['.today__work', '.today__side'].map((s) => page.locator(s).boundingBox()));
+      if (width >= 1200) {
+        assert.ok(Math.abs(work.y - side.y) < 2 && side.x > work.x + work.width - 1, `Today's showroom beside the work: ${JSON.stringify({ work, side })}`);
+        assert.ok(work.width + side.width > 900, `Today uses the laptop's width: ${work.width + side.width} px`);
+      }
+      await page.screenshot({ path: path.join(SHOTS, `today-manager-${lang}-${width}x${height}.png`) });
+      await page.goto(`${base}/leads`);
+      await settled(page, 'the lead list');
+      await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+      await page.locator('a.lead-row__link').first().click();
+      await eventually(async () => (await page.locator('h1:visible').count()) === 2, 'the list beside the open lead');
+      const filters = await page.locator('.lead-list__filters').boundingBox();
+      assert.ok(filters.height <= 130, `the filters take ${filters.height} px of ${height}`);
+      const rowsInView = await page.locator('a.lead-row__link').evaluateAll(
+        (as) => as.filter((a) => a.getBoundingClientRect().bottom <= window.innerHeight).length,
+      );
+      assert.ok(rowsInView >= 4, `${rowsInView} leads in view beside the record`);
+      await page.screenshot({ path: path.join(SHOTS, `leads-open-manager-${lang}-${width}x${height}.png`) });
+    }, { timeout: 180_000 });
+  }
+}
