@@ -27,9 +27,9 @@ use crate::pages::today::TodayPage;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let i18n = I18n::new(preferences::initial_locale());
+    let i18n = I18n::new(Locale::initial());
     provide_context(i18n);
-    Effect::new(move |_| preferences::apply_locale_to_document(i18n.locale()));
+    Effect::new(move |_| preferences::set_document_language(i18n.locale().tag()));
 
     let online = network::online_signal();
     provide_context(Online(online));
@@ -100,7 +100,7 @@ pub fn use_choose_locale() -> Callback<Locale> {
     let i18n = use_i18n();
     Callback::new(move |locale: Locale| {
         i18n.set_locale(locale);
-        preferences::save_locale(locale);
+        preferences::save_language(locale.tag());
     })
 }
 

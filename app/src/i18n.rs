@@ -41,6 +41,16 @@ impl Locale {
         }
     }
 
+    /// The language to start in: the one chosen on this device before, else
+    /// the browser's.
+    pub fn initial() -> Locale {
+        use crate::local::preferences;
+        preferences::chosen_language()
+            .as_deref()
+            .and_then(Locale::from_stored)
+            .unwrap_or_else(|| Locale::from_language_tag(&preferences::browser_language()))
+    }
+
     /// The locale for a stored preference, which must be one of our own tags.
     pub fn from_stored(value: &str) -> Option<Locale> {
         Locale::ALL.into_iter().find(|l| l.tag() == value)

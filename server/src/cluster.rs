@@ -72,12 +72,7 @@ fn decode(instance: &str, payload: &str) -> Option<Notice> {
 async fn send(pool: PgPool, instance: String, mut rx: mpsc::UnboundedReceiver<Notice>) {
     while let Some(notice) = rx.recv().await {
         let payload = encode(&instance, &notice);
-        if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(&payload)
-            .execute(&pool)
-            .await
-        {
+        if let Err(err) = db::notify::notify(&pool, CHANNEL, &payload).await {
             tracing::warn!(%err, "cannot tell the other server processes");
         }
     }

@@ -10,6 +10,8 @@ mod counts;
 mod dist;
 mod pg;
 mod testcmd;
+#[cfg(test)]
+mod tidy;
 mod tools;
 mod util;
 

@@ -66,3 +66,62 @@ pub fn use_dealer_catalogue() -> DealerCatalogue {
         dealer: RwSignal::new(None),
     })
 }
+
+/// Writes to the dealer's document, each one change on the device first
+/// (sync brings it to every tablet of the dealer; the server refuses it
+/// from a role that may not). Pages say what to change; the document is
+/// this module's business. `Ok(false)`: nothing differed.
+pub mod edit {
+    use showroom_shared::doc::DealerDoc;
+    use showroom_shared::doc::records::Record;
+    use showroom_shared::domain::catalogue::{DealerProfile, Settings};
+    use showroom_shared::domain::{DealerId, DocId};
+
+    use crate::local::clock;
+    use crate::local::leads;
+
+    type Written = Result<Option<showroom_shared::doc::ChangeHash>, showroom_shared::doc::DocError>;
+
+    async fn change(
+        dealer: Option<DealerId>,
+        write: impl FnOnce(&mut DealerDoc, i64) -> Written,
+    ) -> Result<bool, String> {
+        let Some(dealer) = dealer else {
+            return Err("signed out".into());
+        };
+        let now = clock::now_ms();
+        leads::change_doc::<DealerDoc>(DocId::dealer(dealer), |d| write(d, now))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Adds or edits one catalogue entry (a model, trim, colour, item or
+    /// demo car).
+    pub async fn put<R: Record + 'static>(
+        dealer: Option<DealerId>,
+        entry: R,
+    ) -> Result<bool, String> {
+        change(dealer, move |d, now| d.put(&entry, now)).await
+    }
+
+    /// The showroom rules as edited; the profile stays as the document holds
+    /// it now (it has its own form, and this form's copy may be older).
+    pub async fn rules(dealer: Option<DealerId>, mut edited: Settings) -> Result<bool, String> {
+        change(dealer, move |d, now| {
+            edited.profile = d.read_dealer()?.settings.profile;
+            d.set_settings(&edited, now)
+        })
+        .await
+    }
+
+    /// The dealer's profile (the dealer on paper); the rest of the settings
+    /// stay as the document holds them now.
+    pub async fn profile(dealer: Option<DealerId>, profile: DealerProfile) -> Result<bool, String> {
+        change(dealer, move |d, now| {
+            let mut settings = d.read_dealer()?.settings;
+            settings.profile = profile;
+            d.set_settings(&settings, now)
+        })
+        .await
+    }
+}

@@ -1,7 +1,5 @@
 //! Preferences of this device (not of the person): the chosen language, kept in localStorage.
 
-use crate::i18n::Locale;
-
 /// The localStorage key of the chosen language.
 pub const LOCALE_KEY: &str = "showroom.locale";
 
@@ -9,23 +7,25 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// The language to start in: the one chosen on this device before, else the
-/// browser's language.
-pub fn initial_locale() -> Locale {
-    let stored = local_storage().and_then(|s| s.get_item(LOCALE_KEY).ok().flatten());
-    if let Some(locale) = stored.as_deref().and_then(Locale::from_stored) {
-        return locale;
-    }
-    let browser = web_sys::window()
-        .and_then(|w| w.navigator().language())
-        .unwrap_or_default();
-    Locale::from_language_tag(&browser)
+/// The language chosen on this device before (a tag the UI wrote), if any.
+/// The UI (`i18n::Locale::initial`) reads it as one of its languages: the
+/// store keeps tags, not the UI's types.
+pub fn chosen_language() -> Option<String> {
+    local_storage().and_then(|s| s.get_item(LOCALE_KEY).ok().flatten())
 }
 
-/// Remembers the chosen language. Failing storage (private mode) only means
-/// the choice is forgotten next time, so it is logged and otherwise ignored.
-pub fn save_locale(locale: Locale) {
-    let saved = local_storage().map(|s| s.set_item(LOCALE_KEY, locale.tag()));
+/// The browser's language tag ("zh-CN", "en-GB"; empty when unknown).
+pub fn browser_language() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default()
+}
+
+/// Remembers the chosen language's tag. Failing storage (private mode) only
+/// means the choice is forgotten next time, so it is logged and otherwise
+/// ignored.
+pub fn save_language(tag: &str) {
+    let saved = local_storage().map(|s| s.set_item(LOCALE_KEY, tag));
     if !matches!(saved, Some(Ok(()))) {
         web_sys::console::warn_1(&"Could not remember the chosen language on this device.".into());
     }
@@ -33,12 +33,12 @@ pub fn save_locale(locale: Locale) {
 
 /// Tells the document which language it is in (`<html lang>`), for screen
 /// readers, fonts and hyphenation.
-pub fn apply_locale_to_document(locale: Locale) {
+pub fn set_document_language(tag: &str) {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element());
     if let Some(root) = root {
-        let _ = root.set_attribute("lang", locale.tag());
+        let _ = root.set_attribute("lang", tag);
     }
 }
 

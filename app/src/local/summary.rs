@@ -19,7 +19,7 @@ pub struct LeadSummary {
     /// time zone): what the list shows and sorts by.
     pub next_follow_up: Option<Date>,
     /// When the lead is next to be followed up, Unix ms
-    /// (`followup::next_follow_up`: its earliest open task, else its
+    /// (`Lead::next_due`: its earliest open task, else its
     /// follow-up date): the one truth Today, the list and the lead read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_due: Option<i64>,
@@ -62,8 +62,7 @@ fn is_zero(n: &u32) -> bool {
 
 impl LeadSummary {
     pub fn of(lead: &Lead) -> LeadSummary {
-        let next_due =
-            showroom_shared::domain::followup::next_follow_up(lead, crate::local::clock::start_of);
+        let next_due = lead.next_due(crate::local::clock::start_of);
         LeadSummary {
             id: lead.id,
             name: lead.customer.name.clone(),
@@ -98,8 +97,7 @@ impl LeadSummary {
             lost_waiting: lead.lost_requests.iter().any(|r| {
                 showroom_shared::domain::followup::decision_on(r, &lead.lost_decisions).is_none()
             }),
-            awaiting_first_contact: lead.stage.is_open()
-                && showroom_shared::domain::followup::first_reached(lead).is_none(),
+            awaiting_first_contact: lead.stage.is_open() && lead.first_reached().is_none(),
             created_at: lead.created_at,
             approved_at: lead
                 .quotes

@@ -7,35 +7,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use showroom_shared::doc::DealerDoc;
 use showroom_shared::domain::catalogue::{
     CarId, Colour, ColourId, DealerProfile, DemoCar, Item, ItemId, ItemKind, LogoError, Model,
     ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Vin,
 };
 use showroom_shared::domain::quote::DiscountLimit;
-use showroom_shared::domain::{DocId, Money};
+use showroom_shared::domain::Money;
 
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
-use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::leads;
 
-type Written = Result<Option<showroom_shared::doc::ChangeHash>, showroom_shared::doc::DocError>;
-
-/// Saves one change to the dealer's document through `write`.
-async fn edit(
-    dealer: Option<showroom_shared::domain::DealerId>,
-    write: impl FnOnce(&mut DealerDoc, i64) -> Written,
-) -> Result<bool, String> {
-    let Some(dealer) = dealer else {
-        return Err("signed out".into());
-    };
-    let now = clock::now_ms();
-    leads::change_doc::<DealerDoc>(DocId::dealer(dealer), |d| write(d, now))
-        .await
-        .map_err(|e| e.to_string())
-}
+use crate::local::dealer::edit;
 
 /// Where a save was asked for: its confirmation or error shows there, not at
 /// the foot of a long page.
@@ -147,9 +131,7 @@ pub fn CataloguePage() -> impl IntoView {
         t.max_discount = limit;
         {
             let dealer = dealer_id();
-            spawn_local(
-                async move { done(spot, edit(dealer, move |d, now| d.put(&t, now)).await) },
-            );
+            spawn_local(async move { done(spot, edit::put(dealer, t).await) });
         }
     };
 
@@ -200,12 +182,7 @@ pub fn CataloguePage() -> impl IntoView {
         new_trim_price.set(String::new());
         {
             let dealer = dealer_id();
-            spawn_local(async move {
-                done(
-                    Spot::AddTrim,
-                    edit(dealer, move |d, now| d.put(&trim, now)).await,
-                )
-            });
+            spawn_local(async move { done(Spot::AddTrim, edit::put(dealer, trim).await) });
         }
     };
 
@@ -252,12 +229,7 @@ pub fn CataloguePage() -> impl IntoView {
         car_stock.set(String::new());
         {
             let dealer = dealer_id();
-            spawn_local(async move {
-                done(
-                    Spot::AddCar,
-                    edit(dealer, move |d, now| d.put(&car, now)).await,
-                )
-            });
+            spawn_local(async move { done(Spot::AddCar, edit::put(dealer, car).await) });
         }
     };
 
@@ -276,12 +248,7 @@ pub fn CataloguePage() -> impl IntoView {
             archived: false,
         };
         let dealer = dealer_id();
-        spawn_local(async move {
-            done(
-                Spot::AddModel,
-                edit(dealer, move |d, now| d.put(&model, now)).await,
-            )
-        });
+        spawn_local(async move { done(Spot::AddModel, edit::put(dealer, model).await) });
     };
     let item_kind = RwSignal::new(ItemKind::Accessory);
     let item_name = RwSignal::new(String::new());
@@ -312,12 +279,7 @@ pub fn CataloguePage() -> impl IntoView {
             archived: false,
         };
         let dealer = dealer_id();
-        spawn_local(async move {
-            done(
-                Spot::AddItem,
-                edit(dealer, move |d, now| d.put(&item, now)).await,
-            )
-        });
+        spawn_local(async move { done(Spot::AddItem, edit::put(dealer, item).await) });
     };
     let item_prices = RwSignal::new(std::collections::HashMap::<ItemId, String>::new());
     // The item whose new price does not read (shown at its row).
@@ -336,7 +298,7 @@ pub fn CataloguePage() -> impl IntoView {
         let mut item = item;
         item.price = price;
         let dealer = dealer_id();
-        spawn_local(async move { done(spot, edit(dealer, move |d, now| d.put(&item, now)).await) });
+        spawn_local(async move { done(spot, edit::put(dealer, item).await) });
     };
     let colour_name = RwSignal::new(String::new());
     let colour_price = RwSignal::new(String::from("0"));
@@ -358,32 +320,17 @@ pub fn CataloguePage() -> impl IntoView {
             archived: false,
         };
         let dealer = dealer_id();
-        spawn_local(async move {
-            done(
-                Spot::AddColour,
-                edit(dealer, move |d, now| d.put(&colour, now)).await,
-            )
-        });
+        spawn_local(async move { done(Spot::AddColour, edit::put(dealer, colour).await) });
     };
     let archive_trim = move |mut trim: Trim| {
         trim.archived = true;
         let dealer = dealer_id();
-        spawn_local(async move {
-            done(
-                Spot::Trims,
-                edit(dealer, move |d, now| d.put(&trim, now)).await,
-            )
-        });
+        spawn_local(async move { done(Spot::Trims, edit::put(dealer, trim).await) });
     };
     let archive_car = move |mut car: DemoCar| {
         car.archived = true;
         let dealer = dealer_id();
-        spawn_local(async move {
-            done(
-                Spot::Cars,
-                edit(dealer, move |d, now| d.put(&car, now)).await,
-            )
-        });
+        spawn_local(async move { done(Spot::Cars, edit::put(dealer, car).await) });
     };
 
     // Showroom rules.
@@ -418,13 +365,8 @@ pub fn CataloguePage() -> impl IntoView {
             spawn_local(async move {
                 done(
                     Spot::Rules,
-                    edit(dealer, move |d, now| {
-                        // The profile has its own form: keep what the
-                        // document holds now, never this form's older copy.
-                        edited.profile = d.read_dealer()?.settings.profile;
-                        d.set_settings(&edited, now)
-                    })
-                    .await,
+                    // The profile has its own form: the document's stays.
+                    edit::rules(dealer, edited).await,
                 )
             });
         }
@@ -898,13 +840,7 @@ fn ProfileEditor() -> impl IntoView {
         problem.set(None);
         let dealer = auth.session_untracked().map(|s| s.dealer.id);
         spawn_local(async move {
-            let result = edit(dealer, move |d, now| {
-                // Only the profile changes: the rest is what the document holds now.
-                let mut settings = d.read_dealer()?.settings;
-                settings.profile = profile;
-                d.set_settings(&settings, now)
-            })
-            .await;
+            let result = edit::profile(dealer, profile).await;
             saved.set(Some(result.map(drop)));
         });
     };

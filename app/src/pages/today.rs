@@ -50,7 +50,7 @@ pub fn TodayPage() -> impl IntoView {
     // The follow-up work on the device: this person's open tasks (a
     // manager: everyone's), overdue oldest first, then due today — and the
     // leads whose follow-up date has come with no task planned
-    // (`followup::next_follow_up`, the one truth the list and the lead read).
+    // (`Lead::next_due`, the one truth the list and the lead read).
     let work = Memo::new(move |_| {
         let me = auth
             .session()

@@ -5,6 +5,7 @@ mod accounts;
 pub mod check;
 pub mod copy;
 mod meta;
+pub mod notify;
 mod sync;
 mod throttle;
 

@@ -188,9 +188,14 @@ pub fn parse_change_within(bytes: &[u8], max: usize) -> Result<Change, DocError>
     Ok(change)
 }
 
-/// [`parse_change_within`] at the protocol's cap for one change.
+/// The largest change a document takes (a note, a signature, a quote
+/// version are far below it). The sync protocol's cap for one change is
+/// this one (`sync::limits::CHANGE_BYTES`): documents do not know sync.
+pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
+
+/// [`parse_change_within`] at [`MAX_CHANGE_BYTES`].
 pub fn parse_change(bytes: &[u8]) -> Result<Change, DocError> {
-    parse_change_within(bytes, crate::sync::limits::CHANGE_BYTES)
+    parse_change_within(bytes, MAX_CHANGE_BYTES)
 }
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];

@@ -12,8 +12,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use thiserror::Error;
 
 use super::id::id_type;
-use super::lead::text_enum;
-use super::quote::{ApprovalPolicy, DiscountLimit, QuoteRules};
+use super::quote_rules::{DiscountLimit, QuoteRules};
+use super::text_enum::text_enum;
 use super::{DealerId, Grade, Money};
 
 id_type!(
@@ -378,13 +378,13 @@ pub struct FollowUpRules {
 /// The question put to the customer for one purpose of consent.
 #[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct ConsentWording {
-    pub purpose: super::followup::Purpose,
+    pub purpose: super::consent::Purpose,
     pub zh: String,
     pub en: String,
 }
 
 fn default_wordings() -> Vec<ConsentWording> {
-    use super::followup::Purpose;
+    use super::consent::Purpose;
     let w = |purpose, zh: &str, en: &str| ConsentWording {
         purpose,
         zh: zh.to_owned(),
@@ -411,7 +411,7 @@ fn default_wordings() -> Vec<ConsentWording> {
 
 impl FollowUpRules {
     /// The wording of `purpose` in `zh` or English.
-    pub fn wording(&self, purpose: super::followup::Purpose, zh: bool) -> Option<&str> {
+    pub fn wording(&self, purpose: super::consent::Purpose, zh: bool) -> Option<&str> {
         self.consent_wordings
             .iter()
             .find(|w| w.purpose == purpose)
@@ -469,25 +469,6 @@ impl Dealer {
 
     pub fn car(&self, id: CarId) -> Option<&DemoCar> {
         self.cars.iter().find(|c| c.id == id)
-    }
-
-    /// Which quotes need a manager's approval.
-    pub fn approval_policy(&self) -> ApprovalPolicy {
-        ApprovalPolicy {
-            default: self.settings.quote.max_discount,
-            trims: self
-                .trims
-                .iter()
-                .filter_map(|t| t.max_discount.map(|l| (t.id, l)))
-                .collect(),
-        }
-    }
-
-    /// The car's margin on a quote version: its invoice price less the
-    /// trim's cost, when the catalogue has the cost.
-    pub fn margin(&self, version: &super::quote::QuoteVersion) -> Option<Money> {
-        let cost = self.trim(version.vehicle.trim)?.cost?;
-        Some(version.price().saturating_sub(cost))
     }
 
     /// "Model Trim", as a quote prints it.

@@ -19,7 +19,7 @@ use autosurgeon::{Hydrate, Reconcile};
 
 use super::catalogue::CarId;
 use super::id::id_type;
-use super::lead::text_enum;
+use super::text_enum::text_enum;
 use super::{Grade, UserId};
 
 id_type!(
@@ -207,16 +207,7 @@ pub fn lost_is_approved(requests: &[LostRequest], decisions: &[LostDecision]) ->
 /// The grade a lost lead takes.
 pub const LOST_GRADE: Grade = Grade::F;
 
-text_enum!(
-    /// What a consent is for (PIPL art. 14, 23: separate consent per purpose).
-    Purpose, "consent purpose", {
-        /// Follow-up contact about this enquiry.
-        FollowUp = "follow_up",
-        Marketing = "marketing",
-        /// Sharing with the manufacturer (another processor).
-        OemSharing = "oem_sharing",
-    }
-);
+pub use super::consent::Purpose;
 
 text_enum!(
     /// How a consent was recorded.
@@ -321,43 +312,6 @@ pub fn first_contact(tasks: &[Task]) -> Option<i64> {
         .min()
 }
 
-/// When someone first reached the customer (Unix ms): a task completed
-/// with a contact outcome, a visit to the showroom, or a test drive that
-/// went out. The one definition of "reached": Today's "Not reached yet",
-/// the first-contact target and response times all read it.
-pub fn first_reached(lead: &super::Lead) -> Option<i64> {
-    let by_task = first_contact(&lead.tasks);
-    let by_visit = lead
-        .visits
-        .iter()
-        .filter(|v| v.counts())
-        .map(|v| v.arrived_at)
-        .min();
-    let by_drive = lead
-        .drives
-        .iter()
-        .filter_map(|d| d.out.as_ref().map(|o| o.at))
-        .min();
-    [by_task, by_visit, by_drive].into_iter().flatten().min()
-}
-
-/// When the lead is next to be followed up (Unix ms): its earliest open
-/// task; with none, the start of its follow-up date (`day_start` gives a
-/// date's first millisecond in the dealer's time zone). `None`: nothing is
-/// planned, or the lead is closed. The one definition every screen reads
-/// (Today's lists, the lead list, the lead's page).
-pub fn next_follow_up(lead: &super::Lead, day_start: impl Fn(super::Date) -> i64) -> Option<i64> {
-    if !lead.stage.is_open() {
-        return None;
-    }
-    lead.tasks
-        .iter()
-        .filter(|t| t.is_open())
-        .map(|t| t.due)
-        .min()
-        .or_else(|| lead.next_follow_up.map(day_start))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,29 +400,29 @@ mod tests {
         let mut lead = bare_lead();
         lead.stage = crate::domain::Stage::Contacted;
         lead.next_follow_up = Some("2026-01-11".parse().expect("a date"));
-        assert_eq!(next_follow_up(&lead, day_start), Some(10 * 86_400_000));
+        assert_eq!(lead.next_due(day_start), Some(10 * 86_400_000));
         // An overdue open task is the next follow-up, though the date is later.
         lead.tasks = vec![
             task(1, 5 * 86_400_000, None),
             task(2, 3 * 86_400_000, None),
             task(3, 86_400_000, done(Outcome::NoAnswer, 1)),
         ];
-        assert_eq!(next_follow_up(&lead, day_start), Some(3 * 86_400_000));
+        assert_eq!(lead.next_due(day_start), Some(3 * 86_400_000));
         lead.tasks[1].cancelled = true;
-        assert_eq!(next_follow_up(&lead, day_start), Some(5 * 86_400_000));
+        assert_eq!(lead.next_due(day_start), Some(5 * 86_400_000));
         // A closed lead has none.
         lead.stage = crate::domain::Stage::Lost;
-        assert_eq!(next_follow_up(&lead, day_start), None);
+        assert_eq!(lead.next_due(day_start), None);
     }
 
     #[test]
     fn a_visit_a_drive_or_a_contact_reaches_the_customer() {
         let mut lead = bare_lead();
-        assert_eq!(first_reached(&lead), None);
+        assert_eq!(lead.first_reached(), None);
         lead.tasks = vec![task(1, 0, done(Outcome::NoAnswer, 50))];
-        assert_eq!(first_reached(&lead), None, "no answer is not a contact");
+        assert_eq!(lead.first_reached(), None, "no answer is not a contact");
         lead.tasks.push(task(2, 0, done(Outcome::Reached, 70)));
-        assert_eq!(first_reached(&lead), Some(70));
+        assert_eq!(lead.first_reached(), Some(70));
         let drive = crate::domain::showroom::TestDrive {
             out: Some(crate::domain::showroom::DriveOut {
                 at: 40,
@@ -489,7 +443,7 @@ mod tests {
         };
         lead.drives = vec![drive];
         assert_eq!(
-            first_reached(&lead),
+            lead.first_reached(),
             Some(40),
             "a drive that went out is a contact"
         );

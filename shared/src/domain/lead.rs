@@ -1,123 +1,12 @@
-//! The lead: one prospective customer at one dealer, and the words for where
-//! they stand (intent grade, stage) and where they came from (source).
+//! The lead: one prospective customer at one dealer, with every record of
+//! their deal. The words for where they stand are in `funnel`.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::{Date, DealerId, LeadId, Phone, UserId};
 
-/// The text was not one of the known values of an enum.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[error("unknown {kind} {value:?}")]
-pub struct UnknownValue {
-    pub kind: &'static str,
-    pub value: String,
-}
-
-/// Declares a closed enum stored as stable snake_case text.
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident, $kind:literal, { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = $crate::domain::UnknownValue;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err($crate::domain::UnknownValue { kind: $kind, value: other.to_owned() }),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use text_enum;
-
-text_enum!(
-    /// Where the lead came from.
-    Source, "source", {
-        WalkIn = "walk_in",
-        Phone = "phone",
-        Website = "website",
-        Referral = "referral",
-        /// Pushed by the manufacturer (or the dealer group's hub).
-        Manufacturer = "manufacturer",
-        Campaign = "campaign",
-        Other = "other",
-    }
-);
-
-text_enum!(
-    /// Intent grade (意向级别).
-    Grade, "grade", {
-        /// Buys within 7 days.
-        H = "H",
-        /// Within 15 days.
-        A = "A",
-        /// Within 30 days.
-        B = "B",
-        /// Within 3 months.
-        C = "C",
-        /// New, not graded yet.
-        N = "N",
-        /// Ordered.
-        O = "O",
-        /// Lost (战败).
-        F = "F",
-    }
-);
-
-text_enum!(
-    /// Where the lead stands in the sales funnel.
-    Stage, "stage", {
-        New = "new",
-        Contacted = "contacted",
-        Visited = "visited",
-        TestDrive = "test_drive",
-        Quoted = "quoted",
-        Ordered = "ordered",
-        Delivered = "delivered",
-        Lost = "lost",
-    }
-);
-
-impl Grade {
-    /// Days until the next follow-up is due, by the default cadence (dealers
-    /// will set their own); `None` when no follow-up is due (ordered, lost).
-    pub const fn default_follow_up_days(self) -> Option<i32> {
-        match self {
-            Grade::H | Grade::N => Some(1),
-            Grade::A => Some(3),
-            Grade::B => Some(7),
-            Grade::C => Some(14),
-            Grade::O | Grade::F => None,
-        }
-    }
-}
-
-impl Stage {
-    /// Whether the lead is still being worked.
-    pub const fn is_open(self) -> bool {
-        !matches!(self, Stage::Delivered | Stage::Lost)
-    }
-}
+use super::{Grade, Source, Stage};
 
 /// A note on a lead: who wrote what, when. Notes are only ever added.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +129,50 @@ impl Lead {
     }
 }
 
+/// What follows from a lead's records: when it was first reached and when
+/// it is next due (used by every screen and, through the lead summary, by
+/// the server).
+impl Lead {
+    /// When someone first reached the customer (Unix ms): a task completed
+    /// with a contact outcome, a visit to the showroom, or a test drive that
+    /// went out. The one definition of "reached": Today's "Not reached yet",
+    /// the first-contact target and response times all read it.
+    pub fn first_reached(&self) -> Option<i64> {
+        let lead = self;
+        let by_task = super::followup::first_contact(&lead.tasks);
+        let by_visit = lead
+            .visits
+            .iter()
+            .filter(|v| v.counts())
+            .map(|v| v.arrived_at)
+            .min();
+        let by_drive = lead
+            .drives
+            .iter()
+            .filter_map(|d| d.out.as_ref().map(|o| o.at))
+            .min();
+        [by_task, by_visit, by_drive].into_iter().flatten().min()
+    }
+
+    /// When the lead is next to be followed up (Unix ms): its earliest open
+    /// task; with none, the start of its follow-up date (`day_start` gives a
+    /// date's first millisecond in the dealer's time zone). `None`: nothing is
+    /// planned, or the lead is closed. The one definition every screen reads
+    /// (Today's lists, the lead list, the lead's page).
+    pub fn next_due(&self, day_start: impl Fn(Date) -> i64) -> Option<i64> {
+        let lead = self;
+        if !lead.stage.is_open() {
+            return None;
+        }
+        lead.tasks
+            .iter()
+            .filter(|t| t.is_open())
+            .map(|t| t.due)
+            .min()
+            .or_else(|| lead.next_follow_up.map(day_start))
+    }
+}
+
 /// Checks a note's text before it is added.
 pub fn validate_note(text: &str) -> Result<(), LeadError> {
     if text.trim().is_empty() {
@@ -257,6 +190,7 @@ pub fn validate_note(text: &str) -> Result<(), LeadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::UnknownValue;
 
     #[test]
     fn enums_round_trip_as_text() {

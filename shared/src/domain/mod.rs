@@ -2,24 +2,28 @@
 
 mod account;
 pub mod catalogue;
+mod consent;
 mod date;
 pub mod followup;
+mod funnel;
 mod id;
 mod lead;
 mod money;
 mod phone;
 pub mod quote;
 pub mod quote_math;
+mod quote_rules;
 pub mod showroom;
+mod text_enum;
 
 pub use account::{
     DeviceName, DeviceNameError, NewPassword, NewPasswordError, Password, PasswordError, Role,
     Username, UsernameError,
 };
 pub use date::{Date, DateError};
+pub use funnel::{Grade, Source, Stage};
 pub use id::{BadDocId, DealerId, DeviceId, DocId, DocKind, LeadId, RegisterId, UserId};
-pub use lead::{
-    Customer, Grade, Lead, LeadError, Note, Source, Stage, UnknownValue, limits, validate_note,
-};
+pub use lead::{Customer, Lead, LeadError, Note, limits, validate_note};
 pub use money::{Money, MoneyError};
 pub use phone::{Phone, PhoneError};
+pub use text_enum::UnknownValue;

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use super::catalogue::{CarId, Transmission, Trim};
 use super::id::id_type;
-use super::lead::text_enum;
+use super::text_enum::text_enum;
 use super::{Date, DealerId, LeadId, RegisterId, UserId};
 
 id_type!(

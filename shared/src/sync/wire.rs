@@ -14,7 +14,7 @@ pub mod limits {
     /// One change once parsed: a compressed change is measured inflated,
     /// and inflating stops at this size. Far above a hand-typed edit (a
     /// signature image or a long note fits), well below abuse.
-    pub const CHANGE_BYTES: usize = 256 * 1024;
+    pub const CHANGE_BYTES: usize = crate::doc::MAX_CHANGE_BYTES;
     /// One document once parsed: the sum of its changes' (inflated) bytes.
     /// The server refuses a change that would take a document past it.
     pub const DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
