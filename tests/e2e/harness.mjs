@@ -213,16 +213,16 @@ export function watchPage(page, consoleLog) {
 }
 
 /**
- * Per-file fixtures: one browser (and, unless `server: false`, one server) for the
- * whole file. Use the returned object's fields inside tests.
+ * Per-file fixtures: one browser (and, unless `server: false`, one server started
+ * with `serverOptions`) for the whole file. Use the returned object's fields inside tests.
  */
-export function useFixtures({ server = true } = {}) {
+export function useFixtures({ server = true, serverOptions = {} } = {}) {
   const fx = { browser: null, server: null };
   before(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     // Keep whatever did start, so that `after` closes it even if the other failed
     // (a browser left open would keep this test file's process alive).
-    const [b, s] = await Promise.allSettled([launchBrowser(), server ? startServer() : null]);
+    const [b, s] = await Promise.allSettled([launchBrowser(), server ? startServer(serverOptions) : null]);
     if (b.status === 'fulfilled') fx.browser = b.value;
     if (s.status === 'fulfilled') fx.server = s.value;
     for (const r of [b, s]) if (r.status === 'rejected') throw r.reason;

@@ -11,27 +11,17 @@ import assert from 'node:assert/strict';
 import { readFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { after, before } from 'node:test';
+import { before } from 'node:test';
 import {
-  ARTIFACTS, e2eTest, launchBrowser, login, startServer, seeVisible, eventually, seeText, banner,
+  ARTIFACTS, e2eTest, login, seeVisible, eventually, seeText, banner, useFixtures,
 } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.join(ARTIFACTS, 'screens');
 
-const fx = { browser: null, server: null };
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  const [b, s] = await Promise.allSettled([launchBrowser(), startServer({ demoMonth: true })]);
-  if (b.status === 'fulfilled') fx.browser = b.value;
-  if (s.status === 'fulfilled') fx.server = s.value;
-  for (const r of [b, s]) if (r.status === 'rejected') throw r.reason;
-});
-after(async () => {
-  await fx.browser?.close();
-  await fx.server?.stop();
-});
+const fx = useFixtures({ serverOptions: { demoMonth: true } });
+before(() => mkdir(SHOTS, { recursive: true }));
 
 /** What axe finds on the page as it stands: violations of impact serious or critical, and the rest. */
 async function audit(page) {

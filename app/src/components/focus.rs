@@ -34,7 +34,9 @@ pub fn focus_after_paint(el: web_sys::HtmlElement) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    // A frame callback runs before the paint; a task queued from it runs after.
+    // A frame callback runs before the paint; a task queued from it runs
+    // after. Both closures are called once (the frame comes, the timeout
+    // fires), which frees them.
     let after_frame = wasm_bindgen::closure::Closure::once_into_js(move || {
         gloo::timers::callback::Timeout::new(0, move || {
             let options = web_sys::FocusOptions::new();

@@ -7,12 +7,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use showroom_shared::domain::Money;
 use showroom_shared::domain::catalogue::{
     CarId, Colour, ColourId, DealerProfile, DemoCar, Item, ItemId, ItemKind, LogoError, Model,
     ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Vin,
 };
 use showroom_shared::domain::quote::DiscountLimit;
-use showroom_shared::domain::Money;
 
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;

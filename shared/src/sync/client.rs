@@ -49,72 +49,58 @@ impl ClientEvent {
     /// once for many messages instead of once per message.
     pub fn coalesce(events: Vec<ClientEvent>) -> Vec<ClientEvent> {
         let mut out = Vec::with_capacity(events.len());
-        let mut docs: Vec<DocChanges> = Vec::new();
-        let mut at: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
-        let mut cursor: Option<u64> = None;
-        let mut applies = false;
-        let mut caught_up: Option<u64> = None;
-        let flush = |out: &mut Vec<ClientEvent>,
-                     docs: &mut Vec<DocChanges>,
-                     at: &mut std::collections::HashMap<DocId, usize>,
-                     cursor: &mut Option<u64>,
-                     applies: &mut bool,
-                     caught_up: &mut Option<u64>| {
-            if std::mem::take(applies) {
-                out.push(ClientEvent::Apply {
-                    docs: std::mem::take(docs),
-                    cursor: cursor.take(),
-                });
-                at.clear();
-            }
-            if let Some(cursor) = caught_up.take() {
-                out.push(ClientEvent::CaughtUp { cursor });
-            }
-        };
+        let mut run = Vec::new();
         for event in events {
             match event {
-                ClientEvent::Apply {
-                    docs: page,
-                    cursor: c,
-                } => {
-                    applies = true;
-                    if c.is_some() {
-                        cursor = c;
-                    }
-                    for d in page {
-                        match at.get(&d.doc) {
-                            Some(&i) => docs[i].changes.extend(d.changes),
-                            None => {
-                                at.insert(d.doc, docs.len());
-                                docs.push(d);
-                            }
-                        }
-                    }
-                }
-                ClientEvent::CaughtUp { cursor: c } => caught_up = Some(c),
+                ClientEvent::Apply { .. } | ClientEvent::CaughtUp { .. } => run.push(event),
                 other => {
-                    flush(
-                        &mut out,
-                        &mut docs,
-                        &mut at,
-                        &mut cursor,
-                        &mut applies,
-                        &mut caught_up,
-                    );
+                    out.extend(merge_run(std::mem::take(&mut run)));
                     out.push(other);
                 }
             }
         }
-        flush(
-            &mut out,
-            &mut docs,
-            &mut at,
-            &mut cursor,
-            &mut applies,
-            &mut caught_up,
-        );
+        out.extend(merge_run(run));
         out
     }
+}
+
+/// A run of `Apply` and `CaughtUp` events as one `Apply` and the last
+/// `CaughtUp` (see [`ClientEvent::coalesce`]).
+fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
+    let mut docs: Vec<DocChanges> = Vec::new();
+    let mut at: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
+    let mut cursor = None;
+    let mut applies = false;
+    let mut caught_up = None;
+    for event in run {
+        match event {
+            ClientEvent::Apply {
+                docs: page,
+                cursor: c,
+            } => {
+                applies = true;
+                cursor = c.or(cursor);
+                for d in page {
+                    match at.get(&d.doc) {
+                        Some(&i) => docs[i].changes.extend(d.changes),
+                        None => {
+                            at.insert(d.doc, docs.len());
+                            docs.push(d);
+                        }
+                    }
+                }
+            }
+            ClientEvent::CaughtUp { cursor: c } => caught_up = Some(c),
+            // A run holds only the two kinds above.
+            _ => {}
+        }
+    }
+    let mut out = Vec::with_capacity(2);
+    if applies {
+        out.push(ClientEvent::Apply { docs, cursor });
+    }
+    out.extend(caught_up.map(|cursor| ClientEvent::CaughtUp { cursor }));
+    out
 }
 
 #[derive(Debug)]
