@@ -26,6 +26,7 @@ fn summary(n: u128) -> LeadSummary {
         mobile: Some(format!("+86139{n:08}")),
         grade: Grade::ALL[(n % 4) as usize],
         stage: Stage::New,
+        follow_up_on: None,
         next_follow_up: "2026-12-01".parse::<Date>().ok(),
         next_due: None,
         owner: None,

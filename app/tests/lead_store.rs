@@ -39,18 +39,16 @@ fn lead(n: u128, name: &str) -> Lead {
         owner: Some(user()),
         next_follow_up: Some("2026-11-28".parse().expect("a date")),
         notes: vec![],
-        visits: vec![],
-        drives: vec![],
-        quotes: Vec::new(),
-        approvals: Vec::new(),
-        tasks: Vec::new(),
-        lost_requests: Vec::new(),
-        lost_decisions: Vec::new(),
-        consents: Vec::new(),
         created_by: user(),
         created_at: 1_795_000_000_000,
         updated_by: user(),
         updated_at: 1_795_000_000_000,
+        ..Lead::new(
+            LeadId::from_uuid(Uuid::from_u128(n)),
+            DealerId::from_uuid(Uuid::from_u128(2)),
+            user(),
+            1_795_000_000_000,
+        )
     }
 }
 
@@ -85,7 +83,7 @@ async fn a_created_lead_reads_back_from_a_fresh_handle() {
     assert_eq!(open.lead, l);
     assert!(!open.read_only);
     let summaries = ok(leads::summaries().await, "summaries");
-    assert_eq!(summaries, vec![LeadSummary::of(&l)]);
+    assert_eq!(summaries, vec![showroom_app::local::summary::of(&l)]);
     assert_eq!(ok(leads::outbox_count().await, "count"), 1);
 }
 
@@ -319,6 +317,7 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             mobile: Some(format!("+86139{:08}", i * 7)),
             grade: Grade::ALL[(i % 7) as usize],
             stage: Stage::ALL[(i % 8) as usize],
+            follow_up_on: None,
             next_follow_up: None,
             next_due: None,
             owner: None,
@@ -398,7 +397,7 @@ async fn reading_the_list_again_and_again_keeps_nothing_alive_and_reuses_one_con
     use showroom_app::local::db;
     fresh_device().await;
     let many: Vec<LeadSummary> = (0..500u128)
-        .map(|n| LeadSummary::of(&lead(1_000 + n, &format!("Lead {n}"))))
+        .map(|n| showroom_app::local::summary::of(&lead(1_000 + n, &format!("Lead {n}"))))
         .collect();
     ok(leads::put_summaries(&many).await, "put");
     // Warm up: the connection is open, lazily created things exist.
@@ -798,7 +797,7 @@ fn the_summary_says_what_today_and_the_list_say_about_follow_ups() {
         created_by: user(),
         created_at: 0,
     }];
-    let s = LeadSummary::of(&l);
+    let s = showroom_app::local::summary::of(&l);
     assert_eq!(
         s.next_due,
         Some(overdue),
@@ -830,7 +829,7 @@ fn the_summary_says_what_today_and_the_list_say_about_follow_ups() {
     });
     l.drives = vec![drive];
     assert!(
-        !LeadSummary::of(&l).awaiting_first_contact,
+        !showroom_app::local::summary::of(&l).awaiting_first_contact,
         "a test drive reaches the customer"
     );
 }

@@ -4,8 +4,9 @@
 //! The device checks the same rules before it writes, so a refusal means a
 //! forged or stale change, not a normal edit.
 
-use crate::doc::{Content, records::Record};
+use crate::doc::Content;
 use crate::domain::quote::{Approval, ApprovalPolicy, QuoteVersion};
+use crate::domain::record::{EachKind, Holds, Record};
 use crate::domain::{DocKind, Role, UserId};
 
 /// The user of the session a change came from.
@@ -134,15 +135,10 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
                 || l.created_by != me
                 || l.updated_by != me
                 || l.notes.iter().any(|n| n.author != me)
-                || by_others(&l.visits, me)
-                || by_others(&l.drives, me)
-                || by_others(&l.approvals, me)
-                || by_others(&l.tasks, me)
-                || by_others(&l.lost_requests, me)
-                || by_others(&l.lost_decisions, me)
+                || by_others(l.as_ref(), me)
         }
-        Content::Register(r) => by_others(&r.visits, me),
-        Content::Dealer(_) => false,
+        Content::Register(r) => by_others(r.as_ref(), me),
+        Content::Dealer(d) => by_others(d.as_ref(), me),
     }
 }
 
@@ -171,12 +167,24 @@ fn check_profile(p: &crate::domain::catalogue::DealerProfile) -> Result<(), Brea
     Ok(())
 }
 
-/// Whether a record names another user than `me` in an author field.
-fn by_others<R: Record>(records: &[R], me: UserId) -> bool {
-    records
-        .iter()
-        .flat_map(Record::authors)
-        .any(|(_, u)| u != me)
+/// Whether a record of any kind names another user than `me` in an author
+/// field.
+fn by_others<H: Holds>(holder: &H, me: UserId) -> bool {
+    struct ByOthers(UserId);
+    impl EachKind for ByOthers {
+        type Error = ();
+        fn kind<R: Record>(&mut self, _: &[R], after: &[R]) -> Result<(), ()> {
+            match after
+                .iter()
+                .flat_map(Record::authors)
+                .any(|(_, u)| u != self.0)
+            {
+                true => Err(()),
+                false => Ok(()),
+            }
+        }
+    }
+    H::each_kind(None, holder, &mut ByOthers(me)).is_err()
 }
 
 /// The rules. `before` is the document before the change (`None` when it
@@ -191,6 +199,8 @@ pub fn check(
         Content::Dealer(d) => {
             may_change(DocKind::Dealer, author)?;
             check_profile(&d.settings.profile)?;
+            let before = before.and_then(Content::as_dealer);
+            authors_kept(before, d.as_ref(), author)?;
         }
         Content::Lead(l) => {
             let before = before.and_then(Content::as_lead);
@@ -218,66 +228,49 @@ pub fn check(
             {
                 return Err(Breach::NotAuthor { what: "note" });
             }
-            records_by(
-                before.map(|b| b.visits.as_slice()).unwrap_or_default(),
-                &l.visits,
-                author,
-                "visit",
-            )?;
-            records_by(
-                before.map(|b| b.drives.as_slice()).unwrap_or_default(),
-                &l.drives,
-                author,
-                "test drive",
-            )?;
-            let old_quotes = before.map(|b| b.quotes.as_slice()).unwrap_or_default();
-            records_by(old_quotes, &l.quotes, author, "quote")?;
-            let old_approvals = before.map(|b| b.approvals.as_slice()).unwrap_or_default();
             // A decision is a manager's: whoever adds or changes one.
+            let old_approvals = before.map(|b| b.approvals.as_slice()).unwrap_or_default();
             if !may_decide(author.role) && l.approvals.iter().any(|a| !old_approvals.contains(a)) {
                 return Err(Breach::Role {
                     what: "approvals of quotes",
                 });
             }
-            records_by(old_approvals, &l.approvals, author, "approval")?;
+            let old_decisions = before
+                .map(|b| b.lost_decisions.as_slice())
+                .unwrap_or_default();
+            if !may_decide(author.role)
+                && l.lost_decisions.iter().any(|d| !old_decisions.contains(d))
+            {
+                return Err(Breach::Role {
+                    what: "decisions on lost requests",
+                });
+            }
+            // Every record of every kind in its authors' names.
+            authors_kept(before, l.as_ref(), author)?;
+            let old_quotes = before.map(|b| b.quotes.as_slice()).unwrap_or_default();
             quotes(old_quotes, &l.quotes, &l.approvals, &policy.approvals)?;
-            follow_up(before, l, author, policy)?;
+            follow_up(before, l, policy)?;
         }
         Content::Register(r) => {
             let before = match before {
-                Some(Content::Register(b)) => b.visits.as_slice(),
-                _ => &[],
+                Some(Content::Register(b)) => Some(b.as_ref()),
+                _ => None,
             };
-            records_by(before, &r.visits, author, "visit")?;
+            authors_kept(before, r.as_ref(), author)?;
         }
     }
     Ok(())
 }
 
-/// Follow-up records: tasks and lost requests in their authors' names; a
-/// decision on a lost request is a manager's; a recorded consent never
-/// changes (a withdrawal is a new record); the lead enters the lost stage
-/// only with an approved decision on an open request.
+/// Follow-up records (their authors and who decides are checked before):
+/// a lost request needs the dealer's attempts first; a recorded consent
+/// never changes (a withdrawal is a new record); the lead enters the lost
+/// stage only with an approved decision on an open request.
 fn follow_up(
     before: Option<&crate::domain::Lead>,
     l: &crate::domain::Lead,
-    author: &Author,
     policy: &Policy,
 ) -> Result<(), Breach> {
-    records_by(
-        before.map(|b| b.tasks.as_slice()).unwrap_or_default(),
-        &l.tasks,
-        author,
-        "task",
-    )?;
-    records_by(
-        before
-            .map(|b| b.lost_requests.as_slice())
-            .unwrap_or_default(),
-        &l.lost_requests,
-        author,
-        "lost request",
-    )?;
     let old_requests = before
         .map(|b| b.lost_requests.as_slice())
         .unwrap_or_default();
@@ -289,17 +282,7 @@ fn follow_up(
     {
         return Err(Breach::TooFewAttempts { needed });
     }
-    let old_decisions = before
-        .map(|b| b.lost_decisions.as_slice())
-        .unwrap_or_default();
-    if !may_decide(author.role) && l.lost_decisions.iter().any(|d| !old_decisions.contains(d)) {
-        return Err(Breach::Role {
-            what: "decisions on lost requests",
-        });
-    }
-    records_by(old_decisions, &l.lost_decisions, author, "lost decision")?;
     let old_consents = before.map(|b| b.consents.as_slice()).unwrap_or_default();
-    records_by(old_consents, &l.consents, author, "consent")?;
     if old_consents
         .iter()
         .any(|c| l.consents.iter().any(|n| n.id == c.id && n != c))
@@ -358,32 +341,36 @@ fn quotes(
     Ok(())
 }
 
-/// Every author field of a record names the session's user, or the name the
-/// same field of the same record held before the change. Field by field: a
-/// user named by one field of a record (the drive's creator) may not be
-/// written into another (the return's `recorded_by`) by someone else.
-fn records_by<R: Record>(
-    before: &[R],
-    after: &[R],
-    author: &Author,
-    what: &'static str,
-) -> Result<(), Breach> {
-    for record in after {
-        let key = record.record_key();
-        let old: Vec<(&'static str, UserId)> = before
-            .iter()
-            .find(|b| b.record_key() == key)
-            .map(Record::authors)
-            .unwrap_or_default();
-        if record
-            .authors()
-            .iter()
-            .any(|field| field.1 != author.user && !old.contains(field))
-        {
-            return Err(Breach::NotAuthor { what });
+/// Every author field of every record, of every kind the holder declares,
+/// names the session's user, or the name the same field of the same record
+/// held before the change. Field by field: a user named by one field of a
+/// record (the drive's creator) may not be written into another (the
+/// return's `recorded_by`) by someone else. A new record kind is checked by
+/// being declared: there is no list here to forget it in.
+fn authors_kept<H: Holds>(before: Option<&H>, after: &H, author: &Author) -> Result<(), Breach> {
+    struct Kept<'a>(&'a Author);
+    impl EachKind for Kept<'_> {
+        type Error = Breach;
+        fn kind<R: Record>(&mut self, before: &[R], after: &[R]) -> Result<(), Breach> {
+            for record in after {
+                let key = record.record_key();
+                let old: Vec<(&'static str, UserId)> = before
+                    .iter()
+                    .find(|b| b.record_key() == key)
+                    .map(Record::authors)
+                    .unwrap_or_default();
+                if record
+                    .authors()
+                    .iter()
+                    .any(|field| field.1 != self.0.user && !old.contains(field))
+                {
+                    return Err(Breach::NotAuthor { what: R::WHAT });
+                }
+            }
+            Ok(())
         }
     }
-    Ok(())
+    H::each_kind(before, after, &mut Kept(author))
 }
 
 #[cfg(test)]
@@ -457,18 +444,17 @@ mod tests {
             owner: Some(by),
             next_follow_up: None,
             notes: vec![],
-            visits: vec![],
-            drives: vec![],
             quotes: vec![v],
-            approvals: vec![],
-            tasks: vec![],
-            lost_requests: vec![],
-            lost_decisions: vec![],
-            consents: vec![],
             created_by: by,
             created_at: 0,
             updated_by: by,
             updated_at: 0,
+            ..Lead::new(
+                LeadId::from_uuid(Uuid::from_u128(1)),
+                DealerId::from_uuid(Uuid::from_u128(2)),
+                by,
+                0,
+            )
         }))
     }
 

@@ -854,18 +854,11 @@ fn sample_lead(id: LeadId) -> Lead {
             at: T0,
             text: "Wants a test drive on Saturday.".into(),
         }],
-        visits: vec![],
-        drives: vec![],
-        quotes: Vec::new(),
-        approvals: Vec::new(),
-        tasks: Vec::new(),
-        lost_requests: Vec::new(),
-        lost_decisions: Vec::new(),
-        consents: Vec::new(),
         created_by: user(1),
         created_at: T0,
         updated_by: user(1),
         updated_at: T0,
+        ..Lead::new(id, dealer(), user(1), T0)
     }
 }
 

@@ -51,18 +51,16 @@ fn a_signature_and_a_busy_lead_stay_small() {
         owner: Some(user),
         next_follow_up: None,
         notes: vec![],
-        visits: vec![],
-        drives: vec![],
-        quotes: Vec::new(),
-        approvals: Vec::new(),
-        tasks: Vec::new(),
-        lost_requests: Vec::new(),
-        lost_decisions: Vec::new(),
-        consents: Vec::new(),
         created_by: user,
         created_at: 1_795_000_000_000,
         updated_by: user,
         updated_at: 1_795_000_000_000,
+        ..Lead::new(
+            LeadId::from_uuid(Uuid::from_u128(2)),
+            DealerId::from_uuid(Uuid::from_u128(3)),
+            user,
+            1_795_000_000_000,
+        )
     };
     let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
     let created = doc.save().len();
@@ -89,10 +87,11 @@ fn a_signature_and_a_busy_lead_stay_small() {
             },
             created_by: user,
         };
-        doc.put_visit(&visit, user, t).expect("visit");
+        doc.put_record(&visit, user, t).expect("visit");
         visit.steps.needs_analysis = true;
         visit.left_at = Some(t + 40 * 60_000);
-        doc.put_visit(&visit, user, t + 40 * 60_000).expect("leave");
+        doc.put_record(&visit, user, t + 40 * 60_000)
+            .expect("leave");
     }
     for n in 0..3u128 {
         t += 3_600_000;
@@ -109,7 +108,7 @@ fn a_signature_and_a_busy_lead_stay_small() {
             created_by: user,
             created_at: t,
         };
-        doc.put_drive(&drive, user, t).expect("book");
+        doc.put_record(&drive, user, t).expect("book");
         drive.licence = Some(Licence {
             number: "310101199001011234".into(),
             class: LicenceClass::C1,
@@ -234,18 +233,16 @@ fn a_lead_with_three_quote_versions_stays_small() {
         owner: Some(user),
         next_follow_up: None,
         notes: vec![],
-        visits: vec![],
-        drives: vec![],
-        quotes: Vec::new(),
-        approvals: Vec::new(),
-        tasks: Vec::new(),
-        lost_requests: Vec::new(),
-        lost_decisions: Vec::new(),
-        consents: Vec::new(),
         created_by: user,
         created_at: 1_795_000_000_000,
         updated_by: user,
         updated_at: 1_795_000_000_000,
+        ..Lead::new(
+            LeadId::from_uuid(Uuid::from_u128(2)),
+            DealerId::from_uuid(Uuid::from_u128(3)),
+            user,
+            1_795_000_000_000,
+        )
     };
     let mut doc = LeadDoc::create(actor_from_bytes([7; 16]), &lead).expect("doc");
     let today = "2026-12-01".parse().expect("date");

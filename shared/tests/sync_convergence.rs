@@ -571,18 +571,11 @@ impl Device {
             owner: Some(self.user),
             next_follow_up: None,
             notes: vec![],
-            visits: vec![],
-            drives: vec![],
-            quotes: Vec::new(),
-            approvals: Vec::new(),
-            tasks: Vec::new(),
-            lost_requests: Vec::new(),
-            lost_decisions: Vec::new(),
-            consents: Vec::new(),
             created_by: self.user,
             created_at: 1,
             updated_by: self.user,
             updated_at: 1,
+            ..Lead::new(id, self.dealer, self.user, 1)
         };
         let Ok(doc) = LeadDoc::create(self.actor.clone(), &lead) else {
             return;
@@ -668,7 +661,7 @@ impl Device {
                 created_by: user,
             };
             let lead_id = lead.id;
-            if doc.put_visit(&visit, user, now).ok().flatten().is_some() {
+            if doc.put_record(&visit, user, now).ok().flatten().is_some() {
                 assert_eq!(read_visit(doc, visit.id).as_ref(), Some(&visit));
                 self.visits.push((lead_id, visit.id));
                 self.next_record += 1;
@@ -694,7 +687,7 @@ impl Device {
             // Both write paths: the record alone, or the lead's edit.
             let v = v.clone();
             if value.is_multiple_of(2) {
-                let _ = doc.put_visit(&v, user, now);
+                let _ = doc.put_record(&v, user, now);
             } else {
                 let _ = doc.update(&lead, user, now);
             }
@@ -726,7 +719,7 @@ impl Device {
                 created_by: user,
                 created_at: now,
             };
-            if doc.put_drive(&drive, user, now).ok().flatten().is_some() {
+            if doc.put_record(&drive, user, now).ok().flatten().is_some() {
                 assert_eq!(read_drive(doc, drive.id).as_ref(), Some(&drive));
                 self.drives.push((lead.id, drive.id));
                 self.next_record += 1;
@@ -783,7 +776,7 @@ impl Device {
             }
             let d = d.clone();
             if value.is_multiple_of(2) {
-                let _ = doc.put_drive(&d, user, now);
+                let _ = doc.put_record(&d, user, now);
             } else {
                 let _ = doc.update(&lead, user, now);
             }
@@ -818,7 +811,7 @@ impl Device {
         };
         match what % 6 {
             0 => {
-                let _ = doc.put_task(&task(record, now + 86_400_000), user, now);
+                let _ = doc.put_record(&task(record, now + 86_400_000), user, now);
             }
             1 => {
                 let Some(mut t) = lead.tasks.iter().find(|t| t.is_open()).cloned() else {

@@ -22,18 +22,11 @@ pub fn bench_lead(id: LeadId, dealer: DealerId, user: UserId, i: usize) -> Lead 
         owner: Some(user),
         next_follow_up: "2026-12-01".parse().ok(),
         notes: vec![],
-        visits: vec![],
-        drives: vec![],
-        quotes: Vec::new(),
-        approvals: Vec::new(),
-        tasks: Vec::new(),
-        lost_requests: Vec::new(),
-        lost_decisions: Vec::new(),
-        consents: Vec::new(),
         created_by: user,
         created_at: 1_795_737_600_000,
         updated_by: user,
         updated_at: 1_795_737_600_000,
+        ..Lead::new(id, dealer, user, 1_795_737_600_000)
     }
 }
 

@@ -20,7 +20,8 @@ use showroom_shared::doc::{
 };
 use showroom_shared::domain::followup::{Consent, LostDecision, LostRequest, Task};
 use showroom_shared::domain::quote::{Approval, QuoteVersion};
-use showroom_shared::domain::showroom::{TestDrive, Visit};
+use showroom_shared::domain::record::Record;
+use showroom_shared::domain::showroom::TestDrive;
 use showroom_shared::domain::{DocId, DocKind, Lead, LeadId, Note, UserId};
 use showroom_shared::sync::DocChanges;
 use wasm_bindgen::{JsCast, JsValue};
@@ -470,7 +471,7 @@ fn derive(id: DocId, doc: &Document, content: Option<Content>) -> Derived {
     match content {
         Some(Content::Lead(lead)) => {
             return Derived {
-                summary: Some(LeadSummary::of(&lead)),
+                summary: Some(crate::local::summary::of(&lead)),
                 rows: floor::rows_of_lead(&lead),
             };
         }
@@ -485,7 +486,7 @@ fn derive(id: DocId, doc: &Document, content: Option<Content>) -> Derived {
     match id.kind {
         DocKind::Lead => match doc.read_lead() {
             Ok(lead) => Derived {
-                summary: Some(LeadSummary::of(&lead)),
+                summary: Some(crate::local::summary::of(&lead)),
                 rows: floor::rows_of_lead(&lead),
             },
             Err(_) => Derived::default(),
@@ -689,9 +690,15 @@ pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
         .map(|_| ())
 }
 
-/// Adds or edits a visit of the lead, as one change.
-pub async fn put_visit(lead: LeadId, visit: &Visit, editor: UserId, now: i64) -> Result<bool> {
-    change_lead(lead, |doc| doc.put_visit(visit, editor, now)).await
+/// Adds or edits one record of the lead of any kind (a visit, a test
+/// drive's booking, a task), as one change.
+pub async fn put_record<R: Record>(
+    lead: LeadId,
+    record: &R,
+    editor: UserId,
+    now: i64,
+) -> Result<bool> {
+    change_lead(lead, |doc| doc.put_record(record, editor, now)).await
 }
 
 /// Records a test drive leaving or returning, as one change (the lead's
@@ -703,11 +710,6 @@ pub async fn drive_happened(
     now: i64,
 ) -> Result<bool> {
     change_lead(lead, |doc| doc.drive_happened(drive, editor, now)).await
-}
-
-/// Adds or edits a test drive of the lead, as one change.
-pub async fn put_drive(lead: LeadId, drive: &TestDrive, editor: UserId, now: i64) -> Result<bool> {
-    change_lead(lead, |doc| doc.put_drive(drive, editor, now)).await
 }
 
 /// Adds or edits a quote version, as one change (presenting it moves the
@@ -724,11 +726,6 @@ pub async fn put_quote(
 /// Records a manager's decision on a quote version, as one change.
 pub async fn put_approval(lead: LeadId, approval: &Approval, now: i64) -> Result<bool> {
     change_lead(lead, |doc| doc.put_approval(approval, now)).await
-}
-
-/// Adds or edits a follow-up task, as one change.
-pub async fn put_task(lead: LeadId, task: &Task, editor: UserId, now: i64) -> Result<bool> {
-    change_lead(lead, |doc| doc.put_task(task, editor, now)).await
 }
 
 /// Completes a task and schedules the next one, as one change.

@@ -24,7 +24,7 @@ pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
     let doc = match existing {
         Some(id) => {
             let doc = DocId::register(id);
-            leads::change_doc::<RegisterDoc>(doc, |r| r.put_visit(&visit, user, now)).await?;
+            leads::change_doc::<RegisterDoc>(doc, |r| r.put_record(&visit, user, now)).await?;
             doc
         }
         None => {
@@ -64,8 +64,8 @@ pub async fn load(doc: DocId, id: VisitId) -> Result<Option<Visit>> {
 pub async fn save(doc: DocId, visit: &Visit, editor: UserId) -> Result<bool> {
     let now = clock::now_ms();
     match doc.as_lead() {
-        Some(lead) => leads::put_visit(lead, visit, editor, now).await,
-        None => leads::change_doc::<RegisterDoc>(doc, |r| r.put_visit(visit, editor, now)).await,
+        Some(lead) => leads::put_record(lead, visit, editor, now).await,
+        None => leads::change_doc::<RegisterDoc>(doc, |r| r.put_record(visit, editor, now)).await,
     }
 }
 
@@ -77,9 +77,9 @@ pub async fn link(register: DocId, visit: &Visit, lead: LeadId, editor: UserId) 
     linked.outcome = VisitOutcome::Lead;
     linked.lead = Some(lead);
     let now = clock::now_ms();
-    leads::put_visit(lead, &linked, editor, now).await?;
+    leads::put_record(lead, &linked, editor, now).await?;
     if register.kind == DocKind::Register {
-        leads::change_doc::<RegisterDoc>(register, |r| r.put_visit(&linked, editor, now)).await?;
+        leads::change_doc::<RegisterDoc>(register, |r| r.put_record(&linked, editor, now)).await?;
     }
     Ok(())
 }

@@ -1,118 +1,20 @@
-//! The lead summary the list reads (never the whole document), and the in-memory search, filter and sort over all of them (pure: no IO, no signals).
+//! The lead summary the list reads (never the whole document: the shared
+//! projection `domain::summary::LeadSummary`, in the dealer's time zone),
+//! and the in-memory search, filter and sort over all of them (pure: no IO,
+//! no signals).
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-use showroom_shared::domain::{Date, Grade, Lead, LeadId, Stage, UserId};
+pub use showroom_shared::domain::summary::{LeadSummary, TaskBrief};
+use showroom_shared::domain::{Grade, Lead, LeadId, Stage};
 
-/// What the list, Today and search need of one lead, stored as JSON text in
-/// the `summaries` store.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct LeadSummary {
-    pub id: LeadId,
-    pub name: String,
-    /// E.164, as the document holds it.
-    pub mobile: Option<String>,
-    pub grade: Grade,
-    pub stage: Stage,
-    /// The date of the next follow-up (`next_due`'s day in the dealer's
-    /// time zone): what the list shows and sorts by.
-    pub next_follow_up: Option<Date>,
-    /// When the lead is next to be followed up, Unix ms
-    /// (`Lead::next_due`: its earliest open task, else its
-    /// follow-up date): the one truth Today, the list and the lead read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_due: Option<i64>,
-    pub owner: Option<UserId>,
-    pub models: Vec<String>,
-    pub updated_at: i64,
-    /// Quote versions waiting for a manager's decision on their terms (the
-    /// approvals inbox opens only these leads).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub approvals_waiting: u32,
-    /// Open follow-up tasks (Today lists them without opening the lead).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tasks: Vec<TaskBrief>,
-    /// A lost request waits for a manager.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub lost_waiting: bool,
-    /// Nobody has reached the customer yet (an open lead).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub awaiting_first_contact: bool,
-    /// When the lead was created (the first-contact target runs from it).
-    #[serde(default)]
-    pub created_at: i64,
-    /// When a manager last approved one of its quotes as it stands.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approved_at: Option<i64>,
-}
-
-/// An open task as Today shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TaskBrief {
-    pub id: showroom_shared::domain::followup::TaskId,
-    pub kind: showroom_shared::domain::followup::TaskKind,
-    pub due: i64,
-    pub assignee: UserId,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-impl LeadSummary {
-    pub fn of(lead: &Lead) -> LeadSummary {
-        let next_due = lead.next_due(crate::local::clock::start_of);
-        LeadSummary {
-            id: lead.id,
-            name: lead.customer.name.clone(),
-            mobile: lead.customer.mobile.as_ref().map(|p| p.as_str().to_owned()),
-            grade: lead.grade,
-            stage: lead.stage,
-            next_follow_up: next_due
-                .map(|at| Date::from_unix_ms(at, crate::local::clock::offset_minutes(at))),
-            next_due,
-            owner: lead.owner,
-            models: lead.models.clone(),
-            updated_at: lead.updated_at,
-            approvals_waiting: lead
-                .quotes
-                .iter()
-                .filter(|q| {
-                    q.status == showroom_shared::domain::quote::QuoteStatus::Requested
-                        && q.decision(&lead.approvals).is_none()
-                })
-                .count() as u32,
-            tasks: lead
-                .tasks
-                .iter()
-                .filter(|t| t.is_open())
-                .map(|t| TaskBrief {
-                    id: t.id,
-                    kind: t.kind,
-                    due: t.due,
-                    assignee: t.assignee,
-                })
-                .collect(),
-            lost_waiting: lead.lost_requests.iter().any(|r| {
-                showroom_shared::domain::followup::decision_on(r, &lead.lost_decisions).is_none()
-            }),
-            awaiting_first_contact: lead.stage.is_open() && lead.first_reached().is_none(),
-            created_at: lead.created_at,
-            approved_at: lead
-                .quotes
-                .iter()
-                .filter_map(|q| q.decision(&lead.approvals))
-                .filter(|a| a.approved)
-                .map(|a| a.decided_at)
-                .max(),
-        }
-    }
-
-    /// Due for a follow-up on `today`: open, with a follow-up date on or before it.
-    pub fn is_due(&self, today: Date) -> bool {
-        self.stage.is_open() && self.next_follow_up.is_some_and(|d| d <= today)
-    }
+/// The summary of `lead` as this device lists it: the shared projection, in
+/// the dealer's time zone (`local::clock`, from the browser's `Intl`).
+pub fn of(lead: &Lead) -> LeadSummary {
+    LeadSummary::of(lead).in_zone(
+        crate::local::clock::start_of,
+        crate::local::clock::offset_minutes,
+    )
 }
 
 /// The digits of what was typed, the way `Phone` reads them (full-width
@@ -300,6 +202,7 @@ mod tests {
             mobile: mobile.map(str::to_owned),
             grade: Grade::N,
             stage: Stage::New,
+            follow_up_on: None,
             next_follow_up: due.map(|d| d.parse().expect("a date")),
             next_due: None,
             owner: None,
@@ -383,7 +286,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn only_open_leads_with_a_date_on_or_before_today_are_due() {
-        let today: Date = "2026-11-28".parse().expect("a date");
+        let today: showroom_shared::domain::Date = "2026-11-28".parse().expect("a date");
         let mut s = summary(1, "A", None, Some("2026-11-28"));
         assert!(s.is_due(today));
         s.stage = Stage::Lost;

@@ -398,7 +398,7 @@ pub fn DrivePage() -> impl IntoView {
             );
             let navigate = navigate.clone();
             spawn_local(async move {
-                match leads::put_drive(lead, &drive, me.user.id, now).await {
+                match leads::put_record(lead, &drive, me.user.id, now).await {
                     Ok(_) => navigate(
                         &format!("/leads/{lead}/drives/{}", drive.id),
                         Default::default(),
@@ -634,7 +634,7 @@ pub fn DrivePage() -> impl IntoView {
         checks.show(Vec::new(), None);
         d.status = DriveStatus::Cancelled;
         spawn_local(async move {
-            let result = leads::put_drive(lead, &d, me.user.id, clock::now_ms()).await;
+            let result = leads::put_record(lead, &d, me.user.id, clock::now_ms()).await;
             stored(
                 result
                     .map(drop)

@@ -166,12 +166,12 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
         });
         spawn_local(async move {
             if let Some(drive) = &booking
-                && let Err(e) = leads::put_drive(l.id, drive, me, clock::now_ms()).await
+                && let Err(e) = leads::put_record(l.id, drive, me, clock::now_ms()).await
             {
                 problem.set(Some(e.to_string()));
                 return;
             }
-            match leads::put_task(l.id, &task, me, clock::now_ms()).await {
+            match leads::put_record(l.id, &task, me, clock::now_ms()).await {
                 Ok(_) => {
                     add_note.set(String::new());
                     saved.set(true);

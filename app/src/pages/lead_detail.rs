@@ -451,7 +451,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                                     let time = t.due - crate::local::clock::start_of(showroom_shared::domain::Date::from_unix_ms(t.due, crate::local::clock::offset_minutes(t.due)));
                                     t.due = crate::local::clock::start_of(date) + time;
                                     spawn_local(async move {
-                                        let _ = leads::put_task(l.id, &t, me, js_sys::Date::now() as i64).await;
+                                        let _ = leads::put_record(l.id, &t, me, js_sys::Date::now() as i64).await;
                                     });
                                 }
                             }

@@ -279,18 +279,16 @@ mod tests {
             owner: Some(user),
             next_follow_up: None,
             notes: vec![],
-            visits: vec![],
-            drives: vec![],
-            quotes: Vec::new(),
-            approvals: Vec::new(),
-            tasks: Vec::new(),
-            lost_requests: Vec::new(),
-            lost_decisions: Vec::new(),
-            consents: Vec::new(),
             created_by: user,
             created_at: 0,
             updated_by: user,
             updated_at: 0,
+            ..Lead::new(
+                LeadId::from_uuid(Uuid::from_u128(1)),
+                DealerId::from_uuid(Uuid::from_u128(2)),
+                user,
+                0,
+            )
         }
     }
 

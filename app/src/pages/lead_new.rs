@@ -82,18 +82,11 @@ pub fn NewLeadPage() -> impl IntoView {
             owner: Some(me),
             next_follow_up: None,
             notes: vec![],
-            visits: vec![],
-            drives: vec![],
-            quotes: Vec::new(),
-            approvals: Vec::new(),
-            tasks: Vec::new(),
-            lost_requests: Vec::new(),
-            lost_decisions: Vec::new(),
-            consents: Vec::new(),
             created_by: me,
             created_at: now,
             updated_by: me,
             updated_at: now,
+            ..Lead::new(leads::new_lead_id(), session.dealer.id, me, now)
         };
         let form = LeadForm {
             name: name.get_untracked(),

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use showroom_shared::domain::summary::LeadSummary;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, Lead};
 use showroom_shared::sync::{DocChanges, DocState};
 
@@ -280,8 +281,10 @@ pub async fn commit_writes(
     })
 }
 
-/// A lead's row in `lead_summaries`, as the server derives it from the lead:
-/// the one definition the writer stores and the storage check compares.
+/// A lead's row in `lead_summaries`: the columns of the shared projection
+/// (`domain::summary::LeadSummary`) the server keeps, the one definition the
+/// writer stores and the storage check compares. Its follow-up date is the
+/// one set on the lead (`follow_up_on`), the same in every time zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SummaryRow {
     pub customer_name: String,
@@ -295,14 +298,15 @@ pub struct SummaryRow {
 
 impl SummaryRow {
     pub fn of(lead: &Lead) -> SummaryRow {
+        let s = LeadSummary::of(lead);
         SummaryRow {
-            customer_name: lead.customer.name.clone(),
-            mobile: lead.customer.mobile.as_ref().map(|m| m.to_string()),
-            grade: lead.grade.as_str().to_owned(),
-            stage: lead.stage.as_str().to_owned(),
-            owner_id: lead.owner.map(|o| o.to_string()),
-            next_follow_up: lead.next_follow_up.map(|d| d.to_string()),
-            updated_at: lead.updated_at,
+            customer_name: s.name,
+            mobile: s.mobile,
+            grade: s.grade.as_str().to_owned(),
+            stage: s.stage.as_str().to_owned(),
+            owner_id: s.owner.map(|o| o.to_string()),
+            next_follow_up: s.follow_up_on.map(|d| d.to_string()),
+            updated_at: s.updated_at,
         }
     }
 }

@@ -58,24 +58,7 @@ impl DealerDoc {
         automerge::transaction::Transactable::put(am, ROOT, "type", "dealer")?;
         automerge::transaction::Transactable::put(am, ROOT, "id", id.to_string())?;
         autosurgeon::reconcile_prop(am, ROOT, "settings", &dealer.settings).map_err(reconcile)?;
-        for m in &dealer.models {
-            records::put(am, m)?;
-        }
-        for t in &dealer.trims {
-            records::put(am, t)?;
-        }
-        for c in &dealer.colours {
-            records::put(am, c)?;
-        }
-        for i in &dealer.items {
-            records::put(am, i)?;
-        }
-        for c in &dealer.cars {
-            records::put(am, c)?;
-        }
-        for r in &dealer.lost_reasons {
-            records::put(am, r)?;
-        }
+        records::write_changed(am, None, dealer)?;
         doc.commit("create dealer", now);
         Ok(DealerDoc(doc))
     }
@@ -132,16 +115,13 @@ pub(crate) fn read(doc: &Document) -> Result<Dealer, DocError> {
                 field: "settings",
                 value: e.to_string(),
             })?;
-        Ok(Dealer {
+        let mut dealer = Dealer {
             id: identity(doc).ok(),
             settings,
-            models: records::read_all(am)?,
-            trims: records::read_all(am)?,
-            colours: records::read_all(am)?,
-            items: records::read_all(am)?,
-            cars: records::read_all(am)?,
-            lost_reasons: records::read_all(am)?,
-        })
+            ..Dealer::default()
+        };
+        records::read_into(am, &mut dealer)?;
+        Ok(dealer)
     }
 }
 

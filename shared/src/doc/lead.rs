@@ -23,7 +23,7 @@ use super::records::{self, Record};
 use super::{ActorId, ChangeHash, DocError, Document};
 use crate::domain::followup::{Consent, LOST_GRADE, LostDecision, LostRequest, Task};
 use crate::domain::quote::{Approval, QuoteStatus, QuoteVersion};
-use crate::domain::showroom::{TestDrive, Visit};
+use crate::domain::showroom::TestDrive;
 use crate::domain::{Customer, Lead, LeadId, Note, Stage, UserId};
 
 /// The layout version this build writes. A document with a higher number was
@@ -94,30 +94,7 @@ impl LeadDoc {
         for note in &lead.notes {
             insert_note(&mut this.0.am, &notes, note)?;
         }
-        for visit in &lead.visits {
-            records::put(&mut this.0.am, visit)?;
-        }
-        for drive in &lead.drives {
-            records::put(&mut this.0.am, drive)?;
-        }
-        for quote in &lead.quotes {
-            records::put(&mut this.0.am, quote)?;
-        }
-        for approval in &lead.approvals {
-            records::put(&mut this.0.am, approval)?;
-        }
-        for task in &lead.tasks {
-            records::put(&mut this.0.am, task)?;
-        }
-        for request in &lead.lost_requests {
-            records::put(&mut this.0.am, request)?;
-        }
-        for decision in &lead.lost_decisions {
-            records::put(&mut this.0.am, decision)?;
-        }
-        for consent in &lead.consents {
-            records::put(&mut this.0.am, consent)?;
-        }
+        records::write_changed(&mut this.0.am, None, lead)?;
         this.0
             .am
             .put(ROOT, "created_by", lead.created_by.to_string())?;
@@ -161,45 +138,13 @@ impl LeadDoc {
         )?;
         self.write_models(&before.models, &after.models)?;
         self.write_fields_diff(&before, after)?;
-        write_changed(&mut self.0.am, &before.visits, &after.visits)?;
-        write_changed(&mut self.0.am, &before.drives, &after.drives)?;
-        write_changed(&mut self.0.am, &before.quotes, &after.quotes)?;
-        write_changed(&mut self.0.am, &before.approvals, &after.approvals)?;
-        write_changed(&mut self.0.am, &before.tasks, &after.tasks)?;
-        write_changed(&mut self.0.am, &before.lost_requests, &after.lost_requests)?;
-        write_changed(
-            &mut self.0.am,
-            &before.lost_decisions,
-            &after.lost_decisions,
-        )?;
-        write_changed(&mut self.0.am, &before.consents, &after.consents)?;
+        records::write_changed(&mut self.0.am, Some(&before), after)?;
         if self.0.am.pending_ops() == 0 {
             return Ok(None);
         }
         self.0.am.put(ROOT, "updated_by", editor.to_string())?;
         self.0.am.put(ROOT, "updated_at", now)?;
         Ok(self.0.commit("edit lead", now))
-    }
-
-    /// Adds or edits one visit, as one change by `editor` (`None` when the
-    /// document already holds it as it is).
-    pub fn put_visit(
-        &mut self,
-        visit: &Visit,
-        editor: UserId,
-        now: i64,
-    ) -> Result<Option<ChangeHash>, DocError> {
-        self.put_record(visit, editor, now, "visit")
-    }
-
-    /// Adds or edits one test drive, as one change by `editor`.
-    pub fn put_drive(
-        &mut self,
-        drive: &TestDrive,
-        editor: UserId,
-        now: i64,
-    ) -> Result<Option<ChangeHash>, DocError> {
-        self.put_record(drive, editor, now, "test drive")
     }
 
     /// Records a test drive's progress (out, returned) as one change; the
@@ -241,16 +186,6 @@ impl LeadDoc {
     ) -> Result<Option<ChangeHash>, DocError> {
         records::put(&mut self.0.am, approval)?;
         self.finish(approval.decided_by, now, "approval")
-    }
-
-    /// Adds or edits a follow-up task, as one change.
-    pub fn put_task(
-        &mut self,
-        task: &Task,
-        editor: UserId,
-        now: i64,
-    ) -> Result<Option<ChangeHash>, DocError> {
-        self.put_record(task, editor, now, "task")
     }
 
     /// Completes a task and schedules the next step, as one change: what a
@@ -361,15 +296,24 @@ impl LeadDoc {
         Ok(self.0.commit(what, now))
     }
 
-    fn put_record<R: Record>(
+    /// Adds or edits one record of any kind (a visit, a test drive's
+    /// booking, a task …), as one change by `editor`; `None` when the
+    /// document already holds it as it is. Records whose writing moves the
+    /// lead on (a drive that went out, a presented quote, a completed task)
+    /// have their own methods below.
+    pub fn put_record<R: Record>(
         &mut self,
         record: &R,
         editor: UserId,
         now: i64,
-        what: &str,
     ) -> Result<Option<ChangeHash>, DocError> {
         records::put(&mut self.0.am, record)?;
-        self.finish(editor, now, what)
+        self.finish(editor, now, R::WHAT)
+    }
+
+    /// The record of kind `R` under `key` (its id), if the lead holds it.
+    pub fn record<R: Record>(&self, key: &str) -> Result<Option<R>, DocError> {
+        records::get(&self.0.am, key)
     }
 
     /// Adds a note at the end, as one change.
@@ -520,50 +464,42 @@ pub(crate) fn read(doc: &Document) -> Result<Lead, DocError> {
             }
         }
     }
-    Ok(Lead {
-        id: parse_req(&root, "id")?,
-        dealer: parse_req(&root, "dealer")?,
+    // Read in the order of the layout, so a damaged document names its
+    // first bad key.
+    let id = parse_req(&root, "id")?;
+    let dealer = parse_req(&root, "dealer")?;
+    let source = parse_req(&root, "source")?;
+    let grade = parse_req(&root, "grade")?;
+    let stage = parse_req(&root, "stage")?;
+    let owner = parse_opt(&root, "owner")?;
+    let next_follow_up = parse_opt(&root, "next_follow_up")?;
+    let created_by = parse_req(&root, "created_by")?;
+    let created_at = get_int(&root, "created_at")?.unwrap_or(0);
+    let mut lead = Lead {
         customer,
-        source: parse_req(&root, "source")?,
+        source,
         models,
-        grade: parse_req(&root, "grade")?,
-        stage: parse_req(&root, "stage")?,
-        owner: parse_opt(&root, "owner")?,
-        next_follow_up: parse_opt(&root, "next_follow_up")?,
+        grade,
+        stage,
+        owner,
+        next_follow_up,
         notes,
-        visits: records::read_all(d)?,
-        drives: records::read_all(d)?,
-        quotes: records::read_all(d)?,
-        approvals: records::read_all(d)?,
-        tasks: records::read_all(d)?,
-        lost_requests: records::read_all(d)?,
-        lost_decisions: records::read_all(d)?,
-        consents: records::read_all(d)?,
-        created_by: parse_req(&root, "created_by")?,
-        created_at: get_int(&root, "created_at")?.unwrap_or(0),
-        updated_by: parse_req(&root, "updated_by")?,
-        updated_at: get_int(&root, "updated_at")?.unwrap_or(0),
-    })
+        created_by,
+        created_at,
+        ..Lead::new(
+            id,
+            dealer,
+            parse_req(&root, "updated_by")?,
+            get_int(&root, "updated_at")?.unwrap_or(0),
+        )
+    };
+    records::read_into(d, &mut lead)?;
+    Ok(lead)
 }
 
 pub(crate) fn identity(doc: &Document) -> Result<(LeadId, crate::domain::DealerId), DocError> {
     let root = Fields::of(&doc.am, &ROOT);
     Ok((parse_req(&root, "id")?, parse_req(&root, "dealer")?))
-}
-
-/// Writes the records of `after` that are new or differ from `before`.
-/// Records are never removed (a visit or a drive is cancelled, not deleted).
-fn write_changed<R: Record>(
-    doc: &mut AutoCommit,
-    before: &[R],
-    after: &[R],
-) -> Result<(), DocError> {
-    for record in after {
-        if !before.iter().any(|b| b == record) {
-            records::put(doc, record)?;
-        }
-    }
-    Ok(())
 }
 
 fn write_customer(
@@ -696,7 +632,8 @@ mod tests {
     use crate::doc::{actor_from_bytes, parse_change};
     use crate::domain::catalogue::CarId;
     use crate::domain::showroom::{
-        DriveId, DriveStatus, Signature, Strokes, VisitId, VisitKind, VisitOutcome, VisitSteps,
+        DriveId, DriveStatus, Signature, Strokes, Visit, VisitId, VisitKind, VisitOutcome,
+        VisitSteps,
     };
     use crate::domain::{DealerId, Grade, Phone, Source, Stage};
     use uuid::Uuid;
@@ -726,18 +663,16 @@ mod tests {
             owner: Some(user(10)),
             next_follow_up: "2026-11-30".parse().ok(),
             notes: vec![],
-            visits: vec![],
-            drives: vec![],
-            quotes: Vec::new(),
-            approvals: Vec::new(),
-            tasks: Vec::new(),
-            lost_requests: Vec::new(),
-            lost_decisions: Vec::new(),
-            consents: Vec::new(),
             created_by: user(10),
             created_at: 1_000,
             updated_by: user(10),
             updated_at: 1_000,
+            ..Lead::new(
+                LeadId::from_uuid(Uuid::from_u128(7)),
+                DealerId::from_uuid(Uuid::from_u128(1)),
+                user(10),
+                1_000,
+            )
         }
     }
 
@@ -937,8 +872,18 @@ mod tests {
         let mut a = created();
         let mut b = fork(&mut a, 2);
         let (on_a, on_b) = (drive(1, 10), drive(2, 11));
-        assert!(a.put_drive(&on_a, user(10), 2_000).ok().flatten().is_some());
-        assert!(b.put_drive(&on_b, user(11), 2_001).ok().flatten().is_some());
+        assert!(
+            a.put_record(&on_a, user(10), 2_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
+        assert!(
+            b.put_record(&on_b, user(11), 2_001)
+                .ok()
+                .flatten()
+                .is_some()
+        );
         merge(&mut a, &mut b);
         let lead = a.read().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lead.drives, vec![on_a, on_b]);
@@ -950,13 +895,18 @@ mod tests {
     fn edits_to_different_fields_of_one_visit_are_both_kept() {
         let mut a = created();
         let v = visit(1, 10);
-        assert!(a.put_visit(&v, user(10), 2_000).ok().flatten().is_some());
+        assert!(a.put_record(&v, user(10), 2_000).ok().flatten().is_some());
         let mut b = fork(&mut a, 2);
         // A records that the visitor left; B, offline, ticks the quote and
         // the party size, through an edit of the whole lead.
         let mut left = v.clone();
         left.left_at = Some(3_000);
-        assert!(a.put_visit(&left, user(10), 3_000).ok().flatten().is_some());
+        assert!(
+            a.put_record(&left, user(10), 3_000)
+                .ok()
+                .flatten()
+                .is_some()
+        );
         let mut lead_b = b.read().unwrap_or_else(|e| panic!("{e}"));
         lead_b.visits[0].steps.quote = true;
         lead_b.visits[0].party_size = 4;
@@ -975,13 +925,13 @@ mod tests {
     fn an_edit_of_a_record_writes_only_what_changed() {
         let mut doc = created();
         let v = visit(1, 10);
-        assert!(doc.put_visit(&v, user(10), 2_000).ok().flatten().is_some());
-        assert_eq!(doc.put_visit(&v, user(10), 2_500).ok(), Some(None));
+        assert!(doc.put_record(&v, user(10), 2_000).ok().flatten().is_some());
+        assert_eq!(doc.put_record(&v, user(10), 2_500).ok(), Some(None));
         let heads = doc.heads();
         let mut left = v;
         left.left_at = Some(3_000);
         assert!(
-            doc.put_visit(&left, user(11), 3_000)
+            doc.put_record(&left, user(11), 3_000)
                 .ok()
                 .flatten()
                 .is_some()
@@ -997,7 +947,7 @@ mod tests {
     fn a_record_field_unknown_to_this_build_survives_its_edits() {
         let mut doc = created();
         let v = visit(1, 10);
-        assert!(doc.put_visit(&v, user(10), 2_000).ok().flatten().is_some());
+        assert!(doc.put_record(&v, user(10), 2_000).ok().flatten().is_some());
         // A newer Showroom writes a field this build does not know, in the
         // visit and in its steps.
         let am = &mut doc.0.am;
@@ -1019,7 +969,7 @@ mod tests {
         edited.left_at = Some(3_000);
         edited.steps.greeted = true;
         assert!(
-            doc.put_visit(&edited, user(10), 3_000)
+            doc.put_record(&edited, user(10), 3_000)
                 .ok()
                 .flatten()
                 .is_some()

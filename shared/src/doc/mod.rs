@@ -36,6 +36,13 @@ impl Content {
         }
     }
 
+    pub fn as_dealer(&self) -> Option<&Dealer> {
+        match self {
+            Content::Dealer(d) => Some(d),
+            _ => None,
+        }
+    }
+
     pub fn into_lead(self) -> Option<Lead> {
         match self {
             Content::Lead(l) => Some(*l),

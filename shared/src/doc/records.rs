@@ -5,70 +5,15 @@
 //! (different keys), edits to different records merge field by field, and no
 //! container has to exist first (two devices creating the same container
 //! concurrently would hide one's entries). A record type declares itself
-//! here once; its fields' mapping is its `Hydrate`/`Reconcile` derive.
+//! here once (`crate::domain::record`); its fields' mapping is its
+//! `Hydrate`/`Reconcile` derive.
 
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
-use autosurgeon::{Hydrate, Reconcile};
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
 
 use super::DocError;
-use crate::domain::UserId;
-use crate::domain::catalogue::{Colour, DemoCar, Item, LostReason, Model, Trim};
-use crate::domain::followup::{Consent, LostDecision, LostRequest, Task};
-use crate::domain::quote::{Approval, QuoteVersion};
-use crate::domain::showroom::{TestDrive, Visit};
-
-/// A type kept as records of a document.
-pub trait Record: Hydrate + Reconcile + Clone + PartialEq {
-    /// The key prefix: `visit` for `visit:<id>`.
-    const KIND: &'static str;
-    /// The record's id as it appears in its key.
-    fn record_key(&self) -> String;
-    /// The record's author fields that hold a name, each with the name:
-    /// what the server checks against the session that writes it
-    /// (`crate::rules`), field by field.
-    fn authors(&self) -> Vec<(&'static str, UserId)> {
-        Vec::new()
-    }
-}
-
-macro_rules! record {
-    ($ty:ty, $kind:literal, |$r:ident| $key:expr $(, authors: |$a:ident| $authors:expr)?) => {
-        impl Record for $ty {
-            const KIND: &'static str = $kind;
-            fn record_key(&self) -> String {
-                let $r = self;
-                $key
-            }
-            $(fn authors(&self) -> Vec<(&'static str, UserId)> {
-                let $a = self;
-                $authors
-            })?
-        }
-    };
-}
-
-record!(Visit, "visit", |v| v.id.to_string(), authors: |v| vec![("created_by", v.created_by)]);
-record!(TestDrive, "drive", |d| d.id.to_string(), authors: |d| d.authors().collect());
-record!(QuoteVersion, "quote", |q| q.id.to_string(), authors: |q| {
-    let mut a = vec![("created_by", q.created_by)];
-    a.extend(q.signature.as_ref().map(|s| ("signature.captured_by", s.captured_by)));
-    a
-});
-record!(Approval, "approval", |a| a.id.to_string(), authors: |a| vec![("decided_by", a.decided_by)]);
-record!(Task, "task", |t| t.id.to_string(), authors: |t| {
-    let mut a = vec![("created_by", t.created_by)];
-    a.extend(t.completion.as_ref().map(|c| ("completion.by", c.by)));
-    a
-});
-record!(LostRequest, "lost_request", |r| r.id.to_string(), authors: |r| vec![("requested_by", r.requested_by)]);
-record!(LostDecision, "lost_decision", |d| d.id.to_string(), authors: |d| vec![("decided_by", d.decided_by)]);
-record!(Consent, "consent", |c| c.id.to_string(), authors: |c| vec![("recorded_by", c.recorded_by)]);
-record!(Model, "model", |m| m.id.to_string());
-record!(Trim, "trim", |t| t.id.to_string());
-record!(Colour, "colour", |c| c.id.to_string());
-record!(Item, "item", |i| i.id.to_string());
-record!(DemoCar, "car", |c| c.id.to_string());
-record!(LostReason, "lost_reason", |r| r.code.clone());
+pub use crate::domain::record::{EachKind, EachKindMut, Holds, Record};
 
 /// Every record of type `R` in the document, in key order. A record that
 /// does not read (written by a newer version with a value this build does
@@ -95,4 +40,121 @@ pub(crate) fn put<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), Doc
     let key = format!("{}:{}", R::KIND, record.record_key());
     autosurgeon::reconcile_prop(doc, ROOT, key.as_str(), record)
         .map_err(|e| DocError::Automerge(e.to_string()))
+}
+
+/// The record in the document under `<KIND>:<key>`, if there is one.
+pub(crate) fn get<R: Record>(doc: &AutoCommit, key: &str) -> Result<Option<R>, DocError> {
+    let prop = format!("{}:{key}", R::KIND);
+    match doc.get(ROOT, prop.as_str())? {
+        Some((Value::Object(ObjType::Map), id)) => {
+            R::hydrate_map(doc, &id)
+                .map(Some)
+                .map_err(|e| DocError::Invalid {
+                    field: R::KIND,
+                    value: e.to_string(),
+                })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Writes the records of every kind of `after` that are new or differ from
+/// `before` (all of them when there is no before). Records are never
+/// removed: a visit or a drive is cancelled, not deleted.
+pub(crate) fn write_changed<H: Holds>(
+    doc: &mut AutoCommit,
+    before: Option<&H>,
+    after: &H,
+) -> Result<(), DocError> {
+    struct Write<'a>(&'a mut AutoCommit);
+    impl EachKind for Write<'_> {
+        type Error = DocError;
+        fn kind<R: Record>(&mut self, before: &[R], after: &[R]) -> Result<(), DocError> {
+            for record in after {
+                if !before.iter().any(|b| b == record) {
+                    put(self.0, record)?;
+                }
+            }
+            Ok(())
+        }
+    }
+    H::each_kind(before, after, &mut Write(doc))
+}
+
+/// Reads the records of every kind of `holder` from the document.
+pub(crate) fn read_into<H: Holds>(doc: &AutoCommit, holder: &mut H) -> Result<(), DocError> {
+    struct Read<'a>(&'a AutoCommit);
+    impl EachKindMut for Read<'_> {
+        type Error = DocError;
+        fn kind<R: Record>(&mut self, records: &mut Vec<R>) -> Result<(), DocError> {
+            *records = read_all(self.0)?;
+            Ok(())
+        }
+    }
+    holder.each_kind_mut(&mut Read(doc))
+}
+
+/// Every value's path in the document, by what holds it: the root's own
+/// keys under `""`, each record's under its kind (`visit`). A path joins
+/// map keys with `.`; a list's elements add no key (`notes.text`). An empty
+/// map or list, and a null, end a path where they are. What the field tags
+/// (`crate::domain::record::Fields`) are checked against.
+pub fn field_paths(doc: &super::Document) -> BTreeMap<String, BTreeSet<String>> {
+    fn walk(am: &AutoCommit, obj: &ObjId, prefix: &str, out: &mut BTreeSet<String>) {
+        let join = |key: &str| {
+            if prefix.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{prefix}.{key}")
+            }
+        };
+        match am.object_type(obj) {
+            Ok(ObjType::Map | ObjType::Table) => {
+                let keys: Vec<String> = am.keys(obj).collect();
+                if keys.is_empty() {
+                    out.insert(prefix.to_owned());
+                }
+                for key in keys {
+                    match am.get(obj, key.as_str()) {
+                        Ok(Some((Value::Object(_), child))) => walk(am, &child, &join(&key), out),
+                        _ => {
+                            out.insert(join(&key));
+                        }
+                    }
+                }
+            }
+            Ok(ObjType::List | ObjType::Text) => {
+                let mut any = false;
+                for (value, child) in am.values(obj) {
+                    any = true;
+                    match value {
+                        Value::Object(_) => walk(am, &child, prefix, out),
+                        Value::Scalar(_) => {
+                            out.insert(prefix.to_owned());
+                        }
+                    }
+                }
+                if !any {
+                    out.insert(prefix.to_owned());
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    let am = &doc.am;
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for key in am.keys(ROOT) {
+        let (owner, inner) = match key.split_once(':') {
+            Some((kind, _)) => (kind.to_owned(), String::new()),
+            None => (String::new(), key.clone()),
+        };
+        let paths = out.entry(owner).or_default();
+        match am.get(ROOT, key.as_str()) {
+            Ok(Some((Value::Object(_), child))) => walk(am, &child, &inner, paths),
+            _ => {
+                paths.insert(inner);
+            }
+        }
+    }
+    out
 }

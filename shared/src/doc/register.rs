@@ -13,9 +13,9 @@
 use automerge::transaction::Transactable;
 use automerge::{ROOT, ReadDoc};
 
-use super::records;
+use super::records::{self, Record};
 use super::{ActorId, ChangeHash, DocError, Document};
-use crate::domain::showroom::{Register, Visit};
+use crate::domain::showroom::Register;
 use crate::domain::{DealerId, RegisterId, UserId};
 
 #[derive(Debug)]
@@ -56,9 +56,7 @@ impl RegisterDoc {
         am.put(ROOT, "id", register.id.to_string())?;
         am.put(ROOT, "dealer", register.dealer.to_string())?;
         am.put(ROOT, "date", register.date.to_string())?;
-        for v in &register.visits {
-            records::put(am, v)?;
-        }
+        records::write_changed(am, None, register)?;
         doc.commit("create register", now);
         Ok(RegisterDoc(doc))
     }
@@ -81,15 +79,17 @@ impl RegisterDoc {
         Ok((r.id, r.dealer))
     }
 
-    /// Adds or edits one visit, as one change (`None` when nothing differed).
-    pub fn put_visit(
+    /// Adds or edits one record (a visit), as one change (`None` when
+    /// nothing differed). A register keeps no editor: each visit names its
+    /// own.
+    pub fn put_record<R: Record>(
         &mut self,
-        visit: &Visit,
+        record: &R,
         _editor: UserId,
         now: i64,
     ) -> Result<Option<ChangeHash>, DocError> {
-        records::put(&mut self.0.am, visit)?;
-        Ok(self.0.commit("visit", now))
+        records::put(&mut self.0.am, record)?;
+        Ok(self.0.commit(R::WHAT, now))
     }
 }
 
@@ -115,14 +115,16 @@ pub(crate) fn read(doc: &Document) -> Result<Register, DocError> {
         let id = text("id")?;
         let dealer = text("dealer")?;
         let date = text("date")?;
-        Ok(Register {
+        let mut register = Register {
             id: id.parse().map_err(|_| parse("id", id.clone()))?,
             dealer: dealer
                 .parse()
                 .map_err(|_| parse("dealer", dealer.clone()))?,
             date: date.parse().map_err(|_| parse("date", date.clone()))?,
-            visits: records::read_all(am)?,
-        })
+            visits: Vec::new(),
+        };
+        records::read_into(am, &mut register)?;
+        Ok(register)
     }
 }
 
@@ -130,7 +132,7 @@ pub(crate) fn read(doc: &Document) -> Result<Register, DocError> {
 mod tests {
     use super::*;
     use crate::doc::actor_from_bytes;
-    use crate::domain::showroom::{VisitId, VisitKind, VisitOutcome, VisitSteps};
+    use crate::domain::showroom::{Visit, VisitId, VisitKind, VisitOutcome, VisitSteps};
     use uuid::Uuid;
 
     fn visit(n: u128, outcome: VisitOutcome) -> Visit {
@@ -183,19 +185,19 @@ mod tests {
         let user = UserId::from_uuid(Uuid::from_u128(5));
         assert!(
             reopened
-                .put_visit(&linked, user, 5_000)
+                .put_record(&linked, user, 5_000)
                 .ok()
                 .flatten()
                 .is_some()
         );
         assert!(
             reopened
-                .put_visit(&visit(3, VisitOutcome::Open), user, 6_000)
+                .put_record(&visit(3, VisitOutcome::Open), user, 6_000)
                 .ok()
                 .flatten()
                 .is_some()
         );
-        assert_eq!(reopened.put_visit(&linked, user, 7_000).ok(), Some(None));
+        assert_eq!(reopened.put_record(&linked, user, 7_000).ok(), Some(None));
         let mut expected = register();
         expected.visits[0] = linked;
         expected.visits.push(visit(3, VisitOutcome::Open));

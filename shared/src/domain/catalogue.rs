@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use super::id::id_type;
 use super::quote_rules::{DiscountLimit, QuoteRules};
+use super::record::{Field, Fields, holds_records, record};
 use super::text_enum::text_enum;
 use super::{DealerId, Grade, Money};
 
@@ -445,17 +446,21 @@ impl Default for Settings {
     }
 }
 
-/// The dealer document as the app and the server read it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Dealer {
-    pub id: Option<DealerId>,
-    pub settings: Settings,
-    pub models: Vec<Model>,
-    pub trims: Vec<Trim>,
-    pub colours: Vec<Colour>,
-    pub items: Vec<Item>,
-    pub cars: Vec<DemoCar>,
-    pub lost_reasons: Vec<LostReason>,
+holds_records! {
+    /// The dealer document as the app and the server read it.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct Dealer {
+        pub id: Option<DealerId>,
+        pub settings: Settings,
+    }
+    records {
+        models: Model,
+        trims: Trim,
+        colours: Colour,
+        items: Item,
+        cars: DemoCar,
+        lost_reasons: LostReason,
+    }
 }
 
 impl Dealer {
@@ -494,6 +499,147 @@ impl Dealer {
             _ => car.plate.clone(),
         }
     }
+}
+
+// What each entry holds: its kind, its fields' tags (`super::record`).
+// Catalogue entries have no author fields: who may change them at all is
+// the rule (`crate::rules::may_change`).
+
+record!(Model, "model", "model", |m| m.id.to_string(), authors: none);
+record!(Trim, "trim", "trim", |t| t.id.to_string(), authors: none);
+record!(Colour, "colour", "colour", |c| c.id.to_string(), authors: none);
+record!(Item, "item", "item", |i| i.id.to_string(), authors: none);
+record!(DemoCar, "car", "demo car", |c| c.id.to_string(), authors: none);
+record!(LostReason, "lost_reason", "lost reason", |r| r.code.clone(), authors: none);
+
+impl Fields for Dealer {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("schema"),
+        Field::dealer("type"),
+        Field::dealer("id"),
+        Field::nested("settings", Settings::FIELDS),
+    ];
+}
+
+impl Fields for Settings {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("time_zone"),
+        Field::dealer("currency"),
+        Field::nested("cadence", Cadence::FIELDS),
+        Field::nested("agreement", Agreement::FIELDS),
+        Field::nested("quote", QuoteRules::FIELDS),
+        Field::nested("follow_up", FollowUpRules::FIELDS),
+        Field::nested("profile", DealerProfile::FIELDS),
+    ];
+}
+
+impl Fields for Cadence {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("h"),
+        Field::dealer("a"),
+        Field::dealer("b"),
+        Field::dealer("c"),
+    ];
+}
+
+impl Fields for Agreement {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("version"),
+        Field::dealer("zh"),
+        Field::dealer("en"),
+        Field::dealer("typed_name"),
+    ];
+}
+
+impl Fields for DealerProfile {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("name"),
+        Field::dealer("address"),
+        Field::dealer("phone"),
+        Field::dealer("logo"),
+    ];
+}
+
+impl Fields for FollowUpRules {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("first_contact_hours"),
+        Field::dealer("first_contact_hours_oem"),
+        Field::dealer("min_attempts_before_lost"),
+        Field::dealer("consent_wording_version"),
+        Field::nested("consent_wordings", ConsentWording::FIELDS),
+    ];
+}
+
+impl Fields for ConsentWording {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("purpose"),
+        Field::dealer("zh"),
+        Field::dealer("en"),
+    ];
+}
+
+impl Fields for Model {
+    const FIELDS: &'static [Field] = &[
+        Field::manufacturer("id"),
+        Field::manufacturer("name"),
+        Field::dealer("archived"),
+    ];
+}
+
+impl Fields for Trim {
+    const FIELDS: &'static [Field] = &[
+        Field::manufacturer("id"),
+        Field::manufacturer("model"),
+        Field::manufacturer("name"),
+        Field::manufacturer("list_price"),
+        Field::manufacturer("powertrain"),
+        Field::manufacturer("gearbox"),
+        Field::manufacturer("seats"),
+        Field::manufacturer("displacement_cc"),
+        Field::dealer("archived"),
+        Field::dealer("cost"),
+        Field::nested("max_discount", DiscountLimit::FIELDS),
+    ];
+}
+
+impl Fields for Colour {
+    const FIELDS: &'static [Field] = &[
+        Field::manufacturer("id"),
+        Field::manufacturer("name"),
+        Field::manufacturer("price"),
+        Field::dealer("archived"),
+    ];
+}
+
+impl Fields for Item {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::dealer("kind"),
+        Field::dealer("name"),
+        Field::dealer("price"),
+        Field::dealer("archived"),
+    ];
+}
+
+impl Fields for DemoCar {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::dealer("stock_number"),
+        Field::dealer("vin"),
+        Field::dealer("plate"),
+        Field::dealer("trim"),
+        Field::dealer("odometer_km"),
+        Field::dealer("archived"),
+    ];
+}
+
+impl Fields for LostReason {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("code"),
+        Field::dealer("label_zh"),
+        Field::dealer("label_en"),
+        Field::dealer("archived"),
+    ];
 }
 
 #[cfg(test)]

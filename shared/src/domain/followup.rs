@@ -19,6 +19,7 @@ use autosurgeon::{Hydrate, Reconcile};
 
 use super::catalogue::CarId;
 use super::id::id_type;
+use super::record::{Field, Fields, Personal, record};
 use super::text_enum::text_enum;
 use super::{Grade, UserId};
 
@@ -312,6 +313,79 @@ pub fn first_contact(tasks: &[Task]) -> Option<i64> {
         .min()
 }
 
+// What each record holds: its kind, its authors, its fields' tags
+// (`super::record`).
+
+record!(Task, "task", "task", |t| t.id.to_string(), authors: |t| {
+    let mut a = vec![("created_by", t.created_by)];
+    a.extend(t.completion.as_ref().map(|c| ("completion.by", c.by)));
+    a
+});
+record!(LostRequest, "lost_request", "lost request", |r| r.id.to_string(), authors: |r| vec![("requested_by", r.requested_by)]);
+record!(LostDecision, "lost_decision", "lost decision", |d| d.id.to_string(), authors: |d| vec![("decided_by", d.decided_by)]);
+record!(Consent, "consent", "consent", |c| c.id.to_string(), authors: |c| vec![("recorded_by", c.recorded_by)]);
+
+impl Fields for Completion {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("outcome"),
+        Field::personal("said", Personal::FreeText),
+        Field::milestone("at"),
+        Field::dealer("by"),
+    ];
+}
+
+impl Fields for Task {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::dealer("kind"),
+        Field::dealer("due"),
+        Field::dealer("assignee"),
+        Field::personal("note", Personal::FreeText),
+        Field::dealer("car"),
+        Field::nested("completion", Completion::FIELDS),
+        Field::dealer("cancelled"),
+        Field::dealer("created_by"),
+        Field::dealer("created_at"),
+    ];
+}
+
+impl Fields for LostRequest {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::milestone("reason"),
+        Field::dealer("competitor"),
+        Field::personal("note", Personal::FreeText),
+        Field::dealer("requested_by"),
+        Field::dealer("requested_at"),
+        Field::dealer("reopened_at"),
+    ];
+}
+
+impl Fields for LostDecision {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::dealer("request"),
+        Field::milestone("approved"),
+        Field::personal("comment", Personal::FreeText),
+        Field::dealer("decided_by"),
+        Field::milestone("decided_at"),
+    ];
+}
+
+impl Fields for Consent {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::dealer("purpose"),
+        Field::dealer("given"),
+        Field::dealer("method"),
+        Field::dealer("wording_version"),
+        Field::dealer("at"),
+        Field::dealer("recorded_by"),
+        Field::dealer("supersedes"),
+        Field::personal("signature", Personal::Signature),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,18 +448,16 @@ mod tests {
             owner: Some(user(1)),
             next_follow_up: None,
             notes: Vec::new(),
-            visits: Vec::new(),
-            drives: Vec::new(),
-            quotes: Vec::new(),
-            approvals: Vec::new(),
-            tasks: Vec::new(),
-            lost_requests: Vec::new(),
-            lost_decisions: Vec::new(),
-            consents: Vec::new(),
             created_by: user(1),
             created_at: 0,
             updated_by: user(1),
             updated_at: 0,
+            ..crate::domain::Lead::new(
+                crate::domain::LeadId::from_uuid(Uuid::from_u128(1)),
+                crate::domain::DealerId::from_uuid(Uuid::from_u128(2)),
+                user(1),
+                0,
+            )
         }
     }
 

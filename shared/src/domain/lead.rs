@@ -4,9 +4,11 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{Date, DealerId, LeadId, Phone, UserId};
-
-use super::{Grade, Source, Stage};
+use super::followup::{Consent, LostDecision, LostRequest, Task};
+use super::quote::{Approval, QuoteVersion};
+use super::record::{Field, Fields, Personal, holds_records};
+use super::showroom::{TestDrive, Visit};
+use super::{Date, DealerId, Grade, LeadId, Phone, Source, Stage, UserId};
 
 /// A note on a lead: who wrote what, when. Notes are only ever added.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,50 +28,118 @@ pub struct Customer {
     pub city: Option<String>,
 }
 
-/// A lead as the app and the server work with it. Its stored form is an
-/// Automerge document; `crate::doc` converts between the two.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lead {
-    pub id: LeadId,
-    pub dealer: DealerId,
-    pub customer: Customer,
-    pub source: Source,
-    /// Models of interest, in the order they were added.
-    pub models: Vec<String>,
-    pub grade: Grade,
-    pub stage: Stage,
-    pub owner: Option<UserId>,
-    pub next_follow_up: Option<Date>,
-    /// Oldest first.
-    pub notes: Vec<Note>,
-    /// Visits to the showroom linked to this lead, by id.
-    #[serde(skip)]
-    pub visits: Vec<super::showroom::Visit>,
-    /// Test drives, booked or done, by id.
-    #[serde(skip)]
-    pub drives: Vec<super::showroom::TestDrive>,
-    /// Quote versions (报价单), by id; a quote is the versions sharing its id.
-    #[serde(skip)]
-    pub quotes: Vec<super::quote::QuoteVersion>,
-    /// Managers' decisions on quote versions, by id.
-    #[serde(skip)]
-    pub approvals: Vec<super::quote::Approval>,
-    /// Follow-up tasks (跟进), by id.
-    #[serde(skip)]
-    pub tasks: Vec<super::followup::Task>,
-    /// Requests to mark the lead lost (战败申请), by id.
-    #[serde(skip)]
-    pub lost_requests: Vec<super::followup::LostRequest>,
-    /// Managers' decisions on them, by id.
-    #[serde(skip)]
-    pub lost_decisions: Vec<super::followup::LostDecision>,
-    /// The customer's consents and withdrawals per purpose, by id.
-    #[serde(skip)]
-    pub consents: Vec<super::followup::Consent>,
-    pub created_by: UserId,
-    pub created_at: i64,
-    pub updated_by: UserId,
-    pub updated_at: i64,
+holds_records! {
+    /// A lead as the app and the server work with it. Its stored form is an
+    /// Automerge document; `crate::doc` converts between the two. Its record
+    /// kinds are the `records` list: one line each.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Lead {
+        pub id: LeadId,
+        pub dealer: DealerId,
+        pub customer: Customer,
+        pub source: Source,
+        /// Models of interest, in the order they were added.
+        pub models: Vec<String>,
+        pub grade: Grade,
+        pub stage: Stage,
+        pub owner: Option<UserId>,
+        pub next_follow_up: Option<Date>,
+        /// Oldest first.
+        pub notes: Vec<Note>,
+        pub created_by: UserId,
+        pub created_at: i64,
+        pub updated_by: UserId,
+        pub updated_at: i64,
+    }
+    records {
+        /// Visits to the showroom linked to this lead, by id.
+        visits: Visit,
+        /// Test drives, booked or done, by id.
+        drives: TestDrive,
+        /// Quote versions (报价单), by id; a quote is the versions sharing its id.
+        quotes: QuoteVersion,
+        /// Managers' decisions on quote versions, by id.
+        approvals: Approval,
+        /// Follow-up tasks (跟进), by id.
+        tasks: Task,
+        /// Requests to mark the lead lost (战败申请), by id.
+        lost_requests: LostRequest,
+        /// Managers' decisions on them, by id.
+        lost_decisions: LostDecision,
+        /// The customer's consents and withdrawals per purpose, by id.
+        consents: Consent,
+    }
+}
+
+impl Lead {
+    /// A lead of `dealer` created by `by` at `at`: a walk-in with no
+    /// details yet, new and not graded, owned by its creator, with no
+    /// records.
+    pub fn new(id: LeadId, dealer: DealerId, by: UserId, at: i64) -> Lead {
+        Lead {
+            id,
+            dealer,
+            customer: Customer::default(),
+            source: Source::WalkIn,
+            models: Vec::new(),
+            grade: Grade::N,
+            stage: Stage::New,
+            owner: Some(by),
+            next_follow_up: None,
+            notes: Vec::new(),
+            created_by: by,
+            created_at: at,
+            updated_by: by,
+            updated_at: at,
+            visits: Vec::new(),
+            drives: Vec::new(),
+            quotes: Vec::new(),
+            approvals: Vec::new(),
+            tasks: Vec::new(),
+            lost_requests: Vec::new(),
+            lost_decisions: Vec::new(),
+            consents: Vec::new(),
+        }
+    }
+}
+
+impl Fields for Customer {
+    const FIELDS: &'static [Field] = &[
+        Field::personal("name", Personal::Name),
+        Field::personal("mobile", Personal::Contact),
+        Field::personal("wechat", Personal::Contact),
+        Field::personal("city", Personal::Place),
+    ];
+}
+
+impl Fields for Note {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("author"),
+        Field::dealer("at"),
+        Field::personal("text", Personal::FreeText),
+    ];
+}
+
+/// The lead's own keys in its document (`doc::lead`).
+impl Fields for Lead {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("schema"),
+        Field::dealer("type"),
+        Field::milestone("id"),
+        Field::milestone("dealer"),
+        Field::nested("customer", Customer::FIELDS),
+        Field::milestone("source"),
+        Field::milestone("models"),
+        Field::dealer("grade"),
+        Field::milestone("stage"),
+        Field::dealer("owner"),
+        Field::dealer("next_follow_up"),
+        Field::nested("notes", Note::FIELDS),
+        Field::dealer("created_by"),
+        Field::milestone("created_at"),
+        Field::dealer("updated_by"),
+        Field::dealer("updated_at"),
+    ];
 }
 
 /// Limits that keep one lead small (DESIGN: ~1 KB saved).
@@ -160,16 +230,12 @@ impl Lead {
     /// planned, or the lead is closed. The one definition every screen reads
     /// (Today's lists, the lead list, the lead's page).
     pub fn next_due(&self, day_start: impl Fn(Date) -> i64) -> Option<i64> {
-        let lead = self;
-        if !lead.stage.is_open() {
-            return None;
-        }
-        lead.tasks
-            .iter()
-            .filter(|t| t.is_open())
-            .map(|t| t.due)
-            .min()
-            .or_else(|| lead.next_follow_up.map(day_start))
+        super::summary::next_due(
+            self.stage,
+            self.tasks.iter().filter(|t| t.is_open()).map(|t| t.due),
+            self.next_follow_up,
+            day_start,
+        )
     }
 }
 

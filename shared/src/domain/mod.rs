@@ -13,7 +13,9 @@ mod phone;
 pub mod quote;
 pub mod quote_math;
 mod quote_rules;
+pub mod record;
 pub mod showroom;
+pub mod summary;
 mod text_enum;
 
 pub use account::{

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use super::catalogue::{ColourId, Dealer, ItemId, Powertrain, Trim, TrimId};
 use super::id::id_type;
 use super::quote_math::{self, Loan, LoanError, PurchaseTax, Settlement};
+use super::record::{Field, Fields, Personal, record};
 use super::showroom::Signature;
 use super::text_enum::text_enum;
 use super::{Date, Money, UserId};
@@ -831,6 +832,111 @@ impl Canon {
     fn money(&mut self, m: Money) {
         self.int(m.0);
     }
+}
+
+// What each record holds: its kind, its authors, its fields' tags
+// (`super::record`).
+
+record!(QuoteVersion, "quote", "quote", |q| q.id.to_string(), authors: |q| {
+    let mut a = vec![("created_by", q.created_by)];
+    a.extend(q.signature.as_ref().map(|s| ("signature.captured_by", s.captured_by)));
+    a
+});
+record!(Approval, "approval", "approval", |a| a.id.to_string(), authors: |a| vec![("decided_by", a.decided_by)]);
+
+impl Fields for Vehicle {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("trim"),
+        Field::dealer("label"),
+        Field::dealer("list_price"),
+        Field::dealer("colour"),
+        Field::dealer("colour_name"),
+        Field::dealer("colour_price"),
+        Field::dealer("powertrain"),
+        Field::dealer("seats"),
+        Field::dealer("displacement_cc"),
+    ];
+}
+
+impl Fields for Line {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("kind"),
+        Field::dealer("item"),
+        Field::dealer("name"),
+        Field::dealer("amount"),
+    ];
+}
+
+impl Fields for TradeIn {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("appraised"),
+        Field::dealer("payoff"),
+        Field::dealer("oem_subsidy"),
+        Field::dealer("old_car"),
+    ];
+}
+
+impl Fields for Finance {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("down"),
+        Field::dealer("down_bp"),
+        Field::dealer("months"),
+        Field::dealer("apr_bp"),
+    ];
+}
+
+impl Fields for Taxes {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("purchase_gross"),
+        Field::dealer("purchase_relief"),
+        Field::dealer("purchase_due"),
+        Field::dealer("compulsory"),
+        Field::dealer("vessel"),
+        Field::dealer("subsidy_info"),
+    ];
+}
+
+impl Fields for Order {
+    const FIELDS: &'static [Field] =
+        &[Field::milestone("delivery"), Field::milestone("ordered_at")];
+}
+
+impl Fields for QuoteVersion {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("id"),
+        Field::milestone("quote"),
+        Field::dealer("number"),
+        Field::milestone("status"),
+        Field::nested("vehicle", Vehicle::FIELDS),
+        Field::nested("lines", Line::FIELDS),
+        Field::dealer("discount"),
+        Field::dealer("oem_rebate"),
+        Field::nested("trade_in", TradeIn::FIELDS),
+        Field::dealer("deposit"),
+        Field::nested("finance", Finance::FIELDS),
+        Field::nested("taxes", Taxes::FIELDS),
+        Field::dealer("quoted_on"),
+        Field::dealer("valid_until"),
+        Field::dealer("requested_at"),
+        Field::milestone("presented_at"),
+        Field::dealer("presented_digest"),
+        Field::nested("signature", Signature::FIELDS),
+        Field::nested("order", Order::FIELDS),
+        Field::dealer("created_by"),
+        Field::dealer("created_at"),
+    ];
+}
+
+impl Fields for Approval {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("id"),
+        Field::dealer("version"),
+        Field::dealer("digest"),
+        Field::dealer("approved"),
+        Field::personal("comment", Personal::FreeText),
+        Field::dealer("decided_by"),
+        Field::dealer("decided_at"),
+    ];
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 
 use super::quote_math::{NevRelief, VesselTaxBand, announced_nev_reliefs};
+use super::record::{Field, Fields};
 use super::text_enum::text_enum;
 use super::{Date, Money};
 
@@ -170,4 +171,51 @@ impl Default for QuoteRules {
             ],
         }
     }
+}
+
+// The tags of the dealer's quote settings (`super::record`): the dealer's
+// own, none personal.
+
+impl Fields for QuoteRules {
+    const FIELDS: &'static [Field] = &[
+        Field::nested("nev_reliefs", NevRelief::FIELDS),
+        Field::dealer("compulsory_under_six"),
+        Field::dealer("compulsory_six_or_more"),
+        Field::nested("vessel_bands", VesselTaxBand::FIELDS),
+        Field::dealer("nev_vessel_exempt"),
+        Field::dealer("min_down_bp_ice"),
+        Field::dealer("min_down_bp_nev"),
+        Field::dealer("valid_days"),
+        Field::nested("max_discount", DiscountLimit::FIELDS),
+        Field::nested("trade_in_subsidies", TradeInSubsidy::FIELDS),
+    ];
+}
+
+impl Fields for NevRelief {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("from"),
+        Field::dealer("until"),
+        Field::dealer("share_bp"),
+        Field::dealer("cap"),
+    ];
+}
+
+impl Fields for VesselTaxBand {
+    const FIELDS: &'static [Field] = &[Field::dealer("max_cc"), Field::dealer("annual")];
+}
+
+impl Fields for DiscountLimit {
+    const FIELDS: &'static [Field] = &[Field::dealer("by"), Field::dealer("value")];
+}
+
+impl Fields for TradeInSubsidy {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("old_car"),
+        Field::dealer("nev"),
+        Field::dealer("max_cc"),
+        Field::dealer("share_bp"),
+        Field::dealer("cap"),
+        Field::dealer("from"),
+        Field::dealer("until"),
+    ];
 }

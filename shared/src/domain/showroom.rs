@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use super::catalogue::{CarId, Transmission, Trim};
 use super::id::id_type;
+use super::record::{Field, Fields, Personal, holds_records, record};
 use super::text_enum::text_enum;
 use super::{Date, DealerId, LeadId, RegisterId, UserId};
 
@@ -130,13 +131,18 @@ impl Visit {
     }
 }
 
-/// One device's showroom register of one day (`doc::RegisterDoc`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Register {
-    pub id: RegisterId,
-    pub dealer: DealerId,
-    pub date: Date,
-    pub visits: Vec<Visit>,
+holds_records! {
+    /// One device's showroom register of one day (`doc::RegisterDoc`).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Register {
+        pub id: RegisterId,
+        pub dealer: DealerId,
+        pub date: Date,
+    }
+    records {
+        /// Walk-ins of the day, by id.
+        visits: Visit,
+    }
 }
 
 text_enum!(
@@ -588,6 +594,106 @@ impl TestDrive {
                     .map(|b| ("back.recorded_by", b.recorded_by)),
             )
     }
+}
+
+// What each record holds: its kind, its authors, its fields' tags
+// (`super::record`).
+
+record!(Visit, "visit", "visit", |v| v.id.to_string(), authors: |v| vec![("created_by", v.created_by)]);
+record!(TestDrive, "drive", "test drive", |d| d.id.to_string(), authors: |d| d.authors().collect());
+
+impl Fields for Register {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("schema"),
+        Field::dealer("type"),
+        Field::dealer("id"),
+        Field::dealer("dealer"),
+        Field::dealer("date"),
+    ];
+}
+
+impl Fields for VisitSteps {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("greeted"),
+        Field::dealer("needs_analysis"),
+        Field::dealer("test_drive"),
+        Field::dealer("quote"),
+        Field::dealer("negotiation"),
+        Field::dealer("logged_by_mistake"),
+    ];
+}
+
+impl Fields for Visit {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("id"),
+        Field::milestone("arrived_at"),
+        Field::dealer("left_at"),
+        Field::dealer("salesperson"),
+        Field::dealer("party_size"),
+        Field::milestone("kind"),
+        Field::dealer("outcome"),
+        Field::dealer("lead"),
+        Field::nested("steps", VisitSteps::FIELDS),
+        Field::dealer("created_by"),
+    ];
+}
+
+impl Fields for Licence {
+    const FIELDS: &'static [Field] = &[
+        Field::personal("number", Personal::Licence),
+        Field::personal("class", Personal::Licence),
+        Field::personal("expires", Personal::Licence),
+    ];
+}
+
+impl Fields for Signature {
+    const FIELDS: &'static [Field] = &[
+        Field::personal("strokes", Personal::Signature),
+        Field::personal("typed_name", Personal::Name),
+        Field::dealer("agreement_version"),
+        Field::dealer("language"),
+        Field::dealer("signed_at"),
+        Field::dealer("captured_by"),
+    ];
+}
+
+impl Fields for DriveOut {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("at"),
+        Field::dealer("odometer_km"),
+        Field::dealer("fuel_pct"),
+        Field::dealer("route"),
+        Field::dealer("companion"),
+        Field::dealer("recorded_by"),
+    ];
+}
+
+impl Fields for DriveBack {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("at"),
+        Field::dealer("odometer_km"),
+        Field::dealer("fuel_pct"),
+        Field::personal("damage", Personal::FreeText),
+        Field::dealer("rating"),
+        Field::personal("comment", Personal::FreeText),
+        Field::dealer("recorded_by"),
+    ];
+}
+
+impl Fields for TestDrive {
+    const FIELDS: &'static [Field] = &[
+        Field::milestone("id"),
+        Field::dealer("car"),
+        Field::dealer("start"),
+        Field::dealer("end"),
+        Field::milestone("status"),
+        Field::nested("licence", Licence::FIELDS),
+        Field::nested("signature", Signature::FIELDS),
+        Field::nested("out", DriveOut::FIELDS),
+        Field::nested("back", DriveBack::FIELDS),
+        Field::dealer("created_by"),
+        Field::dealer("created_at"),
+    ];
 }
 
 #[cfg(test)]

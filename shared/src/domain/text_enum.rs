@@ -39,6 +39,21 @@ macro_rules! text_enum {
             }
         }
 
+        impl ::autosurgeon::Reconcile for $name {
+            type Key<'a> = ::autosurgeon::reconcile::NoKey;
+            fn reconcile<R: ::autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+                reconciler.str(self.to_string())
+            }
+        }
+
+        impl ::autosurgeon::Hydrate for $name {
+            fn hydrate_string(s: &str) -> Result<Self, ::autosurgeon::HydrateError> {
+                s.parse().map_err(|_| {
+                    ::autosurgeon::HydrateError::unexpected(stringify!($name), s.chars().take(60).collect())
+                })
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())

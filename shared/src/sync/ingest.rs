@@ -466,18 +466,16 @@ mod tests {
             owner: None,
             next_follow_up: None,
             notes: vec![],
-            visits: vec![],
-            drives: vec![],
-            quotes: Vec::new(),
-            approvals: Vec::new(),
-            tasks: Vec::new(),
-            lost_requests: Vec::new(),
-            lost_decisions: Vec::new(),
-            consents: Vec::new(),
             created_by: user,
             created_at: 1,
             updated_by: user,
             updated_at: 1,
+            ..Lead::new(
+                LeadId::from_uuid(Uuid::from_u128(7)),
+                DealerId::from_uuid(Uuid::from_u128(dealer)),
+                user,
+                1,
+            )
         }
     }
 
@@ -1159,13 +1157,13 @@ mod tests {
             (
                 "visit",
                 edit(&mut state, 12, |d: &mut LeadDoc| {
-                    let _ = d.put_visit(&visit(20, other), me.user, 5);
+                    let _ = d.put_record(&visit(20, other), me.user, 5);
                 }),
             ),
             (
                 "test drive",
                 edit(&mut state, 13, |d: &mut LeadDoc| {
-                    let _ = d.put_drive(&drive(21, other), me.user, 5);
+                    let _ = d.put_record(&drive(21, other), me.user, 5);
                 }),
             ),
             (
@@ -1173,7 +1171,7 @@ mod tests {
                 edit(&mut state, 14, |d: &mut LeadDoc| {
                     let mut signed = drive(22, me.user);
                     signed.signature = signature(other);
-                    let _ = d.put_drive(&signed, me.user, 5);
+                    let _ = d.put_record(&signed, me.user, 5);
                 }),
             ),
             (
@@ -1217,10 +1215,10 @@ mod tests {
                 text: "visited".into(),
             };
             let _ = d.add_note(&note);
-            let _ = d.put_visit(&visit(30, me.user), me.user, 6);
+            let _ = d.put_record(&visit(30, me.user), me.user, 6);
             let mut signed = drive(31, me.user);
             signed.signature = signature(me.user);
-            let _ = d.put_drive(&signed, me.user, 6);
+            let _ = d.put_record(&signed, me.user, 6);
         });
         let accepted = ingest(dealer, id, &me, &Default::default(), &mut state, &good)
             .unwrap_or_else(|e| panic!("{e:?}"));
@@ -1260,10 +1258,10 @@ mod tests {
         // User 6 logs a visit on user 5's lead, books a drive and has the
         // agreement signed, and adds a note.
         let by_six = edit(&mut state, 6, |d: &mut LeadDoc| {
-            let _ = d.put_visit(&visit(40, six.user), six.user, 10);
+            let _ = d.put_record(&visit(40, six.user), six.user, 10);
             let mut signed = drive(41, six.user);
             signed.signature = signature(six.user);
-            let _ = d.put_drive(&signed, six.user, 10);
+            let _ = d.put_record(&signed, six.user, 10);
             let note = Note {
                 author: six.user,
                 at: 10,
@@ -1289,7 +1287,7 @@ mod tests {
             let mut v = l.visits[0].clone();
             v.left_at = Some(500);
             v.steps.quote = true;
-            assert!(d.put_visit(&v, five.user, 11).ok().flatten().is_some());
+            assert!(d.put_record(&v, five.user, 11).ok().flatten().is_some());
             l = d.read().unwrap_or_else(|e| panic!("{e}"));
             l.grade = Grade::H;
             l.drives[0].status = DriveStatus::Out;
@@ -1332,14 +1330,14 @@ mod tests {
                     comment: String::new(),
                     recorded_by: six.user,
                 });
-                let _ = d.put_drive(&dr, five.user, 13);
+                let _ = d.put_record(&dr, five.user, 13);
             }),
             edit(&mut state, 5, |d: &mut LeadDoc| {
                 let mut dr = d.read().unwrap_or_else(|e| panic!("{e}")).drives[0].clone();
                 if let Some(out) = &mut dr.out {
                     out.recorded_by = six.user;
                 }
-                let _ = d.put_drive(&dr, five.user, 13);
+                let _ = d.put_record(&dr, five.user, 13);
             }),
         ];
         for change in &forged {

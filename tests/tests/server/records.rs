@@ -194,7 +194,7 @@ async fn records_in_another_users_name_are_refused(app: TestApp) {
     };
     let heads = theirs.heads();
     theirs
-        .put_drive(&drive, them, 5_000)
+        .put_record(&drive, them, 5_000)
         .expect("adds")
         .expect("a change");
     let ok = theirs
@@ -215,7 +215,7 @@ async fn records_in_another_users_name_are_refused(app: TestApp) {
     });
     let heads = theirs.heads();
     theirs
-        .put_drive(&drive, them, 5_500)
+        .put_record(&drive, them, 5_500)
         .expect("edits")
         .expect("a change");
     let forged = theirs

@@ -148,18 +148,11 @@ pub(crate) fn lead_of(session: &showroom_shared::api::SessionInfo, id: LeadId, n
         owner: Some(user),
         next_follow_up: None,
         notes: vec![],
-        visits: vec![],
-        drives: vec![],
-        quotes: Vec::new(),
-        approvals: Vec::new(),
-        tasks: Vec::new(),
-        lost_requests: Vec::new(),
-        lost_decisions: Vec::new(),
-        consents: Vec::new(),
         created_by: user,
         created_at: 1,
         updated_by: user,
         updated_at: 1,
+        ..Lead::new(id, session.dealer.id, user, 1)
     }
 }
 
