@@ -32,7 +32,10 @@
 //! `KNOWN_ALLOCATIONS` and `KNOWN_NO_RELOAD`, each with an input in
 //! `fuzz_known_automerge_bugs.txt`: the targets count them rather than fail
 //! (any other panic, and every one in Showroom's code, fails), and
-//! `known_automerge_bugs_still_happen` replays every input.
+//! `known_automerge_bugs_still_happen` replays every input. On the server's
+//! path for a pushed change (`parse_change`, `ingest` onto an intact stored
+//! document) no allocation over the cap is excused (issue 20 §7); the file's
+//! `refused` lines are changes that used to get past it.
 //!
 //! Other switches: `SHOWROOM_FUZZ_STRICT=1` fails on the known bugs too;
 //! `SHOWROOM_FUZZ_DISCOVER=1` lists unknown automerge sites with an input line
@@ -62,7 +65,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
-use showroom_shared::doc::{ActorId, LeadDoc, actor_from_bytes, parse_change};
+use showroom_shared::doc::{ActorId, DocError, LeadDoc, actor_from_bytes, parse_change};
 use showroom_shared::domain::{
     Customer, Date, DealerId, DocId, Grade, Lead, LeadId, Note, RegisterId, Role, Source, Stage,
     UserId,
@@ -532,10 +535,13 @@ const KNOWN_PANICS: &[KnownPanic] = &[
 
 /// Allocations inside automerge over a decoder's cap, likewise known bugs of
 /// the crate: matched by the site of the one allocation that takes the call
-/// over its cap (the call must be within its cap without it).
+/// over its cap (the call must be within its cap without it). Only when
+/// loading stored bytes: on the server's path for a pushed change
+/// (`parse_change`, `ingest` onto an intact stored document) nothing excuses
+/// going over the cap.
 const KNOWN_ALLOCATIONS: &[KnownPanic] = &[KnownPanic {
     site: "automerge-0.12.0/src/columnar/encoding/decodable_impls.rs:113",
-    what: "Vec<u8>::decode allocates `vec![0; len]` for a length read from the column (up to 1e9) before reading the bytes: a 250-byte change can allocate 250 MB",
+    what: "Vec<u8>::decode allocates `vec![0; len]` for a length read from a string column (up to 1e9) before reading the bytes: a 250-byte change can allocate 250 MB. A pushed change no longer reaches it (parse_change checks those lengths first, doc/columns.rs); loading a document (stored bytes) still does",
 }];
 
 /// Not a panic: a document automerge loads, whose own save it then refuses
@@ -649,13 +655,63 @@ fn wire_cap(len: usize) -> usize {
     3 * len + 4096
 }
 
-/// Parsing one change may hold its inflated form at the change cap twice
-/// (the bounded inflation's buffer grows by doubling to 2 × CHANGE_BYTES
-/// before it sees the byte that is one too many), the inflater's own state,
-/// and a few copies of its input; never more. This is what refuses a
+/// What parsing one change (`parse_change`, on the server for every pushed
+/// change) may hold at once: a small multiple of the change, never more
+/// (issue 20 §7).
+///
+/// A change's size is its bytes, or for a compressed change its body once
+/// inflated (as the server's bounded inflation measures it, at most
+/// CHANGE_BYTES + 1). The cap is 80 × that size + 64 KiB. Parsing holds the
+/// input, automerge's copy and the copy the change keeps (a compressed
+/// change's body is inflated twice more, by the bounded inflation and by
+/// automerge, into buffers that grow by doubling), and the header's lists.
+/// Their densest element is an empty actor id: 1 byte on the wire, a 32-byte
+/// `ActorId` in a `Vec` that may just have doubled, so 64 × the bytes; with
+/// the copies, 66 × (`the_densest_change_parses_within_the_change_cap`);
+/// 80 leaves a margin. 64 KiB is the small structs of any change. A decoder
+/// that allocates from a length it read instead of from the bytes it has is
+/// thousands of times over: automerge's `Vec<u8>::decode` allocates what a
+/// length in a string column says, up to 1e9 B, from a change of a few
+/// hundred bytes (until `doc::columns` checked those lengths first).
+///
+/// A compressed change whose body inflates past CHANGE_BYTES never reaches
+/// automerge: the bounded inflation refuses it, after holding at most
+/// 2 × CHANGE_BYTES (its buffer doubles before it sees the byte that is one
+/// too many) and the inflater's own state. That is what refuses a
 /// decompression bomb.
-fn change_cap(len: usize) -> usize {
-    2 * limits::CHANGE_BYTES + INFLATE_STATE + 4 * len
+fn change_cap(input: &[u8]) -> usize {
+    let size = change_size(input);
+    let inflating = if compressed(input) { INFLATE_STATE } else { 0 };
+    if size > limits::CHANGE_BYTES {
+        return 2 * limits::CHANGE_BYTES + inflating + 4 * input.len();
+    }
+    PER_BYTE * size.max(input.len()) + PER_CHANGE + inflating
+}
+
+/// See `change_cap`.
+const PER_BYTE: usize = 80;
+const PER_CHANGE: usize = 64 * 1024;
+
+fn compressed(input: &[u8]) -> bool {
+    input.len() >= 10 && input[..4] == MAGIC && input[8] == 2
+}
+
+/// The bytes of a change, inflated if it is compressed (bounded as the
+/// server bounds it: at most CHANGE_BYTES + 1).
+fn change_size(input: &[u8]) -> usize {
+    if !compressed(input) {
+        return input.len();
+    }
+    let Some((_, n)) = read_leb(&input[9..]) else {
+        return input.len();
+    };
+    let mut out = Vec::new();
+    let limit = limits::CHANGE_BYTES as u64 + 1;
+    // A stream that does not inflate: what inflated before the error counts.
+    let _ = flate2::read::DeflateDecoder::new(&input[9 + n..])
+        .take(limit)
+        .read_to_end(&mut out);
+    out.len()
 }
 
 /// What a DEFLATE decoder holds besides its output: a 32 KiB window and buffers.
@@ -672,18 +728,13 @@ fn document_cap(len: usize) -> usize {
 /// refuses beyond `DOCUMENT_BYTES` of changes) and, on a refusal, opens the
 /// stored document again.
 fn ingest_cap(incoming: &[Vec<u8>], stored: &Stored) -> usize {
-    let changes: usize = incoming.iter().map(|c| change_cap(c.len())).sum();
+    let changes: usize = incoming.iter().map(|c| change_cap(c)).sum();
     changes + stored_cap(stored) + 2 * limits::DOCUMENT_BYTES
 }
 
 /// Opening a stored document: its snapshot and the changes after it.
 fn stored_cap(stored: &Stored) -> usize {
-    document_cap(stored.base.len())
-        + stored
-            .tail
-            .iter()
-            .map(|c| change_cap(c.len()))
-            .sum::<usize>()
+    document_cap(stored.base.len()) + stored.tail.iter().map(|c| change_cap(c)).sum::<usize>()
 }
 
 // ---------------------------------------------------------------------------
@@ -1357,6 +1408,9 @@ struct Tally {
     err: Cell<u64>,
     peak: Cell<usize>,
     largest: Cell<usize>,
+    /// The largest peak per byte of a parsed change, beyond what `change_cap`
+    /// allows any change (parse_change only).
+    per_byte: Cell<f64>,
     /// Known automerge panics met, by site.
     known: RefCell<std::collections::BTreeMap<&'static str, u64>>,
     /// `SHOWROOM_FUZZ_DISCOVER=1`: any unknown panic or over-cap allocation
@@ -1463,6 +1517,33 @@ impl Tally {
         }
     }
 
+    /// After a call on the server's path for a pushed change (`parse_change`,
+    /// `ingest`) went over its cap: it fails, whatever the site (issue 20 §7:
+    /// a change may not make the server allocate far beyond its size). In
+    /// discovery mode the site is listed instead.
+    fn over_cap_on_server_path(
+        &self,
+        stack: &str,
+        fail: impl FnOnce() -> String,
+    ) -> Result<(), String> {
+        match stack.lines().find(|l| in_automerge(l)) {
+            Some(site) if discover() => {
+                self.discovered("allocation", site);
+                Ok(())
+            }
+            _ => Err(fail()),
+        }
+    }
+
+    /// Keeps the largest peak per byte of a change seen (beyond what
+    /// `change_cap` allows any change).
+    fn per_byte(&self, peak: usize, size: usize) {
+        let ratio = peak as f64 / size.max(1) as f64;
+        if ratio > self.per_byte.get() {
+            self.per_byte.set(ratio);
+        }
+    }
+
     /// After a panic: a known automerge one is counted and the case passes;
     /// any other fails the case.
     fn known_or(&self, fail: impl FnOnce() -> String) -> Result<(), String> {
@@ -1540,6 +1621,12 @@ where
         tally.peak.get(),
         tally.largest.get(),
     );
+    if tally.per_byte.get() > 0.0 {
+        println!(
+            "  largest peak per byte of a change, beyond 64 KiB (and the inflater): {:.1} (cap {PER_BYTE})",
+            tally.per_byte.get()
+        );
+    }
     for (site, n) in tally.known.borrow().iter() {
         let key = format!("{site}:");
         let what = site_in(KNOWN_PANICS, &key)
@@ -1690,16 +1777,21 @@ fn check_parse_change(input: &[u8], tally: &Tally) -> Result<(), String> {
         }
     };
     tally.record(&parsed, usage);
-    let cap = change_cap(input.len());
+    let size = change_size(input);
+    if size <= limits::CHANGE_BYTES {
+        let fixed = PER_CHANGE + if compressed(input) { INFLATE_STATE } else { 0 };
+        tally.per_byte(usage.peak.saturating_sub(fixed), size.max(input.len()));
+    }
+    let cap = change_cap(input);
     if usage.refused || usage.peak > cap {
+        // The server's path: no known automerge allocation excuses it.
         let stack = largest_allocation_stack(input, || parse_change(input));
-        return tally.known_allocation_or(usage, cap, &stack, || {
+        return tally.over_cap_on_server_path(&stack, || {
             failure(
                 &format!(
-                    "parse_change held {} B at once, over its cap 2 × CHANGE_BYTES + 128 KiB + 4 × {} = {} B; its largest allocation came from:\n{stack}",
+                    "parse_change held {} B at once, over its cap (see change_cap) of {cap} B for a change of {} B ({size} B inflated); its largest allocation came from:\n{stack}",
                     usage.peak,
                     input.len(),
-                    cap
                 ),
                 usage,
                 input,
@@ -2026,12 +2118,24 @@ fn check_ingest_bytes(
             }),
             Err(e) => format!("(the stored document did not open again: {e:?})"),
         };
-        return tally.known_allocation_or(usage, cap, &stack, || {
+        let over = || {
             fail(
-                format!("ingest held {} B at once, over its cap of {cap} B; its largest allocation came from:\n{stack}", usage.peak),
+                format!(
+                    "ingest held {} B at once, over its cap of {cap} B; its largest allocation came from:\n{stack}",
+                    usage.peak
+                ),
                 usage,
             )
-        });
+        };
+        // Onto a stored document as the server wrote it, the pushed changes
+        // are the only input: nothing excuses going over. A damaged stored
+        // document may meet automerge's known allocations when it is
+        // opened again.
+        return if damaged {
+            tally.known_allocation_or(usage, cap, &stack, over)
+        } else {
+            tally.over_cap_on_server_path(&stack, over)
+        };
     }
     let untouched = who == 0 && incoming.iter().all(|b| c.valid_for_lead.contains(b));
     match outcome {
@@ -2290,6 +2394,37 @@ fn a_decompression_bomb_is_refused_within_the_change_cap() {
     assert!(usage.peak <= cap, "peak {} B", usage.peak);
 }
 
+/// The densest change automerge parses: a header listing as many other
+/// actors as it has bytes, each an empty actor id (1 byte on the wire, a
+/// 32-byte `ActorId` in memory), 2^17 + 1 of them so that automerge's `Vec`
+/// has just doubled (66 × the change's bytes at once, measured). What
+/// `change_cap` allows per byte is set by this case.
+#[test]
+fn the_densest_change_parses_within_the_change_cap() {
+    let n = (1usize << 17) + 1;
+    let mut body = vec![0x00, 0x10];
+    body.extend_from_slice(&[0xa1; 16]);
+    body.extend_from_slice(&[0x01, 0x01, 0x00, 0x00]);
+    leb(n as u64, &mut body);
+    body.extend(std::iter::repeat_n(0u8, n));
+    body.push(0x00);
+    let change = frame(1, &body);
+    let cap = change_cap(&change);
+    let (result, usage) = measure(&change, || parse_change(&change).map(|c| c.hash()));
+    let report = format!(
+        "parse_change of {} B with {n} empty actors: {:?}; peak {} B ({:.1} per byte), cap {cap} B",
+        change.len(),
+        result
+            .as_ref()
+            .map(|r| r.as_ref().map_err(ToString::to_string)),
+        usage.peak,
+        usage.peak as f64 / change.len() as f64,
+    );
+    println!("{report}");
+    assert!(matches!(result, Ok(Ok(_))), "{report}");
+    assert!(usage.peak <= cap, "{report}");
+}
+
 /// The wire decoders preallocate from counts in the message. A count is
 /// checked against the bytes left, but one element of `Vec<Vec<u8>>` is 24
 /// bytes in memory for 1 byte on the wire (an empty change), so a message can
@@ -2394,11 +2529,56 @@ fn probe() {
     );
 }
 
+/// A `refused` line of fuzz_known_automerge_bugs.txt: a change on which
+/// automerge would panic or allocate far beyond its size, that the server
+/// now refuses before automerge reads it. `parse_change` refuses it as a bad
+/// change within its cap (without the column check of `doc::columns` the
+/// allocation goes over the cap, or the panic happens), and `ingest` refuses
+/// it as `malformed`, within its cap too.
+fn refused_before_automerge(input: &[u8]) -> Result<(), String> {
+    let tally = Tally::default();
+    check_parse_change(input, &tally)?;
+    let (result, usage) = measure(input, || parse_change(input).map(|c| c.hash()));
+    match result {
+        Ok(Err(DocError::BadChange(_))) => {}
+        other => {
+            return Err(failure(
+                &format!("parse_change did not refuse it as a bad change: {other:?}"),
+                usage,
+                input,
+            ));
+        }
+    }
+    let incoming = vec![input.to_vec()];
+    let mut state = DocState::new();
+    let (result, usage) = measure(input, || {
+        ingest(
+            dealer(),
+            DocId::lead(lead_id()),
+            &creator(),
+            &Default::default(),
+            &mut state,
+            &incoming,
+        )
+        .map(|_| ())
+    });
+    let cap = ingest_cap(&incoming, &Stored::default());
+    match result {
+        Ok(Err(refusal)) if refusal.code == SyncErrorCode::Malformed && usage.peak <= cap => Ok(()),
+        other => Err(failure(
+            &format!("ingest did not refuse it as malformed within its cap of {cap} B: {other:?}"),
+            usage,
+            input,
+        )),
+    }
+}
+
 /// Every input of fuzz_known_automerge_bugs.txt still meets its known
 /// automerge bug, and nothing else: an unknown panic or an over-cap
 /// allocation fails here as in the fuzz targets, and a line whose bug no
 /// longer happens (an automerge upgrade fixed it) fails so that the line and
-/// its `KNOWN_*` entry are removed.
+/// its `KNOWN_*` entry are removed. A `refused` line's change is refused
+/// before automerge reads it (`refused_before_automerge`).
 #[test]
 fn known_automerge_bugs_still_happen() {
     let unhex = |h: &str| -> Vec<u8> {
@@ -2415,7 +2595,17 @@ fn known_automerge_bugs_still_happen() {
             continue;
         }
         let fields: Vec<&str> = line.split('|').collect();
-        let (site, decoder) = (fields[1], fields[2]);
+        let (kind, site, decoder) = (fields[0], fields[1], fields[2]);
+        if kind == "refused" {
+            let result = match (decoder, &fields[3..]) {
+                ("change", [h]) => refused_before_automerge(&unhex(h)),
+                _ => Err(format!("a line this test cannot read: {line:.80}")),
+            };
+            if let Err(e) = result {
+                problems.push(format!("{site} (refused): {e:.2000}"));
+            }
+            continue;
+        }
         sites.insert(site);
         let known = site_in(KNOWN_PANICS, &format!("{site}:"))
             .or_else(|| site_in(KNOWN_ALLOCATIONS, &format!("{site}:")))

@@ -1,6 +1,7 @@
 //! The Automerge layout of Showroom's documents. Only this module knows it:
 //! everything else reads and writes domain types through it.
 
+mod columns;
 mod dealer;
 mod document;
 mod lead;
@@ -154,19 +155,22 @@ impl From<automerge::AutomergeError> for DocError {
 /// change is inflated with a bound, and the checksum in the header must match
 /// the change's hash (a change whose bytes were altered would otherwise be
 /// stored and relayed, and a correct copy later counted as a duplicate).
+/// Before automerge decodes the change, its columns are checked against its
+/// bytes (`columns::check`): automerge allocates as much as a length inside a
+/// string column says, before it reads the bytes.
 pub fn parse_change_within(bytes: &[u8], max: usize) -> Result<Change, DocError> {
     if bytes.len() > max {
         return Err(DocError::TooLarge(max));
     }
     let header = chunk_header(bytes)?;
+    let body = bytes.get(header.data_start..).unwrap_or_default();
     match header.kind {
-        CHUNK_CHANGE => {}
+        CHUNK_CHANGE => columns::check(body)?,
         CHUNK_COMPRESSED => {
-            let deflated = &bytes[header.data_start..];
             let mut inflated = Vec::new();
             let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
             std::io::Read::read_to_end(
-                &mut std::io::Read::take(flate2::read::DeflateDecoder::new(deflated), limit),
+                &mut std::io::Read::take(flate2::read::DeflateDecoder::new(body), limit),
                 &mut inflated,
             )
             .map_err(|e| {
@@ -175,6 +179,7 @@ pub fn parse_change_within(bytes: &[u8], max: usize) -> Result<Change, DocError>
             if inflated.len() > max {
                 return Err(DocError::TooLarge(max));
             }
+            columns::check(&inflated)?;
         }
         other => {
             return Err(DocError::BadChange(format!(
