@@ -4,7 +4,7 @@
 //! hear about it: no network, or the status, the server's error body (when it
 //! is the JSON [`ApiError`]) and a `Retry-After`.
 
-use gloo::net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use showroom_shared::api::{
     ApiError, BEARER_PREFIX, ChangePasswordRequest, DeviceList, ErrorCode, LoginForm,
@@ -108,7 +108,7 @@ async fn failure_from(response: Response) -> ApiFailure {
     }
 }
 
-async fn send(request: Result<Request, gloo::net::Error>) -> Result<Response, ApiFailure> {
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiFailure> {
     let request = request.map_err(|e| ApiFailure::BadBody(e.to_string()))?;
     let response = request.send().await.map_err(|_| ApiFailure::Network)?;
     if response.ok() {
@@ -147,7 +147,7 @@ pub async fn logout(token: &str) -> Result<(), ApiFailure> {
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
     let timer = controller
-        .map(|c| gloo::timers::callback::Timeout::new(LOGOUT_TIMEOUT_MS, move || c.abort()));
+        .map(|c| gloo_timers::callback::Timeout::new(LOGOUT_TIMEOUT_MS, move || c.abort()));
     let request = authorised(Request::post(paths::LOGOUT), token)
         .abort_signal(signal.as_ref())
         .build();

@@ -60,7 +60,7 @@ async fn stubborn_connection() -> IdbDatabase {
 }
 
 async fn sleep(ms: u32) {
-    gloo::timers::future::TimeoutFuture::new(ms).await;
+    gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
 /// Waits (up to 10 s) until `check` holds.

@@ -42,7 +42,7 @@ fn summary(n: u128) -> LeadSummary {
 }
 
 async fn sleep(ms: u64) {
-    gloo::timers::future::sleep(Duration::from_millis(ms)).await;
+    gloo_timers::future::sleep(Duration::from_millis(ms)).await;
 }
 
 fn document() -> web_sys::Document {

@@ -458,7 +458,7 @@ async fn a_page_of_new_leads_is_stored_whole_or_not_at_all() {
                 interrupted_before_the_end += 1;
             }
         }
-        gloo::timers::future::TimeoutFuture::new(30).await;
+        gloo_timers::future::TimeoutFuture::new(30).await;
         let cursor = ok(leads::cursor().await, "cursor");
         let stored = ok(leads::summaries().await, "summaries").len();
         assert!(

@@ -23,7 +23,7 @@ pub fn focus_when_shown(id: &'static str) {
                 focus_after_paint(el);
                 return;
             }
-            gloo::timers::future::TimeoutFuture::new(50).await;
+            gloo_timers::future::TimeoutFuture::new(50).await;
         }
     });
 }
@@ -38,7 +38,7 @@ pub fn focus_after_paint(el: web_sys::HtmlElement) {
     // after. Both closures are called once (the frame comes, the timeout
     // fires), which frees them.
     let after_frame = wasm_bindgen::closure::Closure::once_into_js(move || {
-        gloo::timers::callback::Timeout::new(0, move || {
+        gloo_timers::callback::Timeout::new(0, move || {
             let options = web_sys::FocusOptions::new();
             options.set_prevent_scroll(true);
             let _ = el.focus_with_options(&options);

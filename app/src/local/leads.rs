@@ -1425,7 +1425,7 @@ pub async fn yield_now() {
         let _ = wasm_bindgen_futures::JsFuture::from(p).await;
         return;
     }
-    gloo::timers::future::TimeoutFuture::new(0).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
 /// The sync cursor stored with the last applied page (0 before the first).

@@ -6,8 +6,8 @@
 //! controls the page. The first install is not an update: it takes control
 //! without a reload. Nothing here may stop the app: failures are logged.
 
-use gloo::events::EventListener;
-use gloo::timers::callback::Interval;
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

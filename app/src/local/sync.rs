@@ -804,7 +804,7 @@ impl Engine {
         self.backoff_ms = (self.backoff_ms * 2).min(MAX_BACKOFF_MS);
         let generation = self.generation;
         leptos::task::spawn_local(async move {
-            gloo::timers::future::TimeoutFuture::new(delay).await;
+            gloo_timers::future::TimeoutFuture::new(delay).await;
             send(Input::Retry(generation));
         });
     }

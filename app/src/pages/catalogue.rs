@@ -708,7 +708,7 @@ async fn read_data_url(file: &web_sys::File) -> Option<String> {
     let (done, read) = futures::channel::oneshot::channel::<()>();
     // `loadend` follows success, failure and abort alike; the listener is
     // dropped (removed) when this function returns.
-    let _listener = gloo::events::EventListener::once(&reader, "loadend", move |_| {
+    let _listener = gloo_events::EventListener::once(&reader, "loadend", move |_| {
         let _ = done.send(());
     });
     reader.read_as_data_url(file).ok()?;

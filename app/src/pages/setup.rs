@@ -93,7 +93,7 @@ fn SetupScreen() -> impl IntoView {
     // link pasted into the same tab).
     let code = RwSignal::new(setup_code());
     let on_hash = web_sys::window().map(|w| {
-        gloo::events::EventListener::new(&w, "hashchange", move |_| code.set(setup_code()))
+        gloo_events::EventListener::new(&w, "hashchange", move |_| code.set(setup_code()))
     });
     // Removed with the page.
     let _keep = StoredValue::new_local(on_hash);
