@@ -36,8 +36,9 @@ use crate::clock::Clock;
 use crate::db::{self, ChangeRow, CommitError, Db, DealerWrite, DocumentRow, Snapshot};
 use crate::hub::{Commit, Hub};
 
-/// A document's snapshot is rewritten once this many changes are stored after it.
-pub const SNAPSHOT_EVERY: usize = 32;
+/// A document's snapshot is rewritten once this many changes are stored
+/// after it: the shared rule (`doc::COMPACT_AT`).
+pub const SNAPSHOT_EVERY: usize = showroom_shared::doc::COMPACT_AT;
 /// What one group (one transaction) may hold; a single batch bigger than
 /// this still goes, alone.
 const GROUP_CHANGES: usize = 4_000;
@@ -894,7 +895,7 @@ fn ingest_items(
                     )
                 };
                 let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
-                    && entry.state.tail_len() >= SNAPSHOT_EVERY;
+                    && showroom_shared::doc::compaction_due(entry.state.tail_len());
                 let snapshot = compact.then(|| entry.state.compact()).flatten();
                 let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
                 outs.push((

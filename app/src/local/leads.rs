@@ -34,9 +34,9 @@ use crate::local::floor::{self, FloorRow};
 use crate::local::judge::{self, Verdict};
 use crate::local::summary::LeadSummary;
 
-/// A document with more incremental changes than this is compacted into a
-/// new snapshot on its next save.
-pub const COMPACT_AFTER: usize = 20;
+/// A document with this many incremental changes is compacted into a new
+/// snapshot on its next save: the shared rule (`doc::compaction_due`).
+pub const COMPACT_AFTER: usize = showroom_shared::doc::COMPACT_AT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeadStoreError {
@@ -523,7 +523,7 @@ fn finish_doc(
 ) -> Result<Derived> {
     let derived = derive(lead, &loaded.doc, content);
     put_derived(tx, &derived)?;
-    if loaded.changes.len() > COMPACT_AFTER && loaded.snapshot_ok {
+    if showroom_shared::doc::compaction_due(loaded.changes.len()) && loaded.snapshot_ok {
         tx.put_bytes(DOCS, &lead.to_string(), &loaded.doc.save())?;
         let mut kept = Vec::new();
         for (key, hash) in loaded.changes.drain(..) {
@@ -1302,7 +1302,7 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
         .as_ref()
         .and_then(|s| serde_json::to_string(s).ok());
     // Many changes: a snapshot, and beside it only what is still waiting.
-    let snapshot = (kept.len() > COMPACT_AFTER).then(|| doc.save());
+    let snapshot = showroom_shared::doc::compaction_due(kept.len()).then(|| doc.save());
     let changes = kept
         .into_iter()
         .filter(|(_, _, hash)| snapshot.is_none() || !doc.has_change(hash))
