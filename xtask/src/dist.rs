@@ -4,20 +4,27 @@
 //! dist/index.html, dist/sw.js, ... (every file of public/, with __BUILD__ and
 //!                                   __PRECACHE__ filled in index.html and sw.js)
 //! dist/assets/<BUILD>/showroom.js, showroom_bg.wasm, showroom.css (+ snippets/ if any)
+//! dist/**/FILE.br, FILE.gz          (Brotli and gzip of each compressible file, made
+//!                                   last: `precompress`)
 //! ```
 //!
 //! BUILD is 16 hex digits of an FNV-1a 64 hash over everything that ships (the
 //! wasm-bindgen output, `style/showroom.css` and `public/`), so that any change to
-//! any shipped file changes `sw.js` and the installed service worker updates.
+//! any shipped file changes `sw.js` and the installed service worker updates. The
+//! `.br`/`.gz` variants follow from the files by deterministic encoders, so they
+//! need not enter the hash; they are not in the precache list either (the browser
+//! asks for the plain URL, the server picks the encoding).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use crate::precompress::{self, Compressed};
 use crate::util::{self, Ctx, step};
 
 pub struct DistInfo {
     pub dist: PathBuf,
     pub build: String,
+    /// The compressible files and the sizes of their variants.
+    pub compressed: Vec<Compressed>,
 }
 
 /// FNV-1a, 64 bits.
@@ -70,11 +77,13 @@ pub fn url_path(rel: &Path) -> String {
 }
 
 /// The service worker's precache list: the URL path of every file in dist except
-/// `sw.js` itself; `/index.html` first, then the rest in path order.
+/// `sw.js` itself and the `.br`/`.gz` variants of other files; `/index.html` first,
+/// then the rest in path order.
 pub fn precache_list(dist_files: &[PathBuf]) -> Vec<String> {
     let mut urls: Vec<String> = dist_files
         .iter()
         .filter(|rel| rel.as_path() != Path::new("sw.js"))
+        .filter(|rel| !precompress::is_variant(rel, dist_files))
         .map(|rel| url_path(rel))
         .collect();
     urls.sort();
@@ -164,21 +173,11 @@ pub fn build_pwa(ctx: &Ctx) -> Result<DistInfo, String> {
         &ctx.root.join("public"),
         &dist,
     )?;
-    let shipped_wasm = dist
-        .join("assets")
-        .join(&info.build)
-        .join("showroom_bg.wasm");
-    let raw = std::fs::metadata(&shipped_wasm)
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let gz = gzipped_size(&shipped_wasm)
-        .map(|n| format!("{n} bytes ({:.0} KiB)", n as f64 / 1024.0))
-        .unwrap_or_else(|| "unknown (gzip not found)".into());
     println!(
-        "PWA built: {} (BUILD {})\n  showroom_bg.wasm: {raw} bytes ({:.0} KiB) raw, {gz} gzipped -9",
+        "PWA built: {} (BUILD {}), bytes per file:\n{}",
         dist.display(),
         info.build,
-        raw as f64 / 1024.0
+        precompress::table(&dist, &info.compressed)?
     );
     Ok(info)
 }
@@ -272,21 +271,21 @@ pub fn assemble(
             public.display()
         );
     }
+
+    // Last, so that the variants hold the filled-in index.html and sw.js.
+    step("precompressing (Brotli 11, gzip -9)");
+    let started = std::time::Instant::now();
+    let compressed = precompress::precompress_dir(dist)?;
+    println!(
+        "  {} files precompressed in {:.1} s",
+        compressed.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(DistInfo {
         dist: dist.to_path_buf(),
         build,
+        compressed,
     })
-}
-
-/// `gzip -9 -c file | wc -c`, or None without gzip.
-fn gzipped_size(file: &Path) -> Option<u64> {
-    let out = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(file)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status.success().then_some(out.stdout.len() as u64)
 }
 
 #[cfg(test)]
@@ -352,6 +351,34 @@ mod tests {
     }
 
     #[test]
+    fn precache_list_leaves_out_the_precompressed_variants() {
+        let files: Vec<PathBuf> = [
+            "assets/b/showroom_bg.wasm",
+            "assets/b/showroom_bg.wasm.br",
+            "assets/b/showroom_bg.wasm.gz",
+            "data/export.gz",
+            "index.html",
+            "index.html.br",
+            "index.html.gz",
+            "sw.js",
+            "sw.js.br",
+            "sw.js.gz",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(
+            precache_list(&files),
+            vec![
+                "/index.html",
+                "/assets/b/showroom_bg.wasm",
+                // A shipped .gz with no plain twin is a file like any other.
+                "/data/export.gz",
+            ]
+        );
+    }
+
+    #[test]
     fn url_paths_are_percent_encoded() {
         assert_eq!(
             url_path(Path::new("icons/icon 192.png")),
@@ -386,7 +413,9 @@ mod tests {
             &t.join("bg/showroom.js"),
             "import './snippets/x/inline0.js';",
         );
-        write(&t.join("bg/showroom_bg.wasm"), "\0asm");
+        // Big enough (and repetitive enough) to be precompressed.
+        let wasm = format!("\0asm{}", "\x01\x02\x03 function body ".repeat(200));
+        write(&t.join("bg/showroom_bg.wasm"), &wasm);
         write(&t.join("bg/snippets/x/inline0.js"), "export {}");
         write(&t.join("style/showroom.css"), "body{}");
         write(
@@ -429,6 +458,26 @@ mod tests {
         );
         assert!(!dist.join("assets/old").exists());
         assert!(!dist.join(".gitkeep").exists());
+
+        // The wasm has its variants, decoding to it, and the precache list above
+        // names none of them; the small files have none.
+        let wasm_path = format!("assets/{b}/showroom_bg.wasm");
+        let br = std::fs::read(dist.join(format!("{wasm_path}.br"))).unwrap();
+        let mut unbr = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut unbr).unwrap();
+        assert_eq!(unbr, wasm.as_bytes());
+        let gz = std::fs::read(dist.join(format!("{wasm_path}.gz"))).unwrap();
+        let mut ungz = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut ungz).unwrap();
+        assert_eq!(ungz, wasm.as_bytes());
+        assert_eq!(
+            info.compressed
+                .iter()
+                .map(|c| c.rel.to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
+            vec![wasm_path]
+        );
+        assert!(!dist.join("sw.js.br").exists() && !dist.join("index.html.gz").exists());
 
         // Same inputs, same BUILD; a changed public file, a new BUILD.
         let again = assemble(

@@ -1,14 +1,17 @@
 //! Build, run and test orchestration for Showroom, invoked as `cargo xtask <command>`
 //! (alias in `.cargo/config.toml`).
 //!
-//! std only, so that it compiles in seconds on a cold machine. It installs the tools
-//! it needs when it can (wasm32 target, wasm-bindgen-cli, and as root Debian's
-//! Chromium, ChromeDriver and PostgreSQL), and says exactly what to install when it
-//! cannot.
+//! Almost std only, so that it compiles quickly on a cold machine: its only
+//! dependencies are the gzip and Brotli encoders that precompress `dist/` (pure
+//! Rust; optimised even in debug builds, see the workspace Cargo.toml, they add
+//! ~30 s to a cold compile). It installs the tools it needs when it can (wasm32
+//! target, wasm-bindgen-cli, and as root Debian's Chromium, ChromeDriver and
+//! PostgreSQL), and says exactly what to install when it cannot.
 
 mod counts;
 mod dist;
 mod pg;
+mod precompress;
 mod testcmd;
 #[cfg(test)]
 mod tidy;
@@ -24,7 +27,11 @@ const USAGE: &str = "\
 Usage: cargo xtask <command>
 
 Commands:
-  build   Build the PWA (release wasm) into dist/
+  build   Build the PWA (release wasm) into dist/, with FILE.br and FILE.gz beside
+          each compressible file (the server sends the one the browser accepts)
+  precompress DIR
+          Write the .br/.gz variants for an already built dist dir (what `build`
+          does last) and print the size of each file raw, gzipped and in Brotli
   run     Build the PWA and the server (release) and run the server with demo data.
           Extra arguments after `run` go to the server; SHOWROOM_ADDR and DATABASE_URL
           are passed through (defaults: 127.0.0.1:8080, sqlite://data/showroom.db).
@@ -114,6 +121,19 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        "precompress" => match args.get(1).filter(|_| args.len() == 2) {
+            Some(dir) => match precompress_cmd(std::path::Path::new(dir)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("\nxtask precompress FAILED: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            None => {
+                eprintln!("xtask precompress takes one argument: the dist dir");
+                ExitCode::from(2)
+            }
+        },
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -129,6 +149,22 @@ fn main() -> ExitCode {
 fn build(ctx: &Ctx) -> Result<(), String> {
     let ctx = tools::ensure_wasm_tools(ctx)?;
     dist::build_pwa(&ctx)?;
+    Ok(())
+}
+
+/// `cargo xtask precompress DIR`: the last step of `build`, on its own.
+fn precompress_cmd(dir: &std::path::Path) -> Result<(), String> {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let started = std::time::Instant::now();
+    let compressed = precompress::precompress_dir(dir)?;
+    println!(
+        "{} files precompressed in {:.1} s, bytes per file:\n{}",
+        compressed.len(),
+        started.elapsed().as_secs_f64(),
+        precompress::table(dir, &compressed)?
+    );
     Ok(())
 }
 

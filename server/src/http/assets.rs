@@ -1,6 +1,14 @@
 //! Serves the built PWA: files from the static dir, `index.html` for any
 //! other path (the app routes on the client), and cache headers that let a
 //! new deployment reach every device.
+//!
+//! The build writes `FILE.br` and `FILE.gz` beside each compressible file
+//! (`cargo xtask build`, xtask/src/precompress.rs); a request for `FILE` gets
+//! the Brotli or gzip bytes when its `Accept-Encoding` allows, with the
+//! `Content-Type` of `FILE` (`application/wasm` for the wasm, so the browser
+//! still compiles it while it streams in) and `Content-Encoding` set. Nothing is
+//! compressed per request. Every file response says `Vary: Accept-Encoding`,
+//! so that no cache between hands a Brotli body to a browser that did not ask.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -11,8 +19,9 @@ use axum::handler::HandlerWithoutStateExt;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tower::ServiceExt;
+use tower::{Layer, ServiceExt};
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 /// Files under `/assets/<build>/` are named by content, so they never change.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -22,17 +31,32 @@ const REVALIDATE: &str = "no-cache";
 /// Icons and the manifest may change between deployments but rarely.
 const SHORT: &str = "public, max-age=3600";
 
-/// The static files, falling back to the app shell for client-side routes.
+/// The static files, falling back to the app shell for client-side routes;
+/// each in the best of Brotli, gzip and identity that the request accepts.
 pub fn service(
     static_dir: &Path,
-) -> ServeDir<
-    impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + use<>,
+) -> SetResponseHeader<
+    ServeDir<
+        impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + use<>,
+    >,
+    HeaderValue,
 > {
     let index = static_dir.join("index.html");
     let fallback = move |req: Request| spa_fallback(index.clone(), req);
-    ServeDir::new(static_dir)
+    let files = ServeDir::new(static_dir)
         .append_index_html_on_directories(true)
-        .fallback(fallback.into_service())
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(fallback.into_service());
+    // On every answer, 304s included: the bytes of a file depend on the
+    // request's Accept-Encoding (neither ServeDir nor ServeFile says so).
+    SetResponseHeaderLayer::if_not_present(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
+    .layer(files)
 }
 
 /// `index.html` for paths that look like app routes (`/leads/42`); a 404 for
@@ -50,7 +74,10 @@ async fn spa_fallback(index: PathBuf, req: Request) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    match ServeFile::new(index).oneshot(req).await {
+    let shell = ServeFile::new(index)
+        .precompressed_br()
+        .precompressed_gzip();
+    match shell.oneshot(req).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     }
