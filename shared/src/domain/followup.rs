@@ -313,6 +313,23 @@ pub fn first_contact(tasks: &[Task]) -> Option<i64> {
         .min()
 }
 
+/// When a lead is next to be followed up (Unix ms): its earliest open task;
+/// with none, the start of its follow-up date (`day_start` gives a date's
+/// first millisecond in the dealer's time zone). `None`: nothing is planned,
+/// or the lead is closed. The one rule `Lead::next_due` and the summary
+/// both read.
+pub fn next_due(
+    stage: super::Stage,
+    open_tasks_due: impl Iterator<Item = i64>,
+    follow_up_on: Option<super::Date>,
+    day_start: impl Fn(super::Date) -> i64,
+) -> Option<i64> {
+    if !stage.is_open() {
+        return None;
+    }
+    open_tasks_due.min().or_else(|| follow_up_on.map(day_start))
+}
+
 // What each record holds: its kind, its authors, its fields' tags
 // (`super::record`).
 

@@ -230,7 +230,7 @@ impl Lead {
     /// planned, or the lead is closed. The one definition every screen reads
     /// (Today's lists, the lead list, the lead's page).
     pub fn next_due(&self, day_start: impl Fn(Date) -> i64) -> Option<i64> {
-        super::summary::next_due(
+        super::followup::next_due(
             self.stage,
             self.tasks.iter().filter(|t| t.is_open()).map(|t| t.due),
             self.next_follow_up,

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::followup::{TaskId, TaskKind, decision_on};
+use super::followup::{TaskId, TaskKind, decision_on, next_due};
 use super::quote::QuoteStatus;
 use super::{Date, Grade, Lead, LeadId, Stage, UserId};
 
@@ -149,23 +149,6 @@ impl LeadSummary {
     pub fn is_due(&self, today: Date) -> bool {
         self.stage.is_open() && self.next_follow_up.is_some_and(|d| d <= today)
     }
-}
-
-/// When a lead is next to be followed up (Unix ms): its earliest open task;
-/// with none, the start of its follow-up date (`day_start` gives a date's
-/// first millisecond in the dealer's time zone). `None`: nothing is planned,
-/// or the lead is closed. The one rule `Lead::next_due` and the summary
-/// both read.
-pub fn next_due(
-    stage: Stage,
-    open_tasks_due: impl Iterator<Item = i64>,
-    follow_up_on: Option<Date>,
-    day_start: impl Fn(Date) -> i64,
-) -> Option<i64> {
-    if !stage.is_open() {
-        return None;
-    }
-    open_tasks_due.min().or_else(|| follow_up_on.map(day_start))
 }
 
 #[cfg(test)]
