@@ -5,11 +5,16 @@
 //! (`doc::records::field_paths`), and each must have a tag. A field added to
 //! a record without a tag, a kind declared without an example here, and a
 //! tag naming a field no document holds any more all fail.
+//!
+//! The same examples, made larger, are the largest changes Showroom makes:
+//! they measure `doc::MAX_CHANGE_OPS`.
 
 use std::collections::BTreeSet;
 
 use showroom_shared::doc::records::field_paths;
-use showroom_shared::doc::{DealerDoc, Document, LeadDoc, RegisterDoc, actor_from_bytes};
+use showroom_shared::doc::{
+    DealerDoc, Document, LeadDoc, MAX_CHANGE_OPS, RegisterDoc, actor_from_bytes, parse_change,
+};
 use showroom_shared::domain::catalogue::{
     CarId, Colour, ColourId, Dealer, DemoCar, Item, ItemId, ItemKind, LostReason, Model, ModelId,
     Powertrain, Settings, Transmission, Trim, TrimId,
@@ -432,4 +437,123 @@ fn the_customers_personal_data_is_tagged_personal_and_never_leaves() {
             );
         }
     }
+}
+
+/// `n` copies of each of `records`, each given its own id (one of the
+/// `kind`-th thousand) by `set_id`.
+fn copies<R: Clone>(n: u128, kind: u128, records: &[R], set_id: impl Fn(&mut R, Uuid)) -> Vec<R> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        for record in records {
+            let mut copy = record.clone();
+            set_id(&mut copy, id(1_000 * kind + i));
+            out.push(copy);
+        }
+    }
+    out
+}
+
+/// The lead of `full_lead` with twenty models (the most a lead lists), five
+/// notes and five records of every kind: more than any lead is created with.
+fn fullest_lead() -> Lead {
+    let mut lead = full_lead();
+    lead.models = (0..20).map(|i| format!("Model {i}")).collect();
+    lead.notes = (0..5)
+        .map(|i| Note {
+            author: user(),
+            at: 3 + i,
+            text: format!("周六再来 {i}"),
+        })
+        .collect();
+    lead.visits = copies(5, 1, &lead.visits, |r, u| r.id = VisitId::from_uuid(u));
+    lead.drives = copies(5, 2, &lead.drives, |r, u| r.id = DriveId::from_uuid(u));
+    lead.quotes = copies(5, 3, &lead.quotes, |r, u| r.id = VersionId::from_uuid(u));
+    lead.approvals = copies(5, 4, &lead.approvals, |r, u| {
+        r.id = ApprovalId::from_uuid(u)
+    });
+    lead.tasks = copies(5, 5, &lead.tasks, |r, u| r.id = TaskId::from_uuid(u));
+    lead.lost_requests = copies(5, 6, &lead.lost_requests, |r, u| {
+        r.id = LostRequestId::from_uuid(u)
+    });
+    lead.lost_decisions = copies(5, 7, &lead.lost_decisions, |r, u| {
+        r.id = LostDecisionId::from_uuid(u)
+    });
+    lead.consents = copies(5, 8, &lead.consents, |r, u| r.id = ConsentId::from_uuid(u));
+    lead
+}
+
+/// A dealer with the default settings and a catalogue of 200 entries (20
+/// models, 80 trims, 30 colours, 40 items, 20 demo cars, 10 lost reasons),
+/// every optional part filled: a large dealer's whole catalogue, created at
+/// once.
+fn large_dealer() -> Dealer {
+    let full = full_dealer();
+    Dealer {
+        id: full.id,
+        settings: Settings::default(),
+        models: copies(20, 1, &full.models, |m, u| m.id = ModelId::from_uuid(u)),
+        trims: copies(80, 2, &full.trims, |t, u| t.id = TrimId::from_uuid(u)),
+        colours: copies(30, 3, &full.colours, |c, u| c.id = ColourId::from_uuid(u)),
+        items: copies(40, 4, &full.items, |i, u| i.id = ItemId::from_uuid(u)),
+        cars: copies(20, 5, &full.cars, |c, u| c.id = CarId::from_uuid(u)),
+        lost_reasons: copies(10, 6, &full.lost_reasons, |r, u| {
+            r.code = format!("reason{}", u.as_u128())
+        }),
+    }
+}
+
+/// The operations and bytes of the one change that created `doc`.
+fn creation(doc: &mut Document) -> (usize, usize) {
+    let changes = doc.changes_since(&[]);
+    assert_eq!(changes.len(), 1, "creation is one change");
+    let change = changes.first().expect("a change");
+    (change.len(), change.raw_bytes().len())
+}
+
+/// A change may describe at most `MAX_CHANGE_OPS` operations (automerge
+/// holds every one to apply it). The largest changes Showroom makes are
+/// creations with everything in them; each stays under a tenth of the cap,
+/// and parses.
+#[test]
+fn the_largest_real_changes_are_far_below_the_op_cap() {
+    let mut lead = LeadDoc::create(actor_from_bytes([1; 16]), &full_lead()).expect("lead");
+    let mut fullest = LeadDoc::create(actor_from_bytes([1; 16]), &fullest_lead()).expect("lead");
+    let dealer = |content: &Dealer| {
+        DealerDoc::create(
+            actor_from_bytes([2; 16]),
+            DealerId::from_uuid(id(3)),
+            content,
+            1,
+        )
+        .expect("dealer")
+    };
+    let mut large = dealer(&large_dealer());
+    let mut settings = dealer(&Dealer {
+        settings: Settings::default(),
+        ..Dealer::default()
+    });
+    let mut register =
+        RegisterDoc::create(actor_from_bytes([3; 16]), &full_register(), 1).expect("register");
+    let mut problems = Vec::new();
+    for (what, doc) in [
+        ("a lead, a record of each kind", &mut *lead),
+        ("a lead, 20 models, 5 records of each", &mut *fullest),
+        ("a dealer, default settings", &mut *settings),
+        ("a dealer, 200 entries", &mut *large),
+        ("a register, a visit", &mut *register),
+    ] {
+        let (ops, bytes) = creation(doc);
+        println!("{what}: {ops} operations, {bytes} B");
+        if ops > MAX_CHANGE_OPS / 10 {
+            problems.push(format!(
+                "{what}: {ops} operations, over a tenth of {MAX_CHANGE_OPS}"
+            ));
+        }
+        for change in doc.changes_since(&[]) {
+            if let Err(e) = parse_change(change.raw_bytes()) {
+                problems.push(format!("{what}: {e}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

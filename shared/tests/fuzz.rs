@@ -65,7 +65,9 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
-use showroom_shared::doc::{ActorId, DocError, LeadDoc, actor_from_bytes, parse_change};
+use showroom_shared::doc::{
+    ActorId, DocError, LeadDoc, MAX_CHANGE_OPS, actor_from_bytes, parse_change,
+};
 use showroom_shared::domain::{
     Customer, Date, DealerId, DocId, Grade, Lead, LeadId, Note, RegisterId, Role, Source, Stage,
     UserId,
@@ -438,7 +440,7 @@ const KNOWN_PANICS: &[KnownPanic] = &[
     // Reached by parse_change (network bytes).
     KnownPanic {
         site: "automerge-0.12.0/src/columnar/encoding/rle.rs:192",
-        what: "an RLE run length of i64::MIN: `count.abs()` overflows (a panic with overflow checks, as in debug builds; it wraps in release)",
+        what: "an RLE run length of i64::MIN: `count.abs()` overflows (a panic with overflow checks, as in debug builds; it wraps in release). doc/columns.rs refuses it in the string and action columns, not in the others (the object column's here)",
     },
     KnownPanic {
         site: "automerge-0.12.0/src/types.rs:464",
@@ -2422,6 +2424,120 @@ fn the_densest_change_parses_within_the_change_cap() {
     );
     println!("{report}");
     assert!(matches!(result, Ok(Ok(_))), "{report}");
+    assert!(usage.peak <= cap, "{report}");
+}
+
+/// A change that repeats one operation `ops` times: every column is one run
+/// (set the root map's key `name` to `true`, no predecessors), so it is a few
+/// dozen bytes however many operations it describes (69 for a million).
+/// automerge 0.12 parses it, and before `doc::MAX_CHANGE_OPS` ingest held
+/// 381 MB to apply a million (`import_ops` builds every operation first,
+/// op_set2/change/batch.rs:1156).
+fn repeated_op(ops: u64) -> Vec<u8> {
+    let count = i64::try_from(ops).expect("a count");
+    let run = |value: &[u8]| {
+        let mut column = Vec::new();
+        sleb(count, &mut column);
+        column.extend_from_slice(value);
+        column
+    };
+    // A boolean column is runs of falses and trues, alternating: one run of falses.
+    let mut inserts = Vec::new();
+    leb(ops, &mut inserts);
+    let columns = [
+        (0x15, run(b"\x04name")), // key strings
+        (0x34, inserts),          // insert (boolean)
+        (0x42, run(&[1])),        // action: set
+        (0x56, run(&[0x02])),     // value metadata: true, no bytes
+        (0x57, Vec::new()),       // raw values: none
+        (0x70, run(&[0])),        // predecessor counts: none
+    ];
+    // No dependencies, a 16-byte actor, seq 1, start op 1, time 0, no
+    // message, no other actors.
+    let mut body = vec![0x00, 0x10];
+    body.extend_from_slice(&[0xa1; 16]);
+    body.extend_from_slice(&[0x01, 0x01, 0x00, 0x00, 0x00]);
+    leb(columns.len() as u64, &mut body);
+    for (spec, data) in &columns {
+        body.push(*spec);
+        leb(data.len() as u64, &mut body);
+    }
+    for (_, data) in &columns {
+        body.extend_from_slice(data);
+    }
+    frame(1, &body)
+}
+
+/// A change may describe at most `MAX_CHANGE_OPS` operations: beyond it,
+/// however few its bytes, `parse_change` refuses it before automerge applies
+/// anything, and so does the server's ingest (as malformed), each within the
+/// change cap (80 × its bytes + 64 KiB). At the cap it parses and is
+/// applied, within `ingest_cap` (about 10 MB of its 12 MB).
+#[test]
+fn a_change_repeating_one_operation_is_refused_within_the_change_cap() {
+    let ingest_one = |change: &[u8]| {
+        let incoming = vec![change.to_vec()];
+        let mut state = DocState::new();
+        measure(change, || {
+            ingest(
+                dealer(),
+                DocId::lead(lead_id()),
+                &creator(),
+                &Default::default(),
+                &mut state,
+                &incoming,
+            )
+            .map(|_| ())
+        })
+    };
+    let max = MAX_CHANGE_OPS as u64;
+    // One over, the million that held 381 MB, and more than could be iterated.
+    for ops in [max + 1, 1_000_000, u64::MAX >> 1] {
+        let change = repeated_op(ops);
+        let cap = change_cap(&change);
+        let (parsed, usage) = measure(&change, || parse_change(&change).map(|c| c.len()));
+        let report = format!(
+            "parse_change of {} B repeating one operation {ops} times: {parsed:?}; peak {} B (cap {cap} B)",
+            change.len(),
+            usage.peak
+        );
+        println!("{report}");
+        assert!(
+            matches!(parsed, Ok(Err(DocError::BadChange(ref why))) if why.contains("more operations")),
+            "{report}"
+        );
+        assert!(usage.peak <= cap, "{report}");
+        let (result, usage) = ingest_one(&change);
+        let report = format!(
+            "ingest of it: {result:?}; peak {} B (cap {cap} B)",
+            usage.peak
+        );
+        println!("{report}");
+        assert!(
+            matches!(&result, Ok(Err(r)) if r.code == SyncErrorCode::Malformed),
+            "{report}"
+        );
+        assert!(usage.peak <= cap, "{report}");
+    }
+    let change = repeated_op(max);
+    let (parsed, _) = measure(&change, || parse_change(&change).map(|c| c.len()));
+    assert!(
+        matches!(parsed, Ok(Ok(n)) if n == MAX_CHANGE_OPS),
+        "{parsed:?}"
+    );
+    let (result, usage) = ingest_one(&change);
+    let cap = ingest_cap(std::slice::from_ref(&change), &Stored::default());
+    let report = format!(
+        "ingest of {} B repeating one operation {max} times: {result:?}; peak {} B (cap {cap} B)",
+        change.len(),
+        usage.peak
+    );
+    println!("{report}");
+    // Applied: what the rules then refuse is the document, which holds no lead.
+    assert!(
+        matches!(&result, Ok(Err(r)) if r.code == SyncErrorCode::Invalid),
+        "{report}"
+    );
     assert!(usage.peak <= cap, "{report}");
 }
 

@@ -25,12 +25,21 @@
 //! column lengths must fit in what follows them, and a raw value (the value
 //! column) is a slice whose length is checked before it is copied.
 //!
+//! Applying a change is not: one run of a few bytes in every column repeats
+//! an operation any number of times, and automerge builds every operation
+//! before it applies any (`import_ops`, `op_set2/change/batch.rs:1117-1156`):
+//! 67 bytes describing a million operations made the server hold 381 MB.
+//! Showroom's changes are small, so a change may describe at most
+//! [`MAX_CHANGE_OPS`] operations, counted from its action column (one value
+//! per operation: automerge reads operations until that column ends).
+//!
 //! So [`check`] walks the change once, without allocating: the header, the
 //! column metadata (every column's declared length must fit, in order, in the
 //! bytes after the metadata; what is left is the extra bytes), then every
 //! string column's run-length encoding, where each string's length must fit
-//! in what is left of its column, and every group column's, where no count
-//! may exceed the change's bytes. A change that fails is refused as
+//! in what is left of its column, every group column's, where no count may
+//! exceed the change's bytes, and the action column's, whose runs may add up
+//! to at most [`MAX_CHANGE_OPS`]. A change that fails is refused as
 //! [`DocError::BadChange`], which the sync protocol reports as `malformed`.
 //!
 //! The layout is the Automerge binary format's (its sections "Change chunks"
@@ -41,10 +50,34 @@ use super::DocError;
 /// The bytes of a change hash in the dependency list.
 const HASH_BYTES: usize = 32;
 
+/// The most operations one change may describe.
+///
+/// Showroom's documents are maps of scalar fields (a string is one value, not
+/// a text object of one operation per character) and short lists (a lead's
+/// models, at most 20; notes, appended one per change), so a change holds a
+/// few operations per field it writes, about 22 bytes each. The largest are
+/// creations (measured by `the_largest_real_changes_are_far_below_the_op_cap`
+/// in `shared/tests/field_tags.rs`, which keeps each under a tenth of this):
+/// a lead with a record of every kind, every optional part filled, is 183
+/// operations; with twenty models and five records of every kind, 850; a
+/// dealer document with the default settings and 200 catalogue entries,
+/// 1,915 (43 KB). 20,000 is over ten times the largest, and more than
+/// [`super::MAX_CHANGE_BYTES`] lets a real change hold at 22 bytes an
+/// operation. At the cap, ingest held 9.8 MB to apply a 69-byte change
+/// (`a_change_repeating_one_operation_is_refused_within_the_change_cap` in
+/// `shared/tests/fuzz.rs`).
+pub const MAX_CHANGE_OPS: usize = 20_000;
+
+/// The column specification of the action column (id 4, type integer): one
+/// run-length encoded LEB128 action per operation.
+const ACTION_COLUMN: u32 = (4 << 4) | INTEGER_COLUMN;
+
 /// The type bits of a column specification (its low three bits) for a group
 /// column: run-length encoded LEB128 counts, each the number of entries one
 /// operation has in the columns of its group (its predecessors).
 const GROUP_COLUMN: u32 = 0;
+/// The type bits for an integer column: run-length encoded LEB128 numbers.
+const INTEGER_COLUMN: u32 = 2;
 /// The type bits for a string column: run-length encoded, each value a
 /// LEB128 length and that many bytes.
 const STRING_COLUMN: u32 = 5;
@@ -103,6 +136,9 @@ fn check_body(body: &[u8]) -> Result<(), &'static str> {
     let mut r = metadata;
     let mut data = Reader::new(data);
     r.uleb()?;
+    // A real change has one action column (automerge would read the last of
+    // several): counting them all is as safe, and simpler.
+    let mut ops: u64 = 0;
     for _ in 0..columns {
         let spec = column_spec(&mut r)?;
         let len = r.uleb()?;
@@ -119,8 +155,42 @@ fn check_body(body: &[u8]) -> Result<(), &'static str> {
             GROUP_COLUMN => check_group_column(column, Reader::new(body).remaining())?,
             _ => {}
         }
+        if spec == ACTION_COLUMN {
+            ops = count_ops(column, ops)?;
+        }
     }
     Ok(())
+}
+
+/// The action column: runs as in a string column (see below), of LEB128
+/// actions. Adds the operations its runs describe to `ops` (the count so
+/// far), refusing the change as soon as they are more than
+/// [`MAX_CHANGE_OPS`] (a literal run's count before its values are read, so
+/// a huge count costs nothing). A run of nulls counts too: no real change
+/// has one, and automerge refuses the change when it reaches it.
+fn count_ops(column: &[u8], mut ops: u64) -> Result<u64, &'static str> {
+    let max = u64::try_from(MAX_CHANGE_OPS).unwrap_or(u64::MAX);
+    let mut r = Reader::new(column);
+    while !r.is_empty() {
+        let run = r.sleb()?;
+        let n = if run == 0 {
+            r.uleb()?
+        } else {
+            run.unsigned_abs()
+        };
+        ops = ops.saturating_add(n);
+        if ops > max {
+            return Err("the change describes more operations than a change may hold");
+        }
+        if run > 0 {
+            r.uleb()?;
+        } else if run < 0 {
+            for _ in 0..n {
+                r.uleb()?;
+            }
+        }
+    }
+    Ok(ops)
 }
 
 /// A group column: runs as in a string column (see below), of LEB128
@@ -332,6 +402,18 @@ mod tests {
         out.extend_from_slice(&typed_len);
         out.extend_from_slice(body);
         out
+    }
+
+    fn sleb(mut n: i64, out: &mut Vec<u8>) {
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if (n == 0 && low & 0x40 == 0) || (n == -1 && low & 0x40 != 0) {
+                out.push(low);
+                return;
+            }
+            out.push(low | 0x80);
+        }
     }
 
     fn leb(mut n: u64, out: &mut Vec<u8>) {
@@ -548,6 +630,70 @@ mod tests {
         assert!(check_group_column(&column, body_len).is_ok());
         column[0] = 0x02;
         assert!(check_group_column(&column, body_len - 1).is_err());
+    }
+
+    /// A real change of `ops` operations: a list, and `ops - 1` numbers
+    /// inserted into it.
+    fn change_of(ops: usize) -> Vec<u8> {
+        let mut doc = AutoCommit::new();
+        let list = doc.put_object(ROOT, "list", ObjType::List).expect("a list");
+        let values = (1..ops).map(|i| automerge::ScalarValue::Int(i as i64));
+        doc.splice(&list, 0, 0, values).expect("insert");
+        let _ = doc.commit();
+        let change = doc.get_changes(&[]).pop().expect("a change");
+        assert_eq!(change.len(), ops);
+        change.raw_bytes().to_vec()
+    }
+
+    #[test]
+    fn a_change_of_at_most_max_change_ops_passes() {
+        let at_cap = change_of(MAX_CHANGE_OPS);
+        assert!(at_cap.len() <= crate::doc::MAX_CHANGE_BYTES);
+        let change = parse_change(&at_cap).expect("a change at the cap parses");
+        assert_eq!(change.len(), MAX_CHANGE_OPS);
+    }
+
+    #[test]
+    fn a_change_of_one_operation_more_is_refused() {
+        let over = change_of(MAX_CHANGE_OPS + 1);
+        assert!(over.len() <= crate::doc::MAX_CHANGE_BYTES);
+        assert!(refused(unframe(&over)).contains("more operations"));
+    }
+
+    #[test]
+    fn operations_are_counted_from_every_run_of_the_action_column() {
+        let max = MAX_CHANGE_OPS as u64;
+        let run = |count: i64, tail: &[u8]| {
+            let mut column = Vec::new();
+            sleb(count, &mut column);
+            column.extend_from_slice(tail);
+            column
+        };
+        // A run of one action, a literal run, a run of nulls.
+        assert_eq!(count_ops(&run(3, &[1]), 0), Ok(3));
+        assert_eq!(count_ops(&run(-2, &[1, 3]), 5), Ok(7));
+        assert_eq!(count_ops(&run(0, &[4]), 0), Ok(4));
+        assert_eq!(count_ops(&run(max as i64, &[1]), 0), Ok(max));
+        for column in [
+            run(max as i64 + 1, &[1]),
+            run(-(max as i64) - 1, &[1]),
+            run(0, &[0x80, 0x80, 0x80, 0x80, 0x01]),
+            run(i64::MIN, &[]),
+        ] {
+            assert!(count_ops(&column, 0).is_err(), "{column:?}");
+        }
+        assert!(count_ops(&run(1, &[1]), max).is_err());
+        // Two action columns add up.
+        let mut layout = Layout::of(&real_body());
+        let action = layout
+            .columns
+            .iter()
+            .position(|(spec, _)| *spec == ACTION_COLUMN)
+            .expect("an action column");
+        layout.columns[action].1 = run(max as i64, &[1]);
+        assert!(check(&layout.body()).is_ok());
+        layout.columns.insert(action, (ACTION_COLUMN, run(1, &[1])));
+        assert!(refused(&layout.body()).contains("more operations"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod mapping;
 pub mod records;
 mod register;
 
+pub use columns::MAX_CHANGE_OPS;
 pub use dealer::DealerDoc;
 pub use document::Document;
 pub(crate) use lead::read as read_lead;
@@ -171,7 +172,9 @@ impl From<automerge::AutomergeError> for DocError {
 /// stored and relayed, and a correct copy later counted as a duplicate).
 /// Before automerge decodes the change, its columns are checked against its
 /// bytes (`columns::check`): automerge allocates as much as a length inside a
-/// string column says, before it reads the bytes.
+/// string column says, before it reads the bytes; and the operations it
+/// describes are counted, at most [`MAX_CHANGE_OPS`] (automerge holds every
+/// one to apply the change, and runs repeat one any number of times).
 pub fn parse_change_within(bytes: &[u8], max: usize) -> Result<Change, DocError> {
     if bytes.len() > max {
         return Err(DocError::TooLarge(max));
