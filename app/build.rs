@@ -3,6 +3,13 @@
 //! fails, naming the file and the key, when a locale lacks a key or has one
 //! the default locale does not, or when a text drops or invents a
 //! `{placeholder}`: a missing translation never reaches a tablet.
+//!
+//! A `[formats]` text with a count may be a table of plural forms, one per
+//! CLDR category the language distinguishes (`{ one = "{n} follow-up due",
+//! other = "{n} follow-ups due" }`; `other` is required, and a plain text is
+//! `other` alone): `i18n` picks the form with the browser's
+//! `Intl.PluralRules`. Every form keeps the placeholders of the default
+//! locale's `other`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -11,9 +18,16 @@ use std::path::Path;
 /// The locales, in `i18n::Locale`'s order; the first is the default.
 const LOCALES: [&str; 2] = ["en", "zh-CN"];
 
+/// CLDR's plural categories, as `Intl.PluralRules` names them, in
+/// `showroom_shared::plural::Forms`' field order.
+const CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+/// A format's forms: (category, text), `other` among them.
+type Forms = Vec<(String, String)>;
+
 struct Texts {
     messages: Vec<(String, String)>,
-    formats: Vec<(String, String)>,
+    formats: Vec<(String, Forms)>,
 }
 
 fn read(dir: &Path, locale: &str) -> Result<Texts, String> {
@@ -23,13 +37,39 @@ fn read(dir: &Path, locale: &str) -> Result<Texts, String> {
     let table: toml::Table = text
         .parse()
         .map_err(|e| format!("{}: not valid TOML: {e}", path.display()))?;
-    let section = |name: &str| -> Result<Vec<(String, String)>, String> {
+    let section = |name: &str| -> Result<Vec<(String, Forms)>, String> {
         let Some(toml::Value::Table(t)) = table.get(name) else {
             return Err(format!("{}: no [{name}] table", path.display()));
         };
         t.iter()
             .map(|(k, v)| match v {
-                toml::Value::String(s) => Ok((k.clone(), s.clone())),
+                toml::Value::String(s) => Ok((k.clone(), vec![("other".to_owned(), s.clone())])),
+                toml::Value::Table(forms) if name == "formats" => {
+                    let mut out = Vec::new();
+                    for (category, text) in forms {
+                        let toml::Value::String(text) = text else {
+                            return Err(format!(
+                                "{}: [{name}] {k}.{category} is not a text",
+                                path.display()
+                            ));
+                        };
+                        if !CATEGORIES.contains(&category.as_str()) {
+                            return Err(format!(
+                                "{}: [{name}] {k}.{category} is not a plural category ({})",
+                                path.display(),
+                                CATEGORIES.join(", ")
+                            ));
+                        }
+                        out.push((category.clone(), text.clone()));
+                    }
+                    if !forms.contains_key("other") {
+                        return Err(format!(
+                            "{}: [{name}] {k} has no `other` form",
+                            path.display()
+                        ));
+                    }
+                    Ok((k.clone(), out))
+                }
                 _ => Err(format!("{}: [{name}] {k} is not a text", path.display())),
             })
             .collect()
@@ -39,10 +79,23 @@ fn read(dir: &Path, locale: &str) -> Result<Texts, String> {
             return Err(format!("{}: unknown table [{key}]", path.display()));
         }
     }
+    let messages = section("messages")?
+        .into_iter()
+        .map(|(k, mut forms)| (k, forms.pop().map(|(_, t)| t).unwrap_or_default()))
+        .collect();
     Ok(Texts {
-        messages: section("messages")?,
+        messages,
         formats: section("formats")?,
     })
+}
+
+/// A format's `other` text.
+fn other(forms: &Forms) -> &str {
+    forms
+        .iter()
+        .find(|(c, _)| c == "other")
+        .map(|(_, t)| t.as_str())
+        .unwrap_or_default()
 }
 
 fn placeholders(text: &str) -> BTreeSet<String> {
@@ -75,13 +128,16 @@ fn check(all: &[Texts]) -> Vec<String> {
     for (kind, pick) in [
         (
             "messages",
-            (|t: &Texts| &t.messages) as fn(&Texts) -> &Vec<(String, String)>,
+            (|t: &Texts| t.messages.iter().map(|(k, _)| k.as_str()).collect())
+                as fn(&Texts) -> BTreeSet<&str>,
         ),
-        ("formats", |t: &Texts| &t.formats),
+        ("formats", |t: &Texts| {
+            t.formats.iter().map(|(k, _)| k.as_str()).collect()
+        }),
     ] {
-        let keys: BTreeSet<&str> = pick(default).iter().map(|(k, _)| k.as_str()).collect();
+        let keys = pick(default);
         for (locale, texts) in LOCALES.iter().zip(all).skip(1) {
-            let theirs: BTreeSet<&str> = pick(texts).iter().map(|(k, _)| k.as_str()).collect();
+            let theirs = pick(texts);
             for k in keys.difference(&theirs) {
                 problems.push(format!(
                     "locales/{locale}.toml: [{kind}] {k} has no translation"
@@ -96,12 +152,15 @@ fn check(all: &[Texts]) -> Vec<String> {
         }
     }
     for (k, en) in &default.formats {
-        let want = placeholders(en);
-        for (locale, texts) in LOCALES.iter().zip(all).skip(1) {
-            if let Some((_, t)) = texts.formats.iter().find(|(key, _)| key == k) {
+        let want = placeholders(other(en));
+        for (locale, texts) in LOCALES.iter().zip(all) {
+            let Some((_, forms)) = texts.formats.iter().find(|(key, _)| key == k) else {
+                continue;
+            };
+            for (category, t) in forms {
                 if placeholders(t) != want {
                     problems.push(format!(
-                        "locales/{locale}.toml: [formats] {k} uses {:?}, locales/{}.toml {:?}",
+                        "locales/{locale}.toml: [formats] {k} ({category}) uses {:?}, locales/{}.toml {:?}",
                         placeholders(t),
                         LOCALES[0],
                         want
@@ -139,16 +198,27 @@ fn main() {
         }
         std::process::exit(1);
     }
-    let text = |texts: &Texts, formats: bool, key: &str| -> String {
-        let list = if formats {
-            &texts.formats
-        } else {
-            &texts.messages
-        };
-        list.iter()
+    let text = |texts: &Texts, key: &str| -> String {
+        texts
+            .messages
+            .iter()
             .find(|(k, _)| k == key)
             .map(|(_, t)| t.clone())
             .unwrap_or_default()
+    };
+    // `Forms { one: Some("…"), ..Forms::other("…") }`
+    let forms = |texts: &Texts, key: &str| -> String {
+        let Some((_, forms)) = texts.formats.iter().find(|(k, _)| k == key) else {
+            return "Forms::other(\"\")".to_owned();
+        };
+        let mut out = String::from("Forms { ");
+        for category in CATEGORIES.iter().filter(|c| **c != "other") {
+            if let Some((_, t)) = forms.iter().find(|(c, _)| c == category) {
+                let _ = write!(out, "{category}: Some({t:?}), ");
+            }
+        }
+        let _ = write!(out, "..Forms::other({:?}) }}", other(forms));
+        out
     };
     let mut out =
         String::from("// Generated by app/build.rs from app/locales/*.toml: edit those.\n\n");
@@ -162,8 +232,8 @@ fn main() {
             out,
             "            Key::{} => ({:?}, {:?}),",
             camel(k),
-            text(&all[0], false, k),
-            text(&all[1], false, k)
+            text(&all[0], k),
+            text(&all[1], k)
         );
     }
     out.push_str("        }\n    }\n}\n\n/// Texts with `{placeholders}` the app fills in.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum Format {\n");
@@ -174,14 +244,14 @@ fn main() {
     for (k, _) in &all[0].formats {
         let _ = writeln!(out, "        Format::{},", camel(k));
     }
-    out.push_str("    ];\n\n    /// The templates, in `Locale::ALL`'s order.\n    const fn templates(self) -> (&'static str, &'static str) {\n        match self {\n");
+    out.push_str("    ];\n\n    /// The templates with their plural forms, in `Locale::ALL`'s order.\n    const fn templates(self) -> (Forms, Forms) {\n        match self {\n");
     for (k, _) in &all[0].formats {
         let _ = writeln!(
             out,
-            "            Format::{} => ({:?}, {:?}),",
+            "            Format::{} => ({}, {}),",
             camel(k),
-            text(&all[0], true, k),
-            text(&all[1], true, k)
+            forms(&all[0], k),
+            forms(&all[1], k)
         );
     }
     out.push_str("        }\n    }\n}\n");

@@ -2,14 +2,17 @@
 //!
 //! Plain messages are [`Key`]s: one exhaustive `match` gives both languages, so
 //! a key without a translation does not compile. Messages that take arguments
-//! are functions on [`Locale`]. Dates and times are formatted by the browser
-//! (`Intl`) in the chosen locale.
+//! are functions on [`Locale`]; one with a count takes the form the
+//! language's plural rules give it ("1 follow-up due", "2 follow-ups due"),
+//! as the browser's `Intl.PluralRules` says. Dates and times are formatted
+//! by the browser (`Intl`) in the chosen locale.
 
 use leptos::prelude::*;
 use showroom_shared::domain::catalogue::{Powertrain, VinError};
 use showroom_shared::domain::quote::{DiscountLimit, LimitBy};
 use showroom_shared::domain::showroom::{DriveProblem, DriveStatus, LicenceProblem, VisitKind};
 use showroom_shared::domain::{Grade, LeadError, Money, PhoneError, Role, Source, Stage};
+use showroom_shared::plural::{Forms, Plural};
 
 /// The languages the app speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,40 +68,57 @@ impl Locale {
         }
     }
 
+    /// The plural category of `count` in this language, as the browser's
+    /// `Intl.PluralRules` says (English: `One` for 1, `Other` otherwise;
+    /// Chinese: always `Other`).
+    pub fn plural(self, count: f64) -> Plural {
+        thread_local! {
+            /// One `Intl.PluralRules` per locale, made on first use.
+            static RULES: std::cell::RefCell<Vec<(Locale, Option<js_sys::Intl::PluralRules>)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let rules = RULES.with(|r| {
+            if let Some((_, rules)) = r.borrow().iter().find(|(l, _)| *l == self) {
+                return rules.clone();
+            }
+            let rules = crate::local::intl::construct("PluralRules", &[self.tag().into()])
+                .map(wasm_bindgen::JsCast::unchecked_into::<js_sys::Intl::PluralRules>);
+            r.borrow_mut().push((self, rules.clone()));
+            rules
+        });
+        match rules {
+            Some(rules) => Plural::from_cldr(&String::from(rules.select(count))),
+            // A browser without `Intl.PluralRules`: English's rule, which
+            // a language without a `one` form ignores.
+            None => Plural::english(count),
+        }
+    }
+
+    /// A `[formats]` text's forms in this language.
+    fn forms(self, format: Format) -> Forms {
+        let (en, zh) = format.templates();
+        match self {
+            Locale::En => en,
+            Locale::ZhCn => zh,
+        }
+    }
+
     /// A `[formats]` text of the locale files with its `{placeholders}`
     /// filled in (an unknown placeholder is left as it is).
     fn fill(self, format: Format, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-        use std::fmt::Write as _;
-        let (en, zh) = format.templates();
-        let template = match self {
-            Locale::En => en,
-            Locale::ZhCn => zh,
-        };
-        let mut out = String::with_capacity(template.len() + 16);
-        let mut rest = template;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                rest = "";
-                break;
-            };
-            let name = &after[..end];
-            match args.iter().find(|(n, _)| *n == name) {
-                Some((_, value)) => {
-                    let _ = write!(out, "{value}");
-                }
-                None => {
-                    out.push('{');
-                    out.push_str(name);
-                    out.push('}');
-                }
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
+        fill_in(self.forms(format).other, args)
+    }
+
+    /// A `[formats]` text with a count: the form the language's plural
+    /// rules give `count`, its `{placeholders}` filled in.
+    fn fill_count(
+        self,
+        format: Format,
+        count: f64,
+        args: &[(&str, &dyn std::fmt::Display)],
+    ) -> String {
+        let category = self.plural(count);
+        fill_in(self.forms(format).pick(category), args)
     }
 
     /// "Signed by typing the name: 王芳"
@@ -108,7 +128,11 @@ impl Locale {
 
     /// "Too many failed attempts. Try again in N seconds."
     pub fn too_many_attempts(self, seconds: u32) -> String {
-        self.fill(Format::TooManyAttempts, &[("seconds", &seconds)])
+        self.fill_count(
+            Format::TooManyAttempts,
+            f64::from(seconds),
+            &[("seconds", &seconds)],
+        )
     }
 
     /// "Check the fields and try again." followed by what the server said.
@@ -158,7 +182,7 @@ impl Locale {
 
     /// The sync pill while changes wait: "3 waiting".
     pub fn waiting(self, n: u32) -> String {
-        self.fill(Format::Waiting, &[("n", &n)])
+        self.fill_count(Format::Waiting, f64::from(n), &[("n", &n)])
     }
 
     /// The sync pill when the browser is online but the server does not
@@ -305,8 +329,9 @@ impl Locale {
         monthly: Money,
         interest: Money,
     ) -> String {
-        self.fill(
+        self.fill_count(
             Format::FinanceLine,
+            f64::from(months),
             &[
                 ("principal", &self.money(principal)),
                 ("months", &months),
@@ -346,15 +371,24 @@ impl Locale {
     /// How late a task is, from minutes.
     pub fn late_by(self, minutes: i64) -> String {
         match minutes {
-            m if m < 60 => self.fill(Format::LateMinutes, &[("n", &m.max(1))]),
-            m if m < 24 * 60 => self.fill(Format::LateHours, &[("n", &(m / 60))]),
+            m if m < 60 => {
+                let n = m.max(1);
+                self.fill_count(Format::LateMinutes, n as f64, &[("n", &n)])
+            }
+            m if m < 24 * 60 => {
+                let n = m / 60;
+                self.fill_count(Format::LateHours, n as f64, &[("n", &n)])
+            }
             m if m < 48 * 60 => self.t(Key::LateOneDay).to_owned(),
-            m => self.fill(Format::LateDays, &[("n", &(m / (24 * 60)))]),
+            m => {
+                let n = m / (24 * 60);
+                self.fill_count(Format::LateDays, n as f64, &[("n", &n)])
+            }
         }
     }
 
     pub fn next_in_days(self, days: i64) -> String {
-        self.fill(Format::NextInDays, &[("days", &days)])
+        self.fill_count(Format::NextInDays, days as f64, &[("days", &days)])
     }
 
     pub fn lost_waiting(self, reason: &str, note: &str) -> String {
@@ -380,8 +414,9 @@ impl Locale {
     }
 
     pub fn attempts_needed(self, made: usize, needed: usize) -> String {
-        self.fill(
+        self.fill_count(
             Format::AttemptsNeeded,
+            needed as f64,
             &[("made", &made), ("needed", &needed)],
         )
     }
@@ -413,24 +448,24 @@ impl Locale {
     }
 
     pub fn due_badge(self, n: usize) -> String {
-        self.fill(Format::DueBadge, &[("n", &n)])
+        self.fill_count(Format::DueBadge, n as f64, &[("n", &n)])
     }
 
     pub fn approvals_badge(self, n: usize) -> String {
-        self.fill(Format::ApprovalsBadge, &[("n", &n)])
+        self.fill_count(Format::ApprovalsBadge, n as f64, &[("n", &n)])
     }
 
     pub fn past_target(self, n: usize) -> String {
-        self.fill(Format::PastTarget, &[("n", &n)])
+        self.fill_count(Format::PastTarget, n as f64, &[("n", &n)])
     }
 
     /// Signing out with unsynced work: how much would be lost.
     pub fn sign_out_unsynced(self, n: u32) -> String {
-        self.fill(Format::SignOutUnsynced, &[("n", &n)])
+        self.fill_count(Format::SignOutUnsynced, f64::from(n), &[("n", &n)])
     }
 
     pub fn sign_out_syncing(self, n: u32) -> String {
-        self.fill(Format::SignOutSyncing, &[("n", &n)])
+        self.fill_count(Format::SignOutSyncing, f64::from(n), &[("n", &n)])
     }
 
     pub fn waiting_line(self, quotes: usize, lost: usize, approved: usize) -> String {
@@ -445,7 +480,7 @@ impl Locale {
     }
 
     pub fn approvals_waiting(self, n: usize) -> String {
-        self.fill(Format::ApprovalsWaiting, &[("n", &n)])
+        self.fill_count(Format::ApprovalsWaiting, n as f64, &[("n", &n)])
     }
 
     /// On a record's page: "The server refused this lead's changes: <reason>"
@@ -500,8 +535,9 @@ impl Locale {
 
     /// While a sync brings changes in: "Receiving 3,200 of 10,000 changes".
     pub fn receiving(self, done: u64, of: u64) -> String {
+        let count = of as f64;
         let (done, of) = (grouped(done), grouped(of));
-        self.fill(Format::Receiving, &[("done", &done), ("of", &of)])
+        self.fill_count(Format::Receiving, count, &[("done", &done), ("of", &of)])
     }
 
     /// "Call 139 1234 5678" (a tap-to-call link).
@@ -516,7 +552,7 @@ impl Locale {
 
     /// "Show all 10"
     pub fn show_all(self, n: usize) -> String {
-        self.fill(Format::ShowAll, &[("n", &n)])
+        self.fill_count(Format::ShowAll, n as f64, &[("n", &n)])
     }
 
     /// "Not saved: <why>" (a change the rules do not allow).
@@ -549,8 +585,10 @@ impl Locale {
         match error {
             LeadError::EmptyName => self.t(Key::NameRequired).to_owned(),
             LeadError::EmptyNote => self.t(Key::NoteEmpty).to_owned(),
-            LeadError::TooLong { max, .. } => self.fill(Format::TooLong, &[("max", max)]),
-            LeadError::TooManyModels { max } => self.fill(Format::TooManyModels, &[("max", max)]),
+            LeadError::TooLong { max, .. } => self.too_long(*max),
+            LeadError::TooManyModels { max } => {
+                self.fill_count(Format::TooManyModels, *max as f64, &[("max", max)])
+            }
         }
     }
 
@@ -607,7 +645,7 @@ impl Locale {
 
     /// "Here for 25 min" / "已到店 25 分钟".
     pub fn here_for(self, minutes: i64) -> String {
-        self.fill(Format::HereFor, &[("minutes", &minutes)])
+        self.fill_count(Format::HereFor, minutes as f64, &[("minutes", &minutes)])
     }
 
     /// "Today: 12 visits, 3 left no details" (the capture rate's inputs).
@@ -620,7 +658,7 @@ impl Locale {
 
     /// "Walk-in, party of 3" / "到店客户（3 人）".
     pub fn walk_in_party(self, n: u32) -> String {
-        self.fill(Format::WalkInParty, &[("n", &n)])
+        self.fill_count(Format::WalkInParty, f64::from(n), &[("n", &n)])
     }
 
     /// "The car's last reading was 5,428 km. Is 1,250 km right?"
@@ -632,6 +670,20 @@ impl Locale {
                 ("reading", &grouped(reading.into())),
             ],
         )
+    }
+
+    /// Why a typed time zone cannot be the dealer's, at its field.
+    pub fn time_zone_problem(self, problem: crate::local::clock::ZoneProblem) -> &'static str {
+        use crate::local::clock::ZoneProblem;
+        self.t(match problem {
+            ZoneProblem::UnknownToBrowser => Key::TimeZoneUnknownToBrowser,
+            ZoneProblem::UnknownToServer => Key::TimeZoneUnknownToServer,
+        })
+    }
+
+    /// The notice shown while this browser does not know the dealer's zone.
+    pub fn time_zone_fallback(self, zone: &str) -> String {
+        self.fill(Format::TimeZoneFallback, &[("zone", &zone)])
     }
 
     /// Time of day, 24 h: "14:05".
@@ -746,15 +798,13 @@ impl Locale {
 impl Locale {
     /// "Too long: at most N characters."
     pub fn too_long(self, max: usize) -> String {
-        self.fill(Format::TooLong, &[("max", &max)])
+        self.fill_count(Format::TooLong, max as f64, &[("max", &max)])
     }
 
     /// The rules a chosen password follows, as a hint under its field.
     pub fn password_rules(self) -> String {
-        self.fill(
-            Format::PasswordRules,
-            &[("min", &showroom_shared::domain::NewPassword::MIN_CHARS)],
-        )
+        let min = showroom_shared::domain::NewPassword::MIN_CHARS;
+        self.fill_count(Format::PasswordRules, min as f64, &[("min", &min)])
     }
 
     /// Why a chosen password breaks the rules; `typed` is how many
@@ -766,10 +816,14 @@ impl Locale {
     ) -> String {
         use showroom_shared::domain::NewPasswordError as E;
         match error {
-            E::TooShort { min } => {
-                self.fill(Format::PasswordTooShort, &[("min", min), ("n", &typed)])
+            E::TooShort { min } => self.fill_count(
+                Format::PasswordTooShort,
+                *min as f64,
+                &[("min", min), ("n", &typed)],
+            ),
+            E::TooLong { max } => {
+                self.fill_count(Format::PasswordTooLong, *max as f64, &[("max", max)])
             }
-            E::TooLong { max } => self.fill(Format::PasswordTooLong, &[("max", max)]),
             E::Common => self.t(Key::PasswordCommon).to_owned(),
             E::SameAsUsername => self.t(Key::PasswordSameAsUsername).to_owned(),
         }
@@ -780,19 +834,20 @@ impl Locale {
         use showroom_shared::domain::UsernameError as E;
         match error {
             E::Empty => self.t(Key::UsernameEmpty).to_owned(),
-            E::TooLong { max } => self.fill(Format::TooLongUsername, &[("max", max)]),
+            E::TooLong { max } => {
+                self.fill_count(Format::TooLongUsername, *max as f64, &[("max", max)])
+            }
             E::BadCharacter => self.t(Key::UsernameBadCharacter).to_owned(),
         }
     }
 
     /// "Password changed. N other devices were signed out."
     pub fn password_changed(self, other_devices: u32) -> String {
-        let format = if other_devices == 1 {
-            Format::PasswordChangedOne
-        } else {
-            Format::PasswordChanged
-        };
-        self.fill(format, &[("n", &other_devices)])
+        self.fill_count(
+            Format::PasswordChanged,
+            f64::from(other_devices),
+            &[("n", &other_devices)],
+        )
     }
 
     /// "The username X is taken. Choose another."
@@ -837,6 +892,37 @@ impl Locale {
             E::TooLarge { max } => self.fill(Format::LogoTooLarge, &[("kb", &(max / 1024))]),
         }
     }
+}
+
+/// `template` with its `{placeholders}` filled in from `args` (an unknown
+/// placeholder is left as it is).
+fn fill_in(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let name = &after[..end];
+        match args.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => {
+                let _ = write!(out, "{value}");
+            }
+            None => {
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `Intl` date options with `parts`, a 24-hour clock and the dealer's time

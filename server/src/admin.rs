@@ -5,6 +5,7 @@
 //! the person must replace) hold whichever door was used.
 
 use showroom_shared::domain::catalogue::Dealer;
+use showroom_shared::domain::time_zone;
 use showroom_shared::domain::{DealerId, NewPassword, Role, UserId, Username};
 use uuid::Uuid;
 
@@ -78,21 +79,15 @@ fn username(raw: &str) -> Result<Username, AdminError> {
 }
 
 fn time_zone(raw: &str) -> Result<String, AdminError> {
-    let tz = raw.trim();
-    // An IANA name: Area/Location (or UTC). The device checks it against the
-    // browser's own zone data when it formats dates.
-    let ok = tz == "UTC"
-        || (tz.contains('/')
-            && tz.len() <= 64
-            && tz
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')));
-    if !ok {
-        return Err(AdminError::Invalid(format!(
-            "Time zone {tz:?} is not an IANA name such as Asia/Shanghai."
-        )));
-    }
-    Ok(tz.to_owned())
+    // An IANA name the tz database knows (`shared::domain::time_zone`),
+    // stored as the database spells it ("asia/shanghai" is Asia/Shanghai).
+    // A typo would otherwise give every device China time without a word.
+    time_zone::find(raw).map(str::to_owned).ok_or_else(|| {
+        let shown: String = raw.trim().chars().take(64).collect();
+        AdminError::Invalid(format!(
+            "Time zone {shown:?} is not an IANA time-zone name such as Asia/Shanghai."
+        ))
+    })
 }
 
 fn currency(raw: &str) -> Result<String, AdminError> {
@@ -292,5 +287,29 @@ mod tests {
         assert!(display_name("  李伟 ").is_ok());
         assert!(display_name(" ").is_err());
         assert!(display_name(&"名".repeat(81)).is_err());
+    }
+
+    /// Issue 20 §6: only names the tz database knows, as it spells them.
+    #[test]
+    fn a_time_zone_is_an_iana_name() {
+        for good in ["Asia/Shanghai", "UTC", "America/New_York", "Asia/Urumqi"] {
+            assert_eq!(time_zone(good).ok().as_deref(), Some(good));
+        }
+        assert_eq!(
+            time_zone(" asia/shanghai ").ok().as_deref(),
+            Some("Asia/Shanghai")
+        );
+        for bad in [
+            "Asia/Shangai",
+            "Asia/Shang hai",
+            "Shanghai",
+            "Asia/Nowhere",
+            "",
+        ] {
+            let Err(AdminError::Invalid(why)) = time_zone(bad) else {
+                panic!("{bad:?} was accepted");
+            };
+            assert!(why.contains("Asia/Shanghai"), "{why}");
+        }
     }
 }

@@ -11,5 +11,6 @@
 pub mod api;
 pub mod doc;
 pub mod domain;
+pub mod plural;
 pub mod rules;
 pub mod sync;

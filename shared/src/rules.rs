@@ -55,6 +55,10 @@ pub enum Breach {
     /// The dealer's profile (printed on records) is not what it may hold:
     /// a logo that is not a small PNG, JPEG or WebP, or a text too long.
     BadProfile { why: String },
+    /// The dealer's time zone was set to a name that is not an IANA
+    /// time-zone name (`domain::time_zone`): every device would fall back
+    /// to China time.
+    UnknownTimeZone { name: String },
 }
 
 impl Breach {
@@ -67,7 +71,9 @@ impl Breach {
             Breach::Frozen | Breach::Recorded { .. } => SyncErrorCode::Frozen,
             Breach::NotApproved => SyncErrorCode::NotApproved,
             Breach::LostNotApproved => SyncErrorCode::NotDecided,
-            Breach::TooFewAttempts { .. } | Breach::BadProfile { .. } => SyncErrorCode::Invalid,
+            Breach::TooFewAttempts { .. }
+            | Breach::BadProfile { .. }
+            | Breach::UnknownTimeZone { .. } => SyncErrorCode::Invalid,
         }
     }
 }
@@ -93,6 +99,14 @@ impl std::fmt::Display for Breach {
                 f.write_str("A lead is lost only when a manager approves a lost request.")
             }
             Breach::BadProfile { why } => write!(f, "The dealer profile is refused: {why}."),
+            Breach::UnknownTimeZone { name } => {
+                // A forged name can be long: the message names its start.
+                let shown: String = name.chars().take(64).collect();
+                write!(
+                    f,
+                    "The time zone {shown:?} is not an IANA time-zone name such as Asia/Shanghai."
+                )
+            }
             Breach::TooFewAttempts { needed } => {
                 write!(f, "A lost request needs {needed} follow-up attempts first.")
             }
@@ -138,7 +152,10 @@ pub fn needs_before(after: &Content, author: &Author) -> bool {
                 || by_others(l.as_ref(), me)
         }
         Content::Register(r) => by_others(r.as_ref(), me),
-        Content::Dealer(d) => by_others(d.as_ref(), me),
+        // An unknown time zone may be one the document already held.
+        Content::Dealer(d) => {
+            by_others(d.as_ref(), me) || !crate::domain::time_zone::is_known(&d.settings.time_zone)
+        }
     }
 }
 
@@ -165,6 +182,24 @@ fn check_profile(p: &crate::domain::catalogue::DealerProfile) -> Result<(), Brea
         }
     }
     Ok(())
+}
+
+/// The dealer's time zone is an IANA name (`domain::time_zone`), or the one
+/// the document held before: a name stored before the server checked them
+/// stays until someone changes it, rather than refusing every other edit
+/// of the catalogue (the settings screen asks for a correction).
+fn check_time_zone(
+    before: Option<&crate::domain::catalogue::Dealer>,
+    after: &crate::domain::catalogue::Dealer,
+) -> Result<(), Breach> {
+    let zone = &after.settings.time_zone;
+    if crate::domain::time_zone::is_known(zone)
+        || before.is_some_and(|b| b.settings.time_zone == *zone)
+    {
+        Ok(())
+    } else {
+        Err(Breach::UnknownTimeZone { name: zone.clone() })
+    }
 }
 
 /// Whether a record of any kind names another user than `me` in an author
@@ -200,6 +235,7 @@ pub fn check(
             may_change(DocKind::Dealer, author)?;
             check_profile(&d.settings.profile)?;
             let before = before.and_then(Content::as_dealer);
+            check_time_zone(before, d)?;
             authors_kept(before, d.as_ref(), author)?;
         }
         Content::Lead(l) => {
@@ -423,6 +459,69 @@ mod tests {
             ..DealerProfile::default()
         };
         assert!(matches!(with(long), Err(Breach::BadProfile { .. })));
+    }
+
+    #[test]
+    fn the_dealers_time_zone_is_an_iana_name() {
+        use crate::domain::catalogue::Dealer;
+        let manager = Author {
+            user: crate::domain::UserId::from_uuid(uuid::Uuid::from_u128(1)),
+            role: Role::Manager,
+        };
+        let dealer = |zone: &str| {
+            let mut d = Dealer::default();
+            d.settings.time_zone = zone.to_owned();
+            Content::Dealer(Box::new(d))
+        };
+        let judge = |before: Option<&Content>, zone: &str| {
+            check(before, &dealer(zone), &manager, &Policy::default())
+        };
+        for good in ["Asia/Shanghai", "Asia/Urumqi", "UTC", "America/New_York"] {
+            assert_eq!(judge(None, good), Ok(()), "{good}");
+        }
+        for typo in [
+            "Asia/Shangai",
+            "Asia/Shang hai",
+            "Shanghai",
+            "asia/shanghai",
+            "",
+        ] {
+            let refused = judge(Some(&dealer("Asia/Shanghai")), typo);
+            assert_eq!(
+                refused,
+                Err(Breach::UnknownTimeZone {
+                    name: typo.to_owned()
+                }),
+                "{typo:?}"
+            );
+            assert_eq!(
+                refused.map_err(|b| b.code()),
+                Err(crate::sync::SyncErrorCode::Invalid)
+            );
+            assert!(judge(None, typo).is_err(), "{typo:?} in a new document");
+        }
+        // The server reads the document before such a change…
+        assert!(needs_before(&dealer("Asia/Shangai"), &manager));
+        assert!(!needs_before(&dealer("Asia/Shanghai"), &manager));
+        // …so a name stored before names were checked does not block the
+        // rest of the catalogue; correcting it is accepted.
+        let stored = dealer("Asia/Shangai");
+        assert_eq!(judge(Some(&stored), "Asia/Shangai"), Ok(()));
+        assert_eq!(judge(Some(&stored), "Asia/Shanghai"), Ok(()));
+        assert!(judge(Some(&stored), "Asia/Shangha").is_err());
+        // The message names the zone, shortened when it is long.
+        let long = Breach::UnknownTimeZone {
+            name: "x".repeat(10_000),
+        }
+        .to_string();
+        assert!(long.len() < 200, "{long}");
+        assert!(
+            Breach::UnknownTimeZone {
+                name: "Asia/Shangai".into()
+            }
+            .to_string()
+            .contains("\"Asia/Shangai\"")
+        );
     }
 
     use crate::domain::quote::tests::worked_example;

@@ -15,5 +15,6 @@ pub mod splash;
 pub mod sync_pill;
 pub mod team_member;
 pub mod temporary_password;
+pub mod time_zone;
 pub mod top_bar;
 pub mod update_banner;

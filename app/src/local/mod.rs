@@ -7,6 +7,7 @@ pub mod dealer;
 pub mod device;
 pub mod floor;
 pub mod floor_index;
+pub mod intl;
 pub mod judge;
 pub mod lead_index;
 pub mod leads;

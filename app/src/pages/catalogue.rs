@@ -14,8 +14,10 @@ use showroom_shared::domain::catalogue::{
 };
 use showroom_shared::domain::quote::DiscountLimit;
 
+use crate::components::time_zone::TimeZoneList;
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
+use crate::local::clock::{self, ZoneProblem};
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::leads;
 
@@ -335,15 +337,32 @@ pub fn CataloguePage() -> impl IntoView {
 
     // Showroom rules.
     let rules = RwSignal::new(None::<Settings>);
+    // Why the typed time zone cannot be saved: shown at its field from the
+    // start when the stored one is wrong, again when the field is left.
+    let zone_problem = RwSignal::new(None::<ZoneProblem>);
     Effect::new(move |_| {
         if rules.with_untracked(Option::is_none)
             && let Some(s) = catalogue
                 .dealer
                 .with(|d| d.as_ref().map(|d| d.settings.clone()))
         {
+            zone_problem.set(clock::checked_time_zone(&s.time_zone).err());
             rules.set(Some(s));
         }
     });
+    let check_zone = move || {
+        let typed = rules.with_untracked(|r| r.as_ref().map(|r| r.time_zone.clone()))?;
+        match clock::checked_time_zone(&typed) {
+            Ok(zone) => {
+                zone_problem.set(None);
+                Some(zone)
+            }
+            Err(problem) => {
+                zone_problem.set(Some(problem));
+                None
+            }
+        }
+    };
     let save_rules = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(mut edited), Some(current)) = (
@@ -354,6 +373,26 @@ pub fn CataloguePage() -> impl IntoView {
         ) else {
             return;
         };
+        // A zone no browser or the server knows is not saved: every device
+        // would show China time. The error is at the field.
+        let Some(zone) = check_zone() else {
+            status.set(None);
+            if let Some(field) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("time-zone"))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = field.focus();
+            }
+            return;
+        };
+        // As the tz database spells it.
+        edited.time_zone = zone.to_owned();
+        rules.update(|r| {
+            if let Some(r) = r {
+                r.time_zone = zone.to_owned();
+            }
+        });
         // New wording is a new version: a signature records which it was.
         if edited.agreement.zh != current.agreement.zh
             || edited.agreement.en != current.agreement.en
@@ -672,8 +711,17 @@ pub fn CataloguePage() -> impl IntoView {
                     </fieldset>
                     <div class="field">
                         <label for="time-zone">{move || i18n.t(Key::TimeZone)}</label>
-                        <input id="time-zone" type="text" prop:value=move || rules.with(|r| r.as_ref().map(|r| r.time_zone.clone()).unwrap_or_default())
-                            on:input=move |ev| { let v = event_target_value(&ev); rules.update(|r| if let Some(r) = r { r.time_zone = v }); } />
+                        <input id="time-zone" type="text" list="time-zone-list" autocomplete="off" autocapitalize="none" spellcheck="false"
+                            aria-describedby="time-zone-hint time-zone-error"
+                            aria-invalid=move || zone_problem.with(Option::is_some).to_string()
+                            prop:value=move || rules.with(|r| r.as_ref().map(|r| r.time_zone.clone()).unwrap_or_default())
+                            on:input=move |ev| { let v = event_target_value(&ev); zone_problem.set(None); rules.update(|r| if let Some(r) = r { r.time_zone = v }); }
+                            on:change=move |_| { check_zone(); } />
+                        <TimeZoneList id="time-zone-list" />
+                        <p id="time-zone-hint" class="field__hint">{move || i18n.t(Key::TimeZoneHint)}</p>
+                        <p id="time-zone-error" class="field__error" role="alert">
+                            {move || zone_problem.get().map(|p| i18n.locale().time_zone_problem(p))}
+                        </p>
                     </div>
                     <div class="field">
                         <label for="agreement-zh">{move || i18n.t(Key::AgreementZh)}</label>

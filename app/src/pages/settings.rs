@@ -9,6 +9,7 @@ use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::sign_out_button::SignOutButton;
 use crate::i18n::{Key, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
+use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::pwa;
 
@@ -35,6 +36,17 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let sign_out = Callback::new(move |()| spawn_local(auth.sign_out()));
     let catalogue = use_dealer_catalogue();
+    // A dealer's zone this browser does not know: times are China time
+    // (`clock`), and the person is told so.
+    let zone_notice = move || {
+        catalogue
+            .dealer
+            .with(|d| d.as_ref().map(|d| d.settings.time_zone.clone()))
+            .filter(|zone| !clock::browser_knows(zone))
+            .map(|zone| {
+                view! { <p class="notice" role="status">{move || i18n.locale().time_zone_fallback(&zone)}</p> }
+            })
+    };
     // Only a manager or an admin edits it (`rules::may_edit_catalogue`; the
     // server refuses anyone else's change).
     let may_edit = Memo::new(move |_| {
@@ -100,6 +112,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="settings-heading">
             <h1 id="settings-heading" class="page__title">{move || i18n.t(Key::Settings)}</h1>
+            {zone_notice}
             <div class="card">
                 <LanguageSwitcher current=i18n.signal() on_choose=choose_locale />
             </div>

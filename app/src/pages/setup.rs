@@ -11,20 +11,11 @@ use crate::app::use_choose_locale;
 use crate::components::icon::CardBrand;
 use crate::components::language_switcher::LanguageSwitcher;
 use crate::components::new_password::{NewPasswordFields, is_acceptable};
+use crate::components::time_zone::COMMON_TIME_ZONES as TIME_ZONES;
 use crate::i18n::{Key, Locale, use_i18n, use_page_title};
 use crate::local::auth::use_auth;
 use crate::local::device;
 
-/// The zones offered, the dealer's default first (the server takes any IANA name).
-const TIME_ZONES: [(&str, Key); 7] = [
-    ("Asia/Shanghai", Key::TzAsiaShanghai),
-    ("Asia/Urumqi", Key::TzAsiaUrumqi),
-    ("Asia/Hong_Kong", Key::TzAsiaHongKong),
-    ("Asia/Macau", Key::TzAsiaMacau),
-    ("Asia/Taipei", Key::TzAsiaTaipei),
-    ("Asia/Singapore", Key::TzAsiaSingapore),
-    ("UTC", Key::TzUtc),
-];
 /// The only currency the quote arithmetic knows.
 const CURRENCY: &str = "CNY";
 /// The server's limits on the dealer's and a person's name.

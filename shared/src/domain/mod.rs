@@ -17,6 +17,7 @@ pub mod record;
 pub mod showroom;
 pub mod summary;
 mod text_enum;
+pub mod time_zone;
 
 pub use account::{
     DeviceName, DeviceNameError, NewPassword, NewPasswordError, Password, PasswordError, Role,

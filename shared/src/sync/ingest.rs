@@ -946,6 +946,46 @@ mod tests {
         );
     }
 
+    /// Issue 20 §6: a manager's settings naming no IANA zone are refused
+    /// through sync (the device would fall back to China time).
+    #[test]
+    fn a_misspelled_time_zone_is_refused() {
+        let (mut state, id) = dealer_state();
+        let dealer = DealerId(id.id);
+        let stored = state.save();
+        let with_zone = |state: &mut DocState, zone: &'static str| {
+            edit(state, 4, move |d: &mut DealerDoc| {
+                let mut s = Settings::default();
+                s.time_zone = zone.into();
+                assert!(d.set_settings(&s, 6).ok().flatten().is_some());
+            })
+        };
+        let typo = with_zone(&mut state, "Asia/Shangai");
+        let refused = ingest(
+            dealer,
+            id,
+            &as_(6, Role::Manager),
+            &Default::default(),
+            &mut state,
+            &typo,
+        );
+        assert_eq!(code(refused), Err(SyncErrorCode::Invalid));
+        assert_eq!(state.save(), stored, "the refused change left no trace");
+        let urumqi = with_zone(&mut state, "Asia/Urumqi");
+        assert_eq!(
+            code(ingest(
+                dealer,
+                id,
+                &as_(6, Role::Manager),
+                &Default::default(),
+                &mut state,
+                &urumqi,
+            )),
+            Ok(())
+        );
+        assert_eq!(catalogue(&mut state).settings.time_zone, "Asia/Urumqi");
+    }
+
     fn stored_changes(state: &mut DocState) -> Vec<Vec<u8>> {
         let mut doc = Document::load(&state.save(), actor_from_bytes([8; 16]))
             .unwrap_or_else(|e| panic!("{e}"));
