@@ -1,9 +1,9 @@
-//! How Showroom's value types sit in Automerge: dates, phone numbers and
-//! VINs as their canonical text, money as integer fen, a signature's strokes
-//! as bytes. Ids and closed enums map themselves as their text: `id_type!`
-//! and `text_enum!` declare it with the type, so a new one needs no line
-//! here. With these, a record type's derive of `Hydrate`/`Reconcile` is its
-//! whole mapping.
+//! How Showroom's value types sit in Automerge: money as integer fen, a
+//! signature's strokes as bytes. Ids, closed enums, dates, phone numbers and
+//! VINs map themselves as their canonical text, declared with the type
+//! (`automerge_as_text!`, which `id_type!` and `text_enum!` use), so a new
+//! one needs no line here. With these, a record type's derive of
+//! `Hydrate`/`Reconcile` is its whole mapping.
 
 use std::borrow::Cow;
 
@@ -11,30 +11,8 @@ use automerge::ScalarValue;
 use autosurgeon::reconcile::NoKey;
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 
-use crate::domain::catalogue::Vin;
+use crate::domain::Money;
 use crate::domain::showroom::Strokes;
-use crate::domain::{Date, Money, Phone};
-
-macro_rules! as_text {
-    ($($ty:ty),+ $(,)?) => {$(
-        impl Reconcile for $ty {
-            type Key<'a> = NoKey;
-            fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-                reconciler.str(self.to_string())
-            }
-        }
-
-        impl Hydrate for $ty {
-            fn hydrate_string(s: &str) -> Result<Self, HydrateError> {
-                s.parse().map_err(|_| {
-                    HydrateError::unexpected(stringify!($ty), s.chars().take(60).collect())
-                })
-            }
-        }
-    )+};
-}
-
-as_text!(Date, Phone, Vin);
 
 impl Reconcile for Money {
     type Key<'a> = NoKey;

@@ -642,6 +642,9 @@ impl Fields for LostReason {
     ];
 }
 
+// Stored in Automerge as its text.
+super::text_enum::automerge_as_text!(Vin);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,6 +130,9 @@ impl From<Date> for String {
     }
 }
 
+// Stored in Automerge as its text.
+super::text_enum::automerge_as_text!(Date);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,20 +26,7 @@ macro_rules! id_type {
             }
         }
 
-        impl ::autosurgeon::Reconcile for $name {
-            type Key<'a> = ::autosurgeon::reconcile::NoKey;
-            fn reconcile<R: ::autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-                reconciler.str(self.to_string())
-            }
-        }
-
-        impl ::autosurgeon::Hydrate for $name {
-            fn hydrate_string(s: &str) -> Result<Self, ::autosurgeon::HydrateError> {
-                s.parse().map_err(|_| {
-                    ::autosurgeon::HydrateError::unexpected(stringify!($name), s.chars().take(60).collect())
-                })
-            }
-        }
+        $crate::domain::text_enum::automerge_as_text!($name);
 
         impl ::std::str::FromStr for $name {
             type Err = ::uuid::Error;

@@ -106,6 +106,9 @@ impl fmt::Display for Phone {
     }
 }
 
+// Stored in Automerge as its text.
+super::text_enum::automerge_as_text!(Phone);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,20 +39,7 @@ macro_rules! text_enum {
             }
         }
 
-        impl ::autosurgeon::Reconcile for $name {
-            type Key<'a> = ::autosurgeon::reconcile::NoKey;
-            fn reconcile<R: ::autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-                reconciler.str(self.to_string())
-            }
-        }
-
-        impl ::autosurgeon::Hydrate for $name {
-            fn hydrate_string(s: &str) -> Result<Self, ::autosurgeon::HydrateError> {
-                s.parse().map_err(|_| {
-                    ::autosurgeon::HydrateError::unexpected(stringify!($name), s.chars().take(60).collect())
-                })
-            }
-        }
+        $crate::domain::text_enum::automerge_as_text!($name);
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -62,3 +49,31 @@ macro_rules! text_enum {
     };
 }
 pub(crate) use text_enum;
+
+/// Maps a type to Automerge as its text (its `Display`, read back with its
+/// `FromStr`): ids, closed enums, dates, phone numbers, VINs.
+macro_rules! automerge_as_text {
+    ($name:ty) => {
+        impl ::autosurgeon::Reconcile for $name {
+            type Key<'a> = ::autosurgeon::reconcile::NoKey;
+            fn reconcile<R: ::autosurgeon::Reconciler>(
+                &self,
+                mut reconciler: R,
+            ) -> Result<(), R::Error> {
+                reconciler.str(self.to_string())
+            }
+        }
+
+        impl ::autosurgeon::Hydrate for $name {
+            fn hydrate_string(s: &str) -> Result<Self, ::autosurgeon::HydrateError> {
+                s.parse().map_err(|_| {
+                    ::autosurgeon::HydrateError::unexpected(
+                        stringify!($name),
+                        s.chars().take(60).collect(),
+                    )
+                })
+            }
+        }
+    };
+}
+pub(crate) use automerge_as_text;
