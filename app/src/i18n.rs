@@ -233,9 +233,9 @@ impl Locale {
     /// Why a save on the device failed, in the person's language: a change
     /// the rules do not allow is said as the server would say it
     /// ("Not saved: only a manager or an admin may make this change").
-    pub fn store_failed(self, e: &crate::local::leads::LeadStoreError) -> String {
+    pub fn store_failed(self, e: &crate::local::store::StoreError) -> String {
         match e {
-            crate::local::leads::LeadStoreError::Refused(v) => {
+            crate::local::store::StoreError::Refused(v) => {
                 self.not_allowed(self.refusal_reason(v.code().as_str()))
             }
             other => self.save_failed(&other.to_string()),

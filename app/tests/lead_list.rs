@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos_router::components::Router;
 use showroom_app::i18n::{I18n, Locale};
 use showroom_app::local::lead_index;
-use showroom_app::local::leads;
 use showroom_app::local::session;
+use showroom_app::local::store;
 use showroom_app::local::summary::LeadSummary;
 use showroom_app::pages::leads::LeadList;
 use showroom_shared::domain::{Date, Grade, LeadId, Stage};
@@ -111,7 +111,7 @@ fn wasm_memory() -> u32 {
 async fn searching_two_thousand_leads_again_and_again_keeps_memory_flat() {
     session::clear_device().await.expect("a fresh device");
     let all: Vec<LeadSummary> = (0..2_000).map(summary).collect();
-    leads::put_summaries(&all).await.expect("summaries stored");
+    store::put_summaries(&all).await.expect("summaries stored");
     leptos::mount::mount_to_body(|| {
         view! {
             <Router>

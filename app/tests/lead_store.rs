@@ -2,8 +2,8 @@
 
 use showroom_app::local::db::{DOCS, SUMMARIES};
 use showroom_app::local::judge::{self, Verdict};
-use showroom_app::local::leads::{self, LeadStoreError};
 use showroom_app::local::session;
+use showroom_app::local::store::StoreError as LeadStoreError;
 use showroom_app::local::summary::{LeadQuery, LeadSummary, SummaryIndex};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
 use showroom_shared::domain::quote::{Approval, ApprovalId, VersionId};
@@ -17,6 +17,13 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// A lead's writes (`local::leads`) and the document store they are built
+/// on (`local::store`), under the one name these tests use.
+mod leads {
+    pub use showroom_app::local::leads::*;
+    pub use showroom_app::local::store::*;
+}
 
 fn user() -> UserId {
     UserId::from_uuid(Uuid::from_u128(7))

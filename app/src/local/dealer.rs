@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use showroom_shared::domain::catalogue::Dealer;
 use showroom_shared::domain::{DealerId, DocId};
 
-use crate::local::leads::{self, StoreChange};
+use crate::local::store::{self, StoreChange};
 
 /// The signed-in dealer's catalogue and settings: `None` until the device
 /// holds its document (the first sync brings it).
@@ -25,7 +25,7 @@ pub fn provide(dealer: Signal<Option<DealerId>>) -> DealerCatalogue {
             return;
         };
         leptos::task::spawn_local(async move {
-            match leads::load_doc(DocId::dealer(id)).await {
+            match store::load_doc(DocId::dealer(id)).await {
                 Ok(Some(doc)) => match doc.read_dealer() {
                     Ok(d) => {
                         crate::local::clock::set_time_zone(&d.settings.time_zone);
@@ -47,7 +47,7 @@ pub fn provide(dealer: Signal<Option<DealerId>>) -> DealerCatalogue {
             reload();
         }
     });
-    let subscription = leads::subscribe(move |change: &StoreChange| {
+    let subscription = store::subscribe(move |change: &StoreChange| {
         let Some(id) = dealer.get_untracked() else {
             return;
         };
@@ -78,7 +78,7 @@ pub mod edit {
     use showroom_shared::domain::{DealerId, DocId};
 
     use crate::local::clock;
-    use crate::local::leads;
+    use crate::local::store;
 
     type Written = Result<Option<showroom_shared::doc::ChangeHash>, showroom_shared::doc::DocError>;
 
@@ -90,7 +90,7 @@ pub mod edit {
             return Err("signed out".into());
         };
         let now = clock::now_ms();
-        leads::change_doc::<DealerDoc>(DocId::dealer(dealer), |d| write(d, now))
+        store::change_doc::<DealerDoc>(DocId::dealer(dealer), |d| write(d, now))
             .await
             .map_err(|e| e.to_string())
     }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::local::floor::{FloorIndex, FloorRow};
-use crate::local::leads::{self, Origin, StoreChange};
+use crate::local::store::{self, Origin, StoreChange};
 
 #[derive(Clone, Copy)]
 pub struct Floor {
@@ -21,7 +21,7 @@ pub fn provide() -> Floor {
     };
     // Rows told while the first read is under way wait here, in order.
     let pending: Rc<RefCell<Option<Vec<FloorRow>>>> = Rc::new(RefCell::new(Some(Vec::new())));
-    let subscription = leads::subscribe({
+    let subscription = store::subscribe({
         let pending = pending.clone();
         move |change: &StoreChange| {
             if change.rows.is_empty() {
@@ -32,7 +32,7 @@ pub fn provide() -> Floor {
                 return;
             }
             // Another tab's change comes with every row (see
-            // `leads::changed_elsewhere`): the index is rebuilt from them.
+            // `store::changed_elsewhere`): the index is rebuilt from them.
             if change.origin == Origin::OtherTab {
                 floor
                     .index
@@ -46,7 +46,7 @@ pub fn provide() -> Floor {
     });
     let _keep = StoredValue::new_local(subscription);
     leptos::task::spawn_local(async move {
-        let rows = leads::floor_rows().await.unwrap_or_else(|e| {
+        let rows = store::floor_rows().await.unwrap_or_else(|e| {
             web_sys::console::warn_1(&format!("Could not read the showroom floor: {e}").into());
             Vec::new()
         });

@@ -1,4 +1,4 @@
-//! This tab's index of the leads on the device: read from IndexedDB once per sign-in, then kept current by what each committed write of the lead store tells its subscribers (`leads::subscribe`) — never re-read whole.
+//! This tab's index of the leads on the device: read from IndexedDB once per sign-in, then kept current by what each committed write of the document store tells its subscribers (`store::subscribe`) — never re-read whole.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,7 +6,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use showroom_shared::domain::LeadId;
 
-use crate::local::leads::{self, StoreChange};
+use crate::local::leads;
+use crate::local::store::{self, StoreChange};
 use crate::local::summary::{LeadSummary, SummaryIndex};
 
 /// The summary index of the signed-in tab (`None` until the first read).
@@ -36,7 +37,7 @@ pub fn provide() -> LeadIndex {
     #[allow(clippy::type_complexity)]
     let pending: Rc<RefCell<Option<(Vec<LeadSummary>, Vec<showroom_shared::domain::LeadId>)>>> =
         Rc::new(RefCell::new(Some(Default::default())));
-    let subscription = leads::subscribe({
+    let subscription = store::subscribe({
         let pending = pending.clone();
         move |change: &StoreChange| {
             if let Some(waiting) = pending.borrow_mut().as_mut() {
@@ -55,7 +56,7 @@ pub fn provide() -> LeadIndex {
     // Dropped (and so unsubscribed) when the frame's owner is disposed.
     let _keep = StoredValue::new_local(subscription);
     leptos::task::spawn_local(async move {
-        let mut read = match leads::summaries().await {
+        let mut read = match store::summaries().await {
             Ok(all) => SummaryIndex::new(all),
             Err(e) => {
                 web_sys::console::warn_1(&format!("Could not read the leads: {e}").into());

@@ -1,4 +1,4 @@
-//! What lives on this device: the stored session, the leads and their outbox, preferences, network status, sync and the service worker.
+//! What lives on this device: the stored session, the document store (`store`) with the leads (`leads`) and the outbox, preferences, network status, sync and the service worker.
 
 pub mod auth;
 pub mod clock;
@@ -17,5 +17,6 @@ pub mod preferences;
 pub mod pwa;
 pub mod register;
 pub mod session;
+pub mod store;
 pub mod summary;
 pub mod sync;

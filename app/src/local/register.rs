@@ -7,7 +7,8 @@ use showroom_shared::domain::{DealerId, DocId, DocKind, LeadId, RegisterId, User
 use wasm_bindgen::JsValue;
 
 use crate::local::clock;
-use crate::local::leads::{self, LeadStoreError, Result};
+use crate::local::leads;
+use crate::local::store::{self, Result, StoreError};
 
 /// Logs an arrival now, looked after by `user`, in today's register of this
 /// device (made on the first walk-in of the day). Returns the visit and the
@@ -15,31 +16,31 @@ use crate::local::leads::{self, LeadStoreError, Result};
 pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
     let now = clock::now_ms();
     let today = clock::today();
-    let visit = Visit::walk_in(VisitId::from_uuid(leads::new_uuid()), now, user);
+    let visit = Visit::walk_in(VisitId::from_uuid(store::new_uuid()), now, user);
     let key = format!("register:{today}");
-    let existing = leads::meta(&key)
+    let existing = store::meta(&key)
         .await?
         .and_then(|v| v.as_string())
         .and_then(|s| s.parse::<RegisterId>().ok());
     let doc = match existing {
         Some(id) => {
             let doc = DocId::register(id);
-            leads::change_doc::<RegisterDoc>(doc, |r| r.put_record(&visit, user, now)).await?;
+            store::change_doc::<RegisterDoc>(doc, |r| r.put_record(&visit, user, now)).await?;
             doc
         }
         None => {
-            let id = RegisterId::from_uuid(leads::new_uuid());
+            let id = RegisterId::from_uuid(store::new_uuid());
             let register = Register {
                 id,
                 dealer,
                 date: today,
                 visits: vec![visit.clone()],
             };
-            let made = RegisterDoc::create(leads::actor(), &register, now)
-                .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+            let made = RegisterDoc::create(store::actor(), &register, now)
+                .map_err(|e| StoreError::Damaged(e.to_string()))?;
             let doc = DocId::register(id);
-            leads::create_doc(doc, Document::from(made)).await?;
-            leads::set_meta(&key, Some(JsValue::from_str(&id.to_string()))).await?;
+            store::create_doc(doc, Document::from(made)).await?;
+            store::set_meta(&key, Some(JsValue::from_str(&id.to_string()))).await?;
             doc
         }
     };
@@ -48,7 +49,7 @@ pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
 
 /// The visit `id` as its document holds it.
 pub async fn load(doc: DocId, id: VisitId) -> Result<Option<Visit>> {
-    let Some(d) = leads::load_doc(doc).await? else {
+    let Some(d) = store::load_doc(doc).await? else {
         return Ok(None);
     };
     let visits = match doc.kind {
@@ -56,7 +57,7 @@ pub async fn load(doc: DocId, id: VisitId) -> Result<Option<Visit>> {
         DocKind::Lead => d.read_lead().map(|l| l.visits),
         DocKind::Dealer => return Ok(None),
     }
-    .map_err(|e| LeadStoreError::Damaged(e.to_string()))?;
+    .map_err(|e| StoreError::Damaged(e.to_string()))?;
     Ok(visits.into_iter().find(|v| v.id == id))
 }
 
@@ -65,7 +66,7 @@ pub async fn save(doc: DocId, visit: &Visit, editor: UserId) -> Result<bool> {
     let now = clock::now_ms();
     match doc.as_lead() {
         Some(lead) => leads::put_record(lead, visit, editor, now).await,
-        None => leads::change_doc::<RegisterDoc>(doc, |r| r.put_record(visit, editor, now)).await,
+        None => store::change_doc::<RegisterDoc>(doc, |r| r.put_record(visit, editor, now)).await,
     }
 }
 
@@ -79,7 +80,7 @@ pub async fn link(register: DocId, visit: &Visit, lead: LeadId, editor: UserId) 
     let now = clock::now_ms();
     leads::put_record(lead, &linked, editor, now).await?;
     if register.kind == DocKind::Register {
-        leads::change_doc::<RegisterDoc>(register, |r| r.put_record(&linked, editor, now)).await?;
+        store::change_doc::<RegisterDoc>(register, |r| r.put_record(&linked, editor, now)).await?;
     }
     Ok(())
 }

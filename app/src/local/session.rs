@@ -97,7 +97,7 @@ pub async fn forget() -> Result<(), StoreError> {
 /// Wipes everything this app keeps on the device: the whole database goes.
 pub async fn clear_device() -> Result<(), StoreError> {
     crate::local::db::close_connection();
-    crate::local::leads::forget_device();
+    crate::local::store::forget_device();
     Database::delete_by_name(DB_NAME)
         .map_err(store_error)?
         .await

@@ -20,7 +20,7 @@ use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 use showroom_shared::domain::DocId;
 
 use crate::local::auth::Auth;
-use crate::local::leads;
+use crate::local::store;
 
 const LOCK_NAME: &str = "showroom-sync";
 const CHANNEL_NAME: &str = "showroom";
@@ -124,15 +124,15 @@ impl SyncStatus {
     }
 }
 
-/// The sync status. (What changed on the device is told by the lead store
-/// itself: `leads::subscribe`.)
+/// The sync status. (What changed on the device is told by the document store
+/// itself: `store::subscribe`.)
 #[derive(Clone, Copy)]
 pub struct Sync {
     pub status: RwSignal<SyncStatus>,
 }
 
 impl Sync {
-    /// Pages call this after `leads::discard_outbox(lead)`: the refusal of
+    /// Pages call this after `store::discard_outbox(lead)`: the refusal of
     /// that lead is forgotten, here and in the other tabs.
     pub fn discarded(self, lead: DocId) {
         send(Input::Discarded(lead));
@@ -160,7 +160,7 @@ enum Input {
     Retry(u64),
     /// Leads saved on this tab, with their new outbox entries (the store
     /// said so): push those, tell the other tabs.
-    LocalChange(Vec<DocId>, Vec<leads::Pending>),
+    LocalChange(Vec<DocId>, Vec<store::Pending>),
     Discarded(DocId),
     Broadcast(Broadcast),
 }
@@ -202,8 +202,8 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
     SENDER.with(|s| *s.borrow_mut() = Some(tx));
     // Every save of this tab reaches sync from the store itself; the
     // subscription lasts as long as the tab.
-    std::mem::forget(leads::subscribe(|change| {
-        if change.origin == leads::Origin::Saved {
+    std::mem::forget(store::subscribe(|change| {
+        if change.origin == store::Origin::Saved {
             let docs = change.leads.iter().copied().map(DocId::lead);
             send(Input::LocalChange(
                 docs.chain(change.others.iter().copied()).collect(),
@@ -321,17 +321,17 @@ impl Engine {
     }
 
     async fn load_persisted(&mut self) {
-        let last_sync = leads::meta(leads::META_LAST_SYNC)
+        let last_sync = store::meta(store::META_LAST_SYNC)
             .await
             .ok()
             .flatten()
             .and_then(|v| v.as_f64());
-        let refused = leads::meta(leads::META_REFUSAL)
+        let refused = store::meta(store::META_REFUSAL)
             .await
             .ok()
             .flatten()
             .and_then(|v| v.as_string());
-        let refused_docs = leads::meta(leads::META_REFUSED_DOCS)
+        let refused_docs = store::meta(store::META_REFUSED_DOCS)
             .await
             .ok()
             .flatten()
@@ -411,7 +411,7 @@ impl Engine {
                 self.broadcast_status();
             }
             Input::Broadcast(Broadcast::Changed { leads: changed }) => {
-                if let Err(e) = leads::changed_elsewhere(changed).await {
+                if let Err(e) = store::changed_elsewhere(changed).await {
                     web_sys::console::warn_1(&format!("Could not re-read leads: {e}").into());
                 }
                 self.refresh_waiting().await;
@@ -522,18 +522,18 @@ impl Engine {
         self.sync.status.update(|s| s.unreachable = false);
         self.broadcast_status();
         // A refusal is re-asked on every connection: the outbox is sent again.
-        let _ = leads::set_meta(leads::META_REFUSAL, None).await;
-        let _ = leads::set_meta(leads::META_REFUSED_DOCS, None).await;
+        let _ = store::set_meta(store::META_REFUSAL, None).await;
+        let _ = store::set_meta(store::META_REFUSED_DOCS, None).await;
         self.sync.status.update(|s| {
             s.refused = None;
             s.refused_docs.clear();
         });
-        let cursor = leads::cursor().await.unwrap_or(0);
-        let log = leads::log().await.unwrap_or(0);
-        let pending = leads::outbox().await.unwrap_or_default();
+        let cursor = store::cursor().await.unwrap_or(0);
+        let log = store::log().await.unwrap_or(0);
+        let pending = store::outbox().await.unwrap_or_default();
         self.client = SyncClient::new(cursor, log);
         self.sent = pending.iter().map(|p| p.key.clone()).collect();
-        let msgs = self.client.connect(&token, leads::group(&pending));
+        let msgs = self.client.connect(&token, store::group(&pending));
         for msg in msgs {
             self.send_bytes(&msg.encode());
         }
@@ -573,7 +573,7 @@ impl Engine {
     async fn events(&mut self, events: Vec<ClientEvent>) {
         for event in events {
             match event {
-                ClientEvent::Apply { docs, cursor } => match leads::apply_page(&docs, cursor).await
+                ClientEvent::Apply { docs, cursor } => match store::apply_page(&docs, cursor).await
                 {
                     Ok(changed) => {
                         if !changed.is_empty() {
@@ -608,7 +608,7 @@ impl Engine {
                     self.broadcast_status();
                 }
                 ClientEvent::Acked { docs } => {
-                    if let Err(e) = leads::acked(&docs).await {
+                    if let Err(e) = store::acked(&docs).await {
                         self.fail(e.to_string());
                         return;
                     }
@@ -633,14 +633,14 @@ impl Engine {
                 }
                 ClientEvent::Log { log, reset: false } => {
                     let _ =
-                        leads::set_meta(leads::META_LOG, Some(JsValue::from_f64(log as f64))).await;
+                        store::set_meta(store::META_LOG, Some(JsValue::from_f64(log as f64))).await;
                 }
                 ClientEvent::Log { log, reset: true } => {
                     // The server was restored from a backup: what it lost
                     // of this device's work goes to it again, and what it
                     // has comes down again from the start (applying a
                     // change twice does nothing).
-                    match leads::resend_own(log).await {
+                    match store::resend_own(log).await {
                         Ok(queued) => {
                             web_sys::console::info_1(
                                 &format!(
@@ -692,12 +692,12 @@ impl Engine {
             .sync
             .status
             .with_untracked(|s| (s.refused.clone(), s.refused_docs.clone()));
-        let _ = leads::set_meta(leads::META_REFUSAL, refused.map(|m| JsValue::from_str(&m))).await;
+        let _ = store::set_meta(store::META_REFUSAL, refused.map(|m| JsValue::from_str(&m))).await;
         let docs = (!docs.is_empty())
             .then(|| serde_json::to_string(&docs).ok())
             .flatten()
             .map(|text| JsValue::from_str(&text));
-        let _ = leads::set_meta(leads::META_REFUSED_DOCS, docs).await;
+        let _ = store::set_meta(store::META_REFUSED_DOCS, docs).await;
     }
 
     async fn forget_refusal(&mut self, lead: DocId) {
@@ -709,7 +709,7 @@ impl Engine {
 
     async fn synced_now(&mut self) {
         let now = js_sys::Date::now();
-        let _ = leads::set_meta(leads::META_LAST_SYNC, Some(JsValue::from_f64(now))).await;
+        let _ = store::set_meta(store::META_LAST_SYNC, Some(JsValue::from_f64(now))).await;
         self.sync.status.update(|s| s.last_sync = Some(now));
     }
 
@@ -718,7 +718,7 @@ impl Engine {
         if !self.leader || !self.open || !self.client.is_connected() {
             return;
         }
-        let Ok(pending) = leads::outbox().await else {
+        let Ok(pending) = store::outbox().await else {
             return;
         };
         self.push(pending);
@@ -726,7 +726,7 @@ impl Engine {
 
     /// Pushes the entries not pushed on this connection yet (none while not
     /// connected: the next connection sends the whole outbox).
-    fn push(&mut self, pending: Vec<leads::Pending>) {
+    fn push(&mut self, pending: Vec<store::Pending>) {
         if !self.leader || !self.open || !self.client.is_connected() {
             return;
         }
@@ -738,7 +738,7 @@ impl Engine {
             return;
         }
         self.sent.extend(fresh.iter().map(|p| p.key.clone()));
-        for msg in self.client.push(leads::group(&fresh)) {
+        for msg in self.client.push(store::group(&fresh)) {
             self.send_bytes(&msg.encode());
         }
     }
@@ -815,7 +815,7 @@ impl Engine {
     }
 
     async fn refresh_waiting(&mut self) {
-        if let Ok(n) = leads::outbox_count().await {
+        if let Ok(n) = store::outbox_count().await {
             self.sync.status.update(|s| s.waiting = n);
         }
     }

@@ -19,7 +19,7 @@ use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::clock::{self, ZoneProblem};
 use crate::local::dealer::use_dealer_catalogue;
-use crate::local::leads;
+use crate::local::store;
 
 use crate::local::dealer::edit;
 
@@ -164,7 +164,7 @@ pub fn CataloguePage() -> impl IntoView {
         trim_problem.set(None);
         let powertrain = new_powertrain.get_untracked();
         let trim = Trim {
-            id: TrimId::from_uuid(leads::new_uuid()),
+            id: TrimId::from_uuid(store::new_uuid()),
             model,
             name: name.trim().to_owned(),
             list_price: price,
@@ -218,7 +218,7 @@ pub fn CataloguePage() -> impl IntoView {
         }
         car_problem.set(None);
         let car = DemoCar {
-            id: CarId::from_uuid(leads::new_uuid()),
+            id: CarId::from_uuid(store::new_uuid()),
             stock_number: car_stock.get_untracked().trim().to_owned(),
             vin,
             plate: plate.trim().to_owned(),
@@ -245,7 +245,7 @@ pub fn CataloguePage() -> impl IntoView {
         }
         model_name.set(String::new());
         let model = Model {
-            id: ModelId::from_uuid(leads::new_uuid()),
+            id: ModelId::from_uuid(store::new_uuid()),
             name,
             archived: false,
         };
@@ -274,7 +274,7 @@ pub fn CataloguePage() -> impl IntoView {
         item_name.set(String::new());
         item_price.set(String::new());
         let item = Item {
-            id: ItemId::from_uuid(leads::new_uuid()),
+            id: ItemId::from_uuid(store::new_uuid()),
             kind: item_kind.get_untracked(),
             name,
             price,
@@ -316,7 +316,7 @@ pub fn CataloguePage() -> impl IntoView {
         }
         colour_name.set(String::new());
         let colour = Colour {
-            id: ColourId::from_uuid(leads::new_uuid()),
+            id: ColourId::from_uuid(store::new_uuid()),
             name,
             price,
             archived: false,

@@ -31,7 +31,7 @@ use crate::local::auth::use_auth;
 use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
 use crate::local::floor_index::use_floor;
-use crate::local::leads;
+use crate::local::{leads, store};
 
 const LENGTHS_MIN: [i64; 4] = [30, 45, 60, 90];
 
@@ -389,7 +389,7 @@ pub fn DrivePage() -> impl IntoView {
                 return;
             };
             let drive = TestDrive::booked(
-                DriveId::from_uuid(leads::new_uuid()),
+                DriveId::from_uuid(store::new_uuid()),
                 car,
                 start,
                 end,

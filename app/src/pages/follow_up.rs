@@ -17,7 +17,7 @@ use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
-use crate::local::leads;
+use crate::local::{leads, store};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -56,7 +56,7 @@ pub fn purpose_text(locale: Locale, purpose: Purpose) -> &'static str {
 /// A task for `lead`'s owner (or `me`), due at `due`.
 pub fn new_task(lead: &Lead, kind: TaskKind, due: i64, note: String, me: UserId) -> Task {
     Task {
-        id: TaskId::from_uuid(leads::new_uuid()),
+        id: TaskId::from_uuid(store::new_uuid()),
         kind,
         due,
         assignee: lead.owner.unwrap_or(me),
@@ -156,7 +156,7 @@ pub fn LeadFollowUp(#[prop(into)] lead: Signal<Option<Lead>>) -> impl IntoView {
         let booking = car.map(|car| {
             task.car = Some(car);
             showroom_shared::domain::showroom::TestDrive::booked(
-                showroom_shared::domain::showroom::DriveId::from_uuid(leads::new_uuid()),
+                showroom_shared::domain::showroom::DriveId::from_uuid(store::new_uuid()),
                 car,
                 due,
                 due + 45 * 60_000,
@@ -361,7 +361,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         };
         let now = clock::now_ms();
         let request = LostRequest {
-            id: LostRequestId::from_uuid(leads::new_uuid()),
+            id: LostRequestId::from_uuid(store::new_uuid()),
             reason: code,
             competitor: competitor.get_untracked().trim().to_owned(),
             note: note.get_untracked().trim().to_owned(),
@@ -386,7 +386,7 @@ pub fn LostPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
         }
         let now = clock::now_ms();
         let decision = LostDecision {
-            id: LostDecisionId::from_uuid(leads::new_uuid()),
+            id: LostDecisionId::from_uuid(store::new_uuid()),
             request: request.id,
             approved,
             comment: text,
@@ -547,7 +547,7 @@ fn ConsentPanel(lead: Signal<Option<Lead>>) -> impl IntoView {
             .unwrap_or(1);
         let mut consent = record_consent(
             &l.consents,
-            ConsentId::from_uuid(leads::new_uuid()),
+            ConsentId::from_uuid(store::new_uuid()),
             purpose,
             given,
             if signed.is_some() {

@@ -12,7 +12,8 @@ use crate::components::grade_chip::GradeChip;
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::lead_index::use_lead_index;
-use crate::local::leads::{self, LeadStoreError, OpenLead};
+use crate::local::leads::{self, OpenLead};
+use crate::local::store::{self, StoreError};
 use crate::local::sync::use_sync;
 use crate::pages::lead_form::{
     ChoiceChips, FormProblems, LeadForm, grade_hint, grade_text, problem_text, source_text,
@@ -74,7 +75,7 @@ pub fn LeadDetailPage() -> impl IntoView {
                     form.set(Some(next));
                     loaded.set(Loaded::Ready(open));
                 }
-                Err(LeadStoreError::NotFound) => loaded.set(Loaded::Missing),
+                Err(StoreError::NotFound) => loaded.set(Loaded::Missing),
                 Err(e) => {
                     web_sys::console::warn_1(&format!("Could not open lead {lead_id}: {e}").into());
                     loaded.set(Loaded::Damaged)
@@ -161,7 +162,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
         discarding.set(true);
         discard_problem.set(None);
         spawn_local(async move {
-            match leads::discard_outbox(id.into()).await {
+            match store::discard_outbox(id.into()).await {
                 Ok(_) => {
                     confirming_discard.set(false);
                     sync.discarded(id.into());
@@ -191,11 +192,11 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
     let (wechat_value, wechat_input) = field(|f| f.wechat.clone(), |f, v| f.wechat = v);
     let (city_value, city_input) = field(|f| f.city.clone(), |f, v| f.city = v);
     let (due_value, due_input) = field(|f| f.next_follow_up.clone(), |f, v| f.next_follow_up = v);
-    let report = move |e: LeadStoreError| {
+    let report = move |e: StoreError| {
         let locale = i18n.locale_untracked();
         let _ = failure.try_set(Some(if e.is_quota() {
             locale.t(Key::StorageFull).to_owned()
-        } else if e == LeadStoreError::ReadOnly {
+        } else if e == StoreError::ReadOnly {
             locale.t(Key::NewerVersion).to_owned()
         } else {
             locale.store_failed(&e)

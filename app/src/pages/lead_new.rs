@@ -8,7 +8,7 @@ use showroom_shared::domain::{Customer, Grade, Lead, Source, Stage};
 
 use crate::i18n::{Key, use_i18n};
 use crate::local::auth::use_auth;
-use crate::local::{leads, register};
+use crate::local::{leads, register, store};
 use crate::pages::lead_form::{
     ChoiceChips, FormProblems, LeadForm, MODEL_SUGGESTIONS, dealer_today, grade_hint, grade_text,
     problem_text, source_text,
@@ -72,7 +72,7 @@ pub fn NewLeadPage() -> impl IntoView {
         let g = grade.get_untracked();
         let model = model.get_untracked();
         let base = Lead {
-            id: leads::new_lead_id(),
+            id: store::new_lead_id(),
             dealer: session.dealer.id,
             customer: Customer::default(),
             source: Source::WalkIn,
@@ -86,7 +86,7 @@ pub fn NewLeadPage() -> impl IntoView {
             created_at: now,
             updated_by: me,
             updated_at: now,
-            ..Lead::new(leads::new_lead_id(), session.dealer.id, me, now)
+            ..Lead::new(store::new_lead_id(), session.dealer.id, me, now)
         };
         let form = LeadForm {
             name: name.get_untracked(),
@@ -132,7 +132,7 @@ pub fn NewLeadPage() -> impl IntoView {
             if given.get_untracked() {
                 let c = showroom_shared::domain::followup::record_consent(
                     &lead.consents,
-                    showroom_shared::domain::followup::ConsentId::from_uuid(leads::new_uuid()),
+                    showroom_shared::domain::followup::ConsentId::from_uuid(store::new_uuid()),
                     *purpose,
                     true,
                     showroom_shared::domain::followup::ConsentMethod::Verbal,

@@ -26,7 +26,7 @@ use crate::i18n::{Key, Locale, use_i18n};
 use crate::local::auth::use_auth;
 use crate::local::clock;
 use crate::local::dealer::use_dealer_catalogue;
-use crate::local::leads;
+use crate::local::{leads, store};
 
 /// The commercial insurance covers a quote offers, by their line names.
 const COVERS: [(Key, &str); 3] = [
@@ -66,8 +66,8 @@ pub async fn start_quote(lead: &Lead, dealer: &Dealer, me: UserId) -> Result<Ver
         .ok_or_else(|| "no trims in the catalogue".to_owned())?;
     let now = clock::now_ms();
     let mut v = QuoteVersion::draft(
-        VersionId::from_uuid(leads::new_uuid()),
-        QuoteId::from_uuid(leads::new_uuid()),
+        VersionId::from_uuid(store::new_uuid()),
+        QuoteId::from_uuid(store::new_uuid()),
         dealer,
         wanted,
         clock::today(),
@@ -386,7 +386,7 @@ fn QuoteEditor(
                 + 1;
             let now = clock::now_ms();
             let next = v.next_version(
-                VersionId::from_uuid(leads::new_uuid()),
+                VersionId::from_uuid(store::new_uuid()),
                 number,
                 &d.settings.quote,
                 clock::today(),
@@ -1024,7 +1024,7 @@ pub fn DecisionForm(
         }
         let now = clock::now_ms();
         let a = Approval {
-            id: ApprovalId::from_uuid(leads::new_uuid()),
+            id: ApprovalId::from_uuid(store::new_uuid()),
             version: v.id,
             digest: v.digest(),
             approved,
