@@ -61,7 +61,8 @@ e2eTest('signing out with unsynced work says how many and offers to stay signed 
   await button(banner(page), 'Sign out').click();
   const dialog = page.getByRole('alertdialog', { name: 'Sign out' });
   await seeVisible(dialog, 'the sign-out question');
-  await seeText(dialog, /1 change\(s\) on this device have not reached the server yet/, 'how much would be lost');
+  // One change, in the singular (plural forms, issue 20 §6).
+  await seeText(dialog, /1 change on this device has not reached the server yet/, 'how much would be lost');
   await seeText(dialog, /You are offline/, 'that it is offline');
   assert.equal(await dialog.getByRole('button', { name: 'Sync first, then sign out' }).count(), 0, 'no sync offline');
   await seeVisible(dialog.getByRole('button', { name: 'Sign out and delete them' }), 'the explicit discard');

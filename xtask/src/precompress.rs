@@ -4,8 +4,9 @@
 //! smallest encoding the browser accepts without compressing per request.
 //!
 //! A variant is written only when it is smaller than the file; files under
-//! [`MIN_BYTES`] and formats that are compressed already (png, jpg, woff2, …)
-//! are left alone. Both encoders are deterministic (the gzip header carries no
+//! [`MIN_BYTES`], formats that are compressed already (png, jpg, woff2, …)
+//! and files outside the build's versioned directory ([`VERSIONED_DIR`]) are
+//! left alone. Both encoders are deterministic (the gzip header carries no
 //! time or name), so the same build gives the same bytes.
 
 use std::io::Write;
@@ -50,9 +51,18 @@ pub struct Compressed {
     pub br: Option<u64>,
 }
 
+/// Only the build's own assets (`assets/<build>/…`, whose URL names the
+/// build) are precompressed. The few files at fixed URLs (`index.html`,
+/// `sw.js`, `boot.js`, the manifest, icons) are what a deployment rewrites in
+/// place, and the service worker's update check is a fetch of `sw.js`: a
+/// variant left over from an earlier build would be served instead of the
+/// new file and hide the update. They are a few kilobytes.
+pub const VERSIONED_DIR: &str = "assets";
+
 /// Whether a file of this name and size gets `.br`/`.gz` variants considered.
 pub fn worth_compressing(rel: &Path, len: usize) -> bool {
     len >= MIN_BYTES
+        && rel.starts_with(VERSIONED_DIR)
         && rel
             .extension()
             .and_then(|e| e.to_str())
@@ -102,6 +112,10 @@ pub fn precompress_dir(dir: &Path) -> Result<Vec<Compressed>, String> {
         let path = dir.join(rel);
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         if !worth_compressing(rel, bytes.len()) {
+            // An older variant of it would be served instead of it.
+            for ext in ["br", "gz"] {
+                remove_variant(&path, ext)?;
+            }
             continue;
         }
         // The two encoders side by side: the machine has at least two cores
@@ -124,25 +138,35 @@ pub fn precompress_dir(dir: &Path) -> Result<Vec<Compressed>, String> {
     Ok(out)
 }
 
+fn variant_of(path: &Path, ext: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(ext);
+    PathBuf::from(name)
+}
+
 fn write_if_smaller(
     path: &Path,
     ext: &str,
     encoded: &[u8],
     raw: usize,
 ) -> Result<Option<u64>, String> {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".");
-    name.push(ext);
-    let variant = PathBuf::from(name);
     if encoded.len() < raw {
+        let variant = variant_of(path, ext);
         std::fs::write(&variant, encoded).map_err(|e| format!("{}: {e}", variant.display()))?;
         Ok(Some(encoded.len() as u64))
     } else {
-        match std::fs::remove_file(&variant) {
-            Ok(()) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}: {e}", variant.display())),
-        }
+        remove_variant(path, ext).map(|()| None)
+    }
+}
+
+/// Removes `FILE.<ext>` if there is one.
+fn remove_variant(path: &Path, ext: &str) -> Result<(), String> {
+    let variant = variant_of(path, ext);
+    match std::fs::remove_file(&variant) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("{}: {e}", variant.display())),
     }
 }
 
@@ -197,9 +221,13 @@ mod tests {
         for (name, len, want) in [
             ("assets/b/showroom_bg.wasm", 3_000_000, true),
             ("assets/b/showroom.js", 80_000, true),
-            ("index.html", 1290, true),
-            ("manifest.webmanifest", 1024, true),
-            ("icons/icon.SVG", 4000, true),
+            ("assets/b/showroom.css", 1024, true),
+            ("assets/b/icon.SVG", 4000, true),
+            // Fixed URLs a deployment rewrites in place: never a stale variant.
+            ("index.html", 1290, false),
+            ("sw.js", 2847, false),
+            ("manifest.webmanifest", 1024, false),
+            ("icons/icon.svg", 4000, false),
             ("boot.js", 1023, false),
             ("icons/icon-512.png", 9000, false),
             ("fonts/x.woff2", 50_000, false),
@@ -255,8 +283,11 @@ mod tests {
             .collect();
         std::fs::create_dir_all(d.join("assets")).unwrap();
         std::fs::write(d.join("assets/app.js"), &text).unwrap();
-        std::fs::write(d.join("noise.wasm"), &noise).unwrap();
-        std::fs::write(d.join("noise.wasm.br"), b"stale").unwrap();
+        std::fs::write(d.join("assets/noise.wasm"), &noise).unwrap();
+        std::fs::write(d.join("assets/noise.wasm.br"), b"stale").unwrap();
+        // A fixed-URL file left with a variant by an older build: removed.
+        std::fs::write(d.join("sw.js"), &text).unwrap();
+        std::fs::write(d.join("sw.js.br"), b"stale").unwrap();
         std::fs::write(d.join("small.css"), b"body{margin:0}").unwrap();
         std::fs::write(d.join("icon.png"), &text).unwrap();
 
@@ -268,9 +299,16 @@ mod tests {
         assert_eq!(gunzip(&gz), text);
         assert!(br.len() < gz.len() && gz.len() < text.len() / 4);
         // The incompressible file keeps no variant, not even an older one.
-        assert!(!d.join("noise.wasm.br").exists());
-        assert!(!d.join("noise.wasm.gz").exists());
-        for skipped in ["small.css.br", "small.css.gz", "icon.png.br", "icon.png.gz"] {
+        assert!(!d.join("assets/noise.wasm.br").exists());
+        assert!(!d.join("assets/noise.wasm.gz").exists());
+        for skipped in [
+            "small.css.br",
+            "small.css.gz",
+            "icon.png.br",
+            "icon.png.gz",
+            "sw.js.br",
+            "sw.js.gz",
+        ] {
             assert!(!d.join(skipped).exists(), "{skipped}");
         }
         assert_eq!(
@@ -283,7 +321,7 @@ mod tests {
                     br: Some(br.len() as u64),
                 },
                 Compressed {
-                    rel: "noise.wasm".into(),
+                    rel: "assets/noise.wasm".into(),
                     raw: 4096,
                     gz: None,
                     br: None,
