@@ -2405,7 +2405,7 @@ fn a_decompression_bomb_is_refused_within_the_change_cap() {
 fn the_densest_change_parses_within_the_change_cap() {
     let n = (1usize << 17) + 1;
     let mut body = vec![0x00, 0x10];
-    body.extend_from_slice(&[0xa1; 16]);
+    body.extend_from_slice(&[actor; 16]);
     body.extend_from_slice(&[0x01, 0x01, 0x00, 0x00]);
     leb(n as u64, &mut body);
     body.extend(std::iter::repeat_n(0u8, n));
@@ -2434,6 +2434,11 @@ fn the_densest_change_parses_within_the_change_cap() {
 /// 381 MB to apply a million (`import_ops` builds every operation first,
 /// op_set2/change/batch.rs:1156).
 fn repeated_op(ops: u64) -> Vec<u8> {
+    repeated_op_by(ops, 0xa1)
+}
+
+/// [`repeated_op`] by the actor whose 16 bytes are all `actor`.
+fn repeated_op_by(ops: u64, actor: u8) -> Vec<u8> {
     let count = i64::try_from(ops).expect("a count");
     let run = |value: &[u8]| {
         let mut column = Vec::new();
@@ -2455,7 +2460,7 @@ fn repeated_op(ops: u64) -> Vec<u8> {
     // No dependencies, a 16-byte actor, seq 1, start op 1, time 0, no
     // message, no other actors.
     let mut body = vec![0x00, 0x10];
-    body.extend_from_slice(&[0xa1; 16]);
+    body.extend_from_slice(&[actor; 16]);
     body.extend_from_slice(&[0x01, 0x01, 0x00, 0x00, 0x00]);
     leb(columns.len() as u64, &mut body);
     for (spec, data) in &columns {
@@ -2536,6 +2541,40 @@ fn a_change_repeating_one_operation_is_refused_within_the_change_cap() {
     // Applied: what the rules then refuse is the document, which holds no lead.
     assert!(
         matches!(&result, Ok(Err(r)) if r.code == SyncErrorCode::Invalid),
+        "{report}"
+    );
+    assert!(usage.peak <= cap, "{report}");
+}
+
+/// Changes at the cap, a few dozen bytes each, in one push: each parses,
+/// but together they would make automerge build five times as many
+/// operations (40 MB held, before the push budget). Ingest refuses the push
+/// as malformed before applying any, within what the changes may cost.
+#[test]
+fn a_push_of_many_changes_at_the_cap_is_refused_within_its_cap() {
+    let max = MAX_CHANGE_OPS as u64;
+    let incoming: Vec<Vec<u8>> = (0..5u8).map(|i| repeated_op_by(max, 0xa1 + i)).collect();
+    let cap = ingest_cap(&incoming, &Stored::default());
+    let mut state = DocState::new();
+    let (result, usage) = measure(&incoming.concat(), || {
+        ingest(
+            dealer(),
+            DocId::lead(lead_id()),
+            &creator(),
+            &Default::default(),
+            &mut state,
+            &incoming,
+        )
+        .map(|_| ())
+    });
+    let report = format!(
+        "ingest of 5 changes of {max} operations ({} B): {result:?}; peak {} B (cap {cap} B)",
+        incoming.iter().map(Vec::len).sum::<usize>(),
+        usage.peak
+    );
+    println!("{report}");
+    assert!(
+        matches!(&result, Ok(Err(r)) if r.code == SyncErrorCode::Malformed),
         "{report}"
     );
     assert!(usage.peak <= cap, "{report}");

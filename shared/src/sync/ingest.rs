@@ -12,7 +12,8 @@ use std::collections::HashSet;
 
 use super::wire::{SyncErrorCode, limits};
 use crate::doc::{
-    ActorId, Change, ChangeHash, Content, DocError, Document, SCHEMA_VERSION, parse_change,
+    ActorId, Change, ChangeHash, Content, DocError, Document, MAX_CHANGE_OPS, SCHEMA_VERSION,
+    parse_change,
 };
 use crate::domain::{DealerId, DocId, DocKind, Lead};
 use crate::rules::{self, Author, Breach};
@@ -294,6 +295,22 @@ pub fn ingest(
     if fresh.is_empty() {
         // Nothing new: nothing to store, and the summary is as it was.
         return Ok(Accepted::default());
+    }
+    // Each change describes at most `MAX_CHANGE_OPS` operations
+    // (`parse_change`), but a few of them, a few dozen bytes each, could
+    // still make automerge build hundreds of thousands before the rules see
+    // any. A push of one document may describe at most `MAX_CHANGE_OPS`
+    // plus one per byte it holds: a real change spends several bytes on
+    // each operation, so only changes that repeat one operation by run
+    // lengths come near it.
+    let ops: usize = fresh.iter().map(Change::len).sum();
+    if ops > MAX_CHANGE_OPS.saturating_add(added) {
+        return Err(Refusal::new(
+            SyncErrorCode::Malformed,
+            format!(
+                "These changes describe {ops} operations in {added} bytes, more than their bytes can hold; none was stored."
+            ),
+        ));
     }
     // Before anything is applied: a document whose content does not read
     // (a newer schema's) is not judged by `rules::check` below.
