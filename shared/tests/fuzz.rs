@@ -2405,7 +2405,7 @@ fn a_decompression_bomb_is_refused_within_the_change_cap() {
 fn the_densest_change_parses_within_the_change_cap() {
     let n = (1usize << 17) + 1;
     let mut body = vec![0x00, 0x10];
-    body.extend_from_slice(&[actor; 16]);
+    body.extend_from_slice(&[0xa1; 16]);
     body.extend_from_slice(&[0x01, 0x01, 0x00, 0x00]);
     leb(n as u64, &mut body);
     body.extend(std::iter::repeat_n(0u8, n));
