@@ -74,7 +74,7 @@ use showroom_shared::domain::{
 };
 use showroom_shared::rules::Author;
 use showroom_shared::sync::{
-    ClientMsg, DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
+    ClientMsg, DocChanges, DocState, Refusal, Refused, ServerMsg, SyncErrorCode, ingest, limits,
 };
 use uuid::Uuid;
 
@@ -2473,6 +2473,22 @@ fn repeated_op_by(ops: u64, actor: u8) -> Vec<u8> {
     frame(1, &body)
 }
 
+/// Ingests `incoming` into a new lead document as its creator, measured.
+fn ingest_fresh(incoming: &[Vec<u8>]) -> (Outcome<Result<(), Refusal>>, Usage) {
+    let mut state = DocState::new();
+    measure(&incoming.concat(), || {
+        ingest(
+            dealer(),
+            DocId::lead(lead_id()),
+            &creator(),
+            &Default::default(),
+            &mut state,
+            incoming,
+        )
+        .map(|_| ())
+    })
+}
+
 /// A change may describe at most `MAX_CHANGE_OPS` operations: beyond it,
 /// however few its bytes, `parse_change` refuses it before automerge applies
 /// anything, and so does the server's ingest (as malformed), each within the
@@ -2480,21 +2496,7 @@ fn repeated_op_by(ops: u64, actor: u8) -> Vec<u8> {
 /// applied, within `ingest_cap` (about 10 MB of its 12 MB).
 #[test]
 fn a_change_repeating_one_operation_is_refused_within_the_change_cap() {
-    let ingest_one = |change: &[u8]| {
-        let incoming = vec![change.to_vec()];
-        let mut state = DocState::new();
-        measure(change, || {
-            ingest(
-                dealer(),
-                DocId::lead(lead_id()),
-                &creator(),
-                &Default::default(),
-                &mut state,
-                &incoming,
-            )
-            .map(|_| ())
-        })
-    };
+    let ingest_one = |change: &[u8]| ingest_fresh(&[change.to_vec()]);
     let max = MAX_CHANGE_OPS as u64;
     // One over, the million that held 381 MB, and more than could be iterated.
     for ops in [max + 1, 1_000_000, u64::MAX >> 1] {
@@ -2555,18 +2557,7 @@ fn a_push_of_many_changes_at_the_cap_is_refused_within_its_cap() {
     let max = MAX_CHANGE_OPS as u64;
     let incoming: Vec<Vec<u8>> = (0..5u8).map(|i| repeated_op_by(max, 0xa1 + i)).collect();
     let cap = ingest_cap(&incoming, &Stored::default());
-    let mut state = DocState::new();
-    let (result, usage) = measure(&incoming.concat(), || {
-        ingest(
-            dealer(),
-            DocId::lead(lead_id()),
-            &creator(),
-            &Default::default(),
-            &mut state,
-            &incoming,
-        )
-        .map(|_| ())
-    });
+    let (result, usage) = ingest_fresh(&incoming);
     let report = format!(
         "ingest of 5 changes of {max} operations ({} B): {result:?}; peak {} B (cap {cap} B)",
         incoming.iter().map(Vec::len).sum::<usize>(),
