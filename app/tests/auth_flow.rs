@@ -2,15 +2,13 @@
 //! the "session has ended" notice survives a reload at any moment of the wipe.
 
 use showroom_app::local::auth::{Auth, Notice};
-use showroom_app::local::db::request_future;
+use showroom_app::local::db::Database;
 use showroom_app::local::preferences;
 use showroom_app::local::session;
 use showroom_shared::api::{DealerSummary, DeviceInfo, LoginResponse, SessionInfo, UserSummary};
 use showroom_shared::domain::{DealerId, DeviceId, DeviceName, Role, UserId, Username};
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::IdbDatabase;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -45,18 +43,10 @@ fn login_response(token: &str) -> LoginResponse {
 
 /// A connection to the device database that, unlike the app's, does not
 /// close when asked: a wipe waits for it, as it would for a slow tab.
-async fn stubborn_connection() -> IdbDatabase {
-    let factory = web_sys::window()
-        .and_then(|w| w.indexed_db().ok().flatten())
-        .expect("IndexedDB");
-    let request = factory
-        .open(session::DB_NAME)
-        .unwrap_or_else(|e| panic!("open: {e:?}"));
-    request_future(&request)
+async fn stubborn_connection() -> Database {
+    Database::open(session::DB_NAME)
         .await
         .unwrap_or_else(|e| panic!("open: {e}"))
-        .dyn_into()
-        .expect("a database")
 }
 
 async fn sleep(ms: u32) {

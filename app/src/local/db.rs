@@ -1,18 +1,27 @@
-//! The device database opened directly through `web_sys`: its stores, the upgrade that creates them, and requests and transactions as futures.
+//! The device database on `indexed_db_futures`: its stores, the upgrade that creates them, the tab's one connection, and transactions.
 //!
-//! The session store (`session.rs`) opens the same database with
-//! `indexed_db_futures`; both use [`DB_VERSION`] and [`upgrade`]'s store list,
-//! so whichever opens first creates everything.
+//! The crate opens the database, runs the upgrade, builds transactions
+//! (aborted when dropped uncommitted) and turns requests into futures.
+//! `web_sys` remains in two places, named where they are: a queued read's
+//! result is read straight from its request once a later request of the
+//! same transaction has settled (one wait for many reads, see
+//! [`Tx::queue_get`]), and version 3's key move walks a cursor inside the
+//! upgrade's own transaction (`kind_the_keys`).
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
-use gloo_events::{EventListener, EventListenerOptions};
-use js_sys::{Array, Uint8Array};
+use gloo_events::EventListener;
+use indexed_db_futures::KeyRange;
+pub use indexed_db_futures::database::Database;
+use indexed_db_futures::internals::SystemRepr;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::{Transaction, TransactionMode};
+use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 pub use crate::local::session::{DB_NAME, DB_VERSION, SESSION_STORE};
 
@@ -83,6 +92,25 @@ impl DbError {
     }
 }
 
+impl From<indexed_db_futures::error::Error> for DbError {
+    fn from(e: indexed_db_futures::error::Error) -> DbError {
+        use indexed_db_futures::error::Error;
+        match e {
+            Error::DomException(e) => DbError::from_js(e.as_ref()),
+            other => DbError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for DbError {
+    fn from(e: indexed_db_futures::error::OpenDbError) -> DbError {
+        match e {
+            indexed_db_futures::error::OpenDbError::Base(e) => e.into(),
+            other => DbError::Other(other.to_string()),
+        }
+    }
+}
+
 pub type DbResult<T> = Result<T, DbError>;
 
 /// Creates whatever stores the database does not have yet. Called from both
@@ -93,7 +121,7 @@ pub fn missing_stores(existing: impl Fn(&str) -> bool) -> Vec<&'static str> {
 
 thread_local! {
     /// This tab's one connection (opening, or open), shared by every store.
-    static CONNECTION: RefCell<Option<Shared<LocalBoxFuture<'static, DbResult<IdbDatabase>>>>> =
+    static CONNECTION: RefCell<Option<Shared<LocalBoxFuture<'static, DbResult<Database>>>>> =
         const { RefCell::new(None) };
     /// Keeps the open connection's `versionchange`/`close` listeners alive.
     static CONNECTION_LISTENERS: RefCell<Vec<EventListener>> = const { RefCell::new(Vec::new()) };
@@ -105,7 +133,7 @@ thread_local! {
 /// reused by every later transaction. It is closed (and the next use opens a
 /// new one) when another tab upgrades or deletes the database, when the
 /// browser closes it, and by [`close_connection`].
-pub async fn connection() -> DbResult<IdbDatabase> {
+pub async fn connection() -> DbResult<Database> {
     let opening = CONNECTION.with(|c| {
         c.borrow_mut()
             .get_or_insert_with(|| open().boxed_local().shared())
@@ -140,61 +168,50 @@ pub fn connections_opened() -> u32 {
 }
 
 /// Opens the device database, creating or upgrading its stores.
-async fn open() -> DbResult<IdbDatabase> {
-    let factory = web_sys::window()
-        .ok_or_else(|| DbError::Other("no window".into()))?
-        .indexed_db()
-        .map_err(|e| DbError::from_js(&e))?
-        .ok_or_else(|| DbError::Other("IndexedDB is not available".into()))?;
-    let request = factory
-        .open_with_u32(DB_NAME, DB_VERSION)
-        .map_err(|e| DbError::from_js(&e))?;
-    let upgrade = EventListener::new(&request, "upgradeneeded", |event| {
-        let Some(req) = event
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::IdbOpenDbRequest>().ok())
-        else {
-            return;
-        };
-        let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else {
-            return;
-        };
-        let names = db.object_store_names();
-        for store in missing_stores(|s| names.contains(s)) {
-            if let Err(e) = db.create_object_store(store) {
-                web_sys::console::error_1(&e);
+async fn open() -> DbResult<Database> {
+    let db = Database::open(DB_NAME)
+        .with_version(DB_VERSION)
+        .with_on_upgrade_needed(|event, db| {
+            let mut created = Vec::new();
+            for store in missing_stores(|s| db.object_store_names().any(|n| n == s)) {
+                created.push(db.create_object_store(store).build()?);
             }
-        }
-        let old = event
-            .dyn_ref::<web_sys::IdbVersionChangeEvent>()
-            .map_or(0.0, web_sys::IdbVersionChangeEvent::old_version);
-        if old >= 1.0 && old < 3.0 {
-            if let Some(tx) = req.transaction() {
-                for store in [DOCS, DOC_CHANGES, OUTBOX] {
-                    if let Ok(store) = tx.object_store(store) {
-                        kind_the_keys(&store);
+            let old = event.old_version();
+            if (1.0..3.0).contains(&old) {
+                // Version 3's key move runs in the upgrade's transaction,
+                // which the crate hands out only through a store created in
+                // it: `records` came after version 3, so every database
+                // older than 3 has it created here.
+                match created.first() {
+                    Some(store) => {
+                        let tx = store.transaction();
+                        for name in [DOCS, DOC_CHANGES, OUTBOX] {
+                            kind_the_keys(tx.object_store(name)?.as_sys());
+                        }
                     }
+                    None => web_sys::console::error_1(
+                        &"device database upgrade: no store created, keys not moved".into(),
+                    ),
                 }
             }
-        }
-    });
-    let result = request_future(&request).await;
-    drop(upgrade);
-    let db: IdbDatabase = result?
-        .dyn_into()
-        .map_err(|_| DbError::Other("open returned no database".into()))?;
+            Ok(())
+        })
+        .await?;
     OPENED.with(|n| n.set(n.get() + 1));
     // Another tab upgrading or deleting the database (sign-out) asks open
     // connections to close; without this it would wait for this page. The
-    // browser may also close a connection itself (storage cleared).
-    let on_version_change = EventListener::new(&db, "versionchange", {
+    // browser may also close a connection itself (storage cleared). The
+    // crate's listener for these needs a stream per connection; two plain
+    // listeners do.
+    let sys: &web_sys::IdbDatabase = db.as_sys();
+    let on_version_change = EventListener::new(sys, "versionchange", {
         let db = db.clone();
         move |_| {
-            db.close();
+            db.as_sys().close();
             forget_connection(&db);
         }
     });
-    let on_close = EventListener::new(&db, "close", {
+    let on_close = EventListener::new(sys, "close", {
         let db = db.clone();
         move |_| forget_connection(&db)
     });
@@ -260,13 +277,13 @@ fn kind_the_keys(store: &web_sys::IdbObjectStore) {
 }
 
 /// Drops the cached connection if it is `db` (the next use opens a new one).
-fn forget_connection(db: &IdbDatabase) {
+fn forget_connection(db: &Database) {
     let cached = CONNECTION.with(|c| {
         let mut c = c.borrow_mut();
         let same = c
             .as_ref()
             .and_then(|f| f.peek())
-            .is_some_and(|r| r.as_ref().is_ok_and(|open| open == db));
+            .is_some_and(|r| r.as_ref().is_ok_and(|open| open.as_sys() == db.as_sys()));
         if same { c.take() } else { None }
     });
     if cached.is_some() {
@@ -277,228 +294,104 @@ fn forget_connection(db: &IdbDatabase) {
     }
 }
 
-/// A result that an event handler fills in once and a future waits for
-/// (a single-threaded one-shot: the page has one thread).
-struct Slot<T> {
-    inner: Rc<RefCell<(Option<T>, Option<std::task::Waker>)>>,
-}
-
-impl<T> Clone for Slot<T> {
-    fn clone(&self) -> Self {
-        Slot {
-            inner: self.inner.clone(),
-        }
-    }
-}
-
-impl<T> Slot<T> {
-    fn new() -> Slot<T> {
-        Slot {
-            inner: Rc::new(RefCell::new((None, None))),
-        }
-    }
-
-    /// Fills the slot (the first fill wins) and wakes the waiter.
-    fn fill(&self, value: T) {
-        let waker = {
-            let mut inner = self.inner.borrow_mut();
-            if inner.0.is_some() {
-                return;
-            }
-            inner.0 = Some(value);
-            inner.1.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
-    async fn wait(&self) -> T {
-        futures::future::poll_fn(|cx| {
-            let mut inner = self.inner.borrow_mut();
-            match inner.0.take() {
-                Some(v) => std::task::Poll::Ready(v),
-                None => {
-                    inner.1 = Some(cx.waker().clone());
-                    std::task::Poll::Pending
-                }
-            }
-        })
-        .await
-    }
-}
-
-/// Resolves with a request's result, or its error. The listeners are
-/// removed (and their closures freed) when this future ends or is dropped,
-/// so nothing of the request — or its result — stays referenced.
-pub async fn request_future(request: &IdbRequest) -> DbResult<JsValue> {
-    let slot = Slot::<DbResult<JsValue>>::new();
-    let _ok = EventListener::once(request, "success", {
-        let slot = slot.clone();
-        let request = request.clone();
-        move |_| slot.fill(Ok(request.result().unwrap_or(JsValue::UNDEFINED)))
-    });
-    let _err = EventListener::once_with_options(
-        request,
-        "error",
-        EventListenerOptions::enable_prevent_default(),
-        {
-            let request = request.clone();
-            let slot = slot.clone();
-            move |event| {
-                // The error is reported by the transaction as well; keep it
-                // from also surfacing as an uncaught event.
-                event.prevent_default();
-                let error = request
-                    .error()
-                    .ok()
-                    .flatten()
-                    .map(|e| DbError::from_js(&e.into()))
-                    .unwrap_or_else(|| DbError::Other("request failed".into()));
-                slot.fill(Err(error));
-            }
-        },
-    );
-    slot.wait().await
-}
-
 /// A transaction over some stores. Writes are committed by [`Tx::commit`];
-/// dropping a readwrite `Tx` without committing aborts it, so an error
-/// part-way through a save leaves the old state.
-pub struct Tx {
-    tx: IdbTransaction,
-    done: Option<Slot<DbResult<()>>>,
-    /// `complete` and `abort` listeners, removed when the `Tx` goes.
-    _listeners: [EventListener; 2],
-    committed: bool,
-    writable: bool,
+/// dropping a `Tx` without committing aborts it (the crate's rule), so an
+/// error part-way through a save leaves the old state.
+pub struct Tx<'db> {
+    tx: Transaction<'db>,
 }
 
-impl Tx {
-    /// A readonly transaction on the tab's connection.
-    pub async fn read_on(stores: &[&str]) -> DbResult<Tx> {
-        Self::new(&connection().await?, stores, IdbTransactionMode::Readonly)
+impl<'db> Tx<'db> {
+    pub fn read(db: &'db Database, stores: &[&str]) -> DbResult<Tx<'db>> {
+        Self::new(db, stores, TransactionMode::Readonly)
     }
 
-    /// A readwrite transaction on the tab's connection.
-    pub async fn write_on(stores: &[&str]) -> DbResult<Tx> {
-        Self::new(&connection().await?, stores, IdbTransactionMode::Readwrite)
+    pub fn write(db: &'db Database, stores: &[&str]) -> DbResult<Tx<'db>> {
+        Self::new(db, stores, TransactionMode::Readwrite)
     }
 
-    pub fn read(db: &IdbDatabase, stores: &[&str]) -> DbResult<Tx> {
-        Self::new(db, stores, IdbTransactionMode::Readonly)
+    fn new(db: &'db Database, stores: &[&str], mode: TransactionMode) -> DbResult<Tx<'db>> {
+        let tx = db.transaction(stores).with_mode(mode).build()?;
+        Ok(Tx { tx })
     }
 
-    pub fn write(db: &IdbDatabase, stores: &[&str]) -> DbResult<Tx> {
-        Self::new(db, stores, IdbTransactionMode::Readwrite)
-    }
-
-    fn new(db: &IdbDatabase, stores: &[&str], mode: IdbTransactionMode) -> DbResult<Tx> {
-        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-        let tx = db
-            .transaction_with_str_sequence_and_mode(&names, mode)
-            .map_err(|e| DbError::from_js(&e))?;
-        // Listen for the end from the start, so a completion is never missed.
-        let done = Slot::<DbResult<()>>::new();
-        let complete = EventListener::once(&tx, "complete", {
-            let done = done.clone();
-            move |_| done.fill(Ok(()))
-        });
-        let aborted = EventListener::once(&tx, "abort", {
-            let tx = tx.clone();
-            let done = done.clone();
-            move |_| {
-                let error = tx
-                    .error()
-                    .map(|e| DbError::from_js(&e.into()))
-                    .unwrap_or_else(|| DbError::Other("transaction aborted".into()));
-                done.fill(Err(error));
-            }
-        });
-        Ok(Tx {
-            tx,
-            done: Some(done),
-            _listeners: [complete, aborted],
-            committed: false,
-            writable: mode == IdbTransactionMode::Readwrite,
-        })
-    }
-
-    pub fn store(&self, name: &str) -> DbResult<IdbObjectStore> {
-        self.tx.object_store(name).map_err(|e| DbError::from_js(&e))
+    fn store(&self, name: &str) -> DbResult<indexed_db_futures::object_store::ObjectStore<'_>> {
+        Ok(self.tx.object_store(name)?)
     }
 
     pub async fn get(&self, store: &str, key: &str) -> DbResult<Option<JsValue>> {
-        let read = self.queue_get(store, key)?;
-        self.settle(read.request()).await?;
-        Ok(read.value())
+        let value: Option<JsValue> = self.store(store)?.get(key).primitive()?.await?;
+        Ok(value.filter(|v| !v.is_undefined() && !v.is_null()))
     }
 
     /// Queues a read of one key; its value is [`Read::value`] once the last
     /// request queued after it has settled (requests of a transaction
     /// complete in order, so one wait covers many reads).
     pub fn queue_get(&self, store: &str, key: &str) -> DbResult<Read> {
-        self.store(store)?
-            .get(&JsValue::from_str(key))
-            .map(Read)
-            .map_err(|e| DbError::from_js(&e))
+        let request = self.store(store)?.get::<JsValue, _, _>(key).primitive()?;
+        Ok(Read::one(request))
     }
 
     /// Queues a read of the keys and the values under `prefix` (see [`Tx::queue_get`]).
     pub fn queue_entries(&self, store: &str, prefix: &str) -> DbResult<(Read, Read)> {
         let s = self.store(store)?;
-        let range = prefix_range(prefix)?;
-        let (keys, values) = match &range {
-            Some(range) => (s.get_all_keys_with_key(range), s.get_all_with_key(range)),
-            None => (s.get_all_keys(), s.get_all()),
-        };
-        Ok((
-            Read(keys.map_err(|e| DbError::from_js(&e))?),
-            Read(values.map_err(|e| DbError::from_js(&e))?),
-        ))
+        Ok(match prefix_range(prefix) {
+            Some(range) => (
+                Read::many(
+                    s.get_all_keys::<JsValue>()
+                        .with_query::<String, _>(range.clone())
+                        .primitive()?,
+                ),
+                Read::many(
+                    s.get_all::<JsValue>()
+                        .with_query::<String, _>(range)
+                        .primitive()?,
+                ),
+            ),
+            None => (
+                Read::many(s.get_all_keys::<JsValue>().primitive()?),
+                Read::many(s.get_all::<JsValue>().primitive()?),
+            ),
+        })
     }
 
     /// Queues a read of every key of a store (see [`Tx::queue_get`]).
     pub fn queue_keys(&self, store: &str) -> DbResult<Read> {
-        self.store(store)?
-            .get_all_keys()
-            .map(Read)
-            .map_err(|e| DbError::from_js(&e))
+        let request = self.store(store)?.get_all_keys::<JsValue>().primitive()?;
+        Ok(Read::many(request))
     }
 
     /// Every (key, value) of a store whose keys start with `prefix` (all for "").
     pub async fn entries(&self, store: &str, prefix: &str) -> DbResult<Vec<(String, JsValue)>> {
-        let (keys, values) = self.queue_entries(store, prefix)?;
-        self.settle(values.request()).await?;
-        Ok(Read::entries(&keys, &values))
+        let (mut keys, mut values) = self.queue_entries(store, prefix)?;
+        self.settle(&mut values).await?;
+        Ok(Read::entries(&mut keys, &mut values))
     }
 
     /// Every value of a store (no keys): the summaries list.
-    pub async fn values(&self, store: &str) -> DbResult<Array> {
-        let req = self
-            .store(store)?
-            .get_all()
-            .map_err(|e| DbError::from_js(&e))?;
-        Ok(request_future(&req).await?.unchecked_into())
+    pub async fn values(&self, store: &str) -> DbResult<Vec<JsValue>> {
+        let mut read = Read::many(self.store(store)?.get_all::<JsValue>().primitive()?);
+        self.settle(&mut read).await?;
+        Ok(read.list())
     }
 
     pub async fn count(&self, store: &str) -> DbResult<u32> {
-        let req = self
-            .store(store)?
-            .count()
-            .map_err(|e| DbError::from_js(&e))?;
-        Ok(request_future(&req).await?.as_f64().unwrap_or(0.0) as u32)
+        Ok(self.store(store)?.count().primitive()?.await?)
     }
 
     /// Queues a put; its success is known at [`Tx::commit`]. The request is
     /// returned so a long run of puts can wait for one (see [`Tx::settle`]).
-    pub fn put(&self, store: &str, key: &str, value: &JsValue) -> DbResult<IdbRequest> {
-        self.store(store)?
-            .put_with_key(value, &JsValue::from_str(key))
-            .map_err(|e| DbError::from_js(&e))
+    pub fn put(&self, store: &str, key: &str, value: &JsValue) -> DbResult<Read> {
+        let request = self
+            .store(store)?
+            .put(value.clone())
+            .with_key(key)
+            .without_key_type()
+            .primitive()?;
+        Ok(Read::write(request))
     }
 
-    pub fn put_bytes(&self, store: &str, key: &str, bytes: &[u8]) -> DbResult<IdbRequest> {
+    pub fn put_bytes(&self, store: &str, key: &str, bytes: &[u8]) -> DbResult<Read> {
         self.put(store, key, &Uint8Array::from(bytes).into())
     }
 
@@ -506,85 +399,126 @@ impl Tx {
     /// writes in one go holds the main thread; queuing a few hundred, then
     /// settling, lets the page render meanwhile while the transaction stays
     /// open (it continues from the request's success, when it is active).
-    pub async fn settle(&self, request: &IdbRequest) -> DbResult<()> {
-        request_future(request).await.map(|_| ())
+    pub async fn settle(&self, request: &mut Read) -> DbResult<()> {
+        request.wait().await
     }
 
     pub fn delete(&self, store: &str, key: &str) -> DbResult<()> {
-        self.store(store)?
-            .delete(&JsValue::from_str(key))
-            .map_err(|e| DbError::from_js(&e))?;
+        // The delete's own future is not needed: its failure aborts the
+        // transaction, which `commit` reports.
+        drop(self.store(store)?.delete(key).primitive()?);
         Ok(())
     }
 
     /// Waits until everything queued is durably written (or the transaction fails).
-    pub async fn commit(mut self) -> DbResult<()> {
-        self.committed = true;
-        if self.writable {
-            // Chromium's `commit()` ends the transaction without waiting for
-            // the idle auto-commit; where it is missing, auto-commit happens.
-            if let Ok(commit) = js_sys::Reflect::get(&self.tx, &"commit".into())
-                && let Some(f) = commit.dyn_ref::<js_sys::Function>()
-            {
-                let _ = f.call0(&self.tx);
-            }
-        }
-        match self.done.take() {
-            Some(done) => done.wait().await,
-            None => Ok(()),
-        }
+    pub async fn commit(self) -> DbResult<()> {
+        Ok(self.tx.commit().await?)
     }
 }
 
-impl Drop for Tx {
-    fn drop(&mut self) {
-        if self.writable && !self.committed {
-            let _ = self.tx.abort();
-        }
-    }
+/// A queued request (see [`Tx::queue_get`]): the crate's future for it,
+/// and what it read once settled. A request whose transaction has run past
+/// it is already done, so its future is ready at once: one wait for the
+/// last request of a run gives every earlier one's value.
+pub struct Read {
+    pending: Option<LocalBoxFuture<'static, DbResult<Vec<JsValue>>>>,
+    got: Vec<JsValue>,
 }
-
-/// A queued read (see [`Tx::queue_get`]).
-pub struct Read(IdbRequest);
 
 impl Read {
-    pub fn request(&self) -> &IdbRequest {
-        &self.0
+    fn new(pending: impl Future<Output = DbResult<Vec<JsValue>>> + 'static) -> Read {
+        Read {
+            pending: Some(pending.boxed_local()),
+            got: Vec::new(),
+        }
+    }
+
+    /// A read of one key: zero or one value.
+    fn one(
+        request: impl Future<Output = indexed_db_futures::Result<Option<JsValue>>> + 'static,
+    ) -> Read {
+        Read::new(async move {
+            let value = request.await?;
+            Ok(value
+                .filter(|v| !v.is_undefined() && !v.is_null())
+                .into_iter()
+                .collect())
+        })
+    }
+
+    /// A read of many keys or values.
+    fn many<I: Iterator<Item = indexed_db_futures::Result<JsValue>>>(
+        request: impl Future<Output = indexed_db_futures::Result<I>> + 'static,
+    ) -> Read {
+        Read::new(async move {
+            let items = request.await?;
+            Ok(items.filter_map(Result::ok).collect())
+        })
+    }
+
+    /// A write: nothing to read back.
+    fn write(request: impl Future<Output = indexed_db_futures::Result<()>> + 'static) -> Read {
+        Read::new(async move {
+            request.await?;
+            Ok(Vec::new())
+        })
+    }
+
+    async fn wait(&mut self) -> DbResult<()> {
+        if let Some(pending) = self.pending.take() {
+            self.got = pending.await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the result if the request has run (it has, once it or a later
+    /// request of its transaction has settled).
+    fn poll_now(&mut self) {
+        if let Some(pending) = self.pending.as_mut()
+            && let Some(result) = pending.now_or_never()
+        {
+            self.pending = None;
+            // A failed read aborts its transaction, which `commit` reports.
+            self.got = result.unwrap_or_default();
+        }
     }
 
     /// The value read (`None` for a missing key). Only after the read, or a
     /// request queued after it, has settled.
-    pub fn value(&self) -> Option<JsValue> {
-        self.0
-            .result()
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
+    pub fn value(&mut self) -> Option<JsValue> {
+        self.poll_now();
+        self.got.first().cloned()
+    }
+
+    /// The keys or values a list read found (see [`Read::value`]).
+    pub fn list(&mut self) -> Vec<JsValue> {
+        self.poll_now();
+        std::mem::take(&mut self.got)
     }
 
     /// The `(key, value)` pairs of a [`Tx::queue_entries`] read.
-    pub fn entries(keys: &Read, values: &Read) -> Vec<(String, JsValue)> {
-        let (Some(keys), Some(values)) = (keys.value(), values.value()) else {
-            return Vec::new();
-        };
-        let (keys, values): (Array, Array) = (keys.unchecked_into(), values.unchecked_into());
-        keys.iter()
-            .zip(values.iter())
+    pub fn entries(keys: &mut Read, values: &mut Read) -> Vec<(String, JsValue)> {
+        keys.list()
+            .into_iter()
+            .zip(values.list())
             .filter_map(|(k, v)| k.as_string().map(|k| (k, v)))
             .collect()
     }
 }
 
 /// The key range of keys starting with `prefix` (`None` for all keys). The
-/// keys this app writes are `"<uuid>:<hex hash>"`, so `prefix + '\u{ffff}'`
-/// bounds them.
-fn prefix_range(prefix: &str) -> DbResult<Option<web_sys::IdbKeyRange>> {
+/// keys this app writes are `"<kind>:<uuid>:<hex hash>"`, so
+/// `prefix + '\u{ffff}'` bounds them.
+fn prefix_range(prefix: &str) -> Option<KeyRange<String>> {
     if prefix.is_empty() {
-        return Ok(None);
+        return None;
     }
-    let upper = format!("{prefix}\u{ffff}");
-    web_sys::IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&upper))
-        .map(Some)
-        .map_err(|e| DbError::from_js(&e))
+    Some(KeyRange::Bound(
+        prefix.to_owned(),
+        false,
+        format!("{prefix}\u{ffff}"),
+        false,
+    ))
 }
 
 /// Bytes stored as a `Uint8Array` (or an `ArrayBuffer`), if that is what the value is.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use showroom_shared::api::SessionInfo;
 use wasm_bindgen::JsValue;
 
-use crate::local::db::Tx;
+use crate::local::db::{Tx, connection};
 
 /// The device's database. Later stores (leads, outbox) join this database, so
 /// deleting it wipes everything the app keeps on the device.
@@ -80,7 +80,8 @@ pub async fn save(session: &StoredSession) -> Result<(), StoreError> {
 /// Writes any value as the session record. Public so tests can plant a
 /// damaged record; the app itself only writes through [`save`].
 pub async fn write_raw(value: JsValue) -> Result<(), StoreError> {
-    let tx = Tx::write_on(&[SESSION_STORE]).await.map_err(store_error)?;
+    let db = connection().await.map_err(store_error)?;
+    let tx = Tx::write(&db, &[SESSION_STORE]).map_err(store_error)?;
     tx.put(SESSION_STORE, SESSION_KEY, &value)
         .map_err(store_error)?;
     tx.commit().await.map_err(store_error)
@@ -89,7 +90,8 @@ pub async fn write_raw(value: JsValue) -> Result<(), StoreError> {
 /// Deletes only the session record: the device keeps its documents and
 /// outbox (the server no longer knows the session, see `Auth`).
 pub async fn forget() -> Result<(), StoreError> {
-    let tx = Tx::write_on(&[SESSION_STORE]).await.map_err(store_error)?;
+    let db = connection().await.map_err(store_error)?;
+    let tx = Tx::write(&db, &[SESSION_STORE]).map_err(store_error)?;
     tx.delete(SESSION_STORE, SESSION_KEY).map_err(store_error)?;
     tx.commit().await.map_err(store_error)
 }
@@ -105,7 +107,8 @@ pub async fn clear_device() -> Result<(), StoreError> {
 }
 
 async fn read_raw() -> Result<Option<JsValue>, StoreError> {
-    let tx = Tx::read_on(&[SESSION_STORE]).await.map_err(store_error)?;
+    let db = connection().await.map_err(store_error)?;
+    let tx = Tx::read(&db, &[SESSION_STORE]).map_err(store_error)?;
     let value = tx
         .get(SESSION_STORE, SESSION_KEY)
         .await

@@ -4,12 +4,12 @@
 //! snapshot — and the public ways in: [`create_doc`], [`load_doc`] and
 //! [`change_doc`], the one way a document is changed on the device.
 
+use crate::local::db::Database;
 use showroom_shared::doc::{
     Change, ChangeHash, Content, DocError, Document, SCHEMA_VERSION, parse_change,
 };
 use showroom_shared::domain::{DocId, DocKind};
 use wasm_bindgen::JsValue;
-use web_sys::IdbDatabase;
 
 use super::bus::{Origin, StoreChange, notify};
 use super::ids::{actor, change_key, prefix, remember_actor};
@@ -43,7 +43,7 @@ pub(super) struct LoadReads {
     pub(super) values: Read,
 }
 
-pub(super) fn queue_load(tx: &Tx, lead: DocId) -> Result<LoadReads> {
+pub(super) fn queue_load(tx: &Tx<'_>, lead: DocId) -> Result<LoadReads> {
     let snapshot = tx.queue_get(DOCS, &lead.to_string())?;
     let (keys, values) = tx.queue_entries(DOC_CHANGES, &prefix(lead))?;
     Ok(LoadReads {
@@ -54,17 +54,17 @@ pub(super) fn queue_load(tx: &Tx, lead: DocId) -> Result<LoadReads> {
     })
 }
 
-pub(super) async fn load_in(tx: &Tx, lead: DocId) -> Result<Option<Loaded>> {
-    let reads = queue_load(tx, lead)?;
-    tx.settle(reads.values.request()).await?;
-    Ok(loaded_from(&reads))
+pub(super) async fn load_in(tx: &Tx<'_>, lead: DocId) -> Result<Option<Loaded>> {
+    let mut reads = queue_load(tx, lead)?;
+    tx.settle(&mut reads.values).await?;
+    Ok(loaded_from(&mut reads))
 }
 
 /// Builds the document from its settled reads.
-pub(super) fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
+pub(super) fn loaded_from(reads: &mut LoadReads) -> Option<Loaded> {
     let lead = reads.lead;
     let snapshot = reads.snapshot.value();
-    let entries = Read::entries(&reads.keys, &reads.values);
+    let entries = Read::entries(&mut reads.keys, &mut reads.values);
     if snapshot.is_none() && entries.is_empty() {
         return None;
     }
@@ -109,7 +109,7 @@ pub(super) fn loaded_from(reads: &LoadReads) -> Option<Loaded> {
 /// `content`: the document as the judge read it after the change (then it
 /// is not read again).
 fn write_after_save(
-    tx: &Tx,
+    tx: &Tx<'_>,
     lead: DocId,
     loaded: &mut Loaded,
     new: &[Change],
@@ -169,7 +169,7 @@ pub(super) fn derive(id: DocId, doc: &Document, content: Option<Content>) -> Der
     }
 }
 
-pub(super) fn put_derived(tx: &Tx, derived: &Derived) -> Result<()> {
+pub(super) fn put_derived(tx: &Tx<'_>, derived: &Derived) -> Result<()> {
     if let Some(summary) = &derived.summary {
         put_summary(tx, summary)?;
     }
@@ -183,7 +183,7 @@ pub(super) fn put_derived(tx: &Tx, derived: &Derived) -> Result<()> {
 
 /// Summary, floor rows and compaction for a document that changed.
 pub(super) fn finish_doc(
-    tx: &Tx,
+    tx: &Tx<'_>,
     lead: DocId,
     loaded: &mut Loaded,
     content: Option<Content>,
@@ -206,7 +206,7 @@ pub(super) fn finish_doc(
     Ok(derived)
 }
 
-pub(super) fn put_summary(tx: &Tx, summary: &LeadSummary) -> Result<()> {
+pub(super) fn put_summary(tx: &Tx<'_>, summary: &LeadSummary) -> Result<()> {
     let text = serde_json::to_string(summary)
         .map_err(|e| StoreError::Db(DbError::Other(e.to_string())))?;
     tx.put(
@@ -229,7 +229,7 @@ pub async fn create_doc(id: DocId, mut doc: Document) -> Result<()> {
     let snapshot = doc.save();
     let derived = derive(id, &doc, content);
     let pending = pending_of(id, &changes);
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::write(db, &[DOCS, OUTBOX, SUMMARIES, RECORDS, META])?;
         remember_actor(&tx)?;
         tx.put_bytes(DOCS, &id.to_string(), &snapshot)?;
@@ -277,7 +277,7 @@ fn pending_of(doc: DocId, changes: &[Change]) -> Vec<Pending> {
 
 /// Opens any document the device holds (`None` when it holds nothing of it).
 pub async fn load_doc(doc: DocId) -> Result<Option<Document>> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::read(db, &[DOCS, DOC_CHANGES])?;
         let loaded = load_in(&tx, doc).await?;
         tx.commit().await?;
@@ -316,7 +316,7 @@ where
     // never made (fails closed when nobody is signed in).
     let judge = judge::current().ok_or(StoreError::Refused(Verdict::NoSession))?;
     judge.may_change(id).map_err(StoreError::Refused)?;
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS, META])?;
         let Loaded {
             mut doc,

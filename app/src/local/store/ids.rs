@@ -53,7 +53,7 @@ pub fn actor() -> ActorId {
 /// Notes, in the save's transaction, that this page load's actor wrote on
 /// this device (`meta` `actor:<hex>`): after a restore of the server, the
 /// device re-sends exactly the changes it made (`outbox::resend_own`).
-pub(super) fn remember_actor(tx: &Tx) -> Result<()> {
+pub(super) fn remember_actor(tx: &Tx<'_>) -> Result<()> {
     let key = format!("{ACTOR_PREFIX}{}", actor().to_hex_string());
     tx.put(META, &key, &JsValue::TRUE)?;
     Ok(())
@@ -63,7 +63,7 @@ const ACTOR_PREFIX: &str = "actor:";
 
 /// Every actor that wrote on this device (by any of its page loads), as hex,
 /// read in `tx` (see [`remember_actor`]).
-pub(super) async fn own_actors(tx: &Tx) -> Result<HashSet<String>> {
+pub(super) async fn own_actors(tx: &Tx<'_>) -> Result<HashSet<String>> {
     let actors = tx.entries(META, ACTOR_PREFIX).await?;
     Ok(actors
         .into_iter()

@@ -33,8 +33,8 @@ mod outbox;
 mod reads;
 mod receive;
 
+use crate::local::db::Database;
 use wasm_bindgen::JsValue;
-use web_sys::IdbDatabase;
 
 use crate::local::db::{self, DbError};
 use crate::local::judge::Verdict;
@@ -91,7 +91,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Runs `f` on the tab's one connection to the device database
 /// (`db::connection`: opened once, reused).
-async fn with_db<T>(f: impl AsyncFnOnce(&IdbDatabase) -> Result<T>) -> Result<T> {
+async fn with_db<T>(f: impl AsyncFnOnce(&Database) -> Result<T>) -> Result<T> {
     let db = db::connection().await?;
     f(&db).await
 }

@@ -6,11 +6,11 @@
 
 use std::collections::HashSet;
 
+use crate::local::db::Database;
 use showroom_shared::doc::{ChangeHash, Document, parse_change};
 use showroom_shared::domain::{DocId, DocKind};
 use showroom_shared::sync::DocChanges;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::IdbDatabase;
+use wasm_bindgen::JsValue;
 
 use super::bus::{Origin, StoreChange, notify};
 use super::docs::{derive, load_in, put_derived};
@@ -31,7 +31,7 @@ pub struct Pending {
 
 /// Everything in the outbox, oldest key order.
 pub async fn outbox() -> Result<Vec<Pending>> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::read(db, &[OUTBOX])?;
         let entries = tx.entries(OUTBOX, "").await?;
         tx.commit().await?;
@@ -70,7 +70,7 @@ pub fn group(pending: &[Pending]) -> Vec<DocChanges> {
 
 /// How many changes wait in the outbox.
 pub async fn outbox_count() -> Result<u32> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::read(db, &[OUTBOX])?;
         let n = tx.count(OUTBOX).await?;
         tx.commit().await?;
@@ -86,7 +86,7 @@ pub async fn outbox_count() -> Result<u32> {
 /// cannot take a change back) and stored as a new snapshot. Returns how
 /// many outbox entries went.
 pub async fn discard_outbox(lead: DocId) -> Result<u32> {
-    let (count, derived) = with_db(async |db: &IdbDatabase| {
+    let (count, derived) = with_db(async |db: &Database| {
         let tx = Tx::write(db, &[DOCS, DOC_CHANGES, OUTBOX, SUMMARIES, RECORDS, META])?;
         let entries = tx.entries(OUTBOX, &prefix(lead)).await?;
         let mut removed: HashSet<ChangeHash> = entries
@@ -170,7 +170,7 @@ pub async fn discard_outbox(lead: DocId) -> Result<u32> {
 /// The server stored these changes: they leave the outbox (exactly these;
 /// a change saved after the push stays).
 pub async fn acked(docs: &[DocChanges]) -> Result<()> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::write(db, &[OUTBOX])?;
         for doc in docs {
             for bytes in &doc.changes {
@@ -196,17 +196,12 @@ pub async fn resend_own(log: u64) -> Result<u32> {
     let (own, docs) = {
         let tx = Tx::read(&db, &[META, DOCS, DOC_CHANGES])?;
         let own = own_actors(&tx).await?;
-        let reads = [tx.queue_keys(DOCS)?, tx.queue_keys(DOC_CHANGES)?];
-        tx.settle(reads[1].request()).await?;
+        let mut reads = [tx.queue_keys(DOCS)?, tx.queue_keys(DOC_CHANGES)?];
+        tx.settle(&mut reads[1]).await?;
         tx.commit().await?;
         let mut docs: Vec<DocId> = reads
-            .iter()
-            .filter_map(Read::value)
-            .flat_map(|a| {
-                a.unchecked_into::<js_sys::Array>()
-                    .iter()
-                    .collect::<Vec<_>>()
-            })
+            .iter_mut()
+            .flat_map(Read::list)
             .filter_map(|k| k.as_string().as_deref().and_then(doc_of_key))
             .collect();
         docs.sort_by_key(ToString::to_string);

@@ -2,9 +2,9 @@
 //! and the direct writes tests and bulk imports use (summaries, a raw value,
 //! the count of a lead's incremental changes).
 
+use crate::local::db::Database;
 use showroom_shared::domain::{DocId, LeadId};
 use wasm_bindgen::JsValue;
-use web_sys::IdbDatabase;
 
 use super::bus::{Origin, StoreChange, notify};
 use super::docs::put_summary;
@@ -19,20 +19,17 @@ use crate::local::summary::LeadSummary;
 /// a damaged record never stops the list. Parsed in slices that yield to
 /// the page between them.
 pub async fn summaries() -> Result<Vec<LeadSummary>> {
-    let values = with_db(async |db: &IdbDatabase| {
+    let values = with_db(async |db: &Database| {
         let tx = Tx::read(db, &[SUMMARIES])?;
         let values = tx.values(SUMMARIES).await?;
         tx.commit().await?;
         Ok(values)
     })
     .await?;
-    let mut out = Vec::with_capacity(values.length() as usize);
+    let mut out = Vec::with_capacity(values.len());
     let mut slice = Slice::start();
-    let n = values.length();
-    for start in (0..n).step_by(256) {
-        out.extend(parse_summaries(
-            (start..n.min(start + 256)).map(|i| values.get(i)),
-        ));
+    for chunk in values.chunks(256) {
+        out.extend(parse_summaries(chunk.iter().cloned()));
         slice.pause_if_due().await;
     }
     Ok(out)
@@ -58,7 +55,7 @@ pub(super) fn parse_summaries(values: impl Iterator<Item = JsValue>) -> Vec<Lead
 
 /// Every floor row (visits and test drives) on the device.
 pub async fn floor_rows() -> Result<Vec<FloorRow>> {
-    let values = with_db(async |db: &IdbDatabase| {
+    let values = with_db(async |db: &Database| {
         let tx = Tx::read(db, &[RECORDS])?;
         let values = tx.values(RECORDS).await?;
         tx.commit().await?;
@@ -74,7 +71,7 @@ pub async fn floor_rows() -> Result<Vec<FloorRow>> {
 
 /// Writes summaries directly (tests and bulk imports), in one transaction.
 pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::write(db, &[SUMMARIES])?;
         for s in summaries {
             put_summary(&tx, s)?;
@@ -98,7 +95,7 @@ pub async fn put_summaries(summaries: &[LeadSummary]) -> Result<()> {
 
 /// Writes any value under a key (tests plant damaged records with it).
 pub async fn write_raw(store: &str, key: &str, value: &JsValue) -> Result<()> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::write(db, &[store])?;
         tx.put(store, key, value)?;
         tx.commit().await?;
@@ -109,7 +106,7 @@ pub async fn write_raw(store: &str, key: &str, value: &JsValue) -> Result<()> {
 
 /// How many incremental changes a lead keeps beside its snapshot (tests).
 pub async fn incremental_count(lead: LeadId) -> Result<usize> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::read(db, &[DOC_CHANGES])?;
         let n = tx
             .entries(DOC_CHANGES, &prefix(DocId::lead(lead)))

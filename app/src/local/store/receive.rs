@@ -7,11 +7,11 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 
+use crate::local::db::Database;
 use showroom_shared::doc::{Change, Document, parse_change};
 use showroom_shared::domain::{DocId, DocKind, LeadId};
 use showroom_shared::sync::DocChanges;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::IdbDatabase;
 
 use super::bus::{Origin, StoreChange, notify};
 use super::docs::{Derived, Loaded, derive, finish_doc, loaded_from, queue_load};
@@ -47,28 +47,20 @@ pub fn forget_device() {
 }
 
 /// Reads which leads the device holds, once per tab.
-async fn known_leads(db: &IdbDatabase) -> Result<()> {
+async fn known_leads(db: &Database) -> Result<()> {
     if KNOWN.with(|k| k.borrow().is_some()) {
         return Ok(());
     }
     let tx = Tx::read(db, &[DOCS, DOC_CHANGES, SUMMARIES])?;
-    let reads = [
+    let mut reads = [
         tx.queue_keys(DOCS)?,
         tx.queue_keys(DOC_CHANGES)?,
         tx.queue_keys(SUMMARIES)?,
     ];
-    tx.settle(reads[2].request()).await?;
+    tx.settle(&mut reads[2]).await?;
     tx.commit().await?;
     let mut known = HashSet::new();
-    let keys: Vec<JsValue> = reads
-        .iter()
-        .filter_map(Read::value)
-        .flat_map(|a| {
-            a.unchecked_into::<js_sys::Array>()
-                .iter()
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let keys: Vec<JsValue> = reads.iter_mut().flat_map(Read::list).collect();
     for key in keys {
         if let Some(doc) = key.as_string().as_deref().and_then(doc_of_key) {
             known.insert(doc);
@@ -95,17 +87,17 @@ pub async fn changed_elsewhere(docs: Vec<DocId>) -> Result<()> {
     let (leads, others): (Vec<DocId>, Vec<DocId>) =
         docs.into_iter().partition(|d| d.kind == DocKind::Lead);
     let leads: Vec<LeadId> = leads.iter().filter_map(|d| d.as_lead()).collect();
-    let summaries = with_db(async |db: &IdbDatabase| {
+    let summaries = with_db(async |db: &Database| {
         let tx = Tx::read(db, &[SUMMARIES])?;
-        let reads = leads
+        let mut reads = leads
             .iter()
             .map(|lead| tx.queue_get(SUMMARIES, &lead.to_string()))
             .collect::<db::DbResult<Vec<Read>>>()?;
-        if let Some(last) = reads.last() {
-            tx.settle(last.request()).await?;
+        if let Some(last) = reads.last_mut() {
+            tx.settle(last).await?;
         }
         tx.commit().await?;
-        Ok(parse_summaries(reads.iter().filter_map(Read::value)))
+        Ok(parse_summaries(reads.iter_mut().filter_map(Read::value)))
     })
     .await?;
     // Which rows came from these documents is not known without opening
@@ -196,22 +188,22 @@ impl Received {
 
 /// Merges received changes into documents the device holds, in one transaction.
 async fn merge_held(
-    db: &IdbDatabase,
+    db: &Database,
     docs: &[&DocChanges],
     cursor: Option<u64>,
     got: &mut Received,
 ) -> Result<()> {
     let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, RECORDS, META])?;
     // Every read queued at once; one wait covers them (they complete in order).
-    let reads = docs
+    let mut reads = docs
         .iter()
         .map(|d| queue_load(&tx, d.doc))
         .collect::<Result<Vec<_>>>()?;
-    if let Some(last) = reads.last() {
-        tx.settle(last.values.request()).await?;
+    if let Some(last) = reads.last_mut() {
+        tx.settle(&mut last.values).await?;
     }
     let mut changed = Vec::new();
-    for (incoming, reads) in docs.iter().zip(&reads) {
+    for (incoming, reads) in docs.iter().zip(&mut reads) {
         let lead = incoming.doc;
         let mut loaded = match loaded_from(reads) {
             Some(l) => l,
@@ -306,7 +298,7 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
 /// Builds the leads new to the device (yielding between slices of work) and
 /// stores them, with the cursor, in one transaction.
 async fn store_fresh(
-    db: &IdbDatabase,
+    db: &Database,
     docs: &[&DocChanges],
     cursor: Option<u64>,
     got: &mut Received,
@@ -338,8 +330,8 @@ async fn store_fresh(
                 }
             }
         }
-        if let Some(last) = last {
-            tx.settle(&last).await?;
+        if let Some(mut last) = last {
+            tx.settle(&mut last).await?;
         }
     }
     if let Some(cursor) = cursor {
@@ -432,7 +424,7 @@ pub const META_REFUSAL: &str = "refusal";
 pub const META_REFUSED_DOCS: &str = "refused_docs";
 
 pub async fn meta(key: &str) -> Result<Option<JsValue>> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::read(db, &[META])?;
         let v = tx.get(META, key).await?;
         tx.commit().await?;
@@ -443,7 +435,7 @@ pub async fn meta(key: &str) -> Result<Option<JsValue>> {
 
 /// Sets (or, with `None`, deletes) a meta value.
 pub async fn set_meta(key: &str, value: Option<JsValue>) -> Result<()> {
-    with_db(async |db: &IdbDatabase| {
+    with_db(async |db: &Database| {
         let tx = Tx::write(db, &[META])?;
         match value {
             Some(v) => {
