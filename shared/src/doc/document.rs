@@ -93,6 +93,15 @@ impl Document {
         self.am.save()
     }
 
+    /// A snapshot whose columns are not deflated: what the device keeps.
+    /// Automerge deflates only columns over 256 bytes, which a lead seldom
+    /// has, and leaving deflate out of the device's code saves ~40 KB of
+    /// wasm (inflate stays: it reads what others compressed). Loads like
+    /// [`Document::save`]'s.
+    pub fn save_uncompressed(&mut self) -> Vec<u8> {
+        self.am.save_nocompress()
+    }
+
     /// Commits what was written since the last commit as one change, or
     /// returns `None` when nothing was.
     pub(crate) fn commit(&mut self, message: &str, now: i64) -> Option<ChangeHash> {

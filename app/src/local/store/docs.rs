@@ -191,7 +191,7 @@ pub(super) fn finish_doc(
     let derived = derive(lead, &loaded.doc, content);
     put_derived(tx, &derived)?;
     if showroom_shared::doc::compaction_due(loaded.changes.len()) && loaded.snapshot_ok {
-        tx.put_bytes(DOCS, &lead.to_string(), &loaded.doc.save())?;
+        tx.put_bytes(DOCS, &lead.to_string(), &loaded.doc.save_uncompressed())?;
         let mut kept = Vec::new();
         for (key, hash) in loaded.changes.drain(..) {
             if loaded.doc.has_change(&hash) {
@@ -226,7 +226,7 @@ pub async fn create_doc(id: DocId, mut doc: Document) -> Result<()> {
         .check(None, &mut doc, id)
         .map_err(StoreError::Refused)?;
     let changes = doc.changes_since(&[]);
-    let snapshot = doc.save();
+    let snapshot = doc.save_uncompressed();
     let derived = derive(id, &doc, content);
     let pending = pending_of(id, &changes);
     with_db(async |db: &Database| {

@@ -130,7 +130,7 @@ pub async fn discard_outbox(lead: DocId) -> Result<u32> {
                 }
                 derived = Some(None);
             } else {
-                tx.put_bytes(DOCS, &lead.to_string(), &doc.save())?;
+                tx.put_bytes(DOCS, &lead.to_string(), &doc.save_uncompressed())?;
                 loaded.doc = doc;
                 let d = derive(lead, &loaded.doc, None);
                 put_derived(&tx, &d)?;

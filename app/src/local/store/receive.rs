@@ -280,7 +280,7 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
         .as_ref()
         .and_then(|s| serde_json::to_string(s).ok());
     // Many changes: a snapshot, and beside it only what is still waiting.
-    let snapshot = showroom_shared::doc::compaction_due(kept.len()).then(|| doc.save());
+    let snapshot = showroom_shared::doc::compaction_due(kept.len()).then(|| doc.save_uncompressed());
     let changes = kept
         .into_iter()
         .filter(|(_, _, hash)| snapshot.is_none() || !doc.has_change(hash))
