@@ -8,7 +8,7 @@ use showroom_app::local::summary::{LeadQuery, LeadSummary, SummaryIndex};
 use showroom_shared::doc::{LeadDoc, actor_from_bytes};
 use showroom_shared::domain::quote::{Approval, ApprovalId, VersionId};
 use showroom_shared::domain::{
-    Customer, DealerId, Grade, Lead, LeadId, Note, Role, Source, Stage, UserId,
+    Customer, DealerId, DocId, Grade, Lead, LeadId, Note, Role, Source, Stage, UserId,
 };
 use showroom_shared::rules::{Author, Breach, Policy};
 use showroom_shared::sync::DocChanges;
@@ -838,5 +838,49 @@ fn the_summary_says_what_today_and_the_list_say_about_follow_ups() {
     assert!(
         !showroom_app::local::summary::of(&l).awaiting_first_contact,
         "a test drive reaches the customer"
+    );
+}
+
+/// A lead the user may no longer see (a page's `removed`) leaves the
+/// device at once — list, document — but what the device wrote in it and
+/// the server has not acknowledged stays in the outbox; the receipt is due
+/// only once that is acknowledged, and is owed until the server records it.
+#[wasm_bindgen_test]
+async fn a_removed_lead_leaves_the_device_after_its_unsent_work_and_owes_a_receipt() {
+    fresh_device().await;
+    let gone = lead(61, "Moved Away");
+    let kept = lead(62, "Still Mine");
+    ok(leads::create(&gone).await, "create");
+    ok(leads::create(&kept).await, "create");
+    let doc: DocId = gone.id.into();
+
+    ok(leads::remove_docs(&[doc]).await, "remove");
+    let listed: Vec<LeadId> = ok(leads::summaries().await, "list")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, vec![kept.id], "the list no longer shows it");
+    assert!(matches!(
+        leads::load(gone.id).await,
+        Err(LeadStoreError::NotFound)
+    ));
+    let pending = ok(leads::outbox().await, "outbox");
+    assert!(
+        pending.iter().any(|p| p.doc == doc),
+        "its unsent creation is still sent"
+    );
+    assert_eq!(
+        ok(leads::receipts_due().await, "due"),
+        Vec::<DocId>::new(),
+        "no receipt while something of it is unsent"
+    );
+
+    ok(leads::acked(&leads::group(&pending)).await, "ack");
+    assert_eq!(ok(leads::receipts_due().await, "due"), vec![doc]);
+    ok(leads::receipted(&[doc]).await, "receipted");
+    assert_eq!(
+        ok(leads::receipts_due().await, "due"),
+        Vec::<DocId>::new(),
+        "nothing owed once the server has the receipt"
     );
 }

@@ -130,6 +130,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                 db,
                 dealer,
                 None,
+                showroom_shared::visibility::Reader::Dealer,
                 after,
                 until,
                 limits::PAGE_CHANGES,
@@ -144,6 +145,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                         complete: true,
                         remaining: 0,
                         docs: p.docs,
+                        removed: Vec::new(),
                     }
                     .encode()
                     .into(),
@@ -163,6 +165,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                     origins: Vec::new(),
                     page,
                     rows: Vec::new(),
+                    access: None,
                 })),
             );
         }

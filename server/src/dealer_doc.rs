@@ -9,6 +9,7 @@ use showroom_shared::domain::catalogue::Dealer;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, Role, UserId};
 use showroom_shared::rules::Author;
 use showroom_shared::sync::DocChanges;
+use showroom_shared::visibility::Reader;
 use uuid::Uuid;
 
 use crate::db;
@@ -82,7 +83,7 @@ pub async fn write(
 ) -> Result<(), EnsureError> {
     let outcome = state
         .writer
-        .enqueue(dealer, SERVER_DEVICE, author, docs)
+        .enqueue(dealer, SERVER_DEVICE, author, Reader::Dealer, docs)
         .map_err(|e| EnsureError::Write(e.to_string()))?
         .await
         .map_err(|e| EnsureError::Write(e.to_string()))?

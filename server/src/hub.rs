@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 
-use showroom_shared::domain::{DealerId, DeviceId, UserId};
+use showroom_shared::domain::{DealerId, DeviceId, DocId, UserId};
+use showroom_shared::visibility::{Access, Reader, may_see};
 use tokio::sync::{broadcast, mpsc};
 
 /// Changes `(from, to]` of a dealer, committed together (one transaction of
@@ -34,22 +35,46 @@ pub struct Commit {
     /// The encoded page for every other connection; `None`: read it from the log.
     pub page: Option<Bytes>,
     /// The changes in log order with their origin, for the origins' pages.
-    pub rows: Vec<(DeviceId, showroom_shared::domain::DocId, Vec<u8>)>,
+    pub rows: Vec<(DeviceId, DocId, Vec<u8>)>,
+    /// Who may see each document of `rows` after the commit, when a
+    /// salesperson's page can be cut from them; `None` when it cannot (an
+    /// owner moved, or the commit came from another server process): a
+    /// salesperson's connection reads the log, which knows the moves.
+    pub access: Option<HashMap<DocId, Access>>,
 }
 
 impl Commit {
+    /// Whether `device`'s connection can be handed this commit as a page
+    /// ([`Commit::page_for`]) rather than read the log.
+    pub fn deliverable(&self, device: DeviceId, reader: Reader) -> bool {
+        if reader.sees_everything() {
+            self.page.is_some() || self.origins.contains(&device)
+        } else {
+            self.access.is_some()
+        }
+    }
+
     /// The page `device` is sent: the shared one, or for one of the origins
-    /// the same changes without its own (only its cursor moves past those).
-    /// The shared page is reference-counted: handing it to 2,000 sockets
-    /// copies nothing.
-    pub fn page_for(&self, device: DeviceId) -> Option<Bytes> {
-        if !self.origins.contains(&device) {
+    /// the same changes without its own (only its cursor moves past those),
+    /// or for a salesperson the changes of the documents they may see. The
+    /// shared page is reference-counted: handing it to 2,000 sockets copies
+    /// nothing. `None`: read the log (see [`Commit::deliverable`]).
+    pub fn page_for(&self, device: DeviceId, reader: Reader) -> Option<Bytes> {
+        let sees = |doc: &DocId| match &self.access {
+            _ if reader.sees_everything() => true,
+            Some(access) => access.get(doc).is_some_and(|a| may_see(reader, *a)),
+            None => false,
+        };
+        if reader.sees_everything() && !self.origins.contains(&device) {
             return self.page.clone();
+        }
+        if !reader.sees_everything() && self.access.is_none() {
+            return None;
         }
         let docs = showroom_shared::sync::group_by_doc(
             self.rows
                 .iter()
-                .filter(|(origin, _, _)| *origin != device)
+                .filter(|(origin, doc, _)| *origin != device && sees(doc))
                 .map(|(_, doc, bytes)| (*doc, bytes.clone())),
         );
         Some(
@@ -59,6 +84,7 @@ impl Commit {
                 complete: true,
                 remaining: 0,
                 docs,
+                removed: Vec::new(),
             }
             .encode()
             .into(),

@@ -25,14 +25,18 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use std::collections::HashSet;
+
 use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
 use showroom_shared::rules::{Author, Policy};
 use showroom_shared::sync::{
     DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
 };
+use showroom_shared::visibility::{Access, Reader, may_see};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
+use crate::db::access::{Move, Quarantined};
 use crate::db::{self, ChangeRow, CommitError, Db, DealerWrite, DocumentRow, Snapshot};
 use crate::hub::{Commit, Hub};
 
@@ -66,6 +70,8 @@ struct Request {
     device: DeviceId,
     /// The session's user and role: the author of every change in the batch.
     author: Author,
+    /// What the session may see (`AppState::reader`).
+    reader: Reader,
     docs: Vec<DocChanges>,
     reply: oneshot::Sender<Result<BatchOutcome, WriteError>>,
 }
@@ -91,7 +97,9 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer tasks (call inside the Tokio runtime).
-    pub fn start(db: Db, hub: Arc<Hub>, clock: Clock, cache_docs: usize) -> Writer {
+    /// `per_user`: salespeople see only their own documents (removals are
+    /// owed, pushes to others' documents kept aside).
+    pub fn start(db: Db, hub: Arc<Hub>, clock: Clock, cache_docs: usize, per_user: bool) -> Writer {
         let shards = match db {
             Db::Sqlite(_) => 1,
             Db::Postgres(_) => 4,
@@ -107,6 +115,7 @@ impl Writer {
                     cache: Cache::new(per_shard),
                     known_seq: HashMap::new(),
                     queues: Queues::default(),
+                    per_user,
                 };
                 tokio::spawn(task.run(rx));
                 tx
@@ -125,6 +134,7 @@ impl Writer {
         dealer: DealerId,
         device: DeviceId,
         author: Author,
+        reader: Reader,
         docs: Vec<DocChanges>,
     ) -> Result<Pending, WriteError> {
         let shard = (dealer.0.as_u128() % self.shards.len() as u128) as usize;
@@ -134,6 +144,7 @@ impl Writer {
                 dealer,
                 device,
                 author,
+                reader,
                 docs,
                 reply,
             })
@@ -201,6 +212,10 @@ struct Entry {
     state: DocState,
     /// `documents.last_seq` as this process last saw or wrote it (`None`: not stored).
     last_seq: Option<i64>,
+    /// Who may see the document (`None`: it does not exist for anyone yet).
+    /// An owner changes only with a change of the document, so it is as
+    /// fresh as `last_seq`.
+    access: Option<Access>,
     used: u64,
 }
 
@@ -299,6 +314,8 @@ struct Task {
     cache: Cache,
     known_seq: HashMap<DealerId, i64>,
     queues: Queues,
+    /// See [`Writer::start`].
+    per_user: bool,
 }
 
 /// What the blocking step did for one request: the documents it refused.
@@ -333,7 +350,14 @@ impl Task {
                 }
                 (Some(p), Some(group)) => {
                     let (committed, prepared) = tokio::join!(
-                        commit(&self.db, &self.hub, &self.clock, &mut self.known_seq, p),
+                        commit(
+                            &self.db,
+                            &self.hub,
+                            &self.clock,
+                            &mut self.known_seq,
+                            self.per_user,
+                            p
+                        ),
                         prepare(&self.db, &mut self.cache, group),
                     );
                     self.settle(committed).await;
@@ -360,7 +384,15 @@ impl Task {
     }
 
     async fn commit_or_retry(&mut self, p: Prepared) {
-        let done = commit(&self.db, &self.hub, &self.clock, &mut self.known_seq, p).await;
+        let done = commit(
+            &self.db,
+            &self.hub,
+            &self.clock,
+            &mut self.known_seq,
+            self.per_user,
+            p,
+        )
+        .await;
         self.settle(done).await;
     }
 
@@ -395,7 +427,17 @@ impl Task {
             tracing::debug!("a document changed in another server process; redoing the group");
             tries += 1;
             let attempt = match prepare(&self.db, &mut self.cache, group).await {
-                Ok(p) => commit(&self.db, &self.hub, &self.clock, &mut self.known_seq, p).await,
+                Ok(p) => {
+                    commit(
+                        &self.db,
+                        &self.hub,
+                        &self.clock,
+                        &mut self.known_seq,
+                        self.per_user,
+                        p,
+                    )
+                    .await
+                }
                 Err(e) => Err(e),
             };
             match attempt {
@@ -480,14 +522,22 @@ async fn prepare(
     };
     let mut loaded = Vec::new();
     for (dealer, docs) in missing {
-        match db::load_documents(db, dealer, &docs).await {
-            Ok(rows) => loaded.push((dealer, docs, rows)),
-            Err(e) => return Err((group, AttemptError::Db(e.to_string()))),
+        let rows = db::load_documents(db, dealer, &docs).await;
+        let owners = db::access::owners(db, dealer, &docs).await;
+        match (rows, owners) {
+            (Ok(rows), Ok(owners)) => loaded.push((dealer, docs, rows, owners)),
+            (Err(e), _) | (_, Err(e)) => return Err((group, AttemptError::Db(e.to_string()))),
         }
     }
+    let quarantine = match quarantined_items(db, &group, &entries, &loaded).await {
+        Ok(q) => q,
+        Err(e) => return Err((group, AttemptError::Db(e.to_string()))),
+    };
     let t1 = std::time::Instant::now();
-    let work =
-        tokio::task::spawn_blocking(move || apply_group(group, entries, loaded, &policies)).await;
+    let work = tokio::task::spawn_blocking(move || {
+        apply_group(group, entries, loaded, &policies, &quarantine)
+    })
+    .await;
     match work {
         Ok((group, entries, writes, applied)) => {
             tracing::debug!(
@@ -513,6 +563,49 @@ async fn prepare(
     }
 }
 
+/// The (batch, document) items of the group pushed to a document their
+/// pusher may not see and owes no removal receipt for: they are ingested as
+/// if the document did not exist, and kept aside (`db::access`).
+async fn quarantined_items(
+    db: &Db,
+    group: &[Request],
+    entries: &HashMap<Key, Entry>,
+    loaded: &Loaded,
+) -> Result<HashSet<ItemKey>, sqlx::Error> {
+    let access_of = |dealer: DealerId, doc: DocId| -> Option<Access> {
+        if let Some(e) = entries.get(&(dealer, doc)) {
+            return e.access;
+        }
+        loaded
+            .iter()
+            .find(|(d, ..)| *d == dealer)
+            .and_then(|(_, _, _, owners)| owners.get(&doc).copied())
+    };
+    let mut out = HashSet::new();
+    for (ri, r) in group.iter().enumerate() {
+        let reader = r.reader;
+        let hidden: Vec<(usize, DocId)> = r
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| access_of(r.dealer, d.doc).is_some_and(|a| !may_see(reader, a)))
+            .map(|(di, d)| (di, d.doc))
+            .collect();
+        if hidden.is_empty() {
+            continue;
+        }
+        let ids: Vec<DocId> = hidden.iter().map(|(_, d)| *d).collect();
+        let owed = db::access::removals_owed(db, r.dealer, r.device, &ids).await?;
+        out.extend(
+            hidden
+                .into_iter()
+                .filter(|(_, doc)| !owed.contains(doc))
+                .map(|(di, _)| (ri, di)),
+        );
+    }
+    Ok(out)
+}
+
 /// Writes a prepared group in one transaction, then acks each batch and
 /// hands its changes to the hub, in commit order.
 async fn commit(
@@ -520,6 +613,7 @@ async fn commit(
     hub: &Hub,
     clock: &Clock,
     known_seq: &mut HashMap<DealerId, i64>,
+    per_user: bool,
     p: Prepared,
 ) -> Committed {
     let t0 = std::time::Instant::now();
@@ -531,10 +625,11 @@ async fn commit(
     } = p;
     let mut writes: Vec<DealerWrite> = writes
         .into_iter()
-        .filter(|w| !w.changes.is_empty())
+        .filter(|w| !w.changes.is_empty() || !w.quarantined.is_empty())
         .collect();
     for w in &mut writes {
         w.known_seq = known_seq.get(&w.dealer).copied();
+        w.per_user = per_user;
     }
     let bases = if writes.is_empty() {
         Vec::new()
@@ -604,6 +699,7 @@ async fn commit(
                     .iter()
                     .map(|c| (c.origin, c.doc, c.bytes.clone()))
                     .collect(),
+                access: cut_access(w, start..end, &entries),
             });
             start = end;
         }
@@ -612,6 +708,37 @@ async fn commit(
         let _ = r.reply.send(Ok(BatchOutcome { refused: a.refused }));
     }
     Ok(entries.drain().collect())
+}
+
+/// Who may see each document of the committed rows `range` of `w`, for
+/// salespeople's pages; `None` when a document moved from one owner to
+/// another in them, or was created with changes stored before (its history
+/// is not all in the rows): their connections read the log.
+fn cut_access(
+    w: &DealerWrite,
+    range: std::ops::Range<usize>,
+    entries: &HashMap<Key, Entry>,
+) -> Option<HashMap<DocId, Access>> {
+    let stored_before = |doc: DocId| {
+        w.expected
+            .iter()
+            .any(|(d, last_seq)| *d == doc && last_seq.is_some())
+    };
+    let moved = w
+        .moves
+        .iter()
+        .filter(|m| range.contains(&m.index))
+        .any(|m| m.before.is_some() || stored_before(m.doc));
+    if moved {
+        return None;
+    }
+    let mut access = HashMap::new();
+    for c in &w.changes[range] {
+        if let Some(a) = entries.get(&(w.dealer, c.doc)).and_then(|e| e.access) {
+            access.insert(c.doc, a);
+        }
+    }
+    Some(access)
 }
 
 enum AttemptError {
@@ -629,6 +756,7 @@ fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> axum::body::Bytes {
         complete: true,
         remaining: 0,
         docs,
+        removed: Vec::new(),
     };
     msg.encode().into()
 }
@@ -663,7 +791,13 @@ fn guarded_ingest(
     }
 }
 
-type Loaded = Vec<(DealerId, Vec<DocId>, Vec<db::StoredDocument>)>;
+/// Per dealer: the documents asked for, the stored ones, and who may see them.
+type Loaded = Vec<(
+    DealerId,
+    Vec<DocId>,
+    Vec<db::StoredDocument>,
+    HashMap<DocId, Access>,
+)>;
 
 /// The blocking step: opens what was loaded, ingests every request in
 /// order, and lays out what to write. Returns the requests, the documents
@@ -674,6 +808,7 @@ fn apply_group(
     mut entries: HashMap<(DealerId, DocId), Entry>,
     loaded: Loaded,
     policies: &HashMap<DealerId, Policy>,
+    quarantine: &HashSet<ItemKey>,
 ) -> (
     Vec<Request>,
     HashMap<(DealerId, DocId), Entry>,
@@ -681,7 +816,7 @@ fn apply_group(
     Vec<Applied>,
 ) {
     let mut failed_load: HashMap<(DealerId, DocId), String> = HashMap::new();
-    for (dealer, asked, rows) in loaded {
+    for (dealer, asked, rows, owners) in loaded {
         let mut found: HashMap<DocId, db::StoredDocument> =
             rows.into_iter().map(|r| (r.doc, r)).collect();
         for doc in asked {
@@ -689,6 +824,7 @@ fn apply_group(
                 None => Entry {
                     state: DocState::new(),
                     last_seq: None,
+                    access: owners.get(&doc).copied(),
                     used: 0,
                 },
                 Some(row) => {
@@ -706,6 +842,7 @@ fn apply_group(
                         Ok(state) => Entry {
                             state,
                             last_seq: Some(row.last_seq),
+                            access: owners.get(&doc).copied(),
                             used: 0,
                         },
                         Err(refusal) => {
@@ -719,7 +856,7 @@ fn apply_group(
             entries.insert((dealer, doc), entry);
         }
     }
-    let mut outs = ingest_items(&group, &mut entries, &failed_load, policies);
+    let mut outs = ingest_items(&group, &mut entries, &failed_load, policies, quarantine);
     let mut writes: Vec<DealerWrite> = Vec::new();
     let mut doc_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
     let mut summary_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
@@ -737,6 +874,9 @@ fn apply_group(
                     summaries: Vec::new(),
                     expected: Vec::new(),
                     known_seq: None,
+                    moves: Vec::new(),
+                    quarantined: Vec::new(),
+                    per_user: false,
                 });
                 writes.len() - 1
             }
@@ -770,6 +910,18 @@ fn apply_group(
                 continue;
             }
             let w = &mut writes[wi];
+            if out.quarantined {
+                // Kept aside, never applied or sent; answered as for a
+                // document the server does not hold.
+                w.quarantined
+                    .extend(accepted.new_changes.into_iter().map(|c| Quarantined {
+                        doc: *doc,
+                        hash: c.hash.to_string(),
+                        bytes: c.bytes,
+                        origin: r.device,
+                    }));
+                continue;
+            }
             if expected_seen.insert(key) {
                 w.expected.push((*doc, out.expected));
             }
@@ -807,6 +959,20 @@ fn apply_group(
                     });
                 }
             }
+            if let Some(entry) = entries.get_mut(&key) {
+                let before = entry.access;
+                if let Some(after) = access_now(*doc, before, accepted.content.as_ref(), &r.author)
+                    && before != Some(after)
+                {
+                    entry.access = Some(after);
+                    w.moves.push(Move {
+                        doc: *doc,
+                        before,
+                        after,
+                        index: last_index,
+                    });
+                }
+            }
             if let Some(lead) = accepted.content.and_then(|c| c.into_lead()) {
                 upsert_summary(&mut w.summaries, &mut summary_index, key, lead);
             }
@@ -814,6 +980,28 @@ fn apply_group(
         applied.push(Applied { refused });
     }
     (group, entries, writes, applied)
+}
+
+/// Who may see a document after an accepted ingest (`None`: not known yet,
+/// its creation has not arrived). A lead is its owner's (none: the pool); a
+/// register, the salesperson whose device created it; the dealer's
+/// document, everyone's.
+fn access_now(
+    doc: DocId,
+    before: Option<Access>,
+    content: Option<&showroom_shared::doc::Content>,
+    author: &Author,
+) -> Option<Access> {
+    let content = content?;
+    match doc.kind {
+        DocKind::Lead => content
+            .as_lead()
+            .map(|lead| Access::new(DocKind::Lead, lead.owner)),
+        DocKind::Register => {
+            Some(before.unwrap_or(Access::new(DocKind::Register, Some(author.user))))
+        }
+        DocKind::Dealer => Some(Access::new(DocKind::Dealer, None)),
+    }
 }
 
 /// What ingesting one document of one batch did.
@@ -824,6 +1012,8 @@ struct ItemOut {
     history_bytes: i64,
     /// The document's `last_seq` before the group (for the conflict check).
     expected: Option<i64>,
+    /// Ingested as if the document did not exist, to be kept aside.
+    quarantined: bool,
 }
 
 type ItemKey = (usize, usize);
@@ -836,6 +1026,7 @@ fn ingest_items(
     entries: &mut HashMap<(DealerId, DocId), Entry>,
     failed_load: &HashMap<(DealerId, DocId), String>,
     policies: &HashMap<DealerId, Policy>,
+    quarantine: &HashSet<ItemKey>,
 ) -> HashMap<ItemKey, ItemOut> {
     let mut order: Vec<(DealerId, DocId)> = Vec::new();
     let mut items: HashMap<(DealerId, DocId), Vec<ItemKey>> = HashMap::new();
@@ -877,6 +1068,30 @@ fn ingest_items(
             let mut poisoned = false;
             for (ri, di) in list {
                 let d = &group[ri].docs[di];
+                if quarantine.contains(&(ri, di)) {
+                    let mut scratch = DocState::new();
+                    let mut scratch_poisoned = false;
+                    let result = guarded_ingest(
+                        key.0,
+                        d.doc,
+                        &group[ri].author,
+                        policies.get(&key.0).unwrap_or(&fallback),
+                        &mut scratch,
+                        &d.changes,
+                        &mut scratch_poisoned,
+                    );
+                    outs.push((
+                        (ri, di),
+                        ItemOut {
+                            result,
+                            snapshot: None,
+                            history_bytes: 0,
+                            expected: None,
+                            quarantined: true,
+                        },
+                    ));
+                    continue;
+                }
                 let expected = entry.last_seq;
                 let result = if poisoned {
                     Err(showroom_shared::sync::Refusal {
@@ -905,6 +1120,7 @@ fn ingest_items(
                         snapshot,
                         history_bytes,
                         expected,
+                        quarantined: false,
                     },
                 ));
             }

@@ -14,3 +14,4 @@ pub mod domain;
 pub mod plural;
 pub mod rules;
 pub mod sync;
+pub mod visibility;

@@ -1141,6 +1141,7 @@ fn build_corpus() -> Corpus {
                 doc: id,
                 changes: changes.clone(),
             }],
+            removed: Vec::new(),
         },
         ServerMsg::Changes {
             from: 1 << 40,
@@ -1148,6 +1149,7 @@ fn build_corpus() -> Corpus {
             complete: false,
             remaining: 0,
             docs: vec![],
+            removed: Vec::new(),
         },
         ServerMsg::Ack {
             batch: 3,
@@ -2612,6 +2614,7 @@ fn wire_decoders_hold_at_most_three_times_the_message() {
             doc,
             changes: vec![Vec::new(); n],
         }],
+        removed: Vec::new(),
     }
     .encode();
     cases.push(("Changes with 100 000 empty changes", changes));

@@ -324,13 +324,20 @@ impl Server {
                             complete: true,
                             remaining: 0,
                             docs,
+                            removed: Vec::new(),
                         },
                     ));
                 }
                 ServerAction::Pull { after } => {
                     let (to, complete, docs) = self.page(dealer, device, after);
                     let c = self.conns.get_mut(&conn).expect("conn");
-                    queue.extend(c.session.pulled(to, complete, 0, docs));
+                    queue.extend(c.session.pulled(to, complete, 0, docs, Vec::new()));
+                }
+                ServerAction::Receipts { batch, .. } => {
+                    // Nothing is removed in this model yet: every device sees
+                    // every document of its dealer.
+                    let c = self.conns.get_mut(&conn).expect("conn");
+                    queue.extend(c.session.receipted(batch, Ok(())));
                 }
                 ServerAction::Send(msg) => out.push((conn, msg)),
                 ServerAction::Close => {
@@ -973,7 +980,11 @@ impl Device {
     fn handle(&mut self, msg: ServerMsg) {
         for event in self.client.on_message(msg) {
             match event {
-                ClientEvent::Apply { docs, cursor } => {
+                ClientEvent::Apply {
+                    docs,
+                    cursor,
+                    removed: _,
+                } => {
                     for DocChanges { doc, changes } in docs {
                         let d = self
                             .docs
@@ -1008,7 +1019,7 @@ impl Device {
                 ClientEvent::Refused(r) => {
                     panic!("device {} ({:?}) refused: {r:?}", self.id, self.author())
                 }
-                ClientEvent::CaughtUp { .. } => {}
+                ClientEvent::CaughtUp { .. } | ClientEvent::Receipted { .. } => {}
                 ClientEvent::Log { log, reset } => {
                     // This server is never restored: a device only learns its log.
                     assert!(!reset, "device {} was told to start over", self.id);

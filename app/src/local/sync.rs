@@ -537,6 +537,7 @@ impl Engine {
         for msg in msgs {
             self.send_bytes(&msg.encode());
         }
+        self.send_receipts().await;
     }
 
     /// Server messages in the order they came: what they mean is done
@@ -573,9 +574,15 @@ impl Engine {
     async fn events(&mut self, events: Vec<ClientEvent>) {
         for event in events {
             match event {
-                ClientEvent::Apply { docs, cursor } => match store::apply_page(&docs, cursor).await
-                {
+                ClientEvent::Apply {
+                    docs,
+                    removed,
+                    cursor,
+                } => match apply(&docs, &removed, cursor).await {
                     Ok(changed) => {
+                        if !removed.is_empty() {
+                            self.send_receipts().await;
+                        }
                         if !changed.is_empty() {
                             self.broadcast(&Broadcast::Changed { leads: changed });
                         }
@@ -616,6 +623,13 @@ impl Engine {
                     self.refresh_waiting().await;
                     self.broadcast(&Broadcast::Changed { leads: Vec::new() });
                     self.broadcast_status();
+                    self.send_receipts().await;
+                }
+                ClientEvent::Receipted { docs } => {
+                    if let Err(e) = store::receipted(&docs).await {
+                        self.fail(e.to_string());
+                        return;
+                    }
                 }
                 ClientEvent::Refused(refused) => {
                     let code = refused.code.as_str().to_owned();
@@ -682,6 +696,14 @@ impl Engine {
                     return;
                 }
             }
+        }
+    }
+
+    /// Sends the receipts for removed documents nothing is left to send of.
+    async fn send_receipts(&mut self) {
+        let due = store::receipts_due().await.unwrap_or_default();
+        if let Some(msg) = self.client.receipts(due) {
+            self.send_bytes(&msg.encode());
         }
     }
 
@@ -884,4 +906,16 @@ mod tests {
         assert_eq!(s.refused, None, "nothing refused: the pill can say Synced");
         assert!(s.refused_docs.is_empty());
     }
+}
+
+/// A page: the documents the user may no longer see leave the device
+/// first, then the changes are applied and the cursor stored (a page applied
+/// again after a crash removes nothing that is still there).
+async fn apply(
+    docs: &[showroom_shared::sync::DocChanges],
+    removed: &[showroom_shared::domain::DocId],
+    cursor: Option<u64>,
+) -> Result<Vec<showroom_shared::domain::DocId>, store::StoreError> {
+    store::remove_docs(removed).await?;
+    store::apply_page(docs, cursor).await
 }

@@ -1,6 +1,7 @@
 //! Storage: the only module that holds SQL. One codebase for SQLite and
 //! PostgreSQL: every query is written once and run on whichever pool is open.
 
+pub mod access;
 mod accounts;
 pub mod check;
 pub mod copy;

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use showroom_shared::domain::summary::LeadSummary;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, Lead};
 use showroom_shared::sync::{DocChanges, DocState};
+use showroom_shared::visibility::Reader;
 
 use super::{Db, with_pool};
 
@@ -30,6 +31,8 @@ pub struct Page {
     /// the device's progress.
     pub remaining: u64,
     pub docs: Vec<DocChanges>,
+    /// Documents the reader lost in the page (see `db::access`).
+    pub removed: Vec<DocId>,
 }
 
 /// A document as stored: its snapshot and the changes to apply on top.
@@ -155,6 +158,13 @@ pub struct DealerWrite {
     pub expected: Vec<(DocId, Option<i64>)>,
     /// The dealer's `next_seq` after this process's last commit, if known.
     pub known_seq: Option<i64>,
+    /// Owners that changed (new documents' first owners included).
+    pub moves: Vec<super::access::Move>,
+    /// Changes to documents their pushers may not see, kept aside.
+    pub quarantined: Vec<super::access::Quarantined>,
+    /// Whether salespeople see only their own documents: only then do the
+    /// devices that lose a document owe its removal.
+    pub per_user: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -275,6 +285,7 @@ pub async fn commit_writes(
                     .collect();
                 upsert_summaries!(tx, dealer_text.as_str(), &rows);
             }
+            super::access::write_access!(tx, dealer_text.as_str(), base, w.per_user, &w.moves, &w.quarantined, now);
         }
         tx.commit().await?;
         Ok(bases)
@@ -352,18 +363,26 @@ pub(super) use upsert_summaries;
 /// The page is planned from the `changes_page` index (sizes, no bytes), then
 /// only the bytes to send are read.
 ///
-/// Visibility: today every user of a dealer sees all its leads. Per-user
-/// visibility (own leads plus the open pool) goes here as a join on
-/// `lead_summaries.owner_id`; the protocol does not change.
+/// Visibility: a manager's or an admin's device is sent everything; a
+/// salesperson's what its user may see, with gains and losses
+/// (`db::access::seller_page`).
+#[allow(clippy::too_many_arguments)]
 pub async fn changes_after(
     db: &Db,
     dealer: DealerId,
     device: Option<DeviceId>,
+    reader: Reader,
     after: i64,
     until: i64,
     max_rows: usize,
     max_bytes: usize,
 ) -> Result<Page, sqlx::Error> {
+    if !reader.sees_everything() {
+        return super::access::seller_page(
+            db, dealer, device, reader, after, until, max_rows, max_bytes,
+        )
+        .await;
+    }
     let dealer_text = dealer.to_string();
     let device_text = device.map(|d| d.to_string()).unwrap_or_default();
     let plan: Vec<(i64, i64, String)> = with_pool!(db, pool => {
@@ -414,6 +433,7 @@ pub async fn changes_after(
         complete,
         remaining,
         docs: Vec::new(),
+        removed: Vec::new(),
     };
     if sending == 0 {
         return Ok(page);

@@ -26,6 +26,7 @@ use showroom_shared::rules::Author;
 use showroom_shared::sync::{
     Ingested, ServerAction, ServerLog, ServerMsg, ServerSession, SyncErrorCode, limits,
 };
+use showroom_shared::visibility::Reader;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
@@ -210,9 +211,9 @@ impl Connection {
         let device = auth.device;
         match signal {
             Ok(Signal::Committed(commit)) => {
-                let mine = commit.origins.contains(&device);
-                if commit.page.is_none() && !mine {
-                    // Too big to carry: read it from the log in pages.
+                if !commit.deliverable(device, reader_of(&self.state, auth)) {
+                    // Too big to carry, or a salesperson's page that needs
+                    // the moves: read it from the log.
                     return self.session.wake();
                 }
                 let actions = self.session.committed(commit.from, commit.to);
@@ -263,6 +264,7 @@ impl Connection {
                             user: auth.user,
                             role: auth.role,
                         },
+                        reader_of(&self.state, &auth),
                         docs,
                     ) {
                         Ok(pending) => self.in_flight.push_back((batch, pending)),
@@ -291,6 +293,7 @@ impl Connection {
                         &self.state.db,
                         auth.dealer,
                         Some(auth.device),
+                        reader_of(&self.state, &auth),
                         after,
                         i64::MAX,
                         limits::PAGE_CHANGES,
@@ -303,6 +306,7 @@ impl Connection {
                             page.complete,
                             page.remaining,
                             page.docs,
+                            page.removed,
                         )),
                         Err(err) => {
                             tracing::error!(%err, "reading the change log failed");
@@ -317,10 +321,9 @@ impl Connection {
                     let Some(commit) = self.commit.take() else {
                         continue;
                     };
-                    let device = self.auth.as_ref().map(|a| a.device);
-                    let page = match device {
-                        Some(device) if commit.from == from && commit.to == to => {
-                            commit.page_for(device)
+                    let page = match &self.auth {
+                        Some(auth) if commit.from == from && commit.to == to => {
+                            commit.page_for(auth.device, reader_of(&self.state, auth))
                         }
                         _ => None,
                     };
@@ -334,6 +337,7 @@ impl Connection {
                                 complete: true,
                                 remaining: 0,
                                 docs: Vec::new(),
+                                removed: Vec::new(),
                             })
                             .await
                         }
@@ -341,6 +345,28 @@ impl Connection {
                     if sent.is_err() {
                         return false;
                     }
+                }
+                ServerAction::Receipts { batch, docs } => {
+                    let Some(auth) = self.auth.clone() else {
+                        continue;
+                    };
+                    let result = db::access::record_receipts(
+                        &self.state.db,
+                        auth.dealer,
+                        auth.device,
+                        &docs,
+                        self.state.clock.now(),
+                    )
+                    .await
+                    .map_err(|err| {
+                        // Not acknowledged: the device sends them again.
+                        tracing::error!(%err, "recording removal receipts failed");
+                        (
+                            SyncErrorCode::Internal,
+                            "The server could not record what this device removed; it is sent again.".to_owned(),
+                        )
+                    });
+                    queue.extend(self.session.receipted(batch, result));
                 }
                 ServerAction::Send(msg) => {
                     if self.send(&msg).await.is_err() {
@@ -374,6 +400,17 @@ impl Connection {
     /// Queues a message; the run loop flushes what is queued once per burst.
     async fn send(&mut self, msg: &ServerMsg) -> Result<(), axum::Error> {
         self.socket.feed(Message::Binary(msg.encode().into())).await
+    }
+}
+
+/// Whom the connection's device works for (`shared::visibility`): every
+/// device sees everything until the server is told otherwise
+/// (`Config::per_user_visibility`).
+fn reader_of(state: &AppState, auth: &Auth) -> Reader {
+    if state.per_user_visibility {
+        Reader::of(auth.role, auth.user)
+    } else {
+        Reader::Dealer
     }
 }
 

@@ -13,17 +13,25 @@ pub type PendingDoc = DocChanges;
 /// What the device must do after a server message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientEvent {
-    /// Apply these changes to the local documents and, in the same local
-    /// transaction, store `cursor` when it is `Some` (it is `None` when a page
-    /// arrived out of order: its changes are still applied, the cursor waits).
+    /// Apply these changes to the local documents, remove the documents
+    /// in `removed` (the user may no longer see them; what the device wrote
+    /// in them and the server has not acknowledged stays in the outbox until
+    /// it is, then the receipt goes, see [`SyncClient::receipts`]) and, in
+    /// the same local transaction, store `cursor` when it is `Some` (it is
+    /// `None` when a page arrived out of order: its changes are still
+    /// applied, the cursor waits).
     Apply {
         docs: Vec<DocChanges>,
+        removed: Vec<DocId>,
         cursor: Option<u64>,
     },
     /// The device has seen everything the server had when it answered.
     CaughtUp { cursor: u64 },
     /// These changes are durably stored on the server: drop them from the outbox.
     Acked { docs: Vec<DocChanges> },
+    /// The server recorded the device's receipts for these removed
+    /// documents: the device forgets that it owes them.
+    Receipted { docs: Vec<DocId> },
     /// The server refused this document's changes; they stay in the outbox
     /// and the user is told why.
     Refused(Refused),
@@ -65,10 +73,14 @@ impl ClientEvent {
 }
 
 /// A run of `Apply` and `CaughtUp` events as one `Apply` and the last
-/// `CaughtUp` (see [`ClientEvent::coalesce`]).
+/// `CaughtUp` (see [`ClientEvent::coalesce`]). A document removed by one
+/// page and received whole by a later one (moved away and back) is kept
+/// with what the later page brought; one received, then removed, goes.
 fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
-    let mut docs: Vec<DocChanges> = Vec::new();
+    // Documents in order of first arrival; a removed one leaves a hole.
+    let mut docs: Vec<Option<DocChanges>> = Vec::new();
     let mut at: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
+    let mut removed: Vec<DocId> = Vec::new();
     let mut cursor = None;
     let mut applies = false;
     let mut caught_up = None;
@@ -76,17 +88,29 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
         match event {
             ClientEvent::Apply {
                 docs: page,
+                removed: gone,
                 cursor: c,
             } => {
                 applies = true;
                 cursor = c.or(cursor);
                 for d in page {
-                    match at.get(&d.doc) {
-                        Some(&i) => docs[i].changes.extend(d.changes),
+                    if !removed.is_empty() {
+                        removed.retain(|r| *r != d.doc);
+                    }
+                    match at.get(&d.doc).and_then(|&i| docs[i].as_mut()) {
+                        Some(held) => held.changes.extend(d.changes),
                         None => {
                             at.insert(d.doc, docs.len());
-                            docs.push(d);
+                            docs.push(Some(d));
                         }
+                    }
+                }
+                for doc in gone {
+                    if let Some(i) = at.remove(&doc) {
+                        docs[i] = None;
+                    }
+                    if !removed.contains(&doc) {
+                        removed.push(doc);
                     }
                 }
             }
@@ -97,7 +121,11 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
     }
     let mut out = Vec::with_capacity(2);
     if applies {
-        out.push(ClientEvent::Apply { docs, cursor });
+        out.push(ClientEvent::Apply {
+            docs: docs.into_iter().flatten().collect(),
+            removed,
+            cursor,
+        });
     }
     out.extend(caught_up.map(|cursor| ClientEvent::CaughtUp { cursor }));
     out
@@ -109,6 +137,8 @@ pub struct SyncClient {
     log: u64,
     next_batch: u64,
     in_flight: BTreeMap<u64, Vec<DocChanges>>,
+    /// Receipts sent and not acknowledged yet, by batch.
+    receipts_in_flight: BTreeMap<u64, Vec<DocId>>,
     connected: bool,
     /// While catching up: the cursor the connection started from and the
     /// last sequence number the server said it had.
@@ -124,6 +154,7 @@ impl SyncClient {
             log,
             next_batch: 1,
             in_flight: BTreeMap::new(),
+            receipts_in_flight: BTreeMap::new(),
             connected: false,
             catching_up: None,
         }
@@ -163,6 +194,7 @@ impl SyncClient {
     pub fn connect(&mut self, token: &str, pending: Vec<PendingDoc>) -> Vec<ClientMsg> {
         self.connected = true;
         self.in_flight.clear();
+        self.receipts_in_flight.clear();
         self.catching_up = None;
         let mut out = vec![ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
@@ -207,11 +239,25 @@ impl SyncClient {
         ClientMsg::Push { batch, docs }
     }
 
+    /// The receipts for documents the device has removed (nothing while
+    /// disconnected: the device sends them again on the next connection
+    /// until the server has them).
+    pub fn receipts(&mut self, docs: Vec<DocId>) -> Option<ClientMsg> {
+        if !self.connected || docs.is_empty() {
+            return None;
+        }
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.receipts_in_flight.insert(batch, docs.clone());
+        Some(ClientMsg::Removed { batch, docs })
+    }
+
     /// The connection closed or failed. Unacknowledged batches are forgotten
     /// here; their changes are still in the outbox and go out on reconnect.
     pub fn disconnected(&mut self) {
         self.connected = false;
         self.in_flight.clear();
+        self.receipts_in_flight.clear();
         self.catching_up = None;
     }
 
@@ -223,6 +269,7 @@ impl SyncClient {
                 complete,
                 remaining,
                 docs,
+                removed,
             } => {
                 let before = self.cursor;
                 let cursor = if from <= self.cursor && to >= self.cursor {
@@ -239,7 +286,11 @@ impl SyncClient {
                         Some((start, to.saturating_add(remaining)))
                     };
                 }
-                let mut events = vec![ClientEvent::Apply { docs, cursor }];
+                let mut events = vec![ClientEvent::Apply {
+                    docs,
+                    removed,
+                    cursor,
+                }];
                 if complete && cursor.is_some() {
                     events.push(ClientEvent::CaughtUp {
                         cursor: self.cursor,
@@ -248,6 +299,9 @@ impl SyncClient {
                 events
             }
             ServerMsg::Ack { batch, refused } => {
+                if let Some(docs) = self.receipts_in_flight.remove(&batch) {
+                    return vec![ClientEvent::Receipted { docs }];
+                }
                 let Some(docs) = self.in_flight.remove(&batch) else {
                     // A duplicate or stale ack: nothing is known to be in flight under it.
                     return Vec::new();
@@ -294,6 +348,50 @@ mod tests {
     }
 
     #[test]
+    fn a_document_removed_then_received_whole_is_kept_and_one_received_then_removed_goes() {
+        use ClientEvent::*;
+        let events = vec![
+            Apply {
+                docs: vec![doc(1, &[1]), doc(2, &[2])],
+                cursor: Some(10),
+                removed: vec![doc(3, &[]).doc],
+            },
+            Apply {
+                docs: vec![doc(3, &[5, 6])],
+                cursor: Some(11),
+                removed: vec![doc(2, &[]).doc],
+            },
+        ];
+        assert_eq!(
+            ClientEvent::coalesce(events),
+            vec![Apply {
+                docs: vec![doc(1, &[1]), doc(3, &[5, 6])],
+                cursor: Some(11),
+                removed: vec![doc(2, &[]).doc],
+            }]
+        );
+    }
+
+    #[test]
+    fn receipts_are_sent_only_when_connected_and_their_ack_says_so() {
+        let mut c = SyncClient::new(0, 0);
+        let gone = vec![doc(4, &[]).doc];
+        assert_eq!(c.receipts(gone.clone()), None, "not while disconnected");
+        c.connect("t", vec![]);
+        let Some(ClientMsg::Removed { batch, docs }) = c.receipts(gone.clone()) else {
+            panic!("a receipt")
+        };
+        assert_eq!(docs, gone);
+        assert_eq!(
+            c.on_message(ServerMsg::Ack {
+                batch,
+                refused: vec![]
+            }),
+            vec![ClientEvent::Receipted { docs: gone }]
+        );
+    }
+
+    #[test]
     fn messages_read_together_are_applied_once_in_order() {
         use ClientEvent::*;
         let refused = super::Refused {
@@ -305,22 +403,26 @@ mod tests {
             Apply {
                 docs: vec![doc(1, &[1]), doc(2, &[2])],
                 cursor: Some(10),
+                removed: Vec::new(),
             },
             CaughtUp { cursor: 10 },
             Apply {
                 docs: vec![doc(2, &[3]), doc(3, &[4])],
                 cursor: Some(12),
+                removed: Vec::new(),
             },
             CaughtUp { cursor: 12 },
             // A page out of order: applied, the cursor stays at the last known.
             Apply {
                 docs: vec![doc(1, &[5])],
                 cursor: None,
+                removed: Vec::new(),
             },
             Refused(refused.clone()),
             Apply {
                 docs: vec![doc(4, &[6])],
                 cursor: Some(20),
+                removed: Vec::new(),
             },
         ];
         let mut two = doc(2, &[2]);
@@ -332,13 +434,15 @@ mod tests {
             vec![
                 Apply {
                     docs: vec![one, two, doc(3, &[4])],
-                    cursor: Some(12)
+                    cursor: Some(12),
+                    removed: Vec::new(),
                 },
                 CaughtUp { cursor: 12 },
                 Refused(refused),
                 Apply {
                     docs: vec![doc(4, &[6])],
-                    cursor: Some(20)
+                    cursor: Some(20),
+                    removed: Vec::new(),
                 },
             ],
             "one document once, its changes in the order they came; other events keep their place"
@@ -440,6 +544,7 @@ mod tests {
             complete: remaining == 0,
             remaining,
             docs: vec![],
+            removed: Vec::new(),
         };
         assert_eq!(c.receiving(), None);
         c.on_message(page(100, 2_100, 8_000));
@@ -467,12 +572,14 @@ mod tests {
             complete: false,
             remaining: 0,
             docs: vec![],
+            removed: Vec::new(),
         };
         assert_eq!(
             c.on_message(page(20, 30)),
             vec![ClientEvent::Apply {
                 docs: vec![],
-                cursor: None
+                cursor: None,
+                removed: Vec::new(),
             }]
         );
         assert_eq!(c.cursor(), 10, "a gap (10, 20] is not skipped");
@@ -480,14 +587,16 @@ mod tests {
             c.on_message(page(10, 20)),
             vec![ClientEvent::Apply {
                 docs: vec![],
-                cursor: Some(20)
+                cursor: Some(20),
+                removed: Vec::new(),
             }]
         );
         assert_eq!(
             c.on_message(page(10, 20)),
             vec![ClientEvent::Apply {
                 docs: vec![],
-                cursor: Some(20)
+                cursor: Some(20),
+                removed: Vec::new(),
             }],
             "a duplicate is harmless"
         );
@@ -497,6 +606,7 @@ mod tests {
             complete: true,
             remaining: 0,
             docs: vec![],
+            removed: Vec::new(),
         });
         assert_eq!(done.last(), Some(&ClientEvent::CaughtUp { cursor: 30 }));
     }

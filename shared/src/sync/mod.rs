@@ -24,4 +24,6 @@ pub use wire::{
 /// says to reload the app). 2: `Changes` says how much remains after it.
 /// 4: `Hello` names the server log its cursor counts in, and `Log` tells a
 /// device the log was restored (it starts over and re-sends what it holds).
-pub const PROTOCOL_VERSION: u8 = 4;
+/// 5: visibility inside the dealer — `Changes` names the documents the
+/// device must remove, and the device confirms with `Removed`.
+pub const PROTOCOL_VERSION: u8 = 5;

@@ -3,6 +3,7 @@
 
 use super::PROTOCOL_VERSION;
 use super::wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode};
+use crate::domain::DocId;
 
 /// What the adapter must do next, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +22,12 @@ pub enum ServerAction {
     /// with [`ServerSession::pulled`].
     Pull {
         after: u64,
+    },
+    /// Record that the device removed these documents (its receipts),
+    /// then answer with [`ServerSession::receipted`].
+    Receipts {
+        batch: u64,
+        docs: Vec<DocId>,
     },
     Send(ServerMsg),
     /// Send the page of changes committed in `(from, to]` that the adapter
@@ -163,6 +170,9 @@ impl ServerSession {
             (Phase::Ready, ClientMsg::Push { batch, docs }) => {
                 vec![ServerAction::Ingest { batch, docs }]
             }
+            (Phase::Ready, ClientMsg::Removed { batch, docs }) => {
+                vec![ServerAction::Receipts { batch, docs }]
+            }
             (Phase::Ready, ClientMsg::Hello { .. }) => {
                 self.fail(SyncErrorCode::Malformed, "Hello was already received.")
             }
@@ -232,15 +242,33 @@ impl ServerSession {
         }
     }
 
+    /// The receipts of `batch` are recorded (or could not be: the
+    /// connection ends and the device sends them again).
+    pub fn receipted(
+        &mut self,
+        batch: u64,
+        result: Result<(), (SyncErrorCode, String)>,
+    ) -> Vec<ServerAction> {
+        match result {
+            Ok(()) => vec![ServerAction::Send(ServerMsg::Ack {
+                batch,
+                refused: Vec::new(),
+            })],
+            Err((code, message)) => self.fail(code, message),
+        }
+    }
+
     /// A page of changes after the cursor was read: `to` is the last sequence
     /// number looked at, `complete` whether nothing more was there, and
-    /// `remaining` how many sequence numbers the log held after `to`.
+    /// `remaining` how many sequence numbers the log held after `to`;
+    /// `removed` the documents the reader lost in the page.
     pub fn pulled(
         &mut self,
         to: u64,
         complete: bool,
         remaining: u64,
         docs: Vec<DocChanges>,
+        removed: Vec<DocId>,
     ) -> Vec<ServerAction> {
         if self.phase != Phase::Ready {
             return Vec::new();
@@ -248,13 +276,14 @@ impl ServerSession {
         let from = self.cursor;
         self.cursor = self.cursor.max(to);
         let mut out = Vec::new();
-        if !docs.is_empty() || complete || to > from {
+        if !docs.is_empty() || !removed.is_empty() || complete || to > from {
             out.push(ServerAction::Send(ServerMsg::Changes {
                 from,
                 to: self.cursor,
                 complete,
                 remaining: if complete { 0 } else { remaining },
                 docs,
+                removed,
             }));
         }
         if !complete || std::mem::take(&mut self.woken) {
@@ -381,7 +410,7 @@ mod tests {
             })),
             vec![ServerAction::Pull { after: 5 }]
         );
-        let page = s.pulled(9, true, 0, vec![]);
+        let page = s.pulled(9, true, 0, vec![], vec![]);
         assert_eq!(
             page,
             vec![ServerAction::Send(ServerMsg::Changes {
@@ -389,12 +418,13 @@ mod tests {
                 to: 9,
                 complete: true,
                 remaining: 0,
-                docs: vec![]
+                docs: vec![],
+                removed: vec![],
             })]
         );
         assert_eq!(s.wake(), vec![ServerAction::Pull { after: 9 }]);
         assert_eq!(s.wake(), vec![], "already pulling");
-        let next = s.pulled(12, true, 0, vec![]);
+        let next = s.pulled(12, true, 0, vec![], vec![]);
         assert_eq!(
             next.last(),
             Some(&ServerAction::Pull { after: 12 }),
@@ -412,13 +442,13 @@ mod tests {
             head: 1_000,
         }));
         assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
-        let after_page = s.pulled(5, true, 0, vec![]);
+        let after_page = s.pulled(5, true, 0, vec![], vec![]);
         assert_eq!(
             after_page.last(),
             Some(&ServerAction::Pull { after: 5 }),
             "what was committed during the catch-up is read from the log"
         );
-        s.pulled(6, true, 0, vec![]);
+        s.pulled(6, true, 0, vec![], vec![]);
         assert_eq!(
             s.committed(6, 8),
             vec![ServerAction::Deliver { from: 6, to: 8 }]

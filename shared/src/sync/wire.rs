@@ -153,6 +153,10 @@ pub enum ClientMsg {
     },
     /// Changes the server has not acknowledged.
     Push { batch: u64, docs: Vec<DocChanges> },
+    /// Receipts: these documents, which a page said to remove, are gone
+    /// from the device (with nothing of theirs left unsent). The server
+    /// answers `Ack { batch }` once they are recorded.
+    Removed { batch: u64, docs: Vec<DocId> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,13 +165,18 @@ pub enum ServerMsg {
     /// `complete` says the device has now seen everything up to `to`;
     /// `remaining` how many more sequence numbers the log held after `to`
     /// when the page was read (0 when complete): what a device shows as
-    /// progress ("Receiving 3,200 of 10,000").
+    /// progress ("Receiving 3,200 of 10,000"). `removed`: documents this
+    /// device's user may no longer see as of `to` (a move in the page); the
+    /// device removes them with the page, once what it wrote in them has
+    /// been acknowledged, and says so with [`ClientMsg::Removed`]. A
+    /// document the user gains in the page comes whole in `docs`.
     Changes {
         from: u64,
         to: u64,
         complete: bool,
         remaining: u64,
         docs: Vec<DocChanges>,
+        removed: Vec<DocId>,
     },
     /// Batch `batch` is durably stored, except the documents in `refused`.
     Ack { batch: u64, refused: Vec<Refused> },
@@ -212,6 +221,7 @@ pub enum DecodeError {
 
 const HELLO: u8 = 0x01;
 const PUSH: u8 = 0x02;
+const REMOVED: u8 = 0x03;
 const CHANGES: u8 = 0x81;
 const ACK: u8 = 0x82;
 const ERROR: u8 = 0x83;
@@ -237,6 +247,11 @@ impl ClientMsg {
                 w.byte(PUSH);
                 w.varint(*batch);
                 w.docs(docs);
+            }
+            ClientMsg::Removed { batch, docs } => {
+                w.byte(REMOVED);
+                w.varint(*batch);
+                w.ids(docs);
             }
         }
         w.0
@@ -267,6 +282,10 @@ impl ClientMsg {
                 batch: r.varint()?,
                 docs: r.docs(Some(limits::BATCH_DOCS))?,
             },
+            REMOVED => ClientMsg::Removed {
+                batch: r.varint()?,
+                docs: r.ids(limits::PAGE_CHANGES)?,
+            },
             other => return Err(DecodeError::UnknownKind(other)),
         };
         r.finish()?;
@@ -284,6 +303,7 @@ impl ServerMsg {
                 complete,
                 remaining,
                 docs,
+                removed,
             } => {
                 w.byte(CHANGES);
                 w.varint(*from);
@@ -291,6 +311,7 @@ impl ServerMsg {
                 w.byte(u8::from(*complete));
                 w.varint(*remaining);
                 w.docs(docs);
+                w.ids(removed);
             }
             ServerMsg::Ack { batch, refused } => {
                 w.byte(ACK);
@@ -325,6 +346,7 @@ impl ServerMsg {
                 complete: r.byte()? != 0,
                 remaining: r.varint()?,
                 docs: r.docs(None)?,
+                removed: r.ids(limits::PAGE_CHANGES)?,
             },
             ACK => {
                 let batch = r.varint()?;
@@ -389,6 +411,13 @@ impl Writer {
     fn id(&mut self, id: DocId) {
         self.0.push(id.kind.code());
         self.0.extend_from_slice(id.id.as_bytes());
+    }
+
+    fn ids(&mut self, ids: &[DocId]) {
+        self.varint(ids.len() as u64);
+        for id in ids {
+            self.id(*id);
+        }
     }
 
     fn docs(&mut self, docs: &[DocChanges]) {
@@ -493,6 +522,15 @@ impl<'a> Reader<'a> {
         SyncErrorCode::from_u8(b).ok_or(DecodeError::UnknownCode(b))
     }
 
+    /// Document ids (17 bytes each), at most `max` of them.
+    fn ids(&mut self, max: usize) -> Result<Vec<DocId>, DecodeError> {
+        let n = self.count(17)?;
+        if n > max {
+            return Err(DecodeError::TooManyDocs(max));
+        }
+        (0..n).map(|_| self.id()).collect()
+    }
+
     /// Documents and their changes. A change's size is bounded here only by
     /// the message: a change over `CHANGE_BYTES` is the receiver's to refuse
     /// for its document alone (the server answers `TooLarge` for it and
@@ -567,6 +605,10 @@ mod tests {
                 batch: 7,
                 docs: docs.clone(),
             },
+            ClientMsg::Removed {
+                batch: 8,
+                docs: vec![id(3), id(4)],
+            },
         ];
         for m in client {
             assert_eq!(ClientMsg::decode(&m.encode()), Ok(m));
@@ -578,6 +620,7 @@ mod tests {
                 complete: false,
                 remaining: 9_700,
                 docs: docs.clone(),
+                removed: Vec::new(),
             },
             ServerMsg::Changes {
                 from: 3,
@@ -585,6 +628,7 @@ mod tests {
                 complete: true,
                 remaining: 0,
                 docs,
+                removed: vec![id(5)],
             },
             ServerMsg::Ack {
                 batch: 7,

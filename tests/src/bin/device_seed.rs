@@ -163,6 +163,7 @@ impl Conn {
                 }
                 ClientEvent::Apply { .. }
                 | ClientEvent::CaughtUp { .. }
+                | ClientEvent::Receipted { .. }
                 | ClientEvent::Log { .. } => {}
             }
         }

@@ -16,3 +16,4 @@ mod sync;
 mod sync_load;
 mod throttle;
 mod users;
+mod visibility;

@@ -103,6 +103,7 @@ async fn push_in_one_group(
                     login.session.dealer.id,
                     login.session.device.id,
                     author(login),
+                    showroom_shared::visibility::Reader::Dealer,
                     vec![DocChanges { doc, changes }],
                 )
                 .expect("writer running")

@@ -32,6 +32,7 @@ mod ids;
 mod outbox;
 mod reads;
 mod receive;
+mod removal;
 
 use crate::local::db::Database;
 use wasm_bindgen::JsValue;
@@ -48,6 +49,7 @@ pub use receive::{
     META_CURSOR, META_LAST_SYNC, META_LOG, META_REFUSAL, META_REFUSED_DOCS, Slice, apply_page,
     changed_elsewhere, cursor, forget_device, log, meta, set_meta, yield_now,
 };
+pub use removal::{receipted, receipts_due, remove_docs};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {

@@ -41,6 +41,17 @@ pub(super) fn know(leads: impl IntoIterator<Item = DocId>) {
     });
 }
 
+/// These documents left the device (see `removal`).
+pub(super) fn forget(docs: &[DocId]) {
+    KNOWN.with(|k| {
+        if let Some(k) = k.borrow_mut().as_mut() {
+            for doc in docs {
+                k.remove(doc);
+            }
+        }
+    });
+}
+
 /// The device database is gone (sign-out): forget what it held.
 pub fn forget_device() {
     KNOWN.with(|k| *k.borrow_mut() = None);
@@ -280,7 +291,8 @@ fn build_fresh(incoming: &DocChanges) -> Fresh {
         .as_ref()
         .and_then(|s| serde_json::to_string(s).ok());
     // Many changes: a snapshot, and beside it only what is still waiting.
-    let snapshot = showroom_shared::doc::compaction_due(kept.len()).then(|| doc.save_uncompressed());
+    let snapshot =
+        showroom_shared::doc::compaction_due(kept.len()).then(|| doc.save_uncompressed());
     let changes = kept
         .into_iter()
         .filter(|(_, _, hash)| snapshot.is_none() || !doc.has_change(hash))

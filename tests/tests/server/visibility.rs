@@ -1,0 +1,332 @@
+//! Visibility inside the dealer (`shared::visibility`), over real
+//! WebSockets on both databases, with the server's per-user visibility on:
+//! a salesperson's devices receive only their own leads and the pool's, a
+//! reassigned lead moves whole, the old owner's devices remove it after
+//! sending what they wrote, and a push to a lead one may not see is
+//! answered exactly as a push to a lead that does not exist.
+
+use showroom_shared::api::LoginResponse;
+use showroom_shared::doc::{LeadDoc, actor_from_bytes};
+use showroom_shared::domain::{DocId, DocKind, Lead, LeadId, Note};
+use showroom_shared::sync::{ClientMsg, DocChanges, ServerMsg};
+use uuid::Uuid;
+
+use crate::support::{Backend, TestApp};
+use crate::sync::{Device, lead_for, ok_ack, push, raw_changes};
+
+/// Runs each test on both databases, with per-user visibility on.
+macro_rules! visible_on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::app(crate::support::Backend::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::app(crate::support::Backend::Postgres).await).await
+                }
+            )*
+        }
+    };
+}
+
+/// The demo dealer with its own document (catalogue and settings), as a
+/// started server has it.
+async fn app(backend: Backend) -> TestApp {
+    let app = TestApp::with_options(backend, &["--per-user-visibility"]).await;
+    showroom_server::dealer_doc::ensure_all(&app.state, showroom_server::demo::catalogue)
+        .await
+        .expect("the dealer's document");
+    app
+}
+
+/// The leads among documents.
+fn leads(docs: &[DocChanges]) -> Vec<DocId> {
+    docs.iter()
+        .filter(|d| d.doc.kind == DocKind::Lead)
+        .map(|d| d.doc)
+        .collect()
+}
+
+/// A note by `login`'s user, as one change on top of `doc`.
+fn note_change(doc: &mut LeadDoc, login: &LoginResponse, n: u128, text: &str) -> Vec<Vec<u8>> {
+    let heads = doc.heads();
+    doc.add_note(&Note {
+        author: login.session.user.id,
+        at: 10 + n as i64,
+        text: text.into(),
+    })
+    .expect("note");
+    doc.changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+/// A copy of a lead's document from its changes, written by `actor`.
+fn copy_of(changes: &[Vec<u8>], actor: u8) -> LeadDoc {
+    let mut copy = LeadDoc::empty(actor_from_bytes([actor; 16]));
+    copy.apply_bytes(changes.iter().map(Vec::as_slice))
+        .expect("applies");
+    copy
+}
+
+/// Pushes a new lead as `username` from another device of theirs (so the
+/// devices under test receive it) and waits for its ack.
+async fn create(
+    app: &TestApp,
+    addr: std::net::SocketAddr,
+    username: &str,
+    lead: &Lead,
+) -> Vec<Vec<u8>> {
+    let login = app.login_on(username, "desk").await;
+    let mut doc =
+        LeadDoc::create(actor_from_bytes([lead.id.0.as_bytes()[15]; 16]), lead).expect("doc");
+    let changes = raw_changes(&mut doc);
+    let mut d = Device::hello(addr, &login.token, 0).await;
+    d.caught_up().await;
+    d.send(push(1, lead.id, changes.clone())).await;
+    assert_eq!(d.ack().await, ok_ack(1));
+    changes
+}
+
+async fn a_salesperson_receives_own_leads_and_the_pool_never_a_colleagues(app: TestApp) {
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let sales2 = app.login("sales2").await;
+    let manager = app.login("manager").await;
+    let own = lead_for(&sales1, 1, "周女士");
+    let mut pool = lead_for(&manager, 2, "Mr Pool");
+    pool.owner = None;
+    create(&app, addr, "sales1", &own).await;
+    create(&app, addr, "manager", &pool).await;
+
+    let mut s2 = Device::hello(addr, &sales2.token, 0).await;
+    let (cursor, docs) = s2.caught_up().await;
+    assert_eq!(
+        leads(&docs),
+        vec![pool.id.into()],
+        "the pool, not sales1's lead"
+    );
+    assert!(
+        docs.iter().any(|d| d.doc.kind == DocKind::Dealer),
+        "the dealer's document reaches everyone"
+    );
+    let mut m = Device::hello(addr, &manager.token, 0).await;
+    let (_, all) = m.caught_up().await;
+    let mut seen = leads(&all);
+    seen.sort_by_key(ToString::to_string);
+    let mut both: Vec<DocId> = vec![own.id.into(), pool.id.into()];
+    both.sort_by_key(ToString::to_string);
+    assert_eq!(seen, both, "a manager receives every lead");
+
+    // Live: sales1's edit reaches the manager, not sales2 (whose cursor
+    // still moves past it).
+    let mut s1 = Device::hello(addr, &sales1.token, 0).await;
+    let (_, mine) = s1.caught_up().await;
+    let own_changes = mine
+        .iter()
+        .find(|d| d.doc == own.id.into())
+        .map(|d| d.changes.clone())
+        .expect("sales1 holds its lead");
+    let mut copy = copy_of(&own_changes, 31);
+    s1.send(push(
+        1,
+        own.id,
+        note_change(&mut copy, &sales1, 1, "called"),
+    ))
+    .await;
+    assert_eq!(s1.ack().await, ok_ack(1));
+    match m.recv().await {
+        Some(ServerMsg::Changes { docs, .. }) => assert_eq!(leads(&docs), vec![own.id.into()]),
+        other => panic!("the manager expected the live edit, got {other:?}"),
+    }
+    match s2.recv().await {
+        Some(ServerMsg::Changes { docs, to, .. }) => {
+            assert_eq!(leads(&docs), vec![], "nothing of sales1's lead");
+            assert!(to > cursor, "the cursor moves past what it may not see");
+        }
+        other => panic!("sales2 expected a page, got {other:?}"),
+    }
+    // A forged cursor (from 0 again) brings nothing more.
+    let mut again = Device::hello(addr, &sales2.token, 0).await;
+    let (_, docs) = again.caught_up().await;
+    assert_eq!(leads(&docs), vec![pool.id.into()]);
+}
+
+async fn a_push_to_a_colleagues_lead_is_answered_as_for_one_that_does_not_exist(app: TestApp) {
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let sales2 = app.login("sales2").await;
+    let manager = app.login("manager").await;
+    let own = lead_for(&sales1, 3, "Ms Hidden");
+    let changes = create(&app, addr, "sales1", &own).await;
+
+    // sales2 forges a note on sales1's lead (it learnt the lead's changes
+    // somehow), and the same note on a lead nobody has.
+    let mut forged = copy_of(&changes, 41);
+    let on_hidden = note_change(&mut forged, &sales2, 7, "mine now");
+    let nowhere = LeadId::from_uuid(Uuid::from_u128(999));
+    let mut d = Device::hello(addr, &sales2.token, 0).await;
+    d.caught_up().await;
+    d.send(push(1, own.id, on_hidden.clone())).await;
+    let hidden_answer = d.ack().await;
+    d.send(push(2, nowhere, on_hidden.clone())).await;
+    let missing_answer = d.ack().await;
+    assert_eq!(
+        hidden_answer.encode()[..],
+        {
+            let ServerMsg::Ack { refused, .. } = &missing_answer else {
+                panic!("an ack, got {missing_answer:?}")
+            };
+            ServerMsg::Ack {
+                batch: 1,
+                refused: refused.clone(),
+            }
+            .encode()
+        }[..]
+    );
+
+    // The lead is unchanged for those who may see it.
+    let mut m = Device::hello(addr, &manager.token, 0).await;
+    let (_, docs) = m.caught_up().await;
+    let held = docs
+        .iter()
+        .find(|d| d.doc == own.id.into())
+        .expect("the manager holds the lead");
+    assert_eq!(held.changes, changes, "the forged note never reached it");
+}
+
+async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sending_its_work(
+    app: TestApp,
+) {
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let sales2 = app.login("sales2").await;
+    let manager = app.login("manager").await;
+    let lead = lead_for(&sales1, 4, "Mr Moving");
+    let created = create(&app, addr, "sales1", &lead).await;
+
+    // sales1's tablet holds it; sales2's does not, and is connected.
+    let mut s1 = Device::hello(addr, &sales1.token, 0).await;
+    let (s1_cursor, _) = s1.caught_up().await;
+    drop(s1);
+    let mut s2 = Device::hello(addr, &sales2.token, 0).await;
+    s2.caught_up().await;
+
+    // Offline, sales1 adds a note (not pushed yet).
+    let mut tablet = copy_of(&created, 51);
+    let offline_note = note_change(&mut tablet, &sales1, 2, "test drive Saturday");
+
+    // The manager hands the lead to sales2.
+    let mut desk = copy_of(&created, 52);
+    let heads = desk.heads();
+    let mut moved = desk.read().expect("reads");
+    moved.owner = Some(sales2.session.user.id);
+    desk.update(&moved, manager.session.user.id, 20)
+        .expect("update");
+    let handover: Vec<Vec<u8>> = desk
+        .changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let mut m = Device::hello(addr, &manager.token, 0).await;
+    m.caught_up().await;
+    m.send(push(1, lead.id, handover.clone())).await;
+    assert_eq!(m.ack().await, ok_ack(1));
+
+    // sales2 receives the lead whole: its creation and the hand-over.
+    let mut got = Vec::new();
+    while got.len() < created.len() + handover.len() {
+        match s2.recv().await {
+            Some(ServerMsg::Changes { docs, .. }) => {
+                for d in docs.into_iter().filter(|d| d.doc == lead.id.into()) {
+                    got.extend(d.changes);
+                }
+            }
+            other => panic!("sales2 expected the lead, got {other:?}"),
+        }
+    }
+    let received = copy_of(&got, 53).read().expect("reads");
+    assert_eq!(received.owner, Some(sales2.session.user.id));
+
+    // sales1 comes back: it pushes its offline note first (stored: it was
+    // written before the tablet knew), and is told to remove the lead.
+    let mut s1 = Device::hello(addr, &sales1.token, s1_cursor).await;
+    s1.send(push(1, lead.id, offline_note.clone())).await;
+    let mut removed = Vec::new();
+    let mut acked = false;
+    while !(acked && !removed.is_empty()) {
+        match s1.recv().await {
+            Some(ServerMsg::Changes {
+                removed: r, docs, ..
+            }) => {
+                assert_eq!(leads(&docs), vec![], "nothing of the lead comes back");
+                removed.extend(r);
+            }
+            Some(msg) => {
+                assert_eq!(msg, ok_ack(1), "the offline note is stored");
+                acked = true;
+            }
+            None => panic!("closed"),
+        }
+    }
+    assert_eq!(removed, vec![DocId::from(lead.id)]);
+    // The note reaches the new owner.
+    match s2.recv().await {
+        Some(ServerMsg::Changes { docs, .. }) => {
+            let d = docs
+                .iter()
+                .find(|d| d.doc == lead.id.into())
+                .expect("the note");
+            assert_eq!(d.changes, offline_note);
+        }
+        other => panic!("sales2 expected sales1's note, got {other:?}"),
+    }
+    // The receipt is recorded.
+    s1.send(ClientMsg::Removed {
+        batch: 2,
+        docs: vec![lead.id.into()],
+    })
+    .await;
+    assert_eq!(s1.ack().await, ok_ack(2));
+    let owed = showroom_server::db::access::removals_owed(
+        &app.state.db,
+        sales1.session.dealer.id,
+        sales1.session.device.id,
+        &[lead.id.into()],
+    )
+    .await
+    .expect("reads");
+    assert!(owed.is_empty(), "the removal is confirmed");
+
+    // After the receipt, what the tablet still writes is kept aside: the
+    // new owner never receives it.
+    let late = note_change(&mut tablet, &sales1, 3, "after the receipt");
+    s1.send(push(3, lead.id, late)).await;
+    assert_eq!(s1.ack().await, ok_ack(3));
+    let mut again = Device::hello(addr, &sales2.token, 0).await;
+    let (_, docs) = again.caught_up().await;
+    let held: usize = docs
+        .iter()
+        .filter(|d| d.doc == lead.id.into())
+        .map(|d| d.changes.len())
+        .sum();
+    assert_eq!(
+        held,
+        created.len() + handover.len() + offline_note.len(),
+        "creation, hand-over and the offline note; not the late one"
+    );
+}
+
+visible_on_both!(
+    a_salesperson_receives_own_leads_and_the_pool_never_a_colleagues,
+    a_push_to_a_colleagues_lead_is_answered_as_for_one_that_does_not_exist,
+    a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sending_its_work,
+);
