@@ -43,6 +43,12 @@ struct Args {
     /// Numbers of leads changed offline before each reconnect.
     #[arg(long, value_delimiter = ',', default_value = "1,100,1000")]
     changed: Vec<usize>,
+    /// Leads the salesperson of the visibility figures owns.
+    #[arg(long, default_value_t = 300)]
+    theirs: usize,
+    /// Leads the manager hands over in the visibility figures.
+    #[arg(long, default_value_t = 100)]
+    handed: usize,
     /// An admin URL of a PostgreSQL cluster to also measure on (a fresh database is created).
     #[arg(long, env = "SHOWROOM_BENCH_PG_URL")]
     postgres: Option<String>,
@@ -84,6 +90,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
         comparison_done = true;
         result?;
     }
+    // Per-user visibility, on a database of its own (SQLite).
+    let url = format!("sqlite://{}", dir.join("visibility.db").display());
+    bench_visibility("SQLite", &url, args.leads, args.theirs, args.handed).await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -251,13 +260,35 @@ async fn state_db(url: &str) -> Result<Db, BoxError> {
 }
 
 async fn fixture(url: &str) -> Result<Fixture, BoxError> {
+    let served = serve(
+        url,
+        false,
+        &[("sales1", "Bench tablet"), ("manager", "Bench tablet")],
+    )
+    .await?;
+    Ok(Fixture {
+        addr: served.addr,
+        dealer: served.dealer,
+        sales1: served.sessions[0].clone(),
+        manager: served.sessions[1].1.clone(),
+    })
+}
+
+/// A server on `url` (demo data seeded) with a session per (user, device).
+struct Served {
+    addr: SocketAddr,
+    dealer: DealerId,
+    /// (user, token) per asked session, in order.
+    sessions: Vec<(UserId, String)>,
+}
+
+async fn serve(url: &str, per_user: bool, sessions: &[(&str, &str)]) -> Result<Served, BoxError> {
     let db = Db::connect_with(url, synchronous()).await?;
     let clock = Clock::system();
     demo::seed_if_empty(&db, &clock).await?;
-    let mut tokens = Vec::new();
+    let mut out = Vec::new();
     let mut dealer = None;
-    let mut sales1 = None;
-    for name in ["sales1", "manager"] {
+    for (name, device) in sessions {
         let user = db::find_user_for_login(&db, name)
             .await?
             .ok_or("demo user missing")?;
@@ -269,30 +300,140 @@ async fn fixture(url: &str) -> Result<Fixture, BoxError> {
                 user_id: user.id,
                 dealer_id: user.dealer_id,
                 token_hash: &token.hash(),
-                device_name: "Bench tablet",
+                device_name: device,
                 now: clock.now(),
             },
         )
         .await?;
         dealer = Some(user.dealer_id);
-        if name == "sales1" {
-            sales1 = Some((user.id, token.expose().to_owned()));
-        }
-        tokens.push(token.expose().to_owned());
+        out.push((user.id, token.expose().to_owned()));
     }
-    let config = Config::parse_from(["showroom-server", "--static-dir", "/nonexistent"]);
+    let mut flags = vec!["showroom-server", "--static-dir", "/nonexistent"];
+    if per_user {
+        flags.push("--per-user-visibility");
+    }
+    let config = Config::parse_from(flags);
     let state = AppState::new(db, clock, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let _ = showroom_server::serve(listener, app(state), std::future::pending()).await;
     });
-    Ok(Fixture {
+    Ok(Served {
         addr,
         dealer: dealer.ok_or("no dealer")?,
-        sales1: sales1.ok_or("no sales1")?,
-        manager: tokens.pop().ok_or("no manager")?,
+        sessions: out,
     })
+}
+
+/// Per-user visibility (issue 21): what a salesperson's device receives on
+/// a dealer of `n` leads of which `theirs` are theirs, what a reconnect
+/// with nothing new costs, and what a reassignment of `k` leads costs the
+/// new owner's and the old owner's devices.
+async fn bench_visibility(
+    name: &str,
+    url: &str,
+    n: usize,
+    theirs: usize,
+    k: usize,
+) -> Result<(), BoxError> {
+    let served = serve(
+        url,
+        true,
+        &[
+            ("sales1", "desk"),
+            ("sales2", "desk"),
+            ("sales1", "tablet"),
+            ("sales2", "tablet"),
+            ("manager", "laptop"),
+        ],
+    )
+    .await?;
+    let [desk1, desk2, tablet1, tablet2, laptop] = &served.sessions[..] else {
+        return Err("five sessions".into());
+    };
+    let theirs = theirs.min(n);
+    let mut saved: Vec<(Lead, Vec<u8>)> = Vec::with_capacity(n);
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    let mut their_bytes = 0usize;
+    for i in 0..n {
+        let owner = if i < theirs { desk2.0 } else { desk1.0 };
+        let lead = showroom_tests::bench_lead(
+            LeadId::from_uuid(Uuid::from_u128(0x5ee0_0000 + i as u128)),
+            served.dealer,
+            owner,
+            i,
+        );
+        let mut doc = LeadDoc::create(actor_from_bytes([3; 16]), &lead)?;
+        let changes = changes_of(&mut doc, &[]);
+        if i < theirs {
+            their_bytes += changes.iter().map(Vec::len).sum::<usize>();
+            two.push(DocChanges {
+                doc: lead.id.into(),
+                changes,
+            });
+        } else {
+            one.push(DocChanges {
+                doc: lead.id.into(),
+                changes,
+            });
+        }
+        saved.push((lead, doc.save()));
+    }
+    reconnect(served.addr, &desk1.1, (0, 0), one).await?;
+    reconnect(served.addr, &desk2.1, (0, 0), two).await?;
+    let first1 = reconnect(served.addr, &tablet1.1, (0, 0), vec![]).await?;
+    let first2 = reconnect(served.addr, &tablet2.1, (0, 0), vec![]).await?;
+    let idle = reconnect(served.addr, &tablet2.1, (first2.cursor, first2.log), vec![]).await?;
+    println!("## {name}: per-user visibility (N = {n} leads, sales2 owns {theirs})\n");
+    println!("| what | wire bytes down | raw change bytes of the leads it may see | wall time |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| sales2 signs in on a new tablet | {} | {their_bytes} | {:.2} s |",
+        first2.down,
+        first2.elapsed.as_secs_f64()
+    );
+    println!(
+        "| sales2 reconnects, nothing new | {} | 0 | {:.1} ms |",
+        idle.down,
+        idle.elapsed.as_secs_f64() * 1000.0
+    );
+
+    // The manager hands k of sales1's leads to sales2.
+    let mut handover = Vec::with_capacity(k);
+    let mut moved_bytes = 0usize;
+    for (lead, bytes) in saved.iter().skip(theirs).take(k) {
+        let mut doc = LeadDoc::load(bytes, actor_from_bytes([4; 16]))?;
+        let heads = doc.heads();
+        let mut edit = lead.clone();
+        edit.owner = Some(desk2.0);
+        doc.update(&edit, laptop.0, 3_000)?;
+        let changes = changes_of(&mut doc, &heads);
+        moved_bytes += doc
+            .changes_since(&[])
+            .iter()
+            .map(|c| c.raw_bytes().len())
+            .sum::<usize>();
+        handover.push(DocChanges {
+            doc: lead.id.into(),
+            changes,
+        });
+    }
+    let k = handover.len();
+    reconnect(served.addr, &laptop.1, (0, 0), handover).await?;
+    let gain = reconnect(served.addr, &tablet2.1, (idle.cursor, idle.log), vec![]).await?;
+    let loss = reconnect(served.addr, &tablet1.1, (first1.cursor, first1.log), vec![]).await?;
+    println!(
+        "| sales2 reconnects after {k} leads were handed to them | {} | {moved_bytes} | {:.1} ms |",
+        gain.down,
+        gain.elapsed.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| sales1 reconnects after losing them (told to remove {k}) | {} | 0 | {:.1} ms |\n",
+        loss.down,
+        loss.elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(())
 }
 
 fn lead(dealer: DealerId, user: UserId, i: usize) -> Lead {
