@@ -839,12 +839,20 @@ fn apply_group(
                         })
                     });
                     match opened {
-                        Ok(state) => Entry {
-                            state,
-                            last_seq: Some(row.last_seq),
-                            access: owners.get(&doc).copied(),
-                            used: 0,
-                        },
+                        Ok(mut state) => {
+                            let access = owners.get(&doc).copied();
+                            if doc.kind == DocKind::Lead
+                                && let Some(a) = access
+                            {
+                                state.know_owner(a.owner);
+                            }
+                            Entry {
+                                state,
+                                last_seq: Some(row.last_seq),
+                                access,
+                                used: 0,
+                            }
+                        }
                         Err(refusal) => {
                             tracing::error!(%doc, message = %refusal.message, "a stored document cannot be opened");
                             failed_load.insert((dealer, doc), refusal.message);

@@ -55,6 +55,11 @@ pub enum Breach {
     /// The dealer's profile (printed on records) is not what it may hold:
     /// a logo that is not a small PNG, JPEG or WebP, or a text too long.
     BadProfile { why: String },
+    /// A lead's owner changed in a way only a manager may change it: a
+    /// salesperson may take a lead from the pool for themselves or give
+    /// their own back to the pool, and create leads for themselves or the
+    /// pool; nothing else.
+    Owner,
     /// The dealer's time zone was set to a name that is not an IANA
     /// time-zone name (`domain::time_zone`): every device would fall back
     /// to China time.
@@ -66,7 +71,7 @@ impl Breach {
     pub fn code(&self) -> crate::sync::SyncErrorCode {
         use crate::sync::SyncErrorCode;
         match self {
-            Breach::Role { .. } => SyncErrorCode::Forbidden,
+            Breach::Role { .. } | Breach::Owner => SyncErrorCode::Forbidden,
             Breach::NotAuthor { .. } => SyncErrorCode::NotAuthor,
             Breach::Frozen | Breach::Recorded { .. } => SyncErrorCode::Frozen,
             Breach::NotApproved => SyncErrorCode::NotApproved,
@@ -82,6 +87,9 @@ impl std::fmt::Display for Breach {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Breach::Role { what } => write!(f, "Only a manager or an admin may change the {what}."),
+            Breach::Owner => f.write_str(
+                "Only a manager or an admin may give a lead to someone else; a salesperson may take one from the pool or give their own back to it.",
+            ),
             Breach::NotAuthor { what } => {
                 write!(
                     f,
@@ -255,6 +263,7 @@ pub fn check(
                 }
                 _ => {}
             }
+            owner_move(before.map(|b| b.owner), l.owner, author)?;
             // Notes have no id: one is new when the document before had no
             // note equal to it.
             let old_notes = before.map(|b| b.notes.as_slice()).unwrap_or_default();
@@ -296,6 +305,27 @@ pub fn check(
         }
     }
     Ok(())
+}
+
+/// Who may set a lead's owner from `before` (`None`: the lead is new) to
+/// `after`: a manager or an admin anything; a salesperson only themselves
+/// or the pool (`None`), and only from themselves or the pool — taking a
+/// pool lead, giving one back, creating one.
+pub fn owner_move(
+    before: Option<Option<UserId>>,
+    after: Option<UserId>,
+    author: &Author,
+) -> Result<(), Breach> {
+    if may_decide(author.role) || before == Some(after) {
+        return Ok(());
+    }
+    let mine_or_pool = |o: Option<UserId>| o.is_none_or(|u| u == author.user);
+    let was = before.is_none_or(mine_or_pool);
+    if was && mine_or_pool(after) {
+        Ok(())
+    } else {
+        Err(Breach::Owner)
+    }
 }
 
 /// Follow-up records (their authors and who decides are checked before):

@@ -1990,6 +1990,12 @@ fn check_ingest_bytes(
             user: user(3),
             role: Role::Salesperson,
         },
+        // The same user as a manager: since issue 21 only a manager may
+        // give a lead to someone else, which one recorded input does.
+        5 => Author {
+            user: user(3),
+            role: Role::Manager,
+        },
         _ => creator(),
     };
     let describe = || {
@@ -2090,6 +2096,20 @@ fn check_ingest_bytes(
         state.tail_len(),
         state.waiting(),
     );
+    // The server keeps each lead's owner beside it and hands it over when
+    // it opens the document (`DocState::know_owner`).
+    if let Ok(Some(owner)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        DocState::load(
+            stored.base.clone(),
+            stored.tail.clone(),
+            stored.history_bytes,
+        )
+        .ok()
+        .and_then(|mut s| s.lead())
+        .map(|l| l.owner)
+    })) {
+        state.know_owner(owner);
+    }
 
     let joined: Vec<u8> = incoming.concat();
     let (result, usage) = measure(&joined, || {

@@ -82,6 +82,10 @@ pub struct DocState {
     stored_waiting: HashSet<ChangeHash>,
     /// Every stored change's bytes, added up: what the document is once parsed.
     history_bytes: usize,
+    /// A lead's owner as stored, when known (the server keeps it beside the
+    /// document, see [`DocState::know_owner`]): the owner rule
+    /// (`rules::owner_move`) needs no read of the document before.
+    owner: Option<Option<crate::domain::UserId>>,
 }
 
 fn server_actor() -> ActorId {
@@ -99,6 +103,7 @@ impl DocState {
             deferred: Vec::new(),
             stored_waiting: HashSet::new(),
             history_bytes: 0,
+            owner: None,
         }
     }
 
@@ -134,6 +139,7 @@ impl DocState {
             deferred,
             stored_waiting,
             history_bytes,
+            owner: None,
         })
     }
 
@@ -175,6 +181,11 @@ impl DocState {
     }
 
     /// Changes stored since the snapshot.
+    /// The lead's owner as stored (what the server keeps beside it).
+    pub fn know_owner(&mut self, owner: Option<crate::domain::UserId>) {
+        self.owner = Some(owner);
+    }
+
     pub fn tail_len(&self) -> usize {
         self.tail.len()
     }
@@ -233,7 +244,10 @@ impl DocState {
 
     fn rebuild(&mut self) -> Result<(), Refusal> {
         let tail = self.tail.iter().map(|(_, b)| b.clone()).collect();
+        let owner = self.owner;
         *self = DocState::load(std::mem::take(&mut self.base), tail, self.history_bytes)?;
+        // What was stored, its owner included, is what it was.
+        self.owner = owner;
         Ok(())
     }
 }
@@ -346,7 +360,12 @@ pub fn ingest(
         let Some(content) = &after else {
             return Ok(after);
         };
-        let before = if was_new || !rules::needs_before(content, author) {
+        // A salesperson's lead whose stored owner is not known is judged
+        // against the document before: who may set its owner depends on it.
+        let owner_unknown = matches!(content, Content::Lead(_))
+            && !rules::may_decide(author.role)
+            && state.owner.is_none();
+        let before = if was_new || (!rules::needs_before(content, author) && !owner_unknown) {
             None
         } else {
             // Taken, not copied: a successful ingest replaces it, and a
@@ -356,6 +375,12 @@ pub fn ingest(
                 None => state.read_stored(dealer, doc)?,
             }
         };
+        if before.is_none()
+            && !was_new
+            && let (Content::Lead(l), Some(owner)) = (content, state.owner)
+        {
+            rules::owner_move(Some(owner), l.owner, author).map_err(|b| refused(&b))?;
+        }
         match rules::check(before.as_ref(), content, author, policy) {
             Ok(()) => Ok(after),
             Err(breach) => Err(refused(&breach)),
@@ -383,6 +408,9 @@ pub fn ingest(
         .collect();
     state.history_bytes += added;
     state.tail.extend(new);
+    if let Some(Content::Lead(l)) = &content {
+        state.owner = Some(l.owner);
+    }
     state.content.clone_from(&content);
     Ok(Accepted {
         new_changes,
@@ -522,6 +550,161 @@ mod tests {
 
     fn name(state: &mut DocState) -> Option<String> {
         state.lead().map(|l| l.customer.name)
+    }
+
+    /// A lead a manager (user 9) created for `owner`, its changes, and a
+    /// salesperson's (user 5) change on top setting the owner to `to`.
+    fn owned_then_moved(owner: Option<u128>, to: Option<u128>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let manager = UserId::from_uuid(Uuid::from_u128(9));
+        let mut l = lead(D1);
+        l.created_by = manager;
+        l.updated_by = manager;
+        l.owner = owner.map(|n| UserId::from_uuid(Uuid::from_u128(n)));
+        let mut doc =
+            LeadDoc::create(actor_from_bytes([3; 16]), &l).unwrap_or_else(|e| panic!("{e}"));
+        let created: Vec<Vec<u8>> = doc
+            .changes_since(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let heads = doc.heads();
+        let mut next = l.clone();
+        next.owner = to.map(|n| UserId::from_uuid(Uuid::from_u128(n)));
+        doc.update(&next, salesperson().user, 20)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let moved = doc
+            .changes_since(&heads)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        (created, moved)
+    }
+
+    #[test]
+    fn a_salesperson_takes_from_the_pool_but_never_a_colleagues_lead() {
+        let manager = Author {
+            user: UserId::from_uuid(Uuid::from_u128(9)),
+            role: Role::Manager,
+        };
+        let id = DocId::lead(lead(D1).id);
+        let dealer = lead(D1).dealer;
+        for (owner, to, allowed) in [
+            (None, Some(5), true),     // from the pool, for themselves
+            (Some(5), None, true),     // their own, back to the pool
+            (Some(6), Some(5), false), // a colleague's, for themselves
+            (None, Some(6), false),    // from the pool, for a colleague
+            (Some(5), Some(6), false), // their own, to a colleague
+        ] {
+            let (created, moved) = owned_then_moved(owner, to);
+            // Kept open with its owner known (the writer's cache), and
+            // opened cold from storage with the owner the server keeps
+            // beside it, and without it (read from the document before).
+            for how in ["warm", "known", "cold"] {
+                let mut state = DocState::new();
+                ingest(
+                    dealer,
+                    id,
+                    &manager,
+                    &Default::default(),
+                    &mut state,
+                    &created,
+                )
+                .unwrap_or_else(|e| panic!("{e:?}"));
+                if how != "warm" {
+                    let saved = state.save();
+                    state = DocState::open(saved, Vec::new(), state.history_bytes())
+                        .unwrap_or_else(|e| panic!("{e:?}"));
+                    if how == "known" {
+                        state.know_owner(owner.map(|n| UserId::from_uuid(Uuid::from_u128(n))));
+                    }
+                }
+                let result = ingest(
+                    dealer,
+                    id,
+                    &salesperson(),
+                    &Default::default(),
+                    &mut state,
+                    &moved,
+                );
+                match (allowed, result) {
+                    (true, Ok(_)) => {}
+                    (false, Err(r)) => assert_eq!(r.code, SyncErrorCode::Forbidden),
+                    (allowed, other) => {
+                        panic!("{owner:?} → {to:?} ({how}): allowed {allowed}, got {other:?}")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The case only the stored owner catches without a read: the lead
+    /// is the salesperson's own creation, a manager gave it to a
+    /// colleague, and the salesperson takes it back.
+    #[test]
+    fn a_salesperson_cannot_take_back_a_lead_a_manager_gave_away() {
+        let seller = salesperson();
+        let manager = Author {
+            user: UserId::from_uuid(Uuid::from_u128(9)),
+            role: Role::Manager,
+        };
+        let colleague = UserId::from_uuid(Uuid::from_u128(6));
+        let mut l = lead(D1);
+        l.owner = Some(seller.user);
+        let mut doc =
+            LeadDoc::create(actor_from_bytes([3; 16]), &l).unwrap_or_else(|e| panic!("{e}"));
+        let bytes = |doc: &mut LeadDoc, heads: &[ChangeHash]| -> Vec<Vec<u8>> {
+            doc.changes_since(heads)
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect()
+        };
+        let created = bytes(&mut doc, &[]);
+        let heads = doc.heads();
+        let mut given = l.clone();
+        given.owner = Some(colleague);
+        doc.update(&given, manager.user, 20)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let handed = bytes(&mut doc, &heads);
+        let heads = doc.heads();
+        let mut taken = given.clone();
+        taken.owner = Some(seller.user);
+        doc.update(&taken, seller.user, 30)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let back = bytes(&mut doc, &heads);
+        let id = DocId::lead(l.id);
+        let mut state = DocState::new();
+        ingest(
+            l.dealer,
+            id,
+            &seller,
+            &Default::default(),
+            &mut state,
+            &created,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        ingest(
+            l.dealer,
+            id,
+            &manager,
+            &Default::default(),
+            &mut state,
+            &handed,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        // Opened cold, as after a restart: the owner is read from storage
+        // (the server's `doc_access`) or, unknown, from the document before.
+        for known in [true, false] {
+            let saved = state.save();
+            let mut cold = DocState::open(saved, Vec::new(), state.history_bytes())
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            if known {
+                cold.know_owner(Some(colleague));
+            }
+            let refused = ingest(l.dealer, id, &seller, &Default::default(), &mut cold, &back)
+                .map(|_| ())
+                .map_err(|r| r.code);
+            assert_eq!(refused, Err(SyncErrorCode::Forbidden), "known: {known}");
+        }
     }
 
     #[test]
