@@ -185,3 +185,45 @@ for (const [width, height] of [[1024, 768], [1280, 800]]) {
     }, { timeout: 180_000 });
   }
 }
+
+// Whose lead it is (issue 21): a manager hands a lead to the pool from its
+// page, sees it saved, and it stays so after a reload; a salesperson reads
+// the owner and has no control to change it.
+e2eTest('a manager hands a lead to the pool from its page; a salesperson only reads the owner', fx, async ({ device }) => {
+  const base = fx.server.url;
+  const { page } = await device({ viewport: { width: 1280, height: 800 } });
+  await login(page, base, 'manager');
+  await page.goto(`${base}/leads`);
+  await settled(page, 'the lead list');
+  await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+  const href = await page.locator('a.lead-row__link').first().getAttribute('href');
+  await page.goto(`${base}${href}`);
+  await settled(page, 'the lead');
+  const owner = page.getByRole('combobox', { name: 'Owner', exact: true });
+  await seeVisible(owner, 'the Owner control');
+  // The names come from the server: the demo's salespeople are offered.
+  await eventually(async () => (await owner.locator('option').allInnerTexts()).includes('Li Wei'), 'Li Wei among the owners');
+  await owner.selectOption({ label: 'Pool (no owner)' });
+  await seeText(page.locator('main'), 'Saved on this device', 'the hand-over saved');
+  await owner.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'lead-owner-manager-en-1280x800.png') });
+  await page.reload();
+  await settled(page, 'the lead after a reload');
+  await eventually(
+    async () => (await page.getByRole('combobox', { name: 'Owner', exact: true }).inputValue()) === '',
+    'the lead is in the pool after a reload',
+  );
+
+  const sales = await device({ locale: 'zh-CN' });
+  await sales.page.goto(`${base}/login`);
+  await sales.page.getByLabel('用户名', { exact: true }).fill('sales1');
+  await sales.page.getByLabel('密码', { exact: true }).fill('showroom');
+  await sales.page.getByRole('button', { name: '登录', exact: true }).click();
+  await seeText(banner(sales.page), 'sales1', 'signed in as sales1');
+  await sales.page.goto(`${base}${href}`);
+  await settled(sales.page, 'the lead on a salesperson’s tablet');
+  await seeText(sales.page.locator('.owner-field'), '公共池（无负责人）', 'the owner, read in Chinese');
+  assert.equal(await sales.page.locator('#edit-owner').count(), 0, 'no control to change it');
+  await sales.page.locator('.owner-field').scrollIntoViewIfNeeded();
+  await sales.page.screenshot({ path: path.join(SHOTS, 'lead-owner-sales-zh-768x1024.png') });
+}, { timeout: 240_000 });

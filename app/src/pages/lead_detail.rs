@@ -121,6 +121,85 @@ pub fn LeadDetailPage() -> impl IntoView {
     }
 }
 
+/// Whose lead it is. A manager hands it to a colleague or to the pool
+/// here (a change of the lead's owner: `rules::owner_move`); a salesperson
+/// reads it ("Me", the pool, a colleague).
+#[component]
+fn OwnerField(lead: Memo<Option<OpenLead>>, read_only: Memo<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let flash = use_saved_flash();
+    let names = crate::local::people::use_colleague_names();
+    let manager = move || {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+    };
+    let owner = move || lead.with(|l| l.as_ref().and_then(|l| l.lead.owner));
+    let shown = move || {
+        let me = auth.session().map(|s| s.user.id);
+        match owner() {
+            None => i18n.t(Key::OwnerPool).to_owned(),
+            Some(o) if Some(o) == me => i18n.t(Key::Me).to_owned(),
+            Some(o) => names.with(|n| crate::local::people::name_of(n, o, i18n.t(Key::Colleague))),
+        }
+    };
+    let reassign = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        let to = if value.is_empty() {
+            None
+        } else {
+            value.parse::<UserId>().ok()
+        };
+        let (Some(open), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
+            return;
+        };
+        let original = open.lead;
+        if original.owner == to {
+            return;
+        }
+        let mut edited = original.clone();
+        edited.owner = to;
+        spawn_local(async move {
+            if let Ok(true) =
+                leads::edit(&original, &edited, me.user.id, js_sys::Date::now() as i64).await
+            {
+                let _ = flash.0.try_set(Some(original.id));
+            }
+        });
+    };
+    view! {
+        <div class="field owner-field">
+            {move || if manager() && !read_only.get() {
+                view! {
+                    <label for="edit-owner">{move || i18n.t(Key::Owner)}</label>
+                    <select id="edit-owner" class="select" on:change=reassign>
+                        <option value="" selected=move || owner().is_none()>{move || i18n.t(Key::OwnerPool)}</option>
+                        {move || {
+                            let current = owner();
+                            let mut people = names.get();
+                            // The owner stays listed while the names load (offline).
+                            if let Some(o) = current.filter(|o| !people.iter().any(|(id, _)| id == o)) {
+                                people.push((o, i18n.t(Key::Colleague).to_owned()));
+                            }
+                            people
+                                .into_iter()
+                                .map(|(id, name)| view! {
+                                    <option value=id.to_string() selected=current == Some(id)>{name}</option>
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                }.into_any()
+            } else {
+                view! {
+                    <span class="field__label">{move || i18n.t(Key::Owner)}</span>
+                    <span class="owner-field__value">{shown}</span>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
 #[component]
 fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> impl IntoView {
     let i18n = use_i18n();
@@ -495,6 +574,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
                         <input id="edit-due" type="date" prop:value=due_value on:input=due_input on:change=move |ev| { due_input(ev); save_now(); } />
                     </div>
                 </div>
+                <OwnerField lead=open read_only=read_only />
                 <ChoiceChips
                     label=Signal::derive(move || i18n.t(Key::Source).to_owned())
                     options=Source::ALL.to_vec()
