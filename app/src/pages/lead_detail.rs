@@ -145,10 +145,15 @@ fn OwnerField(lead: Memo<Option<OpenLead>>, read_only: Memo<bool>) -> impl IntoV
     };
     let reassign = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
+        // "" is the pool; anything else must be a person (never the pool
+        // by mistake).
         let to = if value.is_empty() {
             None
         } else {
-            value.parse::<UserId>().ok()
+            match value.parse::<UserId>() {
+                Ok(user) => Some(user),
+                Err(_) => return,
+            }
         };
         let (Some(open), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
             return;
