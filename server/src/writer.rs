@@ -109,13 +109,15 @@ impl Writer {
             .map(|_| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let task = Task {
-                    db: db.clone(),
-                    hub: hub.clone(),
-                    clock: clock.clone(),
+                    out: Out {
+                        db: db.clone(),
+                        hub: hub.clone(),
+                        clock: clock.clone(),
+                        per_user,
+                    },
                     cache: Cache::new(per_shard),
                     known_seq: HashMap::new(),
                     queues: Queues::default(),
-                    per_user,
                 };
                 tokio::spawn(task.run(rx));
                 tx
@@ -308,13 +310,19 @@ impl Cache {
 }
 
 struct Task {
-    db: Db,
-    hub: Arc<Hub>,
-    clock: Clock,
+    out: Out,
     cache: Cache,
     known_seq: HashMap<DealerId, i64>,
     queues: Queues,
-    /// See [`Writer::start`].
+}
+
+/// Where a committed group goes: the database, the hub (its connections),
+/// the clock of its rows, and whether salespeople see only their own
+/// documents (see [`Writer::start`]).
+struct Out {
+    db: Db,
+    hub: Arc<Hub>,
+    clock: Clock,
     per_user: bool,
 }
 
@@ -350,15 +358,8 @@ impl Task {
                 }
                 (Some(p), Some(group)) => {
                     let (committed, prepared) = tokio::join!(
-                        commit(
-                            &self.db,
-                            &self.hub,
-                            &self.clock,
-                            &mut self.known_seq,
-                            self.per_user,
-                            p
-                        ),
-                        prepare(&self.db, &mut self.cache, group),
+                        commit(&self.out, &mut self.known_seq, p),
+                        prepare(&self.out.db, &mut self.cache, group),
                     );
                     self.settle(committed).await;
                     ready = match prepared {
@@ -374,7 +375,7 @@ impl Task {
     }
 
     async fn prepare_or_fail(&mut self, group: Vec<Request>) -> Option<Prepared> {
-        match prepare(&self.db, &mut self.cache, group).await {
+        match prepare(&self.out.db, &mut self.cache, group).await {
             Ok(p) => Some(p),
             Err((group, err)) => {
                 self.retry_alone(group, err).await;
@@ -384,15 +385,7 @@ impl Task {
     }
 
     async fn commit_or_retry(&mut self, p: Prepared) {
-        let done = commit(
-            &self.db,
-            &self.hub,
-            &self.clock,
-            &mut self.known_seq,
-            self.per_user,
-            p,
-        )
-        .await;
+        let done = commit(&self.out, &mut self.known_seq, p).await;
         self.settle(done).await;
     }
 
@@ -426,18 +419,8 @@ impl Task {
             }
             tracing::debug!("a document changed in another server process; redoing the group");
             tries += 1;
-            let attempt = match prepare(&self.db, &mut self.cache, group).await {
-                Ok(p) => {
-                    commit(
-                        &self.db,
-                        &self.hub,
-                        &self.clock,
-                        &mut self.known_seq,
-                        self.per_user,
-                        p,
-                    )
-                    .await
-                }
+            let attempt = match prepare(&self.out.db, &mut self.cache, group).await {
+                Ok(p) => commit(&self.out, &mut self.known_seq, p).await,
                 Err(e) => Err(e),
             };
             match attempt {
@@ -608,14 +591,14 @@ async fn quarantined_items(
 
 /// Writes a prepared group in one transaction, then acks each batch and
 /// hands its changes to the hub, in commit order.
-async fn commit(
-    db: &Db,
-    hub: &Hub,
-    clock: &Clock,
-    known_seq: &mut HashMap<DealerId, i64>,
-    per_user: bool,
-    p: Prepared,
-) -> Committed {
+async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) -> Committed {
+    let Out {
+        db,
+        hub,
+        clock,
+        per_user,
+    } = out;
+    let per_user = *per_user;
     let t0 = std::time::Instant::now();
     let Prepared {
         group,

@@ -234,17 +234,7 @@ pub async fn seller_page(
         taken += 1;
     }
     let complete = taken == plan.len();
-    let remaining = if complete {
-        0
-    } else {
-        let head: Option<i64> = with_pool!(db, pool => {
-            sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE dealer_id = $1")
-                .bind(&dealer_text)
-                .fetch_one(pool)
-                .await
-        })?;
-        u64::try_from(head.unwrap_or(to).min(until).saturating_sub(to)).unwrap_or(0)
-    };
+    let remaining = super::sync::remaining_after(db, &dealer_text, complete, to, until).await?;
 
     // What each document of the page does for this reader between the
     // cursor and the page's end.

@@ -417,17 +417,7 @@ pub async fn changes_after(
         taken += 1;
     }
     let complete = taken == plan.len();
-    let remaining = if complete {
-        0
-    } else {
-        let head: Option<i64> = with_pool!(db, pool => {
-            sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE dealer_id = $1")
-                .bind(&dealer_text)
-                .fetch_one(pool)
-                .await
-        })?;
-        u64::try_from(head.unwrap_or(to).min(until).saturating_sub(to)).unwrap_or(0)
-    };
+    let remaining = remaining_after(db, &dealer_text, complete, to, until).await?;
     let mut page = Page {
         to,
         complete,
@@ -455,6 +445,27 @@ pub async fn changes_after(
             .filter_map(|(doc, bytes)| doc.parse::<DocId>().ok().map(|doc| (doc, bytes))),
     );
     Ok(page)
+}
+
+/// How many sequence numbers the dealer's log holds after a page that
+/// ends at `to` (0 when the page was `complete`): a device's progress.
+pub(super) async fn remaining_after(
+    db: &Db,
+    dealer_text: &str,
+    complete: bool,
+    to: i64,
+    until: i64,
+) -> Result<u64, sqlx::Error> {
+    if complete {
+        return Ok(0);
+    }
+    let head: Option<i64> = with_pool!(db, pool => {
+        sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE dealer_id = $1")
+            .bind(dealer_text)
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok(u64::try_from(head.unwrap_or(to).min(until).saturating_sub(to)).unwrap_or(0))
 }
 
 /// Counts, for tests and the benchmark: (changes, documents) of a dealer.
