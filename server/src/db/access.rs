@@ -208,17 +208,15 @@ pub async fn seller_page(
     let mut bytes = 0usize;
     let mut sending = 0usize;
     let mut taken = 0usize;
-    let mut gained_at: HashMap<DocId, i64> = HashMap::new();
     for (seq, size, own, doc) in &plan {
         if taken == max_rows {
             break;
         }
-        let cost = if visible_at(*doc, *seq) && !visible_at(*doc, *seq - 1) {
-            Some(history_bytes(db, dealer, *doc, *seq).await?)
-        } else if visible_at(*doc, *seq) && !own {
-            Some(*size)
-        } else {
-            None
+        let (was, is) = (visible_at(*doc, *seq - 1), visible_at(*doc, *seq));
+        let cost = match (was, is) {
+            (false, true) => Some(history_bytes(db, dealer, *doc, *seq).await?),
+            (true, true) if !own => Some(*size),
+            _ => None,
         };
         if let Some(cost) = cost {
             if sending > 0 && bytes.saturating_add(cost) > max_bytes {
@@ -226,9 +224,6 @@ pub async fn seller_page(
             }
             bytes = bytes.saturating_add(cost);
             sending += 1;
-            if !visible_at(*doc, *seq - 1) {
-                gained_at.entry(*doc).or_insert(*seq);
-            }
         }
         to = *seq;
         taken += 1;
@@ -408,27 +403,33 @@ macro_rules! write_access {
                 }
             }
         }
-        for m in moves {
-            let seq = base + m.index as i64 + 1;
-            let owner = m.after.owner.map(|o| o.to_string());
-            sqlx::query(
-                "INSERT INTO access_moves (dealer_id, seq, doc_id, owner_id) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(dealer_text)
-            .bind(seq)
-            .bind(m.doc.to_string())
-            .bind(&owner)
-            .execute(&mut *$tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO doc_access (dealer_id, doc_id, owner_id) VALUES ($1, $2, $3) \
-                 ON CONFLICT (dealer_id, doc_id) DO UPDATE SET owner_id = excluded.owner_id",
-            )
-            .bind(dealer_text)
-            .bind(m.doc.to_string())
-            .bind(&owner)
-            .execute(&mut *$tx)
-            .await?;
+        // Multi-row statements, like the group's other writes: a first
+        // upload gives every new document its first owner. A document that
+        // moved twice in the group keeps its last owner.
+        for chunk in moves.chunks(super::sync::ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO access_moves (dealer_id, seq, doc_id, owner_id) ",
+            );
+            q.push_values(chunk, |mut row, m| {
+                row.push_bind(dealer_text)
+                    .push_bind(base + m.index as i64 + 1)
+                    .push_bind(m.doc.to_string())
+                    .push_bind(m.after.owner.map(|o| o.to_string()));
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(moves.len());
+        let last: Vec<&$crate::db::access::Move> =
+            moves.iter().rev().filter(|m| seen.insert(m.doc)).collect();
+        for chunk in last.chunks(super::sync::ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO doc_access (dealer_id, doc_id, owner_id) ");
+            q.push_values(chunk, |mut row, m| {
+                row.push_bind(dealer_text)
+                    .push_bind(m.doc.to_string())
+                    .push_bind(m.after.owner.map(|o| o.to_string()));
+            });
+            q.push(" ON CONFLICT (dealer_id, doc_id) DO UPDATE SET owner_id = excluded.owner_id");
+            q.build().execute(&mut *$tx).await?;
         }
         for q in $quarantined.iter() {
             let q: &$crate::db::access::Quarantined = q;

@@ -18,7 +18,7 @@ use super::{Db, with_pool};
 
 /// Rows per multi-row statement (at most 9 bound values each: well under
 /// SQLite's and PostgreSQL's limits on bound parameters).
-const ROWS_PER_STATEMENT: usize = 500;
+pub(super) const ROWS_PER_STATEMENT: usize = 500;
 
 /// A page of the change log after a cursor.
 #[derive(Debug, Default)]
