@@ -162,6 +162,16 @@ pub async fn users(token: &str) -> Result<UserList, ApiFailure> {
     json(response).await
 }
 
+/// `GET /api/v1/leads/{id}/removals`: which devices confirmed a lead left them.
+pub async fn lead_removals(
+    token: &str,
+    lead: showroom_shared::domain::LeadId,
+) -> Result<showroom_shared::api::RemovalList, ApiFailure> {
+    let response =
+        send(authorised(Request::get(&paths::lead_removals(lead)), token).build()).await?;
+    json(response).await
+}
+
 /// `GET /api/v1/users/{id}/devices`
 pub async fn user_devices(token: &str, user: UserId) -> Result<DeviceList, ApiFailure> {
     let response =

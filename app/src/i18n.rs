@@ -656,6 +656,38 @@ impl Locale {
         )
     }
 
+    /// "Wang Fang's customer": a colleague's customer on the floor, whose
+    /// name stays on the colleague's devices.
+    pub fn colleagues_customer(self, colleague: &str) -> String {
+        self.fill(Format::ColleaguesCustomer, &[("name", &colleague)])
+    }
+
+    /// "with Wang Fang": whose walk-in it is, on the floor.
+    pub fn with_colleague(self, colleague: &str) -> String {
+        self.fill(Format::WithColleague, &[("name", &colleague)])
+    }
+
+    /// "Removed from 2 of 2 devices": a reassigned lead's receipts.
+    pub fn removed_from(self, done: usize, of: usize) -> String {
+        self.fill_count(
+            Format::RemovedFrom,
+            of as f64,
+            &[("done", &done), ("of", &of)],
+        )
+    }
+
+    /// "Waiting for iPad (Li Wei), last seen 7 Dec 14:05".
+    pub fn waiting_for_device(self, device: &str, person: &str, last_seen: i64) -> String {
+        self.fill(
+            Format::WaitingForDevice,
+            &[
+                ("device", &device),
+                ("person", &person),
+                ("when", &self.date_time(last_seen)),
+            ],
+        )
+    }
+
     /// "Walk-in, party of 3" / "到店客户（3 人）".
     pub fn walk_in_party(self, n: u32) -> String {
         self.fill_count(Format::WalkInParty, f64::from(n), &[("n", &n)])

@@ -854,7 +854,16 @@ async fn a_removed_lead_leaves_the_device_after_its_unsent_work_and_owes_a_recei
     ok(leads::create(&kept).await, "create");
     let doc: DocId = gone.id.into();
 
+    // The open lists hear of it (the tab's lead index drops the row).
+    let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let _listening = showroom_app::local::store::subscribe({
+        let heard = heard.clone();
+        move |change: &showroom_app::local::store::StoreChange| {
+            heard.borrow_mut().extend(change.removed.iter().copied());
+        }
+    });
     ok(leads::remove_docs(&[doc]).await, "remove");
+    assert_eq!(*heard.borrow(), vec![gone.id], "the lists are told it left");
     let listed: Vec<LeadId> = ok(leads::summaries().await, "list")
         .iter()
         .map(|s| s.id)

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use showroom_shared::doc::{ActorId, ChangeHash, Content, Document, parse_change};
+use showroom_shared::domain::floor::{self, FloorRow};
 use showroom_shared::domain::{DealerId, DocId};
 use showroom_shared::sync::DocState;
 
@@ -48,6 +49,8 @@ pub enum Problem {
     NoSummary,
     /// `history_bytes` is not the sum of its changes' sizes.
     HistoryBytes,
+    /// Its floor rows (visits, test drives) are missing or differ (how many).
+    Floor(usize),
     /// The log or the snapshot cannot be read: nothing is repaired.
     Unreadable(String),
 }
@@ -62,6 +65,7 @@ impl fmt::Display for Problem {
             Problem::Summary(fields) => write!(f, "its summary differs in {}", fields.join(", ")),
             Problem::NoSummary => f.write_str("it has no summary"),
             Problem::HistoryBytes => f.write_str("its history size is wrong"),
+            Problem::Floor(n) => write!(f, "{n} floor row(s) missing or different"),
             Problem::Unreadable(why) => write!(f, "it cannot be read: {why}"),
         }
     }
@@ -283,10 +287,16 @@ fn examine_inner(
     if history != logged.history_bytes {
         problems.push(Problem::HistoryBytes);
     }
-    let summary = match replay.read_as(logged.doc, dealer) {
-        Ok(Some(Content::Lead(lead))) => Some(SummaryRow::of(&lead)),
-        _ => None,
+    let (summary, floor) = match replay.read_as(logged.doc, dealer) {
+        Ok(Some(Content::Lead(lead))) => (Some(SummaryRow::of(&lead)), floor::rows_of_lead(&lead)),
+        Ok(Some(Content::Register(r))) => (None, floor::rows_of_register(&r)),
+        _ => (None, Vec::new()),
     };
+    let floor: Vec<FloorRow> = floor.into_iter().map(FloorRow::anonymous).collect();
+    let off = floor_differs(logged.doc, &floor, &logged.floor);
+    if off > 0 {
+        problems.push(Problem::Floor(off));
+    }
     if let Some(want) = &summary {
         match &logged.summary {
             None => problems.push(Problem::NoSummary),
@@ -310,8 +320,28 @@ fn examine_inner(
         history_bytes: history,
         flags,
         summary,
+        floor,
     };
     Ok((problems, Some(repair)))
+}
+
+/// How many of the rows a document should have are missing from, or differ
+/// in, the rows stored as its own. A register's visit that is missing may
+/// be held by the lead it was linked to (the lead's row wins, see
+/// `db::floor::upsert_floor`), so only a register with none of its rows
+/// stored counts (one stored before the server kept rows).
+fn floor_differs(doc: DocId, want: &[FloorRow], have: &[FloorRow]) -> usize {
+    let have: HashMap<String, &FloorRow> = have.iter().map(|r| (r.key(), r)).collect();
+    let register = doc.kind == showroom_shared::domain::DocKind::Register;
+    let mut off = 0;
+    for row in want {
+        match have.get(&row.key()) {
+            Some(stored) if *stored == row => {}
+            None if register && !have.is_empty() => {}
+            _ => off += 1,
+        }
+    }
+    off
 }
 
 /// The names of the summary's fields that differ (never their values).

@@ -135,6 +135,8 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                 until,
                 limits::PAGE_CHANGES,
                 limits::PAGE_BYTES,
+                // A manager's page: no floor rows.
+                0,
             )
             .await
             {
@@ -146,6 +148,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                         remaining: 0,
                         docs: p.docs,
                         removed: Vec::new(),
+                        floor: Vec::new(),
                     }
                     .encode()
                     .into(),
@@ -166,6 +169,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                     page,
                     rows: Vec::new(),
                     access: None,
+                    floor: Vec::new(),
                 })),
             );
         }

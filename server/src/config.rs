@@ -260,11 +260,4 @@ pub struct Config {
     /// Milliseconds a sync connection may take to say Hello before it is closed.
     #[arg(long, env = "SHOWROOM_SYNC_HELLO_TIMEOUT_MS", default_value_t = 10_000)]
     pub sync_hello_timeout_ms: u64,
-
-    /// Each salesperson's devices receive only the leads they own, the
-    /// pool's and their own registers (`shared::visibility`). Off until the
-    /// shared floor view lands (issue 21): the floor is computed from the
-    /// test drives inside every lead, so today it needs every lead.
-    #[arg(long, env = "SHOWROOM_PER_USER_VISIBILITY", default_value_t = false)]
-    pub per_user_visibility: bool,
 }

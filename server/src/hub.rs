@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 
+use showroom_shared::domain::floor::FloorRow;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, UserId};
 use showroom_shared::visibility::{Access, Reader, may_see};
 use tokio::sync::{broadcast, mpsc};
@@ -41,6 +42,8 @@ pub struct Commit {
     /// owner moved, or the commit came from another server process): a
     /// salesperson's connection reads the log, which knows the moves.
     pub access: Option<HashMap<DocId, Access>>,
+    /// The floor rows of the documents of `rows`, without their customer.
+    pub floor: Vec<FloorRow>,
 }
 
 impl Commit {
@@ -77,6 +80,14 @@ impl Commit {
                 .filter(|(origin, doc, _)| *origin != device && sees(doc))
                 .map(|(_, doc, bytes)| (*doc, bytes.clone())),
         );
+        // The floor of what the reader does not see, so the whole
+        // showroom's floor reaches them (a manager derives it all).
+        let floor = self
+            .floor
+            .iter()
+            .filter(|r| !sees(&r.doc()))
+            .cloned()
+            .collect();
         Some(
             showroom_shared::sync::ServerMsg::Changes {
                 from: self.from,
@@ -85,6 +96,7 @@ impl Commit {
                 remaining: 0,
                 docs,
                 removed: Vec::new(),
+                floor,
             }
             .encode()
             .into(),

@@ -87,8 +87,6 @@ pub struct AppState {
     pub session_idle_ms: i64,
     /// A sync connection that has not said Hello by then is closed.
     pub hello_timeout: Duration,
-    /// Whether salespeople see only their own documents (`Config`).
-    pub per_user_visibility: bool,
     pub request_timeout: Duration,
     pub static_dir: PathBuf,
     /// The first-run set-up link's gate.
@@ -110,13 +108,7 @@ impl AppState {
     pub fn new(db: Db, clock: Clock, config: &Config) -> Self {
         let hub = Arc::new(Hub::default());
         crate::cluster::start(&db, hub.clone());
-        let writer = Writer::start(
-            db.clone(),
-            hub.clone(),
-            clock.clone(),
-            config.doc_cache,
-            config.per_user_visibility,
-        );
+        let writer = Writer::start(db.clone(), hub.clone(), clock.clone(), config.doc_cache);
         AppState {
             db,
             clock,
@@ -126,7 +118,6 @@ impl AppState {
             sync_stats: Arc::default(),
             session_idle_ms: i64::from(config.session_idle_days) * 24 * 60 * 60 * 1000,
             hello_timeout: Duration::from_millis(config.sync_hello_timeout_ms),
-            per_user_visibility: config.per_user_visibility,
             request_timeout: Duration::from_secs(config.request_timeout_secs),
             static_dir: config.static_dir.clone(),
             setup: Arc::default(),

@@ -27,6 +27,8 @@ use std::sync::Arc;
 
 use std::collections::HashSet;
 
+use showroom_shared::doc::Content;
+use showroom_shared::domain::floor;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
 use showroom_shared::rules::{Author, Policy};
 use showroom_shared::sync::{
@@ -97,9 +99,7 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer tasks (call inside the Tokio runtime).
-    /// `per_user`: salespeople see only their own documents (removals are
-    /// owed, pushes to others' documents kept aside).
-    pub fn start(db: Db, hub: Arc<Hub>, clock: Clock, cache_docs: usize, per_user: bool) -> Writer {
+    pub fn start(db: Db, hub: Arc<Hub>, clock: Clock, cache_docs: usize) -> Writer {
         let shards = match db {
             Db::Sqlite(_) => 1,
             Db::Postgres(_) => 4,
@@ -113,7 +113,6 @@ impl Writer {
                         db: db.clone(),
                         hub: hub.clone(),
                         clock: clock.clone(),
-                        per_user,
                     },
                     cache: Cache::new(per_shard),
                     known_seq: HashMap::new(),
@@ -317,13 +316,11 @@ struct Task {
 }
 
 /// Where a committed group goes: the database, the hub (its connections),
-/// the clock of its rows, and whether salespeople see only their own
-/// documents (see [`Writer::start`]).
+/// the clock of its rows.
 struct Out {
     db: Db,
     hub: Arc<Hub>,
     clock: Clock,
-    per_user: bool,
 }
 
 /// What the blocking step did for one request: the documents it refused.
@@ -592,13 +589,7 @@ async fn quarantined_items(
 /// Writes a prepared group in one transaction, then acks each batch and
 /// hands its changes to the hub, in commit order.
 async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) -> Committed {
-    let Out {
-        db,
-        hub,
-        clock,
-        per_user,
-    } = out;
-    let per_user = *per_user;
+    let Out { db, hub, clock } = out;
     let t0 = std::time::Instant::now();
     let Prepared {
         group,
@@ -612,7 +603,6 @@ async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) 
         .collect();
     for w in &mut writes {
         w.known_seq = known_seq.get(&w.dealer).copied();
-        w.per_user = per_user;
     }
     let bases = if writes.is_empty() {
         Vec::new()
@@ -683,6 +673,7 @@ async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) 
                     .map(|c| (c.origin, c.doc, c.bytes.clone()))
                     .collect(),
                 access: cut_access(w, start..end, &entries),
+                floor: floor_of(w, rows),
             });
             start = end;
         }
@@ -724,6 +715,17 @@ fn cut_access(
     Some(access)
 }
 
+/// The floor rows of the documents in `rows`, without their customer: what
+/// a salesperson who may not see those documents is sent with them.
+fn floor_of(w: &DealerWrite, rows: &[ChangeRow]) -> Vec<floor::FloorRow> {
+    let docs: std::collections::HashSet<DocId> = rows.iter().map(|c| c.doc).collect();
+    w.floor
+        .iter()
+        .filter(|r| docs.contains(&r.doc()))
+        .map(|r| r.clone().anonymous())
+        .collect()
+}
+
 enum AttemptError {
     Conflict,
     Db(String),
@@ -740,6 +742,7 @@ fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> axum::body::Bytes {
         remaining: 0,
         docs,
         removed: Vec::new(),
+        floor: Vec::new(),
     };
     msg.encode().into()
 }
@@ -863,11 +866,11 @@ fn apply_group(
                     documents: Vec::new(),
                     now_applied: Vec::new(),
                     summaries: Vec::new(),
+                    floor: Vec::new(),
                     expected: Vec::new(),
                     known_seq: None,
                     moves: Vec::new(),
                     quarantined: Vec::new(),
-                    per_user: false,
                 });
                 writes.len() - 1
             }
@@ -964,8 +967,15 @@ fn apply_group(
                     });
                 }
             }
-            if let Some(lead) = accepted.content.and_then(|c| c.into_lead()) {
-                upsert_summary(&mut w.summaries, &mut summary_index, key, lead);
+            match accepted.content {
+                Some(Content::Lead(lead)) => {
+                    w.floor.extend(floor::rows_of_lead(&lead));
+                    upsert_summary(&mut w.summaries, &mut summary_index, key, *lead);
+                }
+                Some(Content::Register(register)) => {
+                    w.floor.extend(floor::rows_of_register(&register));
+                }
+                _ => {}
             }
         }
         applied.push(Applied { refused });

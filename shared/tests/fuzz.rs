@@ -1142,6 +1142,7 @@ fn build_corpus() -> Corpus {
                 changes: changes.clone(),
             }],
             removed: Vec::new(),
+            floor: Vec::new(),
         },
         ServerMsg::Changes {
             from: 1 << 40,
@@ -1150,6 +1151,7 @@ fn build_corpus() -> Corpus {
             remaining: 0,
             docs: vec![],
             removed: Vec::new(),
+            floor: Vec::new(),
         },
         ServerMsg::Ack {
             batch: 3,
@@ -2635,6 +2637,7 @@ fn wire_decoders_hold_at_most_three_times_the_message() {
             changes: vec![Vec::new(); n],
         }],
         removed: Vec::new(),
+        floor: Vec::new(),
     }
     .encode();
     cases.push(("Changes with 100 000 empty changes", changes));

@@ -325,19 +325,28 @@ impl Server {
                             remaining: 0,
                             docs,
                             removed: Vec::new(),
+                            floor: Vec::new(),
                         },
                     ));
                 }
                 ServerAction::Pull { after } => {
                     let (to, complete, docs) = self.page(dealer, device, after);
                     let c = self.conns.get_mut(&conn).expect("conn");
-                    queue.extend(c.session.pulled(to, complete, 0, docs, Vec::new()));
+                    queue.extend(
+                        c.session
+                            .pulled(to, complete, 0, docs, Vec::new(), Vec::new()),
+                    );
                 }
                 ServerAction::Receipts { batch, .. } => {
                     // Nothing is removed in this model yet: every device sees
                     // every document of its dealer.
                     let c = self.conns.get_mut(&conn).expect("conn");
                     queue.extend(c.session.receipted(batch, Ok(())));
+                }
+                ServerAction::Audit { batch, .. } => {
+                    // Every device may see every document of its dealer here.
+                    let c = self.conns.get_mut(&conn).expect("conn");
+                    queue.extend(c.session.audited(batch, Ok((Vec::new(), Vec::new()))));
                 }
                 ServerAction::Send(msg) => out.push((conn, msg)),
                 ServerAction::Close => {
@@ -984,6 +993,7 @@ impl Device {
                     docs,
                     cursor,
                     removed: _,
+                    floor: _,
                 } => {
                     for DocChanges { doc, changes } in docs {
                         let d = self
@@ -1019,7 +1029,9 @@ impl Device {
                 ClientEvent::Refused(r) => {
                     panic!("device {} ({:?}) refused: {r:?}", self.id, self.author())
                 }
-                ClientEvent::CaughtUp { .. } | ClientEvent::Receipted { .. } => {}
+                ClientEvent::CaughtUp { .. }
+                | ClientEvent::Receipted { .. }
+                | ClientEvent::Audited => {}
                 ClientEvent::Log { log, reset } => {
                     // This server is never restored: a device only learns its log.
                     assert!(!reset, "device {} was told to start over", self.id);

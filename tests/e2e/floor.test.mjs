@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   useFixtures, e2eTest, startServer, login, apiLogin, startSeedingDevice, waitForServiceWorkerControl,
   heading, button, navLink, syncStatus, sign, seeVisible, seeHidden, seeText, eventually,
+  indexedDbStoresContaining,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -93,7 +94,11 @@ e2eTest(
     await a.context.setOffline(false);
     await seeText(syncStatus(a.page), 'Synced', "A's Sync pill after reconnecting", 30_000);
     await seeText(carRow(b.page).locator('.car-row__status'), 'Out on a test drive', 'the demo car out on B', LIVE_TIMEOUT);
-    await seeText(carRow(b.page), /With 冯先生/, 'with whom, on B');
+    // B is sales2's: the lead is sales1's, so B sees whose customer, never who.
+    await seeText(carRow(b.page), /With Li Wei's customer/, "with sales1's customer, on B");
+    assert.equal(await b.page.getByText('冯先生').count(), 0, "sales1's customer's name is nowhere on B's screen");
+    const onB = await indexedDbStoresContaining(b.page, '冯先生');
+    assert.deepEqual(onB.found, [], "nor anywhere in B's IndexedDB");
 
     // --- The return: an odometer that went backwards is refused first.
     await a.page.goto(drivePage);
@@ -232,9 +237,17 @@ e2eTest(
     await b.context.setOffline(false);
     await seeText(syncStatus(a.page), 'Synced', "A's Sync pill", 30_000);
     await seeText(syncStatus(b.page), 'Synced', "B's Sync pill", 30_000);
-    for (const [d, url, other] of [[a, aDrive, '钱先生'], [b, bDrive, '孙女士']]) {
+    // Each sees the clash with the colleague's customer, never the
+    // customer's name: sales1 and sales2 cannot see each other's leads.
+    for (const [d, url, other, hidden] of [
+      [a, aDrive, "Zhang Min's customer", '钱先生'],
+      [b, bDrive, "Li Wei's customer", '孙女士'],
+    ]) {
       await d.page.goto(url);
       await seeText(d.page.getByRole('alert'), new RegExp(`Booked twice.*${other}`), `the clash with ${other}'s booking`, LIVE_TIMEOUT);
+      assert.equal(await d.page.getByText(hidden).count(), 0, `${hidden} is not on the other tablet`);
+      const held = await indexedDbStoresContaining(d.page, hidden);
+      assert.deepEqual(held.found, [], `${hidden} is in no store of the other tablet's IndexedDB`);
     }
     // The manager sees both bookings of the car, and the clash on each lead.
     const m = await device({ viewport: LANDSCAPE });

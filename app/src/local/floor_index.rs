@@ -24,6 +24,11 @@ pub fn provide() -> Floor {
     let subscription = store::subscribe({
         let pending = pending.clone();
         move |change: &StoreChange| {
+            if !change.removed.is_empty() {
+                // A removed lead's rows left the device with it (its
+                // anonymous rows follow from the server).
+                floor.index.try_update(|i| i.forget_leads(&change.removed));
+            }
             if change.rows.is_empty() {
                 return;
             }

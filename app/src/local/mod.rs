@@ -5,7 +5,7 @@ pub mod clock;
 pub mod db;
 pub mod dealer;
 pub mod device;
-pub mod floor;
+pub use showroom_shared::domain::floor;
 pub mod floor_index;
 pub mod intl;
 pub mod judge;

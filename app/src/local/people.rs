@@ -1,6 +1,7 @@
-//! Colleagues' names for a manager's screens (whose task, who asked for an
-//! approval): read from the server when online, "Colleague" otherwise. A
-//! salesperson's device asks for nothing (the people list is a manager's).
+//! Colleagues' names: a manager's screens (whose task, who asked for an
+//! approval, whose lead) and the showroom floor on every device ("Wang
+//! Fang's customer" on a colleague's test drive): read from the server when
+//! online, "Colleague" otherwise.
 
 use leptos::prelude::*;
 use showroom_shared::domain::UserId;
@@ -13,12 +14,6 @@ pub fn use_colleague_names() -> RwSignal<Vec<(UserId, String)>> {
     let names = RwSignal::new(Vec::<(UserId, String)>::new());
     Effect::new(move |_| {
         let Some(token) = auth.token() else { return };
-        if !auth
-            .session_untracked()
-            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
-        {
-            return;
-        }
         leptos::task::spawn_local(async move {
             if let Ok(list) = crate::api::users(&token).await {
                 let _ = names.try_set(
@@ -39,4 +34,22 @@ pub fn name_of(names: &[(UserId, String)], user: UserId, fallback: &str) -> Stri
         .iter()
         .find(|(id, _)| *id == user)
         .map_or_else(|| fallback.to_owned(), |(_, n)| n.clone())
+}
+
+/// Who a floor row is with: its customer when the device holds the lead,
+/// else the colleague's customer ("Wang Fang's customer").
+pub fn floor_customer(
+    locale: crate::i18n::Locale,
+    customer: Option<&str>,
+    salesperson: UserId,
+    names: &[(UserId, String)],
+) -> String {
+    match customer {
+        Some(name) => name.to_owned(),
+        None => locale.colleagues_customer(&name_of(
+            names,
+            salesperson,
+            locale.t(crate::i18n::Key::Colleague),
+        )),
+    }
 }

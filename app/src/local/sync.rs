@@ -538,6 +538,37 @@ impl Engine {
             self.send_bytes(&msg.encode());
         }
         self.send_receipts().await;
+        self.send_holding().await;
+    }
+
+    /// Once per protocol that narrows what a device may see: a device that
+    /// holds documents from before says which, and the server's answer
+    /// removes those its user may no longer see (a salesperson's tab signed
+    /// in before each device held only its user's leads). A device that
+    /// holds nothing, or a manager's, has nothing to ask.
+    async fn send_holding(&mut self) {
+        let done = store::meta(store::META_AUDITED)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_f64());
+        if done == Some(f64::from(showroom_shared::sync::PROTOCOL_VERSION)) {
+            return;
+        }
+        let sees_all = self
+            .auth
+            .session_untracked()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role));
+        let docs = if sees_all {
+            Vec::new()
+        } else {
+            store::held_docs().await.unwrap_or_default()
+        };
+        if docs.is_empty() {
+            audited().await;
+        } else if let Some(msg) = self.client.holding(docs) {
+            self.send_bytes(&msg.encode());
+        }
     }
 
     /// Server messages in the order they came: what they mean is done
@@ -577,8 +608,9 @@ impl Engine {
                 ClientEvent::Apply {
                     docs,
                     removed,
+                    floor,
                     cursor,
-                } => match apply(&docs, &removed, cursor).await {
+                } => match apply(&docs, &removed, floor, cursor).await {
                     Ok(changed) => {
                         if !removed.is_empty() {
                             self.send_receipts().await;
@@ -625,6 +657,7 @@ impl Engine {
                     self.broadcast_status();
                     self.send_receipts().await;
                 }
+                ClientEvent::Audited => audited().await,
                 ClientEvent::Receipted { docs } => {
                     if let Err(e) = store::receipted(&docs).await {
                         self.fail(e.to_string());
@@ -911,11 +944,20 @@ mod tests {
 /// A page: the documents the user may no longer see leave the device
 /// first, then the changes are applied and the cursor stored (a page applied
 /// again after a crash removes nothing that is still there).
+/// The server answered this device's `Holding` for this protocol.
+async fn audited() {
+    let version = f64::from(showroom_shared::sync::PROTOCOL_VERSION);
+    let _ = store::set_meta(store::META_AUDITED, Some(JsValue::from_f64(version))).await;
+}
+
 async fn apply(
     docs: &[showroom_shared::sync::DocChanges],
     removed: &[showroom_shared::domain::DocId],
+    floor: Vec<showroom_shared::domain::floor::FloorRow>,
     cursor: Option<u64>,
 ) -> Result<Vec<showroom_shared::domain::DocId>, store::StoreError> {
     store::remove_docs(removed).await?;
+    // Before the page's cursor is stored: a page read again stores them again.
+    store::put_floor(floor, docs).await?;
     store::apply_page(docs, cursor).await
 }

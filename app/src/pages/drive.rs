@@ -299,6 +299,7 @@ pub fn DrivePage() -> impl IntoView {
     let navigate = use_navigate();
     let catalogue = use_dealer_catalogue();
     let floor = use_floor();
+    let names = crate::local::people::use_colleague_names();
     let lead_id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<LeadId>().ok())));
     let drive_param = Memo::new(move |_| params.with(|p| p.get("drive")));
@@ -769,7 +770,7 @@ pub fn DrivePage() -> impl IntoView {
                         {(!clashes.is_empty()).then(|| view! {
                             <div class="notice clash" role="alert">
                                 <strong>{i18n.t(Key::Clash)}</strong>" "{i18n.t(Key::ClashDetail)}
-                                <ul>{clashes.iter().map(|c| view! { <li>{format!("{} · {} – {}", c.customer, locale.date_time(c.start), locale.time_of_day(c.end))}</li> }).collect_view()}</ul>
+                                <ul>{clashes.iter().map(|c| view! { <li>{format!("{} · {} – {}", names.with(|n| crate::local::people::floor_customer(locale, c.customer.as_deref(), c.salesperson, n)), locale.date_time(c.start), locale.time_of_day(c.end))}</li> }).collect_view()}</ul>
                             </div>
                         })}
                     </div>

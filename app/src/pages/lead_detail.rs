@@ -194,6 +194,10 @@ fn OwnerField(lead: Memo<Option<OpenLead>>, read_only: Memo<bool>) -> impl IntoV
                                 .collect_view()
                         }}
                     </select>
+                    <RemovalReceipts
+                        lead=Signal::derive(move || lead.with(|l| l.as_ref().map(|l| l.lead.id)))
+                        owner=Signal::derive(owner)
+                    />
                 }.into_any()
             } else {
                 view! {
@@ -202,6 +206,69 @@ fn OwnerField(lead: Memo<Option<OpenLead>>, read_only: Memo<bool>) -> impl IntoV
                 }.into_any()
             }}
         </div>
+    }
+}
+
+/// A manager's view of a reassignment done: "Removed from 2 of 2 devices",
+/// or which device of the former owner has not confirmed yet and when it
+/// was last seen (its receipt: the lead is gone from its storage). Asked
+/// of the server while the page is open (every few seconds while a device
+/// has not confirmed); nothing shows for a lead that never moved away
+/// from anyone, or offline before the first answer.
+#[component]
+fn RemovalReceipts(lead: Signal<Option<LeadId>>, owner: Signal<Option<UserId>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let devices = RwSignal::new(Vec::<showroom_shared::api::RemovalInfo>::new());
+    let asking = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let (Some(id), _) = (lead.get(), owner.get()) else {
+            return;
+        };
+        let Some(token) = auth.token() else { return };
+        let Some(round) = asking.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
+        spawn_local(async move {
+            // Until the page goes or the lead or its owner changes.
+            while asking.try_get_value() == Some(round) {
+                if let Ok(list) = crate::api::lead_removals(&token, id).await
+                    && asking.try_get_value() == Some(round)
+                {
+                    let _ = devices.try_set(list.devices);
+                }
+                let waiting = devices
+                    .try_with_untracked(|d| d.iter().any(|d| d.removed_at.is_none()))
+                    .unwrap_or(false);
+                gloo_timers::future::TimeoutFuture::new(if waiting { 3_000 } else { 15_000 }).await;
+            }
+        });
+    });
+    view! {
+        {move || {
+            let list = devices.get();
+            if list.is_empty() {
+                return ().into_any();
+            }
+            let locale = i18n.locale();
+            let done = list.iter().filter(|d| d.removed_at.is_some()).count();
+            view! {
+                <div class="owner-field__receipts" role="status">
+                    <p>{locale.removed_from(done, list.len())}</p>
+                    <ul>
+                        {list
+                            .iter()
+                            .filter(|d| d.removed_at.is_none())
+                            .map(|d| view! { <li class="muted">{locale.waiting_for_device(&d.device_name, &d.user_name, d.last_seen_at)}</li> })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any()
+        }}
     }
 }
 

@@ -213,6 +213,7 @@ pub fn TodayPage() -> impl IntoView {
 
     let floor = use_floor();
     let catalogue = use_dealer_catalogue();
+    let names = crate::local::people::use_colleague_names();
     let here = Memo::new(move |_| {
         let since = clock::start_of(clock::today());
         floor.index.with(|i| i.here_now(since))
@@ -228,17 +229,37 @@ pub fn TodayPage() -> impl IntoView {
             return view! { <p class="muted">{locale.t(Key::NobodyInShowroom)}</p> }.into_any();
         }
         let now = clock::now_ms();
+        let session = auth.session();
+        let me = session.as_ref().map(|s| s.user.id);
+        // A manager's device holds every visit; a salesperson's, their own:
+        // a colleague's walk-in shows whose it is, and opens nothing.
+        let holds_all = session
+            .as_ref()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role));
         view! {
             <ul class="here-rows">
                 {rows.into_iter().map(|v| {
                     let who = v.customer.clone().unwrap_or_else(|| locale.walk_in_party(v.party_size));
-                    view! {
-                        <li class="here-row">
-                            <a href=visit_href(v.doc, v.id) class="here-row__link">
-                                <span class="here-row__who">{who}</span>
-                                <span class="muted">{format!("{} · {}", locale.time_of_day(v.arrived_at), locale.here_for((now - v.arrived_at).max(0) / 60_000))}</span>
-                            </a>
-                        </li>
+                    let when = format!("{} · {}", locale.time_of_day(v.arrived_at), locale.here_for((now - v.arrived_at).max(0) / 60_000));
+                    if holds_all || Some(v.salesperson) == me {
+                        view! {
+                            <li class="here-row">
+                                <a href=visit_href(v.doc, v.id) class="here-row__link">
+                                    <span class="here-row__who">{who}</span>
+                                    <span class="muted">{when}</span>
+                                </a>
+                            </li>
+                        }.into_any()
+                    } else {
+                        let with = names.with(|n| locale.with_colleague(&crate::local::people::name_of(n, v.salesperson, locale.t(Key::Colleague))));
+                        view! {
+                            <li class="here-row">
+                                <div class="here-row__link here-row__link--colleague">
+                                    <span class="here-row__who">{who}</span>
+                                    <span class="muted">{format!("{when} · {with}")}</span>
+                                </div>
+                            </li>
+                        }.into_any()
                     }
                 }).collect_view()}
             </ul>
@@ -258,12 +279,12 @@ pub fn TodayPage() -> impl IntoView {
                         let (status, detail, class) = match state {
                             CarState::Out(drive) => (
                                 locale.t(Key::CarOut),
-                                format!("{} {} · {} {}", locale.t(Key::OutSince), locale.time_of_day(drive.out_at.unwrap_or(drive.start)), locale.t(Key::DriveWith), drive.customer),
+                                format!("{} {} · {} {}", locale.t(Key::OutSince), locale.time_of_day(drive.out_at.unwrap_or(drive.start)), locale.t(Key::DriveWith), names.with(|n| crate::local::people::floor_customer(locale, drive.customer.as_deref(), drive.salesperson, n))),
                                 "car-row car-row--out",
                             ),
                             CarState::Available { next } => (
                                 locale.t(Key::CarAvailable),
-                                next.map(|n| format!("{} {} · {}", locale.t(Key::NextBooking), locale.date_time(n.start), n.customer)).unwrap_or_default(),
+                                next.map(|n| format!("{} {} · {}", locale.t(Key::NextBooking), locale.date_time(n.start), names.with(|names| crate::local::people::floor_customer(locale, n.customer.as_deref(), n.salesperson, names)))).unwrap_or_default(),
                                 "car-row",
                             ),
                         };

@@ -165,6 +165,7 @@ pub async fn seller_page(
     until: i64,
     max_rows: usize,
     max_bytes: usize,
+    floor_since: i64,
 ) -> Result<Page, sqlx::Error> {
     let dealer_text = dealer.to_string();
     let device_text = device.map(|d| d.to_string()).unwrap_or_default();
@@ -236,6 +237,9 @@ pub async fn seller_page(
     let mut removed = Vec::new();
     let mut whole = Vec::new();
     let mut visible = HashSet::new();
+    // Documents the reader does not see at the page's end: their floor
+    // rows go in the page, without the customer.
+    let mut hidden = Vec::new();
     let mut seen = HashSet::new();
     for (_, _, _, doc) in plan.iter().take(taken) {
         if !seen.insert(*doc) {
@@ -247,14 +251,18 @@ pub async fn seller_page(
             access_at(*doc, moves, after),
             access_at(*doc, moves, to),
         ) {
-            Shift::Lost => removed.push(*doc),
+            Shift::Lost => {
+                removed.push(*doc);
+                hidden.push(*doc);
+            }
             Shift::Gained => whole.push(*doc),
             Shift::Same if visible_at(*doc, to) => {
                 visible.insert(*doc);
             }
-            Shift::Same => {}
+            Shift::Same => hidden.push(*doc),
         }
     }
+    let floor = super::floor::rows_of(db, dealer, &hidden, floor_since).await?;
     let send: Vec<i64> = plan
         .iter()
         .take(taken)
@@ -300,6 +308,7 @@ pub async fn seller_page(
         remaining,
         docs: group_by_doc(rows.into_values()),
         removed,
+        floor,
     })
 }
 
@@ -321,6 +330,30 @@ async fn history_bytes(
         .await
     })?;
     Ok(usize::try_from(total.unwrap_or(0)).unwrap_or(usize::MAX))
+}
+
+/// A device that had to remove a document: (device, device name, user,
+/// user's name, confirmed at, last seen).
+pub type RemovalRow = (String, String, String, String, Option<i64>, i64);
+
+/// The devices that had to remove `doc` (the last move that took it from
+/// them), with their receipts, oldest first.
+pub async fn removals_of(
+    db: &Db,
+    dealer: DealerId,
+    doc: DocId,
+) -> Result<Vec<RemovalRow>, sqlx::Error> {
+    with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT r.device_id, s.device_name, u.id, u.display_name, r.removed_at, s.last_seen_at \
+             FROM removals r JOIN sessions s ON s.id = r.device_id JOIN users u ON u.id = s.user_id \
+             WHERE r.dealer_id = $1 AND r.doc_id = $2 ORDER BY r.move_seq, s.created_at",
+        )
+        .bind(dealer.to_string())
+        .bind(doc.to_string())
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// A change of a document's owner the writer found (a new document's first
@@ -350,11 +383,11 @@ pub struct Quarantined {
 /// those of devices that gain it back) and its quarantined changes, inside
 /// the group's transaction (`$tx`).
 macro_rules! write_access {
-    ($tx:ident, $dealer:expr, $base:expr, $per_user:expr, $moves:expr, $quarantined:expr, $now:expr) => {{
+    ($tx:ident, $dealer:expr, $base:expr, $moves:expr, $quarantined:expr, $now:expr) => {{
         let dealer_text: &str = $dealer;
         let base: i64 = $base;
         let moves: &[$crate::db::access::Move] = $moves;
-        if $per_user && moves.iter().any(|m| m.before.is_some()) {
+        if moves.iter().any(|m| m.before.is_some()) {
             // Who holds what: every session of the dealer that has not ended.
             let sessions: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT s.id, s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \

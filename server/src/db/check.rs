@@ -1,6 +1,7 @@
 //! SQL for the storage check (`crate::check`): a document's whole log read
 //! beside what the server stores of it, and the repair of one document.
 
+use showroom_shared::domain::floor::FloorRow;
 use showroom_shared::domain::{DealerId, DocId};
 
 use super::sync::{SummaryRow, upsert_summaries};
@@ -8,7 +9,9 @@ use super::{Db, with_pool};
 
 /// The version of the check a server runs at start-up (`server_meta.storage_checked`).
 /// Raise it when a fix needs databases already written to be checked again.
-pub const STORAGE_CHECK_VERSION: i64 = 1;
+/// 2: the floor rows (`floor_rows`) are compared, and written for documents
+/// stored before the server kept them.
+pub const STORAGE_CHECK_VERSION: i64 = 2;
 
 /// One change of a document's log.
 #[derive(Debug)]
@@ -28,6 +31,8 @@ pub struct LoggedDocument {
     pub history_bytes: i64,
     pub log: Vec<LoggedChange>,
     pub summary: Option<SummaryRow>,
+    /// The floor rows stored as this document's.
+    pub floor: Vec<FloorRow>,
 }
 
 /// Every dealer's id.
@@ -70,10 +75,11 @@ pub async fn logged_documents(
 ) -> Result<Vec<LoggedDocument>, sqlx::Error> {
     let dealer_text = dealer.to_string();
     let postgres = matches!(db, Db::Postgres(_));
-    let (rows, changes, summaries): (
+    let (rows, changes, summaries, floor): (
         Vec<(String, i64, i64, i64)>,
         Vec<(String, i64, String, Vec<u8>, bool)>,
         Vec<SummaryTuple>,
+        Vec<(String, String)>,
     ) = with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         if postgres {
@@ -117,9 +123,24 @@ pub async fn logged_documents(
         }
         q.push(")");
         let summaries: Vec<SummaryTuple> = q.build_query_as().fetch_all(&mut *tx).await?;
+        let mut q = sqlx::QueryBuilder::new("SELECT doc_id, row_json FROM floor_rows WHERE dealer_id = ");
+        q.push_bind(dealer_text.clone());
+        q.push(" AND doc_id IN (");
+        let mut list = q.separated(", ");
+        for id in docs {
+            list.push_bind(id.clone());
+        }
+        q.push(") ORDER BY row_key");
+        let floor: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
         tx.commit().await?;
-        (rows, changes, summaries)
+        (rows, changes, summaries, floor)
     });
+    let mut floor_of: std::collections::HashMap<String, Vec<FloorRow>> = Default::default();
+    for (doc, json) in floor {
+        if let Some(row) = FloorRow::from_json(&json) {
+            floor_of.entry(doc).or_default().push(row);
+        }
+    }
     let mut logs: std::collections::HashMap<String, Vec<LoggedChange>> = Default::default();
     for (doc, seq, hash, bytes, applied) in changes {
         logs.entry(doc).or_default().push(LoggedChange {
@@ -159,6 +180,7 @@ pub async fn logged_documents(
                 history_bytes,
                 log: logs.remove(&doc_text).unwrap_or_default(),
                 summary: summary_of.remove(&doc_text),
+                floor: floor_of.remove(&doc_text).unwrap_or_default(),
             })
         })
         .collect())
@@ -190,6 +212,8 @@ pub struct Repair {
     pub flags: Vec<(String, bool)>,
     /// The lead's summary, for a lead that reads.
     pub summary: Option<SummaryRow>,
+    /// The floor rows of a lead or a register that reads.
+    pub floor: Vec<FloorRow>,
 }
 
 /// Writes one document's repair in one transaction. `Ok(false)`: the
@@ -229,6 +253,7 @@ pub async fn repair_document(db: &Db, dealer: DealerId, r: &Repair) -> Result<bo
             let key = r.doc.id.to_string();
             upsert_summaries!(tx, dealer_text.as_str(), &[(key, summary.clone())]);
         }
+        super::floor::upsert_floor!(tx, dealer_text.as_str(), &r.floor);
         tx.commit().await?;
         Ok(true)
     })

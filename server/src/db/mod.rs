@@ -5,6 +5,7 @@ pub mod access;
 mod accounts;
 pub mod check;
 pub mod copy;
+pub mod floor;
 mod meta;
 pub mod notify;
 mod sync;

@@ -33,6 +33,8 @@ pub struct Page {
     pub docs: Vec<DocChanges>,
     /// Documents the reader lost in the page (see `db::access`).
     pub removed: Vec<DocId>,
+    /// The floor rows of the page's documents the reader does not see.
+    pub floor: Vec<showroom_shared::domain::floor::FloorRow>,
 }
 
 /// A document as stored: its snapshot and the changes to apply on top.
@@ -153,6 +155,9 @@ pub struct DealerWrite {
     /// Stored changes that were waiting and are applied now.
     pub now_applied: Vec<(DocId, String)>,
     pub summaries: Vec<Lead>,
+    /// The floor rows of the leads and registers written (their visits and
+    /// test drives).
+    pub floor: Vec<showroom_shared::domain::floor::FloorRow>,
     /// The documents' `last_seq` as they were read (`None`: not stored), to
     /// detect another server process writing them meanwhile.
     pub expected: Vec<(DocId, Option<i64>)>,
@@ -162,9 +167,6 @@ pub struct DealerWrite {
     pub moves: Vec<super::access::Move>,
     /// Changes to documents their pushers may not see, kept aside.
     pub quarantined: Vec<super::access::Quarantined>,
-    /// Whether salespeople see only their own documents: only then do the
-    /// devices that lose a document owe its removal.
-    pub per_user: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -285,7 +287,8 @@ pub async fn commit_writes(
                     .collect();
                 upsert_summaries!(tx, dealer_text.as_str(), &rows);
             }
-            super::access::write_access!(tx, dealer_text.as_str(), base, w.per_user, &w.moves, &w.quarantined, now);
+            super::floor::upsert_floor!(tx, dealer_text.as_str(), &w.floor);
+            super::access::write_access!(tx, dealer_text.as_str(), base, &w.moves, &w.quarantined, now);
         }
         tx.commit().await?;
         Ok(bases)
@@ -376,10 +379,19 @@ pub async fn changes_after(
     until: i64,
     max_rows: usize,
     max_bytes: usize,
+    floor_since: i64,
 ) -> Result<Page, sqlx::Error> {
     if !reader.sees_everything() {
         return super::access::seller_page(
-            db, dealer, device, reader, after, until, max_rows, max_bytes,
+            db,
+            dealer,
+            device,
+            reader,
+            after,
+            until,
+            max_rows,
+            max_bytes,
+            floor_since,
         )
         .await;
     }
@@ -424,6 +436,7 @@ pub async fn changes_after(
         remaining,
         docs: Vec::new(),
         removed: Vec::new(),
+        floor: Vec::new(),
     };
     if sending == 0 {
         return Ok(page);

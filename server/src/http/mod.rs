@@ -5,6 +5,7 @@ mod accounts;
 mod assets;
 mod error;
 mod extract;
+mod leads;
 mod security;
 mod setup;
 mod sync;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(accounts::router())
         .merge(users::router())
+        .merge(leads::router())
         .merge(setup::router())
         .route(
             accounts::strip_api(paths::CSP_REPORT),

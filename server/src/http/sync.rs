@@ -21,12 +21,14 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::SinkExt;
-use showroom_shared::domain::DealerId;
+use showroom_shared::domain::floor::{FLOOR_HORIZON_MS, FloorRow};
+use showroom_shared::domain::{DealerId, DocId};
 use showroom_shared::rules::Author;
 use showroom_shared::sync::{
     Ingested, ServerAction, ServerLog, ServerMsg, ServerSession, SyncErrorCode, limits,
 };
 use showroom_shared::visibility::Reader;
+use showroom_shared::visibility::may_see;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
@@ -211,7 +213,7 @@ impl Connection {
         let device = auth.device;
         match signal {
             Ok(Signal::Committed(commit)) => {
-                if !commit.deliverable(device, reader_of(&self.state, auth)) {
+                if !commit.deliverable(device, reader_of(auth)) {
                     // Too big to carry, or a salesperson's page that needs
                     // the moves: read it from the log.
                     return self.session.wake();
@@ -264,7 +266,7 @@ impl Connection {
                             user: auth.user,
                             role: auth.role,
                         },
-                        reader_of(&self.state, &auth),
+                        reader_of(&auth),
                         docs,
                     ) {
                         Ok(pending) => self.in_flight.push_back((batch, pending)),
@@ -293,11 +295,12 @@ impl Connection {
                         &self.state.db,
                         auth.dealer,
                         Some(auth.device),
-                        reader_of(&self.state, &auth),
+                        reader_of(&auth),
                         after,
                         i64::MAX,
                         limits::PAGE_CHANGES,
                         limits::PAGE_BYTES,
+                        self.state.clock.now() - FLOOR_HORIZON_MS,
                     )
                     .await
                     {
@@ -307,6 +310,7 @@ impl Connection {
                             page.remaining,
                             page.docs,
                             page.removed,
+                            page.floor,
                         )),
                         Err(err) => {
                             tracing::error!(%err, "reading the change log failed");
@@ -323,7 +327,7 @@ impl Connection {
                     };
                     let page = match &self.auth {
                         Some(auth) if commit.from == from && commit.to == to => {
-                            commit.page_for(auth.device, reader_of(&self.state, auth))
+                            commit.page_for(auth.device, reader_of(auth))
                         }
                         _ => None,
                     };
@@ -338,6 +342,7 @@ impl Connection {
                                 remaining: 0,
                                 docs: Vec::new(),
                                 removed: Vec::new(),
+                                floor: Vec::new(),
                             })
                             .await
                         }
@@ -367,6 +372,20 @@ impl Connection {
                         )
                     });
                     queue.extend(self.session.receipted(batch, result));
+                }
+                ServerAction::Audit { batch, docs } => {
+                    let Some(auth) = self.auth.clone() else {
+                        continue;
+                    };
+                    let result = audit(&self.state, &auth, &docs).await.map_err(|err| {
+                        tracing::error!(%err, "checking what a device holds failed");
+                        (
+                            SyncErrorCode::Internal,
+                            "The server could not check this device's leads; it asks again."
+                                .to_owned(),
+                        )
+                    });
+                    queue.extend(self.session.audited(batch, result));
                 }
                 ServerAction::Send(msg) => {
                     if self.send(&msg).await.is_err() {
@@ -403,15 +422,38 @@ impl Connection {
     }
 }
 
-/// Whom the connection's device works for (`shared::visibility`): every
-/// device sees everything until the server is told otherwise
-/// (`Config::per_user_visibility`).
-fn reader_of(state: &AppState, auth: &Auth) -> Reader {
-    if state.per_user_visibility {
-        Reader::of(auth.role, auth.user)
-    } else {
-        Reader::Dealer
+/// Of the documents a device says it holds, those its user may not see
+/// (stored by the dealer under an owner the reader is not), with their
+/// floor rows. A document the dealer does not store is the device's own,
+/// not yet pushed.
+async fn audit(
+    state: &AppState,
+    auth: &Auth,
+    docs: &[DocId],
+) -> Result<(Vec<DocId>, Vec<FloorRow>), sqlx::Error> {
+    let reader = reader_of(auth);
+    if reader.sees_everything() {
+        return Ok((Vec::new(), Vec::new()));
     }
+    let owners = db::access::owners(&state.db, auth.dealer, docs).await?;
+    let removed: Vec<DocId> = docs
+        .iter()
+        .filter(|d| owners.get(d).is_some_and(|a| !may_see(reader, *a)))
+        .copied()
+        .collect();
+    let floor = db::floor::rows_of(
+        &state.db,
+        auth.dealer,
+        &removed,
+        state.clock.now() - FLOOR_HORIZON_MS,
+    )
+    .await?;
+    Ok((removed, floor))
+}
+
+/// Whom the connection's device works for (`shared::visibility`).
+fn reader_of(auth: &Auth) -> Reader {
+    Reader::of(auth.role, auth.user)
 }
 
 /// The server's log for the dealer as a connection starts.

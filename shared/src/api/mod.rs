@@ -50,6 +50,30 @@ pub mod paths {
     pub fn user_reset_password(id: impl std::fmt::Display) -> String {
         format!("{USERS}/{id}/reset-password")
     }
+    /// `/api/v1/leads/{id}/removals`: the devices that had to remove a lead.
+    pub fn lead_removals(id: impl std::fmt::Display) -> String {
+        format!("/api/v1/leads/{id}/removals")
+    }
+}
+
+/// `GET /api/v1/leads/{id}/removals` (managers): each device that had to
+/// remove the lead when it moved to another owner, and whether it has
+/// confirmed (its receipt: the lead is gone from its storage).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovalList {
+    pub devices: Vec<RemovalInfo>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovalInfo {
+    pub device: DeviceId,
+    pub device_name: String,
+    pub user: UserId,
+    pub user_name: String,
+    /// When the device confirmed; `None` while it has not.
+    pub removed_at: Option<i64>,
+    /// When the device last reached the server.
+    pub last_seen_at: i64,
 }
 
 /// The header carrying the session token: `Authorization: Bearer <token>`.

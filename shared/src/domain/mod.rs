@@ -4,6 +4,7 @@ mod account;
 pub mod catalogue;
 mod consent;
 mod date;
+pub mod floor;
 pub mod followup;
 mod funnel;
 mod id;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::PROTOCOL_VERSION;
 use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
 use crate::domain::DocId;
+use crate::domain::floor::FloorRow;
 
 /// Changes of one document waiting in the device's outbox.
 pub type PendingDoc = DocChanges;
@@ -20,9 +21,13 @@ pub enum ClientEvent {
     /// the same local transaction, store `cursor` when it is `Some` (it is
     /// `None` when a page arrived out of order: its changes are still
     /// applied, the cursor waits).
+    /// `floor`: rows of the showroom floor from documents the device does
+    /// not hold (stored after the documents; a row of a document the device
+    /// holds is the device's own to derive, and skipped).
     Apply {
         docs: Vec<DocChanges>,
         removed: Vec<DocId>,
+        floor: Vec<FloorRow>,
         cursor: Option<u64>,
     },
     /// The device has seen everything the server had when it answered.
@@ -32,6 +37,9 @@ pub enum ClientEvent {
     /// The server recorded the device's receipts for these removed
     /// documents: the device forgets that it owes them.
     Receipted { docs: Vec<DocId> },
+    /// The server answered the device's `Holding` (what it may not see was
+    /// removed by the page before): the device need not say it again.
+    Audited,
     /// The server refused this document's changes; they stay in the outbox
     /// and the user is told why.
     Refused(Refused),
@@ -81,6 +89,7 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
     let mut docs: Vec<Option<DocChanges>> = Vec::new();
     let mut at: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
     let mut removed: Vec<DocId> = Vec::new();
+    let mut floor: Vec<FloorRow> = Vec::new();
     let mut cursor = None;
     let mut applies = false;
     let mut caught_up = None;
@@ -89,9 +98,13 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
             ClientEvent::Apply {
                 docs: page,
                 removed: gone,
+                floor: rows,
                 cursor: c,
             } => {
                 applies = true;
+                // Later rows win when stored (a row is the latest state of
+                // its visit or drive).
+                floor.extend(rows);
                 cursor = c.or(cursor);
                 for d in page {
                     if !removed.is_empty() {
@@ -124,6 +137,7 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
         out.push(ClientEvent::Apply {
             docs: docs.into_iter().flatten().collect(),
             removed,
+            floor,
             cursor,
         });
     }
@@ -139,6 +153,8 @@ pub struct SyncClient {
     in_flight: BTreeMap<u64, Vec<DocChanges>>,
     /// Receipts sent and not acknowledged yet, by batch.
     receipts_in_flight: BTreeMap<u64, Vec<DocId>>,
+    /// The batch of a `Holding` sent and not acknowledged yet.
+    audit_in_flight: Option<u64>,
     connected: bool,
     /// While catching up: the cursor the connection started from and the
     /// last sequence number the server said it had.
@@ -155,6 +171,7 @@ impl SyncClient {
             next_batch: 1,
             in_flight: BTreeMap::new(),
             receipts_in_flight: BTreeMap::new(),
+            audit_in_flight: None,
             connected: false,
             catching_up: None,
         }
@@ -195,6 +212,7 @@ impl SyncClient {
         self.connected = true;
         self.in_flight.clear();
         self.receipts_in_flight.clear();
+        self.audit_in_flight = None;
         self.catching_up = None;
         let mut out = vec![ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
@@ -252,6 +270,19 @@ impl SyncClient {
         Some(ClientMsg::Removed { batch, docs })
     }
 
+    /// Says which documents the device holds (see [`ClientMsg::Holding`]);
+    /// the server's page removes those the user may not see, then
+    /// [`ClientEvent::Audited`] says it is done.
+    pub fn holding(&mut self, docs: Vec<DocId>) -> Option<ClientMsg> {
+        if !self.connected {
+            return None;
+        }
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.audit_in_flight = Some(batch);
+        Some(ClientMsg::Holding { batch, docs })
+    }
+
     /// The connection closed or failed. Unacknowledged batches are forgotten
     /// here; their changes are still in the outbox and go out on reconnect.
     pub fn disconnected(&mut self) {
@@ -270,6 +301,7 @@ impl SyncClient {
                 remaining,
                 docs,
                 removed,
+                floor,
             } => {
                 let before = self.cursor;
                 let cursor = if from <= self.cursor && to >= self.cursor {
@@ -289,6 +321,7 @@ impl SyncClient {
                 let mut events = vec![ClientEvent::Apply {
                     docs,
                     removed,
+                    floor,
                     cursor,
                 }];
                 if complete && cursor.is_some() {
@@ -301,6 +334,10 @@ impl SyncClient {
             ServerMsg::Ack { batch, refused } => {
                 if let Some(docs) = self.receipts_in_flight.remove(&batch) {
                     return vec![ClientEvent::Receipted { docs }];
+                }
+                if self.audit_in_flight == Some(batch) {
+                    self.audit_in_flight = None;
+                    return vec![ClientEvent::Audited];
                 }
                 let Some(docs) = self.in_flight.remove(&batch) else {
                     // A duplicate or stale ack: nothing is known to be in flight under it.
@@ -355,11 +392,13 @@ mod tests {
                 docs: vec![doc(1, &[1]), doc(2, &[2])],
                 cursor: Some(10),
                 removed: vec![doc(3, &[]).doc],
+                floor: Vec::new(),
             },
             Apply {
                 docs: vec![doc(3, &[5, 6])],
                 cursor: Some(11),
                 removed: vec![doc(2, &[]).doc],
+                floor: Vec::new(),
             },
         ];
         assert_eq!(
@@ -368,6 +407,7 @@ mod tests {
                 docs: vec![doc(1, &[1]), doc(3, &[5, 6])],
                 cursor: Some(11),
                 removed: vec![doc(2, &[]).doc],
+                floor: Vec::new(),
             }]
         );
     }
@@ -404,12 +444,14 @@ mod tests {
                 docs: vec![doc(1, &[1]), doc(2, &[2])],
                 cursor: Some(10),
                 removed: Vec::new(),
+                floor: Vec::new(),
             },
             CaughtUp { cursor: 10 },
             Apply {
                 docs: vec![doc(2, &[3]), doc(3, &[4])],
                 cursor: Some(12),
                 removed: Vec::new(),
+                floor: Vec::new(),
             },
             CaughtUp { cursor: 12 },
             // A page out of order: applied, the cursor stays at the last known.
@@ -417,12 +459,14 @@ mod tests {
                 docs: vec![doc(1, &[5])],
                 cursor: None,
                 removed: Vec::new(),
+                floor: Vec::new(),
             },
             Refused(refused.clone()),
             Apply {
                 docs: vec![doc(4, &[6])],
                 cursor: Some(20),
                 removed: Vec::new(),
+                floor: Vec::new(),
             },
         ];
         let mut two = doc(2, &[2]);
@@ -436,6 +480,7 @@ mod tests {
                     docs: vec![one, two, doc(3, &[4])],
                     cursor: Some(12),
                     removed: Vec::new(),
+                    floor: Vec::new(),
                 },
                 CaughtUp { cursor: 12 },
                 Refused(refused),
@@ -443,6 +488,7 @@ mod tests {
                     docs: vec![doc(4, &[6])],
                     cursor: Some(20),
                     removed: Vec::new(),
+                    floor: Vec::new(),
                 },
             ],
             "one document once, its changes in the order they came; other events keep their place"
@@ -545,6 +591,7 @@ mod tests {
             remaining,
             docs: vec![],
             removed: Vec::new(),
+            floor: Vec::new(),
         };
         assert_eq!(c.receiving(), None);
         c.on_message(page(100, 2_100, 8_000));
@@ -573,6 +620,7 @@ mod tests {
             remaining: 0,
             docs: vec![],
             removed: Vec::new(),
+            floor: Vec::new(),
         };
         assert_eq!(
             c.on_message(page(20, 30)),
@@ -580,6 +628,7 @@ mod tests {
                 docs: vec![],
                 cursor: None,
                 removed: Vec::new(),
+                floor: Vec::new(),
             }]
         );
         assert_eq!(c.cursor(), 10, "a gap (10, 20] is not skipped");
@@ -589,6 +638,7 @@ mod tests {
                 docs: vec![],
                 cursor: Some(20),
                 removed: Vec::new(),
+                floor: Vec::new(),
             }]
         );
         assert_eq!(
@@ -597,6 +647,7 @@ mod tests {
                 docs: vec![],
                 cursor: Some(20),
                 removed: Vec::new(),
+                floor: Vec::new(),
             }],
             "a duplicate is harmless"
         );
@@ -607,6 +658,7 @@ mod tests {
             remaining: 0,
             docs: vec![],
             removed: Vec::new(),
+            floor: Vec::new(),
         });
         assert_eq!(done.last(), Some(&ClientEvent::CaughtUp { cursor: 30 }));
     }

@@ -25,5 +25,6 @@ pub use wire::{
 /// 4: `Hello` names the server log its cursor counts in, and `Log` tells a
 /// device the log was restored (it starts over and re-sends what it holds).
 /// 5: visibility inside the dealer — `Changes` names the documents the
-/// device must remove, and the device confirms with `Removed`.
-pub const PROTOCOL_VERSION: u8 = 5;
+/// device must remove, and the device confirms with `Removed`. 6: `Changes`
+/// carries the floor rows of documents the device may not see.
+pub const PROTOCOL_VERSION: u8 = 6;

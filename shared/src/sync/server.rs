@@ -4,6 +4,7 @@
 use super::PROTOCOL_VERSION;
 use super::wire::{ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode};
 use crate::domain::DocId;
+use crate::domain::floor::FloorRow;
 
 /// What the adapter must do next, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +27,12 @@ pub enum ServerAction {
     /// Record that the device removed these documents (its receipts),
     /// then answer with [`ServerSession::receipted`].
     Receipts {
+        batch: u64,
+        docs: Vec<DocId>,
+    },
+    /// Find which of the documents the device holds its user may not see,
+    /// then answer with [`ServerSession::audited`].
+    Audit {
         batch: u64,
         docs: Vec<DocId>,
     },
@@ -173,6 +180,9 @@ impl ServerSession {
             (Phase::Ready, ClientMsg::Removed { batch, docs }) => {
                 vec![ServerAction::Receipts { batch, docs }]
             }
+            (Phase::Ready, ClientMsg::Holding { batch, docs }) => {
+                vec![ServerAction::Audit { batch, docs }]
+            }
             (Phase::Ready, ClientMsg::Hello { .. }) => {
                 self.fail(SyncErrorCode::Malformed, "Hello was already received.")
             }
@@ -258,10 +268,42 @@ impl ServerSession {
         }
     }
 
+    /// The documents of a `Holding` the device must remove (its user may
+    /// not see them), with their floor rows: a page at the cursor that
+    /// removes them, then the batch's acknowledgement.
+    pub fn audited(
+        &mut self,
+        batch: u64,
+        result: Result<(Vec<DocId>, Vec<FloorRow>), (SyncErrorCode, String)>,
+    ) -> Vec<ServerAction> {
+        let (removed, floor) = match result {
+            Ok(found) => found,
+            Err((code, message)) => return self.fail(code, message),
+        };
+        let mut out = Vec::new();
+        if !removed.is_empty() {
+            out.push(ServerAction::Send(ServerMsg::Changes {
+                from: self.cursor,
+                to: self.cursor,
+                complete: false,
+                remaining: 0,
+                docs: Vec::new(),
+                removed,
+                floor,
+            }));
+        }
+        out.push(ServerAction::Send(ServerMsg::Ack {
+            batch,
+            refused: Vec::new(),
+        }));
+        out
+    }
+
     /// A page of changes after the cursor was read: `to` is the last sequence
     /// number looked at, `complete` whether nothing more was there, and
     /// `remaining` how many sequence numbers the log held after `to`;
-    /// `removed` the documents the reader lost in the page.
+    /// `removed` the documents the reader lost in the page, `floor` the floor
+    /// rows of its documents the reader may not see.
     pub fn pulled(
         &mut self,
         to: u64,
@@ -269,6 +311,7 @@ impl ServerSession {
         remaining: u64,
         docs: Vec<DocChanges>,
         removed: Vec<DocId>,
+        floor: Vec<FloorRow>,
     ) -> Vec<ServerAction> {
         if self.phase != Phase::Ready {
             return Vec::new();
@@ -276,7 +319,7 @@ impl ServerSession {
         let from = self.cursor;
         self.cursor = self.cursor.max(to);
         let mut out = Vec::new();
-        if !docs.is_empty() || !removed.is_empty() || complete || to > from {
+        if !docs.is_empty() || !removed.is_empty() || !floor.is_empty() || complete || to > from {
             out.push(ServerAction::Send(ServerMsg::Changes {
                 from,
                 to: self.cursor,
@@ -284,6 +327,7 @@ impl ServerSession {
                 remaining: if complete { 0 } else { remaining },
                 docs,
                 removed,
+                floor,
             }));
         }
         if !complete || std::mem::take(&mut self.woken) {
@@ -410,7 +454,7 @@ mod tests {
             })),
             vec![ServerAction::Pull { after: 5 }]
         );
-        let page = s.pulled(9, true, 0, vec![], vec![]);
+        let page = s.pulled(9, true, 0, vec![], vec![], vec![]);
         assert_eq!(
             page,
             vec![ServerAction::Send(ServerMsg::Changes {
@@ -420,11 +464,12 @@ mod tests {
                 remaining: 0,
                 docs: vec![],
                 removed: vec![],
+                floor: Vec::new(),
             })]
         );
         assert_eq!(s.wake(), vec![ServerAction::Pull { after: 9 }]);
         assert_eq!(s.wake(), vec![], "already pulling");
-        let next = s.pulled(12, true, 0, vec![], vec![]);
+        let next = s.pulled(12, true, 0, vec![], vec![], vec![]);
         assert_eq!(
             next.last(),
             Some(&ServerAction::Pull { after: 12 }),
@@ -442,13 +487,13 @@ mod tests {
             head: 1_000,
         }));
         assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
-        let after_page = s.pulled(5, true, 0, vec![], vec![]);
+        let after_page = s.pulled(5, true, 0, vec![], vec![], vec![]);
         assert_eq!(
             after_page.last(),
             Some(&ServerAction::Pull { after: 5 }),
             "what was committed during the catch-up is read from the log"
         );
-        s.pulled(6, true, 0, vec![], vec![]);
+        s.pulled(6, true, 0, vec![], vec![], vec![]);
         assert_eq!(
             s.committed(6, 8),
             vec![ServerAction::Deliver { from: 6, to: 8 }]

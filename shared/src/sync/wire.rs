@@ -1,10 +1,13 @@
 //! Binary encoding of sync messages: a kind byte, then fields as LEB128
 //! varints, document ids as a kind byte and 16 bytes, and length-prefixed byte strings.
 //! Compact on purpose: a change costs its own bytes plus 2–3 bytes of framing.
+//! A floor row is a length-prefixed JSON object (it is stored as JSON at both
+//! ends, and a page carries few).
 
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::domain::floor::FloorRow;
 use crate::domain::{DocId, DocKind};
 
 /// Size caps, enforced when decoding and again by the server.
@@ -34,6 +37,12 @@ pub mod limits {
     pub const MIN_CHANGE_BYTES: usize = 16;
     /// Error messages are for people; they stay short.
     pub const MESSAGE_TEXT: usize = 1000;
+    /// A floor row's JSON (ids, times, a state; a name only in rows a
+    /// device writes for itself, never on the wire).
+    pub const FLOOR_ROW_BYTES: usize = 2048;
+    /// Documents a device may say it holds in one `Holding` (a dealer's
+    /// whole history fits: 17 bytes each, 1.7 MB).
+    pub const HELD_DOCS: usize = 100_000;
 }
 
 /// Why the server refused a document in a batch, or the whole connection.
@@ -157,6 +166,11 @@ pub enum ClientMsg {
     /// from the device (with nothing of theirs left unsent). The server
     /// answers `Ack { batch }` once they are recorded.
     Removed { batch: u64, docs: Vec<DocId> },
+    /// The documents the device holds, once after an upgrade to a protocol
+    /// that narrows what a device may see (a tab signed in before holds
+    /// colleagues' leads): the server answers with a page removing those its
+    /// user may not see, then `Ack { batch }`.
+    Holding { batch: u64, docs: Vec<DocId> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,7 +183,11 @@ pub enum ServerMsg {
     /// device's user may no longer see as of `to` (a move in the page); the
     /// device removes them with the page, once what it wrote in them has
     /// been acknowledged, and says so with [`ClientMsg::Removed`]. A
-    /// document the user gains in the page comes whole in `docs`.
+    /// document the user gains in the page comes whole in `docs`. `floor`:
+    /// the showroom floor's rows (visits, test drives) of the page's
+    /// documents the user may not see, without their customer
+    /// ([`FloorRow::anonymous`]); the device stores them beside the rows it
+    /// derives from its own documents.
     Changes {
         from: u64,
         to: u64,
@@ -177,6 +195,7 @@ pub enum ServerMsg {
         remaining: u64,
         docs: Vec<DocChanges>,
         removed: Vec<DocId>,
+        floor: Vec<FloorRow>,
     },
     /// Batch `batch` is durably stored, except the documents in `refused`.
     Ack { batch: u64, refused: Vec<Refused> },
@@ -217,11 +236,14 @@ pub enum DecodeError {
     UnknownCode(u8),
     #[error("unknown document kind {0}")]
     UnknownDocKind(u8),
+    #[error("a floor row cannot be read")]
+    BadFloorRow,
 }
 
 const HELLO: u8 = 0x01;
 const PUSH: u8 = 0x02;
 const REMOVED: u8 = 0x03;
+const HOLDING: u8 = 0x04;
 const CHANGES: u8 = 0x81;
 const ACK: u8 = 0x82;
 const ERROR: u8 = 0x83;
@@ -250,6 +272,11 @@ impl ClientMsg {
             }
             ClientMsg::Removed { batch, docs } => {
                 w.byte(REMOVED);
+                w.varint(*batch);
+                w.ids(docs);
+            }
+            ClientMsg::Holding { batch, docs } => {
+                w.byte(HOLDING);
                 w.varint(*batch);
                 w.ids(docs);
             }
@@ -286,6 +313,10 @@ impl ClientMsg {
                 batch: r.varint()?,
                 docs: r.ids(limits::PAGE_CHANGES)?,
             },
+            HOLDING => ClientMsg::Holding {
+                batch: r.varint()?,
+                docs: r.ids(limits::HELD_DOCS)?,
+            },
             other => return Err(DecodeError::UnknownKind(other)),
         };
         r.finish()?;
@@ -304,6 +335,7 @@ impl ServerMsg {
                 remaining,
                 docs,
                 removed,
+                floor,
             } => {
                 w.byte(CHANGES);
                 w.varint(*from);
@@ -312,6 +344,10 @@ impl ServerMsg {
                 w.varint(*remaining);
                 w.docs(docs);
                 w.ids(removed);
+                w.varint(floor.len() as u64);
+                for row in floor {
+                    w.bytes(row.to_json().as_bytes());
+                }
             }
             ServerMsg::Ack { batch, refused } => {
                 w.byte(ACK);
@@ -347,6 +383,7 @@ impl ServerMsg {
                 remaining: r.varint()?,
                 docs: r.docs(None)?,
                 removed: r.ids(limits::PAGE_CHANGES)?,
+                floor: r.floor_rows()?,
             },
             ACK => {
                 let batch = r.varint()?;
@@ -531,6 +568,19 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| self.id()).collect()
     }
 
+    /// Floor rows, each JSON of at most `FLOOR_ROW_BYTES`.
+    fn floor_rows(&mut self) -> Result<Vec<FloorRow>, DecodeError> {
+        let n = self.count(2)?;
+        // Grown as rows decode: a row is far larger in memory than its
+        // 2-byte minimum on the wire, so `n` is no size to reserve.
+        let mut rows = Vec::new();
+        for _ in 0..n {
+            let text = self.text(limits::FLOOR_ROW_BYTES)?;
+            rows.push(FloorRow::from_json(&text).ok_or(DecodeError::BadFloorRow)?);
+        }
+        Ok(rows)
+    }
+
     /// Documents and their changes. A change's size is bounded here only by
     /// the message: a change over `CHANGE_BYTES` is the receiver's to refuse
     /// for its document alone (the server answers `TooLarge` for it and
@@ -609,6 +659,10 @@ mod tests {
                 batch: 8,
                 docs: vec![id(3), id(4)],
             },
+            ClientMsg::Holding {
+                batch: 9,
+                docs: vec![id(5), id(6), id(7)],
+            },
         ];
         for m in client {
             assert_eq!(ClientMsg::decode(&m.encode()), Ok(m));
@@ -621,6 +675,7 @@ mod tests {
                 remaining: 9_700,
                 docs: docs.clone(),
                 removed: Vec::new(),
+                floor: Vec::new(),
             },
             ServerMsg::Changes {
                 from: 3,
@@ -629,6 +684,7 @@ mod tests {
                 remaining: 0,
                 docs,
                 removed: vec![id(5)],
+                floor: Vec::new(),
             },
             ServerMsg::Ack {
                 batch: 7,

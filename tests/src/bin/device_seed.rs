@@ -164,6 +164,7 @@ impl Conn {
                 ClientEvent::Apply { .. }
                 | ClientEvent::CaughtUp { .. }
                 | ClientEvent::Receipted { .. }
+                | ClientEvent::Audited
                 | ClientEvent::Log { .. } => {}
             }
         }

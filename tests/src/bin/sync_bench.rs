@@ -262,7 +262,6 @@ async fn state_db(url: &str) -> Result<Db, BoxError> {
 async fn fixture(url: &str) -> Result<Fixture, BoxError> {
     let served = serve(
         url,
-        false,
         &[("sales1", "Bench tablet"), ("manager", "Bench tablet")],
     )
     .await?;
@@ -282,7 +281,7 @@ struct Served {
     sessions: Vec<(UserId, String)>,
 }
 
-async fn serve(url: &str, per_user: bool, sessions: &[(&str, &str)]) -> Result<Served, BoxError> {
+async fn serve(url: &str, sessions: &[(&str, &str)]) -> Result<Served, BoxError> {
     let db = Db::connect_with(url, synchronous()).await?;
     let clock = Clock::system();
     demo::seed_if_empty(&db, &clock).await?;
@@ -308,11 +307,7 @@ async fn serve(url: &str, per_user: bool, sessions: &[(&str, &str)]) -> Result<S
         dealer = Some(user.dealer_id);
         out.push((user.id, token.expose().to_owned()));
     }
-    let mut flags = vec!["showroom-server", "--static-dir", "/nonexistent"];
-    if per_user {
-        flags.push("--per-user-visibility");
-    }
-    let config = Config::parse_from(flags);
+    let config = Config::parse_from(["showroom-server", "--static-dir", "/nonexistent"]);
     let state = AppState::new(db, clock, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -339,7 +334,6 @@ async fn bench_visibility(
 ) -> Result<(), BoxError> {
     let served = serve(
         url,
-        true,
         &[
             ("sales1", "desk"),
             ("sales2", "desk"),

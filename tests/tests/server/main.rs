@@ -9,6 +9,7 @@ mod deploy;
 mod durability;
 mod followup;
 mod http;
+mod ownership_model;
 mod quotes;
 mod records;
 mod storage;

@@ -210,8 +210,8 @@ async fn a_lead_pushed_by_one_device_reaches_another(app: TestApp) {
 async fn a_change_reaches_a_connected_device_live(app: TestApp) {
     let addr = app.serve().await;
     let sales1 = app.login("sales1").await;
-    let sales2 = app.login("sales2").await;
-    let mut watcher = Device::hello(addr, &sales2.token, 0).await;
+    let manager = app.login("manager").await;
+    let mut watcher = Device::hello(addr, &manager.token, 0).await;
     watcher.caught_up().await;
 
     let lead = lead_for(&sales1, 2, "Mr Zhou");

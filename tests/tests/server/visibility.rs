@@ -38,8 +38,8 @@ macro_rules! visible_on_both {
 
 /// The demo dealer with its own document (catalogue and settings), as a
 /// started server has it.
-async fn app(backend: Backend) -> TestApp {
-    let app = TestApp::with_options(backend, &["--per-user-visibility"]).await;
+pub(crate) async fn app(backend: Backend) -> TestApp {
+    let app = TestApp::new(backend).await;
     showroom_server::dealer_doc::ensure_all(&app.state, showroom_server::demo::catalogue)
         .await
         .expect("the dealer's document");
@@ -325,7 +325,166 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
     );
 }
 
+/// The shared floor: a colleague's test drive reaches sales2 as a floor row
+/// without the customer — the car, the times, whose customer — on the
+/// first pull and live, never with the lead itself.
+async fn a_colleagues_test_drive_reaches_the_floor_without_the_customer(app: TestApp) {
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let sales2 = app.login("sales2").await;
+    let now = app.state.clock.now();
+    let car = showroom_shared::domain::catalogue::CarId::from_uuid(Uuid::from_u128(77));
+    let drive = |n: u128, start: i64| {
+        showroom_shared::domain::showroom::TestDrive::booked(
+            showroom_shared::domain::showroom::DriveId::from_uuid(Uuid::from_u128(n)),
+            car,
+            start,
+            start + 45 * 60_000,
+            sales1.session.user.id,
+            now,
+        )
+    };
+    let mut booked = lead_for(&sales1, 11, "祝女士");
+    booked.drives.push(drive(501, now + 3_600_000));
+    // A drive long past the floor's horizon stays out of a new tablet's floor.
+    let mut old = lead_for(&sales1, 12, "Mr Long Ago");
+    old.drives.push(drive(502, now - 60 * 86_400_000));
+    create(&app, addr, "sales1", &booked).await;
+    create(&app, addr, "sales1", &old).await;
+
+    let mut s2 = Device::hello(addr, &sales2.token, 0).await;
+    let mut floor = Vec::new();
+    let mut docs = Vec::new();
+    loop {
+        match s2.recv().await {
+            Some(ServerMsg::Changes {
+                docs: d,
+                floor: f,
+                complete,
+                ..
+            }) => {
+                docs.extend(d);
+                floor.extend(f);
+                if complete {
+                    break;
+                }
+            }
+            Some(ServerMsg::Log { .. }) => {}
+            other => panic!("sales2 expected pages, got {other:?}"),
+        }
+    }
+    assert_eq!(leads(&docs), vec![], "no lead of sales1's");
+    let drives: Vec<_> = floor
+        .iter()
+        .filter_map(|r| match r {
+            showroom_shared::domain::floor::FloorRow::Drive(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(drives.len(), 1, "the booking within the horizon: {floor:?}");
+    assert_eq!(drives[0].car, car);
+    assert_eq!(drives[0].lead, booked.id);
+    assert_eq!(
+        drives[0].salesperson, sales1.session.user.id,
+        "whose customer"
+    );
+    assert_eq!(drives[0].customer, None, "never the customer's name");
+    let wire = format!("{floor:?}");
+    assert!(!wire.contains("祝女士") && !wire.contains("13900001111"));
+
+    // Live: sales1 books another drive on the same lead.
+    let s1_login = app.login_on("sales1", "tablet").await;
+    let mut s1 = Device::hello(addr, &s1_login.token, 0).await;
+    let (_, mine) = s1.caught_up().await;
+    let changes = mine
+        .iter()
+        .find(|d| d.doc == booked.id.into())
+        .map(|d| d.changes.clone())
+        .expect("sales1 holds its lead");
+    let mut copy = copy_of(&changes, 51);
+    let heads = copy.heads();
+    let mut edited = booked.clone();
+    edited.drives.push(drive(503, now + 7_200_000));
+    copy.update(&edited, sales1.session.user.id, now)
+        .expect("booked");
+    let more: Vec<Vec<u8>> = copy
+        .changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    s1.send(push(1, booked.id, more)).await;
+    assert_eq!(s1.ack().await, ok_ack(1));
+    match s2.recv().await {
+        Some(ServerMsg::Changes { docs, floor, .. }) => {
+            assert_eq!(leads(&docs), vec![], "still no lead");
+            assert!(
+                floor.iter().any(|r| matches!(r, showroom_shared::domain::floor::FloorRow::Drive(d)
+                    if d.id == showroom_shared::domain::showroom::DriveId::from_uuid(Uuid::from_u128(503))
+                        && d.customer.is_none())),
+                "the new booking, anonymous: {floor:?}"
+            );
+        }
+        other => panic!("sales2 expected the live floor, got {other:?}"),
+    }
+}
+
+/// A tab signed in before salespeople saw only their own leads says what it
+/// holds; the answer removes a colleague's lead and keeps its own, the
+/// pool's and one the server does not know (not pushed yet).
+async fn a_device_from_before_is_told_to_remove_a_colleagues_lead_it_holds(app: TestApp) {
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let sales2 = app.login("sales2").await;
+    let manager = app.login("manager").await;
+    let theirs = lead_for(&sales1, 21, "Ms Theirs");
+    let mine = lead_for(&sales2, 22, "Mr Mine");
+    let mut pool = lead_for(&manager, 23, "Mr Pool");
+    pool.owner = None;
+    create(&app, addr, "sales1", &theirs).await;
+    create(&app, addr, "sales2", &mine).await;
+    create(&app, addr, "manager", &pool).await;
+    let unpushed: DocId = LeadId::from_uuid(Uuid::from_u128(24)).into();
+
+    let mut d = Device::hello(addr, &sales2.token, 0).await;
+    let (cursor, _) = d.caught_up().await;
+    d.send(ClientMsg::Holding {
+        batch: 5,
+        docs: vec![theirs.id.into(), mine.id.into(), pool.id.into(), unpushed],
+    })
+    .await;
+    match d.recv().await {
+        Some(ServerMsg::Changes {
+            from,
+            to,
+            removed,
+            docs,
+            ..
+        }) => {
+            assert_eq!((from, to), (cursor, cursor), "a page at the cursor");
+            assert_eq!(
+                removed,
+                vec![DocId::from(theirs.id)],
+                "only the colleague's lead"
+            );
+            assert!(docs.is_empty());
+        }
+        other => panic!("expected the removal page, got {other:?}"),
+    }
+    assert_eq!(d.ack().await, ok_ack(5));
+    // A manager's device holds everything it may: nothing to remove.
+    let mut m = Device::hello(addr, &manager.token, 0).await;
+    m.caught_up().await;
+    m.send(ClientMsg::Holding {
+        batch: 1,
+        docs: vec![theirs.id.into(), mine.id.into()],
+    })
+    .await;
+    assert_eq!(m.ack().await, ok_ack(1));
+}
+
 visible_on_both!(
+    a_colleagues_test_drive_reaches_the_floor_without_the_customer,
+    a_device_from_before_is_told_to_remove_a_colleagues_lead_it_holds,
     a_salesperson_receives_own_leads_and_the_pool_never_a_colleagues,
     a_push_to_a_colleagues_lead_is_answered_as_for_one_that_does_not_exist,
     a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sending_its_work,

@@ -72,7 +72,11 @@ impl Drop for Subscription {
 }
 
 pub(super) fn notify(change: StoreChange) {
-    if change.leads.is_empty() && change.others.is_empty() && change.rows.is_empty() {
+    if change.leads.is_empty()
+        && change.others.is_empty()
+        && change.rows.is_empty()
+        && change.removed.is_empty()
+    {
         return;
     }
     let listeners: Vec<Listener> =

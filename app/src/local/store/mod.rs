@@ -46,8 +46,9 @@ pub use ids::{actor, new_lead_id, new_uuid, random_bytes};
 pub use outbox::{Pending, acked, discard_outbox, group, outbox, outbox_count, resend_own};
 pub use reads::{floor_rows, incremental_count, put_summaries, summaries, write_raw};
 pub use receive::{
-    META_CURSOR, META_LAST_SYNC, META_LOG, META_REFUSAL, META_REFUSED_DOCS, Slice, apply_page,
-    changed_elsewhere, cursor, forget_device, log, meta, set_meta, yield_now,
+    META_AUDITED, META_CURSOR, META_LAST_SYNC, META_LOG, META_REFUSAL, META_REFUSED_DOCS, Slice,
+    apply_page, changed_elsewhere, cursor, forget_device, held_docs, log, meta, put_floor,
+    set_meta, yield_now,
 };
 pub use removal::{receipted, receipts_due, remove_docs};
 

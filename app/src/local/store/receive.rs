@@ -181,6 +181,45 @@ pub async fn apply_page(docs: &[DocChanges], cursor: Option<u64>) -> Result<Vec<
     Ok(changed)
 }
 
+/// Stores the floor rows a page brought of documents the device does not
+/// hold (a colleague's leads and registers, without their customer), in
+/// one transaction, before the page's documents: a row of a document the
+/// device holds, or receives in the same page, is its own to derive.
+pub async fn put_floor(rows: Vec<FloorRow>, page: &[DocChanges]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let db = db::connection().await?;
+    known_leads(&db).await?;
+    let rows: Vec<FloorRow> = KNOWN.with(|k| {
+        let k = k.borrow();
+        rows.into_iter()
+            .filter(|r| {
+                let doc = r.doc();
+                !k.as_ref().is_some_and(|k| k.contains(&doc)) && !page.iter().any(|d| d.doc == doc)
+            })
+            .collect()
+    });
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let tx = Tx::write(&db, &[RECORDS])?;
+    for row in &rows {
+        tx.put(RECORDS, &row.key(), &JsValue::from_str(&row.to_json()))?;
+    }
+    tx.commit().await?;
+    notify(StoreChange {
+        origin: Origin::Received,
+        leads: Vec::new(),
+        others: Vec::new(),
+        summaries: Vec::new(),
+        rows,
+        outbox: Vec::new(),
+        removed: Vec::new(),
+    });
+    Ok(())
+}
+
 /// What a page changed, gathered for the subscribers.
 #[derive(Default)]
 struct Received {
@@ -468,3 +507,17 @@ pub async fn log() -> Result<u64> {
 
 /// The server log the cursor counts in, below 2^53 (exact as a JS number).
 pub const META_LOG: &str = "log";
+/// The protocol whose `Holding` the server answered: a device signed in
+/// before salespeople saw only their own leads says once what it holds.
+pub const META_AUDITED: &str = "held_audit";
+
+/// Every document the device holds (its stores' keys).
+pub async fn held_docs() -> Result<Vec<DocId>> {
+    let db = db::connection().await?;
+    known_leads(&db).await?;
+    Ok(KNOWN.with(|k| {
+        let mut docs: Vec<DocId> = k.borrow().iter().flatten().copied().collect();
+        docs.sort_by_key(|d| d.to_string());
+        docs
+    }))
+}

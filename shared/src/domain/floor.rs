@@ -1,17 +1,22 @@
 //! The showroom floor across documents, pure: who is in the showroom now
 //! (open visits of every register and lead), and each demo car's bookings
-//! and drives (test drives of every lead). Rows are kept in the `records`
-//! store as JSON, one per visit and per test drive, written with the
-//! document they come from; [`FloorIndex`] holds them in memory.
+//! and drives (test drives of every lead). One row per visit and per test
+//! drive: a device derives them from the documents it holds (with the
+//! customer's name) and keeps them in its `records` store; the server
+//! derives them from every document it stores, keeps them without the
+//! customer (`floor_rows`) and sends a salesperson the rows of the
+//! documents they may not see ([`FloorRow::anonymous`]), so the whole
+//! showroom's floor reaches every device without a colleague's customer.
+//! [`FloorIndex`] holds them in memory.
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-use showroom_shared::domain::catalogue::CarId;
-use showroom_shared::domain::showroom::{
+use super::catalogue::CarId;
+use super::showroom::{
     DriveId, DriveStatus, Register, TestDrive, Visit, VisitId, VisitKind, VisitOutcome,
 };
-use showroom_shared::domain::{DocId, Lead, LeadId, UserId};
+use super::{DocId, DocKind, Lead, LeadId, UserId};
+use serde::{Deserialize, Serialize};
 
 /// One visit, wherever it lives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +43,9 @@ pub struct VisitRow {
 pub struct DriveRow {
     pub id: DriveId,
     pub lead: LeadId,
-    pub customer: String,
+    /// The lead's customer; `None` in a row of a lead the reader may not
+    /// see (shown as the salesperson's customer).
+    pub customer: Option<String>,
     pub car: CarId,
     pub start: i64,
     pub end: i64,
@@ -60,6 +67,13 @@ pub enum FloorRow {
     Drive(DriveRow),
 }
 
+/// How far back the floor looks: a row whose visit or drive ended longer
+/// ago than this is no longer sent to a device that does not hold its
+/// document (a new tablet receives the floor of the last weeks and ahead,
+/// not the dealer's whole past). Long enough for a demo car's last
+/// odometer reading ([`FloorIndex::last_odometer`]).
+pub const FLOOR_HORIZON_MS: i64 = 30 * 24 * 3_600_000;
+
 impl FloorRow {
     /// The `records` store's key.
     pub fn key(&self) -> String {
@@ -67,6 +81,51 @@ impl FloorRow {
             FloorRow::Visit(v) => format!("visit:{}", v.id),
             FloorRow::Drive(d) => format!("drive:{}", d.id),
         }
+    }
+
+    /// The document the row comes from.
+    pub fn doc(&self) -> DocId {
+        match self {
+            FloorRow::Visit(v) => v.doc,
+            FloorRow::Drive(d) => DocId::lead(d.lead),
+        }
+    }
+
+    /// When the row stops mattering to the floor: a visit's departure (or
+    /// arrival, while open), a drive's booked end or its start when it went
+    /// out, whichever is later. Compared with [`FLOOR_HORIZON_MS`].
+    pub fn until(&self) -> i64 {
+        match self {
+            FloorRow::Visit(v) => v.left_at.unwrap_or(v.arrived_at).max(v.arrived_at),
+            FloorRow::Drive(d) => d.end.max(d.out_at.unwrap_or(d.end)),
+        }
+    }
+
+    /// The row without the customer's name: what a reader who may not see
+    /// the document is sent (the rest is the floor's: times, car, state,
+    /// the salesperson).
+    pub fn anonymous(self) -> FloorRow {
+        match self {
+            FloorRow::Visit(v) => FloorRow::Visit(VisitRow {
+                customer: None,
+                ..v
+            }),
+            FloorRow::Drive(d) => FloorRow::Drive(DriveRow {
+                customer: None,
+                ..d
+            }),
+        }
+    }
+
+    /// The row as JSON (what the `records` store, the server's `floor_rows`
+    /// and the sync message carry). A row holds ids, numbers, closed enums
+    /// and a name: it always serializes.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Option<FloorRow> {
+        serde_json::from_str(text).ok()
     }
 }
 
@@ -90,7 +149,7 @@ fn drive_row(d: &TestDrive, lead: &Lead) -> DriveRow {
     DriveRow {
         id: d.id,
         lead: lead.id,
-        customer: lead.customer.name.clone(),
+        customer: Some(lead.customer.name.clone()),
         car: d.car,
         start: d.start,
         end: d.end,
@@ -160,10 +219,11 @@ impl FloorIndex {
         for row in rows {
             match row {
                 FloorRow::Visit(v) => {
-                    let keep_lead =
-                        self.visits.get(&v.id).is_some_and(|old| {
-                            old.doc.kind == showroom_shared::domain::DocKind::Lead
-                        }) && v.doc.kind != showroom_shared::domain::DocKind::Lead;
+                    let keep_lead = self
+                        .visits
+                        .get(&v.id)
+                        .is_some_and(|old| old.doc.kind == DocKind::Lead)
+                        && v.doc.kind != DocKind::Lead;
                     if !keep_lead {
                         self.visits.insert(v.id, v);
                     }
@@ -173,6 +233,13 @@ impl FloorIndex {
                 }
             }
         }
+    }
+
+    /// Drops the rows of these leads (they left the device).
+    pub fn forget_leads(&mut self, leads: &[LeadId]) {
+        self.drives.retain(|_, d| !leads.contains(&d.lead));
+        self.visits
+            .retain(|_, v| !v.lead.is_some_and(|l| leads.contains(&l)));
     }
 
     pub fn visit(&self, id: VisitId) -> Option<&VisitRow> {
@@ -280,13 +347,12 @@ impl FloorIndex {
 mod tests {
     use super::*;
     use uuid::Uuid;
-    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn drive(n: u128, car: u128, start: i64, end: i64, status: DriveStatus) -> FloorRow {
         FloorRow::Drive(DriveRow {
             id: DriveId::from_uuid(Uuid::from_u128(n)),
             lead: LeadId::from_uuid(Uuid::from_u128(100 + n)),
-            customer: format!("Customer {n}"),
+            customer: Some(format!("Customer {n}")),
             car: CarId::from_uuid(Uuid::from_u128(car)),
             start,
             end,
@@ -302,7 +368,7 @@ mod tests {
         DriveId::from_uuid(Uuid::from_u128(n))
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn two_bookings_of_one_car_at_one_time_are_a_clash_both_see() {
         // Two tablets booked car 1 for 10:00–10:45 and 10:30–11:15 offline;
         // after the merge both drives are on the device.
@@ -326,7 +392,7 @@ mod tests {
         assert!(index.free(car, 3_000, 4_000, None));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_car_is_out_until_its_drive_returns() {
         let car = CarId::from_uuid(Uuid::from_u128(1));
         let mut index = FloorIndex::new([
@@ -346,7 +412,7 @@ mod tests {
         );
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_walk_in_is_here_until_it_leaves_and_its_lead_copy_wins() {
         let user = UserId::from_uuid(Uuid::from_u128(9));
         let visit = |doc: DocId, left: Option<i64>, outcome| {
@@ -364,9 +430,7 @@ mod tests {
                 mistaken: false,
             })
         };
-        let register = DocId::register(showroom_shared::domain::RegisterId::from_uuid(
-            Uuid::from_u128(5),
-        ));
+        let register = DocId::register(crate::domain::RegisterId::from_uuid(Uuid::from_u128(5)));
         let lead = DocId::lead(LeadId::from_uuid(Uuid::from_u128(6)));
         let mut index = FloorIndex::new([visit(register, None, VisitOutcome::Open)]);
         assert_eq!(index.here_now(0).len(), 1);
@@ -383,12 +447,10 @@ mod tests {
         assert_eq!(index.counts(0, 30_000), (1, 0));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_visit_logged_by_mistake_is_counted_nowhere() {
         let user = UserId::from_uuid(Uuid::from_u128(9));
-        let register = DocId::register(showroom_shared::domain::RegisterId::from_uuid(
-            Uuid::from_u128(5),
-        ));
+        let register = DocId::register(crate::domain::RegisterId::from_uuid(Uuid::from_u128(5)));
         let mut v = Visit::walk_in(VisitId::from_uuid(Uuid::from_u128(1)), 10_000, user);
         let mut index = FloorIndex::new([FloorRow::Visit(visit_row(&v, register, None))]);
         assert_eq!(index.counts(0, 30_000), (1, 0));
@@ -403,7 +465,7 @@ mod tests {
         assert!(index.here_now(0).is_empty());
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_car_s_last_reading_is_its_highest_out_or_back() {
         let car = CarId::from_uuid(Uuid::from_u128(1));
         let index = FloorIndex::new([
