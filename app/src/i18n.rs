@@ -540,6 +540,26 @@ impl Locale {
         self.fill_count(Format::Receiving, count, &[("done", &done), ("of", &of)])
     }
 
+    /// A manager's selection on the lead list: "3 selected".
+    pub fn picked(self, n: usize) -> String {
+        self.fill_count(Format::Picked, n as f64, &[("n", &n)])
+    }
+
+    /// After a hand-over: "3 leads handed to Li Wei. Saved on this device."
+    pub fn handed_to(self, n: usize, name: &str) -> String {
+        self.fill_count(Format::HandedTo, n as f64, &[("n", &n), ("name", &name)])
+    }
+
+    /// After a hand-over to the pool: "3 leads put in the pool. Saved on this device."
+    pub fn handed_to_pool(self, n: usize) -> String {
+        self.fill_count(Format::HandedToPool, n as f64, &[("n", &n)])
+    }
+
+    /// Leads a hand-over could not change: "1 lead could not be changed on this device."
+    pub fn not_handed(self, n: usize) -> String {
+        self.fill_count(Format::NotHanded, n as f64, &[("n", &n)])
+    }
+
     /// "Call 139 1234 5678" (a tap-to-call link).
     pub fn call_number(self, number: &str) -> String {
         self.fill(Format::CallNumber, &[("number", &number)])

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before } from 'node:test';
 import {
-  ARTIFACTS, e2eTest, login, seeVisible, eventually, seeText, banner, useFixtures,
+  ARTIFACTS, e2eTest, login, seeVisible, eventually, seeText, banner, button, syncStatus, useFixtures,
 } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -227,3 +227,164 @@ e2eTest('a manager hands a lead to the pool from its page; a salesperson only re
   await sales.page.locator('.owner-field').scrollIntoViewIfNeeded();
   await sales.page.screenshot({ path: path.join(SHOTS, 'lead-owner-sales-zh-768x1024.png') });
 }, { timeout: 240_000 });
+
+// Whose leads the list shows (issue 21): each row says whose it is, the list
+// filters by owner, and a manager hands several leads over at once.
+
+/** Signs in through the login page in the device's language. */
+async function signIn(page, base, user, lang) {
+  if (lang === 'en') return login(page, base, user);
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名', { exact: true }).fill(user);
+  await page.getByLabel('密码', { exact: true }).fill('showroom');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await seeText(banner(page), user, `signed in as ${user}`);
+}
+
+/**
+ * The list's rows as a person reads them: (link, customer, whose). Their text,
+ * not their rendered text: rows below the fold skip rendering
+ * (`content-visibility`) until scrolled to.
+ */
+function listedRows(page) {
+  return page.locator('li.lead-row').evaluateAll((lis) => lis.map((li) => ({
+    href: li.querySelector('a.lead-row__link').getAttribute('href'),
+    name: li.querySelector('.lead-row__name').textContent.trim(),
+    owner: li.querySelector('.lead-row__owner').textContent.replace(/^\s*(Owner|负责人)[:：]\s*/, '').trim(),
+  })));
+}
+
+/** The row of the lead at `href`. */
+const rowOf = (page, href) => page.locator('li.lead-row').filter({ has: page.locator(`a[href="${href}"]`) });
+
+const OWNER_TEXT = {
+  en: { owner: 'Owner', select: 'Select', handTo: 'Hand to', reassign: 'Reassign', pool: 'Pool (no owner)', mine: 'Mine', all: 'All' },
+  zh: { owner: '负责人', select: '选择', handTo: '转给', reassign: '重新分配', pool: '公共池（无负责人）', mine: '我的', all: '全部' },
+};
+
+e2eTest('a manager ticks two of Li Wei’s leads, hands them to Zhang Min, and the list and its owner filter say so', fx, async ({ device }) => {
+  const base = fx.server.url;
+  const { page } = await device({ viewport: { width: 1280, height: 800 } });
+  await login(page, base, 'manager');
+  await page.goto(`${base}/leads`);
+  await settled(page, 'the lead list');
+  await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+  // Each row says whose lead it is: both salespeople's names appear once the
+  // names have come from the server.
+  await eventually(async () => {
+    const owners = new Set((await listedRows(page)).map((r) => r.owner));
+    return owners.has('Li Wei') && owners.has('Zhang Min');
+  }, 'rows owned by Li Wei and by Zhang Min');
+
+  // Named apart from the open lead's own "Owner" control beside it.
+  const owner = page.getByRole('combobox', { name: 'Filter by owner', exact: true });
+  await eventually(async () => (await owner.locator('option').allInnerTexts()).includes('Zhang Min'), 'Zhang Min in the owner filter');
+  await owner.selectOption({ label: 'Li Wei' });
+  await eventually(async () => {
+    const rows = await listedRows(page);
+    return rows.length > 2 && rows.every((r) => r.owner === 'Li Wei');
+  }, 'only Li Wei’s leads listed');
+  const [first, second] = (await listedRows(page)).slice(0, 2);
+
+  await button(page, 'Select').click();
+  await seeText(page.locator('.pick-bar'), '0 selected', 'the selection bar');
+  // Each box is named after the customer.
+  for (const r of [first, second]) {
+    await rowOf(page, r.href).getByRole('checkbox', { name: r.name, exact: true }).check();
+  }
+  await seeText(page.locator('.pick-bar'), '2 selected', 'two leads selected');
+  const handTo = page.getByRole('combobox', { name: 'Hand to', exact: true });
+  const reassign = button(page, 'Reassign');
+  assert.ok(await reassign.isDisabled(), 'nothing is handed over before a person is chosen');
+  await eventually(async () => (await handTo.locator('option').allInnerTexts()).includes('Zhang Min'), 'Zhang Min to hand to');
+  await handTo.selectOption({ label: 'Zhang Min' });
+  const { serious } = await audit(page);
+  assert.deepEqual(serious, [], 'the list while selecting');
+  assert.deepEqual(await smallTargets(page), [], 'finger-sized controls while selecting');
+  await page.screenshot({ path: path.join(SHOTS, 'lead-list-reassign-en-1280x800.png') });
+
+  await reassign.click();
+  await seeText(page.getByRole('status').filter({ hasText: 'handed' }), '2 leads handed to Zhang Min. Saved on this device.', 'the hand-over, said plainly');
+  await seeText(page.locator('.pick-bar'), '0 selected', 'the selection cleared');
+  assert.equal(await page.locator('li.lead-row input[type=checkbox]:checked').count(), 0, 'no box left ticked');
+  // Still filtered by Li Wei: the two are no longer his.
+  await eventually(async () => {
+    const hrefs = (await listedRows(page)).map((r) => r.href);
+    return !hrefs.includes(first.href) && !hrefs.includes(second.href);
+  }, 'the two leads gone from Li Wei’s');
+  await page.screenshot({ path: path.join(SHOTS, 'lead-list-reassigned-en-1280x800.png') });
+  // The server took the changes (a refusal would show on the pill).
+  await seeText(syncStatus(page), 'Synced', 'the hand-over synced', 30_000);
+
+  await owner.selectOption({ label: 'Zhang Min' });
+  let listed = [];
+  await eventually(async () => {
+    listed = await listedRows(page);
+    const handed = listed.filter((r) => r.href === first.href || r.href === second.href);
+    return listed.every((r) => r.owner === 'Zhang Min') && handed.length === 2;
+  }, () => `both leads among Zhang Min’s, each row saying so: ${JSON.stringify({ first, second, listed })}`);
+  // Their own pages agree.
+  await page.goto(`${base}${first.href}`);
+  await settled(page, 'the first lead');
+  await eventually(async () => (await page.getByRole('combobox', { name: 'Owner', exact: true }).locator('option:checked').innerText()) === 'Zhang Min', 'the lead’s page names Zhang Min');
+}, { timeout: 240_000 });
+
+e2eTest('a salesperson filters All, Mine or the pool, and has no Select', fx, async ({ device }) => {
+  const base = fx.server.url;
+  const { page } = await device({ locale: 'zh-CN' });
+  await signIn(page, base, 'sales1', 'zh');
+  await page.goto(`${base}/leads`);
+  await settled(page, 'the lead list');
+  await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+  const owner = page.getByRole('combobox', { name: '按负责人筛选', exact: true });
+  assert.deepEqual(await owner.locator('option').allInnerTexts(), ['全部', '我的', '公共池（无负责人）'], 'the owner filter offers all, mine, the pool');
+  assert.equal(await page.getByRole('button', { name: '选择', exact: true }).count(), 0, 'no Select for a salesperson');
+  assert.equal(await page.locator('li.lead-row input[type=checkbox]').count(), 0, 'no boxes on the rows');
+  await owner.selectOption({ label: '我的' });
+  await eventually(async () => {
+    const rows = await listedRows(page);
+    return rows.length > 0 && rows.every((r) => r.owner === '我');
+  }, 'only sales1’s own leads, each saying 我');
+  await owner.selectOption({ label: '公共池（无负责人）' });
+  // The pool may be empty at this point of the file: then the list says so.
+  await eventually(async () => {
+    const rows = await listedRows(page);
+    const none = await page.getByText('没有符合条件的线索。', { exact: true }).isVisible();
+    return rows.every((r) => r.owner === '公共池') && (rows.length > 0 || none);
+  }, 'only the pool’s leads');
+  await owner.selectOption({ label: '全部' });
+  await page.screenshot({ path: path.join(SHOTS, 'lead-list-owners-sales-zh-768x1024.png') });
+}, { timeout: 180_000 });
+
+// Screenshots to look at: the list with its owners, and the manager's
+// selection with its bar, in both languages at a tablet's and a laptop's size.
+for (const [width, height] of [[768, 1024], [1280, 800]]) {
+  for (const [locale, lang] of [['en-US', 'en'], ['zh-CN', 'zh']]) {
+    e2eTest(`the lead list's owners and a manager's selection at ${width}x${height} in ${lang}`, fx, async ({ device }) => {
+      const base = fx.server.url;
+      const words = OWNER_TEXT[lang];
+      const { page } = await device({ locale, viewport: { width, height } });
+      await signIn(page, base, 'manager', lang);
+      await page.goto(`${base}/leads`);
+      await settled(page, 'the lead list');
+      await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+      await eventually(async () => (await listedRows(page)).some((r) => r.owner === 'Li Wei'), 'the owners’ names');
+      const filters = await page.locator('.lead-list__filters').boundingBox();
+      assert.ok(filters.height <= 130 || width < 1024, `the filters take ${filters.height} px`);
+      await page.screenshot({ path: path.join(SHOTS, `lead-list-owners-${lang}-${width}x${height}.png`) });
+      await button(page, words.select).click();
+      const rows = await listedRows(page);
+      for (const r of rows.slice(0, 2)) {
+        await rowOf(page, r.href).getByRole('checkbox', { name: r.name, exact: true }).check();
+      }
+      const handTo = page.getByRole('combobox', { name: words.handTo, exact: true });
+      await eventually(async () => (await handTo.locator('option').allInnerTexts()).includes('Zhang Min'), 'the people to hand to');
+      await handTo.selectOption({ label: 'Zhang Min' });
+      assert.ok(await button(page, words.reassign).isEnabled(), 'Reassign ready');
+      const { serious } = await audit(page);
+      assert.deepEqual(serious, [], 'the list while selecting');
+      assert.deepEqual(await smallTargets(page), [], 'finger-sized controls while selecting');
+      await page.screenshot({ path: path.join(SHOTS, `lead-list-reassign-${lang}-${width}x${height}.png`) });
+    }, { timeout: 180_000 });
+  }
+}

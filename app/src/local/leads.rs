@@ -80,6 +80,46 @@ pub async fn edit(original: &Lead, edited: &Lead, editor: UserId, now: i64) -> R
     .await
 }
 
+/// What handing several leads over did: how many are now with the person
+/// (or the pool) they were handed to, and how many could not be changed on
+/// this device (not here, written by a newer version, or refused).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HandOver {
+    pub handed: usize,
+    pub failed: usize,
+}
+
+/// Hands each of `leads` to `to` (a person, or the pool: `None`): for each,
+/// the same edit of the owner the lead's page makes ([`edit`]), one change
+/// per lead, judged and queued for the server like any other. A lead that
+/// is already theirs counts as handed.
+pub async fn hand_over(leads: &[LeadId], to: Option<UserId>, editor: UserId, now: i64) -> HandOver {
+    let mut done = HandOver::default();
+    for &id in leads {
+        let open = match load(id).await {
+            Ok(open) if !open.read_only => open,
+            _ => {
+                done.failed += 1;
+                continue;
+            }
+        };
+        if open.lead.owner == to {
+            done.handed += 1;
+            continue;
+        }
+        let mut edited = open.lead.clone();
+        edited.owner = to;
+        match edit(&open.lead, &edited, editor, now).await {
+            Ok(_) => done.handed += 1,
+            Err(e) => {
+                web_sys::console::warn_1(&format!("Could not hand lead {id} over: {e}").into());
+                done.failed += 1;
+            }
+        }
+    }
+    done
+}
+
 /// Adds a note as one change.
 pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
     change_lead(lead, |doc| doc.add_note(note))

@@ -4,28 +4,62 @@
 //! online, "Colleague" otherwise.
 
 use leptos::prelude::*;
-use showroom_shared::domain::UserId;
+use showroom_shared::api::UserSummary;
+use showroom_shared::domain::{Role, UserId};
 
 use crate::local::auth::use_auth;
 
+/// One of the dealer's people, as a manager's screens offer them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Colleague {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    /// A deactivated person keeps their leads until a manager hands them on.
+    pub active: bool,
+}
+
 /// The dealer's people as (id, display name); empty until the server answers.
 pub fn use_colleague_names() -> RwSignal<Vec<(UserId, String)>> {
-    let auth = use_auth();
     let names = RwSignal::new(Vec::<(UserId, String)>::new());
+    when_people_are_read(move |users| {
+        let _ = names.try_set(users.into_iter().map(|u| (u.id, u.display_name)).collect());
+    });
+    names
+}
+
+/// The dealer's people with their role and whether they are active; empty
+/// until the server answers.
+pub fn use_colleagues() -> RwSignal<Vec<Colleague>> {
+    let people = RwSignal::new(Vec::<Colleague>::new());
+    when_people_are_read(move |users| {
+        let _ = people.try_set(
+            users
+                .into_iter()
+                .map(|u| Colleague {
+                    id: u.id,
+                    name: u.display_name,
+                    role: u.role,
+                    active: u.active,
+                })
+                .collect(),
+        );
+    });
+    people
+}
+
+/// Asks the server for the dealer's people once signed in, and hands the
+/// answer to `then`.
+fn when_people_are_read(then: impl Fn(Vec<UserSummary>) + Copy + 'static) {
+    let auth = use_auth();
     Effect::new(move |_| {
         let Some(token) = auth.token() else { return };
         leptos::task::spawn_local(async move {
             if let Ok(list) = crate::api::users(&token).await {
-                let _ = names.try_set(
-                    list.users
-                        .into_iter()
-                        .map(|u| (u.id, u.display_name))
-                        .collect(),
-                );
+                then(list.users);
             }
         });
     });
-    names
 }
 
 /// A colleague's name, or `fallback` when it is not known (offline).

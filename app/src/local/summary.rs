@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 pub use showroom_shared::domain::summary::{LeadSummary, TaskBrief};
-use showroom_shared::domain::{Grade, Lead, LeadId, Stage};
+use showroom_shared::domain::{Grade, Lead, LeadId, Stage, UserId};
 
 /// The summary of `lead` as this device lists it: the shared projection, in
 /// the dealer's time zone (`local::clock`, from the browser's `Intl`).
@@ -47,6 +47,30 @@ pub struct LeadQuery {
     pub grades: Vec<Grade>,
     /// Empty means every stage.
     pub stages: Vec<Stage>,
+    pub owner: OwnerFilter,
+}
+
+/// Whose leads to show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OwnerFilter {
+    /// Every lead on the device, owned or not.
+    #[default]
+    Anyone,
+    /// The pool's: leads nobody owns.
+    Pool,
+    /// One person's ("Mine" is the signed-in person's).
+    Person(UserId),
+}
+
+impl OwnerFilter {
+    /// Whether a lead owned by `owner` (`None`: the pool) is shown.
+    pub fn admits(self, owner: Option<UserId>) -> bool {
+        match self {
+            OwnerFilter::Anyone => true,
+            OwnerFilter::Pool => owner.is_none(),
+            OwnerFilter::Person(user) => owner == Some(user),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +198,9 @@ impl SummaryIndex {
             if !query.stages.is_empty() && !query.stages.contains(&s.stage) {
                 continue;
             }
+            if !query.owner.admits(s.owner) {
+                continue;
+            }
             let text_ok = lower.is_empty()
                 || row.name_lower.contains(&lower)
                 || (!digits.is_empty() && row.mobile_digits.contains(&digits));
@@ -246,6 +273,46 @@ mod tests {
         assert_eq!(names(&index, "１３９"), ["李伟"]);
         assert_eq!(names(&index, "wei"), ["Zhang Wei"]);
         assert!(names(&index, "777").is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_owner_filter_shows_everyone_the_pool_or_one_person() {
+        let me = UserId::from_uuid(Uuid::from_u128(100));
+        let colleague = UserId::from_uuid(Uuid::from_u128(101));
+        let owned = |n, name: &str, owner: Option<UserId>| LeadSummary {
+            owner,
+            ..summary(n, name, None, None)
+        };
+        let index = SummaryIndex::new(vec![
+            owned(1, "Mine A", Some(me)),
+            owned(2, "Pool B", None),
+            owned(3, "Theirs C", Some(colleague)),
+            owned(4, "Mine D", Some(me)),
+        ]);
+        let check = |owner: OwnerFilter, text: &str, expected: &[&str]| {
+            let query = LeadQuery {
+                text: text.into(),
+                owner,
+                ..LeadQuery::default()
+            };
+            let (shown, total) = index.search(&query, 100);
+            let shown: Vec<_> = shown.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(shown, expected, "{owner:?} {text:?}");
+            assert_eq!(total, expected.len(), "{owner:?} {text:?}: the count");
+        };
+        check(
+            OwnerFilter::Anyone,
+            "",
+            &["Mine A", "Mine D", "Pool B", "Theirs C"],
+        );
+        check(OwnerFilter::Person(me), "", &["Mine A", "Mine D"]);
+        check(OwnerFilter::Pool, "", &["Pool B"]);
+        check(OwnerFilter::Person(colleague), "", &["Theirs C"]);
+        // With the other filters: both must hold.
+        check(OwnerFilter::Person(me), "d", &["Mine D"]);
+        check(OwnerFilter::Pool, "mine", &[]);
+        let nobody = UserId::from_uuid(Uuid::from_u128(102));
+        check(OwnerFilter::Person(nobody), "", &[]);
     }
 
     #[wasm_bindgen_test]
