@@ -54,8 +54,19 @@ impl ApiFailure {
         matches!(self, ApiFailure::Status { status: 401, .. })
             && !matches!(
                 self.code(),
-                Some(ErrorCode::InvalidCredentials | ErrorCode::SessionUnknown)
+                Some(
+                    ErrorCode::InvalidCredentials
+                        | ErrorCode::SessionUnknown
+                        | ErrorCode::SessionEnding
+                )
             )
+    }
+
+    /// True when the session has ended but the device may still deliver
+    /// what it wrote (over sync), then clear itself.
+    pub fn is_session_ending(&self) -> bool {
+        matches!(self, ApiFailure::Status { status: 401, .. })
+            && self.code() == Some(ErrorCode::SessionEnding)
     }
 
     /// The server has no record of the session (it was restored from a

@@ -250,6 +250,26 @@ fn SignedInFrame() -> impl IntoView {
             <main class="shell__main" id="main">
                 <Outlet />
             </main>
+            <Show when=move || auth.is_ending()>
+                <SessionEnding waiting=Signal::derive(move || sync.status.with(|s| s.waiting)) />
+            </Show>
+        </div>
+    }
+}
+
+/// A manager ended the session: over everything, while the device
+/// delivers what it has not synced; then it is cleared and the sign-in
+/// page says so. Nothing here to press: the work is the device's.
+#[component]
+fn SessionEnding(waiting: Signal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="dialog-backdrop">
+            <div class="card dialog" role="alertdialog" aria-modal="true" aria-labelledby="ending-title" aria-describedby="ending-body">
+                <h2 id="ending-title">{move || i18n.t(crate::i18n::Key::SessionEndingTitle)}</h2>
+                <p id="ending-body">{move || i18n.t(crate::i18n::Key::SessionEndingBody)}</p>
+                <p class="muted" role="status">{move || i18n.locale().waiting(waiting.get())}</p>
+            </div>
         </div>
     }
 }

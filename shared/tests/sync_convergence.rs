@@ -348,6 +348,8 @@ impl Server {
                     let c = self.conns.get_mut(&conn).expect("conn");
                     queue.extend(c.session.audited(batch, Ok((Vec::new(), Vec::new()))));
                 }
+                // No session of this model ends.
+                ServerAction::Delivered => {}
                 ServerAction::Send(msg) => out.push((conn, msg)),
                 ServerAction::Close => {
                     self.conns.remove(&conn);
@@ -1031,7 +1033,8 @@ impl Device {
                 }
                 ClientEvent::CaughtUp { .. }
                 | ClientEvent::Receipted { .. }
-                | ClientEvent::Audited => {}
+                | ClientEvent::Audited
+                | ClientEvent::Ended => {}
                 ClientEvent::Log { log, reset } => {
                     // This server is never restored: a device only learns its log.
                     assert!(!reset, "device {} was told to start over", self.id);

@@ -25,6 +25,9 @@ pub enum AuthState {
 pub enum Notice {
     /// The server no longer accepts this device's session.
     SessionEnded,
+    /// A manager ended the session; what the device had not synced was
+    /// delivered first, then it was cleared.
+    SessionEndedDelivered,
     /// The server has no record of the session (restored from a backup):
     /// the device kept what it holds for the same person's next sign-in.
     SessionUnknown,
@@ -36,6 +39,9 @@ pub struct Auth {
     state: RwSignal<AuthState>,
     notice: RwSignal<Option<Notice>>,
     signing_out: RwSignal<bool>,
+    /// The session ended and the device is delivering what it wrote
+    /// before it is cleared (`ServerMsg::Ended`).
+    ending: RwSignal<bool>,
 }
 
 impl Default for Auth {
@@ -50,6 +56,7 @@ impl Auth {
             state: RwSignal::new(AuthState::Starting),
             notice: RwSignal::new(None),
             signing_out: RwSignal::new(false),
+            ending: RwSignal::new(false),
         }
     }
 
@@ -114,6 +121,33 @@ impl Auth {
         self.state.with_untracked(|s| {
             matches!(s, AuthState::SignedIn(stored) if stored.session.user.must_change_password)
         })
+    }
+
+    /// The session ended; the device delivers what it wrote, then is
+    /// cleared (tracked).
+    pub fn is_ending(self) -> bool {
+        self.ending.get()
+    }
+
+    /// The server said the session ended with a last delivery: the sync
+    /// engine delivers, then calls [`Auth::delivered`].
+    pub fn mark_ending(self) {
+        if !self.ending.get_untracked() {
+            self.ending.set(true);
+        }
+    }
+
+    /// The last delivery is done: the device is cleared and the sign-in
+    /// page says why and that nothing was lost.
+    pub async fn delivered(self) {
+        if !self.is_signed_in_untracked() {
+            return;
+        }
+        preferences::remember_session_ended(true);
+        self.wipe().await;
+        self.ending.set(false);
+        self.notice.set(Some(Notice::SessionEndedDelivered));
+        self.state.set(AuthState::SignedOut);
     }
 
     pub fn notice(self) -> Option<Notice> {
@@ -255,6 +289,10 @@ impl Auth {
         }
         if failure.is_session_unknown() {
             self.session_unknown().await;
+            return true;
+        }
+        if failure.is_session_ending() {
+            self.mark_ending();
             return true;
         }
         if !failure.is_session_ended() {

@@ -240,6 +240,7 @@ pub fn start(auth: Auth, online: ReadSignal<bool>) -> Sync {
         client: SyncClient::new(0, 0),
         sent: HashSet::new(),
         backoff_ms: FIRST_BACKOFF_MS,
+        ending: false,
     };
     leptos::task::spawn_local(engine.run(rx));
 
@@ -280,6 +281,9 @@ struct Engine {
     /// Outbox keys already pushed on this connection.
     sent: HashSet<String>,
     backoff_ms: u32,
+    /// The session ended: this connection only delivers what the device
+    /// wrote, then the device is cleared (`ServerMsg::Ended`).
+    ending: bool,
 }
 
 impl Engine {
@@ -588,6 +592,7 @@ impl Engine {
         // What came before an unreadable message is applied as usual.
         let generation = self.generation;
         self.events(ClientEvent::coalesce(events)).await;
+        self.finish_if_delivered().await;
         if let Some(e) = unreadable
             && self.generation == generation
         {
@@ -658,6 +663,10 @@ impl Engine {
                     self.send_receipts().await;
                 }
                 ClientEvent::Audited => audited().await,
+                ClientEvent::Ended => {
+                    self.ending = true;
+                    self.auth.mark_ending();
+                }
                 ClientEvent::Receipted { docs } => {
                     if let Err(e) = store::receipted(&docs).await {
                         self.fail(e.to_string());
@@ -733,6 +742,20 @@ impl Engine {
     }
 
     /// Sends the receipts for removed documents nothing is left to send of.
+    /// While the session ends: once every batch sent is answered, the last
+    /// delivery is done — say so, and clear the device.
+    async fn finish_if_delivered(&mut self) {
+        if !self.ending {
+            return;
+        }
+        if let Some(msg) = self.client.delivered() {
+            self.send_bytes(&msg.encode());
+            self.ending = false;
+            self.close();
+            self.auth.delivered().await;
+        }
+    }
+
     async fn send_receipts(&mut self) {
         let due = store::receipts_due().await.unwrap_or_default();
         if let Some(msg) = self.client.receipts(due) {

@@ -173,6 +173,10 @@ fn SignInForm() -> impl IntoView {
                         .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SessionEnded)}</p> })
                 }}
                 {move || {
+                    (auth.notice() == Some(Notice::SessionEndedDelivered))
+                        .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SessionEndedDelivered)}</p> })
+                }}
+                {move || {
                     (auth.notice() == Some(Notice::SessionUnknown))
                         .then(|| view! { <p class="notice" role="status">{move || i18n.t(Key::SessionUnknown)}</p> })
                 }}

@@ -332,6 +332,32 @@ async fn history_bytes(
     Ok(usize::try_from(total.unwrap_or(0)).unwrap_or(usize::MAX))
 }
 
+/// Keeps changes aside (`quarantined_changes`): never applied, never sent.
+pub async fn keep_aside(
+    db: &Db,
+    dealer: DealerId,
+    changes: &[Quarantined],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    with_pool!(db, pool => {
+        for c in changes {
+            sqlx::query(
+                "INSERT INTO quarantined_changes (dealer_id, doc_id, hash, bytes, origin_device, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dealer_id, doc_id, hash) DO NOTHING",
+            )
+            .bind(dealer.to_string())
+            .bind(c.doc.to_string())
+            .bind(&c.hash)
+            .bind(&c.bytes)
+            .bind(c.origin.to_string())
+            .bind(now)
+            .execute(pool)
+            .await?;
+        }
+        Ok(())
+    })
+}
+
 /// A device that had to remove a document: (device, device name, user,
 /// user's name, confirmed at, last seen).
 pub type RemovalRow = (String, String, String, String, Option<i64>, i64);
@@ -388,12 +414,22 @@ macro_rules! write_access {
         let base: i64 = $base;
         let moves: &[$crate::db::access::Move] = $moves;
         if moves.iter().any(|m| m.before.is_some()) {
-            // Who holds what: every session of the dealer that has not ended.
-            let sessions: Vec<(String, String, String)> = sqlx::query_as(
+            // Who holds what: every session of the dealer that has not
+            // ended, or that may still make its last delivery (what it
+            // wrote in a lead that moves away is still stored).
+            let sql = format!(
                 "SELECT s.id, s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.dealer_id = $1 AND s.revoked_at IS NULL",
-            )
+                 WHERE s.dealer_id = $1 AND (s.revoked_at IS NULL OR (s.delivered_at IS NULL \
+                 AND s.revoked_at > $2 AND s.revoked_reason IN ({})))",
+                $crate::db::LAST_DELIVERY_REASONS
+                    .iter()
+                    .map(|r| format!("'{r}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let sessions: Vec<(String, String, String)> = sqlx::query_as(&sql)
             .bind(dealer_text)
+            .bind($now - $crate::db::LAST_DELIVERY_MS)
             .fetch_all(&mut *$tx)
             .await?;
             let readers: Vec<(String, showroom_shared::visibility::Reader)> = sessions

@@ -223,6 +223,54 @@ pub async fn find_session_by_token_hash(
     })
 }
 
+/// The reasons a session ends that leave it a last delivery (see
+/// `migrations/*/0010_last_delivery.sql`): the server or a manager ended
+/// it, not its own device and not as lost or stolen.
+pub const LAST_DELIVERY_REASONS: &[&str] = &[
+    "revoked_by_manager",
+    "revoked_by_user",
+    "user_deactivated",
+    "password_reset",
+    "password_changed",
+    "expired",
+];
+
+/// How long after its end a session may still make its last delivery.
+pub const LAST_DELIVERY_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
+/// When the session ended, if it may still make its last delivery at `now`:
+/// ended for one of [`LAST_DELIVERY_REASONS`], less than
+/// [`LAST_DELIVERY_MS`] ago, and not delivered yet.
+pub async fn last_delivery(db: &Db, id: DeviceId, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(Option<i64>, Option<String>, Option<i64>)> = with_pool!(db, pool => {
+        sqlx::query_as("SELECT revoked_at, revoked_reason, delivered_at FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(match row {
+        Some((Some(ended), Some(reason), None))
+            if LAST_DELIVERY_REASONS.contains(&reason.as_str())
+                && now - ended < LAST_DELIVERY_MS =>
+        {
+            Some(ended)
+        }
+        _ => None,
+    })
+}
+
+/// The session's last delivery is over: it accepts nothing more.
+pub async fn close_delivery(db: &Db, id: DeviceId, now: i64) -> Result<(), sqlx::Error> {
+    with_pool!(db, pool => {
+        sqlx::query("UPDATE sessions SET delivered_at = $1 WHERE id = $2 AND revoked_at IS NOT NULL AND delivered_at IS NULL")
+            .bind(now)
+            .bind(id.to_string())
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
+}
+
 /// Records that the session was used. Callers throttle this to about once a
 /// minute so reads do not turn into writes.
 pub async fn touch_session(db: &Db, id: DeviceId, now: i64) -> Result<(), sqlx::Error> {

@@ -18,6 +18,7 @@ pub use accounts::{
     list_dealers, list_sessions_of_user, list_users_of_dealer, reactivate_user, revoke_session,
     revoke_session_of_user, set_password, touch_session,
 };
+pub use accounts::{LAST_DELIVERY_MS, LAST_DELIVERY_REASONS, close_delivery, last_delivery};
 
 pub use sync::{
     ChangeRow, CommitError, DealerWrite, DocumentRow, Page, Snapshot, StoredDocument, SummaryRow,

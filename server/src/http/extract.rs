@@ -121,6 +121,32 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Auth, AppErro
     Ok(auth)
 }
 
+/// A token whose session has ended but may still make its last delivery
+/// (`db::last_delivery`): the session as it was, and when it ended.
+pub async fn ended_with_delivery(state: &AppState, token: &str) -> Option<(Auth, i64)> {
+    if token.len() > 256 {
+        return None;
+    }
+    let session = db::find_session_by_token_hash(&state.db, &hash_token(token))
+        .await
+        .ok()
+        .flatten()?;
+    let ended = db::last_delivery(&state.db, session.id, state.clock.now())
+        .await
+        .ok()
+        .flatten()?;
+    Some((
+        Auth {
+            device: session.id,
+            user: session.user.id,
+            dealer: session.user.dealer_id,
+            role: session.user.role,
+            session,
+        },
+        ended,
+    ))
+}
+
 /// Checks a bearer token: known, not revoked, not expired, user active.
 pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Auth, AppError> {
     let ended = || AppError::unauthorized("This session has ended. Sign in again.");
@@ -137,6 +163,17 @@ pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Auth,
             )
         })?;
     if session.revoked_at.is_some() || !session.user.active {
+        if session.revoked_at.is_some()
+            && db::last_delivery(&state.db, session.id, state.clock.now())
+                .await?
+                .is_some()
+        {
+            return Err(AppError::new(
+                ErrorCode::SessionEnding,
+                "This session has ended. What this device wrote and has not sent yet is \
+                 delivered first; then it is cleared.",
+            ));
+        }
         return Err(ended());
     }
     let now = state.clock.now();

@@ -21,18 +21,19 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::SinkExt;
+use showroom_shared::doc::parse_change;
 use showroom_shared::domain::floor::{FLOOR_HORIZON_MS, FloorRow};
 use showroom_shared::domain::{DealerId, DocId};
 use showroom_shared::rules::Author;
 use showroom_shared::sync::{
-    Ingested, ServerAction, ServerLog, ServerMsg, ServerSession, SyncErrorCode, limits,
+    DocChanges, Ingested, ServerAction, ServerLog, ServerMsg, ServerSession, SyncErrorCode, limits,
 };
 use showroom_shared::visibility::Reader;
 use showroom_shared::visibility::may_see;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
-use super::extract::{Auth, authenticate};
+use super::extract::{Auth, authenticate, ended_with_delivery};
 use crate::db;
 use crate::hub::{Commit, Signal};
 use crate::state::AppState;
@@ -107,6 +108,8 @@ struct Connection {
     commit: Option<Arc<Commit>>,
     /// Batches handed to the writer, oldest first.
     in_flight: VecDeque<(u64, Pending)>,
+    /// When the session ended, while its device makes its last delivery.
+    ended_at: Option<i64>,
 }
 
 impl Connection {
@@ -120,6 +123,7 @@ impl Connection {
             signals: None,
             commit: None,
             in_flight: VecDeque::new(),
+            ended_at: None,
         }
     }
 
@@ -222,8 +226,8 @@ impl Connection {
                 self.commit = Some(commit);
                 actions
             }
-            Ok(Signal::DeviceEnded(ended)) if ended == device => ended_session(&mut self.session),
-            Ok(Signal::UserEnded(user)) if user == auth.user => ended_session(&mut self.session),
+            Ok(Signal::DeviceEnded(ended)) if ended == device => self.session_ended().await,
+            Ok(Signal::UserEnded(user)) if user == auth.user => self.session_ended().await,
             Ok(Signal::DeviceEnded(_) | Signal::UserEnded(_)) => Vec::new(),
             // Events may have been missed: check the session, read the log.
             Ok(Signal::Recheck) | Err(RecvError::Lagged(_)) => match self.recheck().await {
@@ -243,6 +247,15 @@ impl Connection {
         while let Some(action) = queue.pop_front() {
             match action {
                 ServerAction::Authenticate { token } => {
+                    if let Some((auth, ended)) = ended_with_delivery(&self.state, &token).await {
+                        // Its last delivery: pushes only, nothing sent back.
+                        tracing::info!(device = %auth.device, "an ended session delivers what it wrote");
+                        self.auth = Some(auth);
+                        self.token = Some(token);
+                        self.ended_at = Some(ended);
+                        queue.extend(self.session.ending());
+                        continue;
+                    }
                     let result = match authenticate(&self.state, &token).await {
                         Ok(auth) => match server_log(&self.state, auth.dealer).await {
                             Ok(log) => {
@@ -259,29 +272,51 @@ impl Connection {
                 }
                 ServerAction::Ingest { batch, docs } => match self.recheck().await {
                     Err(refusal) => queue.extend(self.session.ingested(batch, Err(refusal))),
-                    Ok(auth) => match self.state.writer.enqueue(
-                        auth.dealer,
-                        auth.device,
-                        Author {
-                            user: auth.user,
-                            role: auth.role,
-                        },
-                        reader_of(&auth),
-                        docs,
-                    ) {
-                        Ok(pending) => self.in_flight.push_back((batch, pending)),
-                        Err(err) => {
-                            tracing::error!(%err, "the sync writer is gone");
-                            queue.extend(self.session.ingested(
+                    Ok(auth) => match self.ended_at {
+                        Some(ended) => {
+                            let result = self.deliver_last(&auth, ended, docs).await;
+                            match result {
+                                Ok(Some(pending)) => self.in_flight.push_back((batch, pending)),
+                                Ok(None) => queue
+                                    .extend(self.session.ingested(batch, Ok(Default::default()))),
+                                Err(refusal) => {
+                                    queue.extend(self.session.ingested(batch, Err(refusal)))
+                                }
+                            }
+                        }
+                        None => match self.state.writer.enqueue(
+                            auth.dealer,
+                            auth.device,
+                            Author {
+                                user: auth.user,
+                                role: auth.role,
+                            },
+                            reader_of(&auth),
+                            docs,
+                        ) {
+                            Ok(pending) => self.in_flight.push_back((batch, pending)),
+                            Err(err) => {
+                                tracing::error!(%err, "the sync writer is gone");
+                                queue.extend(self.session.ingested(
                                 batch,
                                 Err((
                                     SyncErrorCode::Internal,
                                     "The server is shutting down; the changes stay on the device and are retried.".to_owned(),
                                 )),
                             ));
-                        }
+                            }
+                        },
                     },
                 },
+                ServerAction::Delivered => {
+                    if let Some(auth) = &self.auth
+                        && let Err(err) =
+                            db::close_delivery(&self.state.db, auth.device, self.state.clock.now())
+                                .await
+                    {
+                        tracing::error!(%err, "closing a session's last delivery failed");
+                    }
+                }
                 ServerAction::Pull { after } => {
                     let Some(auth) = self.auth.clone() else {
                         continue;
@@ -403,6 +438,16 @@ impl Connection {
         let Some(token) = self.token.clone() else {
             return Err((SyncErrorCode::Unauthorized, "Say Hello first.".to_owned()));
         };
+        if self.ended_at.is_some() {
+            // Its last delivery is still open (not done, not past its days).
+            return match ended_with_delivery(&self.state, &token).await {
+                Some((auth, _)) => Ok(auth),
+                None => Err((
+                    SyncErrorCode::Unauthorized,
+                    "This device was signed out. Sign in again.".to_owned(),
+                )),
+            };
+        }
         self.state
             .sync_stats
             .session_checks
@@ -413,6 +458,97 @@ impl Connection {
                 Ok(auth)
             }
             Err(err) => Err(sync_refusal(err)),
+        }
+    }
+
+    /// A batch of an ended session's last delivery: changes made before the
+    /// session ended go to the writer as any push; those made after (the
+    /// time each change carries) are kept aside, never applied
+    /// (`quarantined_changes`), and acknowledged alike. `None`: nothing
+    /// for the writer.
+    async fn deliver_last(
+        &mut self,
+        auth: &Auth,
+        ended: i64,
+        docs: Vec<DocChanges>,
+    ) -> Result<Option<Pending>, (SyncErrorCode, String)> {
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        for DocChanges { doc, changes } in docs {
+            let (early, late): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+                changes.into_iter().partition(|bytes| {
+                    parse_change(bytes)
+                        .map_or(true, |c| c.timestamp().saturating_mul(1000) <= ended)
+                });
+            if !early.is_empty() {
+                before.push(DocChanges {
+                    doc,
+                    changes: early,
+                });
+            }
+            for bytes in late {
+                let hash = parse_change(&bytes)
+                    .map(|c| c.hash().to_string())
+                    .unwrap_or_default();
+                after.push(db::access::Quarantined {
+                    doc,
+                    hash,
+                    bytes,
+                    origin: auth.device,
+                });
+            }
+        }
+        if !after.is_empty() {
+            tracing::info!(device = %auth.device, kept_aside = after.len(), "changes made after a session ended");
+            db::access::keep_aside(&self.state.db, auth.dealer, &after, self.state.clock.now())
+                .await
+                .map_err(|err| {
+                    tracing::error!(%err, "keeping changes aside failed");
+                    (
+                        SyncErrorCode::Internal,
+                        "The server could not store these changes; they are retried.".to_owned(),
+                    )
+                })?;
+        }
+        if before.is_empty() {
+            return Ok(None);
+        }
+        self.state
+            .writer
+            .enqueue(
+                auth.dealer,
+                auth.device,
+                Author {
+                    user: auth.user,
+                    role: auth.role,
+                },
+                reader_of(auth),
+                before,
+            )
+            .map(Some)
+            .map_err(|err| {
+                tracing::error!(%err, "the sync writer is gone");
+                (
+                    SyncErrorCode::Internal,
+                    "The server is shutting down; the changes stay on the device and are retried."
+                        .to_owned(),
+                )
+            })
+    }
+
+    /// This connection's session just ended: its last delivery if it has
+    /// one (the device sends what it wrote, then clears itself), else the
+    /// connection ends (signed out, or ended as lost or stolen).
+    async fn session_ended(&mut self) -> Vec<ServerAction> {
+        let Some(auth) = &self.auth else {
+            return Vec::new();
+        };
+        match db::last_delivery(&self.state.db, auth.device, self.state.clock.now()).await {
+            Ok(Some(ended)) => {
+                self.ended_at = Some(ended);
+                self.session.ending()
+            }
+            _ => ended_session(&mut self.session),
         }
     }
 
@@ -470,7 +606,7 @@ async fn server_log(state: &AppState, dealer: DealerId) -> Result<ServerLog, sql
 fn sync_refusal(err: AppError) -> (SyncErrorCode, String) {
     let code = if matches!(
         err.code,
-        ErrorCode::Unauthorized | ErrorCode::SessionUnknown
+        ErrorCode::Unauthorized | ErrorCode::SessionUnknown | ErrorCode::SessionEnding
     ) {
         SyncErrorCode::Unauthorized
     } else {

@@ -85,14 +85,25 @@ async fn list_devices(
     Ok(axum::Json(DeviceList { devices }))
 }
 
+/// `?lost=true`: the device is lost or stolen — it gets no last delivery
+/// (whatever it pushes from now on is refused as from any ended session).
+#[derive(serde::Deserialize)]
+struct RevokeOptions {
+    #[serde(default)]
+    lost: bool,
+}
+
 async fn revoke_device(
     State(state): State<AppState>,
     auth: Auth,
     Path((user, device)): Path<(String, String)>,
+    axum::extract::Query(options): axum::extract::Query<RevokeOptions>,
 ) -> Result<StatusCode, AppError> {
     let user = managed_user(&state, &auth, &user).await?;
     let device: DeviceId = device.parse().map_err(|_| AppError::not_found("device"))?;
-    let reason = if user.id == auth.user {
+    let reason = if options.lost {
+        "lost"
+    } else if user.id == auth.user {
         "revoked_by_user"
     } else {
         "revoked_by_manager"

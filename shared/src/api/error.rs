@@ -20,6 +20,10 @@ pub enum ErrorCode {
     /// device signs in again and keeps what it holds (a revoked session is
     /// `Unauthorized`, and that device is wiped).
     SessionUnknown,
+    /// The session has ended (a manager, a password reset, expiry) but its
+    /// device may still deliver what it wrote before (over sync, once):
+    /// the device does that, then clears itself, instead of clearing at once.
+    SessionEnding,
     /// Authenticated, but the role does not allow this.
     Forbidden,
     /// The account must choose a new password (after a reset) before
@@ -47,6 +51,7 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::SessionUnknown => "session_unknown",
+            ErrorCode::SessionEnding => "session_ending",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NotFound => "not_found",
@@ -65,9 +70,10 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest => 400,
-            ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionUnknown => {
-                401
-            }
+            ErrorCode::InvalidCredentials
+            | ErrorCode::Unauthorized
+            | ErrorCode::SessionUnknown
+            | ErrorCode::SessionEnding => 401,
             ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
@@ -134,8 +140,9 @@ impl std::error::Error for ApiError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorCode; 15] = [
+    const ALL: [ErrorCode; 16] = [
         ErrorCode::SessionUnknown,
+        ErrorCode::SessionEnding,
         ErrorCode::PasswordChangeRequired,
         ErrorCode::Conflict,
         ErrorCode::BadRequest,
@@ -170,6 +177,7 @@ mod tests {
                 ErrorCode::InvalidCredentials
                     | ErrorCode::PasswordChangeRequired
                     | ErrorCode::SessionUnknown
+                    | ErrorCode::SessionEnding
             ) {
                 // 401 and 403 are shared; the body tells them apart.
                 continue;

@@ -37,6 +37,10 @@ pub enum ClientEvent {
     /// The server recorded the device's receipts for these removed
     /// documents: the device forgets that it owes them.
     Receipted { docs: Vec<DocId> },
+    /// The session ended (a manager, a password reset, expiry): deliver
+    /// what is in the outbox, then say [`SyncClient::delivered`] and clear
+    /// the device.
+    Ended,
     /// The server answered the device's `Holding` (what it may not see was
     /// removed by the page before): the device need not say it again.
     Audited,
@@ -283,6 +287,12 @@ impl SyncClient {
         Some(ClientMsg::Holding { batch, docs })
     }
 
+    /// After [`ClientEvent::Ended`], once nothing is in flight: the last
+    /// delivery is done.
+    pub fn delivered(&mut self) -> Option<ClientMsg> {
+        (self.connected && self.in_flight.is_empty()).then_some(ClientMsg::Delivered)
+    }
+
     /// The connection closed or failed. Unacknowledged batches are forgotten
     /// here; their changes are still in the outbox and go out on reconnect.
     pub fn disconnected(&mut self) {
@@ -355,6 +365,7 @@ impl SyncClient {
                 events.extend(refused.into_iter().map(ClientEvent::Refused));
                 events
             }
+            ServerMsg::Ended => vec![ClientEvent::Ended],
             ServerMsg::Log { log, reset } => {
                 self.log = log;
                 if reset {

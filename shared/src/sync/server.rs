@@ -30,6 +30,10 @@ pub enum ServerAction {
         batch: u64,
         docs: Vec<DocId>,
     },
+    /// The ending session's device has delivered everything: close its
+    /// last delivery (the session accepts nothing more), then the
+    /// connection.
+    Delivered,
     /// Find which of the documents the device holds its user may not see,
     /// then answer with [`ServerSession::audited`].
     Audit {
@@ -66,8 +70,13 @@ pub struct Ingested {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     AwaitHello,
-    Authenticating { cursor: u64, log: u64 },
+    Authenticating {
+        cursor: u64,
+        log: u64,
+    },
     Ready,
+    /// The session ended; the device delivers what it wrote, nothing more.
+    Ending,
     Closed,
 }
 
@@ -183,6 +192,23 @@ impl ServerSession {
             (Phase::Ready, ClientMsg::Holding { batch, docs }) => {
                 vec![ServerAction::Audit { batch, docs }]
             }
+            (Phase::Ending, ClientMsg::Push { batch, docs }) => {
+                vec![ServerAction::Ingest { batch, docs }]
+            }
+            // Receipts and audits mean nothing once the session ended: the
+            // device is about to clear itself.
+            (Phase::Ending, ClientMsg::Removed { .. } | ClientMsg::Holding { .. }) => Vec::new(),
+            (Phase::Ending, ClientMsg::Delivered) => {
+                self.phase = Phase::Closed;
+                vec![ServerAction::Delivered, ServerAction::Close]
+            }
+            (Phase::Ending, _) => self.fail(
+                SyncErrorCode::Unauthorized,
+                "This session has ended: it may only deliver what it wrote.",
+            ),
+            (Phase::Ready, ClientMsg::Delivered) => {
+                self.fail(SyncErrorCode::Malformed, "The session has not ended.")
+            }
             (Phase::Ready, ClientMsg::Hello { .. }) => {
                 self.fail(SyncErrorCode::Malformed, "Hello was already received.")
             }
@@ -234,6 +260,20 @@ impl ServerSession {
             }
             Err((code, message)) => self.fail(code, message),
         }
+    }
+
+    /// The token's session has ended, and may still make its last delivery
+    /// (see [`ServerMsg::Ended`]): the device is told, its pushes are
+    /// stored, it is sent nothing else.
+    /// Also for a connection that was live when its session ended.
+    pub fn ending(&mut self) -> Vec<ServerAction> {
+        if !matches!(self.phase, Phase::Authenticating { .. } | Phase::Ready) {
+            return Vec::new();
+        }
+        self.pulling = false;
+        self.woken = false;
+        self.phase = Phase::Ending;
+        vec![ServerAction::Send(ServerMsg::Ended)]
     }
 
     /// The batch is committed (or the session turned out to be invalid).

@@ -171,6 +171,10 @@ pub enum ClientMsg {
     /// colleagues' leads): the server answers with a page removing those its
     /// user may not see, then `Ack { batch }`.
     Holding { batch: u64, docs: Vec<DocId> },
+    /// After [`ServerMsg::Ended`]: everything the device had written is
+    /// acknowledged; it clears itself, and the session's last delivery is
+    /// over (the server accepts nothing more from it).
+    Delivered,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,6 +209,13 @@ pub enum ServerMsg {
     /// starts over from 0 and re-sends every change it holds; the pages that
     /// follow count from 0.
     Log { log: u64, reset: bool },
+    /// A manager ended this device's session (or it expired) while the
+    /// device may still hold work the server never received: the device
+    /// sends what it wrote (it went with Hello), receives nothing more, and
+    /// once all is acknowledged says [`ClientMsg::Delivered`] and clears
+    /// itself. Changes made after the session ended are kept aside by the
+    /// server, never applied.
+    Ended,
     /// The connection cannot go on (bad token, bad protocol); it closes after this.
     Error {
         code: SyncErrorCode,
@@ -244,6 +255,8 @@ const HELLO: u8 = 0x01;
 const PUSH: u8 = 0x02;
 const REMOVED: u8 = 0x03;
 const HOLDING: u8 = 0x04;
+const DELIVERED: u8 = 0x05;
+const ENDED: u8 = 0x85;
 const CHANGES: u8 = 0x81;
 const ACK: u8 = 0x82;
 const ERROR: u8 = 0x83;
@@ -280,6 +293,7 @@ impl ClientMsg {
                 w.varint(*batch);
                 w.ids(docs);
             }
+            ClientMsg::Delivered => w.byte(DELIVERED),
         }
         w.0
     }
@@ -317,6 +331,7 @@ impl ClientMsg {
                 batch: r.varint()?,
                 docs: r.ids(limits::HELD_DOCS)?,
             },
+            DELIVERED => ClientMsg::Delivered,
             other => return Err(DecodeError::UnknownKind(other)),
         };
         r.finish()?;
@@ -359,6 +374,7 @@ impl ServerMsg {
                     w.bytes(truncate(&r.message).as_bytes());
                 }
             }
+            ServerMsg::Ended => w.byte(ENDED),
             ServerMsg::Log { log, reset } => {
                 w.byte(LOG);
                 w.varint(*log);
@@ -402,6 +418,7 @@ impl ServerMsg {
                 log: r.varint()?,
                 reset: r.byte()? != 0,
             },
+            ENDED => ServerMsg::Ended,
             ERROR => ServerMsg::Error {
                 code: r.code()?,
                 message: r.text(limits::MESSAGE_TEXT * 4)?,
@@ -663,6 +680,7 @@ mod tests {
                 batch: 9,
                 docs: vec![id(5), id(6), id(7)],
             },
+            ClientMsg::Delivered,
         ];
         for m in client {
             assert_eq!(ClientMsg::decode(&m.encode()), Ok(m));
@@ -698,6 +716,7 @@ mod tests {
                 code: SyncErrorCode::Unauthorized,
                 message: "sign in again".into(),
             },
+            ServerMsg::Ended,
         ];
         for m in server {
             assert_eq!(ServerMsg::decode(&m.encode()), Ok(m));

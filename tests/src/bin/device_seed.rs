@@ -165,6 +165,7 @@ impl Conn {
                 | ClientEvent::CaughtUp { .. }
                 | ClientEvent::Receipted { .. }
                 | ClientEvent::Audited
+                | ClientEvent::Ended
                 | ClientEvent::Log { .. } => {}
             }
         }

@@ -1063,6 +1063,7 @@ async fn idle_reader(
                                 return Some(format!("an observer got an error: {} ({message})", code.as_str()));
                             }
                             Ok(ServerMsg::Ack { .. } | ServerMsg::Log { .. }) => {}
+                            Ok(ServerMsg::Ended) => return Some("an observer's session ended".to_owned()),
                             Err(e) => return Some(format!("an observer got an undecodable message: {e}")),
                         },
                         None => {
@@ -1381,6 +1382,11 @@ async fn pusher(
                                 }
                             }
                             Ok(ServerMsg::Changes { .. } | ServerMsg::Log { .. }) => {}
+                            Ok(ServerMsg::Ended) => {
+                                r.error = Some("the session ended".to_owned());
+                                failed = true;
+                                break;
+                            }
                             Ok(ServerMsg::Error { code, message }) => {
                                 r.error = Some(format!("the server ended the connection: {} ({message})", code.as_str()));
                                 failed = true;

@@ -482,7 +482,117 @@ async fn a_device_from_before_is_told_to_remove_a_colleagues_lead_it_holds(app: 
     assert_eq!(m.ack().await, ok_ack(1));
 }
 
+/// Issue 21 §3: a session a manager ends still delivers what its device
+/// wrote before the end (offline, days earlier), then clears itself; what
+/// it wrote after the end is kept aside, never applied; once delivered, or
+/// for a device ended as lost or stolen, nothing more is accepted.
+async fn an_ended_session_delivers_what_it_wrote_before_the_end_and_nothing_after(app: TestApp) {
+    use axum::http::Method;
+    let addr = app.serve().await;
+    let sales1 = app.login_on("sales1", "tablet").await;
+    let lost = app.login_on("sales1", "phone").await;
+    let manager = app.login("manager").await;
+    let lead = lead_for(&sales1, 31, "Mr Before");
+    let mut doc = LeadDoc::create(actor_from_bytes([31; 16]), &lead).expect("doc");
+    let mut d = Device::hello(addr, &sales1.token, 0).await;
+    d.caught_up().await;
+    d.send(push(1, lead.id, raw_changes(&mut doc))).await;
+    assert_eq!(d.ack().await, ok_ack(1));
+    drop(d);
+
+    // Offline: a note before the end.
+    let before = note_change(&mut doc, &sales1, 1, "written before the end");
+    // The manager ends both sessions: the tablet's, and the phone's as lost.
+    let user = sales1.session.user.id;
+    let revoke = |device: String, lost: bool| {
+        let path = format!(
+            "/api/v1/users/{user}/devices/{device}{}",
+            if lost { "?lost=true" } else { "" }
+        );
+        let token = manager.token.clone();
+        let app = &app;
+        async move { app.call(Method::DELETE, &path, Some(&token), None).await }
+    };
+    assert_eq!(
+        revoke(sales1.session.device.id.to_string(), false)
+            .await
+            .status
+            .as_u16(),
+        204
+    );
+    assert_eq!(
+        revoke(lost.session.device.id.to_string(), true)
+            .await
+            .status
+            .as_u16(),
+        204
+    );
+    let me = app
+        .get(showroom_shared::api::paths::ME, &sales1.token)
+        .await;
+    assert_eq!(
+        me.code(),
+        "session_ending",
+        "the tablet is told to deliver first"
+    );
+    // Still offline, after the end: another note (the device did not know).
+    let heads = doc.heads();
+    doc.add_note(&Note {
+        author: user,
+        at: app.state.clock.now() + 3_600_000,
+        text: "written after the end".into(),
+    })
+    .expect("note");
+    let after: Vec<Vec<u8>> = doc
+        .changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+
+    // The tablet connects: it is told its session ended, and delivers.
+    let mut d = Device::hello(addr, &sales1.token, 0).await;
+    assert_eq!(d.recv().await, Some(ServerMsg::Ended));
+    d.send(push(2, lead.id, before)).await;
+    assert_eq!(d.ack().await, ok_ack(2));
+    d.send(push(3, lead.id, after)).await;
+    assert_eq!(d.ack().await, ok_ack(3), "acknowledged alike, kept aside");
+    d.send(ClientMsg::Delivered).await;
+    assert_eq!(d.recv().await, None, "the connection closes");
+
+    // The lead has the note written before the end, not the one after.
+    let mut m = Device::hello(addr, &manager.token, 0).await;
+    let (_, docs) = m.caught_up().await;
+    let held = docs
+        .iter()
+        .find(|c| c.doc == lead.id.into())
+        .expect("the manager holds the lead");
+    let notes: Vec<String> = copy_of(&held.changes, 32)
+        .read()
+        .expect("reads")
+        .notes
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert_eq!(notes, vec!["written before the end".to_owned()]);
+
+    // Delivered: the session accepts nothing more. Lost: never did.
+    for token in [&sales1.token, &lost.token] {
+        let mut again = Device::hello(addr, token, 0).await;
+        match again.recv().await {
+            Some(ServerMsg::Error { code, .. }) => {
+                assert_eq!(code, showroom_shared::sync::SyncErrorCode::Unauthorized)
+            }
+            other => panic!("expected the session refused, got {other:?}"),
+        }
+    }
+    // The API says so too: the lost phone's app clears at once; a tablet
+    // whose session ended is told to deliver first (until it has).
+    let me = app.get(showroom_shared::api::paths::ME, &lost.token).await;
+    assert_eq!(me.code(), "unauthorized");
+}
+
 visible_on_both!(
+    an_ended_session_delivers_what_it_wrote_before_the_end_and_nothing_after,
     a_colleagues_test_drive_reaches_the_floor_without_the_customer,
     a_device_from_before_is_told_to_remove_a_colleagues_lead_it_holds,
     a_salesperson_receives_own_leads_and_the_pool_never_a_colleagues,
