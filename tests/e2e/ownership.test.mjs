@@ -3,14 +3,16 @@
 // manager hands the lead to sales2 while sales1 is offline with another
 // unsynced note on it; sales2 receives the whole lead; sales1 reconnects, its
 // note reaches sales2, the lead leaves sales1's IndexedDB, and the manager's
-// screen turns from "waiting" to "removed from 1 of 1 device".
+// screen turns from "waiting" to "removed from 1 of 1 device". And a session
+// the manager ends still delivers the note typed offline before the tablet
+// is cleared.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   useFixtures, e2eTest, startServer, login, waitForServiceWorkerControl, heading, button,
   navLink, syncStatus, seeVisible, seeText, eventually, indexedDbStoresContaining,
-  deviceDocuments, ROOT,
+  deviceDocuments, ROOT, api, apiLogin, banner,
 } from './harness.mjs';
 
 const fx = useFixtures({ server: false });
@@ -99,10 +101,74 @@ e2eTest(
     await seeText(receipts, /Removed from 1 of 1 device/, "the manager sees the receipt", 30_000);
     await receipts.scrollIntoViewIfNeeded();
     await m.page.screenshot({ path: path.join(SHOTS, 'lead-receipts-done-en-1280x800.png') });
+    // The same receipt on a manager's tablet in Chinese.
+    const zh = await device({ viewport: PORTRAIT, locale: 'zh-CN' });
+    await zh.page.goto(`${base}/login`);
+    await zh.page.getByLabel('用户名', { exact: true }).fill('manager');
+    await zh.page.getByLabel('密码', { exact: true }).fill('showroom');
+    await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+    await seeText(banner(zh.page), 'manager', 'signed in as the manager, in Chinese');
+    await zh.page.goto(`${base}/leads/${leadId}`);
+    const zhReceipts = zh.page.locator('.owner-field__receipts');
+    await seeText(zhReceipts, /已从 1 台设备中的 1 台移除/, 'the receipt, in Chinese', 30_000);
+    await zhReceipts.scrollIntoViewIfNeeded();
+    await zh.page.screenshot({ path: path.join(SHOTS, 'lead-receipts-done-zh-768x1024.png') });
     // sales1's list no longer offers it.
     await navLink(a.page, 'Leads').click();
     await seeText(syncStatus(a.page), 'Synced', "sales1's tablet synced again", 30_000);
     assert.equal(await a.page.getByRole('link', { name: /^\s*欧阳女士/ }).count(), 0, "not in sales1's list");
   },
   { viewport: PORTRAIT, timeout: 300_000 },
+);
+
+e2eTest(
+  'a session the manager ends still delivers the note typed offline, then the tablet is cleared and says why',
+  fx,
+  async ({ first: a, device, servers }) => {
+    const server = await startServer();
+    servers.push(server);
+    const base = server.url;
+    const signedIn = await login(a.page, base, 'sales1');
+    await waitForServiceWorkerControl(a.page);
+    await navLink(a.page, 'Leads').click();
+    await a.page.getByRole('link', { name: 'New lead', exact: true }).click();
+    await a.page.getByRole('textbox', { name: 'Customer name', exact: true }).fill('鲁先生');
+    await a.page.getByRole('textbox', { name: 'Mobile', exact: true }).fill('13600136002');
+    await button(a.page, 'Save').click();
+    await seeVisible(heading(a.page, '鲁先生'), "the new lead's record");
+    const leadId = a.page.url().split('/leads/')[1].split(/[/?#]/)[0];
+    await seeText(syncStatus(a.page), 'Synced', 'the lead reached the server', 30_000);
+
+    // Offline, a note the server has not seen; meanwhile the manager ends
+    // the tablet's session (it is not lost: it may deliver).
+    await a.context.setOffline(true);
+    await addNote(a.page, '交车前再确认颜色');
+    const manager = await apiLogin(base, 'manager');
+    const ended = await api(
+      base,
+      'DELETE',
+      `/api/v1/users/${signedIn.session.user.id}/devices/${signedIn.session.device.id}`,
+      { token: manager.token },
+    );
+    assert.equal(ended.status, 204, 'the manager ended the session');
+
+    // Back online: the tablet delivers, is cleared, and says so.
+    await a.context.setOffline(false);
+    await seeText(
+      a.page.getByRole('status').filter({ hasText: 'delivered first' }),
+      /What it had not synced was delivered first/,
+      'the sign-in page says the work was delivered before the device was cleared',
+      30_000,
+    );
+    await seeVisible(heading(a.page, 'Sign in'), 'the sign-in page');
+    assert.deepEqual((await indexedDbStoresContaining(a.page, '鲁先生')).found, [], 'the tablet holds nothing of the customer');
+    await a.page.screenshot({ path: path.join(SHOTS, 'session-ended-delivered-en-768x1024.png') });
+
+    // The note reached the dealer.
+    const m = await device({ viewport: LANDSCAPE });
+    await login(m.page, base, 'manager');
+    await m.page.goto(`${base}/leads/${leadId}`);
+    await seeVisible(notesList(m.page).getByText('交车前再确认颜色', { exact: true }), 'the note typed after the last sync, on the manager’s laptop', 30_000);
+  },
+  { viewport: PORTRAIT, timeout: 240_000 },
 );
