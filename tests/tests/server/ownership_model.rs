@@ -2,12 +2,17 @@
 //! WebSockets: random runs of salespeople's and a manager's devices that go
 //! offline and online, create leads (their own, the pool's), write notes,
 //! and a manager handing leads to a colleague, to the pool and back while
-//! the devices that hold them are offline. At the end every device
+//! the devices that hold them are offline, and once deactivating sales2
+//! (handing their leads on first, as the Team page does) while sales2's
+//! devices may be offline with notes the server never saw. At the end every device
 //! connects and syncs until nothing moves, and:
 //! - each device holds exactly the leads its user may see (no more, no fewer);
 //! - every replica of a lead is identical (the same heads as the manager's);
 //! - nothing written is lost: every note any device wrote is in the lead,
-//!   including those written offline on a lead that was handed away meanwhile.
+//!   including those written offline on a lead that was handed away meanwhile
+//!   and those a deactivated salesperson's device wrote before the end; a
+//!   note it wrote after the end (offline, not knowing) is kept aside, never
+//!   in the lead; a deactivated salesperson's devices hold nothing.
 //!
 //! Each device runs the shared sans-IO client (`SyncClient`) as the app
 //! does: its outbox is acknowledged before it removes a lead, and it sends
@@ -57,6 +62,10 @@ struct Model {
     owed: HashSet<DocId>,
     /// Leads this device removed in the run (how the run went).
     removals: usize,
+    /// The server said the session ended: deliver, then clear.
+    ending: bool,
+    /// The last delivery is done and the device cleared itself.
+    cleared: bool,
 }
 
 impl Model {
@@ -89,7 +98,25 @@ impl Model {
         }
     }
 
+    /// An ending session: once every batch is answered, say so and clear.
+    async fn finish_if_delivered(&mut self) {
+        if self.ending
+            && let Some(msg) = self.client.delivered()
+        {
+            self.send([msg]).await;
+            self.disconnect();
+            self.leads.clear();
+            self.outbox.clear();
+            self.owed.clear();
+            self.ending = false;
+            self.cleared = true;
+        }
+    }
+
     async fn connect(&mut self, addr: SocketAddr) {
+        if self.cleared {
+            return;
+        }
         let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/sync"))
             .await
             .expect("websocket connects");
@@ -142,6 +169,7 @@ impl Model {
             for event in self.client.on_message(msg) {
                 self.event(event).await;
             }
+            self.finish_if_delivered().await;
         }
     }
 
@@ -181,6 +209,7 @@ impl Model {
                     self.owed.remove(&doc);
                 }
             }
+            ClientEvent::Ended => self.ending = true,
             ClientEvent::Refused(r) => panic!("{}: refused {r:?}", self.name),
             _ => {}
         }
@@ -227,6 +256,8 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
             outbox: Vec::new(),
             owed: HashSet::new(),
             removals: 0,
+            ending: false,
+            cleared: false,
         });
     }
     let people: Vec<UserId> = devices.iter().map(Model::user).collect();
@@ -234,12 +265,20 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
     let mut written: HashMap<DocId, Vec<String>> = HashMap::new();
     let mut next_lead = 0u128;
     let (mut handed, mut handed_offline) = (0usize, 0usize);
-    let mut now = 1_000i64;
+    // When sales2 was deactivated (the server's clock), once it is.
+    let mut deactivated_at: Option<i64> = None;
+    // Notes written after the end, by an ended device not knowing yet.
+    let mut after_end: HashSet<String> = HashSet::new();
+    let sales2 = 2;
+    // Change times follow the server's clock, so "after the end" means
+    // what it means on the server.
+    let mut now = app.state.clock.now();
     for d in devices.iter_mut() {
         d.connect(addr).await;
     }
     for step in 0..60 {
         now += 1_000;
+        app.advance(1_000);
         let who = rng.below(devices.len());
         match rng.below(10) {
             // Offline, or back online (sending what it wrote).
@@ -250,8 +289,64 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                     devices[who].connect(addr).await;
                 }
             }
+            // Once: sales2 leaves. The manager hands their leads to the
+            // pool first (on its device, maybe offline), then deactivates.
+            9 if deactivated_at.is_none() && step > 20 => {
+                // sales2's tablet is away (it learns of the end later).
+                devices[sales2].disconnect();
+                let m = &mut devices[manager];
+                let user = m.user();
+                let mut theirs: Vec<DocId> = m.leads.keys().copied().collect();
+                theirs.sort_by_key(ToString::to_string);
+                for id in theirs {
+                    let doc = m.leads.get_mut(&id).expect("held");
+                    let mut lead = doc.read().expect("the lead reads");
+                    if lead.owner != Some(people[sales2]) {
+                        continue;
+                    }
+                    let heads = doc.heads();
+                    lead.owner = None;
+                    doc.update(&lead, user, now).expect("handed on");
+                    let changes = changes_since(doc, &heads);
+                    m.wrote(id, changes).await;
+                    handed += 1;
+                }
+                let path = format!("/api/v1/users/{}/deactivate", people[sales2]);
+                let token = devices[manager].login.token.clone();
+                let r = app
+                    .call(axum::http::Method::POST, &path, Some(&token), None)
+                    .await;
+                assert!(r.status.is_success(), "seed {seed}: deactivated");
+                deactivated_at = Some(app.state.clock.now());
+                // Still away, not knowing, the tablet writes on: a note
+                // timed after the end, on a lead it holds.
+                now += 1_000;
+                app.advance(1_000);
+                let d = &mut devices[sales2];
+                let mut held: Vec<DocId> = d.leads.keys().copied().collect();
+                held.sort_by_key(ToString::to_string);
+                if let Some(id) = held.first().copied() {
+                    let text = format!("{} note after the end", d.name);
+                    let user = d.user();
+                    let doc = d.leads.get_mut(&id).expect("held");
+                    let heads = doc.heads();
+                    doc.add_note(&Note {
+                        author: user,
+                        at: now,
+                        text: text.clone(),
+                    })
+                    .expect("a note");
+                    let changes = changes_since(doc, &heads);
+                    d.wrote(id, changes).await;
+                    written.entry(id).or_default().push(text.clone());
+                    after_end.insert(text);
+                }
+            }
             // A new lead: a salesperson's own or the pool's; a manager's for anyone.
             3 => {
+                if devices[who].cleared || (who == sales2 && deactivated_at.is_some()) {
+                    continue;
+                }
                 next_lead += 1;
                 let d = &mut devices[who];
                 let mut lead = lead_for(
@@ -268,6 +363,9 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                     LeadDoc::create(actor_from_bytes([d.actor; 16]), &lead).expect("a new lead");
                 let changes = changes_since(&mut doc, &[]);
                 let id: DocId = lead.id.into();
+                if who == sales2 && deactivated_at.is_some() {
+                    continue;
+                }
                 // Its writer may see it: its own, the pool's, or a manager's.
                 d.leads.insert(id, doc);
                 d.wrote(id, changes).await;
@@ -282,7 +380,13 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                     continue;
                 }
                 let id = held[rng.below(held.len())];
+                if d.cleared {
+                    continue;
+                }
                 let text = format!("{} note {step}", d.name);
+                if who == sales2 && deactivated_at.is_some() {
+                    after_end.insert(text.clone());
+                }
                 let user = d.user();
                 let doc = d.leads.get_mut(&id).expect("held");
                 let heads = doc.heads();
@@ -336,7 +440,7 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
 
     // Everyone online until nothing moves.
     for d in devices.iter_mut() {
-        if d.socket.is_none() {
+        if d.socket.is_none() && !d.cleared {
             d.connect(addr).await;
         }
     }
@@ -345,11 +449,20 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
             d.pump(Duration::from_millis(150)).await;
         }
     }
+    if deactivated_at.is_some() {
+        assert!(
+            devices[sales2].cleared,
+            "seed {seed}: sales2's tablet made its last delivery"
+        );
+    }
     let removals: usize = devices.iter().map(|d| d.removals).sum();
     let moves = handed;
     eprintln!(
-        "seed {seed}: {} leads, {moves} hand-overs ({handed_offline} while a holder was offline), {removals} removals",
-        written.len()
+        "seed {seed}: {} leads, {moves} hand-overs ({handed_offline} while a holder was offline), {removals} removals, \
+         sales2 deactivated: {}, {} notes after the end",
+        written.len(),
+        deactivated_at.is_some(),
+        after_end.len()
     );
     for d in &devices {
         assert!(
@@ -372,13 +485,24 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
         let lead = truth.read().expect("reads");
         let notes: HashSet<&str> = lead.notes.iter().map(|n| n.text.as_str()).collect();
         for text in &written[id] {
-            assert!(
-                notes.contains(text.as_str()),
-                "seed {seed}: {id} lost the note {text:?}"
-            );
+            if after_end.contains(text) {
+                assert!(
+                    !notes.contains(text.as_str()),
+                    "seed {seed}: {id} took {text:?}, written after its writer's session ended"
+                );
+            } else {
+                assert!(
+                    notes.contains(text.as_str()),
+                    "seed {seed}: {id} lost the note {text:?}"
+                );
+            }
         }
         let access = Access::new(DocKind::Lead, lead.owner);
         for d in devices.iter_mut() {
+            if d.cleared {
+                assert!(d.leads.is_empty(), "seed {seed}: {} was cleared", d.name);
+                continue;
+            }
             let may = may_see(d.reader(), access);
             match d.leads.get_mut(id) {
                 Some(copy) => {
