@@ -289,6 +289,36 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
         }
         other => panic!("sales2 expected sales1's note, got {other:?}"),
     }
+    // The manager sees the tablet has not confirmed yet; a salesperson may
+    // not ask.
+    let receipts = |token: String| {
+        let path = showroom_shared::api::paths::lead_removals(lead.id);
+        let app = &app;
+        async move { app.get(&path, &token).await }
+    };
+    // sales1's two devices (the desk that created it, the tablet) owe it.
+    let tablet_id = sales1.session.device.id.to_string();
+    let of_tablet = |list: &serde_json::Value| {
+        list["devices"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["device"] == tablet_id.as_str()).cloned())
+            .unwrap_or_default()
+    };
+    let waiting = receipts(manager.token.clone()).await.json();
+    assert_eq!(
+        waiting["devices"].as_array().map(Vec::len),
+        Some(2),
+        "{waiting}"
+    );
+    assert!(
+        of_tablet(&waiting)["removed_at"].is_null(),
+        "not yet: {waiting}"
+    );
+    assert_eq!(
+        receipts(sales2.token.clone()).await.status.as_u16(),
+        403,
+        "a salesperson may not ask"
+    );
     // The receipt is recorded.
     s1.send(ClientMsg::Removed {
         batch: 2,
@@ -296,6 +326,11 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
     })
     .await;
     assert_eq!(s1.ack().await, ok_ack(2));
+    let done = receipts(manager.token.clone()).await.json();
+    assert!(
+        done["devices"][0]["removed_at"].is_i64(),
+        "confirmed: {done}"
+    );
     let owed = showroom_server::db::access::removals_owed(
         &app.state.db,
         sales1.session.dealer.id,
