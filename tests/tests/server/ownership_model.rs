@@ -215,6 +215,21 @@ impl Model {
         }
     }
 
+    /// Writes a note on a lead this device holds, at `at`.
+    async fn note(&mut self, id: DocId, text: &str, at: i64) {
+        let author = self.user();
+        let doc = self.leads.get_mut(&id).expect("held");
+        let heads = doc.heads();
+        doc.add_note(&Note {
+            author,
+            at,
+            text: text.to_owned(),
+        })
+        .expect("a note");
+        let changes = changes_since(doc, &heads);
+        self.wrote(id, changes).await;
+    }
+
     /// Keeps a change written here: in the outbox, and pushed when online.
     async fn wrote(&mut self, doc: DocId, changes: Vec<Vec<u8>>) {
         let batch: Vec<DocChanges> = vec![DocChanges {
@@ -327,17 +342,7 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                 held.sort_by_key(ToString::to_string);
                 if let Some(id) = held.first().copied() {
                     let text = format!("{} note after the end", d.name);
-                    let user = d.user();
-                    let doc = d.leads.get_mut(&id).expect("held");
-                    let heads = doc.heads();
-                    doc.add_note(&Note {
-                        author: user,
-                        at: now,
-                        text: text.clone(),
-                    })
-                    .expect("a note");
-                    let changes = changes_since(doc, &heads);
-                    d.wrote(id, changes).await;
+                    d.note(id, &text, now).await;
                     written.entry(id).or_default().push(text.clone());
                     after_end.insert(text);
                 }
@@ -387,17 +392,7 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                 if who == sales2 && deactivated_at.is_some() {
                     after_end.insert(text.clone());
                 }
-                let user = d.user();
-                let doc = d.leads.get_mut(&id).expect("held");
-                let heads = doc.heads();
-                doc.add_note(&Note {
-                    author: user,
-                    at: now,
-                    text: text.clone(),
-                })
-                .expect("a note");
-                let changes = changes_since(doc, &heads);
-                d.wrote(id, changes).await;
+                d.note(id, &text, now).await;
                 written.entry(id).or_default().push(text);
             }
             // The manager hands a lead on: to a salesperson, the pool, itself.

@@ -301,7 +301,11 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
     let of_tablet = |list: &serde_json::Value| {
         list["devices"]
             .as_array()
-            .and_then(|d| d.iter().find(|d| d["device"] == tablet_id.as_str()).cloned())
+            .and_then(|d| {
+                d.iter()
+                    .find(|d| d["device"] == tablet_id.as_str())
+                    .cloned()
+            })
             .unwrap_or_default()
     };
     let waiting = receipts(manager.token.clone()).await.json();
