@@ -72,13 +72,21 @@ pub fn TeamMember(
     /// read); read only while the deactivate question shows.
     #[prop(into)]
     owned: Signal<Option<usize>>,
-    /// "Receiving N of M changes" while a sync brings leads in: they are
-    /// counted once it is done.
+    /// This device is still bringing leads in (its first sync, or a long
+    /// catch-up): their leads are counted once it is done.
+    #[prop(into)]
+    settling: Signal<bool>,
+    /// "Receiving N of M changes" meanwhile, when the sync says.
     #[prop(into)]
     receiving: Signal<Option<(u64, u64)>>,
     /// The active people (id, name) who may take their leads over: this
     /// person is left out here.
     hand_to_choices: Vec<(UserId, String)>,
+    /// What the last try to deactivate them left undone ("12 leads handed
+    /// to Zhang Min. Saved on this device. Li Wei is not deactivated yet: …"),
+    /// said in the question that stays open for another try.
+    #[prop(into)]
+    not_done: Signal<Option<String>>,
     on_ask_deactivate: Callback<()>,
     /// Confirmed: `Some(to)` hands their leads over first, `None` deactivates only.
     on_confirm_deactivate: Callback<Option<HandTo>>,
@@ -189,7 +197,7 @@ pub fn TeamMember(
     let ask = Memo::new(move |_| {
         if !confirming.get() {
             Ask::Closed
-        } else if receiving.with(Option::is_some) {
+        } else if settling.get() {
             Ask::Counting
         } else {
             match owned.get() {
@@ -212,6 +220,11 @@ pub fn TeamMember(
             let text_id = format!("{confirm_id}-text");
             let opener = format!("{confirm_id}-open");
             let cancel_label = Signal::derive(move || i18n.t(Key::Cancel).to_owned());
+            let not_done = move || {
+                not_done.get().map(
+                    |text| view! { <p class="notice confirm__not-done" role="alert">{text}</p> },
+                )
+            };
             match ask.get() {
                 Ask::Closed => ().into_any(),
                 Ask::Plain => view! {
@@ -224,7 +237,9 @@ pub fn TeamMember(
                         on_confirm=Callback::new(move |()| on_confirm_deactivate.run(None))
                         on_cancel=on_cancel_deactivate
                         opener=opener
-                    />
+                    >
+                        {not_done}
+                    </ConfirmPanel>
                 }
                 .into_any(),
                 Ask::Counting => view! {
@@ -276,6 +291,7 @@ pub fn TeamMember(
                             on_cancel=on_cancel_deactivate
                             opener=opener
                         >
+                            {not_done}
                             <div class="field confirm__field">
                                 <label for=select_id.clone()>{move || i18n.t(Key::HandTheirLeadsTo)}</label>
                                 <select

@@ -170,6 +170,13 @@ fn TeamList() -> impl IntoView {
     let index = use_lead_index();
     let sync = use_sync();
     let receiving = Signal::derive(move || sync.status.with(|s| s.receiving));
+    // A device that never finished a sync may not hold every lead yet.
+    let settling = Signal::derive(move || {
+        sync.status.with(|s| {
+            s.receiving.is_some()
+                || (online.get() && s.last_sync.is_none() && !s.unreachable && s.refused.is_none())
+        })
+    });
     let leads_of = move |user: UserId| -> Option<Vec<LeadId>> {
         untrack(|| {
             index.with(|i| {
@@ -359,8 +366,16 @@ fn TeamList() -> impl IntoView {
                 owned=Signal::derive(move || {
                     index.with(|i| i.map(|i| i.all().filter(|s| s.owner == Some(id)).count()))
                 })
+                settling=settling
                 receiving=receiving
                 hand_to_choices=hand_to_choices
+                not_done=Signal::derive(move || {
+                    departure.with(|d| {
+                        d.as_ref()
+                            .filter(|d| d.user == id && !d.done())
+                            .map(|d| d.text(i18n.locale()))
+                    })
+                })
                 busy=busy
                 on_toggle_devices=Callback::new(move |()| toggle_devices(id))
                 on_revoke=Callback::new(move |device| revoke(id, device))
@@ -396,15 +411,25 @@ fn TeamList() -> impl IntoView {
             />
         })}
         {move || action_error.get().map(|message| view! { <p class="form__error" role="alert">{message}</p> })}
-        {move || departure.get().map(|d| {
-            let done = d.done();
-            let text = move || d.text(i18n.locale());
-            if done {
-                view! { <p class="card notice notice--ok departure" role="status">{text}</p> }.into_any()
-            } else {
-                view! { <p class="card notice departure" role="alert">{text}</p> }.into_any()
-            }
-        })}
+        // What a deactivation did; what it left undone is said in its
+        // question while that is open, here once it is not (or offline,
+        // when the list is not shown).
+        {move || {
+            let asking = confirming.get();
+            let list_shown = matches!(users.get(), Some(Ok(_)));
+            departure
+                .get()
+                .filter(|d| d.done() || !list_shown || asking != Some(d.user))
+                .map(|d| {
+                    let done = d.done();
+                    let text = move || d.text(i18n.locale());
+                    if done {
+                        view! { <p class="notice notice--ok departure" role="status">{text}</p> }.into_any()
+                    } else {
+                        view! { <p class="notice departure" role="alert">{text}</p> }.into_any()
+                    }
+                })
+        }}
         {move || match users.get() {
             None => view! { <p class="card muted" role="status">{move || i18n.t(Key::Loading)}</p> }.into_any(),
             Some(Err(ListProblem::Offline)) => {
