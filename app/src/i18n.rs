@@ -560,6 +560,82 @@ impl Locale {
         self.fill_count(Format::NotHanded, n as f64, &[("n", &n)])
     }
 
+    /// The question before deactivating a person who owns leads: "Deactivate
+    /// Li Wei? … Li Wei owns 12 leads: choose who takes them over."
+    pub fn deactivate_handover_confirm(self, display_name: &str, n: usize) -> String {
+        self.fill_count(
+            Format::DeactivateHandoverConfirm,
+            n as f64,
+            &[("name", &display_name), ("n", &n)],
+        )
+    }
+
+    /// The button of that question: "Hand over 12 leads and deactivate".
+    pub fn hand_over_and_deactivate(self, n: usize) -> String {
+        self.fill_count(Format::HandOverAndDeactivate, n as f64, &[("n", &n)])
+    }
+
+    /// "12 leads handed to Zhang Min; Li Wei is deactivated."
+    pub fn handed_and_deactivated(self, n: usize, to: &str, person: &str) -> String {
+        self.fill_count(
+            Format::HandedAndDeactivated,
+            n as f64,
+            &[("n", &n), ("name", &to), ("person", &person)],
+        )
+    }
+
+    /// "12 leads put in the pool; Li Wei is deactivated."
+    pub fn pooled_and_deactivated(self, n: usize, person: &str) -> String {
+        self.fill_count(
+            Format::PooledAndDeactivated,
+            n as f64,
+            &[("n", &n), ("person", &person)],
+        )
+    }
+
+    /// "Li Wei is deactivated."
+    pub fn person_deactivated(self, person: &str) -> String {
+        self.fill(Format::PersonDeactivated, &[("person", &person)])
+    }
+
+    /// A deactivation the server did not receive (no network).
+    pub fn deactivation_needs_network(self, person: &str) -> String {
+        self.fill(Format::DeactivationNeedsNetwork, &[("person", &person)])
+    }
+
+    /// A deactivation the server answered with a failure: "Li Wei is not deactivated: …"
+    pub fn not_deactivated(self, person: &str, why: &str) -> String {
+        self.fill(
+            Format::NotDeactivated,
+            &[("person", &person), ("why", &why)],
+        )
+    }
+
+    /// Leads a departing person still owns because they could not be handed
+    /// over: "2 leads could not be changed on this device, so Li Wei is still active."
+    pub fn handover_incomplete(self, n: usize, person: &str) -> String {
+        self.fill_count(
+            Format::HandoverIncomplete,
+            n as f64,
+            &[("n", &n), ("person", &person)],
+        )
+    }
+
+    /// Sentences one after the other: a space between them in English,
+    /// none in Chinese (its full stop is full-width).
+    pub fn sentences(self, parts: &[String]) -> String {
+        let gap = match self {
+            Locale::En => " ",
+            Locale::ZhCn => "",
+        };
+        parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(gap)
+    }
+
     /// "Call 139 1234 5678" (a tap-to-call link).
     pub fn call_number(self, number: &str) -> String {
         self.fill(Format::CallNumber, &[("number", &number)])

@@ -1,7 +1,8 @@
 //! A question before something that cannot be taken back (deactivate a
-//! person, reset a password, discard unsynced changes): announced as an
-//! alert dialog, it takes focus when it opens, Escape or its cancel button
-//! closes it, and focus goes back to the control that opened it.
+//! person, handing their leads on; reset a password; discard unsynced
+//! changes): announced as an alert dialog, it takes focus when it opens,
+//! Escape or its cancel button closes it, and focus goes back to the
+//! control that opened it.
 
 use leptos::prelude::*;
 
@@ -19,6 +20,10 @@ pub fn ConfirmPanel(
     /// when it is cancelled.
     #[prop(optional, into)]
     opener: Option<String>,
+    /// What the question needs besides yes or no (a choice), between the
+    /// question and its buttons.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |done: Option<bool>| {
@@ -59,6 +64,7 @@ pub fn ConfirmPanel(
             }
         >
             <p id=text_id class="confirm__text">{move || text.get()}</p>
+            {children.map(|c| c())}
             <div class="confirm__actions">
                 <button
                     type="button"

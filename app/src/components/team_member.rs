@@ -1,11 +1,43 @@
-//! One person in the team list: who they are, their devices on demand, and the manager's actions on them (reset the password, deactivate, reactivate).
+//! One person in the team list: who they are, their devices on demand, and the manager's actions on them (reset the password, deactivate — handing their leads to a colleague or the pool in the same step —, reactivate).
 
 use leptos::prelude::*;
 use showroom_shared::api::{DeviceInfo, UserSummary};
-use showroom_shared::domain::DeviceId;
+use showroom_shared::domain::{DeviceId, UserId};
 
 use crate::components::confirm::ConfirmPanel;
 use crate::i18n::{Key, use_i18n};
+
+/// Where a departing person's leads go, as the deactivate question chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandTo {
+    /// Nobody's: any salesperson may take them.
+    Pool,
+    /// A colleague, with their name as the question showed it.
+    Person(UserId, String),
+}
+
+impl HandTo {
+    /// The leads' new owner (`None`: the pool).
+    pub fn owner(&self) -> Option<UserId> {
+        match self {
+            HandTo::Pool => None,
+            HandTo::Person(id, _) => Some(*id),
+        }
+    }
+}
+
+/// What the deactivate question asks, by what the device knows of the
+/// person's leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ask {
+    Closed,
+    /// The device's leads are still being read or received: not counted yet.
+    Counting,
+    /// They own no leads: "Deactivate …?" as it always was.
+    Plain,
+    /// They own leads: who takes them over, in the same step.
+    HandOver,
+}
 
 /// A person's device list as the page has it.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,8 +68,28 @@ pub fn TeamMember(
     busy: Signal<bool>,
     on_toggle_devices: Callback<()>,
     on_revoke: Callback<DeviceInfo>,
+    /// How many leads they own on this device (`None` while its leads are
+    /// read); read only while the deactivate question shows.
+    #[prop(into)]
+    owned: Signal<Option<usize>>,
+    /// This device is still bringing leads in (its first sync, or a long
+    /// catch-up): their leads are counted once it is done.
+    #[prop(into)]
+    settling: Signal<bool>,
+    /// "Receiving N of M changes" meanwhile, when the sync says.
+    #[prop(into)]
+    receiving: Signal<Option<(u64, u64)>>,
+    /// The active people (id, name) who may take their leads over: this
+    /// person is left out here.
+    hand_to_choices: Vec<(UserId, String)>,
+    /// What the last try to deactivate them left undone ("12 leads handed
+    /// to Zhang Min. Saved on this device. Li Wei is not deactivated yet: …"),
+    /// said in the question that stays open for another try.
+    #[prop(into)]
+    not_done: Signal<Option<String>>,
     on_ask_deactivate: Callback<()>,
-    on_confirm_deactivate: Callback<()>,
+    /// Confirmed: `Some(to)` hands their leads over first, `None` deactivates only.
+    on_confirm_deactivate: Callback<Option<HandTo>>,
     on_cancel_deactivate: Callback<()>,
     /// Whether the "Reset the password of …?" question is showing.
     #[prop(into)]
@@ -142,6 +194,24 @@ pub fn TeamMember(
             })
         }
     };
+    let ask = Memo::new(move |_| {
+        if !confirming.get() {
+            Ask::Closed
+        } else if settling.get() {
+            Ask::Counting
+        } else {
+            match owned.get() {
+                None => Ask::Counting,
+                Some(0) => Ask::Plain,
+                Some(_) => Ask::HandOver,
+            }
+        }
+    });
+    let user_id = user.id;
+    let choices: Vec<(UserId, String)> = hand_to_choices
+        .into_iter()
+        .filter(|(id, _)| *id != user_id)
+        .collect();
     let confirm_panel = {
         let name = name.clone();
         let confirm_id = confirm_id.clone();
@@ -149,20 +219,104 @@ pub fn TeamMember(
             let name = name.clone();
             let text_id = format!("{confirm_id}-text");
             let opener = format!("{confirm_id}-open");
-            confirming.get().then(|| {
-                view! {
+            let cancel_label = Signal::derive(move || i18n.t(Key::Cancel).to_owned());
+            let not_done = move || {
+                not_done.get().map(
+                    |text| view! { <p class="notice confirm__not-done" role="alert">{text}</p> },
+                )
+            };
+            match ask.get() {
+                Ask::Closed => ().into_any(),
+                Ask::Plain => view! {
                     <ConfirmPanel
                         text_id=text_id
                         text=Signal::derive(move || i18n.locale().deactivate_confirm(&name))
                         confirm_label=Signal::derive(move || i18n.t(Key::Deactivate).to_owned())
-                        cancel_label=Signal::derive(move || i18n.t(Key::Cancel).to_owned())
+                        cancel_label=cancel_label
                         busy=busy
-                        on_confirm=on_confirm_deactivate
+                        on_confirm=Callback::new(move |()| on_confirm_deactivate.run(None))
                         on_cancel=on_cancel_deactivate
                         opener=opener
-                    />
+                    >
+                        {not_done}
+                    </ConfirmPanel>
                 }
-            })
+                .into_any(),
+                Ask::Counting => view! {
+                    <ConfirmPanel
+                        text_id=text_id
+                        text=Signal::derive(move || i18n.locale().deactivate_confirm(&name))
+                        confirm_label=Signal::derive(move || i18n.t(Key::Deactivate).to_owned())
+                        cancel_label=cancel_label
+                        // Not before their leads are counted: they may own some.
+                        busy=Signal::derive(|| true)
+                        on_confirm=Callback::new(move |()| {})
+                        on_cancel=on_cancel_deactivate
+                        opener=opener
+                    >
+                        <p class="muted" role="status">
+                            {move || match receiving.get() {
+                                Some((done, of)) => i18n.locale().receiving(done, of),
+                                None => i18n.t(Key::CountingLeads).to_owned(),
+                            }}
+                        </p>
+                    </ConfirmPanel>
+                }
+                .into_any(),
+                Ask::HandOver => {
+                    let choices = choices.clone();
+                    let select_id = format!("{confirm_id}-hand-to");
+                    // The pool unless the manager chooses a colleague.
+                    let hand_to = RwSignal::new(String::from("pool"));
+                    let count = move || owned.get().unwrap_or(0);
+                    let chosen = {
+                        let choices = choices.clone();
+                        move || -> HandTo {
+                            hand_to.with_untracked(|value| {
+                                choices
+                                    .iter()
+                                    .find(|(id, _)| id.to_string() == *value)
+                                    .map_or(HandTo::Pool, |(id, n)| HandTo::Person(*id, n.clone()))
+                            })
+                        }
+                    };
+                    view! {
+                        <ConfirmPanel
+                            text_id=text_id
+                            text=Signal::derive(move || i18n.locale().deactivate_handover_confirm(&name, count()))
+                            confirm_label=Signal::derive(move || i18n.locale().hand_over_and_deactivate(count()))
+                            cancel_label=cancel_label
+                            busy=busy
+                            on_confirm=Callback::new(move |()| on_confirm_deactivate.run(Some(chosen())))
+                            on_cancel=on_cancel_deactivate
+                            opener=opener
+                        >
+                            {not_done}
+                            <div class="field confirm__field">
+                                <label for=select_id.clone()>{move || i18n.t(Key::HandTheirLeadsTo)}</label>
+                                <select
+                                    id=select_id
+                                    required
+                                    disabled=move || busy.get()
+                                    on:change=move |ev| hand_to.set(event_target_value(&ev))
+                                >
+                                    <option value="pool" selected=move || hand_to.with(|t| t == "pool")>
+                                        {move || i18n.t(Key::OwnerPool)}
+                                    </option>
+                                    {choices
+                                        .into_iter()
+                                        .map(|(id, person)| {
+                                            let value = id.to_string();
+                                            view! { <option value=value>{person}</option> }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </div>
+                        </ConfirmPanel>
+                    }
+                    .into_any()
+                }
+            }
         }
     };
     let devices_panel = move || {

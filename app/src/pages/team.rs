@@ -1,18 +1,21 @@
-//! `/team` (managers): the dealer's people, their devices, revoking a device, adding a person, resetting a password, deactivating and reactivating a person.
+//! `/team` (managers): the dealer's people, their devices, revoking a device, adding a person, resetting a password, deactivating a person — handing their leads to a colleague or the pool first, on the device (`leads::hand_over`), so it holds offline too — and reactivating a person.
 
 use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use showroom_shared::api::{DeviceInfo, ErrorCode, NewUserRequest, TemporaryPassword, UserSummary};
-use showroom_shared::domain::{Role, UserId, Username};
+use showroom_shared::domain::{LeadId, Role, UserId, Username};
 
 use crate::api::{self, ApiFailure};
-use crate::components::team_member::{DevicesView, TeamMember};
+use crate::components::team_member::{DevicesView, HandTo, TeamMember};
 use crate::components::temporary_password::TemporaryPasswordCard;
 use crate::i18n::{Key, Locale, use_i18n, use_page_title};
 use crate::local::auth::{Auth, use_auth};
+use crate::local::lead_index::use_lead_index;
+use crate::local::leads::{self, HandOver};
 use crate::local::network::use_online;
+use crate::local::sync::use_sync;
 
 /// What a failed team call means for the person.
 pub fn failure_text(locale: Locale, failure: &ApiFailure) -> String {
@@ -20,6 +23,72 @@ pub fn failure_text(locale: Locale, failure: &ApiFailure) -> String {
         ApiFailure::Network => locale.t(Key::Unreachable).to_owned(),
         ApiFailure::Status { status: 403, .. } => locale.t(Key::Forbidden).to_owned(),
         other => locale.request_failed(&other.message()),
+    }
+}
+
+/// What the last deactivation did, said above the list until the next one.
+#[derive(Clone, Debug, PartialEq)]
+struct Departure {
+    user: UserId,
+    /// Their name, as the list showed it.
+    person: String,
+    /// Their leads handed over first (on this device), and to whom.
+    handed: Option<(HandOver, HandTo)>,
+    result: Departed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Departed {
+    /// The server deactivated them.
+    Yes,
+    /// Some of their leads could not be handed over: they were not
+    /// deactivated, so no lead stays with a person who has left.
+    HandOverIncomplete,
+    /// The server did not deactivate them (no network, or it refused).
+    Failed(ApiFailure),
+}
+
+impl Departure {
+    /// Whether it all happened (a status), or something is left to do (an alert).
+    fn done(&self) -> bool {
+        self.result == Departed::Yes
+    }
+
+    /// "12 leads handed to Zhang Min; Li Wei is deactivated.", or what was
+    /// done and what was not.
+    fn text(&self, locale: Locale) -> String {
+        let person = self.person.as_str();
+        let handed = self.handed.as_ref().filter(|(done, _)| done.handed > 0);
+        match &self.result {
+            Departed::Yes => match handed {
+                Some((done, HandTo::Person(_, to))) => {
+                    locale.handed_and_deactivated(done.handed, to, person)
+                }
+                Some((done, HandTo::Pool)) => locale.pooled_and_deactivated(done.handed, person),
+                None => locale.person_deactivated(person),
+            },
+            not_yet => {
+                let handed = match handed {
+                    Some((done, HandTo::Person(_, to))) => locale.handed_to(done.handed, to),
+                    Some((done, HandTo::Pool)) => locale.handed_to_pool(done.handed),
+                    None => String::new(),
+                };
+                let why = match not_yet {
+                    Departed::HandOverIncomplete => locale.handover_incomplete(
+                        self.handed.as_ref().map_or(0, |(done, _)| done.failed),
+                        person,
+                    ),
+                    Departed::Failed(ApiFailure::Network) => {
+                        locale.deactivation_needs_network(person)
+                    }
+                    Departed::Failed(failure) => {
+                        locale.not_deactivated(person, &failure_text(locale, failure))
+                    }
+                    Departed::Yes => String::new(),
+                };
+                locale.sentences(&[handed, why])
+            }
+        }
     }
 }
 
@@ -95,6 +164,31 @@ fn TeamList() -> impl IntoView {
     let temporary = RwSignal::new(None::<TemporaryPassword>);
     let busy = RwSignal::new(false);
     let action_error = RwSignal::new(None::<String>);
+    let departure = RwSignal::new(None::<Departure>);
+    // The manager's device holds every lead: whose they are is known here,
+    // offline too.
+    let index = use_lead_index();
+    let sync = use_sync();
+    let receiving = Signal::derive(move || sync.status.with(|s| s.receiving));
+    // A device that never finished a sync may not hold every lead yet.
+    let settling = Signal::derive(move || {
+        sync.status.with(|s| {
+            s.receiving.is_some()
+                || (online.get() && s.last_sync.is_none() && !s.unreachable && s.refused.is_none())
+        })
+    });
+    let leads_of = move |user: UserId| -> Option<Vec<LeadId>> {
+        untrack(|| {
+            index.with(|i| {
+                i.map(|i| {
+                    i.all()
+                        .filter(|s| s.owner == Some(user))
+                        .map(|s| s.id)
+                        .collect()
+                })
+            })
+        })
+    };
 
     let load_devices = move |user: UserId| {
         devices.update(|m| {
@@ -130,6 +224,7 @@ fn TeamList() -> impl IntoView {
         }
         busy.set(true);
         action_error.set(None);
+        departure.set(None);
         spawn_local(async move {
             match call(auth, async |token| {
                 api::revoke_device(&token, user, device.id).await
@@ -144,27 +239,67 @@ fn TeamList() -> impl IntoView {
             busy.set(false);
         });
     };
-    let deactivate = move |user: UserId| {
+    // Their leads first, on this device (queued for the server like any
+    // edit, so it holds offline), then the server's deactivation.
+    let deactivate = move |user: UserId, person: String, hand: Option<HandTo>| {
         if busy.get_untracked() {
             return;
         }
+        let Some(me) = auth.session_untracked().map(|s| s.user.id) else {
+            return;
+        };
         busy.set(true);
         action_error.set(None);
+        // Leads handed over by an earlier try whose deactivation did not
+        // reach the server: still part of what this one says.
+        let earlier = departure
+            .get_untracked()
+            .filter(|d| d.user == user)
+            .and_then(|d| d.handed);
+        departure.set(None);
         spawn_local(async move {
-            match call(auth, async |token| api::deactivate_user(&token, user).await).await {
-                Ok(()) => {
-                    confirming.set(None);
-                    // Their devices were all signed out: show that if open.
-                    if devices.with_untracked(|m| m.contains_key(&user)) {
-                        load_devices(user);
+            let mut handed = earlier;
+            if let Some(to) = hand {
+                let owned = leads_of(user).unwrap_or_default();
+                if !owned.is_empty() {
+                    let done =
+                        leads::hand_over(&owned, to.owner(), me, js_sys::Date::now() as i64).await;
+                    handed = Some((done, to));
+                    if done.failed > 0 {
+                        // The question stays, with the leads still theirs.
+                        departure.try_set(Some(Departure {
+                            user,
+                            person,
+                            handed,
+                            result: Departed::HandOverIncomplete,
+                        }));
+                        busy.try_set(false);
+                        return;
                     }
-                    reload.update(|n| *n = n.wrapping_add(1));
-                }
-                Err(failure) => {
-                    action_error.set(Some(failure_text(i18n.locale_untracked(), &failure)))
                 }
             }
-            busy.set(false);
+            let result =
+                match call(auth, async |token| api::deactivate_user(&token, user).await).await {
+                    Ok(()) => {
+                        confirming.try_set(None);
+                        // Their devices were all signed out: show that if open.
+                        if devices.with_untracked(|m| m.contains_key(&user)) {
+                            load_devices(user);
+                        }
+                        reload.try_update(|n| *n = n.wrapping_add(1));
+                        Departed::Yes
+                    }
+                    // The question stays (their leads are handed over now, so
+                    // it asks only to deactivate) for a try once online.
+                    Err(failure) => Departed::Failed(failure),
+                };
+            departure.try_set(Some(Departure {
+                user,
+                person,
+                handed,
+                result,
+            }));
+            busy.try_set(false);
         });
     };
 
@@ -174,6 +309,7 @@ fn TeamList() -> impl IntoView {
         }
         busy.set(true);
         action_error.set(None);
+        departure.set(None);
         spawn_local(async move {
             match call(auth, async |token| api::reset_password(&token, user).await).await {
                 Ok(given) => {
@@ -197,6 +333,7 @@ fn TeamList() -> impl IntoView {
         }
         busy.set(true);
         action_error.set(None);
+        departure.set(None);
         spawn_local(async move {
             match call(auth, async |token| api::activate_user(&token, user).await).await {
                 Ok(()) => reload.update(|n| *n = n.wrapping_add(1)),
@@ -212,8 +349,9 @@ fn TeamList() -> impl IntoView {
         reload.update(|n| *n = n.wrapping_add(1));
     });
 
-    let row = move |user: UserSummary| {
+    let row = move |user: UserSummary, hand_to_choices: Vec<(UserId, String)>| {
         let id = user.id;
+        let person = user.display_name.clone();
         let Some(me) = me.get_untracked() else {
             return ().into_any();
         };
@@ -225,14 +363,30 @@ fn TeamList() -> impl IntoView {
                 user=user
                 devices=Signal::derive(move || devices.with(|m| m.get(&id).cloned()))
                 confirming=Signal::derive(move || confirming.get() == Some(id))
+                owned=Signal::derive(move || {
+                    index.with(|i| i.map(|i| i.all().filter(|s| s.owner == Some(id)).count()))
+                })
+                settling=settling
+                receiving=receiving
+                hand_to_choices=hand_to_choices
+                not_done=Signal::derive(move || {
+                    departure.with(|d| {
+                        d.as_ref()
+                            .filter(|d| d.user == id && !d.done())
+                            .map(|d| d.text(i18n.locale()))
+                    })
+                })
                 busy=busy
                 on_toggle_devices=Callback::new(move |()| toggle_devices(id))
                 on_revoke=Callback::new(move |device| revoke(id, device))
                 on_ask_deactivate=Callback::new(move |()| {
                     confirming_reset.set(None);
+                    departure.set(None);
                     confirming.set(Some(id));
                 })
-                on_confirm_deactivate=Callback::new(move |()| deactivate(id))
+                on_confirm_deactivate=Callback::new(move |hand: Option<HandTo>| {
+                    deactivate(id, person.clone(), hand)
+                })
                 on_cancel_deactivate=Callback::new(move |()| confirming.set(None))
                 confirming_reset=Signal::derive(move || confirming_reset.get() == Some(id))
                 on_ask_reset=Callback::new(move |()| {
@@ -257,6 +411,25 @@ fn TeamList() -> impl IntoView {
             />
         })}
         {move || action_error.get().map(|message| view! { <p class="form__error" role="alert">{message}</p> })}
+        // What a deactivation did; what it left undone is said in its
+        // question while that is open, here once it is not (or offline,
+        // when the list is not shown).
+        {move || {
+            let asking = confirming.get();
+            let list_shown = matches!(users.get(), Some(Ok(_)));
+            departure
+                .get()
+                .filter(|d| d.done() || !list_shown || asking != Some(d.user))
+                .map(|d| {
+                    let done = d.done();
+                    let text = move || d.text(i18n.locale());
+                    if done {
+                        view! { <p class="notice notice--ok departure" role="status">{text}</p> }.into_any()
+                    } else {
+                        view! { <p class="notice departure" role="alert">{text}</p> }.into_any()
+                    }
+                })
+        }}
         {move || match users.get() {
             None => view! { <p class="card muted" role="status">{move || i18n.t(Key::Loading)}</p> }.into_any(),
             Some(Err(ListProblem::Offline)) => {
@@ -272,13 +445,23 @@ fn TeamList() -> impl IntoView {
             }
             .into_any(),
             Some(Ok(list)) if list.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::NoPeople)}</p> }.into_any(),
-            Some(Ok(list)) => view! {
-                <section class="card card--flush" aria-labelledby="team-people-heading">
-                    <h2 id="team-people-heading" class="card__title">{move || i18n.t(Key::People)}</h2>
-                    <ul class="member-list">{list.into_iter().map(row).collect_view()}</ul>
-                </section>
+            Some(Ok(list)) => {
+                // Who may take a departing person's leads over: the active people.
+                let choices: Vec<(UserId, String)> = list
+                    .iter()
+                    .filter(|u| u.active)
+                    .map(|u| (u.id, u.display_name.clone()))
+                    .collect();
+                view! {
+                    <section class="card card--flush" aria-labelledby="team-people-heading">
+                        <h2 id="team-people-heading" class="card__title">{move || i18n.t(Key::People)}</h2>
+                        <ul class="member-list">
+                            {list.into_iter().map(|u| row(u, choices.clone())).collect_view()}
+                        </ul>
+                    </section>
+                }
+                .into_any()
             }
-            .into_any(),
         }}
         {move || online.get().then(|| view! { <AddPerson viewer_role=viewer_role on_added=added /> })}
     }
