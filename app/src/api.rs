@@ -191,8 +191,20 @@ pub async fn user_devices(token: &str, user: UserId) -> Result<DeviceList, ApiFa
 }
 
 /// `DELETE /api/v1/users/{id}/devices/{device}`: signs that device out.
-pub async fn revoke_device(token: &str, user: UserId, device: DeviceId) -> Result<(), ApiFailure> {
-    send(authorised(Request::delete(&paths::user_device(user, device)), token).build())
+/// `lost`: lost or stolen — it gets no last delivery of what it wrote.
+pub async fn revoke_device(
+    token: &str,
+    user: UserId,
+    device: DeviceId,
+    lost: bool,
+) -> Result<(), ApiFailure> {
+    let path = paths::user_device(user, device);
+    let path = if lost {
+        format!("{path}?lost=true")
+    } else {
+        path
+    };
+    send(authorised(Request::delete(&path), token).build())
         .await
         .map(drop)
 }

@@ -784,6 +784,11 @@ impl Locale {
         )
     }
 
+    /// The accessible name of a device's "Lost or stolen" button.
+    pub fn device_lost(self, device: &str) -> String {
+        self.fill(Format::DeviceLostOf, &[("device", &device)])
+    }
+
     /// "Walk-in, party of 3" / "到店客户（3 人）".
     pub fn walk_in_party(self, n: u32) -> String {
         self.fill_count(Format::WalkInParty, f64::from(n), &[("n", &n)])

@@ -34,8 +34,18 @@ e2eTest("a manager revokes a salesperson's device from the Team page", fx, async
     async () => (await api(base, 'GET', '/api/v1/me', { token: tablet.token })).status === 401,
     'the revoked device must be signed out (GET /api/v1/me → 401)',
   );
+  // A revoked device is told to deliver what it wrote before it clears itself.
+  const ending = await api(base, 'GET', '/api/v1/me', { token: tablet.token });
+  assert.equal(ending.body?.code, 'session_ending', `the revoked tablet may deliver first: ${ending.text}`);
   const still = await api(base, 'GET', '/api/v1/me', { token: other.token });
   assert.equal(still.status, 200, `only that device is revoked; the other one: ${still.status} ${still.text}`);
+
+  // A lost or stolen one gets nothing more: plain "signed out".
+  await button(page, 'Front desk PC is lost or stolen: sign it out').click();
+  await eventually(
+    async () => (await api(base, 'GET', '/api/v1/me', { token: other.token })).body?.code === 'unauthorized',
+    'the lost device is signed out with no last delivery',
+  );
 });
 
 e2eTest('a manager deactivates a salesperson, who can then no longer sign in', fx, async ({ page }) => {

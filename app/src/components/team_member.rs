@@ -67,7 +67,8 @@ pub fn TeamMember(
     #[prop(into)]
     busy: Signal<bool>,
     on_toggle_devices: Callback<()>,
-    on_revoke: Callback<DeviceInfo>,
+    /// A device to sign out, and whether it is lost or stolen.
+    on_revoke: Callback<(DeviceInfo, bool)>,
     /// How many leads they own on this device (`None` while its leads are
     /// read); read only while the deactivate question shows.
     #[prop(into)]
@@ -378,7 +379,7 @@ fn DeviceRow(
     current_device: DeviceId,
     can_revoke: bool,
     #[prop(into)] busy: Signal<bool>,
-    on_revoke: Callback<DeviceInfo>,
+    on_revoke: Callback<(DeviceInfo, bool)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let name = device.name.as_str().to_owned();
@@ -396,16 +397,34 @@ fn DeviceRow(
         .into_any()
     } else if can_revoke {
         let label_name = name.clone();
+        let lost_name = name.clone();
+        let lost_device = device.clone();
+        // Signing a device out lets it deliver what it wrote before, once
+        // (then it clears itself); a lost or stolen one gets nothing more.
         view! {
-            <button
-                type="button"
-                class="button button--danger-quiet"
-                aria-label=move || i18n.locale().revoke_device(&label_name)
-                disabled=move || busy.get()
-                on:click=move |_| on_revoke.run(device.clone())
-            >
-                {move || i18n.t(Key::Revoke)}
-            </button>
+            <span class="device__actions">
+                <button
+                    type="button"
+                    class="button button--danger-quiet"
+                    aria-label=move || i18n.locale().revoke_device(&label_name)
+                    disabled=move || busy.get()
+                    on:click=move |_| on_revoke.run((device.clone(), false))
+                >
+                    {move || i18n.t(Key::Revoke)}
+                </button>
+                {(!is_current).then(|| view! {
+                    <button
+                        type="button"
+                        class="button button--danger-quiet"
+                        aria-label=move || i18n.locale().device_lost(&lost_name)
+                        title=move || i18n.t(Key::DeviceLostHint)
+                        disabled=move || busy.get()
+                        on:click=move |_| on_revoke.run((lost_device.clone(), true))
+                    >
+                        {move || i18n.t(Key::DeviceLost)}
+                    </button>
+                })}
+            </span>
         }
         .into_any()
     } else {

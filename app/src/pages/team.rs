@@ -218,7 +218,7 @@ fn TeamList() -> impl IntoView {
             load_devices(user);
         }
     };
-    let revoke = move |user: UserId, device: DeviceInfo| {
+    let revoke = move |user: UserId, device: DeviceInfo, lost: bool| {
         if busy.get_untracked() {
             return;
         }
@@ -227,7 +227,7 @@ fn TeamList() -> impl IntoView {
         departure.set(None);
         spawn_local(async move {
             match call(auth, async |token| {
-                api::revoke_device(&token, user, device.id).await
+                api::revoke_device(&token, user, device.id, lost).await
             })
             .await
             {
@@ -378,7 +378,7 @@ fn TeamList() -> impl IntoView {
                 })
                 busy=busy
                 on_toggle_devices=Callback::new(move |()| toggle_devices(id))
-                on_revoke=Callback::new(move |device| revoke(id, device))
+                on_revoke=Callback::new(move |(device, lost)| revoke(id, device, lost))
                 on_ask_deactivate=Callback::new(move |()| {
                     confirming_reset.set(None);
                     departure.set(None);
