@@ -93,11 +93,12 @@ e2eTest(
     await navLink(m.page, 'Approvals').click();
     await seeVisible(m.page.getByText('No quotes are waiting for approval.'), 'an empty inbox');
 
-    // --- The tablet reconnects; a forged approval (sales2's session) is refused.
+    // --- The tablet reconnects; a forged approval (another session of the
+    // salesperson, who may see the lead) is refused.
     await s.context.setOffline(false);
     await seeVisible(m.page.getByRole('heading', { name: /钱女士/ }), "the request in the manager's inbox");
-    const sales2 = await apiLogin(base, 'sales2');
-    const forger = startSeedingDevice({ url: base, token: sales2.token, dealer: sales2.session.dealer.id, user: sales2.session.user.id });
+    const sales1 = await apiLogin(base, 'sales1', undefined, 'forging tablet');
+    const forger = startSeedingDevice({ url: base, token: sales1.token, dealer: sales1.session.dealer.id, user: sales1.session.user.id });
     try {
       assert.equal(await forger.command(`forge-approval ${leadId} ${versionId}`), 'refused forbidden', "a salesperson's approval is refused");
     } finally {

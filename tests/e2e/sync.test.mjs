@@ -386,9 +386,9 @@ e2eTest(
   fx,
   async ({ t, first: a, device, servers }) => {
     const { url: base } = await ownServer(servers);
-    // The manager's tablet saves a lead before A ever syncs: it is in the first page A receives.
+    // sales1's other tablet saves a lead before A ever syncs: it is in the first page A receives.
     const b = await device();
-    await login(b.page, base, 'manager');
+    await login(b.page, base, 'sales1');
     await openLeads(b.page);
     const name = 'Wu Garbled';
     await createLead(b.page, { name, mobile: '13500135006', grade: 'A', model: 'NIO ET5' });

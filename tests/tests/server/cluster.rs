@@ -57,8 +57,10 @@ async fn two_server_processes_share_changes_sessions_and_the_throttle() {
     assert_eq!(on_a.ack().await, ok_ack(1));
     receives(&mut on_b, lead.id).await;
 
-    // And the other way round.
-    let other = crate::sync::lead_of(&manager_session, LeadId::from_uuid(Uuid::new_v4()), "Back");
+    // And the other way round (a pool lead: sales1 may see it).
+    let mut other =
+        crate::sync::lead_of(&manager_session, LeadId::from_uuid(Uuid::new_v4()), "Back");
+    other.owner = None;
     let mut other_doc = LeadDoc::create(actor_from_bytes([2; 16]), &other).expect("doc");
     on_b.send(push(1, other.id, raw_changes(&mut other_doc)))
         .await;

@@ -314,6 +314,7 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
         Some(2),
         "{waiting}"
     );
+    assert!(of_tablet(&waiting).is_object(), "the tablet is listed: {waiting}");
     assert!(
         of_tablet(&waiting)["removed_at"].is_null(),
         "not yet: {waiting}"
@@ -332,7 +333,7 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
     assert_eq!(s1.ack().await, ok_ack(2));
     let done = receipts(manager.token.clone()).await.json();
     assert!(
-        done["devices"][0]["removed_at"].is_i64(),
+        of_tablet(&done)["removed_at"].is_i64(),
         "confirmed: {done}"
     );
     let owed = showroom_server::db::access::removals_owed(
