@@ -752,6 +752,24 @@ impl Locale {
         )
     }
 
+    /// Who a floor row is with: its customer when the device holds the
+    /// lead, else the colleague's customer ("Wang Fang's customer").
+    pub fn floor_customer(
+        self,
+        customer: Option<&str>,
+        salesperson: showroom_shared::domain::UserId,
+        names: &[(showroom_shared::domain::UserId, String)],
+    ) -> String {
+        match customer {
+            Some(name) => name.to_owned(),
+            None => self.colleagues_customer(&crate::local::people::name_of(
+                names,
+                salesperson,
+                self.t(Key::Colleague),
+            )),
+        }
+    }
+
     /// "Wang Fang's customer": a colleague's customer on the floor, whose
     /// name stays on the colleague's devices.
     pub fn colleagues_customer(self, colleague: &str) -> String {

@@ -69,21 +69,3 @@ pub fn name_of(names: &[(UserId, String)], user: UserId, fallback: &str) -> Stri
         .find(|(id, _)| *id == user)
         .map_or_else(|| fallback.to_owned(), |(_, n)| n.clone())
 }
-
-/// Who a floor row is with: its customer when the device holds the lead,
-/// else the colleague's customer ("Wang Fang's customer").
-pub fn floor_customer(
-    locale: crate::i18n::Locale,
-    customer: Option<&str>,
-    salesperson: UserId,
-    names: &[(UserId, String)],
-) -> String {
-    match customer {
-        Some(name) => name.to_owned(),
-        None => locale.colleagues_customer(&name_of(
-            names,
-            salesperson,
-            locale.t(crate::i18n::Key::Colleague),
-        )),
-    }
-}

@@ -770,7 +770,7 @@ pub fn DrivePage() -> impl IntoView {
                         {(!clashes.is_empty()).then(|| view! {
                             <div class="notice clash" role="alert">
                                 <strong>{i18n.t(Key::Clash)}</strong>" "{i18n.t(Key::ClashDetail)}
-                                <ul>{clashes.iter().map(|c| view! { <li>{format!("{} · {} – {}", names.with(|n| crate::local::people::floor_customer(locale, c.customer.as_deref(), c.salesperson, n)), locale.date_time(c.start), locale.time_of_day(c.end))}</li> }).collect_view()}</ul>
+                                <ul>{clashes.iter().map(|c| view! { <li>{format!("{} · {} – {}", names.with(|n| locale.floor_customer(c.customer.as_deref(), c.salesperson, n)), locale.date_time(c.start), locale.time_of_day(c.end))}</li> }).collect_view()}</ul>
                             </div>
                         })}
                     </div>

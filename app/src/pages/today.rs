@@ -279,12 +279,12 @@ pub fn TodayPage() -> impl IntoView {
                         let (status, detail, class) = match state {
                             CarState::Out(drive) => (
                                 locale.t(Key::CarOut),
-                                format!("{} {} · {} {}", locale.t(Key::OutSince), locale.time_of_day(drive.out_at.unwrap_or(drive.start)), locale.t(Key::DriveWith), names.with(|n| crate::local::people::floor_customer(locale, drive.customer.as_deref(), drive.salesperson, n))),
+                                format!("{} {} · {} {}", locale.t(Key::OutSince), locale.time_of_day(drive.out_at.unwrap_or(drive.start)), locale.t(Key::DriveWith), names.with(|n| locale.floor_customer(drive.customer.as_deref(), drive.salesperson, n))),
                                 "car-row car-row--out",
                             ),
                             CarState::Available { next } => (
                                 locale.t(Key::CarAvailable),
-                                next.map(|n| format!("{} {} · {}", locale.t(Key::NextBooking), locale.date_time(n.start), names.with(|names| crate::local::people::floor_customer(locale, n.customer.as_deref(), n.salesperson, names)))).unwrap_or_default(),
+                                next.map(|n| format!("{} {} · {}", locale.t(Key::NextBooking), locale.date_time(n.start), names.with(|names| locale.floor_customer(n.customer.as_deref(), n.salesperson, names)))).unwrap_or_default(),
                                 "car-row",
                             ),
                         };

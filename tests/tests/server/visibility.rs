@@ -314,7 +314,10 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
         Some(2),
         "{waiting}"
     );
-    assert!(of_tablet(&waiting).is_object(), "the tablet is listed: {waiting}");
+    assert!(
+        of_tablet(&waiting).is_object(),
+        "the tablet is listed: {waiting}"
+    );
     assert!(
         of_tablet(&waiting)["removed_at"].is_null(),
         "not yet: {waiting}"
@@ -332,10 +335,7 @@ async fn a_reassigned_lead_moves_whole_and_the_old_owner_removes_it_after_sendin
     .await;
     assert_eq!(s1.ack().await, ok_ack(2));
     let done = receipts(manager.token.clone()).await.json();
-    assert!(
-        of_tablet(&done)["removed_at"].is_i64(),
-        "confirmed: {done}"
-    );
+    assert!(of_tablet(&done)["removed_at"].is_i64(), "confirmed: {done}");
     let owed = showroom_server::db::access::removals_owed(
         &app.state.db,
         sales1.session.dealer.id,
