@@ -854,6 +854,7 @@ fn apply_group(
     let mut writes: Vec<DealerWrite> = Vec::new();
     let mut doc_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
     let mut summary_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
+    let mut floor_index: HashMap<(DealerId, String), usize> = HashMap::new();
     let mut expected_seen: std::collections::HashSet<(DealerId, DocId)> = Default::default();
     let mut applied = Vec::with_capacity(group.len());
     for (ri, r) in group.iter().enumerate() {
@@ -969,11 +970,13 @@ fn apply_group(
             }
             match accepted.content {
                 Some(Content::Lead(lead)) => {
-                    w.floor.extend(floor::rows_of_lead(&lead));
+                    let rows = floor::rows_of_lead(&lead);
+                    upsert_floor_rows(&mut w.floor, &mut floor_index, r.dealer, rows);
                     upsert_summary(&mut w.summaries, &mut summary_index, key, *lead);
                 }
                 Some(Content::Register(register)) => {
-                    w.floor.extend(floor::rows_of_register(&register));
+                    let rows = floor::rows_of_register(&register);
+                    upsert_floor_rows(&mut w.floor, &mut floor_index, r.dealer, rows);
                 }
                 _ => {}
             }
@@ -1154,6 +1157,33 @@ fn ingest_items(
         entries.extend(back);
     }
     all
+}
+
+/// Keeps one row per visit or drive in a group's floor rows (a document
+/// written by several batches of the group gives its rows each time; one
+/// statement must not write a row twice): the later row replaces the
+/// earlier, except that a visit's row from a lead is not replaced by one
+/// from a register (`FloorIndex::upsert`'s rule).
+fn upsert_floor_rows(
+    rows: &mut Vec<floor::FloorRow>,
+    index: &mut HashMap<(DealerId, String), usize>,
+    dealer: DealerId,
+    new: Vec<floor::FloorRow>,
+) {
+    for row in new {
+        match index.get(&(dealer, row.key())) {
+            Some(&i) => {
+                let kept_lead = rows[i].doc().kind == DocKind::Lead;
+                if !kept_lead || row.doc().kind == DocKind::Lead {
+                    rows[i] = row;
+                }
+            }
+            None => {
+                index.insert((dealer, row.key()), rows.len());
+                rows.push(row);
+            }
+        }
+    }
 }
 
 fn upsert_summary(

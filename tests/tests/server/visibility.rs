@@ -468,6 +468,54 @@ async fn a_colleagues_test_drive_reaches_the_floor_without_the_customer(app: Tes
     }
 }
 
+/// A lead with a test drive written by two entries of one batch (one writer
+/// group): its floor row is written once (one statement may not write a
+/// row twice on PostgreSQL), and the batch is stored.
+async fn a_lead_written_twice_in_one_group_keeps_one_floor_row(app: TestApp) {
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let now = app.state.clock.now();
+    let mut lead = lead_for(&sales1, 41, "Twice");
+    lead.drives
+        .push(showroom_shared::domain::showroom::TestDrive::booked(
+            showroom_shared::domain::showroom::DriveId::from_uuid(Uuid::from_u128(601)),
+            showroom_shared::domain::catalogue::CarId::from_uuid(Uuid::from_u128(77)),
+            now,
+            now + 45 * 60_000,
+            sales1.session.user.id,
+            now,
+        ));
+    let mut doc = LeadDoc::create(actor_from_bytes([41; 16]), &lead).expect("doc");
+    let created = raw_changes(&mut doc);
+    let note = note_change(&mut doc, &sales1, 1, "again");
+    let mut d = Device::hello(addr, &sales1.token, 0).await;
+    d.caught_up().await;
+    d.send(ClientMsg::Push {
+        batch: 1,
+        docs: vec![
+            DocChanges {
+                doc: lead.id.into(),
+                changes: created,
+            },
+            DocChanges {
+                doc: lead.id.into(),
+                changes: note,
+            },
+        ],
+    })
+    .await;
+    assert_eq!(d.ack().await, ok_ack(1), "stored");
+    let rows = showroom_server::db::floor::rows_of(
+        &app.state.db,
+        sales1.session.dealer.id,
+        &[lead.id.into()],
+        0,
+    )
+    .await
+    .expect("reads");
+    assert_eq!(rows.len(), 1, "one row for its one drive: {rows:?}");
+}
+
 /// A tab signed in before salespeople saw only their own leads says what it
 /// holds; the answer removes a colleague's lead and keeps its own, the
 /// pool's and one the server does not know (not pushed yet).
@@ -632,6 +680,7 @@ async fn an_ended_session_delivers_what_it_wrote_before_the_end_and_nothing_afte
 }
 
 visible_on_both!(
+    a_lead_written_twice_in_one_group_keeps_one_floor_row,
     an_ended_session_delivers_what_it_wrote_before_the_end_and_nothing_after,
     a_colleagues_test_drive_reaches_the_floor_without_the_customer,
     a_device_from_before_is_told_to_remove_a_colleagues_lead_it_holds,
