@@ -332,6 +332,11 @@ async fn history_bytes(
     Ok(usize::try_from(total.unwrap_or(0)).unwrap_or(usize::MAX))
 }
 
+/// Keeps one change aside: never applied, never sent (binds: dealer, doc,
+/// hash, bytes, origin device, time).
+pub(crate) const KEEP_ASIDE: &str = "INSERT INTO quarantined_changes (dealer_id, doc_id, hash, bytes, origin_device, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dealer_id, doc_id, hash) DO NOTHING";
+
 /// Keeps changes aside (`quarantined_changes`): never applied, never sent.
 pub async fn keep_aside(
     db: &Db,
@@ -341,10 +346,7 @@ pub async fn keep_aside(
 ) -> Result<(), sqlx::Error> {
     with_pool!(db, pool => {
         for c in changes {
-            sqlx::query(
-                "INSERT INTO quarantined_changes (dealer_id, doc_id, hash, bytes, origin_device, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dealer_id, doc_id, hash) DO NOTHING",
-            )
+            sqlx::query(KEEP_ASIDE)
             .bind(dealer.to_string())
             .bind(c.doc.to_string())
             .bind(&c.hash)
@@ -502,10 +504,7 @@ macro_rules! write_access {
         }
         for q in $quarantined.iter() {
             let q: &$crate::db::access::Quarantined = q;
-            sqlx::query(
-                "INSERT INTO quarantined_changes (dealer_id, doc_id, hash, bytes, origin_device, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dealer_id, doc_id, hash) DO NOTHING",
-            )
+            sqlx::query($crate::db::access::KEEP_ASIDE)
             .bind(dealer_text)
             .bind(q.doc.to_string())
             .bind(&q.hash)

@@ -63,6 +63,18 @@ pub struct Auth {
     pub session: SessionRow,
 }
 
+impl Auth {
+    fn of(session: SessionRow) -> Auth {
+        Auth {
+            device: session.id,
+            user: session.user.id,
+            dealer: session.user.dealer_id,
+            role: session.user.role,
+            session,
+        }
+    }
+}
+
 /// Last-seen times are written at most this often per session.
 const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
@@ -135,16 +147,7 @@ pub async fn ended_with_delivery(state: &AppState, token: &str) -> Option<(Auth,
         .await
         .ok()
         .flatten()?;
-    Some((
-        Auth {
-            device: session.id,
-            user: session.user.id,
-            dealer: session.user.dealer_id,
-            role: session.user.role,
-            session,
-        },
-        ended,
-    ))
+    Some((Auth::of(session), ended))
 }
 
 /// Checks a bearer token: known, not revoked, not expired, user active.
@@ -186,11 +189,5 @@ pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Auth,
     if now - session.last_seen_at > TOUCH_EVERY_MS {
         db::touch_session(&state.db, session.id, now).await?;
     }
-    Ok(Auth {
-        device: session.id,
-        user: session.user.id,
-        dealer: session.user.dealer_id,
-        role: session.user.role,
-        session,
-    })
+    Ok(Auth::of(session))
 }

@@ -247,7 +247,11 @@ impl Connection {
         while let Some(action) = queue.pop_front() {
             match action {
                 ServerAction::Authenticate { token } => {
-                    if let Some((auth, ended)) = ended_with_delivery(&self.state, &token).await {
+                    let checked = authenticate(&self.state, &token).await;
+                    if let Err(err) = &checked
+                        && err.code == ErrorCode::SessionEnding
+                        && let Some((auth, ended)) = ended_with_delivery(&self.state, &token).await
+                    {
                         // Its last delivery: pushes only, nothing sent back.
                         tracing::info!(device = %auth.device, "an ended session delivers what it wrote");
                         self.auth = Some(auth);
@@ -256,7 +260,7 @@ impl Connection {
                         queue.extend(self.session.ending());
                         continue;
                     }
-                    let result = match authenticate(&self.state, &token).await {
+                    let result = match checked {
                         Ok(auth) => match server_log(&self.state, auth.dealer).await {
                             Ok(log) => {
                                 self.signals = Some(self.state.hub.subscribe(auth.dealer));
@@ -270,44 +274,20 @@ impl Connection {
                     };
                     queue.extend(self.session.authenticated(result));
                 }
-                ServerAction::Ingest { batch, docs } => match self.recheck().await {
-                    Err(refusal) => queue.extend(self.session.ingested(batch, Err(refusal))),
-                    Ok(auth) => match self.ended_at {
-                        Some(ended) => {
-                            let result = self.deliver_last(&auth, ended, docs).await;
-                            match result {
-                                Ok(Some(pending)) => self.in_flight.push_back((batch, pending)),
-                                Ok(None) => queue
-                                    .extend(self.session.ingested(batch, Ok(Default::default()))),
-                                Err(refusal) => {
-                                    queue.extend(self.session.ingested(batch, Err(refusal)))
-                                }
-                            }
+                ServerAction::Ingest { batch, docs } => {
+                    let stored = match self.recheck().await {
+                        Ok(auth) => self.store(&auth, docs).await,
+                        Err(refusal) => Err(refusal),
+                    };
+                    match stored {
+                        Ok(Some(pending)) => self.in_flight.push_back((batch, pending)),
+                        // All of it kept aside: answered as stored.
+                        Ok(None) => {
+                            queue.extend(self.session.ingested(batch, Ok(Default::default())))
                         }
-                        None => match self.state.writer.enqueue(
-                            auth.dealer,
-                            auth.device,
-                            Author {
-                                user: auth.user,
-                                role: auth.role,
-                            },
-                            reader_of(&auth),
-                            docs,
-                        ) {
-                            Ok(pending) => self.in_flight.push_back((batch, pending)),
-                            Err(err) => {
-                                tracing::error!(%err, "the sync writer is gone");
-                                queue.extend(self.session.ingested(
-                                batch,
-                                Err((
-                                    SyncErrorCode::Internal,
-                                    "The server is shutting down; the changes stay on the device and are retried.".to_owned(),
-                                )),
-                            ));
-                            }
-                        },
-                    },
-                },
+                        Err(refusal) => queue.extend(self.session.ingested(batch, Err(refusal))),
+                    }
+                }
                 ServerAction::Delivered => {
                     if let Some(auth) = &self.auth
                         && let Err(err) =
@@ -461,17 +441,53 @@ impl Connection {
         }
     }
 
-    /// A batch of an ended session's last delivery: changes made before the
-    /// session ended go to the writer as any push; those made after (the
-    /// time each change carries) are kept aside, never applied
-    /// (`quarantined_changes`), and acknowledged alike. `None`: nothing
-    /// for the writer.
-    async fn deliver_last(
+    /// Hands a pushed batch to the writer. In an ended session's last
+    /// delivery, changes made before the session ended go as any push;
+    /// those made after (the time each change carries) are kept aside,
+    /// never applied (`quarantined_changes`), and acknowledged alike.
+    /// `None`: nothing was left for the writer.
+    async fn store(
+        &mut self,
+        auth: &Auth,
+        docs: Vec<DocChanges>,
+    ) -> Result<Option<Pending>, (SyncErrorCode, String)> {
+        let docs = match self.ended_at {
+            Some(ended) => self.keep_aside_after(auth, ended, docs).await?,
+            None => docs,
+        };
+        if docs.is_empty() {
+            return Ok(None);
+        }
+        self.state
+            .writer
+            .enqueue(
+                auth.dealer,
+                auth.device,
+                Author {
+                    user: auth.user,
+                    role: auth.role,
+                },
+                reader_of(auth),
+                docs,
+            )
+            .map(Some)
+            .map_err(|err| {
+                tracing::error!(%err, "the sync writer is gone");
+                (
+                    SyncErrorCode::Internal,
+                    "The server is shutting down; the changes stay on the device and are retried."
+                        .to_owned(),
+                )
+            })
+    }
+
+    /// Keeps aside the changes timed after `ended`; returns the others.
+    async fn keep_aside_after(
         &mut self,
         auth: &Auth,
         ended: i64,
         docs: Vec<DocChanges>,
-    ) -> Result<Option<Pending>, (SyncErrorCode, String)> {
+    ) -> Result<Vec<DocChanges>, (SyncErrorCode, String)> {
         let mut before = Vec::new();
         let mut after = Vec::new();
         for DocChanges { doc, changes } in docs {
@@ -510,30 +526,7 @@ impl Connection {
                     )
                 })?;
         }
-        if before.is_empty() {
-            return Ok(None);
-        }
-        self.state
-            .writer
-            .enqueue(
-                auth.dealer,
-                auth.device,
-                Author {
-                    user: auth.user,
-                    role: auth.role,
-                },
-                reader_of(auth),
-                before,
-            )
-            .map(Some)
-            .map_err(|err| {
-                tracing::error!(%err, "the sync writer is gone");
-                (
-                    SyncErrorCode::Internal,
-                    "The server is shutting down; the changes stay on the device and are retried."
-                        .to_owned(),
-                )
-            })
+        Ok(before)
     }
 
     /// This connection's session just ended: its last delivery if it has
