@@ -555,6 +555,58 @@ impl Locale {
         self.fill_count(Format::HandedToPool, n as f64, &[("n", &n)])
     }
 
+    /// A span of time as the pool says it: "5 h", "2 d 3 h".
+    pub fn hours_span(self, ms: i64) -> String {
+        let hours = (ms.max(0) / 3_600_000) as usize;
+        if hours < 48 {
+            self.fill_count(Format::HoursShort, hours as f64, &[("n", &hours)])
+        } else {
+            self.fill(
+                Format::DaysHoursShort,
+                &[("d", &(hours / 24)), ("h", &(hours % 24))],
+            )
+        }
+    }
+
+    /// A pool lead's wait against the dealer's first-contact target.
+    pub fn pool_wait(self, wait: showroom_shared::domain::summary::PoolWait) -> String {
+        let format = if wait.overdue() {
+            Format::PoolOverdue
+        } else {
+            Format::PoolWaiting
+        };
+        self.fill(
+            format,
+            &[
+                ("waited", &self.hours_span(wait.waited_ms)),
+                ("target", &self.hours_span(wait.target_ms)),
+            ],
+        )
+    }
+
+    /// "Claim 王建国": the pool row's button, named after its lead.
+    pub fn claim_lead_named(self, name: &str) -> String {
+        self.fill(Format::ClaimLeadNamed, &[("name", &name)])
+    }
+
+    /// What a salesperson is told when a lead of theirs went to a colleague
+    /// (never the customer: the device no longer holds them).
+    pub fn moved_away(self, notice: &crate::local::store::MovedAway, name: &str) -> String {
+        let format = if notice.claimed {
+            Format::ClaimedFirst
+        } else {
+            Format::HandedAway
+        };
+        self.fill(
+            format,
+            &[
+                ("name", &name),
+                ("source", &self.source(notice.source)),
+                ("date", &self.date_time(notice.created_at)),
+            ],
+        )
+    }
+
     /// Leads a hand-over could not change: "1 lead could not be changed on this device."
     pub fn not_handed(self, n: usize) -> String {
         self.fill_count(Format::NotHanded, n as f64, &[("n", &n)])

@@ -149,6 +149,7 @@ async fn heard(db: &Db, hub: &Hub, notice: Notice) {
                         docs: p.docs,
                         removed: Vec::new(),
                         floor: Vec::new(),
+                        taken: Vec::new(),
                     }
                     .encode()
                     .into(),

@@ -97,6 +97,7 @@ impl Commit {
                 docs,
                 removed: Vec::new(),
                 floor,
+                taken: Vec::new(),
             }
             .encode()
             .into(),

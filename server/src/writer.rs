@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use std::collections::HashSet;
 
-use showroom_shared::doc::Content;
+use showroom_shared::doc::{ActorId, Content};
 use showroom_shared::domain::floor;
 use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
 use showroom_shared::rules::{Author, Policy};
@@ -113,6 +113,7 @@ impl Writer {
                         db: db.clone(),
                         hub: hub.clone(),
                         clock: clock.clone(),
+                        actor: server_actor(),
                     },
                     cache: Cache::new(per_shard),
                     known_seq: HashMap::new(),
@@ -321,6 +322,26 @@ struct Out {
     db: Db,
     hub: Arc<Hub>,
     clock: Clock,
+    /// The Automerge actor of this writer's own changes (`server_actor`).
+    actor: ActorId,
+}
+
+/// Where a change the server wrote itself comes from: no device.
+pub const SERVER_ORIGIN: DeviceId = DeviceId::from_uuid(uuid::Uuid::nil());
+
+/// A fresh actor for each writer task: the server's own changes (an owner
+/// conflict settled) never reuse an (actor, seq) pair, whatever another
+/// task or process writes.
+fn server_actor() -> ActorId {
+    showroom_shared::doc::actor_from_bytes(*uuid::Uuid::new_v4().as_bytes())
+}
+
+/// What the server writes in its own name during a group: its actor and
+/// the time of its changes.
+#[derive(Clone)]
+struct ServerPen {
+    actor: ActorId,
+    now: i64,
 }
 
 /// What the blocking step did for one request: the documents it refused.
@@ -356,7 +377,7 @@ impl Task {
                 (Some(p), Some(group)) => {
                     let (committed, prepared) = tokio::join!(
                         commit(&self.out, &mut self.known_seq, p),
-                        prepare(&self.out.db, &mut self.cache, group),
+                        prepare(&self.out, &mut self.cache, group),
                     );
                     self.settle(committed).await;
                     ready = match prepared {
@@ -372,7 +393,7 @@ impl Task {
     }
 
     async fn prepare_or_fail(&mut self, group: Vec<Request>) -> Option<Prepared> {
-        match prepare(&self.out.db, &mut self.cache, group).await {
+        match prepare(&self.out, &mut self.cache, group).await {
             Ok(p) => Some(p),
             Err((group, err)) => {
                 self.retry_alone(group, err).await;
@@ -416,7 +437,7 @@ impl Task {
             }
             tracing::debug!("a document changed in another server process; redoing the group");
             tries += 1;
-            let attempt = match prepare(&self.out.db, &mut self.cache, group).await {
+            let attempt = match prepare(&self.out, &mut self.cache, group).await {
                 Ok(p) => commit(&self.out, &mut self.known_seq, p).await,
                 Err(e) => Err(e),
             };
@@ -464,10 +485,15 @@ fn overlaps(p: &Prepared, group: &[Request]) -> bool {
 /// and does the Automerge work off the async threads. On `Err` the
 /// documents it took from the cache are dropped (reopened next time).
 async fn prepare(
-    db: &Db,
+    out: &Out,
     cache: &mut Cache,
     group: Vec<Request>,
 ) -> Result<Prepared, (Vec<Request>, AttemptError)> {
+    let db = &out.db;
+    let pen = ServerPen {
+        actor: out.actor.clone(),
+        now: out.clock.now(),
+    };
     let t0 = std::time::Instant::now();
     let mut entries: HashMap<Key, Entry> = HashMap::new();
     let mut missing: HashMap<DealerId, Vec<DocId>> = HashMap::new();
@@ -515,7 +541,7 @@ async fn prepare(
     };
     let t1 = std::time::Instant::now();
     let work = tokio::task::spawn_blocking(move || {
-        apply_group(group, entries, loaded, &policies, &quarantine)
+        apply_group(group, entries, loaded, &policies, &quarantine, &pen)
     })
     .await;
     match work {
@@ -589,7 +615,7 @@ async fn quarantined_items(
 /// Writes a prepared group in one transaction, then acks each batch and
 /// hands its changes to the hub, in commit order.
 async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) -> Committed {
-    let Out { db, hub, clock } = out;
+    let Out { db, hub, clock, .. } = out;
     let t0 = std::time::Instant::now();
     let Prepared {
         group,
@@ -743,6 +769,7 @@ fn page_of(rows: &[ChangeRow], from: i64, to: i64) -> axum::body::Bytes {
         docs,
         removed: Vec::new(),
         floor: Vec::new(),
+        taken: Vec::new(),
     };
     msg.encode().into()
 }
@@ -795,6 +822,7 @@ fn apply_group(
     loaded: Loaded,
     policies: &HashMap<DealerId, Policy>,
     quarantine: &HashSet<ItemKey>,
+    pen: &ServerPen,
 ) -> (
     Vec<Request>,
     HashMap<(DealerId, DocId), Entry>,
@@ -850,7 +878,14 @@ fn apply_group(
             entries.insert((dealer, doc), entry);
         }
     }
-    let mut outs = ingest_items(&group, &mut entries, &failed_load, policies, quarantine);
+    let mut outs = ingest_items(
+        &group,
+        &mut entries,
+        &failed_load,
+        policies,
+        quarantine,
+        pen,
+    );
     let mut writes: Vec<DealerWrite> = Vec::new();
     let mut doc_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
     let mut summary_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
@@ -920,12 +955,15 @@ fn apply_group(
             if expected_seen.insert(key) {
                 w.expected.push((*doc, out.expected));
             }
-            for c in accepted.new_changes {
+            let origins = std::iter::repeat(r.device)
+                .zip(accepted.new_changes)
+                .chain(std::iter::repeat(SERVER_ORIGIN).zip(out.server));
+            for (origin, c) in origins {
                 w.changes.push(ChangeRow {
                     doc: *doc,
                     hash: c.hash.to_string(),
                     bytes: c.bytes,
-                    origin: r.device,
+                    origin,
                     applied: c.applied,
                 });
             }
@@ -1018,6 +1056,9 @@ struct ItemOut {
     expected: Option<i64>,
     /// Ingested as if the document did not exist, to be kept aside.
     quarantined: bool,
+    /// What the server wrote in its own name after the batch (an owner
+    /// conflict settled), logged after the batch's changes.
+    server: Vec<showroom_shared::sync::NewChange>,
 }
 
 type ItemKey = (usize, usize);
@@ -1031,6 +1072,7 @@ fn ingest_items(
     failed_load: &HashMap<(DealerId, DocId), String>,
     policies: &HashMap<DealerId, Policy>,
     quarantine: &HashSet<ItemKey>,
+    pen: &ServerPen,
 ) -> HashMap<ItemKey, ItemOut> {
     let mut order: Vec<(DealerId, DocId)> = Vec::new();
     let mut items: HashMap<(DealerId, DocId), Vec<ItemKey>> = HashMap::new();
@@ -1092,6 +1134,7 @@ fn ingest_items(
                             history_bytes: 0,
                             expected: None,
                             quarantined: true,
+                            server: Vec::new(),
                         },
                     ));
                     continue;
@@ -1113,6 +1156,19 @@ fn ingest_items(
                         &mut poisoned,
                     )
                 };
+                // An owner left in conflict is settled at once, so the
+                // group's next batch of the document sees it settled.
+                let mut server = Vec::new();
+                if let Ok(accepted) = &result
+                    && let Some(owner) = accepted.settle_owner
+                {
+                    match entry.state.settle_owner(owner, pen.actor.clone(), pen.now) {
+                        Ok(change) => server.extend(change),
+                        Err(e) => {
+                            tracing::error!(doc = %d.doc, message = %e.message, "the server could not settle a lead's owner");
+                        }
+                    }
+                }
                 let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
                     && showroom_shared::doc::compaction_due(entry.state.tail_len());
                 let snapshot = compact.then(|| entry.state.compact()).flatten();
@@ -1125,6 +1181,7 @@ fn ingest_items(
                         history_bytes,
                         expected,
                         quarantined: false,
+                        server,
                     },
                 ));
             }

@@ -328,6 +328,24 @@ pub fn owner_move(
     }
 }
 
+/// Who owns a lead whose owner is in conflict after `author`'s changes
+/// (`values`: every owner concurrent changes set; `stored`: the owner the
+/// server held before them). A manager's or an admin's assignment stands
+/// (the value that is not the stored one); against a salesperson's claim
+/// the stored owner stands: the first claim to reach the server wins.
+pub fn settle_owner(
+    stored: Option<UserId>,
+    values: &[Option<UserId>],
+    author: &Author,
+) -> Option<UserId> {
+    if may_decide(author.role)
+        && let Some(assigned) = values.iter().find(|v| **v != stored)
+    {
+        return *assigned;
+    }
+    stored
+}
+
 /// Follow-up records (their authors and who decides are checked before):
 /// a lost request needs the dealer's attempts first; a recorded consent
 /// never changes (a withdrawal is a new record); the lead enters the lost

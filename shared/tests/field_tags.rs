@@ -19,6 +19,9 @@ use showroom_shared::domain::catalogue::{
     CarId, Colour, ColourId, Dealer, DemoCar, Item, ItemId, ItemKind, LostReason, Model, ModelId,
     Powertrain, Settings, Transmission, Trim, TrimId,
 };
+use showroom_shared::domain::collision::{
+    Absorbed, Collision, CollisionId, Outcome as CollisionOutcome, Resolution,
+};
 use showroom_shared::domain::followup::{
     Completion, Consent, ConsentId, ConsentMethod, LostDecision, LostDecisionId, LostRequest,
     LostRequestId, Outcome, Purpose, Task, TaskId, TaskKind,
@@ -239,6 +242,33 @@ fn full_lead() -> Lead {
         recorded_by: user(),
         supersedes: vec![ConsentId::from_uuid(id(23))],
         signature: Some(Strokes::encode(&[vec![(1, 1), (2, 2)]])),
+    }];
+    lead.collisions = vec![Collision {
+        id: CollisionId::from_uuid(id(24)),
+        other: LeadId::from_uuid(id(25)),
+        other_owner: Some(user()),
+        other_since: 3,
+        found_at: 4,
+        outcome: Some(CollisionOutcome {
+            how: Resolution::Merged,
+            survivor: Some(LeadId::from_uuid(id(2))),
+            owner: Some(user()),
+            by: user(),
+            at: 5,
+        }),
+    }];
+    lead.absorbed = vec![Absorbed {
+        lead: LeadId::from_uuid(id(25)),
+        name: "王先生".into(),
+        wechat: Some("wx_wang".into()),
+        city: Some("杭州".into()),
+        source: Source::Website,
+        models: vec!["Model 3".into()],
+        owner: Some(user()),
+        created_by: user(),
+        created_at: 3,
+        merged_by: user(),
+        merged_at: 5,
     }];
     lead
 }
@@ -479,6 +509,10 @@ fn fullest_lead() -> Lead {
         r.id = LostDecisionId::from_uuid(u)
     });
     lead.consents = copies(5, 8, &lead.consents, |r, u| r.id = ConsentId::from_uuid(u));
+    lead.collisions = copies(5, 9, &lead.collisions, |r, u| {
+        r.id = CollisionId::from_uuid(u)
+    });
+    lead.absorbed = copies(5, 10, &lead.absorbed, |r, u| r.lead = LeadId::from_uuid(u));
     lead
 }
 

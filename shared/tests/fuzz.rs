@@ -1143,6 +1143,7 @@ fn build_corpus() -> Corpus {
             }],
             removed: Vec::new(),
             floor: Vec::new(),
+            taken: Vec::new(),
         },
         ServerMsg::Changes {
             from: 1 << 40,
@@ -1152,6 +1153,7 @@ fn build_corpus() -> Corpus {
             docs: vec![],
             removed: Vec::new(),
             floor: Vec::new(),
+            taken: Vec::new(),
         },
         ServerMsg::Ack {
             batch: 3,
@@ -2638,6 +2640,7 @@ fn wire_decoders_hold_at_most_three_times_the_message() {
         }],
         removed: Vec::new(),
         floor: Vec::new(),
+        taken: Vec::new(),
     }
     .encode();
     cases.push(("Changes with 100 000 empty changes", changes));

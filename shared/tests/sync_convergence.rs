@@ -326,16 +326,22 @@ impl Server {
                             docs,
                             removed: Vec::new(),
                             floor: Vec::new(),
+                            taken: Vec::new(),
                         },
                     ));
                 }
                 ServerAction::Pull { after } => {
                     let (to, complete, docs) = self.page(dealer, device, after);
                     let c = self.conns.get_mut(&conn).expect("conn");
-                    queue.extend(
-                        c.session
-                            .pulled(to, complete, 0, docs, Vec::new(), Vec::new()),
-                    );
+                    queue.extend(c.session.pulled(
+                        to,
+                        complete,
+                        0,
+                        docs,
+                        Vec::new(),
+                        Vec::new(),
+                        Vec::new(),
+                    ));
                 }
                 ServerAction::Receipts { batch, .. } => {
                     // Nothing is removed in this model yet: every device sees
@@ -996,6 +1002,7 @@ impl Device {
                     cursor,
                     removed: _,
                     floor: _,
+                    taken: _,
                 } => {
                     for DocChanges { doc, changes } in docs {
                         let d = self

@@ -120,6 +120,20 @@ pub async fn hand_over(leads: &[LeadId], to: Option<UserId>, editor: UserId, now
     done
 }
 
+/// Claims `leads` from the pool for `me`: the owner edit a hand-over makes,
+/// offline too, with a note on the device that it claimed them. Two
+/// salespeople who claim one lead offline both see it as theirs until the
+/// server, which keeps the first claim to reach it, settles it; the other
+/// device then removes the lead and says who claimed it first
+/// (`store::MovedAway`).
+pub async fn claim(leads: &[LeadId], me: UserId, now: i64) -> HandOver {
+    let done = hand_over(leads, Some(me), me, now).await;
+    if let Err(e) = store::claimed(leads, now).await {
+        web_sys::console::warn_1(&format!("Could not note a claim: {e}").into());
+    }
+    done
+}
+
 /// Adds a note as one change.
 pub async fn add_note(lead: LeadId, note: &Note) -> Result<()> {
     change_lead(lead, |doc| doc.add_note(note))

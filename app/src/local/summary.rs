@@ -190,6 +190,7 @@ impl SummaryIndex {
         };
         let mut shown = Vec::new();
         let mut total = 0;
+        let pool = query.owner == OwnerFilter::Pool;
         for row in &self.rows {
             let s = &row.summary;
             if !query.grades.is_empty() && !query.grades.contains(&s.grade) {
@@ -208,9 +209,15 @@ impl SummaryIndex {
                 continue;
             }
             total += 1;
-            if shown.len() < limit {
+            if shown.len() < limit || pool {
                 shown.push(s.clone());
             }
+        }
+        // The pool is worked oldest first: the lead that waited longest
+        // is the first to take.
+        if pool {
+            shown.sort_by_key(|s| (s.created_at, s.id));
+            shown.truncate(limit);
         }
         (shown, total)
     }

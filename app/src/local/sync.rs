@@ -614,8 +614,9 @@ impl Engine {
                     docs,
                     removed,
                     floor,
+                    taken,
                     cursor,
-                } => match apply(&docs, &removed, floor, cursor).await {
+                } => match apply(&docs, &removed, &taken, floor, cursor).await {
                     Ok(changed) => {
                         if !removed.is_empty() {
                             self.send_receipts().await;
@@ -643,6 +644,9 @@ impl Engine {
                 ClientEvent::CaughtUp { .. } => {
                     self.backoff_ms = FIRST_BACKOFF_MS;
                     self.synced_now().await;
+                    if let Err(e) = store::settle_claims().await {
+                        web_sys::console::warn_1(&format!("Could not settle claims: {e}").into());
+                    }
                     self.sync.status.update(|s| {
                         s.phase = Phase::CaughtUp;
                         s.error = None;
@@ -976,10 +980,11 @@ async fn audited() {
 async fn apply(
     docs: &[showroom_shared::sync::DocChanges],
     removed: &[showroom_shared::domain::DocId],
+    taken: &[showroom_shared::sync::Taken],
     floor: Vec<showroom_shared::domain::floor::FloorRow>,
     cursor: Option<u64>,
 ) -> Result<Vec<showroom_shared::domain::DocId>, store::StoreError> {
-    store::remove_docs(removed).await?;
+    store::remove_docs(removed, taken).await?;
     // Before the page's cursor is stored: a page read again stores them again.
     store::put_floor(floor, docs).await?;
     store::apply_page(docs, cursor).await

@@ -172,6 +172,18 @@ fn OwnerField(lead: Memo<Option<OpenLead>>, read_only: Memo<bool>) -> impl IntoV
             }
         });
     };
+    let claim = move |_| {
+        let (Some(open), Some(me)) = (lead.get_untracked(), auth.session_untracked()) else {
+            return;
+        };
+        let id = open.lead.id;
+        spawn_local(async move {
+            let done = leads::claim(&[id], me.user.id, js_sys::Date::now() as i64).await;
+            if done.handed > 0 {
+                let _ = flash.0.try_set(Some(id));
+            }
+        });
+    };
     view! {
         <div class="field owner-field">
             {move || if manager() && !read_only.get() {
@@ -203,6 +215,12 @@ fn OwnerField(lead: Memo<Option<OpenLead>>, read_only: Memo<bool>) -> impl IntoV
                 view! {
                     <span class="field__label">{move || i18n.t(Key::Owner)}</span>
                     <span class="owner-field__value">{shown}</span>
+                    // A pool lead: one tap makes it this salesperson's.
+                    <Show when=move || owner().is_none() && !read_only.get()>
+                        <button type="button" class="button button--primary owner-field__claim" title=move || i18n.t(Key::ClaimLeadHint) on:click=claim>
+                            {move || i18n.t(Key::ClaimLead)}
+                        </button>
+                    </Show>
                 }.into_any()
             }}
         </div>

@@ -197,6 +197,7 @@ pub fn LeadList() -> impl IntoView {
                     on_toggle=Callback::new(move |s: Stage| stages.update(|l| toggle(l, s)))
                 />
             </div>
+            <MovedAwayNotices />
             {move || receiving.get().map(|(done, of)| view! {
                 <p class="muted lead-list__receiving" role="status">{move || i18n.locale().receiving(done, of)}</p>
             })}
@@ -472,6 +473,20 @@ pub fn LeadRows(
                 .and_then(|id| id.parse::<LeadId>().ok())
         })
     });
+    let catalogue = crate::local::dealer::use_dealer_catalogue();
+    let rules = Memo::new(move |_| {
+        catalogue
+            .dealer
+            .with(|d| d.as_ref().map(|d| d.settings.follow_up.clone()))
+            .unwrap_or_default()
+    });
+    // A salesperson takes a pool lead with one tap; a manager hands leads
+    // out with "Select".
+    let claims = Memo::new(move |_| {
+        auth.session()
+            .is_some_and(|s| !showroom_shared::rules::may_decide(s.user.role))
+    });
+    let claimed = RwSignal::new(false);
     let shown = move || {
         let open = open.get();
         let locale = i18n.locale();
@@ -479,17 +494,50 @@ pub fn LeadRows(
         picking.redraw.track();
         // Ticks are read, not tracked: a tick changes its own box only.
         let picked = picking.on.get().then(|| picking.picked.get_untracked());
-        people.with(|people| {
-            rows.get()
-                .into_iter()
-                .map(|s| {
-                    let is_open = open == Some(s.id);
-                    let owner = owner_text(locale, s.owner, me, people);
-                    let pick = picked.as_ref().map(|p| p.contains(&s.id));
-                    (s, is_open, locale, owner, pick)
-                })
-                .collect::<Vec<_>>()
+        let now = js_sys::Date::now() as i64;
+        let claims = claims.get();
+        rules.with(|rules| {
+            people.with(|people| {
+                rows.get()
+                    .into_iter()
+                    .map(|s| {
+                        let is_open = open == Some(s.id);
+                        let owner = owner_text(locale, s.owner, me, people);
+                        let pick = picked.as_ref().map(|p| p.contains(&s.id));
+                        let pool = s.pool_wait(rules, now).map(|w| PoolRow {
+                            wait: locale.pool_wait(w),
+                            overdue: w.overdue(),
+                            claim: claims.then(|| locale.claim_lead_named(&s.name)),
+                        });
+                        (s, is_open, locale, owner, pick, pool)
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
+    };
+    // One listener for every row's Claim button.
+    let claim = move |ev: leptos::ev::MouseEvent| {
+        let Some(button) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("button[data-claim]").ok().flatten())
+        else {
+            return;
+        };
+        let Some(lead) = button
+            .get_attribute("data-claim")
+            .and_then(|id| id.parse::<LeadId>().ok())
+        else {
+            return;
+        };
+        let Some(me) = auth.session_untracked().map(|s| s.user.id) else {
+            return;
+        };
+        let _ = button.set_attribute("disabled", "");
+        leptos::task::spawn_local(async move {
+            let done = leads::claim(&[lead], me, js_sys::Date::now() as i64).await;
+            let _ = claimed.try_set(done.handed > 0);
+        });
     };
     // One listener for every row's box.
     let ticked = move |ev: leptos::ev::Event| {
@@ -507,17 +555,29 @@ pub fn LeadRows(
         }
     };
     view! {
-        <ul class="lead-rows" on:change=ticked>
+        <p class="lead-list__claimed" role="status">
+            {move || claimed.get().then(|| i18n.t(Key::ClaimedSaved))}
+        </p>
+        <ul class="lead-rows" on:change=ticked on:click=claim>
             {move || {
                 shown()
                     .into_iter()
-                    .map(|(s, open, locale, owner, pick)| view! {
-                        <LeadRow s=s open=open locale=locale owner=owner pick=pick />
+                    .map(|(s, open, locale, owner, pick, pool)| view! {
+                        <LeadRow s=s open=open locale=locale owner=owner pick=pick pool=pool />
                     })
                     .collect_view()
             }}
         </ul>
     }
+}
+
+/// What a pool lead's row adds: how long it has waited against the
+/// dealer's first-contact target, and, for a salesperson, the button that
+/// claims it (named after the customer).
+struct PoolRow {
+    wait: String,
+    overdue: bool,
+    claim: Option<String>,
 }
 
 /// Whose lead it is, as a row says it: "Me", a colleague's name (or
@@ -549,6 +609,8 @@ fn LeadRow(
     owner: String,
     /// `Some(ticked)` while selecting.
     pick: Option<bool>,
+    /// A lead in the pool.
+    pool: Option<PoolRow>,
 ) -> impl IntoView {
     let href = format!("/leads/{}", s.id);
     let mobile = s.mobile.as_deref().map(display_phone);
@@ -561,6 +623,18 @@ fn LeadRow(
         Some(d) => locale.date(d),
         None => locale.t(Key::NoFollowUp).to_owned(),
     };
+    // A pool lead says how long it has waited rather than when it is due.
+    let (due, late) = match &pool {
+        Some(p) => (p.wait.clone(), p.overdue),
+        None => (due, late),
+    };
+    let claim = pool.and_then(|p| p.claim).map(|label| {
+        view! {
+            <button type="button" class="button button--secondary lead-row__claim" data-claim=s.id.to_string() aria-label=label>
+                {locale.t(Key::ClaimLead)}
+            </button>
+        }
+    });
     let pool = s.owner.is_none();
     let picking = pick.is_some();
     let pick = pick.map(|ticked| {
@@ -588,6 +662,74 @@ fn LeadRow(
                     <span class=if late { "lead-row__due lead-row__due--late" } else { "lead-row__due" }>{due}</span>
                 </span>
             </a>
+            {claim}
         </li>
+    }
+}
+
+/// Leads of this salesperson that went to a colleague since they last
+/// looked: a claim a colleague made first, or a manager's hand-over. Each
+/// notice stays until its "OK" (it is kept on the device, never with the
+/// customer), and a new one appears as the removal arrives.
+#[component]
+pub fn MovedAwayNotices() -> impl IntoView {
+    let i18n = use_i18n();
+    let names = crate::local::people::use_colleague_names();
+    let notices = RwSignal::new(Vec::<crate::local::store::MovedAway>::new());
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            match crate::local::store::moved_away().await {
+                Ok(list) => {
+                    let _ = notices.try_set(list);
+                }
+                Err(e) => web_sys::console::warn_1(&format!("Could not read notices: {e}").into()),
+            }
+        });
+    };
+    reload();
+    let subscription = crate::local::store::subscribe(move |change| {
+        if !change.removed.is_empty() {
+            reload();
+        }
+    });
+    let _keep = StoredValue::new_local(subscription);
+    let dismiss = move |lead: LeadId| {
+        notices.update(|n| n.retain(|m| m.lead != lead));
+        leptos::task::spawn_local(async move {
+            if let Err(e) = crate::local::store::dismiss_moved(lead).await {
+                web_sys::console::warn_1(&format!("Could not dismiss a notice: {e}").into());
+            }
+        });
+    };
+    view! {
+        <Show when=move || notices.with(|n| !n.is_empty())>
+            <section class="moved-away" aria-labelledby="moved-away-heading">
+                <h2 id="moved-away-heading" class="visually-hidden">{move || i18n.t(Key::MovedAwayHeading)}</h2>
+                <ul class="moved-away__list">
+                    {move || {
+                        let locale = i18n.locale();
+                        names.with(|names| {
+                            notices
+                                .get()
+                                .into_iter()
+                                .map(|n| {
+                                    let who = crate::local::people::name_of(names, n.to, locale.t(Key::Colleague));
+                                    let text = locale.moved_away(&n, &who);
+                                    let lead = n.lead;
+                                    view! {
+                                        <li class="notice notice--info moved-away__item" role="status">
+                                            <p>{text}</p>
+                                            <button type="button" class="button button--secondary" on:click=move |_| dismiss(lead)>
+                                                {locale.t(Key::MovedAwayOk)}
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        })
+                    }}
+                </ul>
+            </section>
+        </Show>
     }
 }

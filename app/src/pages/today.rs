@@ -304,6 +304,7 @@ pub fn TodayPage() -> impl IntoView {
     view! {
         <section class="page today" aria-labelledby="today-heading">
             <h1 id="today-heading" class="page__title">{move || i18n.t(Key::Today)}</h1>
+            <crate::pages::leads::MovedAwayNotices />
             // On a laptop, the work beside the showroom (two columns).
             <div class="today__work">
             <section class="card my-work" aria-labelledby="overdue-heading">

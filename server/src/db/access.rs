@@ -235,6 +235,7 @@ pub async fn seller_page(
     // What each document of the page does for this reader between the
     // cursor and the page's end.
     let mut removed = Vec::new();
+    let mut taken_by = Vec::new();
     let mut whole = Vec::new();
     let mut visible = HashSet::new();
     // Documents the reader does not see at the page's end: their floor
@@ -254,6 +255,9 @@ pub async fn seller_page(
             Shift::Lost => {
                 removed.push(*doc);
                 hidden.push(*doc);
+                if let Some(by) = access_at(*doc, moves, to).and_then(|a| a.owner) {
+                    taken_by.push(showroom_shared::sync::Taken { doc: *doc, by });
+                }
             }
             Shift::Gained => whole.push(*doc),
             Shift::Same if visible_at(*doc, to) => {
@@ -309,6 +313,7 @@ pub async fn seller_page(
         docs: group_by_doc(rows.into_values()),
         removed,
         floor,
+        taken: taken_by,
     })
 }
 

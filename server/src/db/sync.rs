@@ -35,6 +35,8 @@ pub struct Page {
     pub removed: Vec<DocId>,
     /// The floor rows of the page's documents the reader does not see.
     pub floor: Vec<showroom_shared::domain::floor::FloorRow>,
+    /// Of `removed`, the leads a colleague holds as of the page's end.
+    pub taken: Vec<showroom_shared::sync::Taken>,
 }
 
 /// A document as stored: its snapshot and the changes to apply on top.
@@ -437,6 +439,7 @@ pub async fn changes_after(
         docs: Vec::new(),
         removed: Vec::new(),
         floor: Vec::new(),
+        taken: Vec::new(),
     };
     if sending == 0 {
         return Ok(page);

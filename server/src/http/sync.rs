@@ -326,6 +326,7 @@ impl Connection {
                             page.docs,
                             page.removed,
                             page.floor,
+                            page.taken,
                         )),
                         Err(err) => {
                             tracing::error!(%err, "reading the change log failed");
@@ -358,6 +359,7 @@ impl Connection {
                                 docs: Vec::new(),
                                 removed: Vec::new(),
                                 floor: Vec::new(),
+                                taken: Vec::new(),
                             })
                             .await
                         }

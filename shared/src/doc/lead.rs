@@ -416,6 +416,55 @@ impl LeadDoc {
     }
 }
 
+/// Every value the lead's `owner` key holds: one, or several while
+/// concurrent changes set it differently (Automerge shows one of them, the
+/// same on every replica, but by its own order, not by who claimed first).
+/// The server settles such a conflict (`rules::settle_owner`).
+pub fn owner_values(doc: &Document) -> Vec<Option<UserId>> {
+    let Ok(values) = doc.am.get_all(ROOT, "owner") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (value, _) in values {
+        let owner = match value {
+            Value::Scalar(v) => match v.as_ref() {
+                ScalarValue::Str(s) => s.parse::<UserId>().ok(),
+                _ => None,
+            },
+            Value::Object(_) => None,
+        };
+        if !out.contains(&owner) {
+            out.push(owner);
+        }
+    }
+    out
+}
+
+/// Writes the lead's owner as one change by `actor` at `now`, over every
+/// value it held (a conflict ends with it). Only the owner: who edited the
+/// lead last stays as it was. Returns the change's bytes.
+pub fn settle_owner(
+    doc: &mut Document,
+    owner: Option<UserId>,
+    actor: ActorId,
+    now: i64,
+) -> Result<Option<Vec<u8>>, DocError> {
+    let kept = doc.am.get_actor().clone();
+    doc.am.set_actor(actor);
+    let written = put_text(
+        &mut doc.am,
+        &ROOT,
+        "owner",
+        owner.map(|o| o.to_string()).as_deref(),
+    );
+    let hash = written.map(|()| doc.commit("settle owner", now));
+    doc.am.set_actor(kept);
+    let bytes = hash?
+        .and_then(|h| doc.am.get_change_by_hash(&h))
+        .map(|c| c.raw_bytes().to_vec());
+    Ok(bytes)
+}
+
 /// Reads a lead document.
 pub(crate) fn read(doc: &Document) -> Result<Lead, DocError> {
     let d = &doc.am;

@@ -13,7 +13,7 @@ pub use columns::MAX_CHANGE_OPS;
 pub use dealer::DealerDoc;
 pub use document::Document;
 pub(crate) use lead::read as read_lead;
-pub use lead::{LeadDoc, SCHEMA_VERSION};
+pub use lead::{LeadDoc, SCHEMA_VERSION, owner_values, settle_owner};
 pub use register::RegisterDoc;
 
 pub use automerge::{ActorId, Change, ChangeHash};

@@ -301,6 +301,63 @@ pub struct Settings {
     /// Who the dealer is on paper: the printed test-drive record and quotes.
     #[autosurgeon(missing = "Default::default")]
     pub profile: DealerProfile,
+    /// The open pool, walk-in rotation and lead collisions.
+    #[autosurgeon(missing = "Default::default")]
+    pub pool: PoolRules,
+}
+
+text_enum!(
+    /// What becomes of a pool lead nobody claimed within its first-contact
+    /// target.
+    Unclaimed, "unclaimed rule", {
+        /// It stays in the pool, flagged overdue.
+        Stay = "stay",
+        /// It goes to the next salesperson in the walk-in rotation.
+        Rotate = "rotate",
+    }
+);
+
+text_enum!(
+    /// What happens when two leads of the dealer share a mobile number (撞单).
+    CollisionRule, "collision rule", {
+        /// Both owners and the manager are told; the manager merges, keeps
+        /// both or assigns them.
+        ManagerDecides = "manager",
+        /// The earlier lead absorbs the later at once; the manager is told.
+        FirstCapturedWins = "first_captured",
+    }
+);
+
+/// The dealer's rules for leads that belong to nobody yet and for walk-ins.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct PoolRules {
+    pub unclaimed: Unclaimed,
+    /// Walk-ins are offered to the salespeople in turn ("up" system).
+    pub rotation: bool,
+    pub collisions: CollisionRule,
+}
+
+impl Default for PoolRules {
+    fn default() -> Self {
+        PoolRules {
+            unclaimed: Unclaimed::Stay,
+            rotation: false,
+            collisions: CollisionRule::ManagerDecides,
+        }
+    }
+}
+
+impl FollowUpRules {
+    /// How long a new lead from `source` may wait for its first contact
+    /// (ms): the manufacturer's leads have their own, shorter target.
+    pub fn first_contact_ms(&self, source: super::Source) -> i64 {
+        let hours = if source == super::Source::Manufacturer {
+            self.first_contact_hours_oem
+        } else {
+            self.first_contact_hours
+        };
+        i64::from(hours) * 3_600_000
+    }
 }
 
 /// The dealer as printed on its records. Empty fields are left off the page.
@@ -442,6 +499,7 @@ impl Default for Settings {
             quote: QuoteRules::default(),
             follow_up: FollowUpRules::default(),
             profile: DealerProfile::default(),
+            pool: PoolRules::default(),
         }
     }
 }
@@ -530,6 +588,15 @@ impl Fields for Settings {
         Field::nested("quote", QuoteRules::FIELDS),
         Field::nested("follow_up", FollowUpRules::FIELDS),
         Field::nested("profile", DealerProfile::FIELDS),
+        Field::nested("pool", PoolRules::FIELDS),
+    ];
+}
+
+impl Fields for PoolRules {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("unclaimed"),
+        Field::dealer("rotation"),
+        Field::dealer("collisions"),
     ];
 }
 

@@ -46,6 +46,13 @@ id_type!(
     /// A user account inside one dealer.
     UserId
 );
+impl UserId {
+    /// The server writing in its own name (an owner conflict settled, a
+    /// collision recorded, a merge): no session is ever this user, so no
+    /// device can write what only the server writes.
+    pub const SERVER: UserId = UserId::from_uuid(Uuid::nil());
+}
+
 id_type!(
     /// A lead, and the Automerge document that holds it.
     LeadId

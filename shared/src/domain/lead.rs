@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::collision::{Absorbed, Collision};
 use super::followup::{Consent, LostDecision, LostRequest, Task};
 use super::quote::{Approval, QuoteVersion};
 use super::record::{Field, Fields, Personal, holds_records};
@@ -68,6 +69,12 @@ holds_records! {
         lost_decisions: LostDecision,
         /// The customer's consents and withdrawals per purpose, by id.
         consents: Consent,
+        /// Other leads with the same mobile number (撞单), by id: the
+        /// server's.
+        collisions: Collision,
+        /// What this lead kept of leads it absorbed in a merge, by their
+        /// id: the server's.
+        absorbed: Absorbed,
     }
 }
 
@@ -99,6 +106,8 @@ impl Lead {
             lost_requests: Vec::new(),
             lost_decisions: Vec::new(),
             consents: Vec::new(),
+            collisions: Vec::new(),
+            absorbed: Vec::new(),
         }
     }
 }

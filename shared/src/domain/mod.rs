@@ -2,6 +2,7 @@
 
 mod account;
 pub mod catalogue;
+pub mod collision;
 mod consent;
 mod date;
 pub mod floor;

@@ -8,9 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::catalogue::FollowUpRules;
 use super::followup::{TaskId, TaskKind, decision_on, next_due};
 use super::quote::QuoteStatus;
-use super::{Date, Grade, Lead, LeadId, Stage, UserId};
+use super::{Date, Grade, Lead, LeadId, Source, Stage, UserId};
 
 /// What the list, Today and search need of one lead (the device stores it
 /// as JSON text in its `summaries` store; the server writes its columns to
@@ -38,6 +39,10 @@ pub struct LeadSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_due: Option<i64>,
     pub owner: Option<UserId>,
+    /// Where the lead came from: a manufacturer's lead has its own
+    /// first-contact target. Summaries stored before it read as walk-ins.
+    #[serde(default = "walk_in")]
+    pub source: Source,
     pub models: Vec<String>,
     pub updated_at: i64,
     /// Quote versions waiting for a manager's decision on their terms (the
@@ -61,6 +66,22 @@ pub struct LeadSummary {
     pub approved_at: Option<i64>,
 }
 
+/// A pool lead's wait (`LeadSummary::pool_wait`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolWait {
+    /// Since the lead came in.
+    pub waited_ms: i64,
+    /// The dealer's first-contact target for its source.
+    pub target_ms: i64,
+}
+
+impl PoolWait {
+    /// Nobody took it within the target.
+    pub fn overdue(self) -> bool {
+        self.waited_ms > self.target_ms
+    }
+}
+
 /// An open task as Today shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TaskBrief {
@@ -68,6 +89,10 @@ pub struct TaskBrief {
     pub kind: TaskKind,
     pub due: i64,
     pub assignee: UserId,
+}
+
+fn walk_in() -> Source {
+    Source::WalkIn
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -88,6 +113,7 @@ impl LeadSummary {
             next_follow_up: None,
             next_due: None,
             owner: lead.owner,
+            source: lead.source,
             models: lead.models.clone(),
             updated_at: lead.updated_at,
             approvals_waiting: lead
@@ -145,6 +171,16 @@ impl LeadSummary {
         self
     }
 
+    /// How long a lead in the pool has waited for someone to take it,
+    /// against the dealer's first-contact target for its source; `None`
+    /// for a lead someone holds, or a closed one.
+    pub fn pool_wait(&self, rules: &FollowUpRules, now: i64) -> Option<PoolWait> {
+        (self.owner.is_none() && self.stage.is_open()).then(|| PoolWait {
+            waited_ms: (now - self.created_at).max(0),
+            target_ms: rules.first_contact_ms(self.source),
+        })
+    }
+
     /// Due for a follow-up on `today`: open, with a follow-up date on or before it.
     pub fn is_due(&self, today: Date) -> bool {
         self.stage.is_open() && self.next_follow_up.is_some_and(|d| d <= today)
@@ -198,6 +234,22 @@ mod tests {
         assert_eq!(s.next_due, lead.next_due(start));
         assert_eq!(s.next_due, Some(2 * DAY - 3_600_000));
         assert_eq!(s.next_follow_up, "1970-01-03".parse().ok());
+        // In the pool it waits against the target of its source.
+        lead.owner = None;
+        let rules = FollowUpRules::default();
+        let wait = LeadSummary::of(&lead).pool_wait(&rules, 25 * 3_600_000);
+        assert_eq!(
+            wait.map(|w| (w.target_ms, w.overdue())),
+            Some((24 * 3_600_000, true))
+        );
+        lead.source = crate::domain::Source::Manufacturer;
+        let wait = LeadSummary::of(&lead).pool_wait(&rules, 11 * 3_600_000);
+        assert_eq!(
+            wait.map(|w| (w.target_ms, w.overdue())),
+            Some((12 * 3_600_000, false))
+        );
+        lead.owner = Some(by);
+        assert_eq!(LeadSummary::of(&lead).pool_wait(&rules, 0), None);
         // A closed lead is never due; the facts without a zone are never due.
         lead.stage = Stage::Lost;
         assert_eq!(in_china(&lead).next_due, None);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::PROTOCOL_VERSION;
-use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode, limits};
+use super::wire::{ClientMsg, DocChanges, Refused, ServerMsg, SyncErrorCode, Taken, limits};
 use crate::domain::DocId;
 use crate::domain::floor::FloorRow;
 
@@ -24,10 +24,12 @@ pub enum ClientEvent {
     /// `floor`: rows of the showroom floor from documents the device does
     /// not hold (stored after the documents; a row of a document the device
     /// holds is the device's own to derive, and skipped).
+    /// `taken`: of `removed`, the leads a colleague holds now.
     Apply {
         docs: Vec<DocChanges>,
         removed: Vec<DocId>,
         floor: Vec<FloorRow>,
+        taken: Vec<Taken>,
         cursor: Option<u64>,
     },
     /// The device has seen everything the server had when it answered.
@@ -94,6 +96,7 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
     let mut at: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
     let mut removed: Vec<DocId> = Vec::new();
     let mut floor: Vec<FloorRow> = Vec::new();
+    let mut taken: Vec<Taken> = Vec::new();
     let mut cursor = None;
     let mut applies = false;
     let mut caught_up = None;
@@ -103,9 +106,12 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
                 docs: page,
                 removed: gone,
                 floor: rows,
+                taken: took,
                 cursor: c,
             } => {
                 applies = true;
+                taken.retain(|t| !took.iter().any(|n| n.doc == t.doc));
+                taken.extend(took);
                 // Later rows win when stored (a row is the latest state of
                 // its visit or drive).
                 floor.extend(rows);
@@ -113,6 +119,7 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
                 for d in page {
                     if !removed.is_empty() {
                         removed.retain(|r| *r != d.doc);
+                        taken.retain(|t| t.doc != d.doc);
                     }
                     match at.get(&d.doc).and_then(|&i| docs[i].as_mut()) {
                         Some(held) => held.changes.extend(d.changes),
@@ -142,6 +149,7 @@ fn merge_run(run: Vec<ClientEvent>) -> Vec<ClientEvent> {
             docs: docs.into_iter().flatten().collect(),
             removed,
             floor,
+            taken,
             cursor,
         });
     }
@@ -312,6 +320,7 @@ impl SyncClient {
                 docs,
                 removed,
                 floor,
+                taken,
             } => {
                 let before = self.cursor;
                 let cursor = if from <= self.cursor && to >= self.cursor {
@@ -332,6 +341,7 @@ impl SyncClient {
                     docs,
                     removed,
                     floor,
+                    taken,
                     cursor,
                 }];
                 if complete && cursor.is_some() {
@@ -404,12 +414,14 @@ mod tests {
                 cursor: Some(10),
                 removed: vec![doc(3, &[]).doc],
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
             Apply {
                 docs: vec![doc(3, &[5, 6])],
                 cursor: Some(11),
                 removed: vec![doc(2, &[]).doc],
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
         ];
         assert_eq!(
@@ -419,6 +431,7 @@ mod tests {
                 cursor: Some(11),
                 removed: vec![doc(2, &[]).doc],
                 floor: Vec::new(),
+                taken: Vec::new(),
             }]
         );
     }
@@ -456,6 +469,7 @@ mod tests {
                 cursor: Some(10),
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
             CaughtUp { cursor: 10 },
             Apply {
@@ -463,6 +477,7 @@ mod tests {
                 cursor: Some(12),
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
             CaughtUp { cursor: 12 },
             // A page out of order: applied, the cursor stays at the last known.
@@ -471,6 +486,7 @@ mod tests {
                 cursor: None,
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
             Refused(refused.clone()),
             Apply {
@@ -478,6 +494,7 @@ mod tests {
                 cursor: Some(20),
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
         ];
         let mut two = doc(2, &[2]);
@@ -492,6 +509,7 @@ mod tests {
                     cursor: Some(12),
                     removed: Vec::new(),
                     floor: Vec::new(),
+                    taken: Vec::new(),
                 },
                 CaughtUp { cursor: 12 },
                 Refused(refused),
@@ -500,6 +518,7 @@ mod tests {
                     cursor: Some(20),
                     removed: Vec::new(),
                     floor: Vec::new(),
+                    taken: Vec::new(),
                 },
             ],
             "one document once, its changes in the order they came; other events keep their place"
@@ -603,6 +622,7 @@ mod tests {
             docs: vec![],
             removed: Vec::new(),
             floor: Vec::new(),
+            taken: Vec::new(),
         };
         assert_eq!(c.receiving(), None);
         c.on_message(page(100, 2_100, 8_000));
@@ -632,6 +652,7 @@ mod tests {
             docs: vec![],
             removed: Vec::new(),
             floor: Vec::new(),
+            taken: Vec::new(),
         };
         assert_eq!(
             c.on_message(page(20, 30)),
@@ -640,6 +661,7 @@ mod tests {
                 cursor: None,
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             }]
         );
         assert_eq!(c.cursor(), 10, "a gap (10, 20] is not skipped");
@@ -650,6 +672,7 @@ mod tests {
                 cursor: Some(20),
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             }]
         );
         assert_eq!(
@@ -659,6 +682,7 @@ mod tests {
                 cursor: Some(20),
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             }],
             "a duplicate is harmless"
         );
@@ -670,6 +694,7 @@ mod tests {
             docs: vec![],
             removed: Vec::new(),
             floor: Vec::new(),
+            taken: Vec::new(),
         });
         assert_eq!(done.last(), Some(&ClientEvent::CaughtUp { cursor: 30 }));
     }

@@ -36,8 +36,13 @@ pub struct Accepted {
     /// applied now.
     pub now_applied: Vec<ChangeHash>,
     /// The document as it reads now, when changes were new and it can be
-    /// read (its creation has arrived).
+    /// read (its creation has arrived). A lead's owner is the one the
+    /// server decided when it was in conflict (`settle_owner`).
     pub content: Option<Content>,
+    /// The owner the server decided for a lead the changes left with
+    /// conflicting owners: the caller writes it back as the server's own
+    /// change ([`DocState::settle_owner`]), so every replica reads it.
+    pub settle_owner: Option<Option<crate::domain::UserId>>,
 }
 
 impl Accepted {
@@ -236,6 +241,37 @@ impl DocState {
         self.doc.read_dealer().ok()
     }
 
+    /// Writes the owner the server decided (`Accepted::settle_owner`) as
+    /// one change by the server's `actor` at `now`, stored like any other:
+    /// added to the tail, returned to be logged and sent.
+    pub fn settle_owner(
+        &mut self,
+        owner: Option<crate::domain::UserId>,
+        actor: ActorId,
+        now: i64,
+    ) -> Result<Option<NewChange>, Refusal> {
+        self.settle()?;
+        let bytes = crate::doc::settle_owner(&mut self.doc, owner, actor, now)
+            .map_err(|e| Refusal::new(SyncErrorCode::Internal, e.to_string()))?;
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+        let hash = parse_change(&bytes)
+            .map_err(|e| Refusal::new(SyncErrorCode::Internal, e.to_string()))?
+            .hash();
+        self.history_bytes += bytes.len();
+        self.tail.push((hash, bytes.clone()));
+        self.owner = Some(owner);
+        if let Some(Content::Lead(l)) = &mut self.content {
+            l.owner = owner;
+        }
+        Ok(Some(NewChange {
+            hash,
+            bytes,
+            applied: true,
+        }))
+    }
+
     /// Opens the document again from its snapshot and tail (after a panic
     /// inside Automerge left it in an unknown state).
     pub fn reopen(&mut self) -> Result<(), Refusal> {
@@ -356,14 +392,23 @@ pub fn ingest(
             )
         })
         .and_then(|()| check(&mut state.doc, dealer, doc));
-    let checked = checked.and_then(|after| {
-        let Some(content) = &after else {
+    let mut settled = None;
+    let checked = checked.and_then(|mut after| {
+        let Some(content) = &mut after else {
             return Ok(after);
         };
+        // Concurrent changes left the owner in conflict (two claims of a
+        // pool lead made offline, a claim and a manager's assignment): the
+        // server decides, and the rules judge what it decided.
+        let conflict = match content {
+            Content::Lead(_) => crate::doc::owner_values(&state.doc),
+            _ => Vec::new(),
+        };
+        let conflict = (conflict.len() > 1).then_some(conflict);
         // A salesperson's lead whose stored owner is not known is judged
         // against the document before: who may set its owner depends on it.
         let owner_unknown = matches!(content, Content::Lead(_))
-            && !rules::may_decide(author.role)
+            && (!rules::may_decide(author.role) || conflict.is_some())
             && state.owner.is_none();
         let before = if was_new || (!rules::needs_before(content, author) && !owner_unknown) {
             None
@@ -375,9 +420,17 @@ pub fn ingest(
                 None => state.read_stored(dealer, doc)?,
             }
         };
+        let stored = state
+            .owner
+            .or_else(|| before.as_ref().and_then(Content::as_lead).map(|b| b.owner));
+        if let (Some(values), Content::Lead(l)) = (&conflict, &mut *content) {
+            let owner = rules::settle_owner(stored.flatten(), values, author);
+            l.owner = owner;
+            settled = Some(owner);
+        }
         if before.is_none()
             && !was_new
-            && let (Content::Lead(l), Some(owner)) = (content, state.owner)
+            && let (Content::Lead(l), Some(owner)) = (&*content, state.owner)
         {
             rules::owner_move(Some(owner), l.owner, author).map_err(|b| refused(&b))?;
         }
@@ -416,6 +469,7 @@ pub fn ingest(
         new_changes,
         now_applied,
         content,
+        settle_owner: settled,
     })
 }
 

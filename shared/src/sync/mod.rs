@@ -17,7 +17,8 @@ pub use client::{ClientEvent, PendingDoc, SyncClient};
 pub use ingest::{Accepted, DocState, NewChange, Refusal, ingest};
 pub use server::{Ingested, ServerAction, ServerLog, ServerSession};
 pub use wire::{
-    ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, group_by_doc, limits,
+    ClientMsg, DecodeError, DocChanges, Refused, ServerMsg, SyncErrorCode, Taken, group_by_doc,
+    limits,
 };
 
 /// The protocol version a `Hello` carries; the server refuses others (and
@@ -26,5 +27,6 @@ pub use wire::{
 /// device the log was restored (it starts over and re-sends what it holds).
 /// 5: visibility inside the dealer — `Changes` names the documents the
 /// device must remove, and the device confirms with `Removed`. 6: `Changes`
-/// carries the floor rows of documents the device may not see.
-pub const PROTOCOL_VERSION: u8 = 6;
+/// carries the floor rows of documents the device may not see. 7: `Changes`
+/// says which colleague holds each removed lead now (`taken`).
+pub const PROTOCOL_VERSION: u8 = 7;

@@ -330,6 +330,7 @@ impl ServerSession {
                 docs: Vec::new(),
                 removed,
                 floor,
+                taken: Vec::new(),
             }));
         }
         out.push(ServerAction::Send(ServerMsg::Ack {
@@ -342,8 +343,10 @@ impl ServerSession {
     /// A page of changes after the cursor was read: `to` is the last sequence
     /// number looked at, `complete` whether nothing more was there, and
     /// `remaining` how many sequence numbers the log held after `to`;
-    /// `removed` the documents the reader lost in the page, `floor` the floor
-    /// rows of its documents the reader may not see.
+    /// `removed` the documents the reader lost in the page (`taken`: those
+    /// a colleague holds now), `floor` the floor rows of its documents the
+    /// reader may not see.
+    #[allow(clippy::too_many_arguments)]
     pub fn pulled(
         &mut self,
         to: u64,
@@ -352,6 +355,7 @@ impl ServerSession {
         docs: Vec<DocChanges>,
         removed: Vec<DocId>,
         floor: Vec<FloorRow>,
+        taken: Vec<super::Taken>,
     ) -> Vec<ServerAction> {
         if self.phase != Phase::Ready {
             return Vec::new();
@@ -368,6 +372,7 @@ impl ServerSession {
                 docs,
                 removed,
                 floor,
+                taken,
             }));
         }
         if !complete || std::mem::take(&mut self.woken) {
@@ -494,7 +499,7 @@ mod tests {
             })),
             vec![ServerAction::Pull { after: 5 }]
         );
-        let page = s.pulled(9, true, 0, vec![], vec![], vec![]);
+        let page = s.pulled(9, true, 0, vec![], vec![], vec![], vec![]);
         assert_eq!(
             page,
             vec![ServerAction::Send(ServerMsg::Changes {
@@ -505,11 +510,12 @@ mod tests {
                 docs: vec![],
                 removed: vec![],
                 floor: Vec::new(),
+                taken: Vec::new(),
             })]
         );
         assert_eq!(s.wake(), vec![ServerAction::Pull { after: 9 }]);
         assert_eq!(s.wake(), vec![], "already pulling");
-        let next = s.pulled(12, true, 0, vec![], vec![], vec![]);
+        let next = s.pulled(12, true, 0, vec![], vec![], vec![], vec![]);
         assert_eq!(
             next.last(),
             Some(&ServerAction::Pull { after: 12 }),
@@ -527,13 +533,13 @@ mod tests {
             head: 1_000,
         }));
         assert_eq!(s.committed(5, 6), vec![], "a catch-up is under way");
-        let after_page = s.pulled(5, true, 0, vec![], vec![], vec![]);
+        let after_page = s.pulled(5, true, 0, vec![], vec![], vec![], vec![]);
         assert_eq!(
             after_page.last(),
             Some(&ServerAction::Pull { after: 5 }),
             "what was committed during the catch-up is read from the log"
         );
-        s.pulled(6, true, 0, vec![], vec![], vec![]);
+        s.pulled(6, true, 0, vec![], vec![], vec![], vec![]);
         assert_eq!(
             s.committed(6, 8),
             vec![ServerAction::Deliver { from: 6, to: 8 }]

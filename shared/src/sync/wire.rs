@@ -8,7 +8,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::domain::floor::FloorRow;
-use crate::domain::{DocId, DocKind};
+use crate::domain::{DocId, DocKind, UserId};
 
 /// Size caps, enforced when decoding and again by the server.
 pub mod limits {
@@ -177,6 +177,13 @@ pub enum ClientMsg {
     Delivered,
 }
 
+/// A document the device removes that a colleague holds now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Taken {
+    pub doc: DocId,
+    pub by: UserId,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerMsg {
     /// Changes with sequence numbers in `(from, to]`, the receiver's own left out.
@@ -200,6 +207,9 @@ pub enum ServerMsg {
         docs: Vec<DocChanges>,
         removed: Vec<DocId>,
         floor: Vec<FloorRow>,
+        /// Of `removed`, the leads a colleague holds now, and who: what
+        /// the device tells its user ("Wang Fang claimed this lead first").
+        taken: Vec<Taken>,
     },
     /// Batch `batch` is durably stored, except the documents in `refused`.
     Ack { batch: u64, refused: Vec<Refused> },
@@ -351,6 +361,7 @@ impl ServerMsg {
                 docs,
                 removed,
                 floor,
+                taken,
             } => {
                 w.byte(CHANGES);
                 w.varint(*from);
@@ -362,6 +373,11 @@ impl ServerMsg {
                 w.varint(floor.len() as u64);
                 for row in floor {
                     w.bytes(row.to_json().as_bytes());
+                }
+                w.varint(taken.len() as u64);
+                for t in taken {
+                    w.id(t.doc);
+                    w.0.extend_from_slice(t.by.0.as_bytes());
                 }
             }
             ServerMsg::Ack { batch, refused } => {
@@ -400,6 +416,7 @@ impl ServerMsg {
                 docs: r.docs(None)?,
                 removed: r.ids(limits::PAGE_CHANGES)?,
                 floor: r.floor_rows()?,
+                taken: r.taken()?,
             },
             ACK => {
                 let batch = r.varint()?;
@@ -585,6 +602,30 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| self.id()).collect()
     }
 
+    /// Leads and who holds them now (33 bytes each), at most a page's rows.
+    fn taken(&mut self) -> Result<Vec<Taken>, DecodeError> {
+        let n = self.count(33)?;
+        if n > limits::PAGE_CHANGES {
+            return Err(DecodeError::TooManyDocs(limits::PAGE_CHANGES));
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let doc = self.id()?;
+            let end = self.pos + 16;
+            let bytes: [u8; 16] = self
+                .buf
+                .get(self.pos..end)
+                .and_then(|s| s.try_into().ok())
+                .ok_or(DecodeError::Truncated)?;
+            self.pos = end;
+            out.push(Taken {
+                doc,
+                by: UserId::from_uuid(Uuid::from_bytes(bytes)),
+            });
+        }
+        Ok(out)
+    }
+
     /// Floor rows, each JSON of at most `FLOOR_ROW_BYTES`.
     fn floor_rows(&mut self) -> Result<Vec<FloorRow>, DecodeError> {
         let n = self.count(2)?;
@@ -694,6 +735,7 @@ mod tests {
                 docs: docs.clone(),
                 removed: Vec::new(),
                 floor: Vec::new(),
+                taken: Vec::new(),
             },
             ServerMsg::Changes {
                 from: 3,
@@ -703,6 +745,10 @@ mod tests {
                 docs,
                 removed: vec![id(5)],
                 floor: Vec::new(),
+                taken: vec![Taken {
+                    doc: id(5),
+                    by: UserId::from_uuid(Uuid::from_u128(8)),
+                }],
             },
             ServerMsg::Ack {
                 batch: 7,

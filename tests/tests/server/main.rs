@@ -10,6 +10,7 @@ mod durability;
 mod followup;
 mod http;
 mod ownership_model;
+mod pool;
 mod quotes;
 mod records;
 mod storage;

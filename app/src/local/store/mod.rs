@@ -50,7 +50,10 @@ pub use receive::{
     apply_page, changed_elsewhere, cursor, forget_device, held_docs, log, meta, put_floor,
     set_meta, yield_now,
 };
-pub use removal::{receipted, receipts_due, remove_docs};
+pub use removal::{
+    MovedAway, claimed, dismiss_moved, moved_away, receipted, receipts_due, remove_docs,
+    settle_claims,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {

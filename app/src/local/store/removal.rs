@@ -11,7 +11,9 @@
 
 use std::collections::HashSet;
 
-use showroom_shared::domain::DocId;
+use serde::{Deserialize, Serialize};
+use showroom_shared::domain::{DocId, LeadId, Source, UserId};
+use showroom_shared::sync::Taken;
 use wasm_bindgen::JsValue;
 
 use super::bus::{Origin, StoreChange, notify};
@@ -22,10 +24,104 @@ use crate::local::db::{DOC_CHANGES, DOCS, Database, META, OUTBOX, RECORDS, SUMMA
 use crate::local::floor::FloorRow;
 
 const REMOVING: &str = "removing:";
+/// `claim:<lead>`: this device claimed the lead from the pool and has not
+/// seen the claim settled yet (see [`claimed`]).
+const CLAIM: &str = "claim:";
+/// `moved:<lead>`: a lead of this user that a colleague holds now, until
+/// the user has read the notice ([`MovedAway`]).
+const MOVED: &str = "moved:";
+
+/// A lead that left this device for a colleague: what the user is told
+/// ("Wang Fang claimed this lead first"). Never the customer: the device
+/// may no longer hold anything of them, so the notice names the lead by
+/// its source and when it came in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedAway {
+    pub lead: LeadId,
+    /// Who holds it now.
+    pub to: UserId,
+    /// This device had claimed it from the pool: a colleague's claim
+    /// reached the server first. Otherwise a manager handed it on.
+    pub claimed: bool,
+    pub source: Source,
+    pub created_at: i64,
+}
+
+/// Notes that this device claimed `leads` from the pool: if the server
+/// gives them to a colleague who claimed first, the notice says so.
+pub async fn claimed(leads: &[LeadId], at: i64) -> Result<()> {
+    with_db(async |db: &Database| {
+        let tx = Tx::write(db, &[META])?;
+        for lead in leads {
+            tx.put(
+                META,
+                &format!("{CLAIM}{lead}"),
+                &JsValue::from_f64(at as f64),
+            )?;
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The device has caught up with the server: a claim whose lead has
+/// nothing left in the outbox is settled (it stayed, or its removal came
+/// before), so its note goes.
+pub async fn settle_claims() -> Result<()> {
+    with_db(async |db: &Database| {
+        let tx = Tx::write(db, &[META, OUTBOX])?;
+        let claims = tx.entries(META, CLAIM).await?;
+        if claims.is_empty() {
+            tx.commit().await?;
+            return Ok(());
+        }
+        let mut keys = tx.queue_keys(OUTBOX)?;
+        tx.settle(&mut keys).await?;
+        let unsent: HashSet<DocId> = keys
+            .list()
+            .into_iter()
+            .filter_map(|k| k.as_string().as_deref().and_then(doc_of_key))
+            .collect();
+        for (key, _) in claims {
+            let lead = key
+                .strip_prefix(CLAIM)
+                .and_then(|l| l.parse::<LeadId>().ok());
+            if lead.is_none_or(|l| !unsent.contains(&DocId::lead(l))) {
+                tx.delete(META, &key)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The leads that left this user for a colleague, oldest notice first.
+pub async fn moved_away() -> Result<Vec<MovedAway>> {
+    let entries = with_db(async |db: &Database| {
+        let tx = Tx::read(db, &[META])?;
+        let entries = tx.entries(META, MOVED).await?;
+        tx.commit().await?;
+        Ok(entries)
+    })
+    .await?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_str(&v.as_string()?).ok())
+        .collect())
+}
+
+/// The user has read the notice of `lead`.
+pub async fn dismiss_moved(lead: LeadId) -> Result<()> {
+    super::set_meta(&format!("{MOVED}{lead}"), None).await
+}
 
 /// Removes `docs` from the device (keeping their unsent changes) and
 /// remembers the receipts owed, in one transaction; then tells the lists.
-pub async fn remove_docs(docs: &[DocId]) -> Result<()> {
+/// A lead of this user that `taken` says a colleague holds now leaves a
+/// notice ([`MovedAway`]).
+pub async fn remove_docs(docs: &[DocId], taken: &[Taken]) -> Result<()> {
     if docs.is_empty() {
         return Ok(());
     }
@@ -34,6 +130,34 @@ pub async fn remove_docs(docs: &[DocId]) -> Result<()> {
         let tx = Tx::write(db, &[DOCS, DOC_CHANGES, SUMMARIES, RECORDS, META])?;
         let rows = tx.entries(RECORDS, "").await?;
         for doc in docs {
+            if let Some(lead) = doc.as_lead()
+                && let Some(t) = taken.iter().find(|t| t.doc == *doc)
+            {
+                let summary = tx
+                    .get(SUMMARIES, &lead.to_string())
+                    .await?
+                    .and_then(|v| v.as_string())
+                    .and_then(|t| {
+                        serde_json::from_str::<crate::local::summary::LeadSummary>(&t).ok()
+                    });
+                let claim = format!("{CLAIM}{lead}");
+                let claimed = tx.get(META, &claim).await?.is_some();
+                // Only a lead that was this user's (a salesperson's device
+                // holds no colleague's lead) tells of where it went.
+                if let Some(s) = summary.filter(|s| s.owner.is_some() && s.owner != Some(t.by)) {
+                    let notice = MovedAway {
+                        lead,
+                        to: t.by,
+                        claimed,
+                        source: s.source,
+                        created_at: s.created_at,
+                    };
+                    if let Ok(json) = serde_json::to_string(&notice) {
+                        tx.put(META, &format!("{MOVED}{lead}"), &JsValue::from_str(&json))?;
+                    }
+                }
+                tx.delete(META, &claim)?;
+            }
             tx.delete(DOCS, &doc.to_string())?;
             for (key, _) in tx.entries(DOC_CHANGES, &prefix(*doc)).await? {
                 tx.delete(DOC_CHANGES, &key)?;
