@@ -30,6 +30,7 @@ fn summary(n: u128) -> LeadSummary {
         next_follow_up: "2026-12-01".parse::<Date>().ok(),
         next_due: None,
         owner: None,
+        source: showroom_shared::domain::Source::WalkIn,
         models: vec!["Model Y".into()],
         updated_at: 0,
         approvals_waiting: 0,

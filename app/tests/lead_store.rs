@@ -328,6 +328,7 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             next_follow_up: None,
             next_due: None,
             owner: None,
+            source: showroom_shared::domain::Source::WalkIn,
             models: vec![],
             updated_at: 0,
             approvals_waiting: 0,
@@ -862,7 +863,7 @@ async fn a_removed_lead_leaves_the_device_after_its_unsent_work_and_owes_a_recei
             heard.borrow_mut().extend(change.removed.iter().copied());
         }
     });
-    ok(leads::remove_docs(&[doc]).await, "remove");
+    ok(leads::remove_docs(&[doc], &[]).await, "remove");
     assert_eq!(*heard.borrow(), vec![gone.id], "the lists are told it left");
     let listed: Vec<LeadId> = ok(leads::summaries().await, "list")
         .iter()
@@ -891,5 +892,54 @@ async fn a_removed_lead_leaves_the_device_after_its_unsent_work_and_owes_a_recei
         ok(leads::receipts_due().await, "due"),
         Vec::<DocId>::new(),
         "nothing owed once the server has the receipt"
+    );
+}
+
+/// A lead of this salesperson that goes to a colleague leaves a notice
+/// that says who has it — "claimed first" when this device had claimed it
+/// from the pool, else a hand-over — and never the customer; a pool lead
+/// a colleague took leaves none.
+#[wasm_bindgen_test]
+async fn a_lead_that_went_to_a_colleague_leaves_a_notice_without_the_customer() {
+    fresh_device().await;
+    let colleague = UserId::from_uuid(Uuid::from_u128(8));
+    let claimed = lead(71, "认领的客户");
+    let handed = lead(72, "转走的客户");
+    let mut pool = lead(73, "池中客户");
+    pool.owner = None;
+    for l in [&claimed, &handed, &pool] {
+        ok(leads::create(l).await, "create");
+    }
+    ok(leads::claimed(&[claimed.id], 5).await, "claim noted");
+    let taken: Vec<showroom_shared::sync::Taken> = [&claimed, &handed, &pool]
+        .iter()
+        .map(|l| showroom_shared::sync::Taken {
+            doc: l.id.into(),
+            by: colleague,
+        })
+        .collect();
+    let docs: Vec<DocId> = taken.iter().map(|t| t.doc).collect();
+    ok(leads::remove_docs(&docs, &taken).await, "remove");
+    let mut notices = ok(leads::moved_away().await, "notices");
+    notices.sort_by_key(|n| n.lead);
+    assert_eq!(
+        notices
+            .iter()
+            .map(|n| (n.lead, n.to, n.claimed))
+            .collect::<Vec<_>>(),
+        vec![(claimed.id, colleague, true), (handed.id, colleague, false)],
+        "the claim lost and the hand-over; not the pool lead"
+    );
+    let stored = ok(leads::meta(&format!("moved:{}", claimed.id)).await, "meta");
+    let text = stored.and_then(|v| v.as_string()).unwrap_or_default();
+    assert!(
+        !text.is_empty() && !text.contains("认领"),
+        "no customer in a notice: {text}"
+    );
+    ok(leads::dismiss_moved(claimed.id).await, "dismiss");
+    assert_eq!(
+        ok(leads::moved_away().await, "notices").len(),
+        1,
+        "read once"
     );
 }

@@ -240,6 +240,7 @@ mod tests {
             next_follow_up: due.map(|d| d.parse().expect("a date")),
             next_due: None,
             owner: None,
+            source: showroom_shared::domain::Source::WalkIn,
             models: vec![],
             updated_at: 0,
             approvals_waiting: 0,
