@@ -209,6 +209,18 @@ pub async fn revoke_device(
         .map(drop)
 }
 
+/// `POST /api/v1/collisions/{id}`: a manager's decision on two leads with
+/// the same number; the server writes it into both, sync brings it back.
+pub async fn decide_collision(
+    token: &str,
+    id: showroom_shared::domain::collision::CollisionId,
+    decision: &showroom_shared::api::CollisionDecision,
+) -> Result<(), ApiFailure> {
+    send(authorised(Request::post(&paths::collision(id)), token).json(decision))
+        .await
+        .map(drop)
+}
+
 /// `POST /api/v1/users/{id}/deactivate`
 pub async fn deactivate_user(token: &str, user: UserId) -> Result<(), ApiFailure> {
     send(authorised(Request::post(&paths::user_deactivate(user)), token).build())

@@ -555,6 +555,57 @@ impl Locale {
         self.fill_count(Format::HandedToPool, n as f64, &[("n", &n)])
     }
 
+    /// A collision as a lead shows it: the other lead's owner (or the pool)
+    /// and since when — never its contents.
+    pub fn collision_with(self, owner: Option<&str>, since: i64) -> String {
+        let date = self.date_time(since);
+        match owner {
+            Some(name) => self.fill(Format::CollisionWith, &[("name", &name), ("date", &date)]),
+            None => self.fill(Format::CollisionPool, &[("date", &date)]),
+        }
+    }
+
+    /// What was decided about a collision, as either lead shows it.
+    pub fn collision_decided(
+        self,
+        how: showroom_shared::domain::collision::Resolution,
+        owner: &str,
+        at: i64,
+    ) -> String {
+        use showroom_shared::domain::collision::Resolution;
+        let date = self.date_time(at);
+        match how {
+            Resolution::Merged => self.fill(Format::CollisionMergedHere, &[("date", &date)]),
+            Resolution::KeptBoth => self.fill(Format::CollisionKept, &[("date", &date)]),
+            Resolution::Assigned => self.fill(
+                Format::CollisionAssigned,
+                &[("name", &owner), ("date", &date)],
+            ),
+        }
+    }
+
+    /// A lead a merge took in, as the survivor shows it.
+    pub fn absorbed_from(self, name: &str, owner: &str, at: i64) -> String {
+        self.fill(
+            Format::AbsorbedFrom,
+            &[
+                ("name", &name),
+                ("owner", &owner),
+                ("date", &self.date_time(at)),
+            ],
+        )
+    }
+
+    /// The new-lead form, at once: "王先生 is already a lead with this number."
+    pub fn already_a_lead(self, name: &str) -> String {
+        self.fill(Format::AlreadyALead, &[("name", &name)])
+    }
+
+    /// A decision the server did not take.
+    pub fn decide_failed(self, why: &str) -> String {
+        self.fill(Format::DecideFailed, &[("why", &why)])
+    }
+
     /// A span of time as the pool says it: "5 h", "2 d 3 h".
     pub fn hours_span(self, ms: i64) -> String {
         let hours = (ms.max(0) / 3_600_000) as usize;

@@ -38,6 +38,8 @@ fn summary(n: u128) -> LeadSummary {
         lost_waiting: false,
         awaiting_first_contact: false,
         created_at: 0,
+        collisions_open: 0,
+        absorbed: Vec::new(),
         approved_at: None,
     }
 }

@@ -336,6 +336,8 @@ async fn searching_ten_thousand_leads_by_name_and_partial_mobile() {
             lost_waiting: false,
             awaiting_first_contact: false,
             created_at: 0,
+            collisions_open: 0,
+            absorbed: Vec::new(),
             approved_at: None,
         })
         .collect();

@@ -500,6 +500,8 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
         lost_requests,
         lost_decisions: Vec::new(),
         consents,
+        collisions: Vec::new(),
+        absorbed: Vec::new(),
         created_by: owner,
         created_at: created,
         updated_by: owner,

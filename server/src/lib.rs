@@ -423,6 +423,14 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
             "created the dealers' catalogue and settings documents"
         );
     }
+    // Collisions found just before the server last stopped, not yet
+    // written into their leads.
+    let pending = writer::record_unrecorded(&state.db, &state.writer)
+        .await
+        .map_err(db::DbError::from)?;
+    if pending > 0 {
+        tracing::info!(pending, "writing collisions found before the last stop");
+    }
     if seeded && config.demo_month {
         let leads = demo_month::seed_demo_motors(&state).await?;
         tracing::info!(leads, "seeded the demo dealer's month");

@@ -28,8 +28,10 @@ use std::sync::Arc;
 use std::collections::HashSet;
 
 use showroom_shared::doc::{ActorId, Content};
+use showroom_shared::domain::catalogue::CollisionRule;
+use showroom_shared::domain::collision::{Absorbed, Collision, CollisionId, Outcome, Resolution};
 use showroom_shared::domain::floor;
-use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
+use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead, LeadId, Role, UserId};
 use showroom_shared::rules::{Author, Policy};
 use showroom_shared::sync::{
     DocChanges, DocState, Refused, ServerMsg, SyncErrorCode, ingest, limits,
@@ -75,7 +77,23 @@ struct Request {
     /// What the session may see (`AppState::reader`).
     reader: Reader,
     docs: Vec<DocChanges>,
+    /// What the server writes in its own name instead of pushed changes
+    /// (`docs` then names the documents, with no changes).
+    job: Option<Job>,
     reply: oneshot::Sender<Result<BatchOutcome, WriteError>>,
+}
+
+/// What the server writes in its own name, queued and committed like a
+/// push (in turn with the dealer's other batches, one transaction, fanned
+/// out to every device that may see the documents).
+#[derive(Clone, Debug)]
+pub enum Job {
+    /// Two leads share a mobile number (`docs`: both): each records the
+    /// other — its id, whose it is, since when — never its contents.
+    Collide { id: CollisionId, found_at: i64 },
+    /// A decision on a collision (`docs`: its two leads; for a merge, the
+    /// survivor first).
+    Resolve { id: CollisionId, outcome: Outcome },
 }
 
 impl Request {
@@ -139,20 +157,84 @@ impl Writer {
         reader: Reader,
         docs: Vec<DocChanges>,
     ) -> Result<Pending, WriteError> {
-        let shard = (dealer.0.as_u128() % self.shards.len() as u128) as usize;
-        let (reply, answer) = oneshot::channel();
+        self.send(Request::new(dealer, device, author, reader, docs, None))
+    }
+
+    /// Queues what the server writes in its own name about `docs`.
+    pub fn job(&self, dealer: DealerId, docs: &[DocId], job: Job) -> Result<Pending, WriteError> {
+        self.send(Request::job(dealer, docs, job))
+    }
+
+    fn send(&self, (request, answer): (Request, Pending)) -> Result<Pending, WriteError> {
+        let shard = (request.dealer.0.as_u128() % self.shards.len() as u128) as usize;
         self.shards[shard]
-            .send(Request {
-                dealer,
-                device,
-                author,
-                reader,
-                docs,
-                reply,
-            })
+            .send(request)
             .map_err(|_| WriteError::Closed)?;
         Ok(answer)
     }
+}
+
+impl Request {
+    fn new(
+        dealer: DealerId,
+        device: DeviceId,
+        author: Author,
+        reader: Reader,
+        docs: Vec<DocChanges>,
+        job: Option<Job>,
+    ) -> (Request, Pending) {
+        let (reply, answer) = oneshot::channel();
+        let request = Request {
+            dealer,
+            device,
+            author,
+            reader,
+            docs,
+            job,
+            reply,
+        };
+        (request, answer)
+    }
+
+    /// The server's own request: its changes come from no device.
+    fn job(dealer: DealerId, docs: &[DocId], job: Job) -> (Request, Pending) {
+        let docs = docs
+            .iter()
+            .map(|doc| DocChanges {
+                doc: *doc,
+                changes: Vec::new(),
+            })
+            .collect();
+        Request::new(
+            dealer,
+            SERVER_ORIGIN,
+            Author {
+                user: UserId::SERVER,
+                role: Role::Admin,
+            },
+            Reader::Dealer,
+            docs,
+            Some(job),
+        )
+    }
+}
+
+/// Queues the writing of every collision found but not written into its
+/// leads (the server stopped in between); returns how many.
+pub async fn record_unrecorded(db: &Db, writer: &Writer) -> Result<usize, sqlx::Error> {
+    let rows = db::collisions::unrecorded(db).await?;
+    for c in &rows {
+        // Written in turn; nobody waits for the answer.
+        let _ = writer.job(
+            c.dealer,
+            &[c.a.into(), c.b.into()],
+            Job::Collide {
+                id: c.id,
+                found_at: c.found_at,
+            },
+        );
+    }
+    Ok(rows.len())
 }
 
 /// The answer to a queued batch.
@@ -411,12 +493,33 @@ impl Task {
     /// failed is tried again alone.
     async fn settle(&mut self, done: Committed) {
         match done {
-            Ok(entries) => {
-                for (key, entry) in entries {
-                    self.cache.put(key, entry);
-                }
-            }
+            Ok(done) => self.keep(done),
             Err((group, err)) => self.retry_alone(group, err).await,
+        }
+    }
+
+    /// After a commit: its documents go back to the cache, and each
+    /// collision it found is written into its two leads next (a job in
+    /// the dealer's queue: its answer goes nowhere).
+    fn keep(&mut self, done: Done) {
+        for (key, entry) in done.entries {
+            self.cache.put(key, entry);
+        }
+        let now = self.out.clock.now();
+        for (dealer, id, a, b) in done.collisions {
+            let (Ok(id), Ok(a), Ok(b)) = (
+                id.parse::<CollisionId>(),
+                a.parse::<LeadId>(),
+                b.parse::<LeadId>(),
+            ) else {
+                continue;
+            };
+            let (request, _) = Request::job(
+                dealer,
+                &[a.into(), b.into()],
+                Job::Collide { id, found_at: now },
+            );
+            self.queues.push(request);
         }
     }
 
@@ -442,10 +545,8 @@ impl Task {
                 Err(e) => Err(e),
             };
             match attempt {
-                Ok(entries) => {
-                    for (key, entry) in entries {
-                        self.cache.put(key, entry);
-                    }
+                Ok(done) => {
+                    self.keep(done);
                     return;
                 }
                 Err((back, e)) => {
@@ -469,7 +570,14 @@ struct Prepared {
 
 /// On success, the documents to keep; on failure nothing was committed and
 /// the requests come back.
-type Committed = Result<Vec<(Key, Entry)>, (Vec<Request>, AttemptError)>;
+type Committed = Result<Done, (Vec<Request>, AttemptError)>;
+
+/// A committed group: its documents to keep, and the collisions it found
+/// (`(dealer, id, lead a, lead b)`), to be written into their leads next.
+struct Done {
+    entries: Vec<(Key, Entry)>,
+    collisions: Vec<(DealerId, String, String, String)>,
+}
 
 /// Whether `group` touches a document `p` holds (it must then wait for `p`'s
 /// commit, or it would open the document as it was before `p`).
@@ -625,16 +733,16 @@ async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) 
     } = p;
     let mut writes: Vec<DealerWrite> = writes
         .into_iter()
-        .filter(|w| !w.changes.is_empty() || !w.quarantined.is_empty())
+        .filter(|w| !w.changes.is_empty() || !w.quarantined.is_empty() || !w.recorded.is_empty())
         .collect();
     for w in &mut writes {
         w.known_seq = known_seq.get(&w.dealer).copied();
     }
-    let bases = if writes.is_empty() {
-        Vec::new()
+    let (bases, found) = if writes.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
         match db::commit_writes(db, &writes, clock.now()).await {
-            Ok(bases) => bases,
+            Ok(outcome) => (outcome.bases, outcome.collisions),
             Err(err) => {
                 for w in &writes {
                     known_seq.remove(&w.dealer);
@@ -693,7 +801,9 @@ async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) 
                 from: from as u64,
                 to: to as u64,
                 origins,
-                page: Some(page_of(rows, from, to)),
+                // A lead absorbed in these rows leaves every device: each
+                // connection reads the log, which says so.
+                page: (!fences(w, start..end)).then(|| page_of(rows, from, to)),
                 rows: rows
                     .iter()
                     .map(|c| (c.origin, c.doc, c.bytes.clone()))
@@ -707,7 +817,10 @@ async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) 
     for (r, a) in group.into_iter().zip(applied) {
         let _ = r.reply.send(Ok(BatchOutcome { refused: a.refused }));
     }
-    Ok(entries.drain().collect())
+    Ok(Done {
+        entries: entries.drain().collect(),
+        collisions: found,
+    })
 }
 
 /// Who may see each document of the committed rows `range` of `w`, for
@@ -739,6 +852,14 @@ fn cut_access(
         }
     }
     Some(access)
+}
+
+/// Whether a lead moves out of everyone's sight (a merge absorbed it) in
+/// the rows `range` of `w`.
+fn fences(w: &DealerWrite, range: std::ops::Range<usize>) -> bool {
+    w.moves
+        .iter()
+        .any(|m| range.contains(&m.index) && m.after.owner == Some(UserId::SERVER))
 }
 
 /// The floor rows of the documents in `rows`, without their customer: what
@@ -886,6 +1007,15 @@ fn apply_group(
         quarantine,
         pen,
     );
+    for (ri, r) in group.iter().enumerate() {
+        if let Some(job) = &r.job {
+            let rule = policies
+                .get(&r.dealer)
+                .map(|p| p.pool.collisions)
+                .unwrap_or(CollisionRule::ManagerDecides);
+            outs.extend(apply_job(ri, r, job, rule, &mut entries, pen));
+        }
+    }
     let mut writes: Vec<DealerWrite> = Vec::new();
     let mut doc_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
     let mut summary_index: HashMap<(DealerId, DocId), usize> = HashMap::new();
@@ -907,6 +1037,8 @@ fn apply_group(
                     known_seq: None,
                     moves: Vec::new(),
                     quarantined: Vec::new(),
+                    mobiles: Vec::new(),
+                    recorded: Vec::new(),
                 });
                 writes.len() - 1
             }
@@ -1008,6 +1140,12 @@ fn apply_group(
             }
             match accepted.content {
                 Some(Content::Lead(lead)) => {
+                    if let Some(mobile) = &lead.customer.mobile
+                        && absorbed_into(&lead).is_none()
+                    {
+                        w.mobiles
+                            .push((lead.id.to_string(), mobile.as_str().to_owned()));
+                    }
                     let rows = floor::rows_of_lead(&lead);
                     upsert_floor_rows(&mut w.floor, &mut floor_index, r.dealer, rows);
                     upsert_summary(&mut w.summaries, &mut summary_index, key, *lead);
@@ -1019,9 +1157,176 @@ fn apply_group(
                 _ => {}
             }
         }
+        if let Some(Job::Collide { id, .. }) = &r.job {
+            writes[wi].recorded.push(*id);
+        }
         applied.push(Applied { refused });
     }
     (group, entries, writes, applied)
+}
+
+/// The lead a merge absorbed this one into, if it was.
+fn absorbed_into(lead: &Lead) -> Option<LeadId> {
+    lead.collisions
+        .iter()
+        .find_map(|c| c.absorbed_into(lead.id))
+}
+
+/// What the server writes for a job, per document of its request, as if
+/// the changes had been pushed. Leads that do not read (a creation not
+/// arrived yet) get nothing.
+fn apply_job(
+    ri: usize,
+    r: &Request,
+    job: &Job,
+    rule: CollisionRule,
+    entries: &mut HashMap<Key, Entry>,
+    pen: &ServerPen,
+) -> Vec<(ItemKey, ItemOut)> {
+    let leads: Vec<Option<Lead>> = r
+        .docs
+        .iter()
+        .map(|d| {
+            entries
+                .get_mut(&(r.dealer, d.doc))
+                .and_then(|e| e.state.lead())
+        })
+        .collect();
+    let [Some(a), Some(b)] = leads.as_slice() else {
+        return Vec::new();
+    };
+    // "First captured wins": the earlier lead absorbs the later at once,
+    // with its owner; the manager reads it in both leads.
+    let (job, survivor_first) = match job {
+        Job::Collide { id, found_at } if rule == CollisionRule::FirstCapturedWins => {
+            let a_first = (a.created_at, a.id) <= (b.created_at, b.id);
+            let survivor = if a_first { a } else { b };
+            let merge = Job::Resolve {
+                id: *id,
+                outcome: Outcome {
+                    how: Resolution::Merged,
+                    survivor: Some(survivor.id),
+                    owner: survivor.owner,
+                    by: UserId::SERVER,
+                    at: *found_at,
+                },
+            };
+            (merge, a_first)
+        }
+        Job::Resolve { outcome, .. } => {
+            let first = outcome.survivor.is_none_or(|s| s == a.id);
+            (job.clone(), first)
+        }
+        other => (other.clone(), true),
+    };
+    let mut out = Vec::new();
+    for (di, d) in r.docs.iter().enumerate() {
+        // `me` and the other lead; the survivor of a merge writes first.
+        let (me, other) = if di == 0 { (a, b) } else { (b, a) };
+        let place = if (di == 0) == survivor_first { 0 } else { 1 };
+        let job = &job;
+        let Some(entry) = entries.get_mut(&(r.dealer, d.doc)) else {
+            continue;
+        };
+        let expected = entry.last_seq;
+        let written = entry
+            .state
+            .write_lead(pen.actor.clone(), pen.now, "server", |doc| {
+                job_writes(job, place, me, other, doc)
+            });
+        let result = match written {
+            Ok(change) => Ok(showroom_shared::sync::Accepted {
+                new_changes: change.into_iter().collect(),
+                now_applied: Vec::new(),
+                content: entry.state.lead().map(|l| Content::Lead(Box::new(l))),
+                settle_owner: None,
+            }),
+            Err(refusal) => {
+                tracing::error!(doc = %d.doc, message = %refusal.message, "the server could not write its own change");
+                Err(refusal)
+            }
+        };
+        let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
+            && showroom_shared::doc::compaction_due(entry.state.tail_len());
+        let snapshot = compact.then(|| entry.state.compact()).flatten();
+        let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
+        out.push((
+            (ri, di),
+            ItemOut {
+                result,
+                snapshot,
+                history_bytes,
+                expected,
+                quarantined: false,
+                server: Vec::new(),
+            },
+        ));
+    }
+    out
+}
+
+/// A job's edit of one of its leads (`place` 0: a merge's survivor): `me`
+/// as it reads, `other` the other lead.
+fn job_writes(
+    job: &Job,
+    place: usize,
+    me: &Lead,
+    other: &Lead,
+    doc: &mut showroom_shared::doc::LeadDoc,
+) -> Result<(), showroom_shared::doc::DocError> {
+    match job {
+        Job::Collide { id, found_at } => doc.server_put(&Collision {
+            id: *id,
+            other: other.id,
+            other_owner: other.owner,
+            other_since: other.created_at,
+            found_at: *found_at,
+            outcome: None,
+        }),
+        Job::Resolve { id, outcome } => {
+            let mut record = me
+                .collisions
+                .iter()
+                .find(|c| c.id == *id)
+                .cloned()
+                .unwrap_or(Collision {
+                    id: *id,
+                    other: other.id,
+                    other_owner: other.owner,
+                    other_since: other.created_at,
+                    found_at: outcome.at,
+                    outcome: None,
+                });
+            record.outcome = Some(outcome.clone());
+            match outcome.how {
+                // The survivor (first) takes in everything of the other.
+                Resolution::Merged if place == 0 => {
+                    let mut absorbed = other.clone();
+                    absorbed.collisions.clear();
+                    doc.server_merge_in(&absorbed)?;
+                    doc.server_put(&Absorbed {
+                        lead: other.id,
+                        name: other.customer.name.clone(),
+                        wechat: other.customer.wechat.clone(),
+                        city: other.customer.city.clone(),
+                        source: other.source,
+                        models: other.models.clone(),
+                        owner: other.owner,
+                        created_by: other.created_by,
+                        created_at: other.created_at,
+                        merged_by: outcome.by,
+                        merged_at: outcome.at,
+                    })?;
+                    if let Some(owner) = outcome.owner {
+                        doc.server_set_owner(Some(owner))?;
+                    }
+                }
+                Resolution::Assigned => doc.server_set_owner(outcome.owner)?,
+                Resolution::Merged | Resolution::KeptBoth => {}
+            }
+            doc.server_put(&record)
+        }
+    }
 }
 
 /// Who may see a document after an accepted ingest (`None`: not known yet,
@@ -1036,9 +1341,11 @@ fn access_now(
 ) -> Option<Access> {
     let content = content?;
     match doc.kind {
-        DocKind::Lead => content
-            .as_lead()
-            .map(|lead| Access::new(DocKind::Lead, lead.owner)),
+        // A lead a merge absorbed is nobody's: no device may hold it.
+        DocKind::Lead => content.as_lead().map(|lead| match absorbed_into(lead) {
+            Some(_) => Access::new(DocKind::Lead, Some(UserId::SERVER)),
+            None => Access::new(DocKind::Lead, lead.owner),
+        }),
         DocKind::Register => {
             Some(before.unwrap_or(Access::new(DocKind::Register, Some(author.user))))
         }
@@ -1078,6 +1385,9 @@ fn ingest_items(
     let mut items: HashMap<(DealerId, DocId), Vec<ItemKey>> = HashMap::new();
     let mut count = 0usize;
     for (ri, r) in group.iter().enumerate() {
+        if r.job.is_some() {
+            continue;
+        }
         for (di, d) in r.docs.iter().enumerate() {
             let key = (r.dealer, d.doc);
             if failed_load.contains_key(&key) {

@@ -23,6 +23,8 @@ pub struct Author {
 pub struct Policy {
     pub approvals: ApprovalPolicy,
     pub min_attempts_before_lost: u32,
+    /// The pool's, rotation's and collisions' rules the server acts on.
+    pub pool: crate::domain::catalogue::PoolRules,
 }
 
 /// The policy of a dealer's catalogue and settings.
@@ -30,6 +32,7 @@ pub fn policy(dealer: &crate::domain::catalogue::Dealer) -> Policy {
     Policy {
         approvals: dealer.approval_policy(),
         min_attempts_before_lost: dealer.settings.follow_up.min_attempts_before_lost,
+        pool: dealer.settings.pool.clone(),
     }
 }
 

@@ -52,6 +52,10 @@ impl Access {
 
 /// Whether `reader` may see (receive, hold, change) a document.
 pub fn may_see(reader: Reader, access: Access) -> bool {
+    // A lead a merge absorbed is fenced: the server's, nobody's to hold.
+    if access.owner == Some(UserId::SERVER) {
+        return false;
+    }
     let Reader::Seller(me) = reader else {
         return true;
     };

@@ -22,6 +22,13 @@ impl LeadIndex {
         self.index.with(|i| f(i.as_ref()))
     }
 
+    /// The lead that absorbed `lead` in a merge, if the device holds it
+    /// (not tracked).
+    pub fn survivor_of_untracked(&self, lead: LeadId) -> Option<LeadId> {
+        self.index
+            .with_untracked(|i| i.as_ref().and_then(|i| i.survivor_of(lead)))
+    }
+
     /// How many times this lead changed since the index was read (tracked).
     pub fn version_of(&self, lead: LeadId) -> u64 {
         self.index

@@ -177,6 +177,27 @@ impl SummaryIndex {
         self.rows.iter().map(|r| &r.summary)
     }
 
+    /// One lead's summary, when the device holds the lead.
+    pub fn get(&self, lead: LeadId) -> Option<&LeadSummary> {
+        self.all().find(|s| s.id == lead)
+    }
+
+    /// The leads on the device with this mobile number (E.164), but
+    /// `except`: what the new-lead form warns about at once.
+    pub fn with_mobile(&self, e164: &str, except: Option<LeadId>) -> Vec<&LeadSummary> {
+        self.all()
+            .filter(|s| s.mobile.as_deref() == Some(e164) && Some(s.id) != except)
+            .collect()
+    }
+
+    /// The lead that absorbed `lead` in a merge, when the device holds it:
+    /// a link to the absorbed lead opens it.
+    pub fn survivor_of(&self, lead: LeadId) -> Option<LeadId> {
+        self.all()
+            .find(|s| s.absorbed.contains(&lead))
+            .map(|s| s.id)
+    }
+
     /// The matching leads in list order: (the first `limit`, how many match in all).
     pub fn search(&self, query: &LeadQuery, limit: usize) -> (Vec<LeadSummary>, usize) {
         let text = query.text.trim();
@@ -248,6 +269,8 @@ mod tests {
             lost_waiting: false,
             awaiting_first_contact: false,
             created_at: 0,
+            collisions_open: 0,
+            absorbed: Vec::new(),
             approved_at: None,
         }
     }

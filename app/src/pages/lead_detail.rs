@@ -42,6 +42,7 @@ pub fn LeadDetailPage() -> impl IntoView {
     // (Re)load when the lead changes: opened, or changed on the device
     // (saved here, received, or written by another tab).
     let index = use_lead_index();
+    let navigate = leptos_router::hooks::use_navigate();
     let version = Memo::new(move |_| id.get().map(|lead| index.version_of(lead)));
     Effect::new(move |previous_id: Option<Option<LeadId>>| {
         let current = id.get();
@@ -57,6 +58,7 @@ pub fn LeadDetailPage() -> impl IntoView {
         };
         let n = request.get_value() + 1;
         request.set_value(n);
+        let navigate = navigate.clone();
         spawn_local(async move {
             let result = leads::load(lead_id).await;
             if request.try_get_value() != Some(n) {
@@ -75,7 +77,17 @@ pub fn LeadDetailPage() -> impl IntoView {
                     form.set(Some(next));
                     loaded.set(Loaded::Ready(open));
                 }
-                Err(StoreError::NotFound) => loaded.set(Loaded::Missing),
+                // A lead a merge absorbed opens the lead that took it in.
+                Err(StoreError::NotFound) => match index.survivor_of_untracked(lead_id) {
+                    Some(survivor) => navigate(
+                        &format!("/leads/{survivor}"),
+                        leptos_router::NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    ),
+                    None => loaded.set(Loaded::Missing),
+                },
                 Err(e) => {
                     web_sys::console::warn_1(&format!("Could not open lead {lead_id}: {e}").into());
                     loaded.set(Loaded::Damaged)
@@ -528,6 +540,7 @@ fn LeadRecord(loaded: RwSignal<Loaded>, form: RwSignal<Option<LeadForm>>) -> imp
             {move || (flash.0.get().is_some() && flash.0.get() == lead_id.get()).then(|| i18n.t(Key::SavedOnDevice))}
         </p>
         {move || read_only.get().then(|| view! { <p class="notice">{move || i18n.t(Key::NewerVersion)}</p> })}
+        <CollisionPanel open=open />
         {move || refusal.get().map(|message| view! {
             <div class="refusal card">
                 <p class="refusal__text" role="alert">{move || i18n.locale().lead_refused(&message)}</p>
@@ -951,5 +964,131 @@ fn ContactActions(lead: Signal<Option<Lead>>) -> impl IntoView {
                 </button>
             })}
         </div>
+    }
+}
+
+/// Other leads with the same mobile number (撞单), as the server recorded
+/// them in this lead: whose and since when — never their contents — and,
+/// for a manager, the decision (merge the other into this one, keep both,
+/// assign both). Deciding needs the network: the server writes it into
+/// both leads and sync brings it back. Also what this lead took in from
+/// leads merged into it.
+#[component]
+fn CollisionPanel(open: Memo<Option<OpenLead>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let index = use_lead_index();
+    let names = crate::local::people::use_colleague_names();
+    let online = crate::local::network::use_online();
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let assign_to = RwSignal::new(String::new());
+    let manager = move || {
+        auth.session()
+            .is_some_and(|s| showroom_shared::rules::may_decide(s.user.role))
+    };
+    let lead = move || open.with(|o| o.as_ref().map(|o| o.lead.clone()));
+    let shown = Memo::new(move |_| {
+        lead().is_some_and(|l| !l.collisions.is_empty() || !l.absorbed.is_empty())
+    });
+    let name_of = move |user: Option<UserId>| -> Option<String> {
+        let user = user?;
+        let me = auth.session().map(|s| s.user.id);
+        Some(if Some(user) == me {
+            i18n.t(Key::Me).to_owned()
+        } else {
+            names.with(|n| crate::local::people::name_of(n, user, i18n.t(Key::Colleague)))
+        })
+    };
+    let decide = move |id: showroom_shared::domain::collision::CollisionId,
+                       decision: showroom_shared::api::CollisionDecision| {
+        let Some(token) = auth.token() else {
+            return;
+        };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            let result = crate::api::decide_collision(&token, id, &decision).await;
+            let _ = busy.try_set(false);
+            if let Err(e) = result {
+                let locale = i18n.locale_untracked();
+                let why = crate::pages::team::failure_text(locale, &e);
+                let _ = problem.try_set(Some(locale.decide_failed(&why)));
+            }
+        });
+    };
+    view! {
+        <Show when=move || shown.get()>
+            <section class="card collisions" aria-labelledby="collisions-heading">
+                <h2 id="collisions-heading" class="card__title">{move || i18n.t(Key::CollisionHeading)}</h2>
+                <ul class="collisions__list">
+                    {move || {
+                        let Some(l) = lead() else { return Vec::new() };
+                        let locale = i18n.locale();
+                        let mut items = Vec::new();
+                        for c in l.collisions.clone() {
+                            let text = match &c.outcome {
+                                None => locale.collision_with(name_of(c.other_owner).as_deref(), c.other_since),
+                                Some(o) if o.by == UserId::SERVER => locale.t(Key::CollisionAuto).to_owned(),
+                                Some(o) => locale.collision_decided(o.how, &name_of(o.owner).unwrap_or_default(), o.at),
+                            };
+                            let held = index.with(|i| i.and_then(|i| i.get(c.other)).is_some());
+                            let href = format!("/leads/{}", c.other);
+                            let decidable = c.is_open() && manager();
+                            let id = c.id;
+                            let this = l.id;
+                            items.push(view! {
+                                <li class="collisions__item" class:collisions__item--open=c.is_open()>
+                                    <p role=if c.is_open() { "alert" } else { "status" }>{text}</p>
+                                    {held.then(|| view! { <A href=href attr:class="button button--secondary">{locale.t(Key::OpenOtherLead)}</A> })}
+                                    {decidable.then(|| view! {
+                                        <div class="collisions__decide" role="group" aria-label=locale.t(Key::CollisionHeading)>
+                                            <button type="button" class="button button--primary"
+                                                disabled=move || busy.get() || !online.get()
+                                                on:click=move |_| decide(id, showroom_shared::api::CollisionDecision::Merged { survivor: this })>
+                                                {locale.t(Key::MergeIntoThis)}
+                                            </button>
+                                            <button type="button" class="button button--secondary"
+                                                disabled=move || busy.get() || !online.get()
+                                                on:click=move |_| decide(id, showroom_shared::api::CollisionDecision::KeptBoth)>
+                                                {locale.t(Key::KeepBoth)}
+                                            </button>
+                                            <label for=format!("assign-both-{id}")>{locale.t(Key::AssignBothTo)}</label>
+                                            <select id=format!("assign-both-{id}") class="select" on:change=move |ev| assign_to.set(event_target_value(&ev))>
+                                                <option value="">{locale.t(Key::HandToChoose)}</option>
+                                                {names.get().into_iter().map(|(uid, name)| view! { <option value=uid.to_string()>{name}</option> }).collect_view()}
+                                            </select>
+                                            <button type="button" class="button button--secondary"
+                                                disabled=move || busy.get() || !online.get() || assign_to.with(String::is_empty)
+                                                on:click=move |_| {
+                                                    if let Ok(owner) = assign_to.get_untracked().parse::<UserId>() {
+                                                        decide(id, showroom_shared::api::CollisionDecision::Assigned { owner });
+                                                    }
+                                                }>
+                                                {locale.t(Key::AssignBoth)}
+                                            </button>
+                                            <Show when=move || !online.get()>
+                                                <p class="muted">{move || i18n.t(Key::DecideNeedsNetwork)}</p>
+                                            </Show>
+                                        </div>
+                                    })}
+                                </li>
+                            }.into_any());
+                        }
+                        for a in l.absorbed.clone() {
+                            let owner = name_of(a.owner).unwrap_or_else(|| locale.t(Key::OwnerPoolShort).to_owned());
+                            items.push(view! {
+                                <li class="collisions__item"><p>{locale.absorbed_from(&a.name, &owner, a.created_at)}</p></li>
+                            }.into_any());
+                        }
+                        items
+                    }}
+                </ul>
+                <p class="form__error" role="alert">{move || problem.get()}</p>
+            </section>
+        </Show>
     }
 }

@@ -43,6 +43,16 @@ pub fn NewLeadPage() -> impl IntoView {
 
     let name = RwSignal::new(String::new());
     let mobile = RwSignal::new(String::new());
+    let index = crate::local::lead_index::use_lead_index();
+    let already = Memo::new(move |_| {
+        let typed = mobile.get();
+        let phone = typed.parse::<showroom_shared::domain::Phone>().ok()?;
+        index.with(|i| {
+            i?.with_mobile(phone.as_str(), None)
+                .first()
+                .map(|s| (s.id, s.name.clone()))
+        })
+    });
     let grade = RwSignal::new(Grade::N);
     let model = RwSignal::new(String::new());
     let wechat = RwSignal::new(String::new());
@@ -222,6 +232,14 @@ pub fn NewLeadPage() -> impl IntoView {
                     <p id="lead-mobile-error" class="field__error">
                         {move || problems.with(|p| p.mobile.as_ref().map(|e| i18n.locale().phone_error(e)))}
                     </p>
+                    // At once, before saving: a lead this device holds
+                    // with the same number (the server finds the others).
+                    {move || already.get().map(|(id, name)| view! {
+                        <p class="notice lead-new__already" role="status">
+                            {i18n.locale().already_a_lead(&name)}" "
+                            <A href=format!("/leads/{id}")>{move || i18n.t(Key::OpenOtherLead)}</A>
+                        </p>
+                    })}
                 </div>
                 <ChoiceChips
                     label=Signal::derive(move || i18n.t(Key::IntentGrade).to_owned())

@@ -659,6 +659,7 @@ fn LeadRow(
                 <span class="lead-row__facts">
                     <GradeChip grade=s.grade locale=locale />
                     <span class="lead-row__stage">{locale.stage(s.stage)}</span>
+                    {(s.collisions_open > 0).then(|| view! { <span class="lead-row__collision">{locale.t(Key::CollisionBadge)}</span> })}
                     <span class=if late { "lead-row__due lead-row__due--late" } else { "lead-row__due" }>{due}</span>
                 </span>
             </a>

@@ -255,7 +255,11 @@ pub async fn seller_page(
             Shift::Lost => {
                 removed.push(*doc);
                 hidden.push(*doc);
-                if let Some(by) = access_at(*doc, moves, to).and_then(|a| a.owner) {
+                // A colleague holds it now (not the server: a merge absorbed it).
+                if let Some(by) = access_at(*doc, moves, to)
+                    .and_then(|a| a.owner)
+                    .filter(|o| *o != showroom_shared::domain::UserId::SERVER)
+                {
                     taken_by.push(showroom_shared::sync::Taken { doc: *doc, by });
                 }
             }

@@ -4,6 +4,7 @@
 pub mod access;
 mod accounts;
 pub mod check;
+pub mod collisions;
 pub mod copy;
 pub mod floor;
 mod meta;

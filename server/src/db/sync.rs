@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 
 use showroom_shared::domain::summary::LeadSummary;
-use showroom_shared::domain::{DealerId, DeviceId, DocId, Lead};
+use showroom_shared::domain::{DealerId, DeviceId, DocId, DocKind, Lead};
 use showroom_shared::sync::{DocChanges, DocState};
-use showroom_shared::visibility::Reader;
+use showroom_shared::visibility::{Reader, may_see};
 
 use super::{Db, with_pool};
 
@@ -169,6 +169,19 @@ pub struct DealerWrite {
     pub moves: Vec<super::access::Move>,
     /// Changes to documents their pushers may not see, kept aside.
     pub quarantined: Vec<super::access::Quarantined>,
+    /// The leads written with a mobile number, `(lead id, E.164)`, absorbed
+    /// ones left out: where collisions are looked for.
+    pub mobiles: Vec<(String, String)>,
+    /// Collisions this group wrote into their leads.
+    pub recorded: Vec<showroom_shared::domain::collision::CollisionId>,
+}
+
+/// What a committed group found: each dealer's sequence number before it,
+/// and the collisions found, `(dealer, id, lead a, lead b)`.
+#[derive(Debug, Default)]
+pub struct CommitOutcome {
+    pub bases: Vec<i64>,
+    pub collisions: Vec<(DealerId, String, String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,10 +204,11 @@ pub async fn commit_writes(
     db: &Db,
     writes: &[DealerWrite],
     now: i64,
-) -> Result<Vec<i64>, CommitError> {
+) -> Result<CommitOutcome, CommitError> {
     let mut order: Vec<usize> = (0..writes.len()).collect();
     order.sort_by_key(|i| writes[*i].dealer.to_string());
     let mut bases = vec![0i64; writes.len()];
+    let mut collisions = Vec::new();
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         for i in order {
@@ -291,9 +305,14 @@ pub async fn commit_writes(
             }
             super::floor::upsert_floor!(tx, dealer_text.as_str(), &w.floor);
             super::access::write_access!(tx, dealer_text.as_str(), base, &w.moves, &w.quarantined, now);
+            if !w.mobiles.is_empty() {
+                let found = super::collisions::find!(tx, dealer_text.as_str(), &w.mobiles, now);
+                collisions.extend(found.into_iter().map(|(id, a, b)| (w.dealer, id, a, b)));
+            }
+            super::collisions::mark_recorded!(tx, dealer_text.as_str(), &w.recorded, now);
         }
         tx.commit().await?;
-        Ok(bases)
+        Ok(CommitOutcome { bases, collisions })
     })
 }
 
@@ -456,10 +475,28 @@ pub async fn changes_after(
         .fetch_all(pool)
         .await
     })?;
+    let rows: Vec<(DocId, Vec<u8>)> = rows
+        .into_iter()
+        .filter_map(|(doc, bytes)| doc.parse::<DocId>().ok().map(|doc| (doc, bytes)))
+        .collect();
+    // A lead a merge absorbed leaves every device, a manager's too, and
+    // nothing more of it is sent (`visibility::may_see`).
+    let docs: Vec<DocId> = rows
+        .iter()
+        .map(|(d, _)| *d)
+        .filter(|d| d.kind == DocKind::Lead)
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .collect();
+    let owners = super::access::owners(db, dealer, &docs).await?;
+    let fenced: Vec<DocId> = docs
+        .into_iter()
+        .filter(|d| owners.get(d).is_some_and(|a| !may_see(reader, *a)))
+        .collect();
     page.docs = showroom_shared::sync::group_by_doc(
-        rows.into_iter()
-            .filter_map(|(doc, bytes)| doc.parse::<DocId>().ok().map(|doc| (doc, bytes))),
+        rows.into_iter().filter(|(doc, _)| !fenced.contains(doc)),
     );
+    page.removed = fenced;
     Ok(page)
 }
 

@@ -54,6 +54,26 @@ pub mod paths {
     pub fn lead_removals(id: impl std::fmt::Display) -> String {
         format!("/api/v1/leads/{id}/removals")
     }
+    /// `/api/v1/collisions/{id}`: a manager's decision on a collision.
+    pub fn collision(id: impl std::fmt::Display) -> String {
+        format!("/api/v1/collisions/{id}")
+    }
+}
+
+/// `POST /api/v1/collisions/{id}` (managers): what becomes of two leads with
+/// the same mobile number. The server writes it into both leads (and, for a
+/// merge, everything of the absorbed lead into the survivor), and every
+/// device receives it through sync.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum CollisionDecision {
+    /// `survivor` absorbs the other lead: its visits, test drives, quotes,
+    /// tasks, notes and consents, each in its author's name.
+    Merged { survivor: crate::domain::LeadId },
+    /// Two people sharing a phone: both stay, the pair is silent.
+    KeptBoth,
+    /// Both leads go to `owner`.
+    Assigned { owner: UserId },
 }
 
 /// `GET /api/v1/leads/{id}/removals` (managers): each device that had to

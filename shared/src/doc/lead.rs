@@ -325,6 +325,62 @@ impl LeadDoc {
         Ok(self.0.commit("add note", note.at))
     }
 
+    /// What the server writes in its own name (`sync::DocState::write_lead`):
+    /// a record of any kind as it is, without an editor or an edit time.
+    pub fn server_put<R: Record>(&mut self, record: &R) -> Result<(), DocError> {
+        records::put(&mut self.0.am, record)
+    }
+
+    /// The server sets the lead's owner (a manager's assignment of both
+    /// leads of a collision, a merge's owner).
+    pub fn server_set_owner(&mut self, owner: Option<UserId>) -> Result<(), DocError> {
+        put_text(
+            &mut self.0.am,
+            &ROOT,
+            "owner",
+            owner.map(|o| o.to_string()).as_deref(),
+        )
+    }
+
+    /// The server's merge of `other` into this lead: every record of
+    /// `other` this lead does not hold as it is, its notes this lead lacks
+    /// (each in its author's name), its models, and the customer's WeChat
+    /// and city where this lead has none. Nothing of this lead is removed
+    /// or overwritten but records `other` holds under the same key (what a
+    /// later edit of an absorbed lead carries in).
+    pub fn server_merge_in(&mut self, other: &Lead) -> Result<(), DocError> {
+        let before = self.read()?;
+        records::write_changed(&mut self.0.am, Some(&before), other)?;
+        let notes = self.list("notes")?;
+        for note in &other.notes {
+            if !before.notes.contains(note) {
+                insert_note(&mut self.0.am, &notes, note)?;
+            }
+        }
+        let mut models = before.models.clone();
+        for m in &other.models {
+            if !models.contains(m) {
+                models.push(m.clone());
+            }
+        }
+        self.write_models(&before.models, &models)?;
+        let mut customer = before.customer.clone();
+        if customer.wechat.is_none() {
+            customer.wechat.clone_from(&other.customer.wechat);
+        }
+        if customer.city.is_none() {
+            customer.city.clone_from(&other.customer.city);
+        }
+        if customer.mobile.is_none() {
+            customer.mobile.clone_from(&other.customer.mobile);
+        }
+        let obj = match self.0.am.get(ROOT, "customer")? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => return Err(DocError::Missing("customer")),
+        };
+        write_customer(&mut self.0.am, &obj, &before.customer, &customer, false)
+    }
+
     fn list(&self, key: &'static str) -> Result<ObjId, DocError> {
         match self.0.am.get(ROOT, key)? {
             Some((Value::Object(ObjType::List), id)) => Ok(id),

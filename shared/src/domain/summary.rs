@@ -61,6 +61,13 @@ pub struct LeadSummary {
     /// When the lead was created (the first-contact target runs from it).
     #[serde(default)]
     pub created_at: i64,
+    /// Collisions (another lead with the same mobile number) nobody has
+    /// decided yet.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub collisions_open: u32,
+    /// Leads a merge absorbed into this one: a link to one opens this.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absorbed: Vec<LeadId>,
     /// When a manager last approved one of its quotes as it stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_at: Option<i64>,
@@ -140,6 +147,8 @@ impl LeadSummary {
                 .any(|r| decision_on(r, &lead.lost_decisions).is_none()),
             awaiting_first_contact: lead.stage.is_open() && lead.first_reached().is_none(),
             created_at: lead.created_at,
+            collisions_open: lead.collisions.iter().filter(|c| c.is_open()).count() as u32,
+            absorbed: lead.absorbed.iter().map(|a| a.lead).collect(),
             approved_at: lead
                 .quotes
                 .iter()

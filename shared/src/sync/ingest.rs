@@ -253,6 +253,50 @@ impl DocState {
         self.settle()?;
         let bytes = crate::doc::settle_owner(&mut self.doc, owner, actor, now)
             .map_err(|e| Refusal::new(SyncErrorCode::Internal, e.to_string()))?;
+        let change = self.stored_own(bytes)?;
+        self.owner = Some(owner);
+        if let Some(Content::Lead(l)) = &mut self.content {
+            l.owner = owner;
+        }
+        Ok(change)
+    }
+
+    /// A change the server writes to a lead in its own name (a collision
+    /// recorded, a merge, a decision): `write` edits the lead, then it is
+    /// one change by `actor` at `now`, stored like any other. `None` when
+    /// it wrote nothing. No rule judges it: only the server calls this.
+    pub fn write_lead(
+        &mut self,
+        actor: ActorId,
+        now: i64,
+        what: &str,
+        write: impl FnOnce(&mut crate::doc::LeadDoc) -> Result<(), DocError>,
+    ) -> Result<Option<NewChange>, Refusal> {
+        self.settle()?;
+        let internal = |e: DocError| Refusal::new(SyncErrorCode::Internal, e.to_string());
+        let doc = std::mem::replace(&mut self.doc, Document::empty(server_actor()));
+        let mut lead = crate::doc::LeadDoc::from(doc);
+        let kept = lead.am.get_actor().clone();
+        lead.am.set_actor(actor);
+        let written = write(&mut lead);
+        let hash = written.map(|()| lead.commit(what, now));
+        lead.am.set_actor(kept);
+        self.doc = lead.into();
+        let hash = hash.map_err(internal)?;
+        let bytes = hash
+            .and_then(|h| self.doc.am.get_change_by_hash(&h))
+            .map(|c| c.raw_bytes().to_vec());
+        let change = self.stored_own(bytes)?;
+        if change.is_some() {
+            let lead = crate::doc::read_lead(&self.doc).map_err(internal)?;
+            self.owner = Some(lead.owner);
+            self.content = Some(Content::Lead(Box::new(lead)));
+        }
+        Ok(change)
+    }
+
+    /// The server's own change, added to the tail.
+    fn stored_own(&mut self, bytes: Option<Vec<u8>>) -> Result<Option<NewChange>, Refusal> {
         let Some(bytes) = bytes else {
             return Ok(None);
         };
@@ -261,10 +305,6 @@ impl DocState {
             .hash();
         self.history_bytes += bytes.len();
         self.tail.push((hash, bytes.clone()));
-        self.owner = Some(owner);
-        if let Some(Content::Lead(l)) = &mut self.content {
-            l.owner = owner;
-        }
         Ok(Some(NewChange {
             hash,
             bytes,

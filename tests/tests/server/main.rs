@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod cluster;
+mod collisions;
 mod deploy;
 mod durability;
 mod followup;

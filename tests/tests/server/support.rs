@@ -48,6 +48,17 @@ pub struct Reply {
     pub bytes: Vec<u8>,
 }
 
+/// A request body (`serde_json::to_value`, without naming serde here).
+pub trait ToJson {
+    fn to_json(&self) -> Value;
+}
+
+impl ToJson for showroom_shared::api::CollisionDecision {
+    fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("serialises")
+    }
+}
+
 impl Reply {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.bytes).unwrap_or_else(|_| {
@@ -61,6 +72,10 @@ impl Reply {
 
     pub fn code(&self) -> String {
         self.json()["code"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
     }
 
     pub fn header(&self, name: header::HeaderName) -> String {
@@ -209,6 +224,11 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &impl ToJson) -> Reply {
+        let body = body.to_json();
+        self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn try_login(&self, username: &str, password: &str, device: &str) -> Reply {
