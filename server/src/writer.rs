@@ -94,6 +94,10 @@ pub enum Job {
     /// A decision on a collision (`docs`: its two leads; for a merge, the
     /// survivor first).
     Resolve { id: CollisionId, outcome: Outcome },
+    /// What a device wrote in a lead after a merge absorbed it (it did not
+    /// know yet), carried into the survivor (`docs`: the survivor alone):
+    /// its new or changed records and new notes, each in its author's name.
+    Carry { news: Box<Lead> },
 }
 
 impl Request {
@@ -429,6 +433,8 @@ struct ServerPen {
 /// What the blocking step did for one request: the documents it refused.
 struct Applied {
     refused: Vec<Refused>,
+    /// What it wrote in leads a merge absorbed, for their survivors.
+    carries: Vec<(LeadId, Box<Lead>)>,
 }
 
 impl Task {
@@ -521,6 +527,10 @@ impl Task {
             );
             self.queues.push(request);
         }
+        for (dealer, survivor, news) in done.carries {
+            let (request, _) = Request::job(dealer, &[survivor.into()], Job::Carry { news });
+            self.queues.push(request);
+        }
     }
 
     /// A group whose documents another server process changed is redone from
@@ -576,6 +586,8 @@ type Committed = Result<Done, (Vec<Request>, AttemptError)>;
 /// (`(dealer, id, lead a, lead b)`), to be written into their leads next.
 struct Done {
     entries: Vec<(Key, Entry)>,
+    /// What devices wrote in leads a merge absorbed, for the survivors.
+    carries: Vec<(DealerId, LeadId, Box<Lead>)>,
     collisions: Vec<(DealerId, String, String, String)>,
 }
 
@@ -814,10 +826,13 @@ async fn commit(out: &Out, known_seq: &mut HashMap<DealerId, i64>, p: Prepared) 
             start = end;
         }
     }
+    let mut carries = Vec::new();
     for (r, a) in group.into_iter().zip(applied) {
+        carries.extend(a.carries.into_iter().map(|(s, news)| (r.dealer, s, news)));
         let _ = r.reply.send(Ok(BatchOutcome { refused: a.refused }));
     }
     Ok(Done {
+        carries,
         entries: entries.drain().collect(),
         collisions: found,
     })
@@ -1044,6 +1059,7 @@ fn apply_group(
             }
         };
         let mut refused = Vec::new();
+        let mut carries = Vec::new();
         for (di, DocChanges { doc, .. }) in r.docs.iter().enumerate() {
             let key = (r.dealer, *doc);
             if let Some(message) = failed_load.get(&key) {
@@ -1054,9 +1070,10 @@ fn apply_group(
                 });
                 continue;
             }
-            let Some(out) = outs.remove(&(ri, di)) else {
+            let Some(mut out) = outs.remove(&(ri, di)) else {
                 continue;
             };
+            carries.extend(out.carry.take());
             let accepted = match out.result {
                 Ok(a) => a,
                 Err(refusal) => {
@@ -1160,7 +1177,7 @@ fn apply_group(
         if let Some(Job::Collide { id, .. }) = &r.job {
             writes[wi].recorded.push(*id);
         }
-        applied.push(Applied { refused });
+        applied.push(Applied { refused, carries });
     }
     (group, entries, writes, applied)
 }
@@ -1192,8 +1209,11 @@ fn apply_job(
                 .and_then(|e| e.state.lead())
         })
         .collect();
-    let [Some(a), Some(b)] = leads.as_slice() else {
-        return Vec::new();
+    let (a, b) = match (leads.as_slice(), job) {
+        ([Some(a), Some(b)], _) => (a, b),
+        // A carry has one lead: the survivor, "other" to itself.
+        ([Some(a)], Job::Carry { .. }) => (a, a),
+        _ => return Vec::new(),
     };
     // "First captured wins": the earlier lead absorbs the later at once,
     // with its owner; the manager reads it in both leads.
@@ -1259,6 +1279,7 @@ fn apply_job(
                 expected,
                 quarantined: false,
                 server: Vec::new(),
+                carry: None,
             },
         ));
     }
@@ -1283,6 +1304,7 @@ fn job_writes(
             found_at: *found_at,
             outcome: None,
         }),
+        Job::Carry { news } => doc.server_merge_in(news),
         Job::Resolve { id, outcome } => {
             let mut record = me
                 .collisions
@@ -1366,6 +1388,9 @@ struct ItemOut {
     /// What the server wrote in its own name after the batch (an owner
     /// conflict settled), logged after the batch's changes.
     server: Vec<showroom_shared::sync::NewChange>,
+    /// The batch changed a lead a merge absorbed: what to carry into the
+    /// survivor once it is committed.
+    carry: Option<(LeadId, Box<Lead>)>,
 }
 
 type ItemKey = (usize, usize);
@@ -1445,11 +1470,18 @@ fn ingest_items(
                             expected: None,
                             quarantined: true,
                             server: Vec::new(),
+                            carry: None,
                         },
                     ));
                     continue;
                 }
                 let expected = entry.last_seq;
+                // A lead a merge absorbed: what it held before, to carry
+                // what the batch adds into the survivor.
+                let fenced = entry
+                    .access
+                    .is_some_and(|a| a.owner == Some(UserId::SERVER));
+                let before = fenced.then(|| entry.state.lead()).flatten();
                 let result = if poisoned {
                     Err(showroom_shared::sync::Refusal {
                         code: SyncErrorCode::Internal,
@@ -1479,6 +1511,14 @@ fn ingest_items(
                         }
                     }
                 }
+                let carry = match (&before, &result) {
+                    (Some(before), Ok(accepted)) if !accepted.new_changes.is_empty() => {
+                        accepted.lead().and_then(|after| {
+                            absorbed_into(after).map(|s| (s, Box::new(after.news_since(before))))
+                        })
+                    }
+                    _ => None,
+                };
                 let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
                     && showroom_shared::doc::compaction_due(entry.state.tail_len());
                 let snapshot = compact.then(|| entry.state.compact()).flatten();
@@ -1492,6 +1532,7 @@ fn ingest_items(
                         expected,
                         quarantined: false,
                         server,
+                        carry,
                     },
                 ));
             }

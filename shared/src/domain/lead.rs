@@ -248,6 +248,45 @@ impl Lead {
     }
 }
 
+impl Lead {
+    /// What changed in this lead since `before`: the lead with only its
+    /// records that are new or differ from `before`'s and its notes
+    /// `before` lacks (its own fields as they are). What an edit of a lead
+    /// a merge absorbed carries into the survivor; the server's own kinds
+    /// (collisions, what was absorbed) are not carried.
+    pub fn news_since(&self, before: &Lead) -> Lead {
+        use super::record::{EachKind, EachKindMut, Holds, Record};
+        struct Changed(Vec<String>);
+        impl EachKind for Changed {
+            type Error = ();
+            fn kind<R: Record>(&mut self, before: &[R], after: &[R]) -> Result<(), ()> {
+                for r in after {
+                    if !before.contains(r) {
+                        self.0.push(format!("{}:{}", R::KIND, r.record_key()));
+                    }
+                }
+                Ok(())
+            }
+        }
+        struct Keep<'a>(&'a [String]);
+        impl EachKindMut for Keep<'_> {
+            type Error = ();
+            fn kind<R: Record>(&mut self, records: &mut Vec<R>) -> Result<(), ()> {
+                records.retain(|r| self.0.contains(&format!("{}:{}", R::KIND, r.record_key())));
+                Ok(())
+            }
+        }
+        let mut changed = Changed(Vec::new());
+        let _ = Lead::each_kind(Some(before), self, &mut changed);
+        let mut news = self.clone();
+        let _ = news.each_kind_mut(&mut Keep(&changed.0));
+        news.notes.retain(|n| !before.notes.contains(n));
+        news.collisions.clear();
+        news.absorbed.clear();
+        news
+    }
+}
+
 /// Checks a note's text before it is added.
 pub fn validate_note(text: &str) -> Result<(), LeadError> {
     if text.trim().is_empty() {

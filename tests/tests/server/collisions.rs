@@ -293,6 +293,48 @@ async fn a_merge_keeps_everything_of_both_and_the_absorbed_lead_leaves_every_dev
         Some(UserId::SERVER),
         "fenced"
     );
+
+    // sales2's tablet had written on, offline, before it knew: its note
+    // is stored (no receipt yet) and the server carries it into the
+    // survivor, in sales2's name.
+    let mut tablet = LeadDoc::empty(actor_from_bytes([77; 16]));
+    tablet
+        .apply_bytes(two_changes_again(&sales2, 85).iter().map(Vec::as_slice))
+        .expect("applies");
+    let heads = tablet.heads();
+    tablet
+        .add_note(&Note {
+            author: sales2.session.user.id,
+            at: 99,
+            text: "offline after the merge".into(),
+        })
+        .expect("note");
+    let late: Vec<Vec<u8>> = tablet
+        .changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    s2.send(push(7, two.id, late)).await;
+    assert_eq!(s2.ack().await, ok_ack(7), "stored, not refused");
+    let leads = manager_view(&app, addr, |l| {
+        l.iter().any(|x| {
+            x.id == one.id
+                && x.notes.iter().any(|n| {
+                    n.text == "offline after the merge" && n.author == sales2.session.user.id
+                })
+        })
+    })
+    .await;
+    assert!(
+        leads.iter().all(|x| x.id != two.id),
+        "the absorbed lead stays gone"
+    );
+}
+
+/// The changes of `captured(who, n, ..)` again (the same actor and time
+/// give the same bytes): what the tablet held.
+fn two_changes_again(who: &LoginResponse, n: u128) -> Vec<Vec<u8>> {
+    captured(who, n, "王建国", "13800138001").1
 }
 
 async fn keeping_both_or_assigning_both_is_written_into_both_leads(app: TestApp) {
