@@ -2,7 +2,9 @@
 //! Chinese names and +86 mobiles across grades, stages and sources; visits,
 //! walk-ins who left no details, test drives, quotes in several states,
 //! follow-up tasks overdue, due today and later, new leads without a first
-//! contact, consents, and a lost request waiting for the manager. Demo data
+//! contact, consents, a lost request waiting for the manager, three leads
+//! in the open pool (one the manufacturer's, past its target) and one
+//! customer captured by both salespeople (a collision for the manager). Demo data
 //! only (`SHOWROOM_SEED_DEMO`, on the first start), and the same shape every
 //! time: ids and choices come from the lead's number, times from the start.
 //!
@@ -127,7 +129,12 @@ pub async fn seed(state: &AppState, s: &Showroom<'_>) -> Result<usize, EnsureErr
     let mut by_owner: Vec<(UserId, Vec<DocChanges>)> = Vec::new();
     for (i, _) in NAMES.iter().enumerate() {
         let owner = s.salespeople[i % s.salespeople.len()];
-        let lead = lead(s, i, owner, now);
+        let mut lead = lead(s, i, owner, now);
+        // A few of today's new leads wait in the open pool, one of them
+        // the manufacturer's, one past its first-contact target.
+        if POOL.contains(&i) {
+            lead.owner = None;
+        }
         let mut doc = LeadDoc::create(
             actor_from_bytes(*id(s.dealer, 0xa, i as u128).as_bytes()),
             &lead,
@@ -216,6 +223,23 @@ pub async fn seed(state: &AppState, s: &Showroom<'_>) -> Result<usize, EnsureErr
     Ok(made)
 }
 
+/// Leads that wait in the open pool: two of today's new ones (leads 32
+/// and up are today's; one the manufacturer's, past its 12 h) and one
+/// given back after a first call. All of sales2's half, so each
+/// salesperson keeps new leads of their own.
+const POOL: [usize; 3] = [29, 33, 35];
+/// Leads of one customer, the second captured by the other salesperson.
+const TWICE: (usize, usize) = (4, 31);
+
+/// The mobile number of lead `i` (+86, unique per lead).
+fn mobile_of(i: usize) -> String {
+    format!(
+        "1{}{:09}",
+        [3, 5, 7, 8, 9][i % 5],
+        10_000_000 + (i as u64 * 7_919_311) % 890_000_000
+    )
+}
+
 /// Lead `i` of the month.
 fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
     let n = i as u128;
@@ -223,7 +247,13 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
     let cat = s.catalogue;
     // Spread over the last 30 days; the last four are from today.
     let age_days = if i >= 32 { 0 } else { (31 - i as i64) % 30 + 1 };
-    let created = now - age_days * DAY - (i as i64 % 5) * HOUR - HOUR;
+    let created = match i {
+        // In the pool since this morning, and since yesterday evening (past
+        // the manufacturer's 12 h).
+        33 => now - 3 * HOUR,
+        35 => now - 15 * HOUR,
+        _ => now - age_days * DAY - (i as i64 % 5) * HOUR - HOUR,
+    };
     let stages = [
         Stage::Contacted,
         Stage::Visited,
@@ -253,16 +283,19 @@ fn lead(s: &Showroom<'_>, i: usize, owner: UserId, now: i64) -> Lead {
         Source::WalkIn,
         Source::Campaign,
     ][i % 7];
+    let source = match i {
+        33 => Source::Website,
+        35 => Source::Manufacturer,
+        _ => source,
+    };
     let trim = &cat.trims[i % cat.trims.len()];
     let model = cat
         .model(trim.model)
         .map(|m| m.name.clone())
         .unwrap_or_default();
-    let mobile = format!(
-        "1{}{:09}",
-        [3, 5, 7, 8, 9][i % 5],
-        10_000_000 + (i as u64 * 7_919_311) % 890_000_000
-    );
+    // One customer captured twice, by each salesperson under another name:
+    // a collision (撞单) waiting for the manager.
+    let mobile = mobile_of(if i == TWICE.1 { TWICE.0 } else { i });
     let task = |k: u128, kind: TaskKind, due: i64, note: &str| Task {
         id: TaskId::from_uuid(id(dealer, 0x1, n << 4 | k)),
         kind,

@@ -182,9 +182,11 @@ impl LeadSummary {
 
     /// How long a lead in the pool has waited for someone to take it,
     /// against the dealer's first-contact target for its source; `None`
-    /// for a lead someone holds, or a closed one.
+    /// for a lead someone holds, a closed one, or one someone has already
+    /// reached (given back to the pool after a call).
     pub fn pool_wait(&self, rules: &FollowUpRules, now: i64) -> Option<PoolWait> {
-        (self.owner.is_none() && self.stage.is_open()).then(|| PoolWait {
+        let waiting = self.owner.is_none() && self.stage.is_open() && self.awaiting_first_contact;
+        waiting.then(|| PoolWait {
             waited_ms: (now - self.created_at).max(0),
             target_ms: rules.first_contact_ms(self.source),
         })

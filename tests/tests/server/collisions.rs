@@ -43,6 +43,7 @@ on_both!(
     a_collision_is_found_whichever_arrives_first_however_the_number_was_typed,
     a_merge_keeps_everything_of_both_and_the_absorbed_lead_leaves_every_device,
     keeping_both_or_assigning_both_is_written_into_both_leads,
+    the_demo_month_has_pool_leads_and_a_collision_waiting,
 );
 
 /// A lead of `who` with `mobile` as typed, a note and (optionally) a visit:
@@ -388,4 +389,31 @@ async fn keeping_both_or_assigning_both_is_written_into_both_leads(app: TestApp)
             }
         }
     }
+}
+
+async fn the_demo_month_has_pool_leads_and_a_collision_waiting(app: TestApp) {
+    let addr = app.serve().await;
+    let made = showroom_server::demo_month::seed_demo_motors(&app.state)
+        .await
+        .expect("the demo month");
+    assert_eq!(made, 36);
+    let leads = manager_view(&app, addr, |l| {
+        l.len() == 36 && l.iter().filter(|x| !x.collisions.is_empty()).count() == 2
+    })
+    .await;
+    let pool: Vec<&Lead> = leads.iter().filter(|l| l.owner.is_none()).collect();
+    assert_eq!(pool.len(), 3, "three leads wait in the pool");
+    assert!(
+        pool.iter()
+            .any(|l| l.source == showroom_shared::domain::Source::Manufacturer)
+    );
+    let twice: Vec<&Lead> = leads.iter().filter(|l| !l.collisions.is_empty()).collect();
+    assert_ne!(
+        twice[0].owner, twice[1].owner,
+        "captured by both salespeople"
+    );
+    assert!(
+        twice.iter().all(|l| l.collisions[0].is_open()),
+        "waiting for the manager"
+    );
 }
