@@ -465,6 +465,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_device_cannot_write_what_only_the_server_writes() {
+        use crate::domain::collision::{Collision, CollisionId, Outcome, Resolution};
+        use crate::domain::{DealerId, Lead, LeadId, UserId};
+        let id = |n| uuid::Uuid::from_u128(n);
+        let seller = UserId::from_uuid(id(1));
+        let before = Lead::new(
+            LeadId::from_uuid(id(2)),
+            DealerId::from_uuid(id(3)),
+            seller,
+            1,
+        );
+        let collision = Collision {
+            id: CollisionId::from_uuid(id(4)),
+            other: LeadId::from_uuid(id(5)),
+            other_owner: None,
+            other_since: 1,
+            found_at: 2,
+            outcome: None,
+        };
+        let mut forged = before.clone();
+        forged.collisions.push(collision.clone());
+        let judge = |before: &Lead, after: &Lead, role| {
+            check(
+                Some(&Content::Lead(Box::new(before.clone()))),
+                &Content::Lead(Box::new(after.clone())),
+                &Author { user: seller, role },
+                &Policy::default(),
+            )
+        };
+        // Neither a salesperson nor a manager adds a collision…
+        for role in [Role::Salesperson, Role::Manager] {
+            assert!(matches!(
+                judge(&before, &forged, role),
+                Err(Breach::NotAuthor { .. })
+            ));
+        }
+        // …or decides one in the document (a decision goes through the server).
+        let mut decided = forged.clone();
+        decided.collisions[0].outcome = Some(Outcome {
+            how: Resolution::KeptBoth,
+            survivor: None,
+            owner: None,
+            by: seller,
+            at: 3,
+        });
+        assert!(matches!(
+            judge(&forged, &decided, Role::Manager),
+            Err(Breach::NotAuthor { .. })
+        ));
+        // What the server wrote stays when a device edits the lead.
+        let mut edited = forged.clone();
+        edited.grade = crate::domain::Grade::A;
+        assert_eq!(judge(&forged, &edited, Role::Salesperson), Ok(()));
+    }
+
+    #[test]
     fn the_dealer_profile_holds_only_a_small_raster_logo() {
         use crate::domain::catalogue::{Dealer, DealerProfile};
         let manager = Author {

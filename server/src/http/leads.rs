@@ -44,6 +44,23 @@ async fn decide(
         Err(_) => None,
     }
     .ok_or_else(|| AppError::not_found("collision"))?;
+    // A lead a merge already absorbed (through another collision) is
+    // nobody's: nothing more is decided about it.
+    let owners = db::access::owners(
+        &state.db,
+        auth.dealer,
+        &[collision.a.into(), collision.b.into()],
+    )
+    .await?;
+    if owners
+        .values()
+        .any(|a| a.owner == Some(showroom_shared::domain::UserId::SERVER))
+    {
+        return Err(AppError::new(
+            showroom_shared::api::ErrorCode::Conflict,
+            "One of these leads was already merged into another.",
+        ));
+    }
     let (how, survivor, owner) = match decision {
         CollisionDecision::Merged { survivor } => {
             if survivor != collision.a && survivor != collision.b {

@@ -1,14 +1,19 @@
 //! Convergence with ownership, against the real server over real
 //! WebSockets: random runs of salespeople's and a manager's devices that go
-//! offline and online, create leads (their own, the pool's), write notes,
-//! and a manager handing leads to a colleague, to the pool and back while
+//! offline and online, create leads (their own, the pool's; some with a
+//! number another lead has, a collision), write notes, claim pool leads
+//! (two devices may claim one offline: the first to reach the server
+//! wins), the manager merging collisions while devices that hold the
+//! absorbed lead are offline with notes on it, and a manager handing leads to a colleague, to the pool and back while
 //! the devices that hold them are offline, and once deactivating sales2
 //! (handing their leads on first, as the Team page does) while sales2's
 //! devices may be offline with notes the server never saw. At the end every device
 //! connects and syncs until nothing moves, and:
 //! - each device holds exactly the leads its user may see (no more, no fewer);
 //! - every replica of a lead is identical (the same heads as the manager's);
-//! - nothing written is lost: every note any device wrote is in the lead,
+//! - a merge never resurrects the absorbed lead: no device holds one;
+//! - nothing written is lost: every note any device wrote is in the lead
+//!   (for an absorbed lead, in the lead that absorbed it),
 //!   including those written offline on a lead that was handed away meanwhile
 //!   and those a deactivated salesperson's device wrote before the end; a
 //!   note it wrote after the end (offline, not knowing) is kept aside, never
@@ -279,6 +284,8 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
     let manager = 3;
     let mut written: HashMap<DocId, Vec<String>> = HashMap::new();
     let mut next_lead = 0u128;
+    let mut mobiles: Vec<showroom_shared::domain::Phone> = Vec::new();
+    let (mut claims, mut merges) = (0usize, 0usize);
     let (mut handed, mut handed_offline) = (0usize, 0usize);
     // When sales2 was deactivated (the server's clock), once it is.
     let mut deactivated_at: Option<i64> = None;
@@ -359,6 +366,11 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                     u128::from(seed % 1_000_000) * 1_000 + next_lead,
                     &format!("Lead {next_lead}"),
                 );
+                // Now and then a customer someone already captured.
+                if !mobiles.is_empty() && rng.below(4) == 0 {
+                    lead.customer.mobile = Some(mobiles[rng.below(mobiles.len())].clone());
+                }
+                mobiles.extend(lead.customer.mobile.clone());
                 lead.owner = match (d.login.session.user.role, rng.below(3)) {
                     (_, 0) => None,
                     (Role::Salesperson, _) => Some(d.user()),
@@ -394,6 +406,77 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
                 }
                 d.note(id, &text, now).await;
                 written.entry(id).or_default().push(text);
+            }
+            // A salesperson claims a pool lead their device holds (online
+            // or offline; another device may claim it too).
+            7 if devices[who].login.session.user.role == Role::Salesperson
+                && !devices[who].cleared
+                && !(who == sales2 && deactivated_at.is_some()) =>
+            {
+                let d = &mut devices[who];
+                let user = d.user();
+                let mut pool: Vec<DocId> = d
+                    .leads
+                    .iter()
+                    .filter(|(_, doc)| doc.read().is_ok_and(|l| l.owner.is_none()))
+                    .map(|(id, _)| *id)
+                    .collect();
+                pool.sort_by_key(ToString::to_string);
+                if pool.is_empty() {
+                    continue;
+                }
+                let id = pool[rng.below(pool.len())];
+                let doc = d.leads.get_mut(&id).expect("held");
+                let mut lead = doc.read().expect("the lead reads");
+                let heads = doc.heads();
+                lead.owner = Some(user);
+                doc.update(&lead, user, now).expect("claimed");
+                let changes = changes_since(doc, &heads);
+                d.wrote(id, changes).await;
+                claims += 1;
+            }
+            // The manager merges a collision its laptop knows of (the
+            // server decides; devices holding the absorbed lead may be
+            // offline with notes on it).
+            8 => {
+                let m = &mut devices[manager];
+                let mut open: Vec<(
+                    showroom_shared::domain::collision::CollisionId,
+                    DocId,
+                    DocId,
+                )> = m
+                    .leads
+                    .iter()
+                    .filter_map(|(id, doc)| {
+                        let lead = doc.read().ok()?;
+                        let c = lead.collisions.iter().find(|c| c.is_open())?;
+                        Some((c.id, *id, DocId::from(c.other)))
+                    })
+                    .collect();
+                open.sort_by_key(|(c, ..)| c.to_string());
+                if open.is_empty() {
+                    continue;
+                }
+                let (collision, a, b) = open[rng.below(open.len())];
+                let survivor = if rng.below(2) == 0 { a } else { b };
+                let Some(survivor) = survivor.as_lead() else {
+                    continue;
+                };
+                let r = app
+                    .post_json(
+                        &showroom_shared::api::paths::collision(collision),
+                        &m.login.token,
+                        &showroom_shared::api::CollisionDecision::Merged { survivor },
+                    )
+                    .await;
+                // Decided already, or one of them absorbed by another merge.
+                assert!(
+                    r.status.is_success() || r.status.as_u16() == 409,
+                    "seed {seed}: a merge: {} {}",
+                    r.status,
+                    r.text()
+                );
+                merges += usize::from(r.status.is_success());
             }
             // The manager hands a lead on: to a salesperson, the pool, itself.
             _ => {
@@ -454,7 +537,7 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
     let moves = handed;
     eprintln!(
         "seed {seed}: {} leads, {moves} hand-overs ({handed_offline} while a holder was offline), {removals} removals, \
-         sales2 deactivated: {}, {} notes after the end",
+         {claims} claims, {merges} merges, sales2 deactivated: {}, {} notes after the end",
         written.len(),
         deactivated_at.is_some(),
         after_end.len()
@@ -467,6 +550,36 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
         );
         assert!(d.owed.is_empty(), "{}: every receipt is recorded", d.name);
     }
+
+    // A merge's absorbed lead is on no device; what was written in it is
+    // in the lead that absorbed it (followed to the end of a chain).
+    let mut survivor_of: HashMap<DocId, DocId> = HashMap::new();
+    for (id, doc) in &devices[manager].leads {
+        for a in doc.read().expect("reads").absorbed {
+            survivor_of.insert(a.lead.into(), *id);
+        }
+    }
+    let home = |mut id: DocId| {
+        while let Some(s) = survivor_of.get(&id) {
+            id = *s;
+        }
+        id
+    };
+    let mut homed: HashMap<DocId, Vec<String>> = HashMap::new();
+    for (id, texts) in &written {
+        let at = home(*id);
+        homed.entry(at).or_default().extend(texts.iter().cloned());
+        if at != *id {
+            for d in &devices {
+                assert!(
+                    !d.leads.contains_key(id),
+                    "seed {seed}: {} still holds {id}, which a merge absorbed",
+                    d.name
+                );
+            }
+        }
+    }
+    let written = homed;
 
     // The manager's device holds every lead of the run.
     let mut ids: Vec<DocId> = written.keys().copied().collect();
@@ -517,7 +630,8 @@ async fn a_run(app: &TestApp, addr: SocketAddr, seed: u64) {
             }
         }
     }
-    // Nothing of another run's leads, and no lead the run did not write.
+    // Nothing of another run's leads, and no lead the run did not write
+    // (nor one a merge absorbed).
     for d in &devices {
         for id in d.leads.keys() {
             assert!(
