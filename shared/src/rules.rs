@@ -430,7 +430,8 @@ fn quotes(
 
 /// Every author field of every record, of every kind the holder declares,
 /// names the session's user, or the name the same field of the same record
-/// held before the change. Field by field: a user named by one field of a
+/// held before the change; a record the server wrote (its author is
+/// `UserId::SERVER`) is not changed at all. Field by field: a user named by one field of a
 /// record (the drive's creator) may not be written into another (the
 /// return's `recorded_by`) by someone else. A new record kind is checked by
 /// being declared: there is no list here to forget it in.
@@ -441,11 +442,14 @@ fn authors_kept<H: Holds>(before: Option<&H>, after: &H, author: &Author) -> Res
         fn kind<R: Record>(&mut self, before: &[R], after: &[R]) -> Result<(), Breach> {
             for record in after {
                 let key = record.record_key();
-                let old: Vec<(&'static str, UserId)> = before
-                    .iter()
-                    .find(|b| b.record_key() == key)
-                    .map(Record::authors)
-                    .unwrap_or_default();
+                let was = before.iter().find(|b| b.record_key() == key);
+                // What only the server writes (a collision, a merge) no
+                // session changes, whatever it keeps.
+                if was != Some(record) && record.authors().iter().any(|(_, u)| *u == UserId::SERVER)
+                {
+                    return Err(Breach::NotAuthor { what: R::WHAT });
+                }
+                let old: Vec<(&'static str, UserId)> = was.map(Record::authors).unwrap_or_default();
                 if record
                     .authors()
                     .iter()

@@ -388,3 +388,56 @@ for (const [width, height] of [[768, 1024], [1280, 800]]) {
     }, { timeout: 180_000 });
   }
 }
+
+// The open pool and collisions (issue 22), on the demo month: three leads in
+// the pool (one the manufacturer's, past its 12 h) and one customer both
+// salespeople captured (陈静 of Li Wei, 曹阳 of Zhang Min). A salesperson's
+// pool with its waits and Claim buttons, the collision notice on their
+// lead, and the manager's merge screen, at a tablet's and a laptop's size
+// in both languages — nothing serious for axe, finger-sized controls.
+const POOL_TEXT = {
+  en: { filter: 'Filter by owner', pool: 'Pool (no owner)', claim: 'Claim', overdue: /Overdue: waiting \d+ h of 12 h/, collision: /Also a lead of Zhang Min since/, merge: 'Merge the other lead into this one', heading: 'Same mobile number' },
+  zh: { filter: '按负责人筛选', pool: '公共池（无负责人）', claim: '认领', overdue: /已超时：已等待 \d+ 小时（目标 12 小时）/, collision: /Zhang Min 自 .* 起也有这位客户的线索/, merge: '把另一条线索合并到这条', heading: '撞单：相同手机号' },
+};
+for (const [width, height] of [[768, 1024], [1280, 800]]) {
+  for (const [locale, lang] of [['en-US', 'en'], ['zh-CN', 'zh']]) {
+    e2eTest(`the pool, a collision and the merge screen at ${width}x${height} in ${lang}`, fx, async ({ device }) => {
+      const base = fx.server.url;
+      const words = POOL_TEXT[lang];
+      const size = `${width}x${height}`;
+      const { page } = await device({ locale, viewport: { width, height } });
+      await signIn(page, base, 'sales1', lang);
+      await page.goto(`${base}/leads`);
+      await settled(page, 'the lead list');
+      await eventually(async () => (await page.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+      await page.getByRole('combobox', { name: words.filter, exact: true }).selectOption({ label: words.pool });
+      await seeVisible(page.getByRole('button', { name: new RegExp(`^${words.claim} `) }).first(), 'a Claim button on a pool row');
+      await seeText(page.locator('.lead-row__due--late').first(), words.overdue, "the manufacturer's lead, past its target");
+      let found = await audit(page);
+      assert.deepEqual(found.serious, [], 'the pool');
+      assert.deepEqual(await smallTargets(page), [], 'finger-sized controls in the pool');
+      await page.screenshot({ path: path.join(SHOTS, `pool-sales-${lang}-${size}.png`) });
+      await page.getByRole('combobox', { name: words.filter, exact: true }).selectOption({ index: 0 });
+      await page.getByRole('link', { name: /^\s*陈静/ }).click();
+      const panel = page.getByRole('region', { name: words.heading, exact: true });
+      await seeText(panel, words.collision, "sales1's lead names Zhang Min", 30_000);
+      assert.equal(await button(page, words.merge).count(), 0, 'a salesperson does not decide');
+      found = await audit(page);
+      assert.deepEqual(found.serious, [], 'the collision notice');
+      await page.screenshot({ path: path.join(SHOTS, `collision-notice-sales-${lang}-${size}.png`) });
+
+      const m = (await device({ locale, viewport: { width, height } })).page;
+      await signIn(m, base, 'manager', lang);
+      await m.goto(`${base}/leads`);
+      await settled(m, 'the lead list');
+      await eventually(async () => (await m.locator('a.lead-row__link').count()) > 5, 'the demo leads', 60_000);
+      await m.getByRole('link', { name: /^\s*陈静/ }).click();
+      await seeVisible(button(m, words.merge), 'the merge button', 30_000);
+      found = await audit(m);
+      assert.deepEqual(found.serious, [], 'the merge screen');
+      assert.deepEqual(await smallTargets(m), [], 'finger-sized controls on the merge screen');
+      await m.getByRole('region', { name: words.heading, exact: true }).scrollIntoViewIfNeeded();
+      await m.screenshot({ path: path.join(SHOTS, `collision-merge-manager-${lang}-${size}.png`) });
+    }, { timeout: 180_000 });
+  }
+}

@@ -52,7 +52,12 @@ pub fn use_colleagues() -> RwSignal<Vec<Colleague>> {
 /// answer to `then`.
 fn when_people_are_read(then: impl Fn(Vec<UserSummary>) + Copy + 'static) {
     let auth = use_auth();
+    let online = crate::local::network::use_online();
     Effect::new(move |_| {
+        // Asked again when the network comes back (a page opened offline).
+        if !online.get() {
+            return;
+        }
         let Some(token) = auth.token() else { return };
         leptos::task::spawn_local(async move {
             if let Ok(list) = crate::api::users(&token).await {

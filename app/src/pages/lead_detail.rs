@@ -1087,7 +1087,7 @@ fn CollisionPanel(open: Memo<Option<OpenLead>>) -> impl IntoView {
                         items
                     }}
                 </ul>
-                <p class="form__error" role="alert">{move || problem.get()}</p>
+                {move || problem.get().map(|p| view! { <p class="form__error" role="alert">{p}</p> })}
             </section>
         </Show>
     }

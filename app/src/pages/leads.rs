@@ -504,10 +504,12 @@ pub fn LeadRows(
                         let is_open = open == Some(s.id);
                         let owner = owner_text(locale, s.owner, me, people);
                         let pick = picked.as_ref().map(|p| p.contains(&s.id));
-                        let pool = s.pool_wait(rules, now).map(|w| PoolRow {
-                            wait: locale.pool_wait(w),
-                            overdue: w.overdue(),
-                            claim: claims.then(|| locale.claim_lead_named(&s.name)),
+                        let pool = (s.owner.is_none() && s.stage.is_open()).then(|| {
+                            let wait = s.pool_wait(rules, now);
+                            PoolRow {
+                                wait: wait.map(|w| (locale.pool_wait(w), w.overdue())),
+                                claim: claims.then(|| locale.claim_lead_named(&s.name)),
+                            }
                         });
                         (s, is_open, locale, owner, pick, pool)
                     })
@@ -575,8 +577,8 @@ pub fn LeadRows(
 /// dealer's first-contact target, and, for a salesperson, the button that
 /// claims it (named after the customer).
 struct PoolRow {
-    wait: String,
-    overdue: bool,
+    /// Waiting for a first contact: how long, and whether past the target.
+    wait: Option<(String, bool)>,
     claim: Option<String>,
 }
 
@@ -624,8 +626,8 @@ fn LeadRow(
         None => locale.t(Key::NoFollowUp).to_owned(),
     };
     // A pool lead says how long it has waited rather than when it is due.
-    let (due, late) = match &pool {
-        Some(p) => (p.wait.clone(), p.overdue),
+    let (due, late) = match pool.as_ref().and_then(|p| p.wait.clone()) {
+        Some(wait) => wait,
         None => (due, late),
     };
     let claim = pool.and_then(|p| p.claim).map(|label| {
