@@ -606,6 +606,35 @@ impl Locale {
         self.fill(Format::DecideFailed, &[("why", &why)])
     }
 
+    /// A place in the walk-in rotation: "Zhang Min · 2 walk-ins today".
+    pub fn rotation_place(self, name: &str, taken: u32) -> String {
+        self.fill_count(
+            Format::RotationPlace,
+            f64::from(taken),
+            &[("name", &name), ("n", &taken)],
+        )
+    }
+
+    /// "You're on the floor since 09:02."
+    pub fn on_floor_since(self, at: i64) -> String {
+        self.fill(Format::OnFloorSince, &[("time", &self.time_of_day(at))])
+    }
+
+    /// "Next in line: Zhang Min."
+    pub fn rotation_next_up(self, name: &str) -> String {
+        self.fill(Format::RotationNextUp, &[("name", &name)])
+    }
+
+    /// "Give to Zhang Min"
+    pub fn give_walk_in(self, name: &str) -> String {
+        self.fill(Format::GiveWalkIn, &[("name", &name)])
+    }
+
+    /// "Zhang Min takes this walk-in. Saved on this device."
+    pub fn walk_in_given(self, name: &str) -> String {
+        self.fill(Format::WalkInGiven, &[("name", &name)])
+    }
+
     /// A span of time as the pool says it: "5 h", "2 d 3 h".
     pub fn hours_span(self, ms: i64) -> String {
         let hours = (ms.max(0) / 3_600_000) as usize;

@@ -166,6 +166,7 @@ pub async fn seed(state: &AppState, s: &Showroom<'_>) -> Result<usize, EnsureErr
         id: RegisterId::from_uuid(id(s.dealer, 0xb, 0)),
         dealer: s.dealer,
         date: today,
+        ups: Vec::new(),
         visits: (0..3u128)
             .map(|n| {
                 // Earlier today (never before its midnight).

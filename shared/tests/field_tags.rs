@@ -346,6 +346,11 @@ fn full_register() -> Register {
         dealer: DealerId::from_uuid(id(3)),
         date: day("2026-12-07"),
         visits: vec![visit(41)],
+        ups: vec![showroom_shared::domain::showroom::Up {
+            salesperson: user(),
+            since: 5,
+            overdue: 1,
+        }],
     }
 }
 

@@ -2,7 +2,7 @@
 //! day, and visits wherever they live (a register, or a lead once linked).
 
 use showroom_shared::doc::{Document, RegisterDoc};
-use showroom_shared::domain::showroom::{Register, Visit, VisitId, VisitOutcome};
+use showroom_shared::domain::showroom::{Register, Up, Visit, VisitId, VisitOutcome};
 use showroom_shared::domain::{DealerId, DocId, DocKind, LeadId, RegisterId, UserId};
 use wasm_bindgen::JsValue;
 
@@ -15,36 +15,63 @@ use crate::local::store::{self, Result, StoreError};
 /// document it lives in.
 pub async fn walk_in(user: UserId, dealer: DealerId) -> Result<(Visit, DocId)> {
     let now = clock::now_ms();
-    let today = clock::today();
     let visit = Visit::walk_in(VisitId::from_uuid(store::new_uuid()), now, user);
+    let doc = put_today(&visit, user, dealer, |r| r.visits.push(visit.clone())).await?;
+    Ok((visit, doc))
+}
+
+/// Says that `user` is on the floor now, in the walk-in rotation
+/// (`domain::rotation`), with how many of their leads are past the
+/// first-contact target (more than none: the rotation passes them by).
+/// Saying it again later in the day updates how many.
+pub async fn on_floor(user: UserId, dealer: DealerId, since: i64, overdue: u32) -> Result<DocId> {
+    let up = Up {
+        salesperson: user,
+        since,
+        overdue,
+    };
+    put_today(&up, user, dealer, |r| r.ups.push(up.clone())).await
+}
+
+/// Writes `record` into today's register of this device (made with it, on
+/// the first record of the day: `first` puts it in the new register).
+async fn put_today<R: showroom_shared::domain::record::Record>(
+    record: &R,
+    user: UserId,
+    dealer: DealerId,
+    first: impl FnOnce(&mut Register),
+) -> Result<DocId> {
+    let now = clock::now_ms();
+    let today = clock::today();
     let key = format!("register:{today}");
     let existing = store::meta(&key)
         .await?
         .and_then(|v| v.as_string())
         .and_then(|s| s.parse::<RegisterId>().ok());
-    let doc = match existing {
+    match existing {
         Some(id) => {
             let doc = DocId::register(id);
-            store::change_doc::<RegisterDoc>(doc, |r| r.put_record(&visit, user, now)).await?;
-            doc
+            store::change_doc::<RegisterDoc>(doc, |r| r.put_record(record, user, now)).await?;
+            Ok(doc)
         }
         None => {
             let id = RegisterId::from_uuid(store::new_uuid());
-            let register = Register {
+            let mut register = Register {
                 id,
                 dealer,
                 date: today,
-                visits: vec![visit.clone()],
+                ups: Vec::new(),
+                visits: Vec::new(),
             };
+            first(&mut register);
             let made = RegisterDoc::create(store::actor(), &register, now)
                 .map_err(|e| StoreError::Damaged(e.to_string()))?;
             let doc = DocId::register(id);
             store::create_doc(doc, Document::from(made)).await?;
             store::set_meta(&key, Some(JsValue::from_str(&id.to_string()))).await?;
-            doc
+            Ok(doc)
         }
-    };
-    Ok((visit, doc))
+    }
 }
 
 /// The visit `id` as its document holds it.

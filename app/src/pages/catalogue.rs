@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use showroom_shared::domain::Money;
 use showroom_shared::domain::catalogue::{
-    CarId, Colour, ColourId, DealerProfile, DemoCar, Item, ItemId, ItemKind, LogoError, Model,
-    ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Vin,
+    CarId, CollisionRule, Colour, ColourId, DealerProfile, DemoCar, Item, ItemId, ItemKind,
+    LogoError, Model, ModelId, Powertrain, Settings, Transmission, Trim, TrimId, Unclaimed, Vin,
 };
 use showroom_shared::domain::quote::DiscountLimit;
 
@@ -739,6 +739,29 @@ pub fn CataloguePage() -> impl IntoView {
                             on:change=move |ev| { let on = event_target_checked(&ev); rules.update(|r| if let Some(r) = r { r.agreement.typed_name = on }); } />
                         <span>{move || i18n.t(Key::AcceptTypedName)}</span>
                     </label>
+                    // The open pool, walk-in rotation and collisions (issue 22).
+                    <fieldset class="field">
+                        <legend class="field__label">{move || i18n.t(Key::RotationSettings)}</legend>
+                        <label class="check">
+                            <input type="checkbox" prop:checked=move || rules.with(|r| r.as_ref().is_some_and(|r| r.pool.rotation))
+                                on:change=move |ev| { let on = event_target_checked(&ev); rules.update(|r| if let Some(r) = r { r.pool.rotation = on }); } />
+                            <span>{move || i18n.t(Key::RotationSetting)}</span>
+                        </label>
+                        <label for="unclaimed-rule">{move || i18n.t(Key::UnclaimedRule)}</label>
+                        <select id="unclaimed-rule" class="select"
+                            on:change=move |ev| { let v = event_target_value(&ev); if let Ok(u) = v.parse::<Unclaimed>() { rules.update(|r| if let Some(r) = r { r.pool.unclaimed = u }); } }>
+                            {[(Unclaimed::Stay, Key::UnclaimedStay), (Unclaimed::Rotate, Key::UnclaimedRotate)].into_iter().map(|(u, key)| view! {
+                                <option value=u.as_str() selected=move || rules.with(|r| r.as_ref().is_some_and(|r| r.pool.unclaimed == u))>{move || i18n.t(key)}</option>
+                            }).collect_view()}
+                        </select>
+                        <label for="collision-rule">{move || i18n.t(Key::CollisionRule)}</label>
+                        <select id="collision-rule" class="select"
+                            on:change=move |ev| { let v = event_target_value(&ev); if let Ok(c) = v.parse::<CollisionRule>() { rules.update(|r| if let Some(r) = r { r.pool.collisions = c }); } }>
+                            {[(CollisionRule::ManagerDecides, Key::CollisionRuleManager), (CollisionRule::FirstCapturedWins, Key::CollisionRuleFirst)].into_iter().map(|(c, key)| view! {
+                                <option value=c.as_str() selected=move || rules.with(|r| r.as_ref().is_some_and(|r| r.pool.collisions == c))>{move || i18n.t(key)}</option>
+                            }).collect_view()}
+                        </select>
+                    </fieldset>
                     <button type="submit" class="button button--primary">{move || i18n.t(Key::SaveCatalogue)}</button>
                     {status_at(Spot::Rules)}
                 </form>

@@ -368,6 +368,7 @@ pub fn TodayPage() -> impl IntoView {
             </section>
             </div>
             <div class="today__side">
+            <RotationCard />
             <section class="card showroom-now" aria-labelledby="here-heading">
                 <h2 id="here-heading" class="card__title">{move || i18n.t(Key::InShowroomNow)}</h2>
                 {showroom_now}
@@ -399,5 +400,107 @@ pub fn TodayPage() -> impl IntoView {
             </div>
             </div>
         </section>
+    }
+}
+
+/// The walk-in rotation of today, when the dealer turns it on: who is on
+/// the floor in the order walk-ins go to them (the next first; anyone with
+/// overdue first contacts passed by), how many each took, and for a
+/// salesperson "I'm on the floor" (which says, too, how many of their
+/// leads wait past the first-contact target). From the floor's rows: the
+/// same on every device, offline as it last synced.
+#[component]
+fn RotationCard() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let floor = use_floor();
+    let catalogue = use_dealer_catalogue();
+    let index = use_lead_index();
+    let names = crate::local::people::use_colleague_names();
+    let on = Memo::new(move |_| {
+        catalogue
+            .dealer
+            .with(|d| d.as_ref().is_some_and(|d| d.settings.pool.rotation))
+    });
+    let line = Memo::new(move |_| {
+        let since = clock::start_of(clock::today());
+        floor.index.with(|i| i.line(since, since + 86_400_000))
+    });
+    let me = Memo::new(move |_| {
+        auth.session()
+            .map(|s| (s.user.id, s.dealer.id, s.user.role))
+    });
+    let busy = RwSignal::new(false);
+    let up = move |_| {
+        let Some((user, dealer, _)) = me.get_untracked() else {
+            return;
+        };
+        let now = clock::now_ms();
+        let rules = catalogue
+            .dealer
+            .with_untracked(|d| d.as_ref().map(|d| d.settings.follow_up.clone()))
+            .unwrap_or_default();
+        // My leads past the first-contact target, as my device holds them.
+        let overdue = leptos::prelude::untrack(|| {
+            index.with(|i| {
+                i.map_or(0, |i| {
+                    i.all()
+                        .filter(|s| s.owner == Some(user) && s.awaiting_first_contact)
+                        .filter(|s| now - s.created_at > rules.first_contact_ms(s.source))
+                        .count() as u32
+                })
+            })
+        });
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = crate::local::register::on_floor(user, dealer, now, overdue).await {
+                web_sys::console::warn_1(&format!("Could not say I'm on the floor: {e}").into());
+            }
+            let _ = busy.try_set(false);
+        });
+    };
+    view! {
+        <Show when=move || on.get()>
+            <section class="card rotation" aria-labelledby="rotation-heading">
+                <h2 id="rotation-heading" class="card__title">{move || i18n.t(Key::RotationHeading)}</h2>
+                {move || {
+                    let locale = i18n.locale();
+                    let places = line.get();
+                    if places.is_empty() {
+                        return view! { <p class="muted">{locale.t(Key::RotationEmpty)}</p> }.into_any();
+                    }
+                    let next = showroom_shared::domain::rotation::next_up(&places);
+                    let my = me.get().map(|(u, ..)| u);
+                    view! {
+                        <ol class="rotation__line">
+                            {places.into_iter().map(|p| {
+                                let name = if Some(p.salesperson) == my {
+                                    locale.t(Key::Me).to_owned()
+                                } else {
+                                    names.with(|n| crate::local::people::name_of(n, p.salesperson, locale.t(Key::Colleague)))
+                                };
+                                let is_next = next == Some(p.salesperson);
+                                view! {
+                                    <li class="rotation__place" class:rotation__place--next=is_next class:rotation__place--skipped=p.skipped>
+                                        <span>{locale.rotation_place(&name, p.taken)}</span>
+                                        {is_next.then(|| view! { <span class="badge">{locale.t(Key::RotationNext)}</span> })}
+                                        {p.skipped.then(|| view! { <span class="muted">{locale.t(Key::RotationSkipped)}</span> })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+                <Show when=move || me.get().is_some_and(|(.., role)| !showroom_shared::rules::may_decide(role))>
+                    <p class="muted" role="status">{move || {
+                        let my = me.get().map(|(u, ..)| u);
+                        line.get().into_iter().find(|p| Some(p.salesperson) == my).map(|p| i18n.locale().on_floor_since(p.since))
+                    }}</p>
+                    <button type="button" class="button button--secondary" disabled=move || busy.get() on:click=up>
+                        {move || i18n.t(Key::OnFloor)}
+                    </button>
+                </Show>
+            </section>
+        </Show>
     }
 }

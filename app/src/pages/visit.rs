@@ -142,6 +142,62 @@ pub fn VisitPage() -> impl IntoView {
         }
     });
 
+    // The walk-in rotation: whom this walk-in goes to, as the line stood
+    // before it (on this device, as it last synced).
+    let catalogue = crate::local::dealer::use_dealer_catalogue();
+    let names = crate::local::people::use_colleague_names();
+    let rotation = Memo::new(move |_| {
+        let on = catalogue
+            .dealer
+            .with(|d| d.as_ref().is_some_and(|d| d.settings.pool.rotation));
+        let (_, id) = at.get()?;
+        if !on {
+            return None;
+        }
+        let since = clock::start_of(clock::today());
+        let line = floor
+            .index
+            .with(|i| i.line_without(since, since + 86_400_000, Some(id)));
+        showroom_shared::domain::rotation::next_up(&line)
+    });
+    let kept = RwSignal::new(false);
+    let rotation_bar = move || {
+        if kept.get() {
+            return None;
+        }
+        let next = rotation.get()?;
+        let v = visit.get().flatten()?;
+        let me = auth.session().map(|s| s.user.id)?;
+        // Only the walk-in this device just logged, still open and unlinked.
+        if v.created_by != me || v.lead.is_some() || v.left_at.is_some() {
+            return None;
+        }
+        let locale = i18n.locale();
+        let name_of =
+            |user| names.with(|n| crate::local::people::name_of(n, user, locale.t(Key::Colleague)));
+        let view = if v.salesperson != me {
+            view! { <p class="notice notice--info" role="status">{locale.walk_in_given(&name_of(v.salesperson))}</p> }.into_any()
+        } else if next == me {
+            view! { <p class="notice notice--info" role="status">{locale.t(Key::RotationYouNext)}</p> }.into_any()
+        } else {
+            let name = name_of(next);
+            view! {
+                <div class="notice notice--info rotation-offer" role="group" aria-label=locale.t(Key::RotationHeading)>
+                    <p>{locale.rotation_next_up(&name)}</p>
+                    <button type="button" class="button button--primary"
+                        on:click=move |_| save(Box::new(move |v| v.salesperson = next))>
+                        {locale.give_walk_in(&name)}
+                    </button>
+                    <button type="button" class="button button--secondary"
+                        on:click=move |_| kept.set(true)>
+                        {locale.t(Key::KeepWalkIn)}
+                    </button>
+                </div>
+            }.into_any()
+        };
+        Some(view)
+    };
+
     let steps: [(Key, fn(&mut VisitSteps) -> &mut bool); 5] = [
         (Key::StepGreeted, |s| &mut s.greeted),
         (Key::StepNeeds, |s| &mut s.needs_analysis),
@@ -153,6 +209,7 @@ pub fn VisitPage() -> impl IntoView {
     view! {
         <section class="page visit" aria-labelledby="visit-heading">
             <h1 id="visit-heading" class="page__title">{move || i18n.t(Key::Visit)}</h1>
+            {rotation_bar}
             {move || match visit.get() {
                 None => view! { <p class="muted">{i18n.t(Key::Loading)}</p> }.into_any(),
                 Some(None) => view! { <p class="notice">{i18n.t(Key::VisitNotFound)}</p> }.into_any(),

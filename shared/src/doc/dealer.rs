@@ -348,6 +348,7 @@ mod tests {
             id: crate::domain::RegisterId::from_uuid(id(60)),
             dealer: dealer_id(),
             date: crate::domain::Date::from_ymd(2026, 12, 1).unwrap_or_else(|e| panic!("{e}")),
+            ups: Vec::new(),
             visits: vec![],
         };
         let mut other = super::super::RegisterDoc::create(actor_from_bytes([2; 16]), &register, 1)

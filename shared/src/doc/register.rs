@@ -121,6 +121,7 @@ pub(crate) fn read(doc: &Document) -> Result<Register, DocError> {
                 .parse()
                 .map_err(|_| parse("dealer", dealer.clone()))?,
             date: date.parse().map_err(|_| parse("date", date.clone()))?,
+            ups: Vec::new(),
             visits: Vec::new(),
         };
         records::read_into(am, &mut register)?;
@@ -158,6 +159,7 @@ mod tests {
             id: RegisterId::from_uuid(Uuid::from_u128(60)),
             dealer: DealerId::from_uuid(Uuid::from_u128(1)),
             date: "2026-12-01".parse().unwrap_or_else(|e| panic!("{e:?}")),
+            ups: Vec::new(),
             visits: vec![
                 visit(1, VisitOutcome::Open),
                 visit(2, VisitOutcome::Anonymous),

@@ -60,11 +60,22 @@ pub struct DriveRow {
     pub salesperson: UserId,
 }
 
+/// A salesperson on the floor, in the walk-in rotation (a register's `Up`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpRow {
+    /// The register that says so (one device's day).
+    pub doc: DocId,
+    pub salesperson: UserId,
+    pub since: i64,
+    pub overdue: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "t")]
 pub enum FloorRow {
     Visit(VisitRow),
     Drive(DriveRow),
+    Up(UpRow),
 }
 
 /// How far back the floor looks: a row whose visit or drive ended longer
@@ -80,6 +91,7 @@ impl FloorRow {
         match self {
             FloorRow::Visit(v) => format!("visit:{}", v.id),
             FloorRow::Drive(d) => format!("drive:{}", d.id),
+            FloorRow::Up(u) => format!("up:{}:{}", u.doc.id, u.salesperson),
         }
     }
 
@@ -88,6 +100,7 @@ impl FloorRow {
         match self {
             FloorRow::Visit(v) => v.doc,
             FloorRow::Drive(d) => DocId::lead(d.lead),
+            FloorRow::Up(u) => u.doc,
         }
     }
 
@@ -98,6 +111,7 @@ impl FloorRow {
         match self {
             FloorRow::Visit(v) => v.left_at.unwrap_or(v.arrived_at).max(v.arrived_at),
             FloorRow::Drive(d) => d.end.max(d.out_at.unwrap_or(d.end)),
+            FloorRow::Up(u) => u.since,
         }
     }
 
@@ -114,6 +128,7 @@ impl FloorRow {
                 customer: None,
                 ..d
             }),
+            up @ FloorRow::Up(_) => up,
         }
     }
 
@@ -189,6 +204,14 @@ pub fn rows_of_register(register: &Register) -> Vec<FloorRow> {
         .iter()
         .filter(|v| v.outcome != VisitOutcome::Lead)
         .map(|v| FloorRow::Visit(visit_row(v, doc, None)))
+        .chain(register.ups.iter().map(|u| {
+            FloorRow::Up(UpRow {
+                doc,
+                salesperson: u.salesperson,
+                since: u.since,
+                overdue: u.overdue,
+            })
+        }))
         .collect()
 }
 
@@ -204,6 +227,7 @@ pub enum CarState {
 pub struct FloorIndex {
     visits: HashMap<VisitId, VisitRow>,
     drives: HashMap<DriveId, DriveRow>,
+    ups: HashMap<String, UpRow>,
 }
 
 impl FloorIndex {
@@ -231,8 +255,38 @@ impl FloorIndex {
                 FloorRow::Drive(d) => {
                     self.drives.insert(d.id, d);
                 }
+                up @ FloorRow::Up(_) => {
+                    let key = up.key();
+                    if let FloorRow::Up(u) = up {
+                        self.ups.insert(key, u);
+                    }
+                }
             }
         }
+    }
+
+    /// The walk-in rotation of one day (from `since` to `until`): who is
+    /// on the floor, in the order walk-ins go to them
+    /// (`rotation::line`).
+    pub fn line(&self, since: i64, until: i64) -> Vec<super::rotation::Place> {
+        self.line_without(since, until, None)
+    }
+
+    /// The line as it stood before the walk-in `except` was logged: whom
+    /// that walk-in is offered to.
+    pub fn line_without(
+        &self,
+        since: i64,
+        until: i64,
+        except: Option<VisitId>,
+    ) -> Vec<super::rotation::Place> {
+        let ups: Vec<&UpRow> = self.ups.values().collect();
+        let visits: Vec<&VisitRow> = self
+            .visits
+            .values()
+            .filter(|v| Some(v.id) != except)
+            .collect();
+        super::rotation::line(&ups, &visits, since, until)
     }
 
     /// Drops the rows of these leads (they left the device).

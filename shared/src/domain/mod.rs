@@ -16,6 +16,7 @@ pub mod quote;
 pub mod quote_math;
 mod quote_rules;
 pub mod record;
+pub mod rotation;
 pub mod showroom;
 pub mod summary;
 mod text_enum;

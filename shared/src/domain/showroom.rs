@@ -142,7 +142,22 @@ holds_records! {
     records {
         /// Walk-ins of the day, by id.
         visits: Visit,
+        /// The device's salesperson on the floor today, in the walk-in
+        /// rotation (`domain::rotation`), by salesperson.
+        ups: Up,
     }
+}
+
+/// A salesperson on the floor today, in the walk-in rotation ("up"
+/// system): written by their own device into its register of the day.
+#[derive(Clone, Debug, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Up {
+    pub salesperson: UserId,
+    /// When they said they were on the floor.
+    pub since: i64,
+    /// Their leads past the first-contact target when they last said so:
+    /// more than none, and the rotation passes them by.
+    pub overdue: u32,
 }
 
 text_enum!(
@@ -600,6 +615,15 @@ impl TestDrive {
 // (`super::record`).
 
 record!(Visit, "visit", "visit", |v| v.id.to_string(), authors: |v| vec![("created_by", v.created_by)]);
+record!(Up, "up", "place in the rotation", |u| u.salesperson.to_string(), authors: |u| vec![("salesperson", u.salesperson)]);
+
+impl Fields for Up {
+    const FIELDS: &'static [Field] = &[
+        Field::dealer("salesperson"),
+        Field::dealer("since"),
+        Field::dealer("overdue"),
+    ];
+}
 record!(TestDrive, "drive", "test drive", |d| d.id.to_string(), authors: |d| d.authors().collect());
 
 impl Fields for Register {

@@ -1697,6 +1697,7 @@ mod tests {
             id: RegisterId::from_uuid(Uuid::from_u128(60)),
             dealer,
             date: "2026-12-01".parse().unwrap_or_else(|e| panic!("{e:?}")),
+            ups: Vec::new(),
             visits,
         };
         let changes = |r: &Register| {

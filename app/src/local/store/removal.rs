@@ -178,6 +178,7 @@ pub async fn remove_docs(docs: &[DocId], taken: &[Taken]) -> Result<()> {
                     gone.contains(&v.doc) || v.lead.is_some_and(|l| gone.contains(&l.into()))
                 }
                 Some(FloorRow::Drive(d)) => gone.contains(&d.lead.into()),
+                Some(FloorRow::Up(u)) => gone.contains(&u.doc),
                 None => false,
             };
             if held {
