@@ -161,3 +161,67 @@ e2eTest(
   },
   { viewport: PORTRAIT, timeout: 300_000 },
 );
+
+e2eTest(
+  'with rotation on, a walk-in is offered to the next salesperson on the floor, and the line moves on',
+  fx,
+  async ({ first: a, device, servers }) => {
+    const server = await startServer();
+    servers.push(server);
+    const base = server.url;
+    const b = await device({ viewport: PORTRAIT });
+    const m = await device({ viewport: LANDSCAPE });
+    await login(m.page, base, 'manager');
+    // The manager turns rotation on in the showroom rules.
+    await m.page.goto(`${base}/settings/catalogue`);
+    const rules = m.page.getByRole('form', { name: 'Showroom rules' });
+    await seeVisible(rules, 'the showroom rules');
+    await rules.getByRole('checkbox', { name: /Walk-in rotation/ }).check();
+    await rules.getByRole('button', { name: 'Save', exact: true }).click();
+    await seeText(rules, 'Saved on this device', 'the rules saved');
+    await seeText(syncStatus(m.page), 'Synced', 'the rules reached the server', LIVE_TIMEOUT);
+
+    // Zhang Min, then Li Wei, say they are on the floor.
+    await login(b.page, base, 'sales2');
+    const rotation = (page) => page.getByRole('region', { name: 'Walk-in rotation', exact: true });
+    await seeVisible(rotation(b.page), "the rotation on sales2's Today", LIVE_TIMEOUT);
+    await button(b.page, "I'm on the floor").click();
+    await seeText(rotation(b.page), /You're on the floor since/, 'sales2 on the floor');
+    await seeText(syncStatus(b.page), 'Synced', "sales2's place reached the server", LIVE_TIMEOUT);
+    await login(a.page, base, 'sales1');
+    await waitForServiceWorkerControl(a.page);
+    await seeText(rotation(a.page), /Zhang Min · 0 walk-ins today/, 'the line on sales1’s tablet', LIVE_TIMEOUT);
+    await button(a.page, "I'm on the floor").click();
+    await seeText(rotation(a.page), /Me · 0 walk-ins today/, 'sales1 in line after Zhang Min');
+
+    // Offline, sales1 logs a walk-in: Zhang Min is next, and takes it.
+    await a.context.setOffline(true);
+    await button(a.page, 'Walk-in').click();
+    await seeVisible(heading(a.page, 'Visit'), 'the visit page');
+    const offer = a.page.getByRole('group', { name: 'Walk-in rotation', exact: true });
+    await seeText(offer, 'Next in line: Zhang Min.', 'the walk-in offered to the next in line');
+    await a.page.screenshot({ path: path.join(SHOTS, 'rotation-walk-in-en-768x1024.png') });
+    await button(a.page, 'Give to Zhang Min').click();
+    await seeVisible(a.page.getByText('Zhang Min takes this walk-in. Saved on this device.'), 'given, saved offline');
+    await a.context.setOffline(false);
+    await seeText(syncStatus(a.page), 'Synced', 'the walk-in reached the server', LIVE_TIMEOUT);
+    // The line moved on, on every device: Li Wei is next now.
+    await seeText(rotation(b.page).locator('.rotation__place--next'), /Li Wei · 0 walk-ins today/, "sales2's Today: Li Wei next", LIVE_TIMEOUT);
+    await seeText(rotation(b.page), /Me · 1 walk-in today/, 'sales2 took one');
+    await navLink(m.page, 'Today').click();
+    await seeText(rotation(m.page), /Zhang Min · 1 walk-in today/, 'the manager sees who took which', LIVE_TIMEOUT);
+    await m.page.screenshot({ path: path.join(SHOTS, 'rotation-today-manager-en-1280x800.png') });
+
+    // The same screen in Chinese on a laptop: the next walk-in is Li Wei's own.
+    const zh = await device({ viewport: LANDSCAPE, locale: 'zh-CN' });
+    await zh.page.goto(`${base}/login`);
+    await zh.page.getByLabel('用户名', { exact: true }).fill('sales1');
+    await zh.page.getByLabel('密码', { exact: true }).fill('showroom');
+    await zh.page.getByRole('button', { name: '登录', exact: true }).click();
+    await seeVisible(zh.page.getByRole('region', { name: '接待轮序', exact: true }), 'the rotation in Chinese', LIVE_TIMEOUT);
+    await button(zh.page, '到店登记').click();
+    await seeText(zh.page.locator('main'), '轮到你接待', 'Li Wei is next in line now', LIVE_TIMEOUT);
+    await zh.page.screenshot({ path: path.join(SHOTS, 'rotation-walk-in-zh-1280x800.png') });
+  },
+  { viewport: PORTRAIT, timeout: 300_000 },
+);

@@ -48,19 +48,38 @@ pub fn use_colleagues() -> RwSignal<Vec<Colleague>> {
     people
 }
 
-/// Asks the server for the dealer's people once signed in, and hands the
-/// answer to `then`.
+/// Where the device keeps the dealer's people as last read (staff, not
+/// customers): a page opened offline still names colleagues.
+const PEOPLE: &str = "people";
+
+/// Hands `then` the dealer's people as this device last read them, then
+/// asks the server (once signed in, and again when the network comes
+/// back) and hands it the answer, which is kept for next time.
 fn when_people_are_read(then: impl Fn(Vec<UserSummary>) + Copy + 'static) {
     let auth = use_auth();
     let online = crate::local::network::use_online();
+    leptos::task::spawn_local(async move {
+        let kept = crate::local::store::meta(PEOPLE)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_string())
+            .and_then(|t| serde_json::from_str::<Vec<UserSummary>>(&t).ok());
+        if let Some(kept) = kept {
+            then(kept);
+        }
+    });
     Effect::new(move |_| {
-        // Asked again when the network comes back (a page opened offline).
         if !online.get() {
             return;
         }
         let Some(token) = auth.token() else { return };
         leptos::task::spawn_local(async move {
             if let Ok(list) = crate::api::users(&token).await {
+                if let Ok(json) = serde_json::to_string(&list.users) {
+                    let value = wasm_bindgen::JsValue::from_str(&json);
+                    let _ = crate::local::store::set_meta(PEOPLE, Some(value)).await;
+                }
                 then(list.users);
             }
         });
