@@ -431,6 +431,20 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
     if pending > 0 {
         tracing::info!(pending, "writing collisions found before the last stop");
     }
+    // Pool leads nobody claimed in time go to the next salesperson on the
+    // floor, where the dealer's rule says so: looked at every minute.
+    {
+        let (db, writer, clock) = (state.db.clone(), state.writer.clone(), state.clock.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Err(e) = writer::sweep_unclaimed(&db, &writer, clock.now()).await {
+                    tracing::warn!(%e, "could not look at the pool's unclaimed leads");
+                }
+            }
+        });
+    }
     if seeded && config.demo_month {
         let leads = demo_month::seed_demo_motors(&state).await?;
         tracing::info!(leads, "seeded the demo dealer's month");

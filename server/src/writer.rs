@@ -98,6 +98,11 @@ pub enum Job {
     /// know yet), carried into the survivor (`docs`: the survivor alone):
     /// its new or changed records and new notes, each in its author's name.
     Carry { news: Box<Lead> },
+    /// Pool leads nobody claimed within their first-contact target
+    /// (`docs`: the pool's leads), under the dealer's rule "go to the next
+    /// salesperson in rotation": each goes to the next of `line` (those on
+    /// the floor, next first, none passed by), in turn.
+    Unclaimed { line: Vec<UserId> },
 }
 
 impl Request {
@@ -1023,12 +1028,20 @@ fn apply_group(
         pen,
     );
     for (ri, r) in group.iter().enumerate() {
-        if let Some(job) = &r.job {
-            let rule = policies
-                .get(&r.dealer)
-                .map(|p| p.pool.collisions)
-                .unwrap_or(CollisionRule::ManagerDecides);
-            outs.extend(apply_job(ri, r, job, rule, &mut entries, pen));
+        match &r.job {
+            Some(Job::Unclaimed { line }) => {
+                if let Some(policy) = policies.get(&r.dealer) {
+                    outs.extend(apply_unclaimed(ri, r, line, policy, &mut entries, pen));
+                }
+            }
+            Some(job) => {
+                let rule = policies
+                    .get(&r.dealer)
+                    .map(|p| p.pool.collisions)
+                    .unwrap_or(CollisionRule::ManagerDecides);
+                outs.extend(apply_job(ri, r, job, rule, &mut entries, pen));
+            }
+            None => {}
         }
     }
     let mut writes: Vec<DealerWrite> = Vec::new();
@@ -1286,6 +1299,113 @@ fn apply_job(
     out
 }
 
+/// The dealer's rule for pool leads nobody claimed in time, applied: each
+/// such lead (open, nobody reached yet, waiting past the first-contact
+/// target of its source) goes to the next salesperson of `line`, in turn.
+/// Nothing when the rule is "stay in the pool" or nobody is on the floor.
+fn apply_unclaimed(
+    ri: usize,
+    r: &Request,
+    line: &[UserId],
+    policy: &Policy,
+    entries: &mut HashMap<Key, Entry>,
+    pen: &ServerPen,
+) -> Vec<(ItemKey, ItemOut)> {
+    use showroom_shared::domain::catalogue::Unclaimed;
+    use showroom_shared::domain::summary::LeadSummary;
+    if policy.pool.unclaimed != Unclaimed::Rotate || line.is_empty() {
+        return Vec::new();
+    }
+    let mut turn = 0usize;
+    let mut out = Vec::new();
+    for (di, d) in r.docs.iter().enumerate() {
+        let Some(entry) = entries.get_mut(&(r.dealer, d.doc)) else {
+            continue;
+        };
+        let Some(lead) = entry.state.lead() else {
+            continue;
+        };
+        let overdue = LeadSummary::of(&lead)
+            .pool_wait(&policy.follow_up, pen.now)
+            .is_some_and(|w| w.overdue());
+        if !overdue {
+            continue;
+        }
+        let to = line[turn % line.len()];
+        turn += 1;
+        let expected = entry.last_seq;
+        let result = entry
+            .state
+            .write_lead(pen.actor.clone(), pen.now, "server", |doc| {
+                doc.server_set_owner(Some(to))
+            })
+            .map(|change| showroom_shared::sync::Accepted {
+                new_changes: change.into_iter().collect(),
+                now_applied: Vec::new(),
+                content: entry.state.lead().map(|l| Content::Lead(Box::new(l))),
+                settle_owner: None,
+            });
+        let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
+        out.push((
+            (ri, di),
+            ItemOut {
+                result,
+                snapshot: None,
+                history_bytes,
+                expected,
+                quarantined: false,
+                server: Vec::new(),
+                carry: None,
+            },
+        ));
+    }
+    out
+}
+
+/// Every dealer's pool leads nobody claimed in time, under the rule "go to
+/// the next salesperson in rotation": the line is worked out from the
+/// floor of the last 16 hours (who said they are on the floor, the
+/// walk-ins they took), and a job per dealer assigns the overdue ones.
+/// Run every minute; returns how many jobs it waited for.
+pub async fn sweep_unclaimed(db: &Db, writer: &Writer, now: i64) -> Result<usize, sqlx::Error> {
+    const FLOOR_DAY_MS: i64 = 16 * 3_600_000;
+    let mut done = 0;
+    for (dealer, docs) in db::access::pool_leads(db, 200).await? {
+        let rows = db::floor::rows_since(db, dealer, now - FLOOR_DAY_MS).await?;
+        let ups: Vec<&floor::UpRow> = rows
+            .iter()
+            .filter_map(|r| match r {
+                floor::FloorRow::Up(u) => Some(u),
+                _ => None,
+            })
+            .collect();
+        if ups.is_empty() {
+            continue;
+        }
+        let visits: Vec<&floor::VisitRow> = rows
+            .iter()
+            .filter_map(|r| match r {
+                floor::FloorRow::Visit(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        let line: Vec<UserId> =
+            showroom_shared::domain::rotation::line(&ups, &visits, now - FLOOR_DAY_MS, now + 1)
+                .into_iter()
+                .filter(|p| !p.skipped)
+                .map(|p| p.salesperson)
+                .collect();
+        if line.is_empty() {
+            continue;
+        }
+        if let Ok(pending) = writer.job(dealer, &docs, Job::Unclaimed { line }) {
+            let _ = pending.await;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
 /// A job's edit of one of its leads (`place` 0: a merge's survivor): `me`
 /// as it reads, `other` the other lead.
 fn job_writes(
@@ -1305,6 +1425,7 @@ fn job_writes(
             outcome: None,
         }),
         Job::Carry { news } => doc.server_merge_in(news),
+        Job::Unclaimed { .. } => Ok(()),
         Job::Resolve { id, outcome } => {
             let mut record = me
                 .collisions

@@ -25,6 +25,8 @@ pub struct Policy {
     pub min_attempts_before_lost: u32,
     /// The pool's, rotation's and collisions' rules the server acts on.
     pub pool: crate::domain::catalogue::PoolRules,
+    /// The first-contact targets (a pool lead nobody claimed in time).
+    pub follow_up: crate::domain::catalogue::FollowUpRules,
 }
 
 /// The policy of a dealer's catalogue and settings.
@@ -33,6 +35,7 @@ pub fn policy(dealer: &crate::domain::catalogue::Dealer) -> Policy {
         approvals: dealer.approval_policy(),
         min_attempts_before_lost: dealer.settings.follow_up.min_attempts_before_lost,
         pool: dealer.settings.pool.clone(),
+        follow_up: dealer.settings.follow_up.clone(),
     }
 }
 

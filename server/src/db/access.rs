@@ -49,6 +49,34 @@ pub async fn owners(
     Ok(out)
 }
 
+/// The dealers with leads in the open pool, and up to `limit` of each's
+/// pool leads: what the server looks at for leads nobody claimed in time.
+pub async fn pool_leads(db: &Db, limit: usize) -> Result<Vec<(DealerId, Vec<DocId>)>, sqlx::Error> {
+    let rows: Vec<(String, String)> = with_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT dealer_id, doc_id FROM doc_access WHERE owner_id IS NULL AND doc_id LIKE 'lead:%' \
+             ORDER BY dealer_id, doc_id",
+        )
+        .fetch_all(pool)
+        .await
+    })?;
+    let mut out: Vec<(DealerId, Vec<DocId>)> = Vec::new();
+    for (dealer, doc) in rows {
+        let (Ok(dealer), Ok(doc)) = (dealer.parse::<DealerId>(), doc.parse::<DocId>()) else {
+            continue;
+        };
+        match out.last_mut() {
+            Some((d, docs)) if *d == dealer => {
+                if docs.len() < limit {
+                    docs.push(doc);
+                }
+            }
+            _ => out.push((dealer, vec![doc])),
+        }
+    }
+    Ok(out)
+}
+
 /// Of these documents, those `device` still owes a removal receipt for: it
 /// may still push what it wrote in them before it knew.
 pub async fn removals_owed(

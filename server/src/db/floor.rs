@@ -68,3 +68,23 @@ pub async fn rows_of(
     }
     Ok(rows)
 }
+
+/// Every floor row of the dealer that still matters at `since` (the
+/// day's visits and who is on the floor: the walk-in rotation's line).
+pub async fn rows_since(
+    db: &Db,
+    dealer: DealerId,
+    since: i64,
+) -> Result<Vec<FloorRow>, sqlx::Error> {
+    let found: Vec<(String,)> = with_pool!(db, pool => {
+        sqlx::query_as("SELECT row_json FROM floor_rows WHERE dealer_id = $1 AND until_at >= $2")
+            .bind(dealer.to_string())
+            .bind(since)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(json,)| FloorRow::from_json(&json))
+        .collect())
+}

@@ -38,6 +38,7 @@ macro_rules! on_both {
 on_both!(
     the_first_claim_in_a_writer_group_wins_in_either_order,
     a_claim_that_arrives_second_loses_and_its_device_is_told_who_won,
+    a_pool_lead_nobody_claims_in_time_goes_to_the_next_on_the_floor_when_the_rule_says_so,
 );
 
 /// A pool lead created by the manager's desk: its creation's changes.
@@ -252,4 +253,135 @@ async fn a_claim_that_arrives_second_loses_and_its_device_is_told_who_won(app: T
     );
     let stored = as_stored(&app, addr, &lead).await;
     assert_eq!(stored, held, "the server and the winner agree");
+}
+
+/// Says `who` is on the floor at `since`: an `up` in their register.
+async fn on_floor(addr: std::net::SocketAddr, who: &LoginResponse, n: u128, since: i64) {
+    use showroom_shared::doc::RegisterDoc;
+    use showroom_shared::domain::showroom::{Register, Up};
+    use showroom_shared::domain::{Date, RegisterId};
+    let register = Register {
+        id: RegisterId::from_uuid(uuid::Uuid::from_u128(n)),
+        dealer: who.session.dealer.id,
+        date: Date::from_unix_ms(since, 480),
+        visits: Vec::new(),
+        ups: vec![Up {
+            salesperson: who.session.user.id,
+            since,
+            overdue: 0,
+        }],
+    };
+    let mut doc =
+        RegisterDoc::create(actor_from_bytes([n as u8; 16]), &register, since).expect("doc");
+    let changes: Vec<Vec<u8>> = doc
+        .changes_since(&[])
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let mut d = Device::hello(addr, &who.token, 0).await;
+    d.caught_up().await;
+    d.send(ClientMsg::Push {
+        batch: 1,
+        docs: vec![DocChanges {
+            doc: DocId::register(register.id),
+            changes,
+        }],
+    })
+    .await;
+    assert_eq!(d.ack().await, ok_ack(1));
+}
+
+/// The manager sets the dealer's rule for unclaimed pool leads.
+async fn unclaimed_rule(
+    app: &TestApp,
+    addr: std::net::SocketAddr,
+    rule: showroom_shared::domain::catalogue::Unclaimed,
+) {
+    use showroom_shared::doc::DealerDoc;
+    let manager = app.login_on("manager", "rules").await;
+    let mut d = Device::hello(addr, &manager.token, 0).await;
+    let (_, docs) = d.caught_up().await;
+    let id = DocId::dealer(manager.session.dealer.id);
+    let mut doc = DealerDoc::empty(actor_from_bytes([55; 16]));
+    for held in docs.iter().filter(|x| x.doc == id) {
+        doc.apply_bytes(held.changes.iter().map(Vec::as_slice))
+            .expect("applies");
+    }
+    let heads = doc.heads();
+    let mut settings = doc.read_dealer().expect("the dealer").settings;
+    settings.pool.unclaimed = rule;
+    doc.set_settings(&settings, 1).expect("settings");
+    let changes: Vec<Vec<u8>> = doc
+        .changes_since(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    d.send(ClientMsg::Push {
+        batch: 1,
+        docs: vec![DocChanges { doc: id, changes }],
+    })
+    .await;
+    assert_eq!(d.ack().await, ok_ack(1));
+}
+
+async fn a_pool_lead_nobody_claims_in_time_goes_to_the_next_on_the_floor_when_the_rule_says_so(
+    app: TestApp,
+) {
+    use showroom_shared::domain::catalogue::Unclaimed;
+    let addr = app.serve().await;
+    let sales1 = app.login("sales1").await;
+    let sales2 = app.login("sales2").await;
+    let now = app.state.clock.now();
+    // Two pool leads: one waiting past the 24 h target, one not yet.
+    let manager = app.login_on("manager", "desk").await;
+    let mut late = lead_for(&manager, 91, "等了很久");
+    late.owner = None;
+    late.created_at = now - 25 * 3_600_000;
+    let mut fresh = lead_for(&manager, 92, "刚进来");
+    fresh.owner = None;
+    fresh.created_at = now - 3_600_000;
+    let mut d = Device::hello(addr, &manager.token, 0).await;
+    d.caught_up().await;
+    for (batch, lead) in [(1u64, &late), (2, &fresh)] {
+        let mut doc =
+            LeadDoc::create(actor_from_bytes([lead.id.0.as_bytes()[15]; 16]), lead).expect("doc");
+        d.send(push(batch, lead.id, raw_changes(&mut doc))).await;
+        assert_eq!(d.ack().await, ok_ack(batch));
+    }
+    // Zhang Min is on the floor first, then Li Wei.
+    on_floor(addr, &sales2, 301, now - 2 * 3_600_000).await;
+    on_floor(addr, &sales1, 302, now - 3_600_000).await;
+    let owner_of = |lead: &Lead| {
+        let app = &app;
+        let id: DocId = lead.id.into();
+        async move {
+            showroom_server::db::access::owners(&app.state.db, sales1.session.dealer.id, &[id])
+                .await
+                .expect("reads")
+                .get(&id)
+                .and_then(|a| a.owner)
+        }
+    };
+    // The rule is "stay in the pool" by default: nothing moves.
+    showroom_server::writer::sweep_unclaimed(&app.state.db, &app.state.writer, now)
+        .await
+        .expect("sweeps");
+    assert_eq!(owner_of(&late).await, None, "it stays in the pool");
+    // "Go to the next in rotation": the late one goes to Zhang Min, the
+    // fresh one stays.
+    unclaimed_rule(&app, addr, Unclaimed::Rotate).await;
+    let waited = showroom_server::writer::sweep_unclaimed(&app.state.db, &app.state.writer, now)
+        .await
+        .expect("sweeps");
+    assert_eq!(waited, 1, "one dealer with a pool and someone on the floor");
+    assert_eq!(
+        owner_of(&late).await,
+        Some(sales2.session.user.id),
+        "to the next in line"
+    );
+    assert_eq!(owner_of(&fresh).await, None, "not past its target yet");
+    // Zhang Min's tablet receives it whole.
+    let mut s2 = Device::hello(addr, &sales2.token, 0).await;
+    let (_, docs) = s2.caught_up().await;
+    assert!(docs.iter().any(|x| x.doc == DocId::from(late.id)));
 }
