@@ -1279,22 +1279,7 @@ fn apply_job(
                 Err(refusal)
             }
         };
-        let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
-            && showroom_shared::doc::compaction_due(entry.state.tail_len());
-        let snapshot = compact.then(|| entry.state.compact()).flatten();
-        let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
-        out.push((
-            (ri, di),
-            ItemOut {
-                result,
-                snapshot,
-                history_bytes,
-                expected,
-                quarantined: false,
-                server: Vec::new(),
-                carry: None,
-            },
-        ));
+        out.push(((ri, di), ItemOut::of(entry, result, expected)));
     }
     out
 }
@@ -1345,19 +1330,7 @@ fn apply_unclaimed(
                 content: entry.state.lead().map(|l| Content::Lead(Box::new(l))),
                 settle_owner: None,
             });
-        let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
-        out.push((
-            (ri, di),
-            ItemOut {
-                result,
-                snapshot: None,
-                history_bytes,
-                expected,
-                quarantined: false,
-                server: Vec::new(),
-                carry: None,
-            },
-        ));
+        out.push(((ri, di), ItemOut::of(entry, result, expected)));
     }
     out
 }
@@ -1516,6 +1489,31 @@ struct ItemOut {
 
 type ItemKey = (usize, usize);
 
+impl ItemOut {
+    /// What storing an item takes beside its result: a new snapshot when
+    /// the document is due one after new changes (the one compaction
+    /// rule), its history's size, and what it was read at.
+    fn of(
+        entry: &mut Entry,
+        result: Result<showroom_shared::sync::Accepted, showroom_shared::sync::Refusal>,
+        expected: Option<i64>,
+    ) -> ItemOut {
+        let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
+            && showroom_shared::doc::compaction_due(entry.state.tail_len());
+        let snapshot = compact.then(|| entry.state.compact()).flatten();
+        let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
+        ItemOut {
+            result,
+            snapshot,
+            history_bytes,
+            expected,
+            quarantined: false,
+            server: Vec::new(),
+            carry: None,
+        }
+    }
+}
+
 /// Ingests every (batch, document) of the group. Documents are independent:
 /// they are spread over the machine's cores, each document's batches in
 /// their order on one thread.
@@ -1640,20 +1638,12 @@ fn ingest_items(
                     }
                     _ => None,
                 };
-                let compact = result.as_ref().is_ok_and(|a| !a.new_changes.is_empty())
-                    && showroom_shared::doc::compaction_due(entry.state.tail_len());
-                let snapshot = compact.then(|| entry.state.compact()).flatten();
-                let history_bytes = i64::try_from(entry.state.history_bytes()).unwrap_or(i64::MAX);
                 outs.push((
                     (ri, di),
                     ItemOut {
-                        result,
-                        snapshot,
-                        history_bytes,
-                        expected,
-                        quarantined: false,
                         server,
                         carry,
+                        ..ItemOut::of(&mut entry, result, expected)
                     },
                 ));
             }

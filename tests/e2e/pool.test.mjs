@@ -37,22 +37,28 @@ async function capture(page, name, mobile, note) {
   return id;
 }
 
+/** A fresh server; sales1 on `a`, sales2 on a second tablet, the manager on a laptop. */
+async function signedIn(a, device, servers) {
+  const server = await startServer();
+  servers.push(server);
+  const base = server.url;
+  const b = await device({ viewport: PORTRAIT });
+  const m = await device({ viewport: LANDSCAPE });
+  await login(a.page, base, 'sales1');
+  await waitForServiceWorkerControl(a.page);
+  await login(b.page, base, 'sales2');
+  await waitForServiceWorkerControl(b.page);
+  await login(m.page, base, 'manager');
+  return { base, b, m };
+}
+
 const collisions = (page) => page.getByRole('region', { name: 'Same mobile number', exact: true });
 
 e2eTest(
   'the same customer captured offline on two tablets is found at sync, each owner is told, and the manager merges without losing a thing',
   fx,
   async ({ first: a, device, servers }) => {
-    const server = await startServer();
-    servers.push(server);
-    const base = server.url;
-    const b = await device({ viewport: PORTRAIT });
-    const m = await device({ viewport: LANDSCAPE });
-    await login(a.page, base, 'sales1');
-    await waitForServiceWorkerControl(a.page);
-    await login(b.page, base, 'sales2');
-    await waitForServiceWorkerControl(b.page);
-    await login(m.page, base, 'manager');
+    const { base, b, m } = await signedIn(a, device, servers);
 
     // Both offline, the same number typed two ways, two names.
     await a.context.setOffline(true);
@@ -105,16 +111,7 @@ e2eTest(
   'two salespeople claim one pool lead offline: the first to reach the server keeps it, the other is told who claimed first',
   fx,
   async ({ first: a, device, servers }) => {
-    const server = await startServer();
-    servers.push(server);
-    const base = server.url;
-    const b = await device({ viewport: PORTRAIT });
-    const m = await device({ viewport: LANDSCAPE });
-    await login(a.page, base, 'sales1');
-    await waitForServiceWorkerControl(a.page);
-    await login(b.page, base, 'sales2');
-    await waitForServiceWorkerControl(b.page);
-    await login(m.page, base, 'manager');
+    const { base, b, m } = await signedIn(a, device, servers);
 
     // The manager puts a new lead in the pool.
     const id = await capture(m.page, '欧先生', '13700137777', '官网留资');

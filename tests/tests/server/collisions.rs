@@ -18,28 +18,7 @@ use uuid::Uuid;
 use crate::support::TestApp;
 use crate::sync::{Device, lead_for, ok_ack, push, raw_changes};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::visibility::app(crate::support::Backend::Sqlite).await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::visibility::app(crate::support::Backend::Postgres).await).await
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+visible_on_both!(
     a_collision_is_found_whichever_arrives_first_however_the_number_was_typed,
     a_merge_keeps_everything_of_both_and_the_absorbed_lead_leaves_every_device,
     keeping_both_or_assigning_both_is_written_into_both_leads,

@@ -3,6 +3,29 @@
 
 mod support;
 
+/// Runs each named test on both databases, on the demo dealer with its
+/// own document (`visibility::app`): `mod sqlite` and `mod postgres`.
+macro_rules! visible_on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::visibility::app(crate::support::Backend::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::visibility::app(crate::support::Backend::Postgres).await).await
+                }
+            )*
+        }
+    };
+}
+
 mod accounts;
 mod cluster;
 mod collisions;

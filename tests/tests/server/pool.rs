@@ -14,28 +14,7 @@ use showroom_shared::visibility::Reader;
 use crate::support::TestApp;
 use crate::sync::{Device, lead_for, ok_ack, push, raw_changes};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::visibility::app(crate::support::Backend::Sqlite).await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::visibility::app(crate::support::Backend::Postgres).await).await
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+visible_on_both!(
     the_first_claim_in_a_writer_group_wins_in_either_order,
     a_claim_that_arrives_second_loses_and_its_device_is_told_who_won,
     a_pool_lead_nobody_claims_in_time_goes_to_the_next_on_the_floor_when_the_rule_says_so,

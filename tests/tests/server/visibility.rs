@@ -14,28 +14,6 @@ use uuid::Uuid;
 use crate::support::{Backend, TestApp};
 use crate::sync::{Device, lead_for, ok_ack, push, raw_changes};
 
-/// Runs each test on both databases, with per-user visibility on.
-macro_rules! visible_on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::app(crate::support::Backend::Sqlite).await).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::app(crate::support::Backend::Postgres).await).await
-                }
-            )*
-        }
-    };
-}
-
 /// The demo dealer with its own document (catalogue and settings), as a
 /// started server has it.
 pub(crate) async fn app(backend: Backend) -> TestApp {
