@@ -424,7 +424,9 @@ fn RotationCard() -> impl IntoView {
     });
     let line = Memo::new(move |_| {
         let since = clock::start_of(clock::today());
-        floor.index.with(|i| i.line(since, since + 86_400_000))
+        floor.index.with(|i| {
+            showroom_shared::domain::rotation::line_of(i, since, since + 86_400_000, None)
+        })
     });
     let me = Memo::new(move |_| {
         auth.session()

@@ -155,9 +155,9 @@ pub fn VisitPage() -> impl IntoView {
             return None;
         }
         let since = clock::start_of(clock::today());
-        let line = floor
-            .index
-            .with(|i| i.line_without(since, since + 86_400_000, Some(id)));
+        let line = floor.index.with(|i| {
+            showroom_shared::domain::rotation::line_of(i, since, since + 86_400_000, Some(id))
+        });
         showroom_shared::domain::rotation::next_up(&line)
     });
     let kept = RwSignal::new(false);

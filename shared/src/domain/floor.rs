@@ -265,28 +265,14 @@ impl FloorIndex {
         }
     }
 
-    /// The walk-in rotation of one day (from `since` to `until`): who is
-    /// on the floor, in the order walk-ins go to them
-    /// (`rotation::line`).
-    pub fn line(&self, since: i64, until: i64) -> Vec<super::rotation::Place> {
-        self.line_without(since, until, None)
+    /// Who said they are on the floor (the walk-in rotation's `up` rows).
+    pub fn ups(&self) -> impl Iterator<Item = &UpRow> {
+        self.ups.values()
     }
 
-    /// The line as it stood before the walk-in `except` was logged: whom
-    /// that walk-in is offered to.
-    pub fn line_without(
-        &self,
-        since: i64,
-        until: i64,
-        except: Option<VisitId>,
-    ) -> Vec<super::rotation::Place> {
-        let ups: Vec<&UpRow> = self.ups.values().collect();
-        let visits: Vec<&VisitRow> = self
-            .visits
-            .values()
-            .filter(|v| Some(v.id) != except)
-            .collect();
-        super::rotation::line(&ups, &visits, since, until)
+    /// Every visit on the device.
+    pub fn visits(&self) -> impl Iterator<Item = &VisitRow> {
+        self.visits.values()
     }
 
     /// Drops the rows of these leads (they left the device).

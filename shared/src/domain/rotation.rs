@@ -7,7 +7,8 @@
 //! both visits count, and the line moves on past that person for both.
 
 use super::UserId;
-use super::floor::{UpRow, VisitRow};
+use super::floor::{FloorIndex, UpRow, VisitRow};
+use super::showroom::VisitId;
 
 /// One salesperson's place in the line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +65,15 @@ pub fn line(ups: &[&UpRow], visits: &[&VisitRow], since: i64, until: i64) -> Vec
     }
     places.sort_by_key(|p| (p.skipped, p.taken, p.last_taken, p.since, p.salesperson));
     places
+}
+
+/// The line of one day (from `since` to `until`) from a device's floor,
+/// as it stood before the walk-in `except` was logged (`None`: as it
+/// stands): whom that walk-in is offered to.
+pub fn line_of(floor: &FloorIndex, since: i64, until: i64, except: Option<VisitId>) -> Vec<Place> {
+    let ups: Vec<&UpRow> = floor.ups().collect();
+    let visits: Vec<&VisitRow> = floor.visits().filter(|v| Some(v.id) != except).collect();
+    line(&ups, &visits, since, until)
 }
 
 /// The next salesperson in line, when anyone is on the floor and not passed by.
