@@ -578,6 +578,11 @@ impl<'a> Reader<'a> {
     fn id(&mut self) -> Result<DocId, DecodeError> {
         let code = self.byte()?;
         let kind = DocKind::from_code(code).ok_or(DecodeError::UnknownDocKind(code))?;
+        Ok(DocId::new(kind, self.uuid()?))
+    }
+
+    /// 16 bytes of an id.
+    fn uuid(&mut self) -> Result<Uuid, DecodeError> {
         let end = self.pos + 16;
         let bytes: [u8; 16] = self
             .buf
@@ -585,7 +590,7 @@ impl<'a> Reader<'a> {
             .and_then(|s| s.try_into().ok())
             .ok_or(DecodeError::Truncated)?;
         self.pos = end;
-        Ok(DocId::new(kind, Uuid::from_bytes(bytes)))
+        Ok(Uuid::from_bytes(bytes))
     }
 
     fn code(&mut self) -> Result<SyncErrorCode, DecodeError> {
@@ -611,17 +616,8 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             let doc = self.id()?;
-            let end = self.pos + 16;
-            let bytes: [u8; 16] = self
-                .buf
-                .get(self.pos..end)
-                .and_then(|s| s.try_into().ok())
-                .ok_or(DecodeError::Truncated)?;
-            self.pos = end;
-            out.push(Taken {
-                doc,
-                by: UserId::from_uuid(Uuid::from_bytes(bytes)),
-            });
+            let by = UserId::from_uuid(self.uuid()?);
+            out.push(Taken { doc, by });
         }
         Ok(out)
     }
