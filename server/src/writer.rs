@@ -1336,7 +1336,8 @@ fn apply_unclaimed(
 }
 
 /// Every dealer's pool leads nobody claimed in time, under the rule "go to
-/// the next salesperson in rotation": the line is worked out from the
+/// the next salesperson in rotation" (a dealer whose rule is "stay" is
+/// not looked at further): the line is worked out from the
 /// floor of the last 16 hours (who said they are on the floor, the
 /// walk-ins they took), and a job per dealer assigns the overdue ones.
 /// Run every minute; returns how many jobs it waited for.
@@ -1344,6 +1345,29 @@ pub async fn sweep_unclaimed(db: &Db, writer: &Writer, now: i64) -> Result<usize
     const FLOOR_DAY_MS: i64 = 16 * 3_600_000;
     let mut done = 0;
     for (dealer, docs) in db::access::pool_leads(db, 200).await? {
+        // Only where the dealer's rule says so ("stay in the pool" is the
+        // default): its settings, read from its document.
+        let rotate = db::load_documents(db, dealer, &[DocId::dealer(dealer)])
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|row| {
+                let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
+                // Automerge may panic on a damaged document: then nothing moves.
+                std::panic::catch_unwind(move || {
+                    DocState::open(row.snapshot, row.tail, history)
+                        .ok()?
+                        .dealer()
+                })
+                .ok()
+                .flatten()
+            })
+            .is_some_and(|d| {
+                d.settings.pool.unclaimed == showroom_shared::domain::catalogue::Unclaimed::Rotate
+            });
+        if !rotate {
+            continue;
+        }
         let rows = db::floor::rows_since(db, dealer, now - FLOOR_DAY_MS).await?;
         let ups: Vec<&floor::UpRow> = rows
             .iter()
