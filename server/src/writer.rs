@@ -349,18 +349,7 @@ impl Cache {
                 let key = (dealer, DocId::dealer(dealer));
                 let read = match self.entries.get_mut(&key) {
                     Some(entry) => entry.state.dealer(),
-                    None => db::load_documents(db, dealer, &[key.1])
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .into_iter()
-                        .next()
-                        .and_then(|row| {
-                            let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
-                            let opened = std::panic::catch_unwind(move || {
-                                DocState::open(row.snapshot, row.tail, history)
-                            });
-                            opened.ok()?.ok()?.dealer()
-                        }),
+                    None => stored_dealer(db, dealer).await.map_err(|e| e.to_string())?,
                 };
                 // A dealer without a document yet has the default limits.
                 let policy = read
@@ -1335,6 +1324,25 @@ fn apply_unclaimed(
     out
 }
 
+/// A dealer's catalogue and settings as stored (`None`: no document yet,
+/// or one that does not read — Automerge may panic on a damaged one).
+async fn stored_dealer(
+    db: &Db,
+    dealer: DealerId,
+) -> Result<Option<showroom_shared::domain::catalogue::Dealer>, sqlx::Error> {
+    let row = db::load_documents(db, dealer, &[DocId::dealer(dealer)])
+        .await?
+        .into_iter()
+        .next();
+    Ok(row.and_then(|row| {
+        let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
+        std::panic::catch_unwind(move || DocState::open(row.snapshot, row.tail, history))
+            .ok()?
+            .ok()?
+            .dealer()
+    }))
+}
+
 /// Every dealer's pool leads nobody claimed in time, under the rule "go to
 /// the next salesperson in rotation" (a dealer whose rule is "stay" is
 /// not looked at further): the line is worked out from the
@@ -1347,47 +1355,16 @@ pub async fn sweep_unclaimed(db: &Db, writer: &Writer, now: i64) -> Result<usize
     for (dealer, docs) in db::access::pool_leads(db, 200).await? {
         // Only where the dealer's rule says so ("stay in the pool" is the
         // default): its settings, read from its document.
-        let rotate = db::load_documents(db, dealer, &[DocId::dealer(dealer)])
-            .await?
-            .into_iter()
-            .next()
-            .and_then(|row| {
-                let history = usize::try_from(row.history_bytes).unwrap_or(usize::MAX);
-                // Automerge may panic on a damaged document: then nothing moves.
-                std::panic::catch_unwind(move || {
-                    DocState::open(row.snapshot, row.tail, history)
-                        .ok()?
-                        .dealer()
-                })
-                .ok()
-                .flatten()
-            })
-            .is_some_and(|d| {
-                d.settings.pool.unclaimed == showroom_shared::domain::catalogue::Unclaimed::Rotate
-            });
+        let rotate = stored_dealer(db, dealer).await?.is_some_and(|d| {
+            d.settings.pool.unclaimed == showroom_shared::domain::catalogue::Unclaimed::Rotate
+        });
         if !rotate {
             continue;
         }
-        let rows = db::floor::rows_since(db, dealer, now - FLOOR_DAY_MS).await?;
-        let ups: Vec<&floor::UpRow> = rows
-            .iter()
-            .filter_map(|r| match r {
-                floor::FloorRow::Up(u) => Some(u),
-                _ => None,
-            })
-            .collect();
-        if ups.is_empty() {
-            continue;
-        }
-        let visits: Vec<&floor::VisitRow> = rows
-            .iter()
-            .filter_map(|r| match r {
-                floor::FloorRow::Visit(v) => Some(v),
-                _ => None,
-            })
-            .collect();
+        let floor =
+            floor::FloorIndex::new(db::floor::rows_since(db, dealer, now - FLOOR_DAY_MS).await?);
         let line: Vec<UserId> =
-            showroom_shared::domain::rotation::line(&ups, &visits, now - FLOOR_DAY_MS, now + 1)
+            showroom_shared::domain::rotation::line_of(&floor, now - FLOOR_DAY_MS, now + 1, None)
                 .into_iter()
                 .filter(|p| !p.skipped)
                 .map(|p| p.salesperson)
